@@ -1,0 +1,648 @@
+"""The SQLite ledger: the one place the watcher and the bot meet.
+
+Calls, cases, case history, the outbox and the source cursor live here, in WAL mode, so
+the watcher thread and the bot's event loop each use their own connection. Writes that
+belong together (a case change and its outbox row) go through :meth:`Ledger.transaction`,
+which takes the write lock up front (``BEGIN IMMEDIATE``) so two writers never deadlock.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from watcher.models import (
+    BY_CALL,
+    BY_EXPIRY,
+    BY_USER,
+    CLOSED,
+    OPEN,
+    Call,
+    Case,
+    from_text,
+    to_text,
+)
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 15_000
+
+
+@dataclass
+class SourceState:
+    """Where reading of one DBF file stopped, kept across restarts."""
+
+    path: str
+    header_signature: str
+    header_len: int
+    record_len: int
+    first_record_hash: str | None
+    next_index: int
+    # Records at or past next_index seen but not final yet: index -> [raw hash, first seen].
+    pending: dict[int, tuple[str, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboxBatch:
+    """All undelivered changes of one case, to be delivered as one post or edit."""
+
+    case_id: int
+    first_id: int
+    last_id: int
+    attempts: int
+    kinds: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    """What a close or reopen request did: ``changed`` False means the case was not eligible."""
+
+    changed: bool
+    case: Case | None
+
+
+class Ledger:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if str(path) != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        db = self.db
+        with self.transaction():
+            db["calls"].create(
+                {
+                    "fingerprint": str,
+                    "record_index": int,
+                    "started_at": str,
+                    "duration": int,
+                    "ring_seconds": int,
+                    "extension": str,
+                    "direction": str,
+                    "remote": str,
+                    "number": str,
+                    "callerid": str,
+                    "co_line": str,
+                    "calltype": str,
+                    "callmode": str,
+                    "status": str,
+                    "source": str,
+                },
+                pk="fingerprint",
+                if_not_exists=True,
+            )
+            db["cases"].create(
+                {
+                    "id": int,
+                    "department": str,
+                    "chat": int,
+                    "remote": str,
+                    "status": str,
+                    "first_at": str,
+                    "last_at": str,
+                    "attempts": int,
+                    "extension": str,
+                    "ring_seconds": int,
+                    "new_caller": int,
+                    "contact_name": str,
+                    "contact_company": str,
+                    "silent": int,
+                    "closed_at": str,
+                    "closed_how": str,
+                    "closed_by_extension": str,
+                    "closed_by_user_id": int,
+                    "closed_by_name": str,
+                    "callback_at": str,
+                    "callback_duration": int,
+                    "version": int,
+                },
+                pk="id",
+                if_not_exists=True,
+            )
+            db["case_events"].create(
+                {
+                    "id": int,
+                    "case_id": int,
+                    "at": str,
+                    "kind": str,
+                    "actor_kind": str,
+                    "actor_id": int,
+                    "actor_name": str,
+                    "extension": str,
+                    "call_fingerprint": str,
+                    "duration": int,
+                    "note": str,
+                },
+                pk="id",
+                foreign_keys=[("case_id", "cases", "id")],
+                if_not_exists=True,
+            )
+            db["outbox"].create(
+                {
+                    "id": int,
+                    "case_id": int,
+                    "kind": str,
+                    "created_at": str,
+                    "next_try_at": str,
+                    "attempts": int,
+                    "last_error": str,
+                    "done_at": str,
+                },
+                pk="id",
+                foreign_keys=[("case_id", "cases", "id")],
+                if_not_exists=True,
+            )
+            db["case_messages"].create(
+                {"case_id": int, "chat_id": int, "message_id": int, "posted_at": str},
+                pk="case_id",
+                if_not_exists=True,
+            )
+            db["source_state"].create(
+                {
+                    "path": str,
+                    "header_signature": str,
+                    "header_len": int,
+                    "record_len": int,
+                    "first_record_hash": str,
+                    "next_index": int,
+                    "pending": str,
+                },
+                pk="path",
+                if_not_exists=True,
+            )
+            db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+            for table, columns in (
+                ("calls", ["remote", "started_at"]),
+                ("calls", ["started_at"]),
+                ("cases", ["status", "remote"]),
+                ("cases", ["first_at"]),
+                ("case_events", ["case_id"]),
+                ("outbox", ["done_at", "case_id"]),
+            ):
+                db[table].create_index(columns, if_not_exists=True)
+            db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Ledger]:
+        """One write transaction holding the lock from the start; nested use joins it."""
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | tuple | None:
+        return self.conn.execute(sql, tuple(params)).fetchone()
+
+    def _dicts(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, tuple(params))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    # -- source cursor ------------------------------------------------------------------
+
+    def source_state(self, path: str) -> SourceState | None:
+        rows = self._dicts("SELECT * FROM source_state WHERE path = ?", [path])
+        if not rows:
+            return None
+        row = rows[0]
+        pending = {int(k): (v[0], float(v[1])) for k, v in json.loads(row["pending"]).items()}
+        return SourceState(
+            path=row["path"],
+            header_signature=row["header_signature"],
+            header_len=row["header_len"],
+            record_len=row["record_len"],
+            first_record_hash=row["first_record_hash"],
+            next_index=row["next_index"],
+            pending=pending,
+        )
+
+    def save_source_state(self, state: SourceState) -> None:
+        pending = {str(k): [v[0], v[1]] for k, v in sorted(state.pending.items())}
+        with self.transaction():
+            self.db["source_state"].upsert(
+                {
+                    "path": state.path,
+                    "header_signature": state.header_signature,
+                    "header_len": state.header_len,
+                    "record_len": state.record_len,
+                    "first_record_hash": state.first_record_hash,
+                    "next_index": state.next_index,
+                    "pending": json.dumps(pending),
+                },
+                pk="path",
+            )
+
+    # -- calls --------------------------------------------------------------------------
+
+    def known_fingerprints(self, fingerprints: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        chunk: list[str] = []
+        for fingerprint in fingerprints:
+            chunk.append(fingerprint)
+            if len(chunk) == 500:
+                found |= self._known(chunk)
+                chunk = []
+        if chunk:
+            found |= self._known(chunk)
+        return found
+
+    def _known(self, chunk: list[str]) -> set[str]:
+        marks = ",".join("?" * len(chunk))
+        rows = self.conn.execute(
+            f"SELECT fingerprint FROM calls WHERE fingerprint IN ({marks})", chunk
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def insert_calls(self, calls: Iterable[Call], source: str = "") -> None:
+        """Store calls; a fingerprint already stored is left as it was."""
+        rows = (
+            {
+                "fingerprint": c.fingerprint,
+                "record_index": c.record_index,
+                "started_at": to_text(c.started_at),
+                "duration": c.duration,
+                "ring_seconds": c.ring_seconds,
+                "extension": c.extension,
+                "direction": c.direction,
+                "remote": c.remote,
+                "number": c.number,
+                "callerid": c.callerid,
+                "co_line": c.co_line,
+                "calltype": c.calltype,
+                "callmode": c.callmode,
+                "status": c.status,
+                "source": source,
+            }
+            for c in calls
+        )
+        self.db["calls"].insert_all(rows, ignore=True, batch_size=500)
+
+    def call_count(self) -> int:
+        row = self._one("SELECT count(*) FROM calls")
+        return int(row[0]) if row else 0
+
+    def has_call_before(self, remote: str, before: datetime) -> bool:
+        row = self._one(
+            "SELECT 1 FROM calls WHERE remote = ? AND started_at < ? LIMIT 1",
+            [remote, to_text(before)],
+        )
+        return row is not None
+
+    def calls_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        return self._dicts(
+            "SELECT * FROM calls WHERE started_at >= ? AND started_at < ? ORDER BY started_at",
+            [to_text(start), to_text(end)],
+        )
+
+    # -- cases --------------------------------------------------------------------------
+
+    def get_case(self, case_id: int) -> Case | None:
+        rows = self._dicts("SELECT * FROM cases WHERE id = ?", [case_id])
+        return _case(rows[0]) if rows else None
+
+    def open_cases(
+        self, department: str | None = None, *, include_silent: bool = True
+    ) -> list[Case]:
+        """Open cases, newest activity first; one department's or all."""
+        sql = "SELECT * FROM cases WHERE status = 'open'"
+        params: list[Any] = []
+        if department is not None:
+            sql += " AND department = ?"
+            params.append(department)
+        if not include_silent:
+            sql += " AND silent = 0"
+        sql += " ORDER BY last_at DESC, id DESC"
+        return [_case(row) for row in self._dicts(sql, params)]
+
+    def open_cases_for(self, remote: str) -> list[Case]:
+        rows = self._dicts(
+            "SELECT * FROM cases WHERE status = 'open' AND remote = ? ORDER BY id", [remote]
+        )
+        return [_case(row) for row in rows]
+
+    def cases_between(self, start: datetime, end: datetime) -> list[Case]:
+        rows = self._dicts(
+            "SELECT * FROM cases WHERE first_at >= ? AND first_at < ? ORDER BY first_at",
+            [to_text(start), to_text(end)],
+        )
+        return [_case(row) for row in rows]
+
+    def case_events(self, case_id: int) -> list[dict[str, Any]]:
+        return self._dicts("SELECT * FROM case_events WHERE case_id = ? ORDER BY id", [case_id])
+
+    def create_case(
+        self,
+        *,
+        call: Call,
+        department: str,
+        chat: int | None,
+        new_caller: bool,
+        contact_name: str | None,
+        contact_company: str | None,
+        silent: bool,
+        now: datetime,
+    ) -> Case:
+        assert call.remote is not None
+        with self.transaction():
+            cursor = self.conn.execute(
+                "INSERT INTO cases (department, chat, remote, status, first_at, last_at,"
+                " attempts, extension, ring_seconds, new_caller, contact_name, contact_company,"
+                " silent, version) VALUES (?, ?, ?, 'open', ?, ?, 1, ?, ?, ?, ?, ?, ?, 0)",
+                [
+                    department,
+                    chat,
+                    call.remote,
+                    to_text(call.started_at),
+                    to_text(call.started_at),
+                    call.extension,
+                    call.ring_seconds,
+                    int(new_caller),
+                    contact_name,
+                    contact_company,
+                    int(silent),
+                ],
+            )
+            case_id = int(cursor.lastrowid or 0)
+            self._event(case_id, now, "opened", "pbx", extension=call.extension, call=call)
+            self._enqueue(case_id, "new", now, silent)
+        case = self.get_case(case_id)
+        assert case is not None
+        return case
+
+    def add_attempt(self, case_id: int, call: Call, now: datetime) -> Case | None:
+        """A repeat missed call joins an open case; None if the case is no longer open."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "UPDATE cases SET attempts = attempts + 1,"
+                " last_at = max(last_at, ?), first_at = min(first_at, ?),"
+                " ring_seconds = coalesce(?, ring_seconds), version = version + 1"
+                " WHERE id = ? AND status = 'open'",
+                [to_text(call.started_at), to_text(call.started_at), call.ring_seconds, case_id],
+            )
+            if cursor.rowcount == 0:
+                return None
+            self._event(case_id, now, "attempt", "pbx", extension=call.extension, call=call)
+            case = self.get_case(case_id)
+            assert case is not None
+            self._enqueue(case_id, "update", now, case.silent)
+        return case
+
+    def close_by_call(self, case_id: int, call: Call, now: datetime) -> CloseResult:
+        """Auto-close from the call log; loses quietly to a close that came first."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
+                " closed_by_extension = ?, callback_at = ?, callback_duration = ?,"
+                " closed_by_user_id = NULL, closed_by_name = NULL, version = version + 1"
+                " WHERE id = ? AND status = 'open'",
+                [
+                    to_text(call.started_at),
+                    BY_CALL,
+                    call.extension,
+                    to_text(call.started_at),
+                    call.duration,
+                    case_id,
+                ],
+            )
+            case = self.get_case(case_id)
+            if cursor.rowcount == 0:
+                return CloseResult(False, case)
+            kind = "callback" if call.direction == "out" else "answered_later"
+            self._event(case_id, now, kind, "pbx", extension=call.extension, call=call)
+            assert case is not None
+            self._enqueue(case_id, "update", now, case.silent)
+        return CloseResult(True, case)
+
+    def close_by_user(
+        self, case_id: int, *, user_id: int, user_name: str, now: datetime
+    ) -> CloseResult:
+        """A person says the caller was called back. No change if already closed."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
+                " closed_by_user_id = ?, closed_by_name = ?, closed_by_extension = NULL,"
+                " callback_at = NULL, callback_duration = NULL, version = version + 1"
+                " WHERE id = ? AND status = 'open'",
+                [to_text(now), BY_USER, user_id, user_name, case_id],
+            )
+            case = self.get_case(case_id)
+            if cursor.rowcount == 0:
+                return CloseResult(False, case)
+            self._event(case_id, now, "closed", "user", actor_id=user_id, actor_name=user_name)
+            assert case is not None
+            self._enqueue(case_id, "update", now, case.silent)
+        return CloseResult(True, case)
+
+    def reopen_by_user(
+        self, case_id: int, *, user_id: int, user_name: str, now: datetime
+    ) -> CloseResult:
+        """Undo of a close; the caller decides who may do it."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "UPDATE cases SET status = 'open', closed_at = NULL, closed_how = NULL,"
+                " closed_by_user_id = NULL, closed_by_name = NULL, closed_by_extension = NULL,"
+                " callback_at = NULL, callback_duration = NULL, version = version + 1"
+                " WHERE id = ? AND status = 'closed'",
+                [case_id],
+            )
+            case = self.get_case(case_id)
+            if cursor.rowcount == 0:
+                return CloseResult(False, case)
+            self._event(case_id, now, "reopened", "user", actor_id=user_id, actor_name=user_name)
+            assert case is not None
+            self._enqueue(case_id, "update", now, case.silent)
+        return CloseResult(True, case)
+
+    def expire_open_cases(self, last_before: datetime, now: datetime) -> int:
+        """Close stale open cases (history imports): they would flood /missed otherwise."""
+        with self.transaction():
+            ids = [
+                row[0]
+                for row in self.conn.execute(
+                    "SELECT id FROM cases WHERE status = 'open' AND last_at < ?",
+                    [to_text(last_before)],
+                ).fetchall()
+            ]
+            for case_id in ids:
+                self.conn.execute(
+                    "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
+                    " version = version + 1 WHERE id = ?",
+                    [to_text(now), BY_EXPIRY, case_id],
+                )
+                self._event(case_id, now, "expired", "system")
+        return len(ids)
+
+    def _event(
+        self,
+        case_id: int,
+        at: datetime,
+        kind: str,
+        actor_kind: str,
+        *,
+        actor_id: int | None = None,
+        actor_name: str | None = None,
+        extension: str | None = None,
+        call: Call | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO case_events (case_id, at, kind, actor_kind, actor_id, actor_name,"
+            " extension, call_fingerprint, duration, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                case_id,
+                to_text(at),
+                kind,
+                actor_kind,
+                actor_id,
+                actor_name,
+                extension,
+                call.fingerprint if call else None,
+                call.duration if call else None,
+                note,
+            ],
+        )
+
+    # -- outbox -------------------------------------------------------------------------
+
+    def _enqueue(self, case_id: int, kind: str, now: datetime, silent: bool) -> None:
+        if silent:
+            return
+        self.conn.execute(
+            "INSERT INTO outbox (case_id, kind, created_at, next_try_at, attempts)"
+            " VALUES (?, ?, ?, ?, 0)",
+            [case_id, kind, to_text(now), to_text(now)],
+        )
+
+    def outbox_due(self, now: datetime, limit: int = 50) -> list[OutboxBatch]:
+        """Undelivered changes grouped per case, oldest first, whose retry time has come."""
+        rows = self.conn.execute(
+            "SELECT case_id, min(id), max(id), max(attempts), group_concat(kind),"
+            " max(next_try_at) FROM outbox WHERE done_at IS NULL GROUP BY case_id"
+            " HAVING max(next_try_at) <= ? ORDER BY min(id) LIMIT ?",
+            [to_text(now), limit],
+        ).fetchall()
+        return [
+            OutboxBatch(
+                case_id=row[0],
+                first_id=row[1],
+                last_id=row[2],
+                attempts=row[3],
+                kinds=frozenset(row[4].split(",")),
+            )
+            for row in rows
+        ]
+
+    def outbox_pending_count(self) -> int:
+        row = self._one("SELECT count(*) FROM outbox WHERE done_at IS NULL")
+        return int(row[0]) if row else 0
+
+    def outbox_done(self, batch: OutboxBatch, now: datetime) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE outbox SET done_at = ? WHERE case_id = ? AND id <= ? AND done_at IS NULL",
+                [to_text(now), batch.case_id, batch.last_id],
+            )
+
+    def outbox_retry(self, batch: OutboxBatch, *, error: str, next_try_at: datetime) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_try_at = ?"
+                " WHERE case_id = ? AND id <= ? AND done_at IS NULL",
+                [error[:500], to_text(next_try_at), batch.case_id, batch.last_id],
+            )
+
+    # -- Telegram messages of cases (the bot's; stored here so restarts keep them) -------
+
+    def case_message(self, case_id: int) -> tuple[int, int] | None:
+        row = self._one(
+            "SELECT chat_id, message_id FROM case_messages WHERE case_id = ?", [case_id]
+        )
+        return (int(row[0]), int(row[1])) if row else None
+
+    def set_case_message(self, case_id: int, chat_id: int, message_id: int, now: datetime) -> None:
+        with self.transaction():
+            self.db["case_messages"].upsert(
+                {
+                    "case_id": case_id,
+                    "chat_id": chat_id,
+                    "message_id": message_id,
+                    "posted_at": to_text(now),
+                },
+                pk="case_id",
+            )
+
+    # -- meta -----------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", [key])
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+
+def _time(value: str | None) -> datetime | None:
+    return from_text(value) if value else None
+
+
+def _case(row: dict[str, Any]) -> Case:
+    return Case(
+        id=row["id"],
+        department=row["department"],
+        chat=row["chat"],
+        remote=row["remote"],
+        status=row["status"] if row["status"] in (OPEN, CLOSED) else CLOSED,
+        first_at=from_text(row["first_at"]),
+        last_at=from_text(row["last_at"]),
+        attempts=row["attempts"],
+        extension=row["extension"] or "",
+        ring_seconds=row["ring_seconds"],
+        new_caller=bool(row["new_caller"]),
+        contact_name=row["contact_name"],
+        contact_company=row["contact_company"],
+        silent=bool(row["silent"]),
+        closed_at=_time(row["closed_at"]),
+        closed_how=row["closed_how"],
+        closed_by_extension=row["closed_by_extension"],
+        closed_by_user_id=row["closed_by_user_id"],
+        closed_by_name=row["closed_by_name"],
+        callback_at=_time(row["callback_at"]),
+        callback_duration=row["callback_duration"],
+        version=row["version"] or 0,
+    )

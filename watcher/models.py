@@ -1,0 +1,82 @@
+"""The records the phone side passes around: a finished call, a missed-call case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+IN, OUT, INTERNAL, UNKNOWN = "in", "out", "internal", "unknown"
+OPEN, CLOSED = "open", "closed"
+# How a case was closed: by a call in the log, by a person, or as stale history.
+BY_CALL, BY_USER, BY_EXPIRY = "call", "user", "expired"
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def to_text(moment: datetime) -> str:
+    """Ledger time text: local wall time of the PBX, sortable as a string."""
+    return moment.strftime(TIME_FORMAT)
+
+
+def from_text(text: str) -> datetime:
+    return datetime.strptime(text, TIME_FORMAT)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One finished call from Calls.dbf, reduced to what the rules need."""
+
+    fingerprint: str
+    record_index: int
+    started_at: datetime
+    duration: int
+    extension: str
+    direction: str
+    remote: str | None
+    number: str = ""
+    callerid: str = ""
+    co_line: str = ""
+    calltype: str = ""
+    callmode: str = ""
+    status: str = ""
+    ring_seconds: int | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.duration > 0
+
+    @property
+    def is_missed_incoming(self) -> bool:
+        return self.direction == IN and self.duration == 0
+
+
+@dataclass(frozen=True)
+class Case:
+    """A missed-call case as stored; the bot renders it, the rules change it."""
+
+    id: int
+    department: str
+    chat: int | None
+    remote: str
+    status: str
+    first_at: datetime
+    last_at: datetime
+    attempts: int
+    extension: str
+    ring_seconds: int | None
+    new_caller: bool
+    contact_name: str | None
+    contact_company: str | None
+    silent: bool
+    closed_at: datetime | None = None
+    closed_how: str | None = None
+    closed_by_extension: str | None = None
+    closed_by_user_id: int | None = None
+    closed_by_name: str | None = None
+    callback_at: datetime | None = None
+    callback_duration: int | None = None
+    version: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
