@@ -488,13 +488,17 @@ class Ledger:
             self._enqueue(case_id, "update", now, case.silent)
         return CloseResult(True, case)
 
-    def expire_open_cases(self, last_before: datetime, now: datetime) -> int:
-        """Close stale open cases (history imports): they would flood /missed otherwise."""
+    def expire_silent_cases(self, last_before: datetime, now: datetime) -> int:
+        """Close stale cases that came from history and were never posted.
+
+        Nobody was told of them, so nobody will close them; left open they would count as
+        "still open" for ever. Cases that were posted stay open until a person acts.
+        """
         with self.transaction():
             ids = [
                 row[0]
                 for row in self.conn.execute(
-                    "SELECT id FROM cases WHERE status = 'open' AND last_at < ?",
+                    "SELECT id FROM cases WHERE status = 'open' AND silent = 1 AND last_at < ?",
                     [to_text(last_before)],
                 ).fetchall()
             ]

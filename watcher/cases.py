@@ -1,0 +1,154 @@
+"""The missed-call rules: which calls open, grow and close cases.
+
+Pure decisions live in :func:`decide`; :class:`CaseRules` applies them to the ledger.
+Open cases are few, so their numbers are kept in a set to spare a query per call when
+a year of history is imported.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from watcher.config import Config, Department, route
+from watcher.contacts import ContactBook, employee_keys
+from watcher.ledger import Ledger
+from watcher.models import IN, OUT, Call
+
+log = logging.getLogger(__name__)
+
+MISSED, CALLBACK, IGNORE = "missed", "callback", "ignore"
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str
+    department: Department | None = None
+    reason: str = ""
+
+
+def decide(
+    call: Call,
+    *,
+    departments: tuple[Department, ...],
+    employees: frozenset[str],
+    callback_min_seconds: int,
+) -> Decision:
+    """What a call means for cases, from the call alone."""
+    if call.remote is None:
+        why = "internal" if call.direction not in (IN, OUT) else "no external number"
+        return Decision(IGNORE, reason=why)
+    if call.remote in employees:
+        return Decision(IGNORE, reason="employee number")
+    if call.direction == IN and call.duration == 0:
+        department = route(departments, call.extension, call.co_line)
+        if department is None:
+            return Decision(IGNORE, reason=f"no department for extension {call.extension}")
+        return Decision(MISSED, department)
+    if call.direction == IN:
+        return Decision(CALLBACK, reason="answered incoming")
+    if call.direction == OUT and call.duration >= callback_min_seconds:
+        return Decision(CALLBACK, reason="answered outgoing")
+    return Decision(IGNORE, reason="outgoing, too short" if call.direction == OUT else "other")
+
+
+@dataclass
+class ApplyResult:
+    opened: int = 0
+    merged: int = 0
+    closed: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.opened + self.merged + self.closed
+
+
+class CaseRules:
+    def __init__(self, config: Config, ledger: Ledger, contacts: ContactBook | None = None) -> None:
+        self.config = config
+        self.ledger = ledger
+        self.contacts = contacts or ContactBook(config.rules.contacts_csv)
+        self.employees = employee_keys(config.rules.employee_numbers)
+        self._open_remotes: set[str] | None = None
+        self._unrouted_logged: set[str] = set()
+
+    def begin(self) -> None:
+        """Load the numbers with open cases; call inside the batch's write transaction."""
+        self._open_remotes = {case.remote for case in self.ledger.open_cases()}
+
+    def apply(self, call: Call, *, now: datetime, silent: bool, result: ApplyResult) -> None:
+        decision = decide(
+            call,
+            departments=self.config.departments,
+            employees=self.employees,
+            callback_min_seconds=self.config.rules.callback_min_seconds,
+        )
+        if decision.action == MISSED:
+            assert decision.department is not None and call.remote is not None
+            self._missed(call, decision.department, now=now, silent=silent, result=result)
+        elif decision.action == CALLBACK:
+            self._callback(call, now=now, result=result)
+        elif decision.reason.startswith("no department") and call.extension not in (
+            self._unrouted_logged
+        ):
+            self._unrouted_logged.add(call.extension)
+            log.warning(
+                "missed call to extension %s matches no department and none is default",
+                call.extension,
+            )
+
+    def _open_for(self, remote: str) -> list:
+        if self._open_remotes is None:
+            self.begin()
+        assert self._open_remotes is not None
+        if remote not in self._open_remotes:
+            return []
+        return self.ledger.open_cases_for(remote)
+
+    def _missed(
+        self,
+        call: Call,
+        department: Department,
+        *,
+        now: datetime,
+        silent: bool,
+        result: ApplyResult,
+    ) -> None:
+        remote = call.remote
+        assert remote is not None
+        for case in self._open_for(remote):
+            joined = case.department == department.name and self.ledger.add_attempt(
+                case.id, call, now
+            )
+            if joined:
+                result.merged += 1
+                return
+        contact = self.contacts.lookup(remote)
+        new_caller = contact is None and not self.ledger.has_call_before(remote, call.started_at)
+        self.ledger.create_case(
+            call=call,
+            department=department.name,
+            chat=department.chat,
+            new_caller=new_caller,
+            contact_name=contact.name if contact else None,
+            contact_company=contact.company if contact else None,
+            silent=silent,
+            now=now,
+        )
+        if self._open_remotes is not None:
+            self._open_remotes.add(remote)
+        result.opened += 1
+
+    def _callback(self, call: Call, *, now: datetime, result: ApplyResult) -> None:
+        remote = call.remote
+        assert remote is not None
+        cases = self._open_for(remote)
+        for case in cases:
+            # A call before the first missed attempt is not an answer to it.
+            if case.first_at > call.started_at:
+                continue
+            if self.ledger.close_by_call(case.id, call, now).changed:
+                result.closed += 1
+        if self._open_remotes is not None and cases and not self.ledger.open_cases_for(remote):
+            self._open_remotes.discard(remote)

@@ -1,0 +1,98 @@
+"""The contacts CSV (``phone,name[,company]``) and who counts as an employee.
+
+Office admins export this from Excel, so both UTF-8 and cp1251, comma and semicolon,
+with or without a header row, are accepted. The file is re-read when it changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from watcher.phones import phone_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    company: str | None = None
+
+
+def parse_contacts(text: str) -> tuple[dict[str, Contact], list[str]]:
+    """Contacts by phone key, and a readable line for every row that was skipped."""
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+            text[:4096], delimiters=",;\t"
+        )
+    except csv.Error:
+        dialect = csv.excel
+    contacts: dict[str, Contact] = {}
+    problems: list[str] = []
+    for line_no, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        key = phone_key(cells[0]) if cells else None
+        if key is None:
+            if line_no > 1:
+                problems.append(f"line {line_no}: no phone number in {cells[0]!r}")
+            continue
+        name = cells[1] if len(cells) > 1 else ""
+        if not name:
+            problems.append(f"line {line_no}: no name for {cells[0]}")
+            continue
+        company = cells[2] if len(cells) > 2 and cells[2] else None
+        contacts[key] = Contact(name, company)
+    return contacts, problems
+
+
+class ContactBook:
+    """Contacts from a CSV file, re-read whenever its modification time changes."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._stamp: tuple[float, int] | None = None
+        self._contacts: dict[str, Contact] = {}
+
+    def lookup(self, key: str | None) -> Contact | None:
+        if key is None:
+            return None
+        self._refresh()
+        return self._contacts.get(key)
+
+    def __len__(self) -> int:
+        self._refresh()
+        return len(self._contacts)
+
+    def _refresh(self) -> None:
+        if self.path is None:
+            return
+        try:
+            stat = self.path.stat()
+        except OSError:
+            if self._stamp is not None:
+                log.warning("contacts file %s is gone; keeping the last copy", self.path)
+                self._stamp = None
+            return
+        stamp = (stat.st_mtime, stat.st_size)
+        if stamp == self._stamp:
+            return
+        self._stamp = stamp
+        data = self.path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1251", errors="replace")
+        self._contacts, problems = parse_contacts(text)
+        for problem in problems[:20]:
+            log.warning("contacts %s: %s", self.path, problem)
+        log.info("loaded %d contacts from %s", len(self._contacts), self.path)
+
+
+def employee_keys(numbers: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(k for k in (phone_key(n) for n in numbers) if k)

@@ -1,0 +1,268 @@
+"""Reading Calls.dbf without trusting it: header through dbfread, records by seek.
+
+WinTariff's table only grows, so after the first pass we read just the records past the
+cursor (``header_len + i * record_len``). The record count is taken from the file size as
+well as the header, because real files have headers that lag the data; a trailing
+fragment is a record still being written and is left for the next pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dbfread import DBF
+from dbfread.codepages import guess_encoding
+from dbfread.field_parser import FieldParser
+
+DEFAULT_ENCODING = "cp866"
+# The fields the rules read; everything else in the row is decoded only on demand.
+WANTED_FIELDS = (
+    "DATE",
+    "ITIME",
+    "TIME",
+    "IDURATION",
+    "DURATION",
+    "EXTENSION",
+    "NUMBER",
+    "CO",
+    "STATUS",
+    "CALLTYPE",
+    "CALLERID",
+    "CALLMODE",
+    "RINGBEFORE",
+)
+READ_CHUNK = 2000
+
+
+class DbfError(Exception):
+    """The file cannot be read as a DBF table right now; the message says why."""
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    name: str
+    type: str
+    length: int
+    decimals: int
+    offset: int  # from the start of the record, deletion flag included
+    source: Any = field(default=None, compare=False, repr=False)  # dbfread's field
+
+
+@dataclass(frozen=True)
+class DbfLayout:
+    path: Path
+    header_len: int
+    record_len: int
+    header_count: int
+    file_size: int
+    fields: tuple[FieldInfo, ...]
+    encoding: str
+    encoding_source: str  # "config", "header" or "default"
+    language_driver: int
+    version: str
+    signature: str  # changes when the table's structure changes
+    last_update: date | None
+    table: Any = field(default=None, compare=False, repr=False)  # dbfread's DBF, unloaded
+
+    @property
+    def complete_count(self) -> int:
+        """Records fully on disk, whatever the header claims."""
+        if self.file_size <= self.header_len:
+            return 0
+        return (self.file_size - self.header_len) // self.record_len
+
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    index: int
+    flag: bytes
+    raw: bytes
+    values: dict[str, Any] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+    @property
+    def deleted(self) -> bool:
+        return self.flag == b"*"
+
+    @property
+    def valid(self) -> bool:
+        return self.flag in (b" ", b"*")
+
+    @property
+    def digest(self) -> str:
+        return hashlib.blake2b(self.raw, digest_size=10).hexdigest()
+
+
+def read_layout(path: str | Path, encoding: str = "auto") -> DbfLayout:
+    path = Path(path)
+    try:
+        size = os.path.getsize(path)
+        table = DBF(
+            str(path),
+            encoding=None if encoding == "auto" else encoding,
+            load=False,
+            char_decode_errors="replace",
+            ignore_missing_memofile=True,
+        )
+    except FileNotFoundError:
+        raise DbfError(f"{path}: file not found") from None
+    except PermissionError:
+        raise DbfError(f"{path}: no permission to read (is it locked?)") from None
+    except OSError as error:
+        raise DbfError(f"{path}: cannot read: {error.strerror or error}") from None
+    except Exception as error:  # dbfread raises struct/Value errors on garbage
+        raise DbfError(
+            f"{path}: not a readable DBF table ({type(error).__name__}: {error})"
+        ) from None
+
+    header = table.header
+    if header.recordlen <= 1 or header.headerlen < 32 or not table.fields:
+        raise DbfError(f"{path}: the DBF header is damaged (no fields or bad lengths)")
+    chosen, source = _choose_encoding(encoding, header.language_driver)
+    table.encoding = chosen  # dbfread's own guess falls back to ascii; ours to cp866
+    offset = 1
+    fields = []
+    descriptors = []
+    for f in table.fields:
+        fields.append(FieldInfo(f.name.upper(), f.type, f.length, f.decimal_count, offset, f))
+        descriptors.append(f"{f.name}:{f.type}:{f.length}:{f.decimal_count}")
+        offset += f.length
+    signature = hashlib.blake2b(
+        "|".join([str(header.headerlen), str(header.recordlen), *descriptors]).encode(),
+        digest_size=10,
+    ).hexdigest()
+    last_update = getattr(table, "date", None)
+    return DbfLayout(
+        path=path,
+        header_len=header.headerlen,
+        record_len=header.recordlen,
+        header_count=header.numrecords,
+        file_size=size,
+        fields=tuple(fields),
+        encoding=chosen,
+        encoding_source=source,
+        language_driver=header.language_driver,
+        version=table.dbversion,
+        signature=signature,
+        last_update=last_update,
+        table=table,
+    )
+
+
+def _choose_encoding(setting: str, language_driver: int) -> tuple[str, str]:
+    if setting and setting != "auto":
+        return setting, "config"
+    if language_driver:
+        try:
+            return guess_encoding(language_driver), "header"
+        except LookupError:
+            pass
+    return DEFAULT_ENCODING, "default"
+
+
+class RecordDecoder:
+    """Turns raw record bytes into values, fast for C/N/D and via dbfread for the rest."""
+
+    def __init__(self, layout: DbfLayout, names: tuple[str, ...] | None = WANTED_FIELDS) -> None:
+        self.encoding = layout.encoding
+        wanted = [f for f in layout.fields if names is None or f.name in names]
+        self._fields = [(f.name, f.offset, f.offset + f.length, f.type, f) for f in wanted]
+        self._fallback = FieldParser(layout.table)
+
+    def decode(self, raw: bytes) -> tuple[dict[str, Any], tuple[str, ...]]:
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        encoding = self.encoding
+        for name, start, end, kind, info in self._fields:
+            data = raw[start:end]
+            try:
+                if kind == "C":
+                    values[name] = data.rstrip(b"\0 ").decode(encoding, "replace").strip()
+                elif kind in ("N", "F"):
+                    values[name] = _number(data)
+                elif kind == "D":
+                    values[name] = _date(data)
+                else:
+                    values[name] = self._fallback.parse(info.source, data)
+            except (ValueError, LookupError) as error:
+                values[name] = None
+                problems.append(f"{name}: {error}")
+        return values, tuple(problems)
+
+
+def _number(data: bytes) -> int | float | None:
+    text = data.strip(b" \0*")
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return float(text.replace(b",", b"."))
+
+
+def _date(data: bytes) -> date | None:
+    text = data.strip(b" \0")
+    if not text or text == b"00000000":
+        return None
+    return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+
+
+def read_records(
+    layout: DbfLayout, start: int, stop: int, decoder: RecordDecoder
+) -> Iterator[RawRecord]:
+    """Records ``start`` to ``stop`` (exclusive), read in large chunks by position."""
+    record_len = layout.record_len
+    stop = min(stop, layout.complete_count)
+    if start >= stop:
+        return
+    try:
+        with open(layout.path, "rb") as handle:
+            index = start
+            while index < stop:
+                count = min(READ_CHUNK, stop - index)
+                handle.seek(layout.header_len + index * record_len)
+                block = handle.read(count * record_len)
+                got = len(block) // record_len
+                for i in range(got):
+                    raw = block[i * record_len : (i + 1) * record_len]
+                    flag = raw[:1]
+                    if flag in (b" ", b"*"):
+                        values, problems = decoder.decode(raw)
+                    else:
+                        values, problems = {}, (f"bad record marker {flag!r}",)
+                    yield RawRecord(index + i, flag, raw, values, problems)
+                if got < count:
+                    return
+                index += got
+    except FileNotFoundError:
+        raise DbfError(f"{layout.path}: file disappeared while reading") from None
+    except OSError as error:
+        raise DbfError(f"{layout.path}: read failed: {error.strerror or error}") from None
+
+
+def read_one(layout: DbfLayout, index: int) -> bytes | None:
+    """The raw bytes of one record (used to notice a rewritten file by its first row)."""
+    if index >= layout.complete_count:
+        return None
+    try:
+        with open(layout.path, "rb") as handle:
+            handle.seek(layout.header_len + index * layout.record_len)
+            data = handle.read(layout.record_len)
+    except OSError as error:
+        raise DbfError(f"{layout.path}: read failed: {error.strerror or error}") from None
+    return data if len(data) == layout.record_len else None
+
+
+def decode_all_fields(layout: DbfLayout, raw: bytes) -> dict[str, Any]:
+    """Every field of a record, for `perezvon check`."""
+    values, _ = RecordDecoder(layout, names=None).decode(raw)
+    return values

@@ -1,0 +1,216 @@
+"""One pass over Calls.dbf: new and unfinished rows into the ledger, then the case rules.
+
+A row is final once WinTariff has filled CALLTYPE, or once it has stayed byte-for-byte
+the same for ``settle_seconds``. The cursor is the first row that is not final yet, so
+unfinished rows are read again on the next pass and nothing between passes is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from watcher.cases import ApplyResult, CaseRules
+from watcher.config import Config
+from watcher.contacts import ContactBook
+from watcher.dbf_reader import (
+    READ_CHUNK,
+    RawRecord,
+    RecordDecoder,
+    read_layout,
+    read_one,
+    read_records,
+)
+from watcher.ledger import Ledger, SourceState
+from watcher.models import Call
+from watcher.normalise import RowError, to_call
+
+log = logging.getLogger(__name__)
+
+# Missed calls older than this when first seen are history: stored, never posted.
+RECENT_WINDOW = timedelta(hours=12)
+MAX_WARNINGS = 50
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ScanResult:
+    records_read: int = 0
+    new_calls: int = 0
+    bad_rows: int = 0
+    pending: int = 0
+    total_records: int = 0
+    rebaselined: str | None = None
+    cases: ApplyResult = field(default_factory=ApplyResult)
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(message)
+        log.warning("%s", message)
+
+
+def local_now(config: Config) -> datetime:
+    """Wall time in the office's time zone, naive like the PBX's own timestamps."""
+    return datetime.now(config.tz).replace(tzinfo=None)
+
+
+class Ingestor:
+    def __init__(
+        self,
+        config: Config,
+        ledger: Ledger,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        wall: Callable[[], float] = time.time,
+        contacts: ContactBook | None = None,
+    ) -> None:
+        self.config = config
+        self.ledger = ledger
+        self.clock = clock or (lambda: local_now(config))
+        self.wall = wall
+        self.rules = CaseRules(config, ledger, contacts)
+        self.key = str(config.source.path)
+
+    def scan(self, *, history: bool = False, progress: Progress | None = None) -> ScanResult:
+        """Read what is new; ``history`` makes every case silent (an import)."""
+        result = ScanResult()
+        layout = read_layout(self.config.source.path, self.config.source.encoding)
+        result.total_records = layout.complete_count
+        decoder = RecordDecoder(layout)
+        first_hash = _identity(read_one(layout, 0), decoder)
+        state = self.ledger.source_state(self.key)
+        reason = _rewritten(state, layout.signature, layout.complete_count, first_hash)
+        if state is not None and reason:
+            result.rebaselined = reason
+            result.warn(f"{self.key}: {reason}; re-reading it, known calls are skipped")
+        if state is None or reason:
+            state = SourceState(
+                path=self.key,
+                header_signature=layout.signature,
+                header_len=layout.header_len,
+                record_len=layout.record_len,
+                first_record_hash=first_hash,
+                next_index=0,
+            )
+        state.first_record_hash = first_hash
+
+        now = self.clock()
+        wall = self.wall()
+        settle = self.config.source.settle_seconds
+        stop = layout.complete_count
+        cursor: int | None = None  # first row not final in this pass
+        pending: dict[int, tuple[str, float]] = {}
+        batch: list[Call] = []
+        opened_silent = False
+
+        def flush(end: int) -> None:
+            nonlocal opened_silent
+            state.next_index = cursor if cursor is not None else end
+            state.pending = {i: v for i, v in pending.items() if i >= state.next_index}
+            with self.ledger.transaction():
+                opened_silent |= self._store(batch, now, history, result)
+                self.ledger.save_source_state(state)
+            batch.clear()
+            if progress:
+                progress(end, stop)
+
+        index = state.next_index
+        for record in read_records(layout, state.next_index, stop, decoder):
+            index = record.index
+            result.records_read += 1
+            final, call = self._examine(record, state, wall, settle, result)
+            if not final:
+                seen = state.pending.get(index)
+                since = seen[1] if seen is not None and seen[0] == record.digest else wall
+                pending[index] = (record.digest, since)
+                if cursor is None:
+                    cursor = index
+            elif call is not None:
+                batch.append(call)
+            if (index + 1) % READ_CHUNK == 0:
+                flush(index + 1)
+        flush(stop)
+        result.pending = len(state.pending)
+        if opened_silent:
+            self.ledger.expire_silent_cases(now - RECENT_WINDOW, now)
+        return result
+
+    def _examine(
+        self, record: RawRecord, state: SourceState, wall: float, settle: float, result: ScanResult
+    ) -> tuple[bool, Call | None]:
+        if not record.valid:
+            result.bad_rows += 1
+            result.warn(f"record {record.index + 1}: {record.problems[0]}; skipped")
+            return True, None
+        if record.deleted:
+            return True, None
+        try:
+            call = to_call(record.index, record.values)
+        except RowError as error:
+            result.bad_rows += 1
+            result.warn(f"record {record.index + 1}: {error}; skipped")
+            return True, None
+        if call.calltype:
+            return True, call
+        seen = state.pending.get(record.index)
+        if seen is not None and seen[0] == record.digest and wall - seen[1] >= settle:
+            return True, call
+        if settle <= 0:
+            return True, call
+        return False, None
+
+    def _store(self, calls: list[Call], now: datetime, history: bool, result: ScanResult) -> bool:
+        """Insert the new calls of one chunk and apply the rules; True if silent cases opened."""
+        if not calls:
+            return False
+        known = self.ledger.known_fingerprints(c.fingerprint for c in calls)
+        fresh: list[Call] = []
+        for call in calls:
+            if call.fingerprint not in known:
+                known.add(call.fingerprint)
+                fresh.append(call)
+        if not fresh:
+            return False
+        self.ledger.insert_calls(fresh, source=self.key)
+        result.new_calls += len(fresh)
+        self.rules.begin()
+        opened_before = result.cases.opened
+        silent_opened = False
+        for call in fresh:
+            silent = history or call.started_at < now - RECENT_WINDOW
+            self.rules.apply(call, now=now, silent=silent, result=result.cases)
+            if silent and result.cases.opened > opened_before:
+                silent_opened = True
+            opened_before = result.cases.opened
+        return silent_opened
+
+
+def _identity(raw: bytes | None, decoder: RecordDecoder) -> str | None:
+    """What identifies the first row: its call's fingerprint, so late CALLTYPE is no rewrite."""
+    if raw is None:
+        return None
+    record = RawRecord(0, raw[:1], raw, *decoder.decode(raw))
+    try:
+        return to_call(0, record.values).fingerprint
+    except RowError:
+        return record.digest
+
+
+def _rewritten(
+    state: SourceState | None, signature: str, count: int, first_hash: str | None
+) -> str | None:
+    """Why the file on disk is not the one the cursor points into, if it is not."""
+    if state is None:
+        return None
+    if state.header_signature != signature:
+        return "the table's structure changed"
+    if count < state.next_index:
+        return f"the file shrank ({count} records, {state.next_index} were read)"
+    if state.first_record_hash and first_hash != state.first_record_hash:
+        return "the first record changed (file rewritten)"
+    return None

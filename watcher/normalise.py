@@ -1,0 +1,156 @@
+"""One decoded DBF row to one :class:`Call`, whatever the install's field types.
+
+Field widths and types of Calls.dbf are not documented, so every value is accepted as a
+number or as text, and TIME/DURATION text stand in where ITIME/IDURATION are missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from watcher.models import IN, INTERNAL, OUT, UNKNOWN, Call
+from watcher.phones import phone_key
+
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+
+
+class RowError(ValueError):
+    """The row cannot be a call (no date, garbage time); it is skipped with this message."""
+
+
+def to_call(index: int, values: Mapping[str, Any]) -> Call:
+    day = _day(values.get("DATE"))
+    seconds = _seconds(values.get("ITIME"), values.get("TIME"), "time")
+    if seconds >= 86400 + 3600:
+        raise RowError(f"time of day out of range: {seconds} s")
+    started = datetime(day.year, day.month, day.day) + timedelta(seconds=seconds)
+    duration = _seconds(values.get("IDURATION"), values.get("DURATION"), "duration", blank=0)
+    ring = _optional_int(values.get("RINGBEFORE"))
+
+    extension = _text(values.get("EXTENSION"))
+    number = _text(values.get("NUMBER"))
+    callerid = _text(values.get("CALLERID"))
+    co_line = _text(values.get("CO"))
+    calltype = _text(values.get("CALLTYPE")).upper()
+    direction = classify(calltype, number, callerid)
+    if direction == IN:
+        remote = phone_key(callerid) or phone_key(number)
+    elif direction == OUT:
+        remote = phone_key(number)
+    else:
+        remote = None
+
+    identity = "|".join(
+        [
+            day.isoformat(),
+            str(seconds),
+            extension,
+            number,
+            co_line,
+            callerid,
+            str(duration),
+            "" if ring is None else str(ring),
+        ]
+    )
+    return Call(
+        fingerprint=hashlib.blake2b(identity.encode("utf-8"), digest_size=12).hexdigest(),
+        record_index=index,
+        started_at=started,
+        duration=duration,
+        extension=extension,
+        direction=direction,
+        remote=remote,
+        number=number,
+        callerid=callerid,
+        co_line=co_line,
+        calltype=calltype,
+        callmode=_text(values.get("CALLMODE")).upper(),
+        status=_text(values.get("STATUS")),
+        ring_seconds=ring,
+    )
+
+
+def classify(calltype: str, number: str, callerid: str) -> str:
+    """Direction from CALLTYPE, or from the numbers while CALLTYPE is blank or unknown."""
+    if calltype == "N" or number.lower().startswith("internal"):
+        return INTERNAL
+    if calltype == "I":
+        return IN
+    if calltype and calltype != "I":
+        if not number and callerid:
+            return IN
+        return OUT
+    if callerid:
+        return IN
+    if number:
+        return OUT
+    return UNKNOWN
+
+
+def _day(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    if not text:
+        raise RowError("no DATE")
+    for pattern in ("%Y%m%d", "%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise RowError(f"DATE not understood: {text!r}")
+
+
+def _seconds(number: Any, clock: Any, what: str, blank: int | None = None) -> int:
+    """Seconds from a numeric field (N or C) or from 'HH:MM[:SS]' text."""
+    for value in (number, clock):
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            break
+        if isinstance(value, int | float):
+            return max(0, int(value))
+        text = _text(value)
+        if not text:
+            continue
+        if text.isdigit():
+            return int(text)
+        found = _CLOCK.match(text)
+        if found:
+            a, b, c = int(found.group(1)), int(found.group(2)), found.group(3)
+            return a * 3600 + b * 60 + int(c) if c is not None else a * 60 + b
+        try:
+            return max(0, int(float(text.replace(",", "."))))
+        except ValueError:
+            raise RowError(f"{what} not understood: {text!r}") from None
+    if blank is not None:
+        return blank
+    raise RowError(f"no {what}")
+
+
+def _optional_int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        return int(float(text.replace(",", ".")))
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

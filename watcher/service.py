@@ -1,0 +1,194 @@
+"""The watcher thread: file events wake it, a periodic re-check backs them up.
+
+watchdog is only a doorbell here. Native events (or polling, for a DBF on a network share)
+shorten the wait, but a timer wakes the loop anyway, and an observer that died (a share
+that went away, watchdog issue #1065) is started again. A missing or locked file is a
+warning and a retry, never the end of the service.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from watcher.config import Config
+from watcher.dbf_reader import DbfError
+from watcher.ingest import Ingestor, ScanResult
+from watcher.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE_SECONDS = 0.3
+RECHECK_SECONDS = 10.0  # with native events; polling mode re-checks at its own interval
+PENDING_RECHECK_SECONDS = 1.0  # while rows wait for CALLTYPE
+
+
+class _Doorbell(FileSystemEventHandler):
+    def __init__(self, name: str, ring: Callable[[], None]) -> None:
+        self.name = name.lower()
+        self.ring = ring
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        for path in (event.src_path, getattr(event, "dest_path", "")):
+            if path and Path(str(path)).name.lower() == self.name:
+                self.ring()
+                return
+
+
+class WatcherService:
+    """Runs :class:`Ingestor` in a thread of its own, with its own ledger connection."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        on_change: Callable[[], None] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        recheck_seconds: float | None = None,
+    ) -> None:
+        self.config = config
+        self.on_change = on_change
+        self.clock = clock
+        poll = config.source.poll_interval
+        self.recheck_seconds = recheck_seconds or (poll if poll > 0 else RECHECK_SECONDS)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._observer: BaseObserver | None = None
+        self._ledger: Ledger | None = None
+        self._ingestor: Ingestor | None = None
+        self._last_error: str | None = None
+        self.last_result: ScanResult | None = None
+
+    # -- public -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="perezvon-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._stop_observer()
+        with self._lock:
+            if self._ledger is not None:
+                self._ledger.close()
+                self._ledger = None
+                self._ingestor = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def scan_now(self) -> ScanResult | None:
+        """One pass, in the caller's thread; None when the file cannot be read now."""
+        with self._lock:
+            if self._ingestor is None:
+                self._ledger = Ledger(self.config.database_path)
+                self._ingestor = Ingestor(self.config, self._ledger, clock=self.clock)
+            try:
+                result = self._ingestor.scan()
+            except DbfError as error:
+                self._report(str(error))
+                return None
+        if self._last_error is not None:
+            log.info("%s is readable again", self.config.source.path)
+            self._last_error = None
+        self.last_result = result
+        if result.cases.changed and self.on_change is not None:
+            try:
+                self.on_change()
+            except Exception:
+                log.exception("change listener failed")
+        return result
+
+    # -- the thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        log.info(
+            "watching %s (%s)",
+            self.config.source.path,
+            f"polling every {self.config.source.poll_interval:g} s"
+            if self.config.source.poll_interval > 0
+            else "file events",
+        )
+        while not self._stop.is_set():
+            self._ensure_observer()
+            try:
+                result = self.scan_now()
+            except Exception:
+                # One bad pass must not end the watcher; the next pass retries.
+                log.exception("scan of %s failed", self.config.source.path)
+                result = None
+            wait = self.recheck_seconds
+            if result is not None and result.pending:
+                wait = min(wait, PENDING_RECHECK_SECONDS)
+            if self._wake.wait(wait):
+                self._debounce()
+            self._wake.clear()
+
+    def _debounce(self) -> None:
+        """Let a burst of writes (row, then CALLTYPE, then header) settle into one pass."""
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline and not self._stop.is_set():
+            self._wake.clear()
+            if not self._wake.wait(DEBOUNCE_SECONDS):
+                return
+
+    def _ensure_observer(self) -> None:
+        if self._observer is not None and self._observer.is_alive():
+            return
+        if self._observer is not None:
+            log.warning("file watcher stopped; starting it again")
+            self._stop_observer()
+        folder = Path(self.config.source.path).parent
+        if not folder.is_dir():
+            self._report(
+                f"{folder}: folder not reachable; re-checking every {self.recheck_seconds:g} s"
+            )
+            return
+        poll = self.config.source.poll_interval
+        observer: BaseObserver = PollingObserver(timeout=poll) if poll > 0 else Observer()
+        try:
+            observer.schedule(
+                _Doorbell(Path(self.config.source.path).name, self._wake.set),
+                str(folder),
+                recursive=False,
+            )
+            observer.daemon = True
+            observer.start()
+        except Exception as error:  # inotify limits, share errors: re-checks still run
+            self._report(f"cannot watch {folder} for changes ({error}); re-checking on a timer")
+            return
+        self._observer = observer
+
+    def _stop_observer(self) -> None:
+        observer, self._observer = self._observer, None
+        if observer is None:
+            return
+        try:
+            observer.stop()
+            observer.join(timeout=5)
+        except Exception:
+            log.debug("observer did not stop cleanly", exc_info=True)
+
+    def _report(self, message: str) -> None:
+        """Warn once per distinct problem, not on every retry."""
+        if message != self._last_error:
+            log.warning("%s", message)
+            self._last_error = message
