@@ -20,11 +20,13 @@ from typing import Any
 import sqlite_utils
 
 from watcher.models import (
+    BY_ANSWER,
     BY_CALL,
     BY_EXPIRY,
     BY_USER,
     CLOSED,
     OPEN,
+    OUT,
     Call,
     Case,
     from_text,
@@ -432,7 +434,7 @@ class Ledger:
                 " WHERE id = ? AND status = 'open'",
                 [
                     to_text(call.started_at),
-                    BY_CALL,
+                    BY_CALL if call.direction == OUT else BY_ANSWER,
                     call.extension,
                     to_text(call.started_at),
                     call.duration,
@@ -442,7 +444,7 @@ class Ledger:
             case = self.get_case(case_id)
             if cursor.rowcount == 0:
                 return CloseResult(False, case)
-            kind = "callback" if call.direction == "out" else "answered_later"
+            kind = "callback" if call.direction == OUT else "answered_later"
             self._event(case_id, now, kind, "pbx", extension=call.extension, call=call)
             assert case is not None
             self._enqueue(case_id, "update", now, case.silent)

@@ -7,8 +7,9 @@ from datetime import datetime
 
 IN, OUT, INTERNAL, UNKNOWN = "in", "out", "internal", "unknown"
 OPEN, CLOSED = "open", "closed"
-# How a case was closed: by a call in the log, by a person, or as stale history.
-BY_CALL, BY_USER, BY_EXPIRY = "call", "user", "expired"
+# How a case was closed: an operator called back (log), the customer got through
+# (log), a person pressed the button, or it was stale history nobody was told of.
+BY_CALL, BY_ANSWER, BY_USER, BY_EXPIRY = "call", "answered", "user", "expired"
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from watcher.ledger import Ledger
-from watcher.models import BY_CALL, BY_EXPIRY, BY_USER, IN, OUT, Case, from_text
+from watcher.models import BY_ANSWER, BY_CALL, BY_EXPIRY, BY_USER, IN, OUT, Case, from_text
 
 PERIOD_WORDS = {
     "today": "today",
@@ -161,9 +161,9 @@ def compute_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period
             continue
         stats.cases_closed += 1
         dept.closed += 1
-        if case.closed_how == BY_CALL:
+        if case.closed_how in (BY_CALL, BY_ANSWER):
             stats.closed_by_call += 1
-            if case.closed_by_extension:
+            if case.closed_how == BY_CALL and case.closed_by_extension:
                 operator(case.closed_by_extension).callbacks += 1
         elif case.closed_how == BY_USER:
             stats.closed_by_user += 1
