@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 # Missed calls older than this when first seen are history: stored, never posted.
 RECENT_WINDOW = timedelta(hours=12)
+# On the very first pass over a file (no cursor yet) the table is someone's past: only
+# the last hour is posted, so installing Perezvon mid-day does not flood the chats.
+BASELINE_WINDOW = timedelta(hours=1)
 MAX_WARNINGS = 50
 
 Progress = Callable[[int, int], None]
@@ -88,6 +91,7 @@ class Ingestor:
         if state is not None and reason:
             result.rebaselined = reason
             result.warn(f"{self.key}: {reason}; re-reading it, known calls are skipped")
+        window = BASELINE_WINDOW if state is None else RECENT_WINDOW
         if state is None or reason:
             state = SourceState(
                 path=self.key,
@@ -113,7 +117,8 @@ class Ingestor:
             state.next_index = cursor if cursor is not None else end
             state.pending = {i: v for i, v in pending.items() if i >= state.next_index}
             with self.ledger.transaction():
-                opened_silent |= self._store(batch, now, history, result)
+                live_since = None if history else now - window
+                opened_silent |= self._store(batch, now, live_since, result)
                 self.ledger.save_source_state(state)
             batch.clear()
             if progress:
@@ -137,7 +142,7 @@ class Ingestor:
         flush(stop)
         result.pending = len(state.pending)
         if opened_silent:
-            self.ledger.expire_silent_cases(now - RECENT_WINDOW, now)
+            self.ledger.expire_silent_cases(now)
         return result
 
     def _examine(
@@ -164,8 +169,13 @@ class Ingestor:
             return True, call
         return False, None
 
-    def _store(self, calls: list[Call], now: datetime, history: bool, result: ScanResult) -> bool:
-        """Insert the new calls of one chunk and apply the rules; True if silent cases opened."""
+    def _store(
+        self, calls: list[Call], now: datetime, live_since: datetime | None, result: ScanResult
+    ) -> bool:
+        """Insert one chunk's new calls and apply the rules; True if silent cases opened.
+
+        Calls before ``live_since`` (all of them when it is None) make silent cases.
+        """
         if not calls:
             return False
         known = self.ledger.known_fingerprints(c.fingerprint for c in calls)
@@ -182,7 +192,7 @@ class Ingestor:
         opened_before = result.cases.opened
         silent_opened = False
         for call in fresh:
-            silent = history or call.started_at < now - RECENT_WINDOW
+            silent = live_since is None or call.started_at < live_since
             self.rules.apply(call, now=now, silent=silent, result=result.cases)
             if silent and result.cases.opened > opened_before:
                 silent_opened = True

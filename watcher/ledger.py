@@ -490,7 +490,7 @@ class Ledger:
             self._enqueue(case_id, "update", now, case.silent)
         return CloseResult(True, case)
 
-    def expire_silent_cases(self, last_before: datetime, now: datetime) -> int:
+    def expire_silent_cases(self, now: datetime) -> int:
         """Close stale cases that came from history and were never posted.
 
         Nobody was told of them, so nobody will close them; left open they would count as
@@ -500,8 +500,7 @@ class Ledger:
             ids = [
                 row[0]
                 for row in self.conn.execute(
-                    "SELECT id FROM cases WHERE status = 'open' AND silent = 1 AND last_at < ?",
-                    [to_text(last_before)],
+                    "SELECT id FROM cases WHERE status = 'open' AND silent = 1"
                 ).fetchall()
             ]
             for case_id in ids:
