@@ -1,0 +1,355 @@
+"""``perezvon``: run, check, import, demo, stats.
+
+Only ``run`` (and ``check`` with a token) touch Telegram; the other commands use the
+phone side alone, so an admin can try everything before creating a bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from bot.dotenv import load_dotenv
+from watcher.config import Config, ConfigError, load_config
+from watcher.dbf_reader import DbfError, decode_all_fields, read_layout, read_one
+from watcher.ingest import Ingestor, ScanResult, local_now
+from watcher.ledger import Ledger
+from watcher.normalise import RowError, to_call
+from watcher.stats import load_stats, parse_period, render_stats
+
+log = logging.getLogger("perezvon")
+
+KNOWN_FIELDS = {
+    "DATE": "required",
+    "ITIME": "time of day (or TIME)",
+    "IDURATION": "talk seconds (or DURATION)",
+    "EXTENSION": "required",
+    "NUMBER": "dialled number",
+    "CALLERID": "caller's number",
+    "CALLTYPE": "I / N / C",
+    "CO": "trunk line",
+    "RINGBEFORE": "ring seconds",
+    "CALLMODE": "AN / NA / ...",
+    "STATUS": "destination text",
+}
+NO_TOKEN = (
+    "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather, put its token into .env "
+    "(see .env.example) and start again. To try Perezvon without Telegram: perezvon demo"
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.env_file:
+        load_dotenv(args.env_file)
+    _setup_logging(args.verbose, quiet=args.command == "demo")
+    config_path = Path(args.config or os.environ.get("PEREZVON_CONFIG") or "perezvon.toml")
+    try:
+        return int(args.handler(args, config_path))
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="perezvon",
+        description="Missed group calls from WinTariff's Calls.dbf to Telegram department chats.",
+    )
+    parser.add_argument(
+        "-c", "--config", help="TOML config (default: $PEREZVON_CONFIG or perezvon.toml)"
+    )
+    parser.add_argument("--env-file", default=".env", help="environment file (default: .env)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="watch Calls.dbf and run the Telegram bot")
+    run.set_defaults(handler=cmd_run)
+
+    check = commands.add_parser("check", help="validate the config, the DBF file and the token")
+    check.add_argument("--rows", type=int, default=5, help="how many last rows to show")
+    check.set_defaults(handler=cmd_check)
+
+    imp = commands.add_parser("import", help="load a Calls.dbf history without notifications")
+    imp.add_argument("path", type=Path, help="the Calls.dbf (or an archived copy) to import")
+    imp.set_defaults(handler=cmd_import)
+
+    demo = commands.add_parser("demo", help="a generated WinTariff file and the real watcher")
+    demo.add_argument(
+        "--seconds", type=float, default=90, help="how long to run (0 = until Ctrl+C)"
+    )
+    demo.add_argument("--lang", choices=("ru", "en"), default="ru")
+    demo.add_argument("--seed", type=int, default=7, help="random seed of the traffic")
+    demo.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
+    demo.add_argument("--rows", action="store_true", help="also print each row WinTariff writes")
+    demo.set_defaults(handler=cmd_demo)
+
+    stats = commands.add_parser("stats", help="figures for a period")
+    stats.add_argument(
+        "period", nargs="?", default="today", help="today | week | month | YYYY-MM-DD..YYYY-MM-DD"
+    )
+    stats.add_argument("--lang", choices=("ru", "en"), default=None)
+    stats.set_defaults(handler=cmd_stats)
+    return parser
+
+
+def _setup_logging(verbose: bool, *, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+    )
+    # httpx logs every Telegram request at INFO; keep the service log readable.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+# -- run --------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    config = load_config(config_path)
+    from bot.app import run as run_bot
+
+    return run_bot(config, token, os.environ.get("TELEGRAM_BASE_URL") or None)
+
+
+# -- check ------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace, config_path: Path) -> int:
+    out = sys.stdout
+    config = load_config(config_path)
+    out.write(f"Config {config_path}: OK\n")
+    out.write(f"  language {config.language}, time zone {config.timezone}\n")
+    for d in config.departments:
+        where = ", ".join([*d.extensions, *(f"CO {line}" for line in d.lines)]) or "—"
+        default = " (default)" if d.default else ""
+        chat = d.chat if d.chat is not None else "no chat set"
+        out.write(f"  department {d.name}{default}: {where} -> chat {chat}\n")
+    if not any(d.chat for d in config.departments):
+        out.write("  warning: no department has a chat id; posts have nowhere to go\n")
+    ok = _check_dbf(config, out, args.rows)
+    _check_ledger(config, out)
+    ok = _check_token(out) and ok
+    return 0 if ok else 1
+
+
+def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
+    path = config.source.path
+    out.write(f"\nCalls.dbf {path}\n")
+    try:
+        layout = read_layout(path, config.source.encoding)
+    except DbfError as error:
+        out.write(f"  ERROR: {error}\n")
+        return False
+    out.write(
+        f"  {layout.version}; code page {layout.encoding} (from {layout.encoding_source}, "
+        f"language driver 0x{layout.language_driver:02X})\n"
+    )
+    out.write(
+        f"  records: {layout.complete_count} complete on disk, {layout.header_count} in the "
+        f"header; record {layout.record_len} bytes, header {layout.header_len} bytes\n"
+    )
+    if layout.header_count != layout.complete_count:
+        out.write("  note: the header count differs from the data; Perezvon goes by the data\n")
+    out.write("  fields:\n")
+    names = set(layout.field_names())
+    for f in layout.fields:
+        role = KNOWN_FIELDS.get(f.name, "")
+        decimals = f".{f.decimals}" if f.decimals else ""
+        out.write(f"    {f.name:<11} {f.type} {f.length}{decimals:<4} {role}\n")
+    missing = [
+        name
+        for name, alt in (("DATE", None), ("ITIME", "TIME"), ("EXTENSION", None))
+        if name not in names and (alt is None or alt not in names)
+    ]
+    if missing:
+        out.write(f"  ERROR: required fields missing: {', '.join(missing)}\n")
+        return False
+    start = max(0, layout.complete_count - rows)
+    if layout.complete_count:
+        out.write(f"  last {layout.complete_count - start} rows:\n")
+    for index in range(start, layout.complete_count):
+        raw = read_one(layout, index)
+        if raw is None:
+            continue
+        flag = "deleted " if raw[:1] == b"*" else ""
+        values = decode_all_fields(layout, raw)
+        try:
+            call = to_call(index, values)
+            summary = (
+                f"{call.started_at:%Y-%m-%d %H:%M:%S} {call.direction:<8} ext {call.extension:<5}"
+                f" {call.remote or '-':<14} {call.duration:>4} s type {call.calltype or '?'}"
+            )
+        except RowError as error:
+            summary = f"not a call: {error}"
+        out.write(f"    #{index + 1} {flag}{summary}\n")
+        shown = {k: v for k, v in values.items() if v not in (None, "", 0)}
+        out.write(f"       {shown}\n")
+    return True
+
+
+def _check_ledger(config: Config, out: TextIO) -> None:
+    path = config.database_path
+    out.write(f"\nLedger {path}\n")
+    if not path.exists():
+        out.write("  not created yet (the first run creates it)\n")
+        return
+    with Ledger(path) as ledger:
+        state = ledger.source_state(str(config.source.path))
+        out.write(
+            f"  {ledger.call_count()} calls, {len(ledger.open_cases(include_silent=False))} "
+            f"open cases, {ledger.outbox_pending_count()} changes waiting for Telegram\n"
+        )
+        if state is not None:
+            out.write(f"  cursor: record {state.next_index + 1}, {len(state.pending)} pending\n")
+
+
+def _check_token(out: TextIO) -> bool:
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    out.write("\nTelegram\n")
+    if not token:
+        out.write("  TELEGRAM_BOT_TOKEN not set: `run` needs it, `demo` does not\n")
+        return True
+    from bot.app import check_token
+
+    base_url = os.environ.get("TELEGRAM_BASE_URL") or None
+    try:
+        username = check_token(token, base_url)
+    except Exception as error:
+        out.write(f"  ERROR: {error}\n")
+        return False
+    out.write(f"  token OK: @{username}\n")
+    return True
+
+
+# -- import -----------------------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
+    config = load_config(config_path)
+    path: Path = args.path
+    config = replace(config, source=replace(config.source, path=path))
+    bar = ProgressBar(sys.stderr)
+    with Ledger(config.database_path) as ledger:
+        try:
+            result = Ingestor(config, ledger).scan(history=True, progress=bar.update)
+        except DbfError as error:
+            bar.finish()
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        bar.finish()
+    print(_import_summary(result, config))
+    return 0
+
+
+def _import_summary(result: ScanResult, config: Config) -> str:
+    lines = [
+        f"Imported {config.source.path} into {config.database_path}",
+        f"  records read: {result.records_read}, new calls: {result.new_calls}, "
+        f"skipped bad rows: {result.bad_rows}, not final yet: {result.pending}",
+        f"  cases: {result.cases.opened} opened, {result.cases.merged} repeat calls, "
+        f"{result.cases.closed} closed by the call log; no notifications were sent",
+    ]
+    return "\n".join(lines)
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; occasional lines when redirected."""
+
+    def __init__(self, out: TextIO, width: int = 30) -> None:
+        self.out = out
+        self.width = width
+        self.tty = out.isatty()
+        self.started = time.monotonic()
+        self._last_shown = -1.0
+
+    def update(self, done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        now = time.monotonic()
+        if self.tty:
+            if now - self._last_shown < 0.1 and done < total:
+                return
+            filled = int(self.width * fraction)
+            rate = done / max(now - self.started, 1e-6)
+            self.out.write(
+                f"\r[{'#' * filled}{'.' * (self.width - filled)}] {fraction:6.1%} "
+                f"{done}/{total} records, {rate:,.0f}/s"
+            )
+        elif int(fraction * 10) > int(self._last_shown * 10) or done == total:
+            self.out.write(f"{fraction:.0%} ({done}/{total} records)\n")
+        else:
+            return
+        self._last_shown = now if self.tty else fraction
+        self.out.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            self.out.write("\n")
+            self.out.flush()
+
+
+# -- stats ------------------------------------------------------------------------------
+
+
+def cmd_stats(args: argparse.Namespace, config_path: Path) -> int:
+    config = load_config(config_path)
+    try:
+        period = parse_period(args.period, local_now(config).date())
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not config.database_path.exists():
+        print(f"error: no ledger at {config.database_path} yet (run or import first)")
+        return 1
+    with Ledger(config.database_path) as ledger:
+        print(render_stats(load_stats(ledger, period), period, args.lang or config.language))
+    return 0
+
+
+# -- demo -------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace, config_path: Path) -> int:
+    from bot.demo import run_demo
+
+    folder = Path(tempfile.mkdtemp(prefix="perezvon-demo-"))
+    try:
+        return run_demo(
+            folder,
+            seconds=args.seconds,
+            language=args.lang,
+            seed=args.seed,
+            show_rows=args.rows,
+            out=sys.stdout,
+        )
+    finally:
+        if args.keep:
+            print(f"demo files kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""``perezvon demo``: a generated WinTariff file, the real watcher, cases on the console.
+
+The demo does what an install does: the morning's history is imported first without
+notifications, then the watcher thread picks up each new row as WinTariff writes it and
+the console notifier prints what the department chats would get.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from pathlib import Path
+from typing import TextIO
+
+from watcher.config import Config, parse_config
+from watcher.console import ConsoleNotifier
+from watcher.demo_traffic import CUSTOMER_NUMBERS, EMPLOYEE_MOBILES, WinTariffImitator
+from watcher.ingest import Ingestor, local_now
+from watcher.ledger import Ledger
+from watcher.service import WatcherService
+from watcher.stats import load_stats, parse_period, render_stats
+from watcher.wintariff import CallsDbfWriter
+
+SALES = {"ru": "Отдел продаж", "en": "Sales"}
+SUPPORT = {"ru": "Техподдержка", "en": "Support"}
+DEMO_CONTACTS = (
+    (CUSTOMER_NUMBERS[1], "Ирина Соколова", "ООО «Вектор»"),
+    (CUSTOMER_NUMBERS[3], "Павел Орлов", ""),
+    (CUSTOMER_NUMBERS[4], "Бухгалтерия «Альфа-Строй»", "АО «Альфа-Строй»"),
+)
+_TEXTS = {
+    "ru": {
+        "intro": (
+            "Демо Перезвона: WinTariff пишет звонки в {dbf}\n"
+            "Утренняя история загружена без уведомлений: {rows} строк.\n"
+            "Дальше — то, что получили бы чаты отделов. Ctrl+C — выход.\n"
+        ),
+        "row": "  [WinTariff] {line}",
+        "end": "\nИтоги дня в демо:\n",
+    },
+    "en": {
+        "intro": (
+            "Perezvon demo: WinTariff writes calls into {dbf}\n"
+            "This morning's history was imported without notifications: {rows} rows.\n"
+            "What follows is what the department chats would get. Ctrl+C to stop.\n"
+        ),
+        "row": "  [WinTariff] {line}",
+        "end": "\nThe demo day so far:\n",
+    },
+}
+
+
+def demo_config(folder: Path, language: str) -> Config:
+    """The embedded config the demo runs on: two departments, contacts, employees."""
+    contacts = folder / "contacts.csv"
+    contacts.write_text(
+        "phone,name,company\n" + "".join(f"{p},{n},{c}\n" for p, n, c in DEMO_CONTACTS),
+        encoding="utf-8",
+    )
+    return parse_config(
+        {
+            "language": language,
+            "source": {"path": str(folder / "Calls.dbf"), "settle_seconds": 30},
+            "database": {"path": str(folder / "perezvon.db")},
+            "rules": {
+                "callback_min_seconds": 5,
+                "employee_numbers": list(EMPLOYEE_MOBILES),
+                "contacts_csv": str(contacts),
+            },
+            "department": [
+                {
+                    "name": SALES[language],
+                    "chat": -1001000000001,
+                    "extensions": ["620", "201-205"],
+                    "default": True,
+                },
+                {
+                    "name": SUPPORT[language],
+                    "chat": -1001000000002,
+                    "extensions": ["630", "206-209"],
+                },
+            ],
+        },
+        base_dir=folder,
+    )
+
+
+def run_demo(
+    folder: Path,
+    *,
+    seconds: float,
+    language: str,
+    seed: int,
+    show_rows: bool,
+    out: TextIO,
+) -> int:
+    t = _TEXTS[language]
+    config = demo_config(folder, language)
+    writer = CallsDbfWriter.create(config.source.path)
+    imitator = WinTariffImitator(
+        writer,
+        rng=random.Random(seed),
+        departments={SALES[language]: ["620"], SUPPORT[language]: ["630"]},
+    )
+    rows = imitator.seed_history(local_now(config), hours=8)
+    with Ledger(config.database_path) as ledger:
+        Ingestor(config, ledger).scan(history=True)
+    out.write(t["intro"].format(dbf=config.source.path, rows=rows))
+    out.flush()
+
+    changed = threading.Event()
+    service = WatcherService(config, on_change=changed.set, recheck_seconds=2)
+    service.start()
+    deadline = time.monotonic() + seconds if seconds > 0 else None
+    try:
+        with Ledger(config.database_path) as ledger:
+            notifier = ConsoleNotifier(
+                ledger, language=language, out=out, clock=lambda: local_now(config)
+            )
+            while deadline is None or time.monotonic() < deadline:
+                for line in imitator.tick(local_now(config)):
+                    if show_rows:
+                        out.write(t["row"].format(line=line) + "\n")
+                service.wake()
+                changed.wait(1.0)
+                changed.clear()
+                notifier.drain()
+            service.scan_now()
+            notifier.drain()
+            today = parse_period("today", local_now(config).date())
+            out.write(t["end"])
+            out.write(render_stats(load_stats(ledger, today), today, language) + "\n")
+    except KeyboardInterrupt:
+        out.write("\n")
+    finally:
+        service.stop()
+    return 0
