@@ -108,7 +108,10 @@ def _day(value: Any) -> date:
 
 
 def _seconds(number: Any, clock: Any, what: str, blank: int | None = None) -> int:
-    """Seconds from a numeric field (N or C) or from 'HH:MM[:SS]' text."""
+    """Seconds from a numeric field (N or C) or from 'HH:MM:SS' text.
+
+    Two-part text is 'HH:MM' for the time of day and 'MM:SS' for a duration.
+    """
     for value in (number, clock):
         if value is None:
             continue
@@ -124,7 +127,9 @@ def _seconds(number: Any, clock: Any, what: str, blank: int | None = None) -> in
         found = _CLOCK.match(text)
         if found:
             a, b, c = int(found.group(1)), int(found.group(2)), found.group(3)
-            return a * 3600 + b * 60 + int(c) if c is not None else a * 60 + b
+            if c is not None:
+                return a * 3600 + b * 60 + int(c)
+            return a * 3600 + b * 60 if what == "time" else a * 60 + b
         try:
             return max(0, int(float(text.replace(",", "."))))
         except ValueError:
