@@ -127,6 +127,11 @@ def read_layout(path: str | Path, encoding: str = "auto") -> DbfLayout:
     header = table.header
     if header.recordlen <= 1 or header.headerlen < 32 or not table.fields:
         raise DbfError(f"{path}: the DBF header is damaged (no fields or bad lengths)")
+    if size < header.headerlen:
+        raise DbfError(
+            f"{path}: the DBF header is incomplete ({size} of {header.headerlen} bytes;"
+            " being written?)"
+        )
     chosen, source = _choose_encoding(encoding, header.language_driver)
     table.encoding = chosen  # dbfread's own guess falls back to ascii; ours to cp866
     offset = 1
