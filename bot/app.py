@@ -1,0 +1,265 @@
+"""Wiring: the PTB application, its start and stop, and the `perezvon run` entry point.
+
+``run`` starts the watcher thread first and keeps it running while Telegram is
+unreachable: calls keep landing in the ledger, and the outbox delivers them once the bot
+is up. Only a rejected token ends the process, because retrying cannot fix that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from telegram import Bot, BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.handlers import register
+from bot.messenger import CaseMessenger
+from bot.outbox import BASE_BACKOFF, MAX_BACKOFF, TICK_SECONDS, OutboxSender, backoff_seconds
+from bot.runtime import RUNTIME_KEY, Runtime
+from bot.summary import schedule_summary
+from bot.texts import tr
+from watcher.config import Config
+from watcher.ingest import local_now
+from watcher.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+POLL_TIMEOUT = 30.0
+EXIT_OK, EXIT_BAD_TOKEN = 0, 2
+
+
+class TelegramCheckError(Exception):
+    """The token or the Bot API server is not usable; the message says what to do."""
+
+
+def normalise_base_url(value: str | None) -> str | None:
+    """``TELEGRAM_BASE_URL`` as PTB wants it: the prefix the token is appended to.
+
+    ``http://127.0.0.1:8081/bot`` is used as given; ``http://127.0.0.1:8081`` or
+    ``http://127.0.0.1:8081/`` (the server's root, a common slip) get ``/bot`` added.
+    """
+    if value is None or not value.strip():
+        return None
+    url = value.strip()
+    if urlsplit(url).path in ("", "/"):
+        url = url.rstrip("/") + "/bot"
+    return url
+
+
+def file_url_for(base_url: str) -> str:
+    """The file download prefix of the same server (``…/bot`` -> ``…/file/bot``)."""
+    head, sep, _ = base_url.rpartition("/bot")
+    return f"{head}/file/bot" if sep else base_url
+
+
+def build_application(
+    config: Config,
+    token: str,
+    base_url: str | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    poll_timeout: float = POLL_TIMEOUT,
+    outbox_tick: float = TICK_SECONDS,
+    base_backoff: float = BASE_BACKOFF,
+    max_backoff: float = MAX_BACKOFF,
+) -> Application:  # type: ignore[type-arg]
+    """The application with handlers and a :class:`Runtime` (own ledger connection)."""
+    builder = ApplicationBuilder().token(token).concurrent_updates(8)
+    url = normalise_base_url(base_url)
+    if url is not None:
+        builder = builder.base_url(url).base_file_url(file_url_for(url))
+    # The long poll must outlast Telegram's hold of getUpdates, with room for the network.
+    builder = builder.get_updates_read_timeout(poll_timeout + 10)
+    application = builder.build()
+    now = clock or (lambda: local_now(config))
+    ledger = Ledger(config.database_path)
+    messenger = CaseMessenger(application.bot, ledger, config.language, now)
+    outbox = OutboxSender(
+        ledger,
+        messenger,
+        now,
+        tick=outbox_tick,
+        base_backoff=base_backoff,
+        max_backoff=max_backoff,
+    )
+    application.bot_data[RUNTIME_KEY] = Runtime(config, ledger, messenger, outbox, now)
+    application.bot_data["poll_timeout"] = poll_timeout
+    register(application)
+    return application
+
+
+def runtime(application: Application) -> Runtime:  # type: ignore[type-arg]
+    value = application.bot_data[RUNTIME_KEY]
+    assert isinstance(value, Runtime)
+    return value
+
+
+def bot_commands(language: str) -> list[BotCommand]:
+    return [BotCommand(name, tr(language, f"cmd_{name}")) for name in ("missed", "stats", "help")]
+
+
+class PerezvonBot:
+    """Starts and stops the application, the outbox sender and the daily job together."""
+
+    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
+        self.application = application
+        self.runtime = runtime(application)
+        self._outbox_task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.started = False
+
+    def wake_from_thread(self) -> None:
+        """For WatcherService(on_change=...): new outbox rows, deliver them now."""
+        if self._loop is not None:
+            self.runtime.outbox.wake_from_thread(self._loop)
+
+    async def start(self) -> None:
+        """Connect (getMe), announce commands, start polling, the outbox and the summary."""
+        self._loop = asyncio.get_running_loop()
+        app = self.application
+        await app.initialize()
+        await self._set_commands()
+        assert app.updater is not None
+        timeout = float(app.bot_data.get("poll_timeout", POLL_TIMEOUT))
+        await app.updater.start_polling(
+            timeout=timeout,
+            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+            bootstrap_retries=0,
+        )
+        await app.start()
+        if app.job_queue is not None:
+            schedule_summary(app.job_queue, self.runtime)
+        self._outbox_task = asyncio.create_task(self.runtime.outbox.run(), name="outbox")
+        self.started = True
+        log.info("bot @%s is up", app.bot.username)
+
+    async def start_with_retry(self, stop: asyncio.Event) -> bool:
+        """:meth:`start`, retried with backoff while Telegram is unreachable.
+
+        False when ``stop`` was set first; raises :class:`TelegramCheckError` on a bad token.
+        """
+        attempt = 0
+        while not stop.is_set():
+            try:
+                await self.start()
+                return True
+            except InvalidToken as error:
+                raise TelegramCheckError(_token_message(error)) from error
+            except TelegramError as error:
+                delay = backoff_seconds(attempt, 5.0, MAX_BACKOFF)
+                log.warning("cannot reach Telegram (%s); trying again in %.0f s", error, delay)
+                attempt += 1
+                try:
+                    async with asyncio.timeout(delay):
+                        await stop.wait()
+                except TimeoutError:
+                    pass
+        return False
+
+    async def _set_commands(self) -> None:
+        try:
+            await self.application.bot.set_my_commands(bot_commands(self.runtime.language))
+        except TelegramError as error:  # cosmetic: the commands work without the menu
+            log.warning("setMyCommands failed: %s", error)
+
+    async def stop(self) -> None:
+        """Stop everything that :meth:`start` started; safe to call more than once."""
+        if self._outbox_task is not None:
+            self._outbox_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._outbox_task
+            self._outbox_task = None
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        self.runtime.ledger.close()
+        self.started = False
+
+
+def _token_message(error: Exception) -> str:
+    return (
+        f"Telegram rejected TELEGRAM_BOT_TOKEN ({error}). Copy the token from @BotFather"
+        " (/mybots -> API Token) into .env."
+    )
+
+
+async def fetch_username(token: str, base_url: str | None = None) -> str:
+    """getMe: the bot's @username, or :class:`TelegramCheckError` saying what is wrong."""
+    url = normalise_base_url(base_url) or DEFAULT_BASE_URL
+    bot = Bot(token, base_url=url, base_file_url=file_url_for(url))
+    try:
+        async with bot:
+            return str(bot.username)
+    except InvalidToken as error:
+        raise TelegramCheckError(_token_message(error)) from error
+    except TelegramError as error:
+        raise TelegramCheckError(f"cannot reach the Bot API at {url}: {error}") from error
+
+
+def check_token(token: str, base_url: str | None = None) -> str:
+    """Blocking :func:`fetch_username` for `perezvon check`."""
+    return asyncio.run(fetch_username(token, base_url))
+
+
+def run(
+    config: Config,
+    token: str,
+    base_url: str | None = None,
+    *,
+    watcher_factory: Callable[..., object] | None = None,
+) -> int:
+    """`perezvon run`: watcher thread + bot until SIGINT/SIGTERM; returns the exit code."""
+    return asyncio.run(_serve(config, token, base_url, watcher_factory))
+
+
+async def _serve(
+    config: Config,
+    token: str,
+    base_url: str | None,
+    watcher_factory: Callable[..., object] | None,
+) -> int:
+    from watcher.service import WatcherService
+
+    stop = asyncio.Event()
+    _install_stop_signals(stop)
+    perezvon = PerezvonBot(build_application(config, token, base_url))
+    factory = watcher_factory or WatcherService
+    watcher = factory(config, on_change=perezvon.wake_from_thread)
+    perezvon._loop = asyncio.get_running_loop()  # wakes work before the bot is up
+    watcher.start()  # type: ignore[attr-defined]
+    code = EXIT_OK
+    try:
+        if await perezvon.start_with_retry(stop):
+            await stop.wait()
+    except TelegramCheckError as error:
+        log.error("%s", error)
+        code = EXIT_BAD_TOKEN
+    finally:
+        log.info("stopping")
+        await asyncio.to_thread(watcher.stop)  # type: ignore[attr-defined]
+        await perezvon.stop()
+    return code
+
+
+def _install_stop_signals(stop: asyncio.Event) -> None:
+    """SIGINT/SIGTERM set ``stop``; on Windows the loop has no signal support, so fall back."""
+    loop = asyncio.get_running_loop()
+    for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))

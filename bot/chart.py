@@ -1,0 +1,76 @@
+"""The hourly chart (incoming vs missed calls) as PNG bytes.
+
+Built on a bare ``Figure`` with the Agg canvas instead of pyplot: no global state, no GUI
+backend on a Windows service, and safe to run in a worker thread. DejaVu Sans ships with
+matplotlib and has Cyrillic, so Russian labels render without system fonts.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from bot.texts import tr
+
+HOURS = 24
+INCOMING_COLOUR = "#4C72B0"
+MISSED_COLOUR = "#DD5555"
+
+
+@dataclass(frozen=True)
+class ChartLabels:
+    title: str
+    incoming: str
+    missed: str
+    hour: str
+    calls: str
+
+    @classmethod
+    def for_language(cls, language: str, period_label: str) -> ChartLabels:
+        return cls(
+            title=tr(language, "chart_title", label=period_label),
+            incoming=tr(language, "chart_incoming"),
+            missed=tr(language, "chart_missed"),
+            hour=tr(language, "chart_hour"),
+            calls=tr(language, "chart_calls"),
+        )
+
+
+def _hours(values: Sequence[int]) -> list[int]:
+    """Exactly 24 non-negative counts: a short or odd list must not break the chart."""
+    counts = [max(0, int(v)) for v in list(values)[:HOURS]]
+    return counts + [0] * (HOURS - len(counts))
+
+
+def hourly_chart_png(
+    incoming: Sequence[int], missed: Sequence[int], labels: ChartLabels, *, dpi: int = 100
+) -> bytes:
+    """Side-by-side bars per hour of the day; returns the PNG file's bytes."""
+    inc, mis = _hours(incoming), _hours(missed)
+    figure = Figure(figsize=(9, 4.5), dpi=dpi, layout="tight")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    hours = range(HOURS)
+    width = 0.4
+    axes.bar(
+        [h - width / 2 for h in hours], inc, width, label=labels.incoming, color=INCOMING_COLOUR
+    )
+    axes.bar([h + width / 2 for h in hours], mis, width, label=labels.missed, color=MISSED_COLOUR)
+    axes.set_xticks(list(hours))
+    axes.set_xlim(-0.7, HOURS - 0.3)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if max(inc + mis) == 0:
+        axes.set_ylim(0, 1)
+    axes.set_title(labels.title)
+    axes.set_xlabel(labels.hour)
+    axes.set_ylabel(labels.calls)
+    axes.grid(axis="y", alpha=0.3)
+    axes.legend(loc="best")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

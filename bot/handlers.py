@@ -1,0 +1,236 @@
+"""Commands and button presses.
+
+Every handler answers something readable and never raises into PTB for bad input: a
+forged button, a chat that is not in the config, a case that is gone. Changes go through
+the ledger first (its conditional UPDATE decides races); the message is then redrawn
+from whatever the ledger says.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery, Message, Update, User
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
+
+from bot.figures import stats_parts
+from bot.permissions import (
+    ScopeKind,
+    UndoVerdict,
+    chat_may_act_on,
+    chat_scope,
+    may_undo,
+)
+from bot.render import (
+    CLOSE,
+    LIST_CLOSE,
+    UNDO,
+    Press,
+    closed_toast,
+    closer_name,
+    esc,
+    missed_messages,
+    parse_callback,
+    without_button,
+)
+from bot.replies import send_parts
+from bot.runtime import Runtime, runtime_of
+from bot.texts import tr
+from watcher.models import Case
+from watcher.stats import parse_period
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "help", "missed", "stats")
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach all handlers; commands answer new messages only, not edits."""
+    only_new = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler(["start", "help"], help_command, filters=only_new))
+    application.add_handler(CommandHandler("missed", missed_command, filters=only_new))
+    application.add_handler(CommandHandler("stats", stats_command, filters=only_new))
+    application.add_handler(CallbackQueryHandler(button_pressed))
+    application.add_error_handler(log_error)
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What the bot does, and the chat id an admin pastes into the config."""
+    runtime = runtime_of(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    user_id = update.effective_user.id if update.effective_user else None
+    scope = chat_scope(runtime.config, chat.id, user_id)
+    if scope.kind is ScopeKind.ALL:
+        binding = tr(runtime.language, "binding_managers")
+    elif scope.kind is ScopeKind.DEPARTMENT:
+        binding = tr(runtime.language, "binding_department", department=esc(scope.department))
+    else:
+        binding = tr(runtime.language, "binding_none")
+    text = tr(runtime.language, "help", chat_id=chat.id, binding=binding)
+    await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+
+
+async def missed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Open cases of this chat's department (all of them in the managers' chat)."""
+    runtime = runtime_of(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    user_id = update.effective_user.id if update.effective_user else None
+    scope = chat_scope(runtime.config, chat.id, user_id)
+    language = runtime.language
+    if scope.kind is ScopeKind.NONE:
+        text = tr(language, "missed_not_bound", chat_id=chat.id)
+        await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+        return
+    everything = scope.kind is ScopeKind.ALL
+    cases = runtime.ledger.open_cases(
+        None if everything else scope.department, include_silent=False
+    )
+    label = tr(language, "missed_scope_all") if everything else str(scope.department)
+    parts = missed_messages(cases, language, scope=label, show_department=everything)
+    await send_parts(context.bot, chat.id, parts)
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/stats [period]``: the report of `perezvon stats` and the hourly chart."""
+    runtime = runtime_of(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    language = runtime.language
+    user_id = update.effective_user.id if update.effective_user else None
+    if chat_scope(runtime.config, chat.id, user_id).kind is ScopeKind.NONE:
+        await context.bot.send_message(chat.id, tr(language, "stats_not_allowed"))
+        return
+    text = " ".join(context.args or []) or None
+    try:
+        period = parse_period(text, runtime.clock().date())
+    except ValueError as error:
+        message = tr(language, "stats_bad_period", error=esc(str(error)))
+        await context.bot.send_message(chat.id, message, parse_mode=ParseMode.HTML)
+        return
+    try:
+        parts = await stats_parts(runtime.ledger, period, language)
+    except Exception:
+        log.exception("stats for %s failed", period.label)
+        await context.bot.send_message(chat.id, tr(language, "stats_failed"))
+        return
+    await send_parts(context.bot, chat.id, parts)
+
+
+# -- buttons ---------------------------------------------------------------------------
+
+
+async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Close or undo a case, after checking the chat and the user; always answer the press."""
+    query = update.callback_query
+    if query is None:
+        return
+    runtime = runtime_of(context)
+    language = runtime.language
+    press = parse_callback(query.data)
+    message = query.message if isinstance(query.message, Message) else None
+    case = runtime.ledger.get_case(press.case_id) if press is not None else None
+    if press is None or case is None or message is None:
+        log.info("refused press with data %r from user %s", query.data, query.from_user.id)
+        await _answer(query, tr(language, "toast_unknown"))
+        return
+    if not chat_may_act_on(runtime.config, case, message.chat_id, query.from_user.id):
+        log.info(
+            "refused press on case %s from chat %s by user %s",
+            case.id,
+            message.chat_id,
+            query.from_user.id,
+        )
+        await _answer(query, tr(language, "toast_foreign_chat"))
+        return
+    if press.action in (CLOSE, LIST_CLOSE):
+        toast = _close(runtime, case, query.from_user)
+    elif press.action == UNDO:
+        toast = _undo(runtime, case, query.from_user)
+    else:  # parse_callback only yields known actions; kept for safety
+        toast = tr(language, "toast_unknown")
+    await _answer(query, toast)
+    if press.action == LIST_CLOSE:
+        await _drop_list_button(query, message)
+    await _redraw(runtime, press)
+
+
+def _close(runtime: Runtime, case: Case, user: User) -> str:
+    result = runtime.ledger.close_by_user(
+        case.id, user_id=user.id, user_name=_user_name(user), now=runtime.clock()
+    )
+    if result.changed:
+        log.info("case %s closed by %s (%s)", case.id, _user_name(user), user.id)
+        return tr(runtime.language, "toast_closed")
+    fresh = result.case or case
+    if fresh.is_open:  # cannot happen with the ledger's UPDATE, but never claim a close
+        return tr(runtime.language, "toast_already_open")
+    return closed_toast(fresh, runtime.language)
+
+
+def _undo(runtime: Runtime, case: Case, user: User) -> str:
+    language = runtime.language
+    verdict = may_undo(runtime.config, case, user.id)
+    if verdict is UndoVerdict.ALREADY_OPEN:
+        return tr(language, "toast_already_open")
+    if verdict is UndoVerdict.NOT_BY_USER:
+        return tr(language, "toast_undo_auto")
+    if verdict is UndoVerdict.NOT_YOURS:
+        return tr(language, "toast_undo_not_yours", name=closer_name(case))
+    result = runtime.ledger.reopen_by_user(
+        case.id, user_id=user.id, user_name=_user_name(user), now=runtime.clock()
+    )
+    if result.changed:
+        log.info("case %s reopened by %s (%s)", case.id, _user_name(user), user.id)
+        return tr(language, "toast_reopened")
+    return tr(language, "toast_already_open")
+
+
+async def _redraw(runtime: Runtime, press: Press) -> None:
+    """Show the new state at once; the outbox row the change queued then finds it shown."""
+    try:
+        await runtime.messenger.sync(press.case_id, post_if_missing=False)
+    except TelegramError as error:
+        log.warning("case %s: immediate edit failed (%s); the outbox retries", press.case_id, error)
+    runtime.outbox.wake()
+
+
+async def _drop_list_button(query: CallbackQuery, message: Message) -> None:
+    """A /missed list loses the button of the case just closed."""
+    markup = without_button(message.reply_markup, str(query.data))
+    try:
+        await message.edit_reply_markup(reply_markup=markup)
+    except TelegramError as error:
+        log.info("could not update the /missed list message: %s", error)
+
+
+async def _answer(query: CallbackQuery, text: str) -> None:
+    try:
+        await query.answer(text)
+    except TelegramError as error:  # too old a query, Telegram down: nothing to do
+        log.info("could not answer a button press: %s", error)
+
+
+def _user_name(user: User) -> str:
+    name = (user.full_name or "").strip()
+    return name or (f"@{user.username}" if user.username else str(user.id))
+
+
+async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Errors in handlers end up in the log, never as a crash of the bot."""
+    log.error("error while handling an update: %s", context.error, exc_info=context.error)

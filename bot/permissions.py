@@ -1,0 +1,73 @@
+"""Who may see and change which cases: pure decisions over the config.
+
+Callback data arrives from the client and can be forged, so a press is judged by the chat
+it came from and the user who made it, never by the data alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from watcher.config import Config
+from watcher.models import BY_USER, Case
+
+
+class ScopeKind(Enum):
+    ALL = "all"
+    DEPARTMENT = "department"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a chat sees: every department, one department, or nothing."""
+
+    kind: ScopeKind
+    department: str | None = None
+
+
+def chat_scope(config: Config, chat_id: int, user_id: int | None = None) -> Scope:
+    """The managers' chat (or an admin's private chat) sees all; a department chat its own."""
+    if config.telegram.managers_chat is not None and chat_id == config.telegram.managers_chat:
+        return Scope(ScopeKind.ALL)
+    department = config.department_for_chat(chat_id)
+    if department is not None:
+        return Scope(ScopeKind.DEPARTMENT, department.name)
+    if user_id is not None and chat_id == user_id and user_id in config.telegram.admins:
+        return Scope(ScopeKind.ALL)
+    return Scope(ScopeKind.NONE)
+
+
+def is_admin(config: Config, user_id: int) -> bool:
+    return user_id in config.telegram.admins
+
+
+def chat_may_act_on(config: Config, case: Case, chat_id: int, user_id: int) -> bool:
+    """The case's own chat, its department's chat today, the managers' chat, or an admin."""
+    if is_admin(config, user_id):
+        return True
+    if case.chat is not None and chat_id == case.chat:
+        return True
+    scope = chat_scope(config, chat_id)
+    if scope.kind is ScopeKind.ALL:
+        return True
+    return scope.kind is ScopeKind.DEPARTMENT and scope.department == case.department
+
+
+class UndoVerdict(Enum):
+    ALLOWED = "allowed"
+    ALREADY_OPEN = "already_open"
+    NOT_BY_USER = "not_by_user"
+    NOT_YOURS = "not_yours"
+
+
+def may_undo(config: Config, case: Case, user_id: int) -> UndoVerdict:
+    """Only a close made in the chat can be undone, by the same person or an admin."""
+    if case.is_open:
+        return UndoVerdict.ALREADY_OPEN
+    if case.closed_how != BY_USER:
+        return UndoVerdict.NOT_BY_USER
+    if case.closed_by_user_id == user_id or is_admin(config, user_id):
+        return UndoVerdict.ALLOWED
+    return UndoVerdict.NOT_YOURS

@@ -1,0 +1,355 @@
+"""Pure rendering: a case, the /missed list and the summary as Telegram HTML plus buttons.
+
+Nothing here talks to Telegram or the ledger, so what a chat sees is decided by the case
+alone and tested without a network. Every value from the PBX, the contacts file or a
+Telegram user name is escaped: a name like ``<ООО "Рога">`` must not break the HTML.
+
+Tap-to-call: Telegram does not accept ``tel:`` links in messages, but it links a phone
+number written in international form by itself, so the E.164 form goes in as plain text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.texts import times_word, tr
+from watcher.models import BY_CALL, BY_EXPIRY, BY_USER, Case
+from watcher.phones import dial_form, display_number
+from watcher.stats import duration_text
+
+MESSAGE_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+NAME_LIMIT = 80
+# Buttons per /missed message: Telegram rejects very large keyboards, and a wall of
+# buttons is unusable on a phone anyway.
+LIST_BUTTONS_PER_MESSAGE = 20
+LIST_MAX_CASES = 100
+
+CLOSE, UNDO, LIST_CLOSE = "c", "u", "l"
+_CALLBACK = re.compile(r"^([cul]):([1-9][0-9]{0,17})$")
+
+
+@dataclass(frozen=True)
+class Press:
+    """A decoded button press: what to do with which case."""
+
+    action: str
+    case_id: int
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Text (HTML) and keyboard of one message; ``key`` compares two renderings."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None
+
+    @property
+    def key(self) -> str:
+        markup = self.markup.to_dict() if self.markup is not None else None
+        return json.dumps([self.text, markup], ensure_ascii=False, sort_keys=True)
+
+
+# -- callback data ---------------------------------------------------------------------
+
+
+def callback_data(action: str, case_id: int) -> str:
+    """``c:42`` (close), ``u:42`` (undo), ``l:42`` (close from a /missed list)."""
+    data = f"{action}:{case_id}"
+    if action not in (CLOSE, UNDO, LIST_CLOSE) or not _CALLBACK.match(data):
+        raise ValueError(f"no callback data for {action!r} {case_id!r}")
+    return data
+
+
+def parse_callback(data: object) -> Press | None:
+    """The press behind ``data``, or None for anything the bot did not produce."""
+    if not isinstance(data, str) or len(data.encode()) > CALLBACK_DATA_LIMIT:
+        return None
+    found = _CALLBACK.match(data)
+    if not found:
+        return None
+    return Press(found.group(1), int(found.group(2)))
+
+
+# -- small formatters ------------------------------------------------------------------
+
+
+def esc(value: object) -> str:
+    """Escape for Telegram HTML (only &, < and > are special in text)."""
+    return html.escape(str(value), quote=False)
+
+
+def clip(text: str, limit: int = NAME_LIMIT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def moment_text(moment: datetime) -> str:
+    return moment.strftime("%d.%m %H:%M")
+
+
+def clock_text(moment: datetime, reference: datetime | None = None) -> str:
+    """``10:42`` on the reference's day, ``13.03 10:42`` on another day."""
+    if reference is not None and moment.date() == reference.date():
+        return moment.strftime("%H:%M")
+    return moment_text(moment)
+
+
+def contact_text(case: Case) -> str:
+    parts = [clip(p) for p in (case.contact_name, case.contact_company) if p and p.strip()]
+    return ", ".join(parts)
+
+
+def closer_name(case: Case) -> str:
+    if case.closed_by_name and case.closed_by_name.strip():
+        return clip(case.closed_by_name)
+    return str(case.closed_by_user_id or "?")
+
+
+# -- the case message ------------------------------------------------------------------
+
+
+def case_text(case: Case, language: str, *, answered_later: bool = False) -> str:
+    """The post of one case; ``answered_later``: closed by the caller getting through."""
+    t = language
+    lines = [tr(t, "case_title", department=esc(case.department))]
+    number = f"<b>{esc(display_number(case.remote))}</b>"
+    dial = dial_form(case.remote)
+    lines.append(number if dial is None else f"{number}\n{tr(t, 'case_dial', dial=esc(dial))}")
+    contact = contact_text(case)
+    if contact:
+        lines.append(tr(t, "case_contact", contact=esc(contact)))
+    if case.new_caller:
+        lines.append(tr(t, "case_new_caller"))
+    if case.attempts > 1:
+        lines.append(
+            tr(
+                t,
+                "case_repeated",
+                when=moment_text(case.first_at),
+                count=case.attempts,
+                times=times_word(t, case.attempts),
+                last=clock_text(case.last_at, case.first_at),
+            )
+        )
+    else:
+        lines.append(tr(t, "case_first", when=moment_text(case.first_at)))
+    if case.ring_seconds:
+        lines.append(tr(t, "case_ring", seconds=case.ring_seconds))
+    closed = closed_line(case, language, answered_later=answered_later)
+    if closed:
+        lines += ["", closed]
+        if case.closed_how == BY_CALL:
+            lines.append(f"<i>{tr(t, 'auto_note')}</i>")
+    return "\n".join(lines)
+
+
+def closed_line(case: Case, language: str, *, answered_later: bool = False) -> str | None:
+    """Who closed the case and when, or None while it is open."""
+    if case.is_open:
+        return None
+    closed_at = case.closed_at or case.last_at
+    if case.closed_how == BY_USER:
+        return tr(
+            language,
+            "closed_by_user",
+            name=esc(closer_name(case)),
+            when=clock_text(closed_at, case.last_at),
+        )
+    if case.closed_how == BY_CALL:
+        return tr(
+            language,
+            "closed_answered_later" if answered_later else "closed_by_call",
+            extension=esc(case.closed_by_extension or "?"),
+            when=clock_text(case.callback_at or closed_at, case.last_at),
+            duration=duration_text(case.callback_duration),
+        )
+    if case.closed_how == BY_EXPIRY:
+        return tr(language, "closed_expired")
+    return tr(language, "closed_other", when=clock_text(closed_at, case.last_at))
+
+
+def case_keyboard(case: Case, language: str) -> InlineKeyboardMarkup | None:
+    """Open: "called back"; closed by a person: "undo"; closed otherwise: no buttons."""
+    if case.is_open:
+        label, action = tr(language, "button_close"), CLOSE
+    elif case.closed_how == BY_USER:
+        label, action = tr(language, "button_undo"), UNDO
+    else:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=callback_data(action, case.id))]]
+    )
+
+
+def render_case(case: Case, language: str, *, answered_later: bool = False) -> Rendered:
+    return Rendered(
+        case_text(case, language, answered_later=answered_later), case_keyboard(case, language)
+    )
+
+
+def closed_toast(case: Case, language: str) -> str:
+    """The toast for a press on a case someone already closed: who and when."""
+    when = moment_text(case.closed_at) if case.closed_at else ""
+    if case.closed_how == BY_USER:
+        return tr(language, "toast_already_closed_user", name=closer_name(case), when=when)
+    if case.closed_how == BY_CALL:
+        moment = case.callback_at or case.closed_at
+        return tr(
+            language,
+            "toast_already_closed_call",
+            extension=case.closed_by_extension or "?",
+            when=moment_text(moment) if moment else "",
+        )
+    return tr(language, "toast_already_closed")
+
+
+# -- /missed ---------------------------------------------------------------------------
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def pack_lines(
+    lines: Sequence[str], limit: int = MESSAGE_LIMIT, *, max_lines: int | None = None
+) -> list[list[int]]:
+    """Group line indexes into messages of at most ``limit`` units (joined by newlines).
+
+    A line longer than the limit on its own is still given a message of its own; callers
+    keep lines short (names are clipped), so that only guards against a loop.
+    """
+    groups: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for index, line in enumerate(lines):
+        length = utf16_len(line) + (1 if current else 0)
+        full = max_lines is not None and len(current) >= max_lines
+        if current and (size + length > limit or full):
+            groups.append(current)
+            current, size = [], 0
+            length = utf16_len(line)
+        current.append(index)
+        size += length
+    if current:
+        groups.append(current)
+    return groups
+
+
+def missed_line(case: Case, index: int, language: str, *, show_department: bool) -> str:
+    contact = contact_text(case)
+    return tr(
+        language,
+        "missed_line",
+        index=index,
+        number=esc(display_number(case.remote)),
+        contact=f" · {esc(contact)}" if contact else "",
+        when=moment_text(case.last_at),
+        attempts=tr(language, "missed_attempts", count=case.attempts) if case.attempts > 1 else "",
+        department=f" · {esc(case.department)}" if show_department else "",
+    )
+
+
+def missed_messages(
+    cases: Sequence[Case],
+    language: str,
+    *,
+    scope: str,
+    show_department: bool,
+    limit: int = MESSAGE_LIMIT,
+    per_message: int = LIST_BUTTONS_PER_MESSAGE,
+    max_cases: int = LIST_MAX_CASES,
+) -> list[Rendered]:
+    """The /missed answer: a header, then cases newest first, each with a close button."""
+    if not cases:
+        return [Rendered(tr(language, "missed_none"), None)]
+    shown = list(cases[:max_cases])
+    title = tr(language, "missed_title", scope=esc(scope), count=len(cases))
+    lines = [
+        missed_line(c, i, language, show_department=show_department)
+        for i, c in enumerate(shown, start=1)
+    ]
+    hidden = len(cases) - len(shown)
+    more = tr(language, "missed_more", count=hidden) if hidden else ""
+    # Room for the title on the first message and the "more" note on the last.
+    room = limit - utf16_len(title) - utf16_len(more) - 2
+    messages: list[Rendered] = []
+    groups = pack_lines(lines, room, max_lines=per_message)
+    for number, group in enumerate(groups):
+        body = [lines[i] for i in group]
+        if number == 0:
+            body.insert(0, title)
+        if number == len(groups) - 1 and more:
+            body.append(more)
+        buttons = [
+            [
+                InlineKeyboardButton(
+                    tr(
+                        language,
+                        "button_list_close",
+                        index=i + 1,
+                        number=display_number(shown[i].remote),
+                    ),
+                    callback_data=callback_data(LIST_CLOSE, shown[i].id),
+                )
+            ]
+            for i in group
+        ]
+        messages.append(Rendered("\n".join(body), InlineKeyboardMarkup(buttons)))
+    return messages
+
+
+def without_button(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
+    """The keyboard minus the button carrying ``data`` (a case closed from a list)."""
+    if markup is None:
+        return None
+    rows = [[b for b in row if b.callback_data != data] for row in markup.inline_keyboard]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+# -- /stats and the summary ------------------------------------------------------------
+
+
+def pre_blocks(plain: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Plain text as ``<pre>`` messages under the limit, split between lines."""
+    lines = [esc(line) for line in plain.splitlines()] or [""]
+    overhead = len("<pre></pre>")
+    return [
+        "<pre>" + "\n".join(lines[i] for i in group) + "</pre>"
+        for group in pack_lines(lines, limit - overhead)
+    ]
+
+
+def summary_text(
+    open_cases: Sequence[Case], language: str, *, label: str, max_lines: int = 10
+) -> str:
+    """The head of the daily summary: the day and the calls still waiting (short list)."""
+    lines = [tr(language, "summary_title", label=esc(label))]
+    if not open_cases:
+        lines.append(tr(language, "summary_open_none"))
+        return "\n".join(lines)
+    lines.append(tr(language, "summary_open", count=len(open_cases)))
+    for case in open_cases[:max_lines]:
+        contact = contact_text(case)
+        lines.append(
+            tr(
+                language,
+                "summary_open_line",
+                number=esc(display_number(case.remote)),
+                contact=f" · {esc(contact)}" if contact else "",
+                department=esc(case.department),
+                when=moment_text(case.last_at),
+            )
+        )
+    if len(open_cases) > max_lines:
+        lines.append(tr(language, "summary_more", count=len(open_cases) - max_lines))
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""Sending multi-part answers (/missed, /stats, the summary): text and photo parts.
+
+A command answer is not in the outbox; when Telegram asks to slow down in the middle of a
+long /missed list, waiting a few seconds once is better than dropping the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import Bot, InputFile, Message
+from telegram.constants import ParseMode
+from telegram.error import RetryAfter
+
+from bot.outbox import retry_after_seconds
+from bot.render import Rendered
+
+log = logging.getLogger(__name__)
+
+MAX_FLOOD_WAIT = 30.0
+
+
+@dataclass(frozen=True)
+class Photo:
+    png: bytes
+    caption: str = ""
+    filename: str = "chart.png"
+
+
+Part = Rendered | Photo
+
+
+async def send_part(bot: Bot, chat_id: int, part: Part) -> Message:
+    """Send one part; on flood control wait once (up to :data:`MAX_FLOOD_WAIT` s) and retry."""
+    try:
+        return await _send(bot, chat_id, part)
+    except RetryAfter as error:
+        seconds = retry_after_seconds(error)
+        if seconds > MAX_FLOOD_WAIT:
+            raise
+        log.info("flood control while answering in chat %s: waiting %.0f s", chat_id, seconds)
+        await asyncio.sleep(seconds)
+        return await _send(bot, chat_id, part)
+
+
+async def send_parts(bot: Bot, chat_id: int, parts: Sequence[Part]) -> list[Message]:
+    return [await send_part(bot, chat_id, part) for part in parts]
+
+
+async def _send(bot: Bot, chat_id: int, part: Part) -> Message:
+    if isinstance(part, Photo):
+        return await bot.send_photo(
+            chat_id,
+            InputFile(part.png, filename=part.filename),
+            caption=part.caption or None,
+            parse_mode=ParseMode.HTML,
+        )
+    return await bot.send_message(
+        chat_id, part.text, parse_mode=ParseMode.HTML, reply_markup=part.markup
+    )

@@ -1,0 +1,39 @@
+"""What the handlers and jobs share: config, the bot's own ledger connection, delivery.
+
+Kept in ``Application.bot_data`` under one key so handlers stay plain functions and a
+test can build the same runtime around a fake Bot API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from telegram.ext import CallbackContext
+
+from bot.messenger import CaseMessenger
+from bot.outbox import OutboxSender
+from watcher.config import Config
+from watcher.ledger import Ledger
+
+RUNTIME_KEY = "perezvon"
+
+
+@dataclass
+class Runtime:
+    config: Config
+    ledger: Ledger
+    messenger: CaseMessenger
+    outbox: OutboxSender
+    clock: Callable[[], datetime]  # naive local wall time, like the ledger's timestamps
+
+    @property
+    def language(self) -> str:
+        return self.config.language
+
+
+def runtime_of(context: CallbackContext) -> Runtime:  # type: ignore[type-arg]
+    runtime = context.bot_data[RUNTIME_KEY]
+    assert isinstance(runtime, Runtime)
+    return runtime
