@@ -97,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="random seed of the traffic")
     demo.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
     demo.add_argument("--rows", action="store_true", help="also print each row WinTariff writes")
+    demo.add_argument(
+        "--speed", type=float, default=1.0, help="fast-forward the office's clock (e.g. 5)"
+    )
     demo.set_defaults(handler=cmd_demo)
 
     stats = commands.add_parser("stats", help="figures for a period")
@@ -343,6 +346,7 @@ def cmd_demo(args: argparse.Namespace, config_path: Path) -> int:
             seed=args.seed,
             show_rows=args.rows,
             out=sys.stdout,
+            speed=max(args.speed, 0.1),
         )
     finally:
         if args.keep:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -94,41 +95,46 @@ def run_demo(
     seed: int,
     show_rows: bool,
     out: TextIO,
+    speed: float = 1.0,
 ) -> int:
+    """Run the demo for ``seconds`` of real time; ``speed`` > 1 fast-forwards the office."""
     t = _TEXTS[language]
     config = demo_config(folder, language)
+    started, origin = time.monotonic(), local_now(config)
+
+    def clock() -> datetime:
+        return origin + timedelta(seconds=(time.monotonic() - started) * speed)
+
     writer = CallsDbfWriter.create(config.source.path)
     imitator = WinTariffImitator(
         writer,
         rng=random.Random(seed),
         departments={SALES[language]: ["620"], SUPPORT[language]: ["630"]},
     )
-    rows = imitator.seed_history(local_now(config), hours=8)
+    rows = imitator.seed_history(clock(), hours=8)
     with Ledger(config.database_path) as ledger:
-        Ingestor(config, ledger).scan(history=True)
+        Ingestor(config, ledger, clock=clock).scan(history=True)
     out.write(t["intro"].format(dbf=config.source.path, rows=rows))
     out.flush()
 
     changed = threading.Event()
-    service = WatcherService(config, on_change=changed.set, recheck_seconds=2)
+    service = WatcherService(config, on_change=changed.set, clock=clock, recheck_seconds=2)
     service.start()
     deadline = time.monotonic() + seconds if seconds > 0 else None
     try:
         with Ledger(config.database_path) as ledger:
-            notifier = ConsoleNotifier(
-                ledger, language=language, out=out, clock=lambda: local_now(config)
-            )
+            notifier = ConsoleNotifier(ledger, language=language, out=out, clock=clock)
             while deadline is None or time.monotonic() < deadline:
-                for line in imitator.tick(local_now(config)):
+                for line in imitator.tick(clock()):
                     if show_rows:
                         out.write(t["row"].format(line=line) + "\n")
                 service.wake()
-                changed.wait(1.0)
+                changed.wait(1.0 / max(speed, 1.0))
                 changed.clear()
                 notifier.drain()
             service.scan_now()
             notifier.drain()
-            today = parse_period("today", local_now(config).date())
+            today = parse_period("today", clock().date())
             out.write(t["end"])
             out.write(render_stats(load_stats(ledger, today), today, language) + "\n")
     except KeyboardInterrupt:

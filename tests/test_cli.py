@@ -1,0 +1,192 @@
+"""The `perezvon` command line, run in-process on real DBF files in temporary folders."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.demo import run_demo
+from bot.dotenv import load_dotenv, parse_dotenv
+from watcher.wintariff import CallsDbfWriter, make_row
+
+DAY = datetime(2026, 11, 20, 9, 0, 0)
+
+
+def write_config(folder: Path, dbf: Path, **extra: str) -> Path:
+    config = folder / "perezvon.toml"
+    config.write_text(
+        "\n".join(
+            [
+                'language = "en"',
+                "[source]",
+                f'path = "{dbf.as_posix()}"',
+                "[database]",
+                'path = "ledger.db"',
+                "[rules]",
+                'employee_numbers = ["+79990001122"]',
+                "[[department]]",
+                'name = "Sales"',
+                "chat = -1001",
+                'extensions = ["620", "201-205"]',
+                "default = true",
+                *extra.values(),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    return config
+
+
+def office_day(path: Path) -> CallsDbfWriter:
+    """A small day: a missed call called back, a missed call left open, an answered call."""
+    writer = CallsDbfWriter.create(path)
+    rows = [
+        make_row(
+            when=DAY,
+            duration=0,
+            extension="620",
+            callerid="89161234567",
+            calltype="I",
+            ring=22,
+            status="Входящий",
+        ),
+        make_row(
+            when=DAY + timedelta(minutes=3),
+            duration=95,
+            extension="202",
+            number="+79161234567",
+            calltype="C",
+            status="Мобильный",
+        ),
+        make_row(
+            when=DAY + timedelta(minutes=10),
+            duration=0,
+            extension="620",
+            callerid="+79257771203",
+            calltype="I",
+            ring=40,
+        ),
+        make_row(
+            when=DAY + timedelta(minutes=20),
+            duration=61,
+            extension="203",
+            callerid="84957894512",
+            calltype="I",
+            ring=5,
+        ),
+    ]
+    writer.append_many(rows)
+    return writer
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(["--env-file", "", *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_check_describes_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    code, out, _ = run_cli("-c", str(config), "check", "--rows", "2")
+    assert code == 0, out
+    assert "code page cp866 (from header, language driver 0x65)" in out
+    assert "records: 4 complete on disk, 4 in the header" in out
+    assert "CALLTYPE" in out and "IDURATION" in out
+    assert "#3 " in out and "#4 " in out and "#2 " not in out
+    assert "+79257771203" in out
+    assert "TELEGRAM_BOT_TOKEN not set" in out
+
+
+def test_check_reports_missing_file_and_bad_config(tmp_path: Path) -> None:
+    config = write_config(tmp_path, tmp_path / "nowhere" / "Calls.dbf")
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1
+    assert "file not found" in out
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('language = "de"\n[source]\npoll_interval = "fast"\n', encoding="utf-8")
+    code, _, err = run_cli("-c", str(bad), "check")
+    assert code == 2
+    assert "language: must be one of ru, en" in err
+    assert "source.poll_interval: must be a number" in err
+    assert "at least one [[department]]" in err
+
+
+def test_import_then_stats(tmp_path: Path) -> None:
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    code, out, err = run_cli("-c", str(config), "import", str(dbf))
+    assert code == 0, err
+    assert "new calls: 4" in out
+    assert "2 opened" in out and "1 closed by the call log" in out
+    assert "100%" in err  # the progress bar reached the end
+
+    with sqlite3.connect(tmp_path / "ledger.db") as db:
+        assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+        statuses = dict(db.execute("SELECT remote, closed_how FROM cases").fetchall())
+    assert statuses == {"+79161234567": "call", "+79257771203": "expired"}
+
+    code, out, _ = run_cli("-c", str(config), "stats", "2026-11-20")
+    assert code == 0
+    assert "Incoming: 3 — answered 1, missed 2 (miss rate 67%)" in out
+    assert "Median time to callback: 3:00" in out
+
+    code, _, err = run_cli("-c", str(config), "stats", "last tuesday")
+    assert code == 2 and "period not understood" in err
+
+
+def test_import_of_a_broken_file_says_why(tmp_path: Path) -> None:
+    dbf = tmp_path / "Calls.dbf"
+    dbf.write_bytes(b"this is not a dbf file at all")
+    config = write_config(tmp_path, dbf)
+    code, _, err = run_cli("-c", str(config), "import", str(dbf))
+    assert code == 1
+    assert "not a readable DBF table" in err or "damaged" in err
+
+
+def test_run_refuses_without_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    code, _, err = run_cli("-c", str(tmp_path / "perezvon.toml"), "run")
+    assert code == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in err and "perezvon demo" in err
+
+
+def test_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = '# comment\nexport A=1\nB="two words"\nC=x # note\n\nbroken line\nD=\n'
+    assert parse_dotenv(text) == {"A": "1", "B": "two words", "C": "x", "D": ""}
+    env = tmp_path / ".env"
+    env.write_text("PEREZVON_TEST_X=from-file\nPEREZVON_TEST_Y=file\n", encoding="utf-8")
+    monkeypatch.setenv("PEREZVON_TEST_Y", "from-env")
+    monkeypatch.delenv("PEREZVON_TEST_X", raising=False)
+    assert load_dotenv(env) == ["PEREZVON_TEST_X"]
+    import os
+
+    assert os.environ["PEREZVON_TEST_X"] == "from-file"
+    assert os.environ["PEREZVON_TEST_Y"] == "from-env"
+
+
+def test_demo_shows_a_case_open_grow_and_close(tmp_path: Path) -> None:
+    """The demo's promise: within a minute of office time a case opens, grows, closes."""
+    out = io.StringIO()
+    code = run_demo(tmp_path, seconds=16, language="en", seed=7, show_rows=False, out=out, speed=4)
+    text = out.getvalue()
+    assert code == 0
+    assert "history was imported without notifications" in text
+    missed = [line for line in text.splitlines() if "MISSED" in line]
+    assert any("+7 916 123-45-67" in line for line in missed)
+    assert "called 2 times" in text
+    closed = [line for line in text.splitlines() if "CALLED BACK" in line]
+    assert any("+7 916 123-45-67" in line and "called back from ext." in line for line in closed)
+    assert "The demo day so far" in text and "Incoming:" in text
