@@ -109,6 +109,8 @@ class Ingestor:
         stop = layout.complete_count
         cursor: int | None = None  # first row not final in this pass
         pending: dict[int, tuple[str, float]] = {}
+        # First-seen times from earlier passes; flush() replaces state.pending mid-pass.
+        previous = state.pending
         batch: list[Call] = []
         opened_silent = False
 
@@ -128,9 +130,9 @@ class Ingestor:
         for record in read_records(layout, state.next_index, stop, decoder):
             index = record.index
             result.records_read += 1
-            final, call = self._examine(record, state, wall, settle, result)
+            final, call = self._examine(record, previous, wall, settle, result)
             if not final:
-                seen = state.pending.get(index)
+                seen = previous.get(index)
                 since = seen[1] if seen is not None and seen[0] == record.digest else wall
                 pending[index] = (record.digest, since)
                 if cursor is None:
@@ -146,7 +148,12 @@ class Ingestor:
         return result
 
     def _examine(
-        self, record: RawRecord, state: SourceState, wall: float, settle: float, result: ScanResult
+        self,
+        record: RawRecord,
+        previous: dict[int, tuple[str, float]],
+        wall: float,
+        settle: float,
+        result: ScanResult,
     ) -> tuple[bool, Call | None]:
         if not record.valid:
             result.bad_rows += 1
@@ -162,7 +169,7 @@ class Ingestor:
             return True, None
         if call.calltype:
             return True, call
-        seen = state.pending.get(record.index)
+        seen = previous.get(record.index)
         if seen is not None and seen[0] == record.digest and wall - seen[1] >= settle:
             return True, call
         if settle <= 0:
