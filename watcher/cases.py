@@ -118,15 +118,18 @@ class CaseRules:
         remote = call.remote
         assert remote is not None
         for case in self._open_for(remote):
-            joined = case.department == department.name and self.ledger.add_attempt(
-                case.id, call, now
+            # A live call never joins a silent case: nobody was told of that one.
+            joined = (
+                case.department == department.name
+                and (silent or not case.silent)
+                and self.ledger.add_attempt(case.id, call, now)
             )
             if joined:
                 result.merged += 1
                 return
         contact = self.contacts.lookup(remote)
         new_caller = contact is None and not self.ledger.has_call_before(remote, call.started_at)
-        self.ledger.create_case(
+        case = self.ledger.create_case(
             call=call,
             department=department.name,
             chat=department.chat,
