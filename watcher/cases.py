@@ -139,9 +139,15 @@ class CaseRules:
             silent=silent,
             now=now,
         )
-        if self._open_remotes is not None:
-            self._open_remotes.add(remote)
         result.opened += 1
+        # The answer may be stored already: a callback whose row was final before this one.
+        answer = self.ledger.first_answer_since(
+            remote, call.started_at, self.config.rules.callback_min_seconds
+        )
+        if answer is not None and self.ledger.close_by_call(case.id, answer, now).changed:
+            result.closed += 1
+        elif self._open_remotes is not None:
+            self._open_remotes.add(remote)
 
     def _callback(self, call: Call, *, now: datetime, result: ApplyResult) -> None:
         remote = call.remote

@@ -325,6 +325,17 @@ class Ledger:
         )
         return row is not None
 
+    def first_answer_since(self, remote: str, since: datetime, min_outgoing: int) -> Call | None:
+        """The earliest stored call that answers a missed call from ``remote`` at ``since``:
+        an answered incoming call from it, or an outgoing one with ``min_outgoing`` s talk."""
+        rows = self._dicts(
+            "SELECT * FROM calls WHERE remote = ? AND started_at >= ? AND duration > 0"
+            " AND (direction = 'in' OR (direction = 'out' AND duration >= ?))"
+            " ORDER BY started_at LIMIT 1",
+            [remote, to_text(since), min_outgoing],
+        )
+        return _call(rows[0]) if rows else None
+
     def calls_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         return self._dicts(
             "SELECT * FROM calls WHERE started_at >= ? AND started_at < ? ORDER BY started_at",
@@ -624,6 +635,25 @@ class Ledger:
 
 def _time(value: str | None) -> datetime | None:
     return from_text(value) if value else None
+
+
+def _call(row: dict[str, Any]) -> Call:
+    return Call(
+        fingerprint=row["fingerprint"],
+        record_index=row["record_index"],
+        started_at=from_text(row["started_at"]),
+        duration=row["duration"],
+        extension=row["extension"] or "",
+        direction=row["direction"],
+        remote=row["remote"],
+        number=row["number"] or "",
+        callerid=row["callerid"] or "",
+        co_line=row["co_line"] or "",
+        calltype=row["calltype"] or "",
+        callmode=row["callmode"] or "",
+        status=row["status"] or "",
+        ring_seconds=row["ring_seconds"],
+    )
 
 
 def _case(row: dict[str, Any]) -> Case:
