@@ -8,6 +8,7 @@ a year of history is imported.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,13 +72,17 @@ class CaseRules:
         self.contacts = contacts or ContactBook(config.rules.contacts_csv)
         self.employees = employee_keys(config.rules.employee_numbers)
         self._open_remotes: set[str] | None = None
+        self._unapplied: set[str] = set()
         self._unrouted_logged: set[str] = set()
 
-    def begin(self) -> None:
-        """Load the numbers with open cases; call inside the batch's write transaction."""
+    def begin(self, batch: Iterable[Call] = ()) -> None:
+        """Load the numbers with open cases; call inside the batch's write transaction,
+        with the batch's calls (stored already, about to be applied in order)."""
         self._open_remotes = {case.remote for case in self.ledger.open_cases()}
+        self._unapplied = {call.fingerprint for call in batch}
 
     def apply(self, call: Call, *, now: datetime, silent: bool, result: ApplyResult) -> None:
+        self._unapplied.discard(call.fingerprint)
         decision = decide(
             call,
             departments=self.config.departments,
@@ -140,9 +145,12 @@ class CaseRules:
             now=now,
         )
         result.opened += 1
-        # The answer may be stored already: a callback whose row was final before this one.
+        # The answer may have been applied already: a callback whose row was final first.
         answer = self.ledger.first_answer_since(
-            remote, call.started_at, self.config.rules.callback_min_seconds
+            remote,
+            call.started_at,
+            self.config.rules.callback_min_seconds,
+            exclude=self._unapplied,
         )
         if answer is not None and self.ledger.close_by_call(case.id, answer, now).changed:
             result.closed += 1

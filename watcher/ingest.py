@@ -195,7 +195,7 @@ class Ingestor:
             return False
         self.ledger.insert_calls(fresh, source=self.key)
         result.new_calls += len(fresh)
-        self.rules.begin()
+        self.rules.begin(fresh)
         opened_before = result.cases.opened
         silent_opened = False
         for call in fresh:

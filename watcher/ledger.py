@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -325,16 +325,23 @@ class Ledger:
         )
         return row is not None
 
-    def first_answer_since(self, remote: str, since: datetime, min_outgoing: int) -> Call | None:
+    def first_answer_since(
+        self,
+        remote: str,
+        since: datetime,
+        min_outgoing: int,
+        exclude: Collection[str] = (),
+    ) -> Call | None:
         """The earliest stored call that answers a missed call from ``remote`` at ``since``:
-        an answered incoming call from it, or an outgoing one with ``min_outgoing`` s talk."""
+        an answered incoming call from it, or an outgoing one with ``min_outgoing`` s talk.
+        Calls whose fingerprint is in ``exclude`` are passed over."""
         rows = self._dicts(
             "SELECT * FROM calls WHERE remote = ? AND started_at >= ? AND duration > 0"
             " AND (direction = 'in' OR (direction = 'out' AND duration >= ?))"
-            " ORDER BY started_at LIMIT 1",
+            " ORDER BY started_at",
             [remote, to_text(since), min_outgoing],
         )
-        return _call(rows[0]) if rows else None
+        return next((_call(row) for row in rows if row["fingerprint"] not in exclude), None)
 
     def calls_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         return self._dicts(
