@@ -49,7 +49,7 @@ def decide(
         return Decision(MISSED, department)
     if call.direction == IN:
         return Decision(CALLBACK, reason="answered incoming")
-    if call.direction == OUT and call.duration >= callback_min_seconds:
+    if call.direction == OUT and call.answered and call.duration >= callback_min_seconds:
         return Decision(CALLBACK, reason="answered outgoing")
     return Decision(IGNORE, reason="outgoing, too short" if call.direction == OUT else "other")
 
