@@ -30,7 +30,13 @@ def parse_contacts(text: str) -> tuple[dict[str, Contact], list[str]]:
             text[:4096], delimiters=",;\t"
         )
     except csv.Error:
+        # The sniffer wants the same number of delimiters on every line, but company is
+        # optional: take the delimiter found on the most lines (';' first, as Excel writes).
+        lines = [line for line in text[:4096].splitlines() if line.strip()]
         dialect = csv.excel
+        best = max(";\t,", key=lambda d: sum(d in line for line in lines))
+        if any(best in line for line in lines):
+            dialect = type("Contacts", (csv.excel,), {"delimiter": best})
     contacts: dict[str, Contact] = {}
     problems: list[str] = []
     for line_no, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
