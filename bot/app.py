@@ -78,6 +78,9 @@ def build_application(
         builder = builder.base_url(url).base_file_url(file_url_for(url))
     # The long poll must outlast Telegram's hold of getUpdates, with room for the network.
     builder = builder.get_updates_read_timeout(poll_timeout + 10)
+    # Stopping cancels the long poll; PTB then calls getUpdates once more to confirm the
+    # offset, which needs a second connection while the cancelled one is being released.
+    builder = builder.get_updates_connection_pool_size(2)
     application = builder.build()
     now = clock or (lambda: local_now(config))
     ledger = Ledger(config.database_path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,21 +155,28 @@ def office_config(tmp_path: Path, phone_config: Callable[..., Config], **overrid
     return phone_config(telegram=telegram, **overrides)
 
 
-@pytest_asyncio.fixture
-async def office(tmp_path: Path, phone_config: Callable[..., Config]) -> AsyncIterator[Office]:
-    config = office_config(tmp_path, phone_config)
+@asynccontextmanager
+async def open_office(config: Config, **bot_options: Any) -> AsyncIterator[Office]:
+    """A running office for ``config``: fake Bot API, bot, watcher, a ledger to inspect."""
     dbf = CallsDbfWriter.create(config.source.path)
     async with FakeBotApi() as api:
-        bot = await start_bot(config, api)
+        bot = await start_bot(config, api, **bot_options)
         watcher = WatcherService(config, on_change=bot.wake_from_thread)
         ledger = Ledger(config.database_path)
-        office = Office(api, config, dbf, watcher, bot, ledger)
+        office = Office(api, config, dbf, watcher, bot, ledger, bot_options)
+        await office.scan()  # the first pass over a file treats older rows as history
         try:
             yield office
         finally:
             await office.bot.stop()
             await asyncio.to_thread(watcher.stop)
             ledger.close()
+
+
+@pytest_asyncio.fixture
+async def office(tmp_path: Path, phone_config: Callable[..., Config]) -> AsyncIterator[Office]:
+    async with open_office(office_config(tmp_path, phone_config)) as running:
+        yield running
 
 
 # -- start-up --------------------------------------------------------------------------

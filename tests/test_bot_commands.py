@@ -1,0 +1,227 @@
+"""End to end: /missed, /stats, the daily summary and the English texts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.render import utf16_len
+from bot.summary import JOB_NAME, build_summary, send_summary, summary_job
+from tests.conftest import SALES_CHAT, SERVICE_CHAT
+from tests.test_bot_harness import (
+    FOREIGN_CHAT,
+    IVAN,
+    MANAGERS_CHAT,
+    OLGA,
+    Office,
+    office,
+    office_config,
+    open_office,
+)
+from watcher.config import Config
+from watcher.models import BY_USER
+from watcher.wintariff import make_row
+
+__all__ = ["office"]  # the fixture, imported for pytest
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return [b["callback_data"] for row in rows for b in row]
+
+
+async def new_posts(office: Office, chat_id: int, before: int, count: int = 1) -> list[dict]:
+    await office.wait_posted(chat_id, count=before + count)
+    return office.posts(chat_id)[before:]
+
+
+async def three_sales_and_one_service(office: Office) -> list[int]:
+    """Cases 10, 7 and 4 minutes ago in sales, one in service; returns sales ids, newest first."""
+    for minutes, caller in ((10, "89161111111"), (7, "89162222222"), (4, "89163333333")):
+        office.missed(minutes_ago=minutes, caller=caller)
+    office.missed(minutes_ago=3, caller="89164444444", ext="630")
+    await office.scan()
+    await office.settle()
+    sales = office.ledger.open_cases("Отдел продаж", include_silent=False)
+    return [c.id for c in sales]
+
+
+async def test_missed_lists_this_departments_cases_newest_first(office: Office) -> None:
+    sales_ids = await three_sales_and_one_service(office)
+    before = len(office.posts(SALES_CHAT))
+    await office.command(SALES_CHAT, IVAN, "/missed")
+    [answer] = await new_posts(office, SALES_CHAT, before)
+    text = answer["text"]
+    assert text.startswith("📋 Открытые пропущенные · Отдел продаж: 3")
+    assert text.index("+7 916 333-33-33") < text.index("+7 916 222-22-22")
+    assert "+7 916 444-44-44" not in text
+    assert buttons(answer) == [f"l:{i}" for i in sales_ids]
+
+
+async def test_missed_in_managers_chat_shows_all_departments(office: Office) -> None:
+    await three_sales_and_one_service(office)
+    await office.command(MANAGERS_CHAT, OLGA, "/missed@perezvon_test_bot")
+    [answer] = await new_posts(office, MANAGERS_CHAT, 0)
+    assert "все отделы: 4" in answer["text"]
+    assert "· Сервис" in answer["text"] and "· Отдел продаж" in answer["text"]
+    assert len(buttons(answer)) == 4
+
+
+async def test_closing_from_the_list_updates_list_and_case_message(office: Office) -> None:
+    sales_ids = await three_sales_and_one_service(office)
+    await office.command(MANAGERS_CHAT, OLGA, "/missed")
+    [answer] = await new_posts(office, MANAGERS_CHAT, 0)
+    target = sales_ids[0]
+    toast = await office.press(MANAGERS_CHAT, answer["message_id"], OLGA, f"l:{target}")
+    assert toast == "Отмечено: перезвонили"
+    await office.api.wait_for("editMessageReplyMarkup", lambda c: not c.failed)
+    case_message = office.ledger.case_message(target)
+    assert case_message is not None
+    await office.wait_edited(lambda c: c.params["message_id"] == case_message[1])
+    assert f"l:{target}" not in buttons(office.posts(MANAGERS_CHAT)[-1])
+    assert len(buttons(office.posts(MANAGERS_CHAT)[-1])) == 3
+    assert office.case(target).closed_how == BY_USER
+
+
+async def test_missed_in_an_unknown_chat_and_with_nothing_open(office: Office) -> None:
+    await office.command(FOREIGN_CHAT, IVAN, "/missed")
+    await office.command(SERVICE_CHAT, IVAN, "/missed")
+    [foreign] = await new_posts(office, FOREIGN_CHAT, 0)
+    [empty] = await new_posts(office, SERVICE_CHAT, 0)
+    assert "не привязан к отделу" in foreign["text"] and str(FOREIGN_CHAT) in foreign["text"]
+    assert empty["text"] == "Открытых пропущенных нет 🎉"
+
+
+async def test_long_missed_list_is_split_under_telegrams_limits(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    count = 45
+    callers = [f"8916{5000000 + i:07d}" for i in range(count)]
+    long_name = "Очень длинное имя клиента <из> CRM & компания " * 3
+    lines = [
+        f"{c},{long_name}{i},ООО «Компания с длинным названием» №{i}" for i, c in enumerate(callers)
+    ]
+    (tmp_path / "contacts.csv").write_text("\n".join(lines), encoding="utf-8")
+    config = office_config(tmp_path, phone_config, rules={"contacts_csv": "contacts.csv"})
+    async with open_office(config) as office:
+        for i, caller in enumerate(callers):
+            office.missed(minutes_ago=60 - i, caller=caller)
+        await office.scan()
+        await office.wait_posted(SALES_CHAT, count=count)
+        await office.settle()
+        await office.command(SALES_CHAT, IVAN, "/missed")
+        answers = await new_posts(office, SALES_CHAT, count, count=3)
+        assert len(answers) == 3
+        assert answers[0]["text"].startswith(f"📋 Открытые пропущенные · Отдел продаж: {count}")
+        assert all(utf16_len(a["text"]) <= 4096 for a in answers)
+        assert all(len(buttons(a)) <= 20 for a in answers)
+        listed = [b for a in answers for b in buttons(a)]
+        open_ids = [c.id for c in office.ledger.open_cases("Отдел продаж")]
+        assert listed == [f"l:{i}" for i in open_ids]  # all of them, newest first
+        assert "<из> CRM & компания" in answers[0]["text"]  # escaped, shown as written
+
+
+async def test_stats_sends_report_and_chart(office: Office) -> None:
+    office.missed(minutes_ago=5)
+    now = office.now().replace(microsecond=0)
+    office.dbf.append(
+        make_row(
+            when=now - dt.timedelta(minutes=3),
+            duration=70,
+            extension="201",
+            callerid="89167777777",
+            calltype="I",
+        )
+    )
+    await office.scan()
+    await office.settle()
+    before = len(office.posts(SALES_CHAT))
+    await office.command(SALES_CHAT, IVAN, "/stats")
+    photo = await office.api.wait_for("sendPhoto", lambda c: not c.failed)
+    report = office.posts(SALES_CHAT)[before]
+    today = now.date().isoformat()
+    assert report["text"].startswith(f"Звонки за {today}")
+    assert "Входящих: 2 — отвечено 1, пропущено 1" in report["text"]
+    assert report["entities"][0]["type"] == "pre"
+    assert photo[0].files["photo"].startswith(PNG_SIGNATURE)  # multipart upload
+    shown = office.posts(SALES_CHAT)[-1]
+    assert shown["caption"] == f"Звонки по часам · {today}"
+    image = office.api.photo_bytes(SALES_CHAT, shown["message_id"])
+    assert image is not None and image.startswith(PNG_SIGNATURE)
+
+
+async def test_stats_with_period_and_with_nonsense(office: Office) -> None:
+    await office.command(SALES_CHAT, IVAN, "/stats 2020-01-01..2020-01-31")
+    await office.api.wait_for("sendPhoto", lambda c: not c.failed)
+    texts = [m.get("text", "") for m in office.posts(SALES_CHAT)]
+    assert any(
+        t.startswith("Звонки за 2020-01-01..2020-01-31") and "Звонков нет." in t for t in texts
+    )
+    await office.command(SALES_CHAT, IVAN, "/stats someday")
+    await office.wait_posted(SALES_CHAT, count=2)
+    assert office.posts(SALES_CHAT)[-1]["text"].startswith("Не понял период: period not")
+    await office.command(FOREIGN_CHAT, IVAN, "/stats")
+    [refused] = await new_posts(office, FOREIGN_CHAT, 0)
+    assert refused["text"] == "Статистика доступна в чатах отделов и руководителей."
+
+
+async def test_daily_summary_is_scheduled_in_the_office_time_zone(office: Office) -> None:
+    job_queue = office.bot.application.job_queue
+    assert job_queue is not None
+    [job] = job_queue.get_jobs_by_name(JOB_NAME)
+    assert job.next_t is not None
+    local = job.next_t.astimezone(office.config.tz)
+    assert (local.hour, local.minute) == (9, 0)
+
+
+async def test_daily_summary_job_posts_yesterday_and_open_cases(office: Office) -> None:
+    yesterday = (office.now() - dt.timedelta(days=1)).replace(hour=11, minute=0, microsecond=0)
+    office.dbf.append(
+        make_row(when=yesterday, duration=90, extension="201", callerid="89168888888", calltype="I")
+    )
+    office.missed(minutes_ago=5)
+    await office.scan()
+    await office.settle()
+    job_queue = office.bot.application.job_queue
+    assert job_queue is not None
+    job_queue.run_once(summary_job, 0.01)
+    await office.api.wait_for("sendPhoto", lambda c: not c.failed)
+    [head, chart] = office.posts(MANAGERS_CHAT)
+    label = yesterday.date().isoformat()
+    assert head["text"].startswith(f"📊 Сводка за вчера, {label}")
+    assert "Ждут перезвона: 1" in head["text"]
+    assert "+7 916 123-45-67" in head["text"]
+    assert f"Звонки за {label}" in head["text"]
+    assert "Входящих: 1 — отвечено 1, пропущено 0" in head["text"]
+    assert chart["caption"] == f"Звонки по часам · {label}"
+
+
+async def test_summary_parts_survive_an_outage(office: Office) -> None:
+    parts = await build_summary(office.bot.runtime)
+    office.api.set_down(True)
+    left = await send_summary(office.bot.application.bot, MANAGERS_CHAT, parts)
+    assert left == parts
+    office.api.set_down(False)
+    assert await send_summary(office.bot.application.bot, MANAGERS_CHAT, left) == []
+    assert len(office.posts(MANAGERS_CHAT)) == len(parts)
+
+
+async def test_english_texts(tmp_path: Path, phone_config: Callable[..., Config]) -> None:
+    config = office_config(tmp_path, phone_config, language="en")
+    async with open_office(config) as office:
+        commands = office.api.calls_of("setMyCommands")[0].params["commands"]
+        assert {"command": "missed", "description": "Open missed calls"} in commands
+        office.missed()
+        await office.scan()
+        await office.wait_posted(SALES_CHAT)
+        message = office.posts(SALES_CHAT)[0]
+        assert "Missed call · Отдел продаж" in message["text"]
+        assert "🆕 new number" in message["text"]
+        case_id = office.only_case().id
+        toast = await office.press(SALES_CHAT, message["message_id"], IVAN, f"c:{case_id}")
+        assert toast == "Marked as called back"
+        await office.wait_edited(lambda c: "Called back by Иван Петров at" in c.params["text"])

@@ -1,0 +1,242 @@
+"""The outbox sender's error handling against a real ledger, with a scripted messenger;
+and the pure helpers: backoff, permissions, base URL handling."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.app import file_url_for, normalise_base_url
+from bot.messenger import SyncOutcome
+from bot.outbox import OutboxSender, backoff_seconds
+from bot.permissions import (
+    ScopeKind,
+    UndoVerdict,
+    chat_may_act_on,
+    chat_scope,
+    may_undo,
+)
+from watcher.config import Config
+from watcher.ledger import Ledger
+from watcher.models import IN, Call, Case
+
+NOW = datetime(2024, 3, 12, 10, 0)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class ScriptedMessenger:
+    """Answers ``sync`` from a script per case: an exception to raise or an outcome."""
+
+    def __init__(self) -> None:
+        self.script: dict[int, list[Exception | SyncOutcome]] = {}
+        self.calls: list[int] = []
+
+    async def sync(self, case_id: int, *, post_if_missing: bool = True) -> SyncOutcome:
+        self.calls.append(case_id)
+        steps = self.script.get(case_id) or [SyncOutcome.POSTED]
+        step = steps.pop(0) if len(steps) > 1 else steps[0]
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(tmp_path / "perezvon.db") as opened:
+        yield opened
+
+
+def new_case(ledger: Ledger, remote: str, chat: int | None = -1001) -> Case:
+    call = Call(
+        fingerprint=remote,
+        record_index=0,
+        started_at=NOW - timedelta(minutes=5),
+        duration=0,
+        extension="620",
+        direction=IN,
+        remote=remote,
+    )
+    return ledger.create_case(
+        call=call,
+        department="Отдел продаж",
+        chat=chat,
+        new_caller=False,
+        contact_name=None,
+        contact_company=None,
+        silent=False,
+        now=NOW,
+    )
+
+
+def sender(ledger: Ledger, messenger: ScriptedMessenger, clock: Clock, **kw: Any) -> OutboxSender:
+    options = {"tick": 0.05, "base_backoff": 10.0, "give_up_after": 3, **kw}
+    return OutboxSender(ledger, messenger, clock, **options)  # type: ignore[arg-type]
+
+
+async def test_a_refused_chat_is_retried_then_given_up_without_blocking_others(
+    ledger: Ledger,
+) -> None:
+    bad, good = new_case(ledger, "+79160000001"), new_case(ledger, "+79160000002")
+    messenger, clock = ScriptedMessenger(), Clock()
+    messenger.script[bad.id] = [Forbidden("Forbidden: bot was kicked from the group chat")]
+    outbox = sender(ledger, messenger, clock)
+
+    report = await outbox.drain()
+    assert (report.delivered, report.retried) == (1, 1)
+    assert messenger.calls == [bad.id, good.id]
+    for _ in range(2):
+        clock.now += timedelta(minutes=10)
+        await outbox.drain()
+    assert ledger.outbox_pending_count() == 0  # given up after 3 attempts
+    assert messenger.calls.count(bad.id) == 3
+
+
+async def test_backoff_delays_the_next_try(ledger: Ledger) -> None:
+    case = new_case(ledger, "+79160000001")
+    messenger, clock = ScriptedMessenger(), Clock()
+    messenger.script[case.id] = [BadRequest("Bad Request: chat not found"), SyncOutcome.POSTED]
+    outbox = sender(ledger, messenger, clock)
+    await outbox.drain()
+    clock.now += timedelta(seconds=5)  # base backoff is 10 s
+    assert (await outbox.drain()).delivered == 0
+    clock.now += timedelta(seconds=6)
+    assert (await outbox.drain()).delivered == 1
+
+
+async def test_flood_control_pauses_the_whole_pass(ledger: Ledger) -> None:
+    first, second = new_case(ledger, "+79160000001"), new_case(ledger, "+79160000002")
+    messenger, clock = ScriptedMessenger(), Clock()
+    messenger.script[first.id] = [RetryAfter(7), SyncOutcome.POSTED]
+    outbox = sender(ledger, messenger, clock)
+    report = await outbox.drain()
+    assert report.paused and messenger.calls == [first.id]
+    assert [b.case_id for b in ledger.outbox_due(clock.now)] == [second.id]
+    clock.now += timedelta(seconds=8)
+    await outbox.drain()
+    assert ledger.outbox_pending_count() == 0
+
+
+@pytest.mark.parametrize("error", [NetworkError("Bad Gateway"), TimedOut()])
+async def test_network_trouble_is_retried_not_given_up(ledger: Ledger, error: Exception) -> None:
+    case = new_case(ledger, "+79160000001")
+    messenger, clock = ScriptedMessenger(), Clock()
+    messenger.script[case.id] = [error] * 10 + [SyncOutcome.POSTED]
+    outbox = sender(ledger, messenger, clock, max_backoff=60.0)
+    for _ in range(10):
+        assert (await outbox.drain()).paused
+        clock.now += timedelta(minutes=2)
+    assert ledger.outbox_pending_count() == 1  # never given up
+    assert (await outbox.drain()).delivered == 1
+
+
+async def test_case_without_chat_is_marked_done(ledger: Ledger) -> None:
+    new_case(ledger, "+79160000001", chat=None)
+    messenger, clock = ScriptedMessenger(), Clock()
+    messenger.script[1] = [SyncOutcome.NO_CHAT]
+    report = await sender(ledger, messenger, clock).drain()
+    assert report.outcomes == [SyncOutcome.NO_CHAT]
+    assert ledger.outbox_pending_count() == 0
+
+
+async def test_a_bug_in_delivery_does_not_stop_the_loop(ledger: Ledger) -> None:
+    case = new_case(ledger, "+79160000001")
+    messenger, clock = ScriptedMessenger(), Clock()
+    messenger.script[case.id] = [ZeroDivisionError("bug"), SyncOutcome.POSTED]
+    outbox = sender(ledger, messenger, clock, base_backoff=0.0)
+    task = asyncio.create_task(outbox.run())
+    try:
+        for _ in range(100):
+            if ledger.outbox_pending_count() == 0:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        task.cancel()
+    assert ledger.outbox_pending_count() == 0
+    assert messenger.calls == [case.id, case.id]
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [backoff_seconds(n, 2.0, 300.0) for n in range(10)] == [
+        2,
+        4,
+        8,
+        16,
+        32,
+        64,
+        128,
+        256,
+        300,
+        300,
+    ]
+    assert backoff_seconds(10_000, 2.0, 300.0) == 300
+
+
+# -- permissions -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def config(phone_config: Callable[..., Config]) -> Config:
+    return phone_config(telegram={"managers_chat": -100, "admins": [1]})
+
+
+def test_chat_scopes(config: Config) -> None:
+    assert chat_scope(config, -100).kind is ScopeKind.ALL
+    sales = chat_scope(config, -1001000000001)
+    assert (sales.kind, sales.department) == (ScopeKind.DEPARTMENT, "Отдел продаж")
+    assert chat_scope(config, -5).kind is ScopeKind.NONE
+    assert chat_scope(config, 1, user_id=1).kind is ScopeKind.ALL  # admin, private chat
+    assert chat_scope(config, 2, user_id=2).kind is ScopeKind.NONE
+
+
+def test_who_may_press(config: Config, ledger: Ledger) -> None:
+    case = new_case(ledger, "+79160000001", chat=-1001000000001)
+    assert chat_may_act_on(config, case, -1001000000001, 55)
+    assert chat_may_act_on(config, case, -100, 55)
+    assert not chat_may_act_on(config, case, -1001000000002, 55)  # the other department
+    assert not chat_may_act_on(config, case, 55, 55)  # a private chat
+    assert chat_may_act_on(config, case, 55, 1)  # admins are allowed everywhere
+
+
+def test_who_may_undo(config: Config, ledger: Ledger) -> None:
+    case = new_case(ledger, "+79160000001")
+    assert may_undo(config, case, 5) is UndoVerdict.ALREADY_OPEN
+    closed = ledger.close_by_user(case.id, user_id=5, user_name="A", now=NOW).case
+    assert closed is not None
+    assert may_undo(config, closed, 5) is UndoVerdict.ALLOWED
+    assert may_undo(config, closed, 6) is UndoVerdict.NOT_YOURS
+    assert may_undo(config, closed, 1) is UndoVerdict.ALLOWED
+
+
+# -- base URL --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, None),
+        ("  ", None),
+        ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/bot"),
+        ("http://127.0.0.1:8081", "http://127.0.0.1:8081/bot"),
+        ("http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot"),
+        (" https://tg.example/api/bot ", "https://tg.example/api/bot"),
+    ],
+)
+def test_base_url_normalising(given: str | None, expected: str | None) -> None:
+    assert normalise_base_url(given) == expected
+
+
+def test_file_url_follows_the_base_url() -> None:
+    assert file_url_for("http://127.0.0.1:8081/bot") == "http://127.0.0.1:8081/file/bot"

@@ -1,0 +1,344 @@
+"""Pure rendering: case messages, keyboards, callback data, /missed chunks, texts, chart."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+
+from bot.chart import ChartLabels, hourly_chart_png
+from bot.render import (
+    Press,
+    callback_data,
+    case_keyboard,
+    case_text,
+    clock_text,
+    closed_toast,
+    missed_messages,
+    pack_lines,
+    parse_callback,
+    pre_blocks,
+    summary_text,
+    utf16_len,
+    without_button,
+)
+from bot.texts import EN, RU, times_word, tr
+from watcher.models import BY_CALL, BY_EXPIRY, BY_USER, CLOSED, Case
+
+T0 = datetime(2024, 3, 12, 10, 42)
+
+
+def make_case(**changes: object) -> Case:
+    base = Case(
+        id=7,
+        department="Отдел продаж",
+        chat=-1001,
+        remote="+79161234567",
+        status="open",
+        first_at=T0,
+        last_at=T0,
+        attempts=1,
+        extension="620",
+        ring_seconds=None,
+        new_caller=False,
+        contact_name=None,
+        contact_company=None,
+        silent=False,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def closed_by_user(**changes: object) -> Case:
+    values: dict[str, object] = {
+        "status": CLOSED,
+        "closed_how": BY_USER,
+        "closed_at": datetime(2024, 3, 12, 10, 50),
+        "closed_by_user_id": 101,
+        "closed_by_name": "Иван Петров",
+    }
+    return make_case(**{**values, **changes})
+
+
+def buttons(case: Case, language: str = "ru") -> list[tuple[str, str]]:
+    markup = case_keyboard(case, language)
+    if markup is None:
+        return []
+    return [(b.text, str(b.callback_data)) for row in markup.inline_keyboard for b in row]
+
+
+# -- case message ----------------------------------------------------------------------
+
+
+def test_open_case_shows_number_dial_form_department_and_close_button() -> None:
+    text = case_text(make_case(ring_seconds=18, new_caller=True), "ru")
+    assert text.splitlines()[0] == "📞 <b>Пропущенный звонок</b> · Отдел продаж"
+    assert "<b>+7 916 123-45-67</b>" in text
+    assert "Набрать: +79161234567" in text
+    assert "🆕 новый номер" in text
+    assert "🕒 12.03 10:42" in text
+    assert "ждал ответа 18 с" in text
+    assert buttons(make_case()) == [("✅ Перезвонил", "c:7")]
+
+
+def test_short_number_has_no_dial_line_and_no_new_mark_for_known_callers() -> None:
+    text = case_text(make_case(remote="2345678"), "ru")
+    assert "<b>2345678</b>" in text
+    assert "Набрать" not in text
+    assert "новый номер" not in text
+    assert "ждал ответа" not in text
+
+
+def test_repeat_caller_shows_attempts_and_last_time() -> None:
+    case = make_case(attempts=3, last_at=datetime(2024, 3, 12, 11, 5))
+    assert "звонил 3 раза, последний в 11:05" in case_text(case, "ru")
+    next_day = make_case(attempts=5, last_at=datetime(2024, 3, 13, 9, 1))
+    assert "звонил 5 раз, последний в 13.03 09:01" in case_text(next_day, "ru")
+    assert "called 3 times, last at 11:05" in case_text(case, "en")
+
+
+def test_contact_and_names_are_escaped() -> None:
+    case = make_case(contact_name="<b>Иван</b> & Co", contact_company='ООО "Рога"')
+    text = case_text(case, "ru")
+    assert '👤 &lt;b&gt;Иван&lt;/b&gt; &amp; Co, ООО "Рога"' in text
+    evil = closed_by_user(closed_by_name="<script>", department="R&D <1>")
+    text = case_text(evil, "ru")
+    assert "&lt;script&gt;" in text and "R&amp;D &lt;1&gt;" in text
+    assert "<script>" not in text
+
+
+def test_very_long_contact_names_are_clipped() -> None:
+    text = case_text(make_case(contact_name="Я" * 500), "ru")
+    assert "Я" * 79 + "…" in text and "Я" * 81 not in text
+
+
+def test_closed_by_user_shows_who_and_when_and_offers_undo() -> None:
+    case = closed_by_user()
+    assert "✅ Перезвонил Иван Петров в 10:50" in case_text(case, "ru")
+    assert buttons(case) == [("↩️ Отменить", "u:7")]
+    assert "✅ Called back by Иван Петров at 10:50" in case_text(case, "en")
+
+
+def test_auto_closed_shows_extension_time_duration_and_no_buttons() -> None:
+    case = make_case(
+        status=CLOSED,
+        closed_how=BY_CALL,
+        closed_at=datetime(2024, 3, 12, 10, 50),
+        callback_at=datetime(2024, 3, 12, 10, 50),
+        callback_duration=133,
+        closed_by_extension="102",
+    )
+    text = case_text(case, "ru")
+    assert "✅ Перезвонил доб. 102 в 10:50, 2:13" in text
+    assert "<i>отмечено по журналу звонков</i>" in text
+    assert buttons(case) == []
+    later = case_text(case, "ru", answered_later=True)
+    assert "✅ Дозвонился сам, ответил доб. 102 в 10:50, 2:13" in later
+
+
+def test_expired_case_has_no_buttons() -> None:
+    case = make_case(status=CLOSED, closed_how=BY_EXPIRY, closed_at=T0)
+    assert "Закрыт как устаревший" in case_text(case, "ru")
+    assert buttons(case) == []
+
+
+def test_closed_toast_names_the_closer() -> None:
+    assert closed_toast(closed_by_user(), "ru") == "Уже закрыто: Иван Петров, 12.03 10:50"
+    by_call = make_case(
+        status=CLOSED,
+        closed_how=BY_CALL,
+        closed_at=T0,
+        callback_at=datetime(2024, 3, 12, 11, 0),
+        closed_by_extension="205",
+    )
+    assert closed_toast(by_call, "ru") == "Уже закрыто: перезвонил доб. 205 в 12.03 11:00"
+
+
+def test_clock_text_adds_the_date_only_on_another_day() -> None:
+    assert clock_text(datetime(2024, 3, 12, 9, 5), T0) == "09:05"
+    assert clock_text(datetime(2024, 3, 14, 9, 5), T0) == "14.03 09:05"
+
+
+# -- callback data ---------------------------------------------------------------------
+
+
+def test_callback_data_round_trips_and_is_compact() -> None:
+    for action in ("c", "u", "l"):
+        data = callback_data(action, 123456789012)
+        assert len(data.encode()) < 64
+        assert parse_callback(data) == Press(action, 123456789012)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "c",
+        "c:",
+        "c:0",
+        "c:-5",
+        "c:01",
+        "x:5",
+        "c:5:6",
+        "c:5 ",
+        " c:5",
+        "C:5",
+        "c:1" + "0" * 70,
+        "c:٣",
+        42,
+        b"c:5",
+    ],
+)
+def test_forged_callback_data_is_rejected(data: object) -> None:
+    assert parse_callback(data) is None
+
+
+def test_callback_data_refuses_unknown_actions() -> None:
+    with pytest.raises(ValueError):
+        callback_data("z", 1)
+
+
+# -- /missed ---------------------------------------------------------------------------
+
+
+def test_pack_lines_respects_the_limit_and_the_line_count() -> None:
+    lines = ["x" * 30] * 10
+    groups = pack_lines(lines, limit=100)
+    assert [len(g) for g in groups] == [3, 3, 3, 1]  # 30 + 31 + 31 = 92 <= 100
+    assert pack_lines(lines, limit=10_000, max_lines=4) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert pack_lines(["y" * 500], limit=100) == [[0]]
+    assert pack_lines([], limit=100) == []
+
+
+def test_utf16_length_counts_emoji_twice() -> None:
+    assert utf16_len("📞") == 2 and utf16_len("я") == 1
+
+
+def test_missed_messages_split_under_4096_with_buttons_in_order() -> None:
+    cases = [
+        make_case(id=i, remote=f"+7916{i:07d}", contact_name="Имя " * 40, contact_company="К" * 90)
+        for i in range(1, 61)
+    ]
+    messages = missed_messages(cases, "ru", scope="Отдел продаж", show_department=False)
+    assert len(messages) >= 3
+    assert messages[0].text.startswith("📋 <b>Открытые пропущенные</b> · Отдел продаж: 60")
+    assert all(utf16_len(m.text) <= 4096 for m in messages)
+    data = [
+        b.callback_data
+        for m in messages
+        if m.markup
+        for row in m.markup.inline_keyboard
+        for b in row
+    ]
+    assert data == [f"l:{i}" for i in range(1, 61)]
+    assert all(m.markup is not None and len(m.markup.inline_keyboard) <= 20 for m in messages)
+    assert sum(m.text.count("\n") + 1 for m in messages) == 61  # title + 60 lines
+
+
+def test_missed_messages_cap_the_total_and_say_so() -> None:
+    cases = [make_case(id=i) for i in range(1, 131)]
+    messages = missed_messages(cases, "ru", scope="все отделы", show_department=True)
+    total = sum(len(m.markup.inline_keyboard) for m in messages if m.markup)
+    assert total == 100
+    assert messages[-1].text.endswith("…и ещё 30; закройте эти, чтобы увидеть остальные.")
+    assert "· Отдел продаж" in messages[0].text
+
+
+def test_missed_messages_when_nothing_is_open() -> None:
+    [message] = missed_messages([], "en", scope="x", show_department=False)
+    assert message.text == "No open missed calls 🎉" and message.markup is None
+
+
+def test_without_button_drops_only_that_case() -> None:
+    [message] = missed_messages(
+        [make_case(id=1), make_case(id=2)], "ru", scope="s", show_department=False
+    )
+    left = without_button(message.markup, "l:1")
+    assert left is not None
+    assert [b.callback_data for row in left.inline_keyboard for b in row] == ["l:2"]
+    assert without_button(left, "l:2") is None
+
+
+# -- summary and report ----------------------------------------------------------------
+
+
+def test_pre_blocks_escape_and_split() -> None:
+    plain = "\n".join(f"line {i} <&>" for i in range(1000))
+    blocks = pre_blocks(plain)
+    assert len(blocks) > 1
+    assert all(b.startswith("<pre>") and b.endswith("</pre>") and len(b) <= 4096 for b in blocks)
+    assert "line 0 &lt;&amp;&gt;" in blocks[0]
+
+
+def test_summary_text_lists_a_few_open_cases() -> None:
+    cases = [make_case(id=i, contact_name="Ann") for i in range(1, 14)]
+    text = summary_text(cases, "ru", label="2024-03-11")
+    assert text.startswith("📊 <b>Сводка за вчера</b>, 2024-03-11")
+    assert "Ждут перезвона: <b>13</b>" in text
+    assert text.count("• +7 916 123-45-67 · Ann · Отдел продаж") == 10
+    assert text.endswith("…и ещё 3")
+    assert "Все пропущенные закрыты" in summary_text([], "ru", label="x")
+
+
+# -- texts -----------------------------------------------------------------------------
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_both_languages_have_the_same_keys_and_placeholders() -> None:
+    assert RU.keys() == EN.keys()
+    for key in RU:
+        assert _fields(RU[key]) == _fields(EN[key]), key
+
+
+def test_texts_are_valid_telegram_html() -> None:
+    allowed = {"b", "i", "code", "pre"}
+    for catalog in (RU, EN):
+        for key, template in catalog.items():
+            tags = re.findall(r"</?([a-z-]+)", template)
+            assert set(tags) <= allowed, key
+            assert "&" not in template.replace("&amp;", ""), key
+
+
+def test_unknown_language_falls_back_to_russian() -> None:
+    assert tr("de", "button_close") == "✅ Перезвонил"
+
+
+@pytest.mark.parametrize(
+    ("count", "word"),
+    [
+        (1, "раз"),
+        (2, "раза"),
+        (4, "раза"),
+        (5, "раз"),
+        (11, "раз"),
+        (12, "раз"),
+        (21, "раз"),
+        (22, "раза"),
+        (111, "раз"),
+    ],
+)
+def test_russian_plural_of_attempts(count: int, word: str) -> None:
+    assert times_word("ru", count) == word
+
+
+def test_english_plural_of_attempts() -> None:
+    assert times_word("en", 1) == "time" and times_word("en", 21) == "times"
+
+
+# -- chart -----------------------------------------------------------------------------
+
+
+def test_chart_is_a_png_and_tolerates_odd_input() -> None:
+    labels = ChartLabels.for_language("ru", "2024-03-12")
+    png = hourly_chart_png([3] * 24, [1] * 24, labels)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (900, 450)
+    assert hourly_chart_png([], [-1, 2], labels).startswith(b"\x89PNG")
+    assert hourly_chart_png([1] * 30, [0] * 24, labels).startswith(b"\x89PNG")
