@@ -13,6 +13,7 @@ import logging
 import signal
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, Update
@@ -116,7 +117,8 @@ class PerezvonBot:
         self.application = application
         self.runtime = runtime(application)
         self._outbox_task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        # Known from the start, so watcher wake-ups before the bot is up are not lost.
+        self._loop: asyncio.AbstractEventLoop | None = _running_loop()
         self.started = False
 
     def wake_from_thread(self) -> None:
@@ -144,7 +146,7 @@ class PerezvonBot:
         self.started = True
         log.info("bot @%s is up", app.bot.username)
 
-    async def start_with_retry(self, stop: asyncio.Event) -> bool:
+    async def start_with_retry(self, stop: asyncio.Event, *, retry_base: float = 5.0) -> bool:
         """:meth:`start`, retried with backoff while Telegram is unreachable.
 
         False when ``stop`` was set first; raises :class:`TelegramCheckError` on a bad token.
@@ -157,7 +159,7 @@ class PerezvonBot:
             except InvalidToken as error:
                 raise TelegramCheckError(_token_message(error)) from error
             except TelegramError as error:
-                delay = backoff_seconds(attempt, 5.0, MAX_BACKOFF)
+                delay = backoff_seconds(attempt, retry_base, MAX_BACKOFF)
                 log.warning("cannot reach Telegram (%s); trying again in %.0f s", error, delay)
                 attempt += 1
                 try:
@@ -190,6 +192,13 @@ class PerezvonBot:
         self.started = False
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def _token_message(error: Exception) -> str:
     return (
         f"Telegram rejected TELEGRAM_BOT_TOKEN ({error}). Copy the token from @BotFather"
@@ -215,42 +224,43 @@ def check_token(token: str, base_url: str | None = None) -> str:
     return asyncio.run(fetch_username(token, base_url))
 
 
-def run(
+def run(config: Config, token: str, base_url: str | None = None) -> int:
+    """`perezvon run`: watcher thread + bot until SIGINT/SIGTERM; returns the exit code."""
+    return asyncio.run(serve(config, token, base_url))
+
+
+async def serve(
     config: Config,
     token: str,
     base_url: str | None = None,
     *,
-    watcher_factory: Callable[..., object] | None = None,
+    stop: asyncio.Event | None = None,
+    startup_retry_base: float = 5.0,
+    **bot_options: Any,
 ) -> int:
-    """`perezvon run`: watcher thread + bot until SIGINT/SIGTERM; returns the exit code."""
-    return asyncio.run(_serve(config, token, base_url, watcher_factory))
+    """The body of :func:`run`; without ``stop`` it installs SIGINT/SIGTERM handlers.
 
-
-async def _serve(
-    config: Config,
-    token: str,
-    base_url: str | None,
-    watcher_factory: Callable[..., object] | None,
-) -> int:
+    The watcher starts first and keeps filling the ledger while Telegram is unreachable;
+    the bot connects with retries. Exit code 0 after a stop, 2 when the token is rejected.
+    """
     from watcher.service import WatcherService
 
-    stop = asyncio.Event()
-    _install_stop_signals(stop)
-    perezvon = PerezvonBot(build_application(config, token, base_url))
-    factory = watcher_factory or WatcherService
-    watcher = factory(config, on_change=perezvon.wake_from_thread)
-    perezvon._loop = asyncio.get_running_loop()  # wakes work before the bot is up
-    watcher.start()  # type: ignore[attr-defined]
+    if stop is None:
+        stop = asyncio.Event()
+        _install_stop_signals(stop)
+    perezvon = PerezvonBot(build_application(config, token, base_url, **bot_options))
+    watcher = WatcherService(config, on_change=perezvon.wake_from_thread)
+    watcher.start()
     code = EXIT_OK
     try:
-        if await perezvon.start_with_retry(stop):
+        if await perezvon.start_with_retry(stop, retry_base=startup_retry_base):
             await stop.wait()
     except TelegramCheckError as error:
         log.error("%s", error)
         code = EXIT_BAD_TOKEN
     finally:
         log.info("stopping")
-        await asyncio.to_thread(watcher.stop)  # type: ignore[attr-defined]
+        await asyncio.to_thread(watcher.stop)
         await perezvon.stop()
     return code
 
@@ -265,4 +275,7 @@ def _install_stop_signals(stop: asyncio.Event) -> None:
         try:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
-            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+            try:
+                signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+            except ValueError:  # not the main thread: the caller stops us another way
+                return

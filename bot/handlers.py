@@ -120,7 +120,8 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     try:
         period = parse_period(text, runtime.clock().date())
     except ValueError as error:
-        message = tr(language, "stats_bad_period", error=esc(str(error)))
+        log.info("/stats with a bad period: %s", error)
+        message = tr(language, "stats_bad_period", period=esc(text or ""))
         await context.bot.send_message(chat.id, message, parse_mode=ParseMode.HTML)
         return
     try:

@@ -47,7 +47,7 @@ RU: dict[str, str] = {
         "• Если с АТС перезвонили или клиент дозвонился сам, звонок закроется сам.\n\n"
         "Команды:\n"
         "/missed — открытые пропущенные звонки\n"
-        "/stats [today|week|month|ГГГГ-ММ-ДД..ГГГГ-ММ-ДД] — статистика и график\n"
+        "/stats [сегодня|вчера|неделя|месяц|ГГГГ-ММ-ДД..ГГГГ-ММ-ДД] — статистика и график\n"
         "/help — эта справка\n\n"
         "ID этого чата: <code>{chat_id}</code>\n{binding}"
     ),
@@ -67,8 +67,8 @@ RU: dict[str, str] = {
     "missed_more": "…и ещё {count}; закройте эти, чтобы увидеть остальные.",
     # /stats and the daily summary
     "stats_bad_period": (
-        "Не понял период: {error}\n"
-        "Примеры: /stats today, /stats week, /stats month, /stats 2024-03-01..2024-03-31"
+        "Не понял период «{period}».\n"
+        "Примеры: /stats сегодня, /stats вчера, /stats неделя, /stats 2024-03-01..2024-03-31"
     ),
     "stats_not_allowed": "Статистика доступна в чатах отделов и руководителей.",
     "stats_failed": "Не удалось посчитать статистику, подробности в журнале сервиса.",
@@ -87,7 +87,7 @@ RU: dict[str, str] = {
     "cmd_start": "Что умеет бот и ID чата",
     "cmd_help": "Справка",
     "cmd_missed": "Открытые пропущенные звонки",
-    "cmd_stats": "Статистика: today, week, month или период",
+    "cmd_stats": "Статистика: сегодня, вчера, неделя, месяц или даты",
     # plural forms of "time(s)" for attempts: one, few, many
     "times_one": "раз",
     "times_few": "раза",
@@ -132,7 +132,7 @@ EN: dict[str, str] = {
         "by itself.\n\n"
         "Commands:\n"
         "/missed — open missed calls\n"
-        "/stats [today|week|month|YYYY-MM-DD..YYYY-MM-DD] — figures and a chart\n"
+        "/stats [today|yesterday|week|month|YYYY-MM-DD..YYYY-MM-DD] — figures and a chart\n"
         "/help — this help\n\n"
         "This chat's id: <code>{chat_id}</code>\n{binding}"
     ),
@@ -150,8 +150,8 @@ EN: dict[str, str] = {
     "missed_attempts": " · {count}×",
     "missed_more": "…and {count} more; close these to see the rest.",
     "stats_bad_period": (
-        "Period not understood: {error}\n"
-        "Examples: /stats today, /stats week, /stats month, /stats 2024-03-01..2024-03-31"
+        "Period not understood: “{period}”.\n"
+        "Examples: /stats today, /stats yesterday, /stats week, /stats 2024-03-01..2024-03-31"
     ),
     "stats_not_allowed": "Figures are available in department and managers' chats.",
     "stats_failed": "Could not compute the figures; see the service log.",
@@ -169,7 +169,7 @@ EN: dict[str, str] = {
     "cmd_start": "What the bot does and this chat's id",
     "cmd_help": "Help",
     "cmd_missed": "Open missed calls",
-    "cmd_stats": "Figures: today, week, month or a date range",
+    "cmd_stats": "Figures: today, yesterday, week, month or dates",
     "times_one": "time",
     "times_few": "times",
     "times_many": "times",

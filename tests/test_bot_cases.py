@@ -290,3 +290,17 @@ async def test_forbidden_chat_is_given_up_and_does_not_block_others(office: Offi
     office.missed(caller="89163333333", ext="630")
     await office.scan()
     await office.wait_posted(SERVICE_CHAT)
+
+
+async def test_deleted_case_message_is_posted_again(office: Office) -> None:
+    office.missed(minutes_ago=10)
+    first = await posted_case(office)
+    case_id = office.only_case().id
+    del office.api.messages[(SALES_CHAT, first["message_id"])]  # someone deleted the post
+    office.missed(minutes_ago=2)
+    await office.scan()
+    await office.wait_posted(SALES_CHAT, count=2)
+    await office.settle()
+    [again] = office.posts(SALES_CHAT)
+    assert "звонил 2 раза" in again["text"]
+    assert office.ledger.case_message(case_id) == (SALES_CHAT, again["message_id"])

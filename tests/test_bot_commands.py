@@ -163,7 +163,7 @@ async def test_stats_with_period_and_with_nonsense(office: Office) -> None:
     )
     await office.command(SALES_CHAT, IVAN, "/stats someday")
     await office.wait_posted(SALES_CHAT, count=2)
-    assert office.posts(SALES_CHAT)[-1]["text"].startswith("Не понял период: period not")
+    assert office.posts(SALES_CHAT)[-1]["text"].startswith("Не понял период «someday».")
     await office.command(FOREIGN_CHAT, IVAN, "/stats")
     [refused] = await new_posts(office, FOREIGN_CHAT, 0)
     assert refused["text"] == "Статистика доступна в чатах отделов и руководителей."
