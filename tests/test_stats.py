@@ -1,0 +1,310 @@
+"""Stats: period words (English and Russian), figures on a known data set, the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from watcher.ledger import Ledger
+from watcher.models import BY_ANSWER, BY_CALL, BY_EXPIRY, BY_USER, CLOSED, OPEN, Case
+from watcher.normalise import to_call
+from watcher.stats import (
+    Period,
+    Stats,
+    compute_stats,
+    duration_text,
+    load_stats,
+    parse_period,
+    render_stats,
+)
+from watcher.wintariff import make_row
+
+TODAY = dt.date(2024, 5, 6)  # a Monday
+MIDNIGHT = dt.datetime(2024, 5, 6)
+SALES, SERVICE = "Отдел продаж", "Сервис"
+
+
+# -- periods ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word", [None, "", "today", "Today", " сегодня ", "СЕГОДНЯ"])
+def test_today(word: str | None) -> None:
+    assert parse_period(word, TODAY) == Period(MIDNIGHT, dt.datetime(2024, 5, 7), "2024-05-06")
+
+
+@pytest.mark.parametrize("word", ["yesterday", "вчера", "Вчера"])
+def test_yesterday(word: str) -> None:
+    assert parse_period(word, TODAY) == Period(dt.datetime(2024, 5, 5), MIDNIGHT, "2024-05-05")
+
+
+@pytest.mark.parametrize("word", ["week", "неделя", "неделю", "WEEK"])
+def test_week_is_seven_days_to_today(word: str) -> None:
+    period = parse_period(word, TODAY)
+    assert period == Period(
+        dt.datetime(2024, 4, 30), dt.datetime(2024, 5, 7), "2024-04-30..2024-05-06"
+    )
+    assert period.days == 7
+
+
+@pytest.mark.parametrize("word", ["month", "месяц", "Месяц"])
+def test_month_is_this_month_so_far(word: str) -> None:
+    period = parse_period(word, TODAY)
+    assert period == Period(
+        dt.datetime(2024, 5, 1), dt.datetime(2024, 5, 7), "2024-05-01..2024-05-06"
+    )
+    assert period.days == 6
+    first = parse_period(word, dt.date(2024, 6, 1))
+    assert (first.start, first.end, first.days) == (
+        dt.datetime(2024, 6, 1),
+        dt.datetime(2024, 6, 2),
+        1,
+    )
+
+
+def test_one_day_and_a_range() -> None:
+    assert parse_period("2024-03-08", TODAY) == Period(
+        dt.datetime(2024, 3, 8), dt.datetime(2024, 3, 9), "2024-03-08"
+    )
+    period = parse_period("2024-02-28..2024-03-01", TODAY)
+    assert period == Period(
+        dt.datetime(2024, 2, 28), dt.datetime(2024, 3, 2), "2024-02-28..2024-03-01"
+    )
+    assert period.days == 3  # leap year, both ends included
+    assert parse_period(" 2024-03-08 .. 2024-03-08 ", TODAY).label == "2024-03-08"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("fortnight", "period not understood: 'fortnight'"),
+        ("завтра", "period not understood"),
+        ("2024-02-30", "period not understood"),
+        ("2024-05-01..", "period not understood"),
+        ("06.05.2024", "period not understood"),
+        ("2024-05-10..2024-05-01", "period goes backwards: '2024-05-10..2024-05-01'"),
+    ],
+)
+def test_bad_periods_say_what_is_accepted(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as caught:
+        parse_period(text, TODAY)
+    if "understood" in message:
+        assert "YYYY-MM-DD..YYYY-MM-DD" in str(caught.value)
+
+
+# -- figures ------------------------------------------------------------------------------
+
+
+def call(
+    hour: int,
+    minute: int,
+    direction: str,
+    remote: str | None,
+    ext: str,
+    seconds: int,
+    day: dt.date = TODAY,
+) -> dict[str, Any]:
+    started = dt.datetime(day.year, day.month, day.day, hour, minute)
+    return {
+        "started_at": started.strftime("%Y-%m-%d %H:%M:%S"),
+        "direction": direction,
+        "remote": remote,
+        "extension": ext,
+        "duration": seconds,
+    }
+
+
+def case(
+    case_id: int,
+    department: str,
+    first: dt.datetime,
+    *,
+    status: str = OPEN,
+    how: str | None = None,
+    closed: dt.datetime | None = None,
+    ext: str | None = None,
+) -> Case:
+    return Case(
+        id=case_id,
+        department=department,
+        chat=-1,
+        remote=f"+7916000000{case_id}",
+        status=status,
+        first_at=first,
+        last_at=first,
+        attempts=1,
+        extension="620",
+        ring_seconds=None,
+        new_caller=False,
+        contact_name=None,
+        contact_company=None,
+        silent=how == BY_EXPIRY,
+        closed_at=closed,
+        closed_how=how,
+        closed_by_extension=ext,
+    )
+
+
+def at(hour: int, minute: int = 0) -> dt.datetime:
+    return MIDNIGHT.replace(hour=hour, minute=minute)
+
+
+CALLS = [
+    call(10, 5, "in", "+79160000001", "620", 0),  # missed
+    call(10, 20, "in", "+79160000001", "620", 0),  # missed again
+    call(10, 30, "out", "+79160000001", "201", 45),  # the callback
+    call(11, 0, "in", "+79160000002", "201", 60),
+    call(11, 30, "in", "+79160000003", "202", 30),
+    call(12, 0, "out", "+79160000004", "203", 0),  # nobody answered: not counted
+    call(12, 5, "internal", None, "201", 20),
+    call(12, 10, "in", None, "201", 15),  # hidden number: not an external incoming
+    call(14, 0, "in", "+79160000005", "630", 0),  # missed
+    call(9, 0, "in", "+79160000006", "620", 0, day=TODAY - dt.timedelta(days=1)),  # other day
+]
+CASES = [
+    case(1, SALES, at(10, 5), status=CLOSED, how=BY_CALL, closed=at(10, 30), ext="201"),
+    case(2, SERVICE, at(14)),
+    case(3, SALES, at(9), status=CLOSED, how=BY_USER, closed=at(9, 10)),
+    case(4, SALES, at(8), status=CLOSED, how=BY_ANSWER, closed=at(8, 20), ext="202"),
+    case(5, SALES, at(1), status=CLOSED, how=BY_EXPIRY, closed=at(12)),
+    case(6, SALES, at(9) - dt.timedelta(days=1)),  # other day
+]
+
+
+def test_compute_stats_on_a_known_day() -> None:
+    stats = compute_stats(CALLS, CASES, parse_period("today", TODAY))
+    assert (stats.incoming, stats.answered, stats.missed) == (5, 2, 3)
+    assert stats.miss_rate == pytest.approx(0.6)
+    assert (stats.cases_total, stats.cases_closed, stats.cases_open, stats.cases_expired) == (
+        5,
+        3,
+        1,
+        1,
+    )
+    assert (stats.closed_by_call, stats.closed_by_user) == (2, 1)
+    # Waits: 25 min (callback), 10 min (button), 20 min (customer got through).
+    assert stats.median_callback_seconds == 20 * 60
+    assert [(d.name, d.cases, d.closed, d.open) for d in stats.departments] == [
+        (SALES, 4, 3, 0),
+        (SERVICE, 1, 0, 1),
+    ]
+    assert [
+        (o.extension, o.answered, o.missed, o.outgoing, o.callbacks, o.talk_seconds)
+        for o in stats.operators
+    ] == [
+        ("201", 1, 0, 1, 1, 105),
+        ("202", 1, 0, 0, 0, 30),
+        ("620", 0, 2, 0, 0, 0),
+        ("630", 0, 1, 0, 0, 0),
+    ]
+    assert stats.hourly_incoming[10] == 2 and stats.hourly_incoming[11] == 2
+    assert stats.hourly_incoming[14] == 1 and sum(stats.hourly_incoming) == 5
+    assert stats.hourly_missed[10] == 2 and stats.hourly_missed[14] == 1
+    assert sum(stats.hourly_missed) == 3
+
+
+def test_compute_stats_on_an_empty_period() -> None:
+    stats = compute_stats(CALLS, CASES, parse_period("2024-01-01", TODAY))
+    assert stats == Stats()
+    assert stats.miss_rate == 0.0
+    assert stats.median_callback_seconds is None
+
+
+def test_week_includes_the_day_before() -> None:
+    stats = compute_stats(CALLS, CASES, parse_period("week", TODAY))
+    assert (stats.incoming, stats.missed, stats.cases_total, stats.cases_open) == (6, 4, 6, 2)
+
+
+def test_load_stats_from_the_ledger(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "perezvon.db") as ledger:
+        customer, other = "89161234567", "84951112233"
+        rows = [
+            make_row(when=at(10), duration=0, extension="620", callerid=customer, calltype="I"),
+            make_row(when=at(10, 9), duration=50, extension="201", number=customer, calltype="C"),
+            make_row(when=at(11), duration=20, extension="202", callerid=other, calltype="I"),
+        ]
+        calls = [to_call(i, row) for i, row in enumerate(rows)]
+        ledger.insert_calls(calls)
+        opened = ledger.create_case(
+            call=calls[0],
+            department=SALES,
+            chat=-1,
+            new_caller=True,
+            contact_name=None,
+            contact_company=None,
+            silent=False,
+            now=at(10, 1),
+        )
+        ledger.close_by_call(opened.id, calls[1], at(10, 10))
+        stats = load_stats(ledger, parse_period("today", TODAY))
+    assert (stats.incoming, stats.answered, stats.missed) == (2, 1, 1)
+    assert (stats.cases_total, stats.cases_closed, stats.closed_by_call) == (1, 1, 1)
+    assert stats.median_callback_seconds == 9 * 60
+    assert [(o.extension, o.callbacks) for o in stats.operators] == [
+        ("201", 1),
+        ("202", 0),
+        ("620", 0),
+    ]
+
+
+# -- the report ---------------------------------------------------------------------------
+
+
+def test_render_stats_in_russian() -> None:
+    period = parse_period("today", TODAY)
+    text = render_stats(compute_stats(CALLS, CASES, period), period, "ru")
+    lines = text.splitlines()
+    assert lines[0] == "Звонки за 2024-05-06"
+    assert "Входящих: 5 — отвечено 2, пропущено 3 (доля пропущенных 60%)" in lines
+    assert (
+        "Случаев пропуска: 5 — перезвонили 3 (по журналу 2, отмечено в чате 1), ещё ждут 1, "
+        "без ответа (история) 1"
+    ) in lines
+    assert "Медиана до перезвона: 20:00" in lines
+    assert "По отделам (случаи / перезвонили / ждут):" in lines
+    assert "  Отдел продаж: 4 / 3 / 0" in lines
+    assert "  Сервис: 1 / 0 / 1" in lines
+    assert "     201: 1 / 0 / 1 / 1 / 1:45" in lines
+    assert "     620: 0 / 2 / 0 / 0 / 0:00" in lines
+
+
+def test_render_stats_in_english() -> None:
+    period = parse_period("2024-04-30..2024-05-06", TODAY)
+    text = render_stats(compute_stats(CALLS, CASES, period), period, "en")
+    lines = text.splitlines()
+    assert lines[0] == "Calls for 2024-04-30..2024-05-06"
+    assert "Incoming: 6 — answered 2, missed 4 (miss rate 67%)" in lines
+    assert (
+        "Missed-call cases: 6 — called back 3 (from the call log 2, marked in chat 1), "
+        "still open 2, never called back (history) 1"
+    ) in lines
+    assert "Median time to callback: 20:00" in lines
+    assert "By extension (answered / missed / outgoing / callbacks / talk time):" in lines
+    text_without_names = text.replace(SALES, "").replace(SERVICE, "")
+    assert not any(ch in text_without_names for ch in "абвгдежзийклмнопрстуфхцчшщыэюя")
+
+
+def test_render_without_calls() -> None:
+    period = parse_period("today", TODAY)
+    assert render_stats(Stats(), period, "en") == "Calls for 2024-05-06\n\nNo calls."
+    assert render_stats(Stats(), period, "ru") == "Звонки за 2024-05-06\n\nЗвонков нет."
+    assert render_stats(Stats(), period, "de").endswith("Звонков нет.")  # unknown: Russian
+
+
+def test_nothing_closed_shows_no_breakdown_and_no_median() -> None:
+    period = parse_period("today", TODAY)
+    stats = compute_stats(CALLS[:2], [case(1, SALES, at(10, 5))], period)
+    text = render_stats(stats, period, "en")
+    assert "Missed-call cases: 1 — called back 0, still open 1" in text
+    assert "history" not in text
+    assert "Median time to callback: —" in text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(None, "—"), (0, "0:00"), (59.6, "1:00"), (125, "2:05"), (3600, "1:00:00"), (3725, "1:02:05")],
+)
+def test_duration_text(seconds: float | None, text: str) -> None:
+    assert duration_text(seconds) == text
