@@ -348,13 +348,18 @@ class Ledger:
         """The earliest stored call that answers a missed call from ``remote`` at ``since``:
         an answered incoming call from it, or an outgoing one with ``min_outgoing`` s talk.
         Calls whose fingerprint is in ``exclude`` are passed over."""
-        rows = self._dicts(
+        cursor = self.conn.execute(
             "SELECT * FROM calls WHERE remote = ? AND started_at >= ? AND duration > 0"
             " AND (direction = 'in' OR (direction = 'out' AND duration >= ?))"
             " ORDER BY started_at",
             [remote, to_text(since), min_outgoing],
         )
-        return next((_call(row) for row in rows if row["fingerprint"] not in exclude), None)
+        names = [d[0] for d in cursor.description]
+        for values in cursor:  # rows come one by one: stop at the first that counts
+            row = dict(zip(names, values, strict=True))
+            if row["fingerprint"] not in exclude:
+                return _call(row)
+        return None
 
     def calls_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         return self._dicts(
