@@ -79,7 +79,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         binding = tr(runtime.language, "binding_department", department=esc(scope.department))
     else:
         binding = tr(runtime.language, "binding_none")
-    text = tr(runtime.language, "help", chat_id=chat.id, binding=binding)
+    user = tr(runtime.language, "help_user", user_id=user_id) if user_id is not None else ""
+    text = tr(runtime.language, "help", chat_id=chat.id, binding=binding, user=user)
     await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
 
 

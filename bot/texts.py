@@ -49,8 +49,9 @@ RU: dict[str, str] = {
         "/missed — открытые пропущенные звонки\n"
         "/stats [сегодня|вчера|неделя|месяц|ГГГГ-ММ-ДД..ГГГГ-ММ-ДД] — статистика и график\n"
         "/help — эта справка\n\n"
-        "ID этого чата: <code>{chat_id}</code>\n{binding}"
+        "ID этого чата: <code>{chat_id}</code>\n{binding}{user}"
     ),
+    "help_user": "\nВаш ID пользователя (для telegram.admins): <code>{user_id}</code>",
     "binding_department": "Этот чат — отдел «{department}».",
     "binding_managers": "Этот чат — чат руководителей: видны все отделы.",
     "binding_none": "Этот чат не указан в конфигурации: впишите ID в perezvon.toml.",
@@ -134,8 +135,9 @@ EN: dict[str, str] = {
         "/missed — open missed calls\n"
         "/stats [today|yesterday|week|month|YYYY-MM-DD..YYYY-MM-DD] — figures and a chart\n"
         "/help — this help\n\n"
-        "This chat's id: <code>{chat_id}</code>\n{binding}"
+        "This chat's id: <code>{chat_id}</code>\n{binding}{user}"
     ),
+    "help_user": "\nYour user id (for telegram.admins): <code>{user_id}</code>",
     "binding_department": "This chat is the department “{department}”.",
     "binding_managers": "This is the managers' chat: all departments are visible.",
     "binding_none": "This chat is not in the config yet: put its id into perezvon.toml.",

@@ -202,6 +202,7 @@ async def test_help_prints_chat_id_and_binding(office: Office) -> None:
     foreign = office.posts(FOREIGN_CHAT)[-1]["text"]
     assert str(FOREIGN_CHAT) in foreign
     assert "не указан в конфигурации" in foreign
+    assert f"Ваш ID пользователя (для telegram.admins): {IVAN['id']}" in foreign
 
 
 async def test_service_chat_is_known(office: Office) -> None:
