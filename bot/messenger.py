@@ -22,7 +22,7 @@ from telegram.error import BadRequest, ChatMigrated
 
 from bot.render import Rendered, render_case
 from watcher.ledger import Ledger
-from watcher.models import BY_CALL, Case
+from watcher.models import Case
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +69,7 @@ class CaseMessenger:
         return lock
 
     def render(self, case: Case) -> Rendered:
-        return render_case(case, self.language, answered_later=self._answered_later(case))
-
-    def _answered_later(self, case: Case) -> bool:
-        """Auto-closes by the caller getting through are told apart by the case's history."""
-        if case.is_open or case.closed_how != BY_CALL:
-            return False
-        kinds = [e["kind"] for e in self.ledger.case_events(case.id)]
-        closing = [k for k in kinds if k in ("callback", "answered_later")]
-        return bool(closing) and closing[-1] == "answered_later"
+        return render_case(case, self.language)
 
     def _remember(self, case_id: int, rendered: Rendered) -> None:
         self._shown[case_id] = rendered.key

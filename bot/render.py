@@ -20,7 +20,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import times_word, tr
-from watcher.models import BY_CALL, BY_EXPIRY, BY_USER, Case
+from watcher.models import BY_ANSWER, BY_CALL, BY_EXPIRY, BY_USER, Case
 from watcher.phones import dial_form, display_number
 from watcher.stats import duration_text
 
@@ -116,8 +116,8 @@ def closer_name(case: Case) -> str:
 # -- the case message ------------------------------------------------------------------
 
 
-def case_text(case: Case, language: str, *, answered_later: bool = False) -> str:
-    """The post of one case; ``answered_later``: closed by the caller getting through."""
+def case_text(case: Case, language: str) -> str:
+    """The post of one case, open or closed."""
     t = language
     lines = [tr(t, "case_title", department=esc(case.department))]
     number = f"<b>{esc(display_number(case.remote))}</b>"
@@ -143,15 +143,15 @@ def case_text(case: Case, language: str, *, answered_later: bool = False) -> str
         lines.append(tr(t, "case_first", when=moment_text(case.first_at)))
     if case.ring_seconds:
         lines.append(tr(t, "case_ring", seconds=case.ring_seconds))
-    closed = closed_line(case, language, answered_later=answered_later)
+    closed = closed_line(case, language)
     if closed:
         lines += ["", closed]
-        if case.closed_how == BY_CALL:
+        if case.closed_how in (BY_CALL, BY_ANSWER):
             lines.append(f"<i>{tr(t, 'auto_note')}</i>")
     return "\n".join(lines)
 
 
-def closed_line(case: Case, language: str, *, answered_later: bool = False) -> str | None:
+def closed_line(case: Case, language: str) -> str | None:
     """Who closed the case and when, or None while it is open."""
     if case.is_open:
         return None
@@ -163,10 +163,10 @@ def closed_line(case: Case, language: str, *, answered_later: bool = False) -> s
             name=esc(closer_name(case)),
             when=clock_text(closed_at, case.last_at),
         )
-    if case.closed_how == BY_CALL:
+    if case.closed_how in (BY_CALL, BY_ANSWER):
         return tr(
             language,
-            "closed_answered_later" if answered_later else "closed_by_call",
+            "closed_by_call" if case.closed_how == BY_CALL else "closed_answered_later",
             extension=esc(case.closed_by_extension or "?"),
             when=clock_text(case.callback_at or closed_at, case.last_at),
             duration=duration_text(case.callback_duration),
@@ -189,10 +189,8 @@ def case_keyboard(case: Case, language: str) -> InlineKeyboardMarkup | None:
     )
 
 
-def render_case(case: Case, language: str, *, answered_later: bool = False) -> Rendered:
-    return Rendered(
-        case_text(case, language, answered_later=answered_later), case_keyboard(case, language)
-    )
+def render_case(case: Case, language: str) -> Rendered:
+    return Rendered(case_text(case, language), case_keyboard(case, language))
 
 
 def closed_toast(case: Case, language: str) -> str:
@@ -200,11 +198,11 @@ def closed_toast(case: Case, language: str) -> str:
     when = moment_text(case.closed_at) if case.closed_at else ""
     if case.closed_how == BY_USER:
         return tr(language, "toast_already_closed_user", name=closer_name(case), when=when)
-    if case.closed_how == BY_CALL:
+    if case.closed_how in (BY_CALL, BY_ANSWER):
         moment = case.callback_at or case.closed_at
         return tr(
             language,
-            "toast_already_closed_call",
+            "toast_already_closed_call" if case.closed_how == BY_CALL else "toast_already_answered",
             extension=case.closed_by_extension or "?",
             when=moment_text(moment) if moment else "",
         )

@@ -4,6 +4,7 @@ presses -> ledger -> edited messages. Real PTB HTTP stack, real SQLite, real DBF
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from tests.conftest import SALES_CHAT, SERVICE_CHAT
@@ -18,6 +19,7 @@ from tests.test_bot_harness import (
     office,
 )
 from watcher.models import BY_CALL, BY_USER
+from watcher.wintariff import make_row
 
 __all__ = ["office"]  # the fixture, imported for pytest
 
@@ -304,3 +306,18 @@ async def test_deleted_case_message_is_posted_again(office: Office) -> None:
     [again] = office.posts(SALES_CHAT)
     assert "звонил 2 раза" in again["text"]
     assert office.ledger.case_message(case_id) == (SALES_CHAT, again["message_id"])
+
+
+async def test_caller_getting_through_later_closes_the_case(office: Office) -> None:
+    office.missed(minutes_ago=10)
+    message = await posted_case(office)
+    when = (office.now() - dt.timedelta(minutes=1)).replace(microsecond=0)
+    office.dbf.append(
+        make_row(when=when, duration=75, extension="204", callerid=CALLER, calltype="I")
+    )
+    await office.scan()
+    await office.wait_edited(lambda c: c.params["message_id"] == message["message_id"])
+    shown = office.posts(SALES_CHAT)[-1]
+    assert "✅ Дозвонился сам, ответил доб. 204 в " in shown["text"]
+    assert ", 1:15" in shown["text"]
+    assert button(shown) is None

@@ -26,7 +26,7 @@ from bot.render import (
     without_button,
 )
 from bot.texts import EN, RU, times_word, tr
-from watcher.models import BY_CALL, BY_EXPIRY, BY_USER, CLOSED, Case
+from watcher.models import BY_ANSWER, BY_CALL, BY_EXPIRY, BY_USER, CLOSED, Case
 
 T0 = datetime(2024, 3, 12, 10, 42)
 
@@ -134,8 +134,9 @@ def test_auto_closed_shows_extension_time_duration_and_no_buttons() -> None:
     assert "✅ Перезвонил доб. 102 в 10:50, 2:13" in text
     assert "<i>отмечено по журналу звонков</i>" in text
     assert buttons(case) == []
-    later = case_text(case, "ru", answered_later=True)
-    assert "✅ Дозвонился сам, ответил доб. 102 в 10:50, 2:13" in later
+    later = case_text(replace(case, closed_how=BY_ANSWER, callback_duration=75), "ru")
+    assert "✅ Дозвонился сам, ответил доб. 102 в 10:50, 1:15" in later
+    assert buttons(replace(case, closed_how=BY_ANSWER)) == []
 
 
 def test_expired_case_has_no_buttons() -> None:
@@ -154,6 +155,10 @@ def test_closed_toast_names_the_closer() -> None:
         closed_by_extension="205",
     )
     assert closed_toast(by_call, "ru") == "Уже закрыто: перезвонил доб. 205 в 12.03 11:00"
+    answered = replace(by_call, closed_how=BY_ANSWER)
+    assert closed_toast(answered, "ru") == (
+        "Уже закрыто: клиент дозвонился, ответил доб. 205 в 12.03 11:00"
+    )
 
 
 def test_clock_text_adds_the_date_only_on_another_day() -> None:
