@@ -284,3 +284,22 @@ def test_stop_ends_the_thread(watch, folder: Path) -> None:
     w.service.stop()
     assert not thread.is_alive()
     assert w.service._observer is None
+
+
+def test_native_events_resume_after_the_folder_is_recreated(
+    watch, folder: Path, phone_rows: PhoneRows
+) -> None:
+    """A watch on a deleted folder never fires again; the new folder gets a new watch."""
+    rows = [phone_rows.missed(at(0), "89160000001")]
+    CallsDbfWriter.create(folder / "Calls.dbf").append_many(rows)
+    w = watch(recheck=60.0)  # only events (or the short unwatched re-check) can wake it
+    w.service.start()
+    w.wait_cases(1)
+    shutil.rmtree(folder)
+    wait_for(lambda: w.service._observer is None)
+    folder.mkdir()
+    writer = CallsDbfWriter.create(folder / "Calls.dbf")
+    writer.append_many(rows)
+    wait_for(lambda: w.service._observer is not None)
+    writer.append(phone_rows.missed(at(2), "89160000002"))
+    assert w.wait_cases(2) == ["+79160000001", "+79160000002"]

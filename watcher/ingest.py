@@ -165,7 +165,9 @@ class Ingestor:
             call = to_call(record.index, record.values)
         except RowError as error:
             result.bad_rows += 1
-            result.warn(f"record {record.index + 1}: {error}; skipped")
+            # The decoder's own complaint (e.g. "invalid date b'2026133'") says more.
+            detail = "; ".join(record.problems) or str(error)
+            result.warn(f"record {record.index + 1}: {detail}; skipped")
             return True, None
         if call.calltype:
             return True, call

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 0.3
 RECHECK_SECONDS = 10.0  # with native events; polling mode re-checks at its own interval
 PENDING_RECHECK_SECONDS = 1.0  # while rows wait for CALLTYPE
+UNWATCHED_RECHECK_SECONDS = 2.0  # while no observer watches the folder (it is gone)
 
 
 class _Doorbell(FileSystemEventHandler):
@@ -138,6 +139,8 @@ class WatcherService:
             wait = self.recheck_seconds
             if result is not None and result.pending:
                 wait = min(wait, PENDING_RECHECK_SECONDS)
+            if self._observer is None:
+                wait = min(wait, UNWATCHED_RECHECK_SECONDS)
             if self._wake.wait(wait):
                 self._debounce()
             self._wake.clear()
@@ -151,13 +154,18 @@ class WatcherService:
                 return
 
     def _ensure_observer(self) -> None:
+        folder = Path(self.config.source.path).parent
+        reachable = folder.is_dir()
         if self._observer is not None and self._observer.is_alive():
-            return
-        if self._observer is not None:
+            if reachable:
+                return
+            # A native watch on a folder that went away never fires again, even once the
+            # folder is back: drop it now and watch the new folder when it appears.
+            self._stop_observer()
+        elif self._observer is not None:
             log.warning("file watcher stopped; starting it again")
             self._stop_observer()
-        folder = Path(self.config.source.path).parent
-        if not folder.is_dir():
+        if not reachable:
             self._report(
                 f"{folder}: folder not reachable; re-checking every {self.recheck_seconds:g} s"
             )
