@@ -78,7 +78,7 @@ class CaseRules:
     def begin(self, batch: Iterable[Call] = ()) -> None:
         """Load the numbers with open cases; call inside the batch's write transaction,
         with the batch's calls (stored already, about to be applied in order)."""
-        self._open_remotes = {case.remote for case in self.ledger.open_cases()}
+        self._open_remotes = self.ledger.open_remotes()
         self._unapplied = {call.fingerprint for call in batch}
 
     def apply(self, call: Call, *, now: datetime, silent: bool, result: ApplyResult) -> None:

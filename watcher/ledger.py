@@ -387,6 +387,11 @@ class Ledger:
         sql += " ORDER BY last_at DESC, id DESC"
         return [_case(row) for row in self._dicts(sql, params)]
 
+    def open_remotes(self) -> set[str]:
+        """The numbers that have an open case (one index scan, no Case objects)."""
+        rows = self.conn.execute("SELECT DISTINCT remote FROM cases WHERE status = 'open'")
+        return {row[0] for row in rows}
+
     def open_cases_for(self, remote: str) -> list[Case]:
         rows = self._dicts(
             "SELECT * FROM cases WHERE status = 'open' AND remote = ? ORDER BY id", [remote]
