@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,12 +15,24 @@ BY_CALL, BY_ANSWER, BY_USER, BY_EXPIRY = "call", "answered", "user", "expired"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
+# The exact shape to_text writes; such text is read with fromisoformat, which gives the
+# same datetime as strptime(TIME_FORMAT) some 40 times faster. Anything else, strptime.
+_CANONICAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+
 def to_text(moment: datetime) -> str:
     """Ledger time text: local wall time of the PBX, sortable as a string."""
+    if type(moment) is datetime and moment.tzinfo is None and moment.year >= 1000:
+        return moment.isoformat(" ", "seconds")  # what strftime(TIME_FORMAT) gives, faster
     return moment.strftime(TIME_FORMAT)
 
 
 def from_text(text: str) -> datetime:
+    if isinstance(text, str) and _CANONICAL.fullmatch(text):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # a field out of range: strptime raises its own error
     return datetime.strptime(text, TIME_FORMAT)
 
 
