@@ -219,8 +219,18 @@ class Ledger:
     def transaction(self) -> Iterator[Ledger]:
         """One write transaction holding the lock from the start; nested use joins it."""
         if self.conn.in_transaction:
-            with self.db.atomic():
+            # What sqlite-utils' atomic() does when nested, under one fixed savepoint name:
+            # its random names made every SAVEPOINT/RELEASE a new statement to prepare.
+            self.conn.execute("SAVEPOINT ledger_nested")
+            try:
                 yield self
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK TO SAVEPOINT ledger_nested")
+                    self.conn.execute("RELEASE SAVEPOINT ledger_nested")
+                raise
+            else:
+                self.conn.execute("RELEASE SAVEPOINT ledger_nested")
             return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
