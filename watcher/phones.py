@@ -9,6 +9,7 @@ are kept as their digits: they still match themselves.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -20,10 +21,13 @@ def digits_of(raw: str) -> str:
     return _NON_DIGITS.sub("", raw or "")
 
 
+@lru_cache(maxsize=16384)
 def phone_key(raw: str | None) -> str | None:
     """The comparison key: E.164 (``+79161234567``) where possible, else bare digits.
 
     ``None`` for blanks, hidden numbers and WinTariff's ``internal-NNN`` markers.
+    Memoised: a pure function of the text, and the same customers call again and again
+    (a history import would otherwise run phonenumbers' parser on every "+7..." row).
     """
     if not raw:
         return None
