@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -36,6 +37,12 @@ RECENT_WINDOW = timedelta(hours=12)
 # the last hour is posted, so installing Perezvon mid-day does not flood the chats.
 BASELINE_WINDOW = timedelta(hours=1)
 MAX_WARNINGS = 50
+# A long pass (an import, a first scan) commits every this many read chunks or seconds,
+# whichever comes first, not after every chunk: each commit rewrites the index pages the
+# chunk touched, and random fingerprints touch a different page per row. The rules still
+# run chunk by chunk; the time limit keeps the bot's writes from waiting long.
+COMMIT_CHUNKS = 10
+COMMIT_SECONDS = 2.0
 
 Progress = Callable[[int, int], None]
 
@@ -127,21 +134,33 @@ class Ingestor:
                 progress(end, stop)
 
         index = state.next_index
-        for record in read_records(layout, state.next_index, stop, decoder):
-            index = record.index
-            result.records_read += 1
-            final, call = self._examine(record, previous, wall, settle, result)
-            if not final:
-                seen = previous.get(index)
-                since = seen[1] if seen is not None and seen[0] == record.digest else wall
-                pending[index] = (record.digest, since)
-                if cursor is None:
-                    cursor = index
-            elif call is not None:
-                batch.append(call)
-            if (index + 1) % READ_CHUNK == 0:
-                flush(index + 1)
-        flush(stop)
+        with ExitStack() as held:  # the transaction spanning several chunks of a long pass
+            long_pass = stop - state.next_index > READ_CHUNK
+            if long_pass:
+                held.enter_context(self.ledger.transaction())
+            chunks, began = 0, time.monotonic()
+            for record in read_records(layout, state.next_index, stop, decoder):
+                index = record.index
+                result.records_read += 1
+                final, call = self._examine(record, previous, wall, settle, result)
+                if not final:
+                    seen = previous.get(index)
+                    since = seen[1] if seen is not None and seen[0] == record.digest else wall
+                    pending[index] = (record.digest, since)
+                    if cursor is None:
+                        cursor = index
+                elif call is not None:
+                    batch.append(call)
+                if (index + 1) % READ_CHUNK == 0:
+                    flush(index + 1)
+                    chunks += 1
+                    if long_pass and (
+                        chunks >= COMMIT_CHUNKS or time.monotonic() - began >= COMMIT_SECONDS
+                    ):
+                        held.close()  # commit what the chunks so far wrote
+                        held.enter_context(self.ledger.transaction())
+                        chunks, began = 0, time.monotonic()
+            flush(stop)
         result.pending = len(state.pending)
         if opened_silent:
             self.ledger.expire_silent_cases(now)
