@@ -187,11 +187,16 @@ class RecordDecoder:
         values: dict[str, Any] = {}
         problems: list[str] = []
         encoding = self.encoding
+        ascii_ok = _ascii_compatible(encoding)
         for name, start, end, kind, info in self._fields:
             data = raw[start:end]
             try:
                 if kind == "C":
-                    values[name] = data.rstrip(b"\0 ").decode(encoding, "replace").strip()
+                    data = data.rstrip(b"\0 ")
+                    if ascii_ok and data.isascii():  # codes, numbers: the codec's own result
+                        values[name] = data.decode("ascii").strip()
+                    else:
+                        values[name] = data.decode(encoding, "replace").strip()
                 elif kind in ("N", "F"):
                     values[name] = _number(data)
                 elif kind == "D":
@@ -202,6 +207,29 @@ class RecordDecoder:
                 values[name] = None
                 problems.append(f"{name}: {error}")
         return values, tuple(problems)
+
+
+_ASCII = bytes(range(128))
+_SHIFTS = b"\x1b$B+AGE-~{"  # would switch iso2022 / utf-7 / hz out of ASCII
+_ASCII_COMPATIBLE: dict[str, bool] = {}
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ``encoding`` reads any pure-ASCII bytes as ASCII (cp866, cp1251, utf-8 do;
+    utf-16, EBCDIC and the stateful iso2022/utf-7/hz do not), so that such field text can
+    take the much faster built-in ASCII decoder with the same result."""
+    known = _ASCII_COMPATIBLE.get(encoding)
+    if known is None:
+        try:
+            known = (
+                all(bytes([b]).decode(encoding) == chr(b) for b in _ASCII)
+                and _ASCII.decode(encoding) == _ASCII.decode("ascii")
+                and _SHIFTS.decode(encoding) == _SHIFTS.decode("ascii")
+            )
+        except (LookupError, ValueError):
+            known = False
+        _ASCII_COMPATIBLE[encoding] = known
+    return known
 
 
 def _number(data: bytes) -> int | float | None:
