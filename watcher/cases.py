@@ -167,5 +167,5 @@ class CaseRules:
                 continue
             if self.ledger.close_by_call(case.id, call, now).changed:
                 result.closed += 1
-        if self._open_remotes is not None and cases and not self.ledger.open_cases_for(remote):
+        if self._open_remotes is not None and cases and not self.ledger.has_open_case(remote):
             self._open_remotes.discard(remote)

@@ -402,6 +402,12 @@ class Ledger:
         rows = self.conn.execute("SELECT DISTINCT remote FROM cases WHERE status = 'open'")
         return {row[0] for row in rows}
 
+    def has_open_case(self, remote: str) -> bool:
+        row = self._one(
+            "SELECT 1 FROM cases WHERE status = 'open' AND remote = ? LIMIT 1", [remote]
+        )
+        return row is not None
+
     def open_cases_for(self, remote: str) -> list[Case]:
         rows = self._dicts(
             "SELECT * FROM cases WHERE status = 'open' AND remote = ? ORDER BY id", [remote]
