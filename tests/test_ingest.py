@@ -409,6 +409,34 @@ def test_changed_first_record_is_a_rewrite(
     assert harness.ledger.call_count() == 8
 
 
+def test_rows_purged_in_the_middle_are_a_rewrite(
+    harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
+) -> None:
+    """First row the same, a middle row purged: the cursor would skip a new call."""
+    rows = [phone_rows.missed(at(i), f"8916000{i:04d}") for i in range(10)]
+    calls_dbf.append_many(rows)
+    harness.scan()
+    new_rows = [phone_rows.missed(at(20 + i), f"8917000{i:04d}") for i in range(3)]
+    calls_dbf.rewrite([*rows[:1], *rows[2:], *new_rows])  # 12 records: 10 read before
+    result = harness.scan()
+    assert result.rebaselined == "the last record read has changed (rows purged or moved)"
+    assert (result.new_calls, result.cases.opened) == (3, 3)
+    assert harness.ledger.call_count() == 13
+    calls_dbf.append(phone_rows.missed(at(30), CUSTOMER))
+    assert (harness.scan().rebaselined, harness.ledger.call_count()) == (None, 14)
+
+
+def test_deleting_a_read_row_is_no_rewrite(
+    harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
+) -> None:
+    calls_dbf.append_many([phone_rows.missed(at(i), f"8916000{i:04d}") for i in range(4)])
+    harness.scan()
+    calls_dbf.delete(3)  # the last row read gets the deletion flag: same call, still there
+    calls_dbf.append(phone_rows.missed(at(9), CUSTOMER))
+    result = harness.scan()
+    assert (result.rebaselined, result.records_read, result.new_calls) == (None, 1, 1)
+
+
 def test_structure_change_is_a_rewrite(
     harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
 ) -> None:

@@ -94,7 +94,10 @@ class Ingestor:
         decoder = RecordDecoder(layout)
         first_hash = _identity(read_one(layout, 0), decoder)
         state = self.ledger.source_state(self.key)
-        reason = _rewritten(state, layout.signature, layout.complete_count, first_hash)
+        last_hash = None
+        if state is not None and 0 < state.next_index <= layout.complete_count:
+            last_hash = _identity(read_one(layout, state.next_index - 1), decoder)
+        reason = _rewritten(state, layout.signature, layout.complete_count, first_hash, last_hash)
         if state is not None and reason:
             result.rebaselined = reason
             result.warn(f"{self.key}: {reason}; re-reading it, known calls are skipped")
@@ -125,6 +128,8 @@ class Ingestor:
             nonlocal opened_silent
             state.next_index = cursor if cursor is not None else end
             state.pending = {i: v for i, v in pending.items() if i >= state.next_index}
+            if state.next_index > 0:
+                state.last_record_hash = _identity(read_one(layout, state.next_index - 1), decoder)
             with self.ledger.transaction():
                 live_since = None if history else now - window
                 opened_silent |= self._store(batch, now, live_since, result)
@@ -240,7 +245,11 @@ def _identity(raw: bytes | None, decoder: RecordDecoder) -> str | None:
 
 
 def _rewritten(
-    state: SourceState | None, signature: str, count: int, first_hash: str | None
+    state: SourceState | None,
+    signature: str,
+    count: int,
+    first_hash: str | None,
+    last_hash: str | None,
 ) -> str | None:
     """Why the file on disk is not the one the cursor points into, if it is not."""
     if state is None:
@@ -251,4 +260,8 @@ def _rewritten(
         return f"the file shrank ({count} records, {state.next_index} were read)"
     if state.first_record_hash and first_hash != state.first_record_hash:
         return "the first record changed (file rewritten)"
+    if state.last_record_hash and last_hash != state.last_record_hash:
+        # Rows were purged or moved in the middle: the cursor no longer points past
+        # what was read, so whatever follows it may be calls never seen.
+        return "the last record read has changed (rows purged or moved)"
     return None

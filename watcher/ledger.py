@@ -52,6 +52,8 @@ class SourceState:
     record_len: int
     first_record_hash: str | None
     next_index: int
+    # What identifies record next_index - 1: if it changes, rows before the cursor moved.
+    last_record_hash: str | None = None
     # Records at or past next_index seen but not final yet: index -> [raw hash, first seen].
     pending: dict[int, tuple[str, float]] = field(default_factory=dict)
 
@@ -199,10 +201,13 @@ class Ledger:
                     "first_record_hash": str,
                     "next_index": int,
                     "pending": str,
+                    "last_record_hash": str,
                 },
                 pk="path",
                 if_not_exists=True,
             )
+            if "last_record_hash" not in db["source_state"].columns_dict:
+                db["source_state"].add_column("last_record_hash", str)
             db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
             for table, columns in (
                 ("calls", ["remote", "started_at"]),
@@ -265,6 +270,7 @@ class Ledger:
             record_len=row["record_len"],
             first_record_hash=row["first_record_hash"],
             next_index=row["next_index"],
+            last_record_hash=row.get("last_record_hash"),
             pending=pending,
         )
 
@@ -280,6 +286,7 @@ class Ledger:
                     "first_record_hash": state.first_record_hash,
                     "next_index": state.next_index,
                     "pending": json.dumps(pending),
+                    "last_record_hash": state.last_record_hash,
                 },
                 pk="path",
             )
