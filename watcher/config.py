@@ -134,7 +134,7 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(["the file is not UTF-8 text; save it as UTF-8"], str(path)) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([f"not valid TOML: {error}"], str(path)) from None
-    return parse_config(data, base_dir=path.parent, source=str(path), config_path=path)
+    return parse_config(data, base_dir=path.resolve().parent, source=str(path), config_path=path)
 
 
 def parse_config(
