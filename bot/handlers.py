@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, Message, Update, User
+from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -23,6 +23,7 @@ from telegram.ext import (
 
 from bot.figures import stats_parts
 from bot.permissions import (
+    Scope,
     ScopeKind,
     UndoVerdict,
     chat_may_act_on,
@@ -65,14 +66,24 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 # -- commands --------------------------------------------------------------------------
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """What the bot does, and the chat id an admin pastes into the config."""
-    runtime = runtime_of(context)
+def _where(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[Runtime, Chat, int | None, Scope] | None:
+    """Who is asking from which chat, and what that chat may see; None without a chat."""
     chat = update.effective_chat
     if chat is None:
-        return
+        return None
+    runtime = runtime_of(context)
     user_id = update.effective_user.id if update.effective_user else None
-    scope = chat_scope(runtime.config, chat.id, user_id)
+    return runtime, chat, user_id, chat_scope(runtime.config, chat.id, user_id)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What the bot does, and the chat id an admin pastes into the config."""
+    where = _where(update, context)
+    if where is None:
+        return
+    runtime, chat, user_id, scope = where
     if scope.kind is ScopeKind.ALL:
         binding = tr(runtime.language, "binding_managers")
     elif scope.kind is ScopeKind.DEPARTMENT:
@@ -86,12 +97,10 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def missed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Open cases of this chat's department (all of them in the managers' chat)."""
-    runtime = runtime_of(context)
-    chat = update.effective_chat
-    if chat is None:
+    where = _where(update, context)
+    if where is None:
         return
-    user_id = update.effective_user.id if update.effective_user else None
-    scope = chat_scope(runtime.config, chat.id, user_id)
+    runtime, chat, _, scope = where
     language = runtime.language
     if scope.kind is ScopeKind.NONE:
         text = tr(language, "missed_not_bound", chat_id=chat.id)
@@ -108,13 +117,12 @@ async def missed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/stats [period]``: the report of `perezvon stats` and the hourly chart."""
-    runtime = runtime_of(context)
-    chat = update.effective_chat
-    if chat is None:
+    where = _where(update, context)
+    if where is None:
         return
+    runtime, chat, _, scope = where
     language = runtime.language
-    user_id = update.effective_user.id if update.effective_user else None
-    if chat_scope(runtime.config, chat.id, user_id).kind is ScopeKind.NONE:
+    if scope.kind is ScopeKind.NONE:
         await context.bot.send_message(chat.id, tr(language, "stats_not_allowed"))
         return
     text = " ".join(context.args or []) or None
