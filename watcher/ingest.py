@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -139,8 +139,11 @@ class Ingestor:
                 progress(end, stop)
 
         index = state.next_index
-        with ExitStack() as held:  # the transaction spanning several chunks of a long pass
-            long_pass = stop - state.next_index > READ_CHUNK
+        long_pass = stop - state.next_index > READ_CHUNK
+        with (
+            self.ledger.bulk_cache() if long_pass else nullcontext(),
+            ExitStack() as held,  # the transaction spanning several chunks of a long pass
+        ):
             if long_pass:
                 held.enter_context(self.ledger.transaction())
             chunks, began = 0, time.monotonic()
