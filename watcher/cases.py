@@ -103,13 +103,14 @@ class CaseRules:
                 call.extension,
             )
 
-    def _open_for(self, remote: str) -> list:
+    def _open_for(self, remote: str) -> list[tuple[int, str, bool, datetime]]:
+        """(id, department, silent, first_at) of the open cases of ``remote``."""
         if self._open_remotes is None:
             self.begin()
         assert self._open_remotes is not None
         if remote not in self._open_remotes:
             return []
-        return self.ledger.open_cases_for(remote)
+        return self.ledger.open_case_briefs(remote)
 
     def _missed(
         self,
@@ -122,19 +123,19 @@ class CaseRules:
     ) -> None:
         remote = call.remote
         assert remote is not None
-        for case in self._open_for(remote):
+        for case_id, case_department, case_silent, _ in self._open_for(remote):
             # A live call never joins a silent case: nobody was told of that one.
             joined = (
-                case.department == department.name
-                and (silent or not case.silent)
-                and self.ledger.add_attempt(case.id, call, now)
+                case_department == department.name
+                and (silent or not case_silent)
+                and self.ledger.join_attempt(case_id, call, now)
             )
             if joined:
                 result.merged += 1
                 return
         contact = self.contacts.lookup(remote)
         new_caller = contact is None and not self.ledger.has_call_before(remote, call.started_at)
-        case = self.ledger.create_case(
+        case_id = self.ledger.create_case_id(
             call=call,
             department=department.name,
             chat=department.chat,
@@ -152,7 +153,7 @@ class CaseRules:
             self.config.rules.callback_min_seconds,
             exclude=self._unapplied,
         )
-        if answer is not None and self.ledger.close_by_call(case.id, answer, now).changed:
+        if answer is not None and self.ledger.close_case_by_call(case_id, answer, now):
             result.closed += 1
         elif self._open_remotes is not None:
             self._open_remotes.add(remote)
@@ -161,11 +162,20 @@ class CaseRules:
         remote = call.remote
         assert remote is not None
         cases = self._open_for(remote)
-        for case in cases:
+        left_open = False
+        for case_id, _, _, first_at in cases:
             # A call before the first missed attempt is not an answer to it.
-            if case.first_at > call.started_at:
+            if first_at > call.started_at:
+                left_open = True
                 continue
-            if self.ledger.close_by_call(case.id, call, now).changed:
+            if self.ledger.close_case_by_call(case_id, call, now):
                 result.closed += 1
-        if self._open_remotes is not None and cases and not self.ledger.has_open_case(remote):
+            else:
+                left_open = True
+        # Every case just closed: none is open, as the pass holds the write lock.
+        if (
+            self._open_remotes is not None
+            and cases
+            and (not left_open or not self.ledger.has_open_case(remote))
+        ):
             self._open_remotes.discard(remote)

@@ -430,6 +430,16 @@ class Ledger:
         )
         return row is not None
 
+    def open_case_briefs(self, remote: str) -> list[tuple[int, str, bool, datetime]]:
+        """(id, department, silent, first_at) of the open cases of ``remote``, by id: what
+        the rules need of them, without building whole cases."""
+        rows = self.conn.execute(
+            "SELECT id, department, silent, first_at FROM cases"
+            " WHERE status = 'open' AND remote = ? ORDER BY id",
+            [remote],
+        ).fetchall()
+        return [(row[0], row[1], bool(row[2]), from_text(row[3])) for row in rows]
+
     def open_cases_for(self, remote: str) -> list[Case]:
         rows = self._dicts(
             "SELECT * FROM cases WHERE status = 'open' AND remote = ? ORDER BY id", [remote]
@@ -458,6 +468,33 @@ class Ledger:
         silent: bool,
         now: datetime,
     ) -> Case:
+        case_id = self.create_case_id(
+            call=call,
+            department=department,
+            chat=chat,
+            new_caller=new_caller,
+            contact_name=contact_name,
+            contact_company=contact_company,
+            silent=silent,
+            now=now,
+        )
+        case = self.get_case(case_id)
+        assert case is not None
+        return case
+
+    def create_case_id(
+        self,
+        *,
+        call: Call,
+        department: str,
+        chat: int | None,
+        new_caller: bool,
+        contact_name: str | None,
+        contact_company: str | None,
+        silent: bool,
+        now: datetime,
+    ) -> int:
+        """:meth:`create_case` without reading the case back: its id only (the rules')."""
         assert call.remote is not None
         with self.transaction():
             cursor = self.conn.execute(
@@ -481,53 +518,64 @@ class Ledger:
             case_id = int(cursor.lastrowid or 0)
             self._event(case_id, now, "opened", "pbx", extension=call.extension, call=call)
             self._enqueue(case_id, "new", now, silent)
-        case = self.get_case(case_id)
-        assert case is not None
-        return case
+        return case_id
 
     def add_attempt(self, case_id: int, call: Call, now: datetime) -> Case | None:
         """A repeat missed call joins an open case; None if the case is no longer open."""
         with self.transaction():
-            cursor = self.conn.execute(
+            if not self.join_attempt(case_id, call, now):
+                return None
+            case = self.get_case(case_id)
+            assert case is not None
+        return case
+
+    def join_attempt(self, case_id: int, call: Call, now: datetime) -> bool:
+        """:meth:`add_attempt` without reading the case back: whether it joined."""
+        with self.transaction():
+            rows = self.conn.execute(
                 "UPDATE cases SET attempts = attempts + 1,"
                 " last_at = max(last_at, ?), first_at = min(first_at, ?),"
                 " ring_seconds = coalesce(?, ring_seconds), version = version + 1"
-                " WHERE id = ? AND status = 'open'",
+                " WHERE id = ? AND status = 'open' RETURNING silent",
                 [to_text(call.started_at), to_text(call.started_at), call.ring_seconds, case_id],
-            )
-            if cursor.rowcount == 0:
-                return None
+            ).fetchall()
+            if not rows:
+                return False
             self._event(case_id, now, "attempt", "pbx", extension=call.extension, call=call)
-            case = self.get_case(case_id)
-            assert case is not None
-            self._enqueue(case_id, "update", now, case.silent)
-        return case
+            self._enqueue(case_id, "update", now, bool(rows[0][0]))
+        return True
 
     def close_by_call(self, case_id: int, call: Call, now: datetime) -> CloseResult:
         """Auto-close from the call log; loses quietly to a close that came first."""
         with self.transaction():
-            cursor = self.conn.execute(
+            changed = self.close_case_by_call(case_id, call, now)
+            case = self.get_case(case_id)
+        return CloseResult(changed, case)
+
+    def close_case_by_call(self, case_id: int, call: Call, now: datetime) -> bool:
+        """:meth:`close_by_call` without reading the case back: whether it closed it."""
+        with self.transaction():
+            started = to_text(call.started_at)
+            rows = self.conn.execute(
                 "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
                 " closed_by_extension = ?, callback_at = ?, callback_duration = ?,"
                 " closed_by_user_id = NULL, closed_by_name = NULL, version = version + 1"
-                " WHERE id = ? AND status = 'open'",
+                " WHERE id = ? AND status = 'open' RETURNING silent",
                 [
-                    to_text(call.started_at),
+                    started,
                     BY_CALL if call.direction == OUT else BY_ANSWER,
                     call.extension,
-                    to_text(call.started_at),
+                    started,
                     call.duration,
                     case_id,
                 ],
-            )
-            case = self.get_case(case_id)
-            if cursor.rowcount == 0:
-                return CloseResult(False, case)
+            ).fetchall()
+            if not rows:
+                return False
             kind = "callback" if call.direction == OUT else "answered_later"
             self._event(case_id, now, kind, "pbx", extension=call.extension, call=call)
-            assert case is not None
-            self._enqueue(case_id, "update", now, case.silent)
-        return CloseResult(True, case)
+            self._enqueue(case_id, "update", now, bool(rows[0][0]))
+        return True
 
     def close_by_user(
         self, case_id: int, *, user_id: int, user_name: str, now: datetime
