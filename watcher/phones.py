@@ -21,7 +21,7 @@ def digits_of(raw: str) -> str:
     return _NON_DIGITS.sub("", raw or "")
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=65536)
 def phone_key(raw: str | None) -> str | None:
     """The comparison key: E.164 (``+79161234567``) where possible, else bare digits.
 
