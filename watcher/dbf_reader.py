@@ -182,12 +182,13 @@ class RecordDecoder:
         wanted = [f for f in layout.fields if names is None or f.name in names]
         self._fields = [(f.name, f.offset, f.offset + f.length, f.type, f) for f in wanted]
         self._fallback = FieldParser(layout.table)
+        self._ascii_ok = _ascii_compatible(self.encoding)
 
     def decode(self, raw: bytes) -> tuple[dict[str, Any], tuple[str, ...]]:
         values: dict[str, Any] = {}
         problems: list[str] = []
         encoding = self.encoding
-        ascii_ok = _ascii_compatible(encoding)
+        ascii_ok = self._ascii_ok
         for name, start, end, kind, info in self._fields:
             data = raw[start:end]
             try:

@@ -23,19 +23,24 @@ class RowError(ValueError):
 
 
 def to_call(index: int, values: Mapping[str, Any]) -> Call:
-    day = _day(values.get("DATE"))
-    seconds = _seconds(values.get("ITIME"), values.get("TIME"), "time")
+    get = values.get
+    day = _day(get("DATE"))
+    seconds = _seconds(get("ITIME"), get("TIME"), "time")
     if seconds >= 86400 + 3600:
         raise RowError(f"time of day out of range: {seconds} s")
-    started = datetime(day.year, day.month, day.day) + timedelta(seconds=seconds)
-    duration = _seconds(values.get("IDURATION"), values.get("DURATION"), "duration", blank=0)
-    ring = _optional_int(values.get("RINGBEFORE"))
+    if seconds < 86400:  # the same moment as midnight + timedelta, built directly
+        hour, rest = divmod(seconds, 3600)
+        started = datetime(day.year, day.month, day.day, hour, *divmod(rest, 60))
+    else:
+        started = datetime(day.year, day.month, day.day) + timedelta(seconds=seconds)
+    duration = _seconds(get("IDURATION"), get("DURATION"), "duration", blank=0)
+    ring = _optional_int(get("RINGBEFORE"))
 
-    extension = _text(values.get("EXTENSION"))
-    number = _text(values.get("NUMBER"))
-    callerid = _text(values.get("CALLERID"))
-    co_line = _text(values.get("CO"))
-    calltype = _text(values.get("CALLTYPE")).upper()
+    extension = _text(get("EXTENSION"))
+    number = _text(get("NUMBER"))
+    callerid = _text(get("CALLERID"))
+    co_line = _text(get("CO"))
+    calltype = _text(get("CALLTYPE")).upper()
     direction = classify(calltype, number, callerid)
     if direction == IN:
         remote = phone_key(callerid) or phone_key(number)
@@ -68,8 +73,8 @@ def to_call(index: int, values: Mapping[str, Any]) -> Call:
         callerid=callerid,
         co_line=co_line,
         calltype=calltype,
-        callmode=_text(values.get("CALLMODE")).upper(),
-        status=_text(values.get("STATUS")),
+        callmode=_text(get("CALLMODE")).upper(),
+        status=_text(get("STATUS")),
         ring_seconds=ring,
     )
 
@@ -154,6 +159,8 @@ def _optional_int(value: Any) -> int | None:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # the usual case, first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
