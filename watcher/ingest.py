@@ -141,7 +141,7 @@ class Ingestor:
         index = state.next_index
         long_pass = stop - state.next_index > READ_CHUNK
         with (
-            self.ledger.bulk_cache() if long_pass else nullcontext(),
+            self.ledger.bulk_pass() if long_pass else nullcontext(),
             ExitStack() as held,  # the transaction spanning several chunks of a long pass
         ):
             if long_pass:

@@ -39,6 +39,10 @@ BUSY_TIMEOUT_MS = 15_000
 # (remote, started_at) indexes of a large ledger outgrow SQLite's default 2 MB cache, and
 # every page evicted is written and read again. Memory only; the data is the same.
 BULK_CACHE_KIB = 65_536
+# WAL pages between automatic checkpoints during a long pass (SQLite's default is 1000):
+# each checkpoint copies the WAL into the database and syncs it, and a long pass's
+# commits touch the same index pages again and again. The WAL grows to ~64 MB at most.
+BULK_CHECKPOINT_PAGES = 16_384
 _INSERT_CALL = (
     "INSERT OR IGNORE INTO calls (fingerprint, record_index, started_at, duration,"
     " ring_seconds, extension, direction, remote, number, callerid, co_line, calltype,"
@@ -225,15 +229,20 @@ class Ledger:
             db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
     @contextmanager
-    def bulk_cache(self) -> Iterator[None]:
-        """A larger page cache for the duration of a long pass, then the previous size."""
+    def bulk_pass(self) -> Iterator[None]:
+        """A larger page cache and rarer WAL checkpoints for the duration of a long pass,
+        then the previous settings."""
         row = self.conn.execute("PRAGMA cache_size").fetchone()
         previous = int(row[0]) if row else -2000
+        row = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()
+        previous_checkpoint = int(row[0]) if row else 1000
         self.conn.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+        self.conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
         try:
             yield
         finally:
             self.conn.execute(f"PRAGMA cache_size = {previous}")
+            self.conn.execute(f"PRAGMA wal_autocheckpoint = {previous_checkpoint}")
 
     @contextmanager
     def transaction(self) -> Iterator[Ledger]:
