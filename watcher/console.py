@@ -58,7 +58,7 @@ def describe(case: Case, language: str = "ru") -> str:
         who += f" [{t['newcaller']}]"
     last = case.last_at.strftime("%H:%M")
     calls = (
-        t["times"].format(n=case.attempts, last=last)
+        t["times"].format(n=case.attempts, times=times_word(case.attempts), last=last)
         if case.attempts > 1
         else t["once"].format(last=last)
     )
