@@ -69,7 +69,7 @@ def new_case(ledger: Ledger, remote: str, chat: int | None = -1001) -> Case:
         direction=IN,
         remote=remote,
     )
-    return ledger.create_case(
+    case_id = ledger.create_case(
         call=call,
         department="Отдел продаж",
         chat=chat,
@@ -79,6 +79,9 @@ def new_case(ledger: Ledger, remote: str, chat: int | None = -1001) -> Case:
         silent=False,
         now=NOW,
     )
+    case = ledger.get_case(case_id)
+    assert case is not None
+    return case
 
 
 def sender(ledger: Ledger, messenger: ScriptedMessenger, clock: Clock, **kw: Any) -> OutboxSender:

@@ -98,9 +98,9 @@ def test_notifier_prints_open_grow_close_once_each(tmp_path: Path) -> None:
         now=AT,
     )
     assert notifier.drain() == 1
-    ledger.add_attempt(made.id, call("b", 42), AT)
+    ledger.add_attempt(made, call("b", 42), AT)
     assert notifier.drain() == 1
-    ledger.close_by_call(made.id, call("c", 45, "out", 70), AT)
+    ledger.close_by_call(made, call("c", 45, "out", 70), AT)
     assert notifier.drain() == 1
     assert notifier.drain() == 0
     lines = out.getvalue().splitlines()

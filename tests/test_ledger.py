@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from watcher.ledger import Ledger, SourceState
-from watcher.models import BY_CALL, BY_EXPIRY, BY_USER, CLOSED, OPEN, Call
+from watcher.models import BY_CALL, BY_EXPIRY, BY_USER, CLOSED, OPEN, Call, Case
 from watcher.normalise import to_call
 from watcher.wintariff import make_row
 
@@ -46,8 +46,8 @@ def ledger(tmp_path: Path):
         yield opened
 
 
-def open_case(ledger: Ledger, call: Call | None = None, *, silent: bool = False):
-    return ledger.create_case(
+def open_case(ledger: Ledger, call: Call | None = None, *, silent: bool = False) -> Case:
+    case_id = ledger.create_case(
         call=call or missed(),
         department="Отдел продаж",
         chat=-1001,
@@ -57,6 +57,9 @@ def open_case(ledger: Ledger, call: Call | None = None, *, silent: bool = False)
         silent=silent,
         now=NOW,
     )
+    case = ledger.get_case(case_id)
+    assert case is not None
+    return case
 
 
 def counts(ledger: Ledger) -> tuple[int, int, int]:
@@ -211,10 +214,11 @@ def test_close_by_user_then_reopen_keeps_every_event(ledger: Ledger) -> None:
     assert reopened.case.closed_by_user_id is None and reopened.case.closed_by_name is None
     assert not ledger.reopen_by_user(case.id, user_id=43, user_name="Борис", now=later).changed
 
-    result = ledger.close_by_call(case.id, callback(20), later)
-    assert result.changed and result.case is not None
-    assert (result.case.closed_how, result.case.closed_by_extension) == (BY_CALL, "207")
-    assert result.case.version == 3
+    assert ledger.close_by_call(case.id, callback(20), later)
+    called_back = ledger.get_case(case.id)
+    assert called_back is not None
+    assert (called_back.closed_how, called_back.closed_by_extension) == (BY_CALL, "207")
+    assert called_back.version == 3
     events = ledger.case_events(case.id)
     assert [(e["kind"], e["actor_kind"], e["actor_name"]) for e in events] == [
         ("opened", "pbx", None),
@@ -230,11 +234,11 @@ def test_close_by_user_then_reopen_keeps_every_event(ledger: Ledger) -> None:
 def test_auto_close_loses_quietly_to_a_manual_close(ledger: Ledger) -> None:
     case = open_case(ledger)
     ledger.close_by_user(case.id, user_id=42, user_name="Анна", now=NOW)
-    result = ledger.close_by_call(case.id, callback(), NOW)
-    assert not result.changed
-    assert result.case is not None and result.case.closed_how == BY_USER
+    assert not ledger.close_by_call(case.id, callback(), NOW)
+    unchanged = ledger.get_case(case.id)
+    assert unchanged is not None and unchanged.closed_how == BY_USER
     assert [e["kind"] for e in ledger.case_events(case.id)] == ["opened", "closed"]
-    assert ledger.add_attempt(case.id, missed(9), NOW) is None  # closed: no join
+    assert ledger.add_attempt(case.id, missed(9), NOW) is False  # closed: no join
 
 
 def test_manual_and_auto_close_race_from_two_connections(tmp_path: Path) -> None:
@@ -250,7 +254,7 @@ def test_manual_and_auto_close_race_from_two_connections(tmp_path: Path) -> None
         try:
             for case_id in ids:
                 barrier.wait(timeout=10)
-                if close(case_id).changed:
+                if close(case_id):
                     winners[case_id].append(name)
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
@@ -261,7 +265,7 @@ def test_manual_and_auto_close_race_from_two_connections(tmp_path: Path) -> None
             target=run,
             args=(
                 "user",
-                lambda i: bot.close_by_user(i, user_id=42, user_name="Анна", now=NOW),
+                lambda i: bot.close_by_user(i, user_id=42, user_name="Анна", now=NOW).changed,
             ),
         ),
         threading.Thread(
@@ -302,7 +306,7 @@ def test_manual_and_auto_close_race_from_two_connections(tmp_path: Path) -> None
 def test_open_cases_queries(ledger: Ledger) -> None:
     a = open_case(ledger, missed(0, caller="89160000001"))
     b = open_case(ledger, missed(5, caller="89160000002"), silent=True)
-    c = ledger.create_case(
+    c_id = ledger.create_case(
         call=missed(3, caller="89160000003"),
         department="Сервис",
         chat=-1002,
@@ -312,10 +316,12 @@ def test_open_cases_queries(ledger: Ledger) -> None:
         silent=False,
         now=NOW,
     )
+    c = ledger.get_case(c_id)
+    assert c is not None
     assert [x.id for x in ledger.open_cases()] == [b.id, c.id, a.id]  # newest first
     assert [x.id for x in ledger.open_cases("Сервис")] == [c.id]
     assert [x.id for x in ledger.open_cases(include_silent=False)] == [c.id, a.id]
-    assert [x.id for x in ledger.open_cases_for("+79160000002")] == [b.id]
+    assert [brief[0] for brief in ledger.open_case_briefs("+79160000002")] == [b.id]
     window = ledger.cases_between(T0 + dt.timedelta(minutes=1), T0 + dt.timedelta(minutes=5))
     assert [x.id for x in window] == [c.id]
     assert c.contact_name == "Иван" and not c.new_caller

@@ -237,7 +237,7 @@ def test_load_stats_from_the_ledger(tmp_path: Path) -> None:
             silent=False,
             now=at(10, 1),
         )
-        ledger.close_by_call(opened.id, calls[1], at(10, 10))
+        ledger.close_by_call(opened, calls[1], at(10, 10))
         stats = load_stats(ledger, parse_period("today", TODAY))
     assert (stats.incoming, stats.answered, stats.missed) == (2, 1, 1)
     assert (stats.cases_total, stats.cases_closed, stats.closed_by_call) == (1, 1, 1)

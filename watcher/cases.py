@@ -128,14 +128,14 @@ class CaseRules:
             joined = (
                 case_department == department.name
                 and (silent or not case_silent)
-                and self.ledger.join_attempt(case_id, call, now)
+                and self.ledger.add_attempt(case_id, call, now)
             )
             if joined:
                 result.merged += 1
                 return
         contact = self.contacts.lookup(remote)
         new_caller = contact is None and not self.ledger.has_call_before(remote, call.started_at)
-        case_id = self.ledger.create_case_id(
+        case_id = self.ledger.create_case(
             call=call,
             department=department.name,
             chat=department.chat,
@@ -153,7 +153,7 @@ class CaseRules:
             self.config.rules.callback_min_seconds,
             exclude=self._unapplied,
         )
-        if answer is not None and self.ledger.close_case_by_call(case_id, answer, now):
+        if answer is not None and self.ledger.close_by_call(case_id, answer, now):
             result.closed += 1
         elif self._open_remotes is not None:
             self._open_remotes.add(remote)
@@ -168,7 +168,7 @@ class CaseRules:
             if first_at > call.started_at:
                 left_open = True
                 continue
-            if self.ledger.close_case_by_call(case_id, call, now):
+            if self.ledger.close_by_call(case_id, call, now):
                 result.closed += 1
             else:
                 left_open = True

@@ -449,12 +449,6 @@ class Ledger:
         ).fetchall()
         return [(row[0], row[1], bool(row[2]), from_text(row[3])) for row in rows]
 
-    def open_cases_for(self, remote: str) -> list[Case]:
-        rows = self._dicts(
-            "SELECT * FROM cases WHERE status = 'open' AND remote = ? ORDER BY id", [remote]
-        )
-        return [_case(row) for row in rows]
-
     def cases_between(self, start: datetime, end: datetime) -> list[Case]:
         rows = self._dicts(
             "SELECT * FROM cases WHERE first_at >= ? AND first_at < ? ORDER BY first_at",
@@ -476,34 +470,8 @@ class Ledger:
         contact_company: str | None,
         silent: bool,
         now: datetime,
-    ) -> Case:
-        case_id = self.create_case_id(
-            call=call,
-            department=department,
-            chat=chat,
-            new_caller=new_caller,
-            contact_name=contact_name,
-            contact_company=contact_company,
-            silent=silent,
-            now=now,
-        )
-        case = self.get_case(case_id)
-        assert case is not None
-        return case
-
-    def create_case_id(
-        self,
-        *,
-        call: Call,
-        department: str,
-        chat: int | None,
-        new_caller: bool,
-        contact_name: str | None,
-        contact_company: str | None,
-        silent: bool,
-        now: datetime,
     ) -> int:
-        """:meth:`create_case` without reading the case back: its id only (the rules')."""
+        """Open a case for a missed call; its id (read it with :meth:`get_case`)."""
         assert call.remote is not None
         with self.transaction():
             cursor = self.conn.execute(
@@ -529,17 +497,8 @@ class Ledger:
             self._enqueue(case_id, "new", now, silent)
         return case_id
 
-    def add_attempt(self, case_id: int, call: Call, now: datetime) -> Case | None:
-        """A repeat missed call joins an open case; None if the case is no longer open."""
-        with self.transaction():
-            if not self.join_attempt(case_id, call, now):
-                return None
-            case = self.get_case(case_id)
-            assert case is not None
-        return case
-
-    def join_attempt(self, case_id: int, call: Call, now: datetime) -> bool:
-        """:meth:`add_attempt` without reading the case back: whether it joined."""
+    def add_attempt(self, case_id: int, call: Call, now: datetime) -> bool:
+        """A repeat missed call joins an open case; False if the case is no longer open."""
         with self.transaction():
             rows = self.conn.execute(
                 "UPDATE cases SET attempts = attempts + 1,"
@@ -554,15 +513,8 @@ class Ledger:
             self._enqueue(case_id, "update", now, bool(rows[0][0]))
         return True
 
-    def close_by_call(self, case_id: int, call: Call, now: datetime) -> CloseResult:
-        """Auto-close from the call log; loses quietly to a close that came first."""
-        with self.transaction():
-            changed = self.close_case_by_call(case_id, call, now)
-            case = self.get_case(case_id)
-        return CloseResult(changed, case)
-
-    def close_case_by_call(self, case_id: int, call: Call, now: datetime) -> bool:
-        """:meth:`close_by_call` without reading the case back: whether it closed it."""
+    def close_by_call(self, case_id: int, call: Call, now: datetime) -> bool:
+        """Auto-close from the call log; False when a close came first (it wins quietly)."""
         with self.transaction():
             started = to_text(call.started_at)
             rows = self.conn.execute(
