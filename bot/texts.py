@@ -7,6 +7,8 @@ bot sends HTML, so callers escape the values they pass in (see :mod:`bot.render`
 
 from __future__ import annotations
 
+from watcher.stats import russian_plural
+
 DEFAULT_LANGUAGE = "ru"
 
 RU: dict[str, str] = {
@@ -195,15 +197,7 @@ def tr(language: str, key: str, **values: object) -> str:
 
 def times_word(language: str, count: int) -> str:
     """The word after a count of attempts: Russian needs three plural forms."""
-    tens, units = count % 100, count % 10
-    if 11 <= tens <= 14:
-        form = "times_many"
-    elif units == 1:
-        form = "times_one"
-    elif 2 <= units <= 4:
-        form = "times_few"
-    else:
-        form = "times_many"
+    form = f"times_{russian_plural(count)}"
     if language != "ru" and count != 1:
         form = "times_few"
     return tr(language, form)

@@ -13,7 +13,7 @@ from typing import TextIO
 from watcher.ledger import Ledger
 from watcher.models import BY_ANSWER, BY_CALL, BY_USER, Case
 from watcher.phones import display_number
-from watcher.stats import duration_text
+from watcher.stats import duration_text, russian_plural
 
 _TEXTS = {
     "ru": {
@@ -71,10 +71,8 @@ def describe(case: Case, language: str = "ru") -> str:
 
 
 def times_word(n: int) -> str:
-    """Russian plural of "раз" after a number: 2 раза, 5 раз, 21 раз."""
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return "раза"
-    return "раз"
+    """Russian "раз" after a number: 2 раза, 5 раз, 21 раз."""
+    return "раза" if russian_plural(n) == "few" else "раз"
 
 
 def closing(case: Case, language: str = "ru") -> str:

@@ -197,6 +197,18 @@ def duration_text(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def russian_plural(count: int) -> str:
+    """Which Russian plural form follows ``count``: "one" (1, 21), "few" (2-4, 22), "many"."""
+    tens, units = count % 100, count % 10
+    if 11 <= tens <= 14:
+        return "many"
+    if units == 1:
+        return "one"
+    if 2 <= units <= 4:
+        return "few"
+    return "many"
+
+
 _LABELS = {
     "ru": {
         "title": "Звонки за {label}",
