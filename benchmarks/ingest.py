@@ -2,7 +2,7 @@
 
 Run ``python benchmarks/ingest.py [--rows-large 1000000] [--rows-small 1000] [--out DIR]``
 (or ``make bench``). It writes two realistic Calls.dbf files with
-:class:`watcher.wintariff.CallsDbfWriter` into a temporary folder (removed afterwards
+:class:`watcher.sim.wintariff.CallsDbfWriter` into a temporary folder (removed afterwards
 unless ``--keep``) and measures:
 
 (a) the time :meth:`Ingestor.scan` takes to pick up ONE appended, finalized row once the
@@ -48,7 +48,7 @@ import dbfread  # noqa: E402
 from watcher.config import Config, parse_config  # noqa: E402
 from watcher.ingest import Ingestor  # noqa: E402
 from watcher.ledger import Ledger  # noqa: E402
-from watcher.wintariff import CallsDbfWriter, make_row  # noqa: E402
+from watcher.sim.wintariff import CallsDbfWriter, make_row  # noqa: E402
 
 # Targets from issue 2, item 6.
 TARGET_SPEEDUP = 1000.0  # full re-read time / incremental time, on the large file

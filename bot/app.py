@@ -26,8 +26,8 @@ from bot.outbox import BASE_BACKOFF, MAX_BACKOFF, TICK_SECONDS, OutboxSender, ba
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.summary import schedule_summary
 from bot.texts import tr
+from watcher.clock import local_now
 from watcher.config import Config
-from watcher.ingest import local_now
 from watcher.ledger import Ledger
 
 log = logging.getLogger(__name__)

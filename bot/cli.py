@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.dotenv import load_dotenv
+from watcher.clock import local_now
 from watcher.config import Config, ConfigError, load_config
 from watcher.dbf_reader import DbfError, decode_all_fields, read_layout, read_one
-from watcher.ingest import Ingestor, ScanResult, local_now
+from watcher.ingest import Ingestor, ScanResult
 from watcher.ledger import Ledger
 from watcher.normalise import RowError, to_call
 from watcher.stats import load_stats, parse_period, render_stats

@@ -14,14 +14,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from watcher.clock import local_now
 from watcher.config import Config, parse_config
-from watcher.console import ConsoleNotifier
-from watcher.demo_traffic import CUSTOMER_NUMBERS, EMPLOYEE_MOBILES, WinTariffImitator
-from watcher.ingest import Ingestor, local_now
+from watcher.ingest import Ingestor
 from watcher.ledger import Ledger
 from watcher.service import WatcherService
+from watcher.sim.console import ConsoleNotifier
+from watcher.sim.demo_traffic import CUSTOMER_NUMBERS, EMPLOYEE_MOBILES, WinTariffImitator
+from watcher.sim.wintariff import CallsDbfWriter
 from watcher.stats import load_stats, parse_period, render_stats
-from watcher.wintariff import CallsDbfWriter
 
 SALES = {"ru": "Отдел продаж", "en": "Sales"}
 SUPPORT = {"ru": "Техподдержка", "en": "Support"}

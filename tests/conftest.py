@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from watcher.config import Config, parse_config
-from watcher.wintariff import CallsDbfWriter, make_row
+from watcher.sim.wintariff import CallsDbfWriter, make_row
 
 # -- phone side ---------------------------------------------------------------------------
 

@@ -15,9 +15,9 @@ from bot.app import EXIT_BAD_TOKEN, EXIT_OK, TelegramCheckError, check_token, fe
 from tests.conftest import SALES_CHAT
 from tests.fake_bot_api import BOT_USERNAME, FakeBotApi
 from tests.test_bot_harness import FAST, office_config
+from watcher.clock import local_now
 from watcher.config import Config
-from watcher.ingest import local_now
-from watcher.wintariff import CallsDbfWriter, make_row
+from watcher.sim.wintariff import CallsDbfWriter, make_row
 
 
 def missed_row(config: Config) -> dict[str, object]:

@@ -19,7 +19,7 @@ from tests.test_bot_harness import (
     office,
 )
 from watcher.models import BY_CALL, BY_USER
-from watcher.wintariff import make_row
+from watcher.sim.wintariff import make_row
 
 __all__ = ["office"]  # the fixture, imported for pytest
 

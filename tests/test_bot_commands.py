@@ -22,7 +22,7 @@ from tests.test_bot_harness import (
 )
 from watcher.config import Config
 from watcher.models import BY_USER
-from watcher.wintariff import make_row
+from watcher.sim.wintariff import make_row
 
 __all__ = ["office"]  # the fixture, imported for pytest
 

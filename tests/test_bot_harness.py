@@ -20,12 +20,13 @@ import pytest_asyncio
 from bot.app import PerezvonBot, build_application
 from tests.conftest import SALES_CHAT, SERVICE_CHAT
 from tests.fake_bot_api import FakeBotApi, RecordedCall, make_user
+from watcher.clock import local_now
 from watcher.config import Config
-from watcher.ingest import ScanResult, local_now
+from watcher.ingest import ScanResult
 from watcher.ledger import Ledger
 from watcher.models import Case
 from watcher.service import WatcherService
-from watcher.wintariff import CallsDbfWriter, make_row
+from watcher.sim.wintariff import CallsDbfWriter, make_row
 
 MANAGERS_CHAT = -1001000000000
 FOREIGN_CHAT = -1009999999999

@@ -12,7 +12,7 @@ import pytest
 from bot import cli
 from bot.demo import run_demo
 from bot.dotenv import load_dotenv, parse_dotenv
-from watcher.wintariff import CallsDbfWriter, make_row
+from watcher.sim.wintariff import CallsDbfWriter, make_row
 
 DAY = datetime(2026, 11, 20, 9, 0, 0)
 

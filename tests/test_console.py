@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from watcher.console import ConsoleNotifier, describe, times_word
 from watcher.ledger import Ledger
 from watcher.models import BY_ANSWER, BY_CALL, BY_USER, CLOSED, Call, Case
+from watcher.sim.console import ConsoleNotifier, describe, times_word
 
 AT = datetime(2026, 11, 23, 10, 40)
 

@@ -17,7 +17,7 @@ from watcher.dbf_reader import (
     read_one,
     read_records,
 )
-from watcher.wintariff import WINTARIFF_FIELDS, CallsDbfWriter, FieldSpec, make_row
+from watcher.sim.wintariff import WINTARIFF_FIELDS, CallsDbfWriter, FieldSpec, make_row
 
 WHEN = dt.datetime(2024, 5, 6, 10, 30, 15)
 CYRILLIC = "Москва, МТС моб."

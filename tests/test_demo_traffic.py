@@ -11,13 +11,13 @@ from pathlib import Path
 import dbfread
 import pytest
 
-from watcher.demo_traffic import (
+from watcher.sim.demo_traffic import (
     CUSTOMER_NUMBERS,
     OPENING_SECONDS,
     WinTariffImitator,
     dialled_form,
 )
-from watcher.wintariff import CallsDbfWriter
+from watcher.sim.wintariff import CallsDbfWriter
 
 GROUPS = {"620", "630"}
 OPERATORS = {str(n) for n in range(201, 210)}

@@ -20,7 +20,7 @@ from watcher.dbf_reader import READ_CHUNK, DbfError
 from watcher.ingest import BASELINE_WINDOW, RECENT_WINDOW, Ingestor, ScanResult
 from watcher.ledger import Ledger
 from watcher.models import BY_CALL, BY_EXPIRY, OPEN
-from watcher.wintariff import CallsDbfWriter, FieldSpec
+from watcher.sim.wintariff import CallsDbfWriter, FieldSpec
 
 NOW = dt.datetime(2024, 5, 6, 12, 0, 0)
 T0 = NOW - dt.timedelta(minutes=50)  # recent calls start here: within the first-pass hour

@@ -11,7 +11,7 @@ import pytest
 from watcher.ledger import Ledger, SourceState
 from watcher.models import BY_CALL, BY_EXPIRY, BY_USER, CLOSED, OPEN, Call, Case
 from watcher.normalise import to_call
-from watcher.wintariff import make_row
+from watcher.sim.wintariff import make_row
 
 NOW = dt.datetime(2024, 5, 6, 12, 0)
 T0 = dt.datetime(2024, 5, 6, 10, 0)

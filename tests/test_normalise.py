@@ -8,7 +8,7 @@ import pytest
 
 from watcher.models import IN, INTERNAL, OUT, UNKNOWN
 from watcher.normalise import RowError, classify, to_call
-from watcher.wintariff import make_row
+from watcher.sim.wintariff import make_row
 
 DAY = dt.date(2024, 5, 6)
 WHEN = dt.datetime(2024, 5, 6, 10, 30, 15)

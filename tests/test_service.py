@@ -22,7 +22,7 @@ from tests.conftest import PhoneRows
 from watcher.config import Config
 from watcher.ledger import Ledger
 from watcher.service import WatcherService
-from watcher.wintariff import CallsDbfWriter
+from watcher.sim.wintariff import CallsDbfWriter
 
 NOW = dt.datetime(2024, 5, 6, 12, 0)
 DEADLINE = 8.0

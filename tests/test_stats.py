@@ -11,6 +11,7 @@ import pytest
 from watcher.ledger import Ledger
 from watcher.models import BY_ANSWER, BY_CALL, BY_EXPIRY, BY_USER, CLOSED, OPEN, Case
 from watcher.normalise import to_call
+from watcher.sim.wintariff import make_row
 from watcher.stats import (
     Period,
     Stats,
@@ -20,7 +21,6 @@ from watcher.stats import (
     parse_period,
     render_stats,
 )
-from watcher.wintariff import make_row
 
 TODAY = dt.date(2024, 5, 6)  # a Monday
 MIDNIGHT = dt.datetime(2024, 5, 6)

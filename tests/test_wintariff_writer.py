@@ -11,7 +11,7 @@ import dbf
 import dbfread
 import pytest
 
-from watcher.wintariff import WINTARIFF_FIELDS, CallsDbfWriter, FieldSpec, make_row
+from watcher.sim.wintariff import WINTARIFF_FIELDS, CallsDbfWriter, FieldSpec, make_row
 
 WHEN = dt.datetime(2024, 5, 6, 9, 30, 15)
 
@@ -481,7 +481,7 @@ def test_schema_validation() -> None:
 def test_append_many_failing_midway_leaves_the_table_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("watcher.wintariff._CHUNK_ROWS", 2)  # force a chunk to hit the disk
+    monkeypatch.setattr("watcher.sim.wintariff._CHUNK_ROWS", 2)  # force a chunk to hit the disk
     path = tmp_path / "Calls.dbf"
     w = CallsDbfWriter.create(path)
     w.append(missed_row())

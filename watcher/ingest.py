@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from watcher.cases import ApplyResult, CaseRules
+from watcher.clock import local_now
 from watcher.config import Config
 from watcher.contacts import ContactBook
 from watcher.dbf_reader import (
@@ -62,11 +63,6 @@ class ScanResult:
         if len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(message)
         log.warning("%s", message)
-
-
-def local_now(config: Config) -> datetime:
-    """Wall time in the office's time zone, naive like the PBX's own timestamps."""
-    return datetime.now(config.tz).replace(tzinfo=None)
 
 
 class Ingestor:

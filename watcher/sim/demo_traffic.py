@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from watcher.wintariff import CallsDbfWriter, make_row
+from watcher.sim.wintariff import CallsDbfWriter, make_row
 
 __all__ = [
     "CUSTOMER_NUMBERS",
