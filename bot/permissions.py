@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from watcher.config import Config
-from watcher.models import BY_USER, Case
+from watcher.models import Case
+from watcher.vocab import ClosedHow
 
 
 class ScopeKind(Enum):
@@ -66,7 +67,7 @@ def may_undo(config: Config, case: Case, user_id: int) -> UndoVerdict:
     """Only a close made in the chat can be undone, by the same person or an admin."""
     if case.is_open:
         return UndoVerdict.ALREADY_OPEN
-    if case.closed_how != BY_USER:
+    if case.closed_how != ClosedHow.USER:
         return UndoVerdict.NOT_BY_USER
     if case.closed_by_user_id == user_id or is_admin(config, user_id):
         return UndoVerdict.ALLOWED

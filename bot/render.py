@@ -20,9 +20,10 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import times_word, tr
-from watcher.models import BY_ANSWER, BY_CALL, BY_EXPIRY, BY_USER, Case
+from watcher.models import Case
 from watcher.phones import dial_form, display_number
 from watcher.stats import duration_text
+from watcher.vocab import ClosedHow
 
 MESSAGE_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
@@ -146,7 +147,7 @@ def case_text(case: Case, language: str) -> str:
     closed = closed_line(case, language)
     if closed:
         lines += ["", closed]
-        if case.closed_how in (BY_CALL, BY_ANSWER):
+        if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
             lines.append(f"<i>{tr(t, 'auto_note')}</i>")
     return "\n".join(lines)
 
@@ -156,22 +157,22 @@ def closed_line(case: Case, language: str) -> str | None:
     if case.is_open:
         return None
     closed_at = case.closed_at or case.last_at
-    if case.closed_how == BY_USER:
+    if case.closed_how == ClosedHow.USER:
         return tr(
             language,
             "closed_by_user",
             name=esc(closer_name(case)),
             when=clock_text(closed_at, case.last_at),
         )
-    if case.closed_how in (BY_CALL, BY_ANSWER):
+    if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
         return tr(
             language,
-            "closed_by_call" if case.closed_how == BY_CALL else "closed_answered_later",
+            "closed_by_call" if case.closed_how == ClosedHow.CALL else "closed_answered_later",
             extension=esc(case.closed_by_extension or "?"),
             when=clock_text(case.callback_at or closed_at, case.last_at),
             duration=duration_text(case.callback_duration),
         )
-    if case.closed_how == BY_EXPIRY:
+    if case.closed_how == ClosedHow.EXPIRY:
         return tr(language, "closed_expired")
     return tr(language, "closed_other", when=clock_text(closed_at, case.last_at))
 
@@ -180,7 +181,7 @@ def case_keyboard(case: Case, language: str) -> InlineKeyboardMarkup | None:
     """Open: "called back"; closed by a person: "undo"; closed otherwise: no buttons."""
     if case.is_open:
         label, action = tr(language, "button_close"), CLOSE
-    elif case.closed_how == BY_USER:
+    elif case.closed_how == ClosedHow.USER:
         label, action = tr(language, "button_undo"), UNDO
     else:
         return None
@@ -196,13 +197,15 @@ def render_case(case: Case, language: str) -> Rendered:
 def closed_toast(case: Case, language: str) -> str:
     """The toast for a press on a case someone already closed: who and when."""
     when = moment_text(case.closed_at) if case.closed_at else ""
-    if case.closed_how == BY_USER:
+    if case.closed_how == ClosedHow.USER:
         return tr(language, "toast_already_closed_user", name=closer_name(case), when=when)
-    if case.closed_how in (BY_CALL, BY_ANSWER):
+    if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
         moment = case.callback_at or case.closed_at
         return tr(
             language,
-            "toast_already_closed_call" if case.closed_how == BY_CALL else "toast_already_answered",
+            "toast_already_closed_call"
+            if case.closed_how == ClosedHow.CALL
+            else "toast_already_answered",
             extension=case.closed_by_extension or "?",
             when=moment_text(moment) if moment else "",
         )

@@ -18,8 +18,8 @@ from tests.test_bot_harness import (
     Office,
     office,
 )
-from watcher.models import BY_CALL, BY_USER
 from watcher.sim.wintariff import make_row
+from watcher.vocab import ClosedHow
 
 __all__ = ["office"]  # the fixture, imported for pytest
 
@@ -67,7 +67,7 @@ async def test_press_closes_case_edits_message_and_offers_undo(office: Office) -
     await office.settle()
 
     closed = office.case(case.id)
-    assert closed.closed_how == BY_USER
+    assert closed.closed_how == ClosedHow.USER
     assert closed.closed_by_user_id == IVAN["id"]
     assert closed.closed_by_name == "Иван Петров"
     shown = office.posts(SALES_CHAT)[-1]
@@ -87,7 +87,7 @@ async def test_callback_from_the_pbx_closes_and_edits_without_buttons(office: Of
     assert "✅ Перезвонил доб. 201 в " in shown["text"]
     assert ", 2:13" in shown["text"]
     assert button(shown) is None
-    assert office.only_case().closed_how == BY_CALL
+    assert office.only_case().closed_how == ClosedHow.CALL
 
 
 async def test_repeat_call_edits_the_same_message(office: Office) -> None:
@@ -167,7 +167,7 @@ async def test_press_on_a_case_closed_by_the_pbx_says_who_closed_it(office: Offi
     # A stale client still shows the old button.
     toast = await office.press(SALES_CHAT, message["message_id"], IVAN, f"c:{case_id}")
     assert toast.startswith("Уже закрыто: перезвонил доб. 202 в ")
-    assert office.case(case_id).closed_how == BY_CALL
+    assert office.case(case_id).closed_how == ClosedHow.CALL
     toast = await office.press(SALES_CHAT, message["message_id"], IVAN, f"u:{case_id}")
     assert toast == "Закрыто по журналу звонков, отменить нельзя"
 
@@ -196,7 +196,7 @@ async def test_manual_close_racing_auto_close_ends_consistent(office: Office) ->
     shown = office.posts(SALES_CHAT)[-1]
     events = [e["kind"] for e in office.ledger.case_events(case_id)]
     assert events.count("closed") + events.count("callback") == 1
-    if case.closed_how == BY_USER:
+    if case.closed_how == ClosedHow.USER:
         assert toast == "Отмечено: перезвонили"
         assert "Перезвонил Иван Петров" in shown["text"]
         assert button(shown) == ("↩️ Отменить", f"u:{case_id}")

@@ -21,8 +21,8 @@ from tests.test_bot_harness import (
     open_office,
 )
 from watcher.config import Config
-from watcher.models import BY_USER
 from watcher.sim.wintariff import make_row
+from watcher.vocab import ClosedHow
 
 __all__ = ["office"]  # the fixture, imported for pytest
 
@@ -84,7 +84,7 @@ async def test_closing_from_the_list_updates_list_and_case_message(office: Offic
     await office.wait_edited(lambda c: c.params["message_id"] == case_message[1])
     assert f"l:{target}" not in buttons(office.posts(MANAGERS_CHAT)[-1])
     assert len(buttons(office.posts(MANAGERS_CHAT)[-1])) == 3
-    assert office.case(target).closed_how == BY_USER
+    assert office.case(target).closed_how == ClosedHow.USER
 
 
 async def test_missed_in_an_unknown_chat_and_with_nothing_open(office: Office) -> None:

@@ -24,7 +24,8 @@ from bot.permissions import (
 )
 from watcher.config import Config
 from watcher.ledger import Ledger
-from watcher.models import IN, Call, Case
+from watcher.models import Call, Case
+from watcher.vocab import Direction
 
 NOW = datetime(2024, 3, 12, 10, 0)
 
@@ -66,7 +67,7 @@ def new_case(ledger: Ledger, remote: str, chat: int | None = -1001) -> Case:
         started_at=NOW - timedelta(minutes=5),
         duration=0,
         extension="620",
-        direction=IN,
+        direction=Direction.IN,
         remote=remote,
     )
     case_id = ledger.create_case(

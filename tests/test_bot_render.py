@@ -26,7 +26,8 @@ from bot.render import (
     without_button,
 )
 from bot.texts import EN, RU, times_word, tr
-from watcher.models import BY_ANSWER, BY_CALL, BY_EXPIRY, BY_USER, CLOSED, Case
+from watcher.models import Case
+from watcher.vocab import CaseStatus, ClosedHow
 
 T0 = datetime(2024, 3, 12, 10, 42)
 
@@ -53,8 +54,8 @@ def make_case(**changes: object) -> Case:
 
 def closed_by_user(**changes: object) -> Case:
     values: dict[str, object] = {
-        "status": CLOSED,
-        "closed_how": BY_USER,
+        "status": CaseStatus.CLOSED,
+        "closed_how": ClosedHow.USER,
         "closed_at": datetime(2024, 3, 12, 10, 50),
         "closed_by_user_id": 101,
         "closed_by_name": "Иван Петров",
@@ -123,8 +124,8 @@ def test_closed_by_user_shows_who_and_when_and_offers_undo() -> None:
 
 def test_auto_closed_shows_extension_time_duration_and_no_buttons() -> None:
     case = make_case(
-        status=CLOSED,
-        closed_how=BY_CALL,
+        status=CaseStatus.CLOSED,
+        closed_how=ClosedHow.CALL,
         closed_at=datetime(2024, 3, 12, 10, 50),
         callback_at=datetime(2024, 3, 12, 10, 50),
         callback_duration=133,
@@ -134,13 +135,13 @@ def test_auto_closed_shows_extension_time_duration_and_no_buttons() -> None:
     assert "✅ Перезвонил доб. 102 в 10:50, 2:13" in text
     assert "<i>отмечено по журналу звонков</i>" in text
     assert buttons(case) == []
-    later = case_text(replace(case, closed_how=BY_ANSWER, callback_duration=75), "ru")
+    later = case_text(replace(case, closed_how=ClosedHow.ANSWER, callback_duration=75), "ru")
     assert "✅ Дозвонился сам, ответил доб. 102 в 10:50, 1:15" in later
-    assert buttons(replace(case, closed_how=BY_ANSWER)) == []
+    assert buttons(replace(case, closed_how=ClosedHow.ANSWER)) == []
 
 
 def test_expired_case_has_no_buttons() -> None:
-    case = make_case(status=CLOSED, closed_how=BY_EXPIRY, closed_at=T0)
+    case = make_case(status=CaseStatus.CLOSED, closed_how=ClosedHow.EXPIRY, closed_at=T0)
     assert "Закрыт как устаревший" in case_text(case, "ru")
     assert buttons(case) == []
 
@@ -148,14 +149,14 @@ def test_expired_case_has_no_buttons() -> None:
 def test_closed_toast_names_the_closer() -> None:
     assert closed_toast(closed_by_user(), "ru") == "Уже закрыто: Иван Петров, 12.03 10:50"
     by_call = make_case(
-        status=CLOSED,
-        closed_how=BY_CALL,
+        status=CaseStatus.CLOSED,
+        closed_how=ClosedHow.CALL,
         closed_at=T0,
         callback_at=datetime(2024, 3, 12, 11, 0),
         closed_by_extension="205",
     )
     assert closed_toast(by_call, "ru") == "Уже закрыто: перезвонил доб. 205 в 12.03 11:00"
-    answered = replace(by_call, closed_how=BY_ANSWER)
+    answered = replace(by_call, closed_how=ClosedHow.ANSWER)
     assert closed_toast(answered, "ru") == (
         "Уже закрыто: клиент дозвонился, ответил доб. 205 в 12.03 11:00"
     )

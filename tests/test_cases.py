@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import SALES_CHAT, SERVICE_CHAT, PhoneRows
-from watcher.cases import CALLBACK, IGNORE, MISSED, ApplyResult, CaseRules, decide
+from watcher.cases import ApplyResult, CaseRules, decide
 from watcher.config import Config
 from watcher.contacts import employee_keys
 from watcher.ledger import Ledger
-from watcher.models import BY_ANSWER, BY_CALL, CLOSED, OPEN, Case
+from watcher.models import Case
 from watcher.normalise import to_call
+from watcher.vocab import Action, CaseStatus, ClosedHow
 
 NOW = dt.datetime(2024, 5, 6, 12, 0)
 T0 = dt.datetime(2024, 5, 6, 10, 0)
@@ -81,27 +82,31 @@ def decision(config: Config, row: dict[str, Any]) -> tuple[str, str | None, str]
 def test_decide(phone_config, phone_rows: PhoneRows) -> None:
     config = phone_config()
     r = phone_rows
-    assert decision(config, r.missed(at(0), CUSTOMER, "620"))[:2] == (MISSED, SALES)
-    assert decision(config, r.missed(at(0), CUSTOMER, "630"))[:2] == (MISSED, SERVICE)
-    assert decision(config, r.answered_in(at(0), CUSTOMER))[0] == CALLBACK
-    assert decision(config, r.outgoing(at(0), CUSTOMER, seconds=5))[0] == CALLBACK
+    assert decision(config, r.missed(at(0), CUSTOMER, "620"))[:2] == (Action.MISSED, SALES)
+    assert decision(config, r.missed(at(0), CUSTOMER, "630"))[:2] == (Action.MISSED, SERVICE)
+    assert decision(config, r.answered_in(at(0), CUSTOMER))[0] == Action.CALLBACK
+    assert decision(config, r.outgoing(at(0), CUSTOMER, seconds=5))[0] == Action.CALLBACK
     assert decision(config, r.outgoing(at(0), CUSTOMER, seconds=4)) == (
-        IGNORE,
+        Action.IGNORE,
         None,
         "outgoing, too short",
     )
-    assert decision(config, r.outgoing(at(0), CUSTOMER, seconds=0))[0] == IGNORE
-    assert decision(config, r.internal(at(0))) == (IGNORE, None, "internal")
-    assert decision(config, r.missed(at(0), "89990000000")) == (IGNORE, None, "employee number")
-    assert decision(config, r.missed(at(0), "")) == (IGNORE, None, "no external number")
+    assert decision(config, r.outgoing(at(0), CUSTOMER, seconds=0))[0] == Action.IGNORE
+    assert decision(config, r.internal(at(0))) == (Action.IGNORE, None, "internal")
+    assert decision(config, r.missed(at(0), "89990000000")) == (
+        Action.IGNORE,
+        None,
+        "employee number",
+    )
+    assert decision(config, r.missed(at(0), "")) == (Action.IGNORE, None, "no external number")
 
 
 def test_an_unanswered_outgoing_call_is_no_callback_even_with_zero_minimum(
     phone_config, phone_rows: PhoneRows
 ) -> None:
     config = phone_config(rules={"callback_min_seconds": 0})
-    assert decision(config, phone_rows.outgoing(at(0), CUSTOMER, seconds=0))[0] == IGNORE
-    assert decision(config, phone_rows.outgoing(at(0), CUSTOMER, seconds=1))[0] == CALLBACK
+    assert decision(config, phone_rows.outgoing(at(0), CUSTOMER, seconds=0))[0] == Action.IGNORE
+    assert decision(config, phone_rows.outgoing(at(0), CUSTOMER, seconds=1))[0] == Action.CALLBACK
 
 
 # -- routing ------------------------------------------------------------------------------
@@ -126,7 +131,7 @@ def test_missed_calls_are_routed(
     [case] = office.cases()
     assert (case.department, case.chat, case.extension) == (department, chat, extension)
     assert case.remote == KEY
-    assert case.status == OPEN
+    assert case.status == CaseStatus.OPEN
     assert (case.first_at, case.last_at, case.attempts) == (at(0), at(0), 1)
     assert case.ring_seconds == 20
     assert office.kinds(case) == ["opened"]
@@ -203,7 +208,7 @@ def test_each_department_keeps_its_own_case(office: Office, phone_rows: PhoneRow
     # One callback answers the customer for both.
     result = office.feed(phone_rows.outgoing(at(5), CUSTOMER, seconds=30))
     assert result.closed == 2
-    assert {c.status for c in office.cases()} == {CLOSED}
+    assert {c.status for c in office.cases()} == {CaseStatus.CLOSED}
 
 
 # -- auto-close ---------------------------------------------------------------------------
@@ -214,8 +219,8 @@ def test_answered_outgoing_call_closes_the_case(office: Office, phone_rows: Phon
     result = office.feed(phone_rows.outgoing(at(7), CUSTOMER, seconds=42, ext="207"))
     assert result.closed == 1
     [case] = office.cases()
-    assert case.status == CLOSED
-    assert case.closed_how == BY_CALL
+    assert case.status == CaseStatus.CLOSED
+    assert case.closed_how == ClosedHow.CALL
     assert case.closed_by_extension == "207"
     assert (case.closed_at, case.callback_at, case.callback_duration) == (at(7), at(7), 42)
     assert case.closed_by_user_id is None
@@ -232,7 +237,7 @@ def test_short_outgoing_call_does_not_close(office: Office, phone_rows: PhoneRow
     )
     assert result.closed == 0
     [case] = office.cases()
-    assert case.status == OPEN
+    assert case.status == CaseStatus.OPEN
     result = office.feed(phone_rows.outgoing(at(8), CUSTOMER, seconds=5))  # exactly the minimum
     assert result.closed == 1
 
@@ -242,7 +247,11 @@ def test_answered_incoming_call_closes_the_case(office: Office, phone_rows: Phon
     result = office.feed(phone_rows.answered_in(at(20), "+79161234567", seconds=3, ext="203"))
     assert result.closed == 1
     [case] = office.cases()
-    assert (case.status, case.closed_how, case.closed_by_extension) == (CLOSED, BY_ANSWER, "203")
+    assert (case.status, case.closed_how, case.closed_by_extension) == (
+        CaseStatus.CLOSED,
+        ClosedHow.ANSWER,
+        "203",
+    )
     assert case.callback_duration == 3
     assert office.kinds(case) == ["opened", "answered_later"]
 
@@ -263,7 +272,7 @@ def test_a_different_number_does_not_close(office: Office, phone_rows: PhoneRows
     office.feed(phone_rows.missed(at(0), CUSTOMER))
     assert office.feed(phone_rows.outgoing(at(5), "89161234568", seconds=30)).closed == 0
     assert office.feed(phone_rows.answered_in(at(6), "84951234567")).closed == 0
-    assert office.cases()[0].status == OPEN
+    assert office.cases()[0].status == CaseStatus.OPEN
 
 
 def test_short_local_numbers_match_themselves(office: Office, phone_rows: PhoneRows) -> None:
@@ -281,7 +290,7 @@ def test_a_call_before_the_first_missed_attempt_does_not_close(
     result = office.feed(phone_rows.answered_in(at(-5), CUSTOMER))
     assert result.closed == 0
     [case] = office.cases()
-    assert case.status == OPEN
+    assert case.status == CaseStatus.OPEN
 
 
 def test_a_call_at_the_same_second_as_the_missed_one_answers_it(
@@ -299,13 +308,17 @@ def test_a_callback_stored_before_the_missed_call_closes_it_at_once(
     result = office.feed(phone_rows.missed(at(0), CUSTOMER, calltype=""))
     assert (result.opened, result.closed) == (1, 1)
     [case] = office.cases()
-    assert (case.status, case.closed_how, case.closed_by_extension) == (CLOSED, BY_CALL, "204")
+    assert (case.status, case.closed_how, case.closed_by_extension) == (
+        CaseStatus.CLOSED,
+        ClosedHow.CALL,
+        "204",
+    )
     assert case.callback_at == at(5)
     assert office.kinds(case) == ["opened", "callback"]
     # A short call stored earlier is no answer.
     office.feed(phone_rows.outgoing(at(15), "89160000001", seconds=2))
     office.feed(phone_rows.missed(at(10), "89160000001"))
-    assert office.cases()[-1].status == OPEN
+    assert office.cases()[-1].status == CaseStatus.OPEN
 
 
 def test_after_a_close_the_next_missed_call_opens_a_new_case(
@@ -315,7 +328,7 @@ def test_after_a_close_the_next_missed_call_opens_a_new_case(
     result = office.feed(phone_rows.missed(at(30), CUSTOMER))
     assert result.opened == 1
     first, second = office.cases()
-    assert (first.status, second.status) == (CLOSED, OPEN)
+    assert (first.status, second.status) == (CaseStatus.CLOSED, CaseStatus.OPEN)
     assert second.first_at == at(30)
 
 
@@ -328,8 +341,8 @@ def test_missed_and_callback_in_one_batch(office: Office, phone_rows: PhoneRows)
     )
     assert (result.opened, result.merged, result.closed) == (2, 1, 1)
     first, second = office.cases()
-    assert (first.status, first.attempts) == (CLOSED, 2)
-    assert (second.status, second.attempts) == (OPEN, 1)
+    assert (first.status, first.attempts) == (CaseStatus.CLOSED, 2)
+    assert (second.status, second.attempts) == (CaseStatus.OPEN, 1)
 
 
 # -- silent cases -------------------------------------------------------------------------
@@ -340,7 +353,7 @@ def test_silent_cases_write_no_outbox_rows(office: Office, phone_rows: PhoneRows
     office.feed(phone_rows.missed(at(1), CUSTOMER), silent=True)
     office.feed(phone_rows.outgoing(at(2), CUSTOMER))
     [case] = office.cases()
-    assert case.silent and case.attempts == 2 and case.status == CLOSED
+    assert case.silent and case.attempts == 2 and case.status == CaseStatus.CLOSED
     assert office.ledger.outbox_pending_count() == 0
 
 

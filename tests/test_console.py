@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from watcher.ledger import Ledger
-from watcher.models import BY_ANSWER, BY_CALL, BY_USER, CLOSED, Call, Case
+from watcher.models import Call, Case
 from watcher.sim.console import ConsoleNotifier, describe, times_word
+from watcher.vocab import CaseStatus, ClosedHow
 
 AT = datetime(2026, 11, 23, 10, 40)
 
@@ -58,16 +59,18 @@ def test_describe_in_both_languages() -> None:
 def test_describe_says_how_a_case_closed() -> None:
     closed = datetime(2026, 11, 23, 10, 50)
     by_call = case(
-        status=CLOSED,
-        closed_how=BY_CALL,
+        status=CaseStatus.CLOSED,
+        closed_how=ClosedHow.CALL,
         closed_by_extension="202",
         closed_at=closed,
         callback_duration=133,
     )
     assert describe(by_call, "ru").endswith("перезвонил доб. 202 в 10:50, 2:13")
-    answered = replace(by_call, closed_how=BY_ANSWER, closed_by_extension="205")
+    answered = replace(by_call, closed_how=ClosedHow.ANSWER, closed_by_extension="205")
     assert describe(answered, "en").endswith("got through, answered by ext. 205 at 10:50")
-    by_user = case(status=CLOSED, closed_how=BY_USER, closed_by_name="Анна", closed_at=closed)
+    by_user = case(
+        status=CaseStatus.CLOSED, closed_how=ClosedHow.USER, closed_by_name="Анна", closed_at=closed
+    )
     assert describe(by_user, "ru").endswith("отметил Анна в 10:50")
 
 

@@ -19,8 +19,8 @@ from watcher.config import Config
 from watcher.dbf_reader import READ_CHUNK, DbfError
 from watcher.ingest import BASELINE_WINDOW, RECENT_WINDOW, Ingestor, ScanResult
 from watcher.ledger import Ledger
-from watcher.models import BY_CALL, BY_EXPIRY, OPEN
 from watcher.sim.wintariff import CallsDbfWriter, FieldSpec
+from watcher.vocab import CaseStatus, ClosedHow
 
 NOW = dt.datetime(2024, 5, 6, 12, 0, 0)
 T0 = NOW - dt.timedelta(minutes=50)  # recent calls start here: within the first-pass hour
@@ -267,7 +267,7 @@ def test_a_callback_finalized_before_the_missed_row_still_closes_its_case(
     assert result.new_calls == 1
     [case] = harness.cases()
     assert case["status"] == "closed"
-    assert case["closed_how"] == BY_CALL
+    assert case["closed_how"] == ClosedHow.CALL
     assert case["closed_by_extension"] == "205"
     assert case["callback_duration"] == 40
 
@@ -602,7 +602,7 @@ def test_history_import_is_silent_and_expires(
     assert harness.outbox() == []
     for case in harness.cases():
         assert case["silent"] == 1
-        assert (case["status"], case["closed_how"]) == ("closed", BY_EXPIRY)
+        assert (case["status"], case["closed_how"]) == ("closed", ClosedHow.EXPIRY)
         assert [e["kind"] for e in harness.ledger.case_events(case["id"])] == [
             "opened",
             "expired",
@@ -618,8 +618,8 @@ def test_first_pass_posts_only_the_last_hour(
     calls_dbf.append(phone_rows.missed(at(0), CUSTOMER))
     harness.scan()
     old, recent = harness.cases()
-    assert (old["silent"], old["status"], old["closed_how"]) == (1, "closed", BY_EXPIRY)
-    assert (recent["silent"], recent["status"]) == (0, OPEN)
+    assert (old["silent"], old["status"], old["closed_how"]) == (1, "closed", ClosedHow.EXPIRY)
+    assert (recent["silent"], recent["status"]) == (0, CaseStatus.OPEN)
     assert [(o["case_id"], o["kind"]) for o in harness.outbox()] == [(recent["id"], "new")]
 
 
@@ -633,9 +633,13 @@ def test_later_passes_post_the_last_twelve_hours(
     calls_dbf.append(phone_rows.missed(NOW - RECENT_WINDOW - dt.timedelta(minutes=1), "8916002"))
     harness.scan()
     first, recent, stale = harness.cases()
-    assert (recent["silent"], recent["status"]) == (0, OPEN)
-    assert (stale["silent"], stale["status"], stale["closed_how"]) == (1, "closed", BY_EXPIRY)
-    assert first["status"] == OPEN  # a posted case is never expired
+    assert (recent["silent"], recent["status"]) == (0, CaseStatus.OPEN)
+    assert (stale["silent"], stale["status"], stale["closed_how"]) == (
+        1,
+        "closed",
+        ClosedHow.EXPIRY,
+    )
+    assert first["status"] == CaseStatus.OPEN  # a posted case is never expired
     assert [o["case_id"] for o in harness.outbox()] == [first["id"], recent["id"]]
 
 
@@ -662,7 +666,7 @@ def test_a_live_missed_call_is_not_swallowed_by_a_silent_case(
     calls_dbf.append(phone_rows.missed(NOW - dt.timedelta(hours=3), CUSTOMER))
     calls_dbf.append(phone_rows.missed(at(0), CUSTOMER))
     harness.scan()
-    live = [c for c in harness.cases() if c["status"] == OPEN]
+    live = [c for c in harness.cases() if c["status"] == CaseStatus.OPEN]
     assert len(live) == 1
     assert live[0]["silent"] == 0
     assert live[0]["last_at"] == "2024-05-06 11:10:00"

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from watcher.ledger import Ledger, SourceState
-from watcher.models import BY_CALL, BY_EXPIRY, BY_USER, CLOSED, OPEN, Call, Case
+from watcher.models import Call, Case
 from watcher.normalise import to_call
 from watcher.sim.wintariff import make_row
+from watcher.vocab import CaseStatus, ClosedHow
 
 NOW = dt.datetime(2024, 5, 6, 12, 0)
 T0 = dt.datetime(2024, 5, 6, 10, 0)
@@ -170,7 +171,7 @@ def test_call_queries(ledger: Ledger) -> None:
 
 def test_create_case_writes_case_event_and_outbox(ledger: Ledger) -> None:
     case = open_case(ledger)
-    assert (case.status, case.attempts, case.remote, case.version) == (OPEN, 1, KEY, 0)
+    assert (case.status, case.attempts, case.remote, case.version) == (CaseStatus.OPEN, 1, KEY, 0)
     assert (case.first_at, case.last_at) == (T0, T0)
     [event] = ledger.case_events(case.id)
     assert (event["kind"], event["actor_kind"], event["at"]) == (
@@ -200,7 +201,7 @@ def test_close_by_user_then_reopen_keeps_every_event(ledger: Ledger) -> None:
     closed = ledger.close_by_user(case.id, user_id=42, user_name="Анна", now=later)
     assert closed.changed
     assert closed.case is not None
-    assert (closed.case.status, closed.case.closed_how) == (CLOSED, BY_USER)
+    assert (closed.case.status, closed.case.closed_how) == (CaseStatus.CLOSED, ClosedHow.USER)
     assert (closed.case.closed_by_user_id, closed.case.closed_by_name) == (42, "Анна")
     assert closed.case.closed_at == later
     again = ledger.close_by_user(case.id, user_id=43, user_name="Борис", now=later)
@@ -209,7 +210,7 @@ def test_close_by_user_then_reopen_keeps_every_event(ledger: Ledger) -> None:
 
     reopened = ledger.reopen_by_user(case.id, user_id=43, user_name="Борис", now=later)
     assert reopened.changed and reopened.case is not None
-    assert reopened.case.status == OPEN
+    assert reopened.case.status == CaseStatus.OPEN
     assert reopened.case.closed_at is None and reopened.case.closed_how is None
     assert reopened.case.closed_by_user_id is None and reopened.case.closed_by_name is None
     assert not ledger.reopen_by_user(case.id, user_id=43, user_name="Борис", now=later).changed
@@ -217,7 +218,7 @@ def test_close_by_user_then_reopen_keeps_every_event(ledger: Ledger) -> None:
     assert ledger.close_by_call(case.id, callback(20), later)
     called_back = ledger.get_case(case.id)
     assert called_back is not None
-    assert (called_back.closed_how, called_back.closed_by_extension) == (BY_CALL, "207")
+    assert (called_back.closed_how, called_back.closed_by_extension) == (ClosedHow.CALL, "207")
     assert called_back.version == 3
     events = ledger.case_events(case.id)
     assert [(e["kind"], e["actor_kind"], e["actor_name"]) for e in events] == [
@@ -236,7 +237,7 @@ def test_auto_close_loses_quietly_to_a_manual_close(ledger: Ledger) -> None:
     ledger.close_by_user(case.id, user_id=42, user_name="Анна", now=NOW)
     assert not ledger.close_by_call(case.id, callback(), NOW)
     unchanged = ledger.get_case(case.id)
-    assert unchanged is not None and unchanged.closed_how == BY_USER
+    assert unchanged is not None and unchanged.closed_how == ClosedHow.USER
     assert [e["kind"] for e in ledger.case_events(case.id)] == ["opened", "closed"]
     assert ledger.add_attempt(case.id, missed(9), NOW) is False  # closed: no join
 
@@ -283,19 +284,19 @@ def test_manual_and_auto_close_race_from_two_connections(tmp_path: Path) -> None
         for case_id in ids:
             assert len(winners[case_id]) == 1, winners[case_id]
             case = check.get_case(case_id)
-            assert case is not None and case.status == CLOSED
+            assert case is not None and case.status == CaseStatus.CLOSED
             events = [e["kind"] for e in check.case_events(case_id)]
             assert len(events) == 2
             if winners[case_id] == ["user"]:
                 assert (case.closed_how, case.closed_by_name, case.closed_by_extension) == (
-                    BY_USER,
+                    ClosedHow.USER,
                     "Анна",
                     None,
                 )
                 assert events[1] == "closed"
             else:
                 assert (case.closed_how, case.closed_by_name, case.closed_by_extension) == (
-                    BY_CALL,
+                    ClosedHow.CALL,
                     None,
                     "207",
                 )
@@ -334,10 +335,14 @@ def test_expire_silent_cases_closes_only_silent_open_ones(ledger: Ledger) -> Non
     assert ledger.expire_silent_cases(NOW) == 0
     expired = ledger.get_case(silent.id)
     assert expired is not None
-    assert (expired.status, expired.closed_how, expired.closed_at) == (CLOSED, BY_EXPIRY, NOW)
+    assert (expired.status, expired.closed_how, expired.closed_at) == (
+        CaseStatus.CLOSED,
+        ClosedHow.EXPIRY,
+        NOW,
+    )
     assert [e["kind"] for e in ledger.case_events(silent.id)] == ["opened", "expired"]
     still = ledger.get_case(live.id)
-    assert still is not None and still.status == OPEN
+    assert still is not None and still.status == CaseStatus.OPEN
     assert ledger.outbox_pending_count() == 1  # only the live case's "new"
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from watcher.models import IN, INTERNAL, OUT, UNKNOWN
 from watcher.normalise import RowError, classify, to_call
 from watcher.sim.wintariff import make_row
+from watcher.vocab import Direction
 
 DAY = dt.date(2024, 5, 6)
 WHEN = dt.datetime(2024, 5, 6, 10, 30, 15)
@@ -37,7 +37,7 @@ def test_missed_incoming_call() -> None:
     assert call.record_index == 7
     assert call.started_at == WHEN
     assert call.duration == 0
-    assert call.direction == IN
+    assert call.direction == Direction.IN
     assert call.is_missed_incoming and not call.answered
     assert call.remote == "+79161234567"
     assert call.extension == "620"
@@ -52,46 +52,46 @@ def test_make_row_output_is_understood() -> None:
     call = to_call(0, values)
     assert call.started_at == WHEN
     assert call.duration == 42
-    assert call.direction == OUT
+    assert call.direction == Direction.OUT
     assert call.remote == "+79161234567"
     assert call.answered
 
 
 def test_outgoing_remote_is_the_dialled_number() -> None:
     call = to_call(0, row(CALLTYPE="C", NUMBER="84951234567", CALLERID="", IDURATION=65))
-    assert call.direction == OUT
+    assert call.direction == Direction.OUT
     assert call.remote == "+74951234567"
     assert call.duration == 65
 
 
 def test_incoming_without_callerid_falls_back_to_number() -> None:
     call = to_call(0, row(CALLERID="", NUMBER="89161234567"))
-    assert call.direction == IN
+    assert call.direction == Direction.IN
     assert call.remote == "+79161234567"
 
 
 def test_internal_calls_have_no_remote() -> None:
     call = to_call(0, row(CALLTYPE="N", NUMBER="internal-202", CALLERID=""))
-    assert call.direction == INTERNAL
+    assert call.direction == Direction.INTERNAL
     assert call.remote is None
     # Marked internal by the number even before CALLTYPE is filled.
     call = to_call(0, row(CALLTYPE="", NUMBER="internal-202", CALLERID=""))
-    assert call.direction == INTERNAL and call.remote is None
+    assert call.direction == Direction.INTERNAL and call.remote is None
 
 
 @pytest.mark.parametrize(
     ("calltype", "number", "callerid", "direction"),
     [
-        ("I", "", "89161234567", IN),
-        ("N", "", "", INTERNAL),
-        ("C", "89161234567", "", OUT),
-        ("", "internal-201", "", INTERNAL),
-        ("I", "internal-201", "", INTERNAL),
-        ("", "", "89161234567", IN),  # CALLTYPE not filled yet: guessed from the numbers
-        ("", "89161234567", "", OUT),
-        ("", "", "", UNKNOWN),
-        ("M", "89161234567", "", OUT),  # another letter: outgoing to a mobile, say
-        ("X", "", "89161234567", IN),  # unknown letter but only a caller id
+        ("I", "", "89161234567", Direction.IN),
+        ("N", "", "", Direction.INTERNAL),
+        ("C", "89161234567", "", Direction.OUT),
+        ("", "internal-201", "", Direction.INTERNAL),
+        ("I", "internal-201", "", Direction.INTERNAL),
+        ("", "", "89161234567", Direction.IN),  # CALLTYPE not filled yet: guessed from the numbers
+        ("", "89161234567", "", Direction.OUT),
+        ("", "", "", Direction.UNKNOWN),
+        ("M", "89161234567", "", Direction.OUT),  # another letter: outgoing to a mobile, say
+        ("X", "", "89161234567", Direction.IN),  # unknown letter but only a caller id
     ],
 )
 def test_classify(calltype: str, number: str, callerid: str, direction: str) -> None:
@@ -99,7 +99,7 @@ def test_classify(calltype: str, number: str, callerid: str, direction: str) -> 
 
 
 def test_calltype_is_read_case_insensitively() -> None:
-    assert to_call(0, row(CALLTYPE="i")).direction == IN
+    assert to_call(0, row(CALLTYPE="i")).direction == Direction.IN
     assert to_call(0, row(CALLTYPE="i")).calltype == "I"
 
 
@@ -149,7 +149,7 @@ def test_missing_optional_fields() -> None:
     assert call.duration == 0  # no IDURATION: not answered
     assert call.ring_seconds is None
     assert call.calltype == "" and call.callmode == "" and call.status == ""
-    assert call.direction == IN
+    assert call.direction == Direction.IN
     assert call.is_missed_incoming
 
 

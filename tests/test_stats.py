@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from watcher.ledger import Ledger
-from watcher.models import BY_ANSWER, BY_CALL, BY_EXPIRY, BY_USER, CLOSED, OPEN, Case
+from watcher.models import Case
 from watcher.normalise import to_call
 from watcher.sim.wintariff import make_row
 from watcher.stats import (
@@ -21,6 +21,7 @@ from watcher.stats import (
     parse_period,
     render_stats,
 )
+from watcher.vocab import CaseStatus, ClosedHow
 
 TODAY = dt.date(2024, 5, 6)  # a Monday
 MIDNIGHT = dt.datetime(2024, 5, 6)
@@ -121,7 +122,7 @@ def case(
     department: str,
     first: dt.datetime,
     *,
-    status: str = OPEN,
+    status: str = CaseStatus.OPEN,
     how: str | None = None,
     closed: dt.datetime | None = None,
     ext: str | None = None,
@@ -140,7 +141,7 @@ def case(
         new_caller=False,
         contact_name=None,
         contact_company=None,
-        silent=how == BY_EXPIRY,
+        silent=how == ClosedHow.EXPIRY,
         closed_at=closed,
         closed_how=how,
         closed_by_extension=ext,
@@ -164,11 +165,21 @@ CALLS = [
     call(9, 0, "in", "+79160000006", "620", 0, day=TODAY - dt.timedelta(days=1)),  # other day
 ]
 CASES = [
-    case(1, SALES, at(10, 5), status=CLOSED, how=BY_CALL, closed=at(10, 30), ext="201"),
+    case(
+        1,
+        SALES,
+        at(10, 5),
+        status=CaseStatus.CLOSED,
+        how=ClosedHow.CALL,
+        closed=at(10, 30),
+        ext="201",
+    ),
     case(2, SERVICE, at(14)),
-    case(3, SALES, at(9), status=CLOSED, how=BY_USER, closed=at(9, 10)),
-    case(4, SALES, at(8), status=CLOSED, how=BY_ANSWER, closed=at(8, 20), ext="202"),
-    case(5, SALES, at(1), status=CLOSED, how=BY_EXPIRY, closed=at(12)),
+    case(3, SALES, at(9), status=CaseStatus.CLOSED, how=ClosedHow.USER, closed=at(9, 10)),
+    case(
+        4, SALES, at(8), status=CaseStatus.CLOSED, how=ClosedHow.ANSWER, closed=at(8, 20), ext="202"
+    ),
+    case(5, SALES, at(1), status=CaseStatus.CLOSED, how=ClosedHow.EXPIRY, closed=at(12)),
     case(6, SALES, at(9) - dt.timedelta(days=1)),  # other day
 ]
 

@@ -15,18 +15,17 @@ from datetime import datetime
 from watcher.config import Config, Department, route
 from watcher.contacts import ContactBook, employee_keys
 from watcher.ledger import Ledger
-from watcher.models import IN, OUT, Call
+from watcher.models import Call
+from watcher.vocab import Action, Direction, Reason
 
 log = logging.getLogger(__name__)
-
-MISSED, CALLBACK, IGNORE = "missed", "callback", "ignore"
 
 
 @dataclass(frozen=True)
 class Decision:
-    action: str
+    action: Action
     department: Department | None = None
-    reason: str = ""
+    reason: Reason = Reason.NONE
 
 
 def decide(
@@ -38,20 +37,24 @@ def decide(
 ) -> Decision:
     """What a call means for cases, from the call alone."""
     if call.remote is None:
-        why = "internal" if call.direction not in (IN, OUT) else "no external number"
-        return Decision(IGNORE, reason=why)
+        external = call.direction in (Direction.IN, Direction.OUT)
+        return Decision(
+            Action.IGNORE, reason=Reason.NO_EXTERNAL_NUMBER if external else Reason.INTERNAL
+        )
     if call.remote in employees:
-        return Decision(IGNORE, reason="employee number")
-    if call.direction == IN and call.duration == 0:
+        return Decision(Action.IGNORE, reason=Reason.EMPLOYEE)
+    if call.direction == Direction.IN and call.duration == 0:
         department = route(departments, call.extension, call.co_line)
         if department is None:
-            return Decision(IGNORE, reason=f"no department for extension {call.extension}")
-        return Decision(MISSED, department)
-    if call.direction == IN:
-        return Decision(CALLBACK, reason="answered incoming")
-    if call.direction == OUT and call.answered and call.duration >= callback_min_seconds:
-        return Decision(CALLBACK, reason="answered outgoing")
-    return Decision(IGNORE, reason="outgoing, too short" if call.direction == OUT else "other")
+            return Decision(Action.IGNORE, reason=Reason.NO_DEPARTMENT)
+        return Decision(Action.MISSED, department)
+    if call.direction == Direction.IN:
+        return Decision(Action.CALLBACK, reason=Reason.ANSWERED_INCOMING)
+    if call.direction == Direction.OUT and call.answered and call.duration >= callback_min_seconds:
+        return Decision(Action.CALLBACK, reason=Reason.ANSWERED_OUTGOING)
+    if call.direction == Direction.OUT:
+        return Decision(Action.IGNORE, reason=Reason.OUTGOING_TOO_SHORT)
+    return Decision(Action.IGNORE, reason=Reason.OTHER)
 
 
 @dataclass
@@ -89,12 +92,12 @@ class CaseRules:
             employees=self.employees,
             callback_min_seconds=self.config.rules.callback_min_seconds,
         )
-        if decision.action == MISSED:
+        if decision.action is Action.MISSED:
             assert decision.department is not None and call.remote is not None
             self._missed(call, decision.department, now=now, silent=silent, result=result)
-        elif decision.action == CALLBACK:
+        elif decision.action is Action.CALLBACK:
             self._callback(call, now=now, result=result)
-        elif decision.reason.startswith("no department") and call.extension not in (
+        elif decision.reason is Reason.NO_DEPARTMENT and call.extension not in (
             self._unrouted_logged
         ):
             self._unrouted_logged.add(call.extension)

@@ -19,19 +19,8 @@ from typing import Any
 
 import sqlite_utils
 
-from watcher.models import (
-    BY_ANSWER,
-    BY_CALL,
-    BY_EXPIRY,
-    BY_USER,
-    CLOSED,
-    OPEN,
-    OUT,
-    Call,
-    Case,
-    from_text,
-    to_text,
-)
+from watcher.models import Call, Case, from_text, to_text
+from watcher.vocab import ActorKind, CaseStatus, ClosedHow, Direction, EventKind, OutboxKind
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 15_000
@@ -493,8 +482,10 @@ class Ledger:
                 ],
             )
             case_id = int(cursor.lastrowid or 0)
-            self._event(case_id, now, "opened", "pbx", extension=call.extension, call=call)
-            self._enqueue(case_id, "new", now, silent)
+            self._event(
+                case_id, now, EventKind.OPENED, ActorKind.PBX, extension=call.extension, call=call
+            )
+            self._enqueue(case_id, OutboxKind.NEW, now, silent)
         return case_id
 
     def add_attempt(self, case_id: int, call: Call, now: datetime) -> bool:
@@ -509,8 +500,10 @@ class Ledger:
             ).fetchall()
             if not rows:
                 return False
-            self._event(case_id, now, "attempt", "pbx", extension=call.extension, call=call)
-            self._enqueue(case_id, "update", now, bool(rows[0][0]))
+            self._event(
+                case_id, now, EventKind.ATTEMPT, ActorKind.PBX, extension=call.extension, call=call
+            )
+            self._enqueue(case_id, OutboxKind.UPDATE, now, bool(rows[0][0]))
         return True
 
     def close_by_call(self, case_id: int, call: Call, now: datetime) -> bool:
@@ -524,7 +517,7 @@ class Ledger:
                 " WHERE id = ? AND status = 'open' RETURNING silent",
                 [
                     started,
-                    BY_CALL if call.direction == OUT else BY_ANSWER,
+                    ClosedHow.CALL if call.direction == Direction.OUT else ClosedHow.ANSWER,
                     call.extension,
                     started,
                     call.duration,
@@ -533,9 +526,11 @@ class Ledger:
             ).fetchall()
             if not rows:
                 return False
-            kind = "callback" if call.direction == OUT else "answered_later"
-            self._event(case_id, now, kind, "pbx", extension=call.extension, call=call)
-            self._enqueue(case_id, "update", now, bool(rows[0][0]))
+            kind = (
+                EventKind.CALLBACK if call.direction == Direction.OUT else EventKind.ANSWERED_LATER
+            )
+            self._event(case_id, now, kind, ActorKind.PBX, extension=call.extension, call=call)
+            self._enqueue(case_id, OutboxKind.UPDATE, now, bool(rows[0][0]))
         return True
 
     def close_by_user(
@@ -548,14 +543,21 @@ class Ledger:
                 " closed_by_user_id = ?, closed_by_name = ?, closed_by_extension = NULL,"
                 " callback_at = NULL, callback_duration = NULL, version = version + 1"
                 " WHERE id = ? AND status = 'open'",
-                [to_text(now), BY_USER, user_id, user_name, case_id],
+                [to_text(now), ClosedHow.USER, user_id, user_name, case_id],
             )
             case = self.get_case(case_id)
             if cursor.rowcount == 0:
                 return CloseResult(False, case)
-            self._event(case_id, now, "closed", "user", actor_id=user_id, actor_name=user_name)
+            self._event(
+                case_id,
+                now,
+                EventKind.CLOSED,
+                ActorKind.USER,
+                actor_id=user_id,
+                actor_name=user_name,
+            )
             assert case is not None
-            self._enqueue(case_id, "update", now, case.silent)
+            self._enqueue(case_id, OutboxKind.UPDATE, now, case.silent)
         return CloseResult(True, case)
 
     def reopen_by_user(
@@ -573,9 +575,16 @@ class Ledger:
             case = self.get_case(case_id)
             if cursor.rowcount == 0:
                 return CloseResult(False, case)
-            self._event(case_id, now, "reopened", "user", actor_id=user_id, actor_name=user_name)
+            self._event(
+                case_id,
+                now,
+                EventKind.REOPENED,
+                ActorKind.USER,
+                actor_id=user_id,
+                actor_name=user_name,
+            )
             assert case is not None
-            self._enqueue(case_id, "update", now, case.silent)
+            self._enqueue(case_id, OutboxKind.UPDATE, now, case.silent)
         return CloseResult(True, case)
 
     def expire_silent_cases(self, now: datetime) -> int:
@@ -595,9 +604,9 @@ class Ledger:
                 self.conn.execute(
                     "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
                     " version = version + 1 WHERE id = ?",
-                    [to_text(now), BY_EXPIRY, case_id],
+                    [to_text(now), ClosedHow.EXPIRY, case_id],
                 )
-                self._event(case_id, now, "expired", "system")
+                self._event(case_id, now, EventKind.EXPIRED, ActorKind.SYSTEM)
         return len(ids)
 
     def _event(
@@ -721,7 +730,7 @@ def _call(row: dict[str, Any]) -> Call:
         started_at=from_text(row["started_at"]),
         duration=row["duration"],
         extension=row["extension"] or "",
-        direction=row["direction"],
+        direction=Direction(row["direction"]),
         remote=row["remote"],
         number=row["number"] or "",
         callerid=row["callerid"] or "",
@@ -739,7 +748,9 @@ def _case(row: dict[str, Any]) -> Case:
         department=row["department"],
         chat=row["chat"],
         remote=row["remote"],
-        status=row["status"] if row["status"] in (OPEN, CLOSED) else CLOSED,
+        status=row["status"]
+        if row["status"] in (CaseStatus.OPEN, CaseStatus.CLOSED)
+        else CaseStatus.CLOSED,
         first_at=from_text(row["first_at"]),
         last_at=from_text(row["last_at"]),
         attempts=row["attempts"],
@@ -750,7 +761,7 @@ def _case(row: dict[str, Any]) -> Case:
         contact_company=row["contact_company"],
         silent=bool(row["silent"]),
         closed_at=_time(row["closed_at"]),
-        closed_how=row["closed_how"],
+        closed_how=ClosedHow(row["closed_how"]) if row["closed_how"] else None,
         closed_by_extension=row["closed_by_extension"],
         closed_by_user_id=row["closed_by_user_id"],
         closed_by_name=row["closed_by_name"],

@@ -6,11 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-IN, OUT, INTERNAL, UNKNOWN = "in", "out", "internal", "unknown"
-OPEN, CLOSED = "open", "closed"
-# How a case was closed: an operator called back (log), the customer got through
-# (log), a person pressed the button, or it was stale history nobody was told of.
-BY_CALL, BY_ANSWER, BY_USER, BY_EXPIRY = "call", "answered", "user", "expired"
+from watcher.vocab import CaseStatus, ClosedHow, Direction
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -45,7 +41,7 @@ class Call:
     started_at: datetime
     duration: int
     extension: str
-    direction: str
+    direction: Direction
     remote: str | None
     number: str = ""
     callerid: str = ""
@@ -61,7 +57,7 @@ class Call:
 
     @property
     def is_missed_incoming(self) -> bool:
-        return self.direction == IN and self.duration == 0
+        return self.direction == Direction.IN and self.duration == 0
 
 
 @dataclass(frozen=True)
@@ -72,7 +68,7 @@ class Case:
     department: str
     chat: int | None
     remote: str
-    status: str
+    status: CaseStatus
     first_at: datetime
     last_at: datetime
     attempts: int
@@ -83,7 +79,7 @@ class Case:
     contact_company: str | None
     silent: bool
     closed_at: datetime | None = None
-    closed_how: str | None = None
+    closed_how: ClosedHow | None = None
     closed_by_extension: str | None = None
     closed_by_user_id: int | None = None
     closed_by_name: str | None = None
@@ -93,4 +89,4 @@ class Case:
 
     @property
     def is_open(self) -> bool:
-        return self.status == OPEN
+        return self.status == CaseStatus.OPEN

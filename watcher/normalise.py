@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from watcher.models import IN, INTERNAL, OUT, UNKNOWN, Call
+from watcher.models import Call
 from watcher.phones import phone_key
+from watcher.vocab import Direction
 
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
@@ -42,9 +43,9 @@ def to_call(index: int, values: Mapping[str, Any]) -> Call:
     co_line = _text(get("CO"))
     calltype = _text(get("CALLTYPE")).upper()
     direction = classify(calltype, number, callerid)
-    if direction == IN:
+    if direction == Direction.IN:
         remote = phone_key(callerid) or phone_key(number)
-    elif direction == OUT:
+    elif direction == Direction.OUT:
         remote = phone_key(number)
     else:
         remote = None
@@ -82,18 +83,18 @@ def to_call(index: int, values: Mapping[str, Any]) -> Call:
 def classify(calltype: str, number: str, callerid: str) -> str:
     """Direction from CALLTYPE, or from the numbers while CALLTYPE is blank or unknown."""
     if calltype == "N" or number.lower().startswith("internal"):
-        return INTERNAL
+        return Direction.INTERNAL
     if calltype == "I":
-        return IN
+        return Direction.IN
     if calltype and calltype != "I":
         if not number and callerid:
-            return IN
-        return OUT
+            return Direction.IN
+        return Direction.OUT
     if callerid:
-        return IN
+        return Direction.IN
     if number:
-        return OUT
-    return UNKNOWN
+        return Direction.OUT
+    return Direction.UNKNOWN
 
 
 def _day(value: Any) -> date:

@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from watcher.ledger import Ledger
-from watcher.models import BY_ANSWER, BY_CALL, BY_EXPIRY, BY_USER, IN, OUT, Case, from_text
+from watcher.models import Case, from_text
+from watcher.vocab import ClosedHow, Direction
 
 PERIOD_WORDS = {
     "today": "today",
@@ -128,7 +129,7 @@ def compute_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period
             continue
         extension = call["extension"] or "?"
         duration = int(call["duration"] or 0)
-        if call["direction"] == IN and call["remote"]:
+        if call["direction"] == Direction.IN and call["remote"]:
             hour = int(started[11:13])
             stats.incoming += 1
             stats.hourly_incoming[hour] += 1
@@ -140,7 +141,7 @@ def compute_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period
                 stats.missed += 1
                 stats.hourly_missed[hour] += 1
                 operator(extension).missed += 1
-        elif call["direction"] == OUT and duration > 0:
+        elif call["direction"] == Direction.OUT and duration > 0:
             operator(extension).outgoing += 1
             operator(extension).talk_seconds += duration
 
@@ -156,16 +157,16 @@ def compute_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period
             stats.cases_open += 1
             dept.open += 1
             continue
-        if case.closed_how == BY_EXPIRY:
+        if case.closed_how == ClosedHow.EXPIRY:
             stats.cases_expired += 1
             continue
         stats.cases_closed += 1
         dept.closed += 1
-        if case.closed_how in (BY_CALL, BY_ANSWER):
+        if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
             stats.closed_by_call += 1
-            if case.closed_how == BY_CALL and case.closed_by_extension:
+            if case.closed_how == ClosedHow.CALL and case.closed_by_extension:
                 operator(case.closed_by_extension).callbacks += 1
-        elif case.closed_how == BY_USER:
+        elif case.closed_how == ClosedHow.USER:
             stats.closed_by_user += 1
         if case.closed_at is not None:
             waits.append(max(0.0, (case.closed_at - case.first_at).total_seconds()))

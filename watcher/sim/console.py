@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import TextIO
 
 from watcher.ledger import Ledger
-from watcher.models import BY_ANSWER, BY_CALL, BY_USER, Case
+from watcher.models import Case
 from watcher.phones import display_number
 from watcher.stats import duration_text, russian_plural
+from watcher.vocab import ClosedHow
 
 _TEXTS = {
     "ru": {
@@ -78,12 +79,12 @@ def times_word(n: int) -> str:
 def closing(case: Case, language: str = "ru") -> str:
     t = _TEXTS.get(language, _TEXTS["ru"])
     at = case.closed_at.strftime("%H:%M") if case.closed_at else "?"
-    if case.closed_how in (BY_CALL, BY_ANSWER) and case.closed_by_extension:
-        key = "by_ext" if case.closed_how == BY_CALL else "answered"
+    if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER) and case.closed_by_extension:
+        key = "by_ext" if case.closed_how == ClosedHow.CALL else "answered"
         return t[key].format(
             ext=case.closed_by_extension, at=at, dur=duration_text(case.callback_duration)
         )
-    if case.closed_how == BY_USER:
+    if case.closed_how == ClosedHow.USER:
         return t["by_user"].format(name=case.closed_by_name or "?", at=at)
     return t["expired"]
 

@@ -1,0 +1,86 @@
+"""The fixed vocabularies of the ledger, as ``StrEnum``s.
+
+Each member's value is the text stored in SQLite since v0.1, so a member compares equal
+to what a query returns and old ledgers need no migration for these.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    """Which way a call went, from the PBX's point of view."""
+
+    IN = "in"
+    OUT = "out"
+    INTERNAL = "internal"
+    UNKNOWN = "unknown"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ClosedHow(StrEnum):
+    """How a case was closed: an operator called back (log), the customer got through
+    (log), a person pressed the button, or it was stale history nobody was told of."""
+
+    CALL = "call"
+    ANSWER = "answered"
+    USER = "user"
+    EXPIRY = "expired"
+
+    @property
+    def from_log(self) -> bool:
+        return self in (ClosedHow.CALL, ClosedHow.ANSWER)
+
+
+class Action(StrEnum):
+    """What the case rules make of one call."""
+
+    MISSED = "missed"
+    CALLBACK = "callback"
+    IGNORE = "ignore"
+
+
+class Reason(StrEnum):
+    """Why a call is ignored or what made it a callback; logged, never shown to users."""
+
+    INTERNAL = "internal"
+    NO_EXTERNAL_NUMBER = "no external number"
+    EMPLOYEE = "employee number"
+    NO_DEPARTMENT = "no department"
+    ANSWERED_INCOMING = "answered incoming"
+    ANSWERED_OUTGOING = "answered outgoing"
+    OUTGOING_TOO_SHORT = "outgoing, too short"
+    OTHER = "other"
+    NONE = ""
+
+
+class EventKind(StrEnum):
+    """A row of ``case_events``: what happened to a case."""
+
+    OPENED = "opened"
+    ATTEMPT = "attempt"
+    CALLBACK = "callback"
+    ANSWERED_LATER = "answered_later"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    EXPIRED = "expired"
+
+
+class ActorKind(StrEnum):
+    """Who made a case change: the PBX's call log, a chat member, or the service itself."""
+
+    PBX = "pbx"
+    USER = "user"
+    SYSTEM = "system"
+
+
+class OutboxKind(StrEnum):
+    """An outbox row: a case to post for the first time, or a change to show."""
+
+    NEW = "new"
+    UPDATE = "update"
