@@ -47,7 +47,7 @@ class Office:
             self.ledger.insert_calls(calls)
             self.rules.begin(calls)
             for call in calls:
-                self.rules.apply(call, now=NOW, silent=silent, result=result)
+                result.add(self.rules.apply(call, now=NOW, silent=silent))
         return result
 
     def cases(self) -> list[Case]:

@@ -1,8 +1,10 @@
 """The missed-call rules: which calls open, grow and close cases.
 
-Pure decisions live in :func:`decide`; :class:`CaseRules` applies them to the ledger.
-Open cases are few, so their numbers are kept in a set to spare a query per call when
-a year of history is imported.
+Pure decisions live in :func:`decide`, :func:`joinable_case` and :func:`plan_callback`;
+:class:`CaseRules` gathers what they need, turns a call into a plan of changes
+(:mod:`watcher.changes`) and hands it to the ledger, which applies it in one go. Open
+cases are few, so their numbers are kept in a set to spare a query per call when a year
+of history is imported.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from watcher.changes import ApplyResult, Change, CloseCase, JoinCase, NewCase, OpenCase
 from watcher.config import Config, Department, route
 from watcher.contacts import ContactBook, employee_keys
 from watcher.ledger import Ledger
@@ -57,18 +60,13 @@ def decide(
     return Decision(Action.IGNORE, reason=Reason.OTHER)
 
 
-@dataclass
-class ApplyResult:
-    opened: int = 0
-    merged: int = 0
-    closed: int = 0
-
-    @property
-    def changed(self) -> int:
-        return self.opened + self.merged + self.closed
-
-
 class CaseRules:
+    """Decides what each call does to the cases and has the ledger apply it.
+
+    Reads (open cases, earlier calls, the contact book) happen here; every write is one
+    :meth:`Ledger.apply` of the plan, inside the caller's write transaction.
+    """
+
     def __init__(self, config: Config, ledger: Ledger, contacts: ContactBook | None = None) -> None:
         self.config = config
         self.ledger = ledger
@@ -84,8 +82,18 @@ class CaseRules:
         self._open_remotes = self.ledger.open_remotes()
         self._unapplied = {call.fingerprint for call in batch}
 
-    def apply(self, call: Call, *, now: datetime, silent: bool, result: ApplyResult) -> None:
+    def apply(self, call: Call, *, now: datetime, silent: bool) -> ApplyResult:
+        """Plan what ``call`` does to the cases, apply it, and say what changed."""
         self._unapplied.discard(call.fingerprint)
+        changes = self.plan(call, silent=silent)
+        if not changes:
+            return ApplyResult()
+        result = self.ledger.apply(changes, now)
+        self._track(call, changes, result)
+        return result
+
+    def plan(self, call: Call, *, silent: bool) -> list[Change]:
+        """The changes ``call`` makes; reads the ledger, writes nothing."""
         decision = decide(
             call,
             departments=self.config.departments,
@@ -94,61 +102,34 @@ class CaseRules:
         )
         if decision.action is Action.MISSED:
             assert decision.department is not None and call.remote is not None
-            self._missed(call, decision.department, now=now, silent=silent, result=result)
-        elif decision.action is Action.CALLBACK:
-            self._callback(call, now=now, result=result)
-        elif decision.reason is Reason.NO_DEPARTMENT and call.extension not in (
-            self._unrouted_logged
-        ):
+            return [self._missed(call, decision.department, silent=silent)]
+        if decision.action is Action.CALLBACK:
+            assert call.remote is not None
+            return plan_callback(call, self._open_for(call.remote))
+        if decision.reason is Reason.NO_DEPARTMENT and call.extension not in self._unrouted_logged:
             self._unrouted_logged.add(call.extension)
             log.warning(
                 "missed call to extension %s matches no department and none is default",
                 call.extension,
             )
+        return []
 
-    def _open_for(self, remote: str) -> list[tuple[int, str, bool, datetime]]:
-        """(id, department, silent, first_at) of the open cases of ``remote``."""
+    def _open_for(self, remote: str) -> list[OpenCase]:
         if self._open_remotes is None:
             self.begin()
         assert self._open_remotes is not None
         if remote not in self._open_remotes:
             return []
-        return self.ledger.open_case_briefs(remote)
+        return self.ledger.open_cases_of(remote)
 
-    def _missed(
-        self,
-        call: Call,
-        department: Department,
-        *,
-        now: datetime,
-        silent: bool,
-        result: ApplyResult,
-    ) -> None:
+    def _missed(self, call: Call, department: Department, *, silent: bool) -> Change:
         remote = call.remote
         assert remote is not None
-        for case_id, case_department, case_silent, _ in self._open_for(remote):
-            # A live call never joins a silent case: nobody was told of that one.
-            joined = (
-                case_department == department.name
-                and (silent or not case_silent)
-                and self.ledger.add_attempt(case_id, call, now)
-            )
-            if joined:
-                result.merged += 1
-                return
+        target = joinable_case(call, department.name, self._open_for(remote), silent=silent)
+        if target is not None:
+            return JoinCase(target.id, call)
         contact = self.contacts.lookup(remote)
         new_caller = contact is None and not self.ledger.has_call_before(remote, call.started_at)
-        case_id = self.ledger.create_case(
-            call=call,
-            department=department.name,
-            chat=department.chat,
-            new_caller=new_caller,
-            contact_name=contact.name if contact else None,
-            contact_company=contact.company if contact else None,
-            silent=silent,
-            now=now,
-        )
-        result.opened += 1
         # The answer may have been applied already: a callback whose row was final first.
         answer = self.ledger.first_answer_since(
             remote,
@@ -156,29 +137,43 @@ class CaseRules:
             self.config.rules.callback_min_seconds,
             exclude=self._unapplied,
         )
-        if answer is not None and self.ledger.close_by_call(case_id, answer, now):
-            result.closed += 1
-        elif self._open_remotes is not None:
-            self._open_remotes.add(remote)
+        return NewCase(
+            call=call,
+            department=department.name,
+            chat=department.chat,
+            silent=silent,
+            new_caller=new_caller,
+            contact_name=contact.name if contact else None,
+            contact_company=contact.company if contact else None,
+            answered_by=answer,
+        )
 
-    def _callback(self, call: Call, *, now: datetime, result: ApplyResult) -> None:
+    def _track(self, call: Call, changes: list[Change], result: ApplyResult) -> None:
+        """Keep the set of numbers with open cases in step with what was applied."""
+        remotes = self._open_remotes
         remote = call.remote
-        assert remote is not None
-        cases = self._open_for(remote)
-        left_open = False
-        for case_id, _, _, first_at in cases:
-            # A call before the first missed attempt is not an answer to it.
-            if first_at > call.started_at:
-                left_open = True
-                continue
-            if self.ledger.close_by_call(case_id, call, now):
-                result.closed += 1
-            else:
-                left_open = True
-        # Every case just closed: none is open, as the pass holds the write lock.
-        if (
-            self._open_remotes is not None
-            and cases
-            and (not left_open or not self.ledger.has_open_case(remote))
-        ):
-            self._open_remotes.discard(remote)
+        if remotes is None or remote is None:
+            return
+        for change in changes:
+            if isinstance(change, NewCase) and (change.answered_by is None or not result.closed):
+                remotes.add(remote)
+        # After closes, a case this call does not answer may still be open.
+        if any(isinstance(c, CloseCase) for c in changes) and not self.ledger.has_open_case(remote):
+            remotes.discard(remote)
+
+
+def joinable_case(
+    call: Call, department: str, open_cases: Iterable[OpenCase], *, silent: bool
+) -> OpenCase | None:
+    """The open case a repeat missed call joins: the same department's, and never a silent
+    one from a live call (nobody was told of that one)."""
+    for case in open_cases:
+        if case.department == department and (silent or not case.silent):
+            return case
+    return None
+
+
+def plan_callback(call: Call, open_cases: Iterable[OpenCase]) -> list[Change]:
+    """A callback closes every open case of the number that it answers: a call before the
+    first missed attempt is not an answer to it."""
+    return [CloseCase(case.id, call) for case in open_cases if case.first_at <= call.started_at]

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextlib import ExitStack, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from watcher.cases import ApplyResult, CaseRules
 from watcher.clock import local_now
@@ -20,6 +21,7 @@ from watcher.config import Config
 from watcher.contacts import ContactBook
 from watcher.dbf_reader import (
     READ_CHUNK,
+    DbfLayout,
     RawRecord,
     RecordDecoder,
     read_layout,
@@ -38,10 +40,8 @@ RECENT_WINDOW = timedelta(hours=12)
 # the last hour is posted, so installing Perezvon mid-day does not flood the chats.
 BASELINE_WINDOW = timedelta(hours=1)
 MAX_WARNINGS = 50
-# A long pass (an import, a first scan) commits every this many read chunks or seconds,
-# whichever comes first, not after every chunk: each commit rewrites the index pages the
-# chunk touched, and random fingerprints touch a different page per row. The rules still
-# run chunk by chunk; the time limit keeps the bot's writes from waiting long.
+# A long pass commits every this many read chunks or seconds, whichever comes first
+# (see _ChunkedCommit); the rules still run chunk by chunk.
 COMMIT_CHUNKS = 10
 COMMIT_SECONDS = 2.0
 
@@ -88,6 +88,43 @@ class Ingestor:
         layout = read_layout(self.config.source.path, self.config.source.encoding)
         result.total_records = layout.complete_count
         decoder = RecordDecoder(layout)
+        state, window = self._cursor(layout, decoder, result)
+        now = self.clock()
+        run = _Pass(
+            layout=layout,
+            decoder=decoder,
+            state=state,
+            # First-seen times from earlier passes; _flush replaces state.pending mid-pass.
+            previous=state.pending,
+            now=now,
+            wall=self.wall(),
+            live_since=None if history else now - window,
+        )
+        stop = layout.complete_count
+        with _ChunkedCommit(self.ledger, long=stop - state.next_index > READ_CHUNK) as commits:
+            for record in read_records(layout, state.next_index, stop, decoder):
+                self._take(record, run, result)
+                if (record.index + 1) % READ_CHUNK == 0:
+                    self._flush(run, record.index + 1, result)
+                    commits.chunk_done()
+                    if progress:
+                        progress(record.index + 1, stop)
+            self._flush(run, stop, result)
+            if progress:
+                progress(stop, stop)
+        result.pending = len(state.pending)
+        if run.opened_silent:
+            self.ledger.expire_silent_cases(now)
+        return result
+
+    def _cursor(
+        self, layout: DbfLayout, decoder: RecordDecoder, result: ScanResult
+    ) -> tuple[SourceState, timedelta]:
+        """Where to start reading, and how far back a missed call is still posted.
+
+        A file that is not the one the cursor points into (rewritten, shrunk, purged) is
+        read again from the start; known calls are skipped by fingerprint.
+        """
         first_hash = _identity(read_one(layout, 0), decoder)
         state = self.ledger.source_state(self.key)
         last_hash = None
@@ -108,67 +145,35 @@ class Ingestor:
                 next_index=0,
             )
         state.first_record_hash = first_hash
+        return state, window
 
-        now = self.clock()
-        wall = self.wall()
-        settle = self.config.source.settle_seconds
-        stop = layout.complete_count
-        cursor: int | None = None  # first row not final in this pass
-        pending: dict[int, tuple[str, float]] = {}
-        # First-seen times from earlier passes; flush() replaces state.pending mid-pass.
-        previous = state.pending
-        batch: list[Call] = []
-        opened_silent = False
+    def _take(self, record: RawRecord, run: _Pass, result: ScanResult) -> None:
+        """One record: a final call joins the batch; an unfinished row holds the cursor."""
+        result.records_read += 1
+        final, call = self._examine(
+            record, run.previous, run.wall, self.config.source.settle_seconds, result
+        )
+        if not final:
+            seen = run.previous.get(record.index)
+            since = seen[1] if seen is not None and seen[0] == record.digest else run.wall
+            run.pending[record.index] = (record.digest, since)
+            if run.cursor is None:
+                run.cursor = record.index
+        elif call is not None:
+            run.batch.append(call)
 
-        def flush(end: int) -> None:
-            nonlocal opened_silent
-            state.next_index = cursor if cursor is not None else end
-            state.pending = {i: v for i, v in pending.items() if i >= state.next_index}
-            if state.next_index > 0:
-                state.last_record_hash = _identity(read_one(layout, state.next_index - 1), decoder)
-            with self.ledger.transaction():
-                live_since = None if history else now - window
-                opened_silent |= self._store(batch, now, live_since, result)
-                self.ledger.save_source_state(state)
-            batch.clear()
-            if progress:
-                progress(end, stop)
-
-        index = state.next_index
-        long_pass = stop - state.next_index > READ_CHUNK
-        with (
-            self.ledger.bulk_pass() if long_pass else nullcontext(),
-            ExitStack() as held,  # the transaction spanning several chunks of a long pass
-        ):
-            if long_pass:
-                held.enter_context(self.ledger.transaction())
-            chunks, began = 0, time.monotonic()
-            for record in read_records(layout, state.next_index, stop, decoder):
-                index = record.index
-                result.records_read += 1
-                final, call = self._examine(record, previous, wall, settle, result)
-                if not final:
-                    seen = previous.get(index)
-                    since = seen[1] if seen is not None and seen[0] == record.digest else wall
-                    pending[index] = (record.digest, since)
-                    if cursor is None:
-                        cursor = index
-                elif call is not None:
-                    batch.append(call)
-                if (index + 1) % READ_CHUNK == 0:
-                    flush(index + 1)
-                    chunks += 1
-                    if long_pass and (
-                        chunks >= COMMIT_CHUNKS or time.monotonic() - began >= COMMIT_SECONDS
-                    ):
-                        held.close()  # commit what the chunks so far wrote
-                        held.enter_context(self.ledger.transaction())
-                        chunks, began = 0, time.monotonic()
-            flush(stop)
-        result.pending = len(state.pending)
-        if opened_silent:
-            self.ledger.expire_silent_cases(now)
-        return result
+    def _flush(self, run: _Pass, end: int, result: ScanResult) -> None:
+        """Store the batch, apply the rules and move the cursor, in one transaction."""
+        state = run.state
+        state.next_index = run.cursor if run.cursor is not None else end
+        state.pending = {i: v for i, v in run.pending.items() if i >= state.next_index}
+        if state.next_index > 0:
+            last = read_one(run.layout, state.next_index - 1)
+            state.last_record_hash = _identity(last, run.decoder)
+        with self.ledger.transaction():
+            run.opened_silent |= self._store(run.batch, run.now, run.live_since, result)
+            self.ledger.save_source_state(state)
+        run.batch.clear()
 
     def _examine(
         self,
@@ -221,15 +226,83 @@ class Ingestor:
         self.ledger.insert_calls(fresh, source=self.key)
         result.new_calls += len(fresh)
         self.rules.begin(fresh)
-        opened_before = result.cases.opened
         silent_opened = False
         for call in fresh:
             silent = live_since is None or call.started_at < live_since
-            self.rules.apply(call, now=now, silent=silent, result=result.cases)
-            if silent and result.cases.opened > opened_before:
-                silent_opened = True
-            opened_before = result.cases.opened
+            applied = self.rules.apply(call, now=now, silent=silent)
+            result.cases.add(applied)
+            silent_opened |= silent and applied.opened > 0
         return silent_opened
+
+
+@dataclass
+class _Pass:
+    """What one pass over the file carries from record to record."""
+
+    layout: DbfLayout
+    decoder: RecordDecoder
+    state: SourceState
+    previous: dict[int, tuple[str, float]]
+    now: datetime
+    wall: float
+    live_since: datetime | None  # None: every case is silent (an import)
+    cursor: int | None = None  # the first row not final in this pass
+    pending: dict[int, tuple[str, float]] = field(default_factory=dict)
+    batch: list[Call] = field(default_factory=list)
+    opened_silent: bool = False
+
+
+class _ChunkedCommit:
+    """A long pass (an import, a first scan) commits every few chunks, not every one.
+
+    Each commit rewrites the index pages the chunks touched, and random fingerprints
+    touch a different page per row; the time limit keeps the bot's writes from waiting
+    long. A short pass commits each flush on its own.
+    """
+
+    def __init__(self, ledger: Ledger, *, long: bool) -> None:
+        self.ledger = ledger
+        self.long = long
+        self._bulk = ledger.bulk_pass() if long else nullcontext()
+        self._open: AbstractContextManager[Ledger] | None = None
+        self._chunks = 0
+        self._began = 0.0
+
+    def __enter__(self) -> _ChunkedCommit:
+        self._bulk.__enter__()
+        if self.long:
+            self._begin()
+        return self
+
+    def chunk_done(self) -> None:
+        if not self.long:
+            return
+        self._chunks += 1
+        if self._chunks >= COMMIT_CHUNKS or time.monotonic() - self._began >= COMMIT_SECONDS:
+            self._commit(None)
+            self._begin()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: Any
+    ) -> None:
+        try:
+            self._commit(error)
+        finally:
+            self._bulk.__exit__(kind, error, tb)
+
+    def _begin(self) -> None:
+        self._open = self.ledger.transaction()
+        self._open.__enter__()
+        self._chunks, self._began = 0, time.monotonic()
+
+    def _commit(self, error: BaseException | None) -> None:
+        """Commit the chunks so far, or roll them back when the pass failed."""
+        held, self._open = self._open, None
+        if held is not None:
+            if error is None:
+                held.__exit__(None, None, None)
+            else:
+                held.__exit__(type(error), error, error.__traceback__)
 
 
 def _identity(raw: bytes | None, decoder: RecordDecoder) -> str | None:

@@ -19,10 +19,12 @@ from typing import Any
 
 import sqlite_utils
 
+from watcher import schema
+from watcher.changes import ApplyResult, Change, CloseCase, JoinCase, OpenCase
 from watcher.models import Call, Case, from_text, to_text
+from watcher.schema import CALLS, CASES
 from watcher.vocab import ActorKind, CaseStatus, ClosedHow, Direction, EventKind, OutboxKind
 
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 15_000
 # Page cache of a long pass (an import), in KiB: the random-order fingerprint and
 # (remote, started_at) indexes of a large ledger outgrow SQLite's default 2 MB cache, and
@@ -32,11 +34,8 @@ BULK_CACHE_KIB = 65_536
 # each checkpoint copies the WAL into the database and syncs it, and a long pass's
 # commits touch the same index pages again and again. The WAL grows to ~64 MB at most.
 BULK_CHECKPOINT_PAGES = 16_384
-_INSERT_CALL = (
-    "INSERT OR IGNORE INTO calls (fingerprint, record_index, started_at, duration,"
-    " ring_seconds, extension, direction, remote, number, callerid, co_line, calltype,"
-    " callmode, status, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_INSERT_CALL = CALLS.insert_sql("calls", or_ignore=True)
+_INSERT_CASE = CASES.insert_sql("cases", skip=("id",))
 
 
 @dataclass
@@ -100,122 +99,21 @@ class Ledger:
     # -- schema -------------------------------------------------------------------------
 
     def _migrate(self) -> None:
-        db = self.db
+        """Create a new ledger at the latest schema, or climb an older one's ladder."""
+        conn = self.conn
         with self.transaction():
-            db["calls"].create(
-                {
-                    "fingerprint": str,
-                    "record_index": int,
-                    "started_at": str,
-                    "duration": int,
-                    "ring_seconds": int,
-                    "extension": str,
-                    "direction": str,
-                    "remote": str,
-                    "number": str,
-                    "callerid": str,
-                    "co_line": str,
-                    "calltype": str,
-                    "callmode": str,
-                    "status": str,
-                    "source": str,
-                },
-                pk="fingerprint",
-                if_not_exists=True,
+            if schema.is_empty(conn):
+                schema.create_latest(conn)
+                schema.set_version(conn, schema.LATEST)
+            else:
+                for number, step in schema.pending_steps(conn):
+                    step(conn)
+                    schema.set_version(conn, number)
+            schema.check_columns(conn)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                [str(schema.LATEST)],
             )
-            db["cases"].create(
-                {
-                    "id": int,
-                    "department": str,
-                    "chat": int,
-                    "remote": str,
-                    "status": str,
-                    "first_at": str,
-                    "last_at": str,
-                    "attempts": int,
-                    "extension": str,
-                    "ring_seconds": int,
-                    "new_caller": int,
-                    "contact_name": str,
-                    "contact_company": str,
-                    "silent": int,
-                    "closed_at": str,
-                    "closed_how": str,
-                    "closed_by_extension": str,
-                    "closed_by_user_id": int,
-                    "closed_by_name": str,
-                    "callback_at": str,
-                    "callback_duration": int,
-                    "version": int,
-                },
-                pk="id",
-                if_not_exists=True,
-            )
-            db["case_events"].create(
-                {
-                    "id": int,
-                    "case_id": int,
-                    "at": str,
-                    "kind": str,
-                    "actor_kind": str,
-                    "actor_id": int,
-                    "actor_name": str,
-                    "extension": str,
-                    "call_fingerprint": str,
-                    "duration": int,
-                    "note": str,
-                },
-                pk="id",
-                foreign_keys=[("case_id", "cases", "id")],
-                if_not_exists=True,
-            )
-            db["outbox"].create(
-                {
-                    "id": int,
-                    "case_id": int,
-                    "kind": str,
-                    "created_at": str,
-                    "next_try_at": str,
-                    "attempts": int,
-                    "last_error": str,
-                    "done_at": str,
-                },
-                pk="id",
-                foreign_keys=[("case_id", "cases", "id")],
-                if_not_exists=True,
-            )
-            db["case_messages"].create(
-                {"case_id": int, "chat_id": int, "message_id": int, "posted_at": str},
-                pk="case_id",
-                if_not_exists=True,
-            )
-            db["source_state"].create(
-                {
-                    "path": str,
-                    "header_signature": str,
-                    "header_len": int,
-                    "record_len": int,
-                    "first_record_hash": str,
-                    "next_index": int,
-                    "pending": str,
-                    "last_record_hash": str,
-                },
-                pk="path",
-                if_not_exists=True,
-            )
-            if "last_record_hash" not in db["source_state"].columns_dict:
-                db["source_state"].add_column("last_record_hash", str)
-            db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-            for table, columns in (
-                ("calls", ["remote", "started_at"]),
-                ("calls", ["started_at"]),
-                ("cases", ["status", "remote"]),
-                ("cases", ["first_at"]),
-                ("case_events", ["case_id"]),
-                ("outbox", ["done_at", "case_id"]),
-            ):
-                db[table].create_index(columns, if_not_exists=True)
-            db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
     @contextmanager
     def bulk_pass(self) -> Iterator[None]:
@@ -253,12 +151,13 @@ class Ledger:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
+            # Inside the try: a COMMIT that fails (a deferred constraint, a full disk, an
+            # I/O error) leaves the transaction open, and it must not stay so.
+            self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
-        else:
-            self.conn.execute("COMMIT")
 
     def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | tuple | None:
         return self.conn.execute(sql, tuple(params)).fetchone()
@@ -332,26 +231,8 @@ class Ledger:
         ``insert_all(ignore=True)`` issues, without its per-value conversions, which cost
         more than the insert itself on a history import.
         """
-        rows = [
-            (
-                c.fingerprint,
-                c.record_index,
-                to_text(c.started_at),
-                c.duration,
-                c.ring_seconds,
-                c.extension,
-                c.direction,
-                c.remote,
-                c.number,
-                c.callerid,
-                c.co_line,
-                c.calltype,
-                c.callmode,
-                c.status,
-                source,
-            )
-            for c in calls
-        ]
+        values = CALLS.values
+        rows = [(*values(c), source) for c in calls]
         if not rows:
             return
         with self.transaction():
@@ -428,15 +309,19 @@ class Ledger:
         )
         return row is not None
 
-    def open_case_briefs(self, remote: str) -> list[tuple[int, str, bool, datetime]]:
-        """(id, department, silent, first_at) of the open cases of ``remote``, by id: what
-        the rules need of them, without building whole cases."""
+    def open_cases_of(self, remote: str) -> list[OpenCase]:
+        """The open cases of ``remote``, by id: what the rules need of them, without
+        building whole cases."""
         rows = self.conn.execute(
             "SELECT id, department, silent, first_at FROM cases"
             " WHERE status = 'open' AND remote = ? ORDER BY id",
             [remote],
         ).fetchall()
-        return [(row[0], row[1], bool(row[2]), from_text(row[3])) for row in rows]
+        return [OpenCase(row[0], row[1], bool(row[2]), from_text(row[3])) for row in rows]
+
+    def open_case_briefs(self, remote: str) -> list[tuple[int, str, bool, datetime]]:
+        """(id, department, silent, first_at) of the open cases of ``remote``, by id."""
+        return [(c.id, c.department, c.silent, c.first_at) for c in self.open_cases_of(remote)]
 
     def cases_between(self, start: datetime, end: datetime) -> list[Case]:
         rows = self._dicts(
@@ -462,31 +347,60 @@ class Ledger:
     ) -> int:
         """Open a case for a missed call; its id (read it with :meth:`get_case`)."""
         assert call.remote is not None
+        case = Case(
+            id=0,
+            department=department,
+            chat=chat,
+            remote=call.remote,
+            status=CaseStatus.OPEN,
+            first_at=call.started_at,
+            last_at=call.started_at,
+            attempts=1,
+            extension=call.extension,
+            ring_seconds=call.ring_seconds,
+            new_caller=new_caller,
+            contact_name=contact_name,
+            contact_company=contact_company,
+            silent=silent,
+        )
         with self.transaction():
-            cursor = self.conn.execute(
-                "INSERT INTO cases (department, chat, remote, status, first_at, last_at,"
-                " attempts, extension, ring_seconds, new_caller, contact_name, contact_company,"
-                " silent, version) VALUES (?, ?, ?, 'open', ?, ?, 1, ?, ?, ?, ?, ?, ?, 0)",
-                [
-                    department,
-                    chat,
-                    call.remote,
-                    to_text(call.started_at),
-                    to_text(call.started_at),
-                    call.extension,
-                    call.ring_seconds,
-                    int(new_caller),
-                    contact_name,
-                    contact_company,
-                    int(silent),
-                ],
-            )
+            cursor = self.conn.execute(_INSERT_CASE, CASES.values(case, skip=("id",)))
             case_id = int(cursor.lastrowid or 0)
             self._event(
                 case_id, now, EventKind.OPENED, ActorKind.PBX, extension=call.extension, call=call
             )
             self._enqueue(case_id, OutboxKind.NEW, now, silent)
         return case_id
+
+    def apply(self, changes: Iterable[Change], now: datetime) -> ApplyResult:
+        """Write one call's plan (:mod:`watcher.changes`) in one transaction.
+
+        The plan was made inside the caller's write transaction, so the cases it names are
+        as it saw them; a conditional UPDATE that still finds a case closed is counted as
+        nothing done, never as a change.
+        """
+        result = ApplyResult()
+        with self.transaction():
+            for change in changes:
+                if isinstance(change, JoinCase):
+                    result.merged += self.add_attempt(change.case_id, change.call, now)
+                elif isinstance(change, CloseCase):
+                    result.closed += self.close_by_call(change.case_id, change.call, now)
+                else:
+                    case_id = self.create_case(
+                        call=change.call,
+                        department=change.department,
+                        chat=change.chat,
+                        new_caller=change.new_caller,
+                        contact_name=change.contact_name,
+                        contact_company=change.contact_company,
+                        silent=change.silent,
+                        now=now,
+                    )
+                    result.opened += 1
+                    if change.answered_by is not None:
+                        result.closed += self.close_by_call(case_id, change.answered_by, now)
+        return result
 
     def add_attempt(self, case_id: int, call: Call, now: datetime) -> bool:
         """A repeat missed call joins an open case; False if the case is no longer open."""
@@ -719,53 +633,9 @@ class Ledger:
             self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
 
-def _time(value: str | None) -> datetime | None:
-    return from_text(value) if value else None
-
-
 def _call(row: dict[str, Any]) -> Call:
-    return Call(
-        fingerprint=row["fingerprint"],
-        record_index=row["record_index"],
-        started_at=from_text(row["started_at"]),
-        duration=row["duration"],
-        extension=row["extension"] or "",
-        direction=Direction(row["direction"]),
-        remote=row["remote"],
-        number=row["number"] or "",
-        callerid=row["callerid"] or "",
-        co_line=row["co_line"] or "",
-        calltype=row["calltype"] or "",
-        callmode=row["callmode"] or "",
-        status=row["status"] or "",
-        ring_seconds=row["ring_seconds"],
-    )
+    return CALLS.build(row)
 
 
 def _case(row: dict[str, Any]) -> Case:
-    return Case(
-        id=row["id"],
-        department=row["department"],
-        chat=row["chat"],
-        remote=row["remote"],
-        status=row["status"]
-        if row["status"] in (CaseStatus.OPEN, CaseStatus.CLOSED)
-        else CaseStatus.CLOSED,
-        first_at=from_text(row["first_at"]),
-        last_at=from_text(row["last_at"]),
-        attempts=row["attempts"],
-        extension=row["extension"] or "",
-        ring_seconds=row["ring_seconds"],
-        new_caller=bool(row["new_caller"]),
-        contact_name=row["contact_name"],
-        contact_company=row["contact_company"],
-        silent=bool(row["silent"]),
-        closed_at=_time(row["closed_at"]),
-        closed_how=ClosedHow(row["closed_how"]) if row["closed_how"] else None,
-        closed_by_extension=row["closed_by_extension"],
-        closed_by_user_id=row["closed_by_user_id"],
-        closed_by_name=row["closed_by_name"],
-        callback_at=_time(row["callback_at"]),
-        callback_duration=row["callback_duration"],
-        version=row["version"] or 0,
-    )
+    return CASES.build(row)

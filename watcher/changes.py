@@ -1,0 +1,74 @@
+"""What the case rules decide for one call, as data the ledger applies.
+
+The rules (:mod:`watcher.cases`) read and decide; :meth:`watcher.ledger.Ledger.apply`
+writes a whole plan in one transaction: the case rows, their history and the outbox rows
+that tell the chats. Nothing here touches SQLite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from watcher.models import Call
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """What the rules need of a case that is still open."""
+
+    id: int
+    department: str
+    silent: bool
+    first_at: datetime
+
+
+@dataclass(frozen=True)
+class JoinCase:
+    """A repeat missed call becomes one more attempt of an open case."""
+
+    case_id: int
+    call: Call
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """A missed call opens a case; ``answered_by`` closes it at once (the answer came first)."""
+
+    call: Call
+    department: str
+    chat: int | None
+    silent: bool
+    new_caller: bool
+    contact_name: str | None
+    contact_company: str | None
+    answered_by: Call | None = None
+
+
+@dataclass(frozen=True)
+class CloseCase:
+    """A callback or a later answered call closes an open case from the call log."""
+
+    case_id: int
+    call: Call
+
+
+Change = JoinCase | NewCase | CloseCase
+
+
+@dataclass
+class ApplyResult:
+    """How many cases a call (or a pass) opened, grew and closed."""
+
+    opened: int = 0
+    merged: int = 0
+    closed: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.opened + self.merged + self.closed
+
+    def add(self, other: ApplyResult) -> None:
+        self.opened += other.opened
+        self.merged += other.merged
+        self.closed += other.closed

@@ -1,0 +1,149 @@
+"""The ledger's tables and the numbered migrations that bring an older ledger up to date.
+
+A new ledger is created at the latest version in one go: ``calls`` and ``cases`` from
+their dataclasses (:mod:`watcher.rows`), the other tables from the statements below. An
+older one climbs the ladder in :data:`MIGRATIONS`, one transaction per step, and
+``PRAGMA user_version`` records the step reached. A v0.1 ledger has version 0 with its
+tables in place: step 1 is that schema, so it passes through unchanged.
+
+Migrations are history: never edit one that has shipped, add the next one. A field added
+to ``Call`` or ``Case`` without a migration that stores it is caught when the ledger
+opens (:func:`check_columns`) and by the tests, not by a user's first crash.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from watcher.models import Call, Case
+from watcher.rows import Columns
+
+CALLS = Columns(Call, extra=[("source", str)])
+CASES = Columns(Case)
+
+OTHER_TABLES = (
+    'CREATE TABLE IF NOT EXISTS "case_events" ("id" INTEGER PRIMARY KEY,'
+    ' "case_id" INTEGER REFERENCES "cases"("id"), "at" TEXT, "kind" TEXT, "actor_kind" TEXT,'
+    ' "actor_id" INTEGER, "actor_name" TEXT, "extension" TEXT, "call_fingerprint" TEXT,'
+    ' "duration" INTEGER, "note" TEXT)',
+    'CREATE TABLE IF NOT EXISTS "outbox" ("id" INTEGER PRIMARY KEY,'
+    ' "case_id" INTEGER REFERENCES "cases"("id"), "kind" TEXT, "created_at" TEXT,'
+    ' "next_try_at" TEXT, "attempts" INTEGER, "last_error" TEXT, "done_at" TEXT)',
+    'CREATE TABLE IF NOT EXISTS "case_messages" ("case_id" INTEGER PRIMARY KEY,'
+    ' "chat_id" INTEGER, "message_id" INTEGER, "posted_at" TEXT)',
+    'CREATE TABLE IF NOT EXISTS "source_state" ("path" TEXT PRIMARY KEY,'
+    ' "header_signature" TEXT, "header_len" INTEGER, "record_len" INTEGER,'
+    ' "first_record_hash" TEXT, "next_index" INTEGER, "pending" TEXT,'
+    ' "last_record_hash" TEXT)',
+    'CREATE TABLE IF NOT EXISTS "meta" ("key" TEXT PRIMARY KEY, "value" TEXT)',
+)
+
+INDEXES = (
+    ("calls", ("remote", "started_at")),
+    ("calls", ("started_at",)),
+    ("cases", ("status", "remote")),
+    ("cases", ("first_at",)),
+    ("case_events", ("case_id",)),
+    ("outbox", ("done_at", "case_id")),
+)
+
+
+def _index_sql(table: str, columns: tuple[str, ...]) -> str:
+    name = f"idx_{table}_{'_'.join(columns)}"
+    listed = ", ".join(f'"{c}"' for c in columns)
+    return f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({listed})'
+
+
+def create_latest(conn: sqlite3.Connection) -> None:
+    """Every table and index as the current code defines them."""
+    conn.execute(CALLS.ddl("calls", pk="fingerprint"))
+    conn.execute(CASES.ddl("cases", pk="id", autoincrement=CASE_IDS_AUTOINCREMENT))
+    for statement in OTHER_TABLES:
+        conn.execute(statement)
+    for table, columns in INDEXES:
+        conn.execute(_index_sql(table, columns))
+
+
+# -- the ladder ---------------------------------------------------------------------------
+
+# v0.1, as it shipped: what a ledger with user_version 0 holds.
+_V1_CALLS = (
+    'CREATE TABLE IF NOT EXISTS "calls" ("fingerprint" TEXT PRIMARY KEY,'
+    ' "record_index" INTEGER, "started_at" TEXT, "duration" INTEGER, "ring_seconds" INTEGER,'
+    ' "extension" TEXT, "direction" TEXT, "remote" TEXT, "number" TEXT, "callerid" TEXT,'
+    ' "co_line" TEXT, "calltype" TEXT, "callmode" TEXT, "status" TEXT, "source" TEXT)'
+)
+_V1_CASES = (
+    'CREATE TABLE IF NOT EXISTS "cases" ("id" INTEGER PRIMARY KEY, "department" TEXT,'
+    ' "chat" INTEGER, "remote" TEXT, "status" TEXT, "first_at" TEXT, "last_at" TEXT,'
+    ' "attempts" INTEGER, "extension" TEXT, "ring_seconds" INTEGER, "new_caller" INTEGER,'
+    ' "contact_name" TEXT, "contact_company" TEXT, "silent" INTEGER, "closed_at" TEXT,'
+    ' "closed_how" TEXT, "closed_by_extension" TEXT, "closed_by_user_id" INTEGER,'
+    ' "closed_by_name" TEXT, "callback_at" TEXT, "callback_duration" INTEGER,'
+    ' "version" INTEGER)'
+)
+
+
+def _v1_base(conn: sqlite3.Connection) -> None:
+    """The v0.1 schema; a v0.1 ledger already has it (early ones lacked one column)."""
+    conn.execute(_V1_CALLS)
+    conn.execute(_V1_CASES)
+    for statement in OTHER_TABLES:
+        conn.execute(statement)
+    if "last_record_hash" not in _columns(conn, "source_state"):
+        conn.execute('ALTER TABLE "source_state" ADD COLUMN "last_record_hash" TEXT')
+    for table, columns in INDEXES:
+        conn.execute(_index_sql(table, columns))
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+# Step n brings a ledger from user_version n - 1 to n.
+MIGRATIONS: tuple[Migration, ...] = (_v1_base,)
+LATEST = len(MIGRATIONS)
+CASE_IDS_AUTOINCREMENT = False
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def is_empty(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
+    return not row or int(row[0]) == 0
+
+
+class SchemaError(Exception):
+    """The ledger file is from a newer Perezvon, or the code lacks a migration."""
+
+
+def pending_steps(conn: sqlite3.Connection) -> list[tuple[int, Migration]]:
+    """The migrations still to run on this ledger, by number."""
+    version = user_version(conn)
+    if version > LATEST:
+        raise SchemaError(
+            f"the ledger is at schema version {version}, this Perezvon knows {LATEST}:"
+            " it was written by a newer version; install that version again"
+        )
+    return [(n, MIGRATIONS[n - 1]) for n in range(version + 1, LATEST + 1)]
+
+
+def check_columns(conn: sqlite3.Connection) -> None:
+    """Every dataclass field has its column, or the missing migration is named."""
+    for table, columns in (("calls", CALLS), ("cases", CASES)):
+        missing = columns.missing_from(_columns(conn, table))
+        if missing:
+            raise SchemaError(
+                f"table {table} lacks columns {', '.join(missing)}: a migration is missing"
+                f" in watcher/schema.py (schema version {user_version(conn)})"
+            )
+
+
+def set_version(conn: sqlite3.Connection, version: int) -> None:
+    conn.execute(f"PRAGMA user_version = {int(version)}")
