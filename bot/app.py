@@ -25,10 +25,10 @@ from bot.messenger import CaseMessenger
 from bot.outbox import BASE_BACKOFF, MAX_BACKOFF, TICK_SECONDS, OutboxSender, backoff_seconds
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.summary import schedule_summary
-from bot.texts import tr
 from watcher.clock import local_now
 from watcher.config import Config
 from watcher.ledger import Ledger
+from watcher.texts import tr
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.texts import tr
+from watcher.texts import tr
 
 HOURS = 24
 INCOMING_COLOUR = "#4C72B0"

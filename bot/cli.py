@@ -25,26 +25,28 @@ from watcher.ingest import Ingestor, ScanResult
 from watcher.ledger import Ledger
 from watcher.normalise import RowError, to_call
 from watcher.stats import load_stats, parse_period, render_stats
+from watcher.texts import tr
 
 log = logging.getLogger("perezvon")
 
+# The Calls.dbf fields Perezvon reads, and the catalog key of what each one is for.
 KNOWN_FIELDS = {
-    "DATE": "required",
-    "ITIME": "time of day (or TIME)",
-    "IDURATION": "talk seconds (or DURATION)",
-    "EXTENSION": "required",
-    "NUMBER": "dialled number",
-    "CALLERID": "caller's number",
-    "CALLTYPE": "I / N / C",
-    "CO": "trunk line",
-    "RINGBEFORE": "ring seconds",
-    "CALLMODE": "AN / NA / ...",
-    "STATUS": "destination text",
+    "DATE": "cli_field_required",
+    "ITIME": "cli_field_time",
+    "IDURATION": "cli_field_duration",
+    "EXTENSION": "cli_field_required",
+    "NUMBER": "cli_field_number",
+    "CALLERID": "cli_field_callerid",
+    "CALLTYPE": "cli_field_calltype",
+    "CO": "cli_field_co",
+    "RINGBEFORE": "cli_field_ring",
+    "CALLMODE": "cli_field_callmode",
+    "STATUS": "cli_field_status",
 }
-NO_TOKEN = (
-    "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather, put its token into .env "
-    "(see .env.example) and start again. To try Perezvon without Telegram: perezvon demo"
-)
+# The language of what the CLI says before a config has told it the office's language
+# (no token, Ctrl+C, a config that cannot be read). English, like --help, and what
+# ``perezvon run`` without a token has always printed (tests/test_cli.py checks it).
+PRE_CONFIG_LANGUAGE = "en"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("stopped", file=sys.stderr)
+        print(tr(PRE_CONFIG_LANGUAGE, "cli_stopped"), file=sys.stderr)
         return 130
 
 
@@ -130,7 +132,7 @@ def _setup_logging(verbose: bool, *, quiet: bool) -> None:
 def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
-        print(NO_TOKEN, file=sys.stderr)
+        print(tr(PRE_CONFIG_LANGUAGE, "cli_no_token"), file=sys.stderr)
         return 2
     config = load_config(config_path)
     from bot.app import run as run_bot
@@ -144,43 +146,58 @@ def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
 def cmd_check(args: argparse.Namespace, config_path: Path) -> int:
     out = sys.stdout
     config = load_config(config_path)
-    out.write(f"Config {config_path}: OK\n")
-    out.write(f"  language {config.language}, time zone {config.timezone}\n")
+    t = config.language
+    out.write(tr(t, "cli_check_config", path=config_path) + "\n")
+    out.write(
+        tr(t, "cli_check_language", language=config.language, timezone=config.timezone) + "\n"
+    )
     for d in config.departments:
         where = ", ".join([*d.extensions, *(f"CO {line}" for line in d.lines)]) or "—"
-        default = " (default)" if d.default else ""
-        chat = d.chat if d.chat is not None else "no chat set"
-        out.write(f"  department {d.name}{default}: {where} -> chat {chat}\n")
+        default = tr(t, "cli_check_default") if d.default else ""
+        chat = d.chat if d.chat is not None else tr(t, "cli_check_no_chat")
+        line = tr(t, "cli_check_department", name=d.name, default=default, where=where, chat=chat)
+        out.write(line + "\n")
     if not any(d.chat for d in config.departments):
-        out.write("  warning: no department has a chat id; posts have nowhere to go\n")
+        out.write(tr(t, "cli_check_no_chats") + "\n")
     ok = _check_dbf(config, out, args.rows)
     _check_ledger(config, out)
-    ok = _check_token(out) and ok
+    ok = _check_token(out, t) and ok
     return 0 if ok else 1
 
 
 def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
+    t = config.language
     path = config.source.path
-    out.write(f"\nCalls.dbf {path}\n")
+    out.write(tr(t, "cli_check_dbf", path=path) + "\n")
     try:
         layout = read_layout(path, config.source.encoding)
     except DbfError as error:
-        out.write(f"  ERROR: {error}\n")
+        out.write(tr(t, "cli_check_error", error=error) + "\n")
         return False
-    out.write(
-        f"  {layout.version}; code page {layout.encoding} (from {layout.encoding_source}, "
-        f"language driver 0x{layout.language_driver:02X})\n"
+    layout_line = tr(
+        t,
+        "cli_check_layout",
+        version=layout.version,
+        encoding=layout.encoding,
+        source=layout.encoding_source,
+        driver=layout.language_driver,
     )
-    out.write(
-        f"  records: {layout.complete_count} complete on disk, {layout.header_count} in the "
-        f"header; record {layout.record_len} bytes, header {layout.header_len} bytes\n"
+    out.write(layout_line + "\n")
+    records = tr(
+        t,
+        "cli_check_records",
+        complete=layout.complete_count,
+        header=layout.header_count,
+        record_len=layout.record_len,
+        header_len=layout.header_len,
     )
+    out.write(records + "\n")
     if layout.header_count != layout.complete_count:
-        out.write("  note: the header count differs from the data; Perezvon goes by the data\n")
-    out.write("  fields:\n")
+        out.write(tr(t, "cli_check_count_differs") + "\n")
+    out.write(tr(t, "cli_check_fields") + "\n")
     names = set(layout.field_names())
     for f in layout.fields:
-        role = KNOWN_FIELDS.get(f.name, "")
+        role = tr(t, KNOWN_FIELDS[f.name]) if f.name in KNOWN_FIELDS else ""
         decimals = f".{f.decimals}" if f.decimals else ""
         out.write(f"    {f.name:<11} {f.type} {f.length}{decimals:<4} {role}\n")
     missing = [
@@ -189,25 +206,31 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
         if name not in names and (alt is None or alt not in names)
     ]
     if missing:
-        out.write(f"  ERROR: required fields missing: {', '.join(missing)}\n")
+        out.write(tr(t, "cli_check_missing_fields", fields=", ".join(missing)) + "\n")
         return False
     start = max(0, layout.complete_count - rows)
     if layout.complete_count:
-        out.write(f"  last {layout.complete_count - start} rows:\n")
+        out.write(tr(t, "cli_check_last_rows", count=layout.complete_count - start) + "\n")
     for index in range(start, layout.complete_count):
         raw = read_one(layout, index)
         if raw is None:
             continue
-        flag = "deleted " if raw[:1] == b"*" else ""
+        flag = tr(t, "cli_check_deleted") if raw[:1] == b"*" else ""
         values = decode_all_fields(layout, raw)
         try:
             call = to_call(index, values)
-            summary = (
-                f"{call.started_at:%Y-%m-%d %H:%M:%S} {call.direction:<8} ext {call.extension:<5}"
-                f" {call.remote or '-':<14} {call.duration:>4} s type {call.calltype or '?'}"
+            summary = tr(
+                t,
+                "cli_check_row",
+                started=call.started_at,
+                direction=call.direction,
+                extension=call.extension,
+                remote=call.remote or "-",
+                duration=call.duration,
+                calltype=call.calltype or "?",
             )
         except RowError as error:
-            summary = f"not a call: {error}"
+            summary = tr(t, "cli_check_not_a_call", error=error)
         out.write(f"    #{index + 1} {flag}{summary}\n")
         shown = {k: v for k, v in values.items() if v not in (None, "", 0)}
         out.write(f"       {shown}\n")
@@ -215,26 +238,34 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
 
 
 def _check_ledger(config: Config, out: TextIO) -> None:
+    t = config.language
     path = config.database_path
-    out.write(f"\nLedger {path}\n")
+    out.write(tr(t, "cli_check_ledger", path=path) + "\n")
     if not path.exists():
-        out.write("  not created yet (the first run creates it)\n")
+        out.write(tr(t, "cli_check_ledger_missing") + "\n")
         return
     with Ledger(path) as ledger:
         state = ledger.source_state(str(config.source.path))
-        out.write(
-            f"  {ledger.call_count()} calls, {len(ledger.open_cases(include_silent=False))} "
-            f"open cases, {ledger.outbox_pending_count()} changes waiting for Telegram\n"
+        counts = tr(
+            t,
+            "cli_check_ledger_counts",
+            calls=ledger.call_count(),
+            open=len(ledger.open_cases(include_silent=False)),
+            pending=ledger.outbox_pending_count(),
         )
+        out.write(counts + "\n")
         if state is not None:
-            out.write(f"  cursor: record {state.next_index + 1}, {len(state.pending)} pending\n")
+            cursor = tr(
+                t, "cli_check_cursor", record=state.next_index + 1, pending=len(state.pending)
+            )
+            out.write(cursor + "\n")
 
 
-def _check_token(out: TextIO) -> bool:
+def _check_token(out: TextIO, language: str) -> bool:
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
-    out.write("\nTelegram\n")
+    out.write(tr(language, "cli_check_telegram") + "\n")
     if not token:
-        out.write("  TELEGRAM_BOT_TOKEN not set: `run` needs it, `demo` does not\n")
+        out.write(tr(language, "cli_check_no_token") + "\n")
         return True
     from bot.app import check_token
 
@@ -242,9 +273,9 @@ def _check_token(out: TextIO) -> bool:
     try:
         username = check_token(token, base_url)
     except Exception as error:
-        out.write(f"  ERROR: {error}\n")
+        out.write(tr(language, "cli_check_error", error=error) + "\n")
         return False
-    out.write(f"  token OK: @{username}\n")
+    out.write(tr(language, "cli_check_token_ok", username=username) + "\n")
     return True
 
 
@@ -255,13 +286,13 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
     config = load_config(config_path)
     path: Path = args.path
     config = replace(config, source=replace(config.source, path=path))
-    bar = ProgressBar(sys.stderr)
+    bar = ProgressBar(sys.stderr, language=config.language)
     with Ledger(config.database_path) as ledger:
         try:
             result = Ingestor(config, ledger).scan(history=True, progress=bar.update)
         except DbfError as error:
             bar.finish()
-            print(f"error: {error}", file=sys.stderr)
+            print(tr(config.language, "cli_error", error=error), file=sys.stderr)
             return 1
         bar.finish()
     print(_import_summary(result, config))
@@ -269,12 +300,24 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
 
 
 def _import_summary(result: ScanResult, config: Config) -> str:
+    t = config.language
     lines = [
-        f"Imported {config.source.path} into {config.database_path}",
-        f"  records read: {result.records_read}, new calls: {result.new_calls}, "
-        f"skipped bad rows: {result.bad_rows}, not final yet: {result.pending}",
-        f"  cases: {result.cases.opened} opened, {result.cases.merged} repeat calls, "
-        f"{result.cases.closed} closed by the call log; no notifications were sent",
+        tr(t, "cli_import_done", source=config.source.path, database=config.database_path),
+        tr(
+            t,
+            "cli_import_records",
+            read=result.records_read,
+            new=result.new_calls,
+            bad=result.bad_rows,
+            pending=result.pending,
+        ),
+        tr(
+            t,
+            "cli_import_cases",
+            opened=result.cases.opened,
+            merged=result.cases.merged,
+            closed=result.cases.closed,
+        ),
     ]
     return "\n".join(lines)
 
@@ -282,8 +325,9 @@ def _import_summary(result: ScanResult, config: Config) -> str:
 class ProgressBar:
     """A one-line progress bar on a terminal; occasional lines when redirected."""
 
-    def __init__(self, out: TextIO, width: int = 30) -> None:
+    def __init__(self, out: TextIO, *, language: str, width: int = 30) -> None:
         self.out = out
+        self.language = language
         self.width = width
         self.tty = out.isatty()
         self.started = time.monotonic()
@@ -297,12 +341,13 @@ class ProgressBar:
                 return
             filled = int(self.width * fraction)
             rate = done / max(now - self.started, 1e-6)
+            counts = tr(self.language, "cli_progress", done=done, total=total, rate=rate)
             self.out.write(
-                f"\r[{'#' * filled}{'.' * (self.width - filled)}] {fraction:6.1%} "
-                f"{done}/{total} records, {rate:,.0f}/s"
+                f"\r[{'#' * filled}{'.' * (self.width - filled)}] {fraction:6.1%} {counts}"
             )
         elif int(fraction * 10) > int(self._last_shown * 10) or done == total:
-            self.out.write(f"{fraction:.0%} ({done}/{total} records)\n")
+            line = tr(self.language, "cli_progress_line", fraction=fraction, done=done, total=total)
+            self.out.write(line + "\n")
         else:
             return
         self._last_shown = now if self.tty else fraction
@@ -319,16 +364,17 @@ class ProgressBar:
 
 def cmd_stats(args: argparse.Namespace, config_path: Path) -> int:
     config = load_config(config_path)
+    language = args.lang or config.language
     try:
         period = parse_period(args.period, local_now(config).date())
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(tr(language, "cli_error", error=error), file=sys.stderr)
         return 2
     if not config.database_path.exists():
-        print(f"error: no ledger at {config.database_path} yet (run or import first)")
+        print(tr(language, "cli_no_ledger", path=config.database_path))
         return 1
     with Ledger(config.database_path) as ledger:
-        print(render_stats(load_stats(ledger, period), period, args.lang or config.language))
+        print(render_stats(load_stats(ledger, period), period, language))
     return 0
 
 
@@ -351,7 +397,7 @@ def cmd_demo(args: argparse.Namespace, config_path: Path) -> int:
         )
     finally:
         if args.keep:
-            print(f"demo files kept in {folder}")
+            print(tr(args.lang, "cli_demo_kept", folder=folder))
         else:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -23,38 +23,18 @@ from watcher.sim.console import ConsoleNotifier
 from watcher.sim.demo_traffic import CUSTOMER_NUMBERS, EMPLOYEE_MOBILES, WinTariffImitator
 from watcher.sim.wintariff import CallsDbfWriter
 from watcher.stats import load_stats, parse_period, render_stats
+from watcher.texts import tr
 
-SALES = {"ru": "Отдел продаж", "en": "Sales"}
-SUPPORT = {"ru": "Техподдержка", "en": "Support"}
 DEMO_CONTACTS = (
     (CUSTOMER_NUMBERS[1], "Ирина Соколова", "ООО «Вектор»"),
     (CUSTOMER_NUMBERS[3], "Павел Орлов", ""),
     (CUSTOMER_NUMBERS[4], "Бухгалтерия «Альфа-Строй»", "АО «Альфа-Строй»"),
 )
-_TEXTS = {
-    "ru": {
-        "intro": (
-            "Демо Перезвона: WinTariff пишет звонки в {dbf}\n"
-            "Утренняя история загружена без уведомлений: {rows} строк.\n"
-            "Дальше — то, что получили бы чаты отделов. Ctrl+C — выход.\n"
-        ),
-        "row": "  [WinTariff] {line}",
-        "end": "\nИтоги дня в демо:\n",
-    },
-    "en": {
-        "intro": (
-            "Perezvon demo: WinTariff writes calls into {dbf}\n"
-            "This morning's history was imported without notifications: {rows} rows.\n"
-            "What follows is what the department chats would get. Ctrl+C to stop.\n"
-        ),
-        "row": "  [WinTariff] {line}",
-        "end": "\nThe demo day so far:\n",
-    },
-}
 
 
 def demo_config(folder: Path, language: str) -> Config:
     """The embedded config the demo runs on: two departments, contacts, employees."""
+    sales, support = department_names(language)
     contacts = folder / "contacts.csv"
     contacts.write_text(
         "phone,name,company\n" + "".join(f"{p},{n},{c}\n" for p, n, c in DEMO_CONTACTS),
@@ -72,13 +52,13 @@ def demo_config(folder: Path, language: str) -> Config:
             },
             "department": [
                 {
-                    "name": SALES[language],
+                    "name": sales,
                     "chat": -1001000000001,
                     "extensions": ["620", "201-205"],
                     "default": True,
                 },
                 {
-                    "name": SUPPORT[language],
+                    "name": support,
                     "chat": -1001000000002,
                     "extensions": ["630", "206-209"],
                 },
@@ -86,6 +66,11 @@ def demo_config(folder: Path, language: str) -> Config:
         },
         base_dir=folder,
     )
+
+
+def department_names(language: str) -> tuple[str, str]:
+    """The demo's two departments, named in the audience's language."""
+    return tr(language, "demo_sales"), tr(language, "demo_support")
 
 
 def run_demo(
@@ -99,8 +84,8 @@ def run_demo(
     speed: float = 1.0,
 ) -> int:
     """Run the demo for ``seconds`` of real time; ``speed`` > 1 fast-forwards the office."""
-    t = _TEXTS[language]
     config = demo_config(folder, language)
+    sales, support = department_names(language)
     started, origin = time.monotonic(), local_now(config)
 
     def clock() -> datetime:
@@ -110,12 +95,12 @@ def run_demo(
     imitator = WinTariffImitator(
         writer,
         rng=random.Random(seed),
-        departments={SALES[language]: ["620"], SUPPORT[language]: ["630"]},
+        departments={sales: ["620"], support: ["630"]},
     )
     rows = imitator.seed_history(clock(), hours=8)
     with Ledger(config.database_path) as ledger:
         Ingestor(config, ledger, clock=clock).scan(history=True)
-    out.write(t["intro"].format(dbf=config.source.path, rows=rows))
+    out.write(tr(language, "demo_intro", dbf=config.source.path, rows=rows))
     out.flush()
 
     changed = threading.Event()
@@ -128,7 +113,7 @@ def run_demo(
             while deadline is None or time.monotonic() < deadline:
                 for line in imitator.tick(clock()):
                     if show_rows:
-                        out.write(t["row"].format(line=line) + "\n")
+                        out.write(tr(language, "demo_row", line=line) + "\n")
                 service.wake()
                 changed.wait(1.0 / max(speed, 1.0))
                 changed.clear()
@@ -136,7 +121,7 @@ def run_demo(
             service.scan_now()
             notifier.drain()
             today = parse_period("today", clock().date())
-            out.write(t["end"])
+            out.write(tr(language, "demo_end"))
             out.write(render_stats(load_stats(ledger, today), today, language) + "\n")
     except KeyboardInterrupt:
         out.write("\n")

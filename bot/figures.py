@@ -10,9 +10,9 @@ import asyncio
 from bot.chart import ChartLabels, hourly_chart_png
 from bot.render import Rendered, esc, pre_blocks
 from bot.replies import Part, Photo
-from bot.texts import tr
 from watcher.ledger import Ledger
 from watcher.stats import Period, load_stats, render_stats
+from watcher.texts import tr
 
 
 async def stats_parts(ledger: Ledger, period: Period, language: str) -> list[Part]:

@@ -44,9 +44,9 @@ from bot.render import (
 )
 from bot.replies import send_parts
 from bot.runtime import Runtime, runtime_of
-from bot.texts import tr
 from watcher.models import Case
 from watcher.stats import parse_period
+from watcher.texts import tr
 
 log = logging.getLogger(__name__)
 

@@ -15,14 +15,13 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.texts import times_word, tr
+from watcher.closing import Surface, closing_words
 from watcher.models import Case
 from watcher.phones import dial_form, display_number
-from watcher.stats import duration_text
+from watcher.texts import clock_text, moment_text, times_word, tr
 from watcher.vocab import ClosedHow
 
 MESSAGE_LIMIT = 4096
@@ -92,17 +91,6 @@ def clip(text: str, limit: int = NAME_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def moment_text(moment: datetime) -> str:
-    return moment.strftime("%d.%m %H:%M")
-
-
-def clock_text(moment: datetime, reference: datetime | None = None) -> str:
-    """``10:42`` on the reference's day, ``13.03 10:42`` on another day."""
-    if reference is not None and moment.date() == reference.date():
-        return moment.strftime("%H:%M")
-    return moment_text(moment)
-
-
 def contact_text(case: Case) -> str:
     parts = [clip(p) for p in (case.contact_name, case.contact_company) if p and p.strip()]
     return ", ".join(parts)
@@ -153,28 +141,10 @@ def case_text(case: Case, language: str) -> str:
 
 
 def closed_line(case: Case, language: str) -> str | None:
-    """Who closed the case and when, or None while it is open."""
+    """Who closed the case and when (escaped for the HTML card), or None while it is open."""
     if case.is_open:
         return None
-    closed_at = case.closed_at or case.last_at
-    if case.closed_how == ClosedHow.USER:
-        return tr(
-            language,
-            "closed_by_user",
-            name=esc(closer_name(case)),
-            when=clock_text(closed_at, case.last_at),
-        )
-    if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
-        return tr(
-            language,
-            "closed_by_call" if case.closed_how == ClosedHow.CALL else "closed_answered_later",
-            extension=esc(case.closed_by_extension or "?"),
-            when=clock_text(case.callback_at or closed_at, case.last_at),
-            duration=duration_text(case.callback_duration),
-        )
-    if case.closed_how == ClosedHow.EXPIRY:
-        return tr(language, "closed_expired")
-    return tr(language, "closed_other", when=clock_text(closed_at, case.last_at))
+    return closing_words(case, language, Surface.CARD, closer=closer_name(case), escape=esc)
 
 
 def case_keyboard(case: Case, language: str) -> InlineKeyboardMarkup | None:
@@ -195,21 +165,8 @@ def render_case(case: Case, language: str) -> Rendered:
 
 
 def closed_toast(case: Case, language: str) -> str:
-    """The toast for a press on a case someone already closed: who and when."""
-    when = moment_text(case.closed_at) if case.closed_at else ""
-    if case.closed_how == ClosedHow.USER:
-        return tr(language, "toast_already_closed_user", name=closer_name(case), when=when)
-    if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
-        moment = case.callback_at or case.closed_at
-        return tr(
-            language,
-            "toast_already_closed_call"
-            if case.closed_how == ClosedHow.CALL
-            else "toast_already_answered",
-            extension=case.closed_by_extension or "?",
-            when=moment_text(moment) if moment else "",
-        )
-    return tr(language, "toast_already_closed")
+    """The toast for a press on a case someone already closed: who and when (plain text)."""
+    return closing_words(case, language, Surface.TOAST, closer=closer_name(case))
 
 
 # -- /missed ---------------------------------------------------------------------------

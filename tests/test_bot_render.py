@@ -25,8 +25,8 @@ from bot.render import (
     utf16_len,
     without_button,
 )
-from bot.texts import EN, RU, times_word, tr
 from watcher.models import Case
+from watcher.texts import EN, RU, times_word, tr
 from watcher.vocab import CaseStatus, ClosedHow
 
 T0 = datetime(2024, 3, 12, 10, 42)

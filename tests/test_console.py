@@ -11,7 +11,8 @@ import pytest
 
 from watcher.ledger import Ledger
 from watcher.models import Call, Case
-from watcher.sim.console import ConsoleNotifier, describe, times_word
+from watcher.sim.console import ConsoleNotifier, describe
+from watcher.texts import times_word
 from watcher.vocab import CaseStatus, ClosedHow
 
 AT = datetime(2026, 11, 23, 10, 40)
@@ -42,7 +43,7 @@ def case(**changes: object) -> Case:
     [(1, "раз"), (2, "раза"), (4, "раза"), (5, "раз"), (12, "раз"), (22, "раза"), (111, "раз")],
 )
 def test_times_word(n: int, word: str) -> None:
-    assert times_word(n) == word
+    assert times_word("ru", n) == word
 
 
 def test_describe_in_both_languages() -> None:

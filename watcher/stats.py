@@ -13,6 +13,7 @@ from typing import Any
 
 from watcher.ledger import Ledger
 from watcher.models import Case, from_text
+from watcher.texts import tr
 from watcher.vocab import ClosedHow, Direction
 
 PERIOD_WORDS = {
@@ -198,80 +199,38 @@ def duration_text(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def russian_plural(count: int) -> str:
-    """Which Russian plural form follows ``count``: "one" (1, 21), "few" (2-4, 22), "many"."""
-    tens, units = count % 100, count % 10
-    if 11 <= tens <= 14:
-        return "many"
-    if units == 1:
-        return "one"
-    if 2 <= units <= 4:
-        return "few"
-    return "many"
-
-
-_LABELS = {
-    "ru": {
-        "title": "Звонки за {label}",
-        "incoming": "Входящих",
-        "answered": "отвечено",
-        "missed": "пропущено",
-        "rate": "доля пропущенных",
-        "cases": "Случаев пропуска",
-        "closed": "перезвонили",
-        "by_call": "по журналу",
-        "by_user": "отмечено в чате",
-        "open": "ещё ждут",
-        "expired": "без ответа (история)",
-        "median": "Медиана до перезвона",
-        "departments": "По отделам (случаи / перезвонили / ждут)",
-        "operators": "По номерам (отвечено / пропущено / исходящих / перезвонов / разговор)",
-        "none": "Звонков нет.",
-    },
-    "en": {
-        "title": "Calls for {label}",
-        "incoming": "Incoming",
-        "answered": "answered",
-        "missed": "missed",
-        "rate": "miss rate",
-        "cases": "Missed-call cases",
-        "closed": "called back",
-        "by_call": "from the call log",
-        "by_user": "marked in chat",
-        "open": "still open",
-        "expired": "never called back (history)",
-        "median": "Median time to callback",
-        "departments": "By department (cases / called back / open)",
-        "operators": "By extension (answered / missed / outgoing / callbacks / talk time)",
-        "none": "No calls.",
-    },
-}
-
-
 def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
-    """The plain-text report; monospace-friendly, no markup."""
-    t = _LABELS.get(language, _LABELS["ru"])
-    lines = [t["title"].format(label=period.label), ""]
+    """The plain-text report; monospace-friendly, no markup (words from :mod:`watcher.texts`)."""
+    t = language
+    lines = [tr(t, "stats_title", label=period.label), ""]
     if not stats.incoming and not stats.cases_total and not stats.operators:
-        return "\n".join([*lines, t["none"]])
+        return "\n".join([*lines, tr(t, "stats_none")])
     lines.append(
-        f"{t['incoming']}: {stats.incoming} — {t['answered']} {stats.answered}, "
-        f"{t['missed']} {stats.missed} ({t['rate']} {stats.miss_rate:.0%})"
+        tr(
+            t,
+            "stats_incoming",
+            incoming=stats.incoming,
+            answered=stats.answered,
+            missed=stats.missed,
+            rate=stats.miss_rate,
+        )
     )
-    closed = f"{t['closed']} {stats.cases_closed}"
+    closed = tr(t, "stats_closed", count=stats.cases_closed)
     if stats.cases_closed:
-        closed += f" ({t['by_call']} {stats.closed_by_call}, {t['by_user']} {stats.closed_by_user})"
-    parts = [closed, f"{t['open']} {stats.cases_open}"]
+        closed += tr(
+            t, "stats_closed_how", by_call=stats.closed_by_call, by_user=stats.closed_by_user
+        )
+    parts = [closed, tr(t, "stats_open", count=stats.cases_open)]
     if stats.cases_expired:
-        parts.append(f"{t['expired']} {stats.cases_expired}")
-    lines.append(f"{t['cases']}: {stats.cases_total} — " + ", ".join(parts))
-    lines.append(f"{t['median']}: {duration_text(stats.median_callback_seconds)}")
+        parts.append(tr(t, "stats_expired", count=stats.cases_expired))
+    lines.append(tr(t, "stats_cases", total=stats.cases_total, parts=", ".join(parts)))
+    lines.append(tr(t, "stats_median", median=duration_text(stats.median_callback_seconds)))
     if stats.departments:
-        lines += ["", t["departments"] + ":"]
+        lines += ["", tr(t, "stats_departments")]
         for d in stats.departments:
             lines.append(f"  {d.name}: {d.cases} / {d.closed} / {d.open}")
     if stats.operators:
-        lines += ["", t["operators"] + ":"]
+        lines += ["", tr(t, "stats_operators")]
         for op in stats.operators:
             lines.append(
                 f"  {op.extension:>6}: {op.answered} / {op.missed} / {op.outgoing} / "

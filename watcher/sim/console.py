@@ -10,83 +10,47 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
+from watcher.closing import Surface, closing_words
 from watcher.ledger import Ledger
 from watcher.models import Case
 from watcher.phones import display_number
-from watcher.stats import duration_text, russian_plural
-from watcher.vocab import ClosedHow
+from watcher.texts import times_word, tr
 
-_TEXTS = {
-    "ru": {
-        "new": "ПРОПУЩЕН",
-        "grew": "СНОВА ЗВОНИЛ",
-        "closed": "ПЕРЕЗВОНИЛИ",
-        "reopened": "ОТКРЫТ СНОВА",
-        "newcaller": "новый номер",
-        "times": "звонил {n} {times}, последний в {last}",
-        "once": "звонил в {last}",
-        "ring": "гудки {s} с",
-        "by_ext": "перезвонил доб. {ext} в {at}, {dur}",
-        "answered": "дозвонился сам, ответил доб. {ext} в {at}",
-        "by_user": "отметил {name} в {at}",
-        "expired": "закрыт как история",
-    },
-    "en": {
-        "new": "MISSED",
-        "grew": "CALLED AGAIN",
-        "closed": "CALLED BACK",
-        "reopened": "REOPENED",
-        "newcaller": "new caller",
-        "times": "called {n} times, last at {last}",
-        "once": "called at {last}",
-        "ring": "rang {s} s",
-        "by_ext": "called back from ext. {ext} at {at}, {dur}",
-        "answered": "got through, answered by ext. {ext} at {at}",
-        "by_user": "marked by {name} at {at}",
-        "expired": "closed as history",
-    },
-}
+# Width of the event word ("ПРОПУЩЕН", "CALLED BACK" ...) so the case lines align.
+_EVENT_WIDTH = 13
 
 
 def describe(case: Case, language: str = "ru") -> str:
     """One line with everything a person needs to call the customer back."""
-    t = _TEXTS.get(language, _TEXTS["ru"])
     who = display_number(case.remote)
     if case.contact_name:
         company = f", {case.contact_company}" if case.contact_company else ""
         who += f" ({case.contact_name}{company})"
     if case.new_caller:
-        who += f" [{t['newcaller']}]"
+        who += f" [{tr(language, 'console_new_caller')}]"
     last = case.last_at.strftime("%H:%M")
     calls = (
-        t["times"].format(n=case.attempts, times=times_word(case.attempts), last=last)
+        tr(
+            language,
+            "console_repeated",
+            count=case.attempts,
+            times=times_word(language, case.attempts),
+            last=last,
+        )
         if case.attempts > 1
-        else t["once"].format(last=last)
+        else tr(language, "console_once", last=last)
     )
     parts = [f"#{case.id} {case.department}", who, calls]
     if case.ring_seconds:
-        parts.append(t["ring"].format(s=case.ring_seconds))
+        parts.append(tr(language, "console_ring", seconds=case.ring_seconds))
     if not case.is_open:
         parts.append(closing(case, language))
     return " — ".join(parts)
 
 
-def times_word(n: int) -> str:
-    """Russian "раз" after a number: 2 раза, 5 раз, 21 раз."""
-    return "раза" if russian_plural(n) == "few" else "раз"
-
-
 def closing(case: Case, language: str = "ru") -> str:
-    t = _TEXTS.get(language, _TEXTS["ru"])
-    at = case.closed_at.strftime("%H:%M") if case.closed_at else "?"
-    if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER) and case.closed_by_extension:
-        key = "by_ext" if case.closed_how == ClosedHow.CALL else "answered"
-        return t[key].format(
-            ext=case.closed_by_extension, at=at, dur=duration_text(case.callback_duration)
-        )
-    if case.closed_how == ClosedHow.USER:
-        return t["by_user"].format(name=case.closed_by_name or "?", at=at)
-    return t["expired"]
+    """How the case was closed, as the console says it (plain text, time of day)."""
+    return closing_words(case, language, Surface.CONSOLE, closer=case.closed_by_name or "?")
 
 
 class ConsoleNotifier:
@@ -120,21 +84,25 @@ class ConsoleNotifier:
         return printed
 
     def _lines(self, case: Case, is_new: bool) -> list[str]:
-        t = _TEXTS.get(self.language, _TEXTS["ru"])
+        language = self.language
         before = self._seen.get(case.id)
         self._seen[case.id] = (case.attempts, case.status)
         lines = []
+
+        def event(key: str, rest: str) -> str:
+            return f"{tr(language, key):<{_EVENT_WIDTH}} {rest}"
+
         if is_new or before is None:
-            lines.append(f"{t['new']:<13} {describe(case, self.language)}")
+            lines.append(event("console_new", describe(case, language)))
             if not case.is_open:
-                lines.append(f"{t['closed']:<13} #{case.id} {closing(case, self.language)}")
+                lines.append(event("console_closed", f"#{case.id} {closing(case, language)}"))
             return lines
         attempts, status = before
         if case.attempts > attempts:
-            lines.append(f"{t['grew']:<13} {describe(case, self.language)}")
+            lines.append(event("console_grew", describe(case, language)))
         if status != case.status:
             if case.is_open:
-                lines.append(f"{t['reopened']:<13} {describe(case, self.language)}")
+                lines.append(event("console_reopened", describe(case, language)))
             else:
-                lines.append(f"{t['closed']:<13} {describe(case, self.language)}")
+                lines.append(event("console_closed", describe(case, language)))
         return lines

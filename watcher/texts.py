@@ -1,0 +1,443 @@
+"""Every string a person sees, in Russian (the default) and English: one catalog.
+
+Chat members, the admin at the command line and the demo's audience read the same
+product, so its words live in one file: a translation is a diff of one file and a test
+(tests/test_texts.py) checks that both languages have the same keys and placeholders.
+
+Keys are grouped by surface. The chat texts (no prefix, ``chart_``, ``summary_`` ...)
+are Telegram HTML, so callers escape the values they pass in (see :mod:`bot.render`);
+``stats_`` (the figures report), ``console_``, ``demo_`` and ``cli_`` texts are plain.
+Values are ``str.format`` templates. The phone side owns the catalog because ``bot``
+imports ``watcher``, never the reverse. Log messages stay in English and are not here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+DEFAULT_LANGUAGE = "ru"
+
+RU: dict[str, str] = {
+    # case message
+    "case_title": "📞 <b>Пропущенный звонок</b> · {department}",
+    "case_dial": "Набрать: {dial}",
+    "case_contact": "👤 {contact}",
+    "case_new_caller": "🆕 новый номер",
+    "case_first": "🕒 {when}",
+    "case_repeated": "🕒 {when} · звонил {count} {times}, последний в {last}",
+    "case_ring": "⏳ ждал ответа {seconds} с",
+    "closed_by_user": "✅ Перезвонил {name} в {when}",
+    "closed_by_call": "✅ Перезвонил доб. {extension} в {when}, {duration}",
+    "closed_answered_later": "✅ Дозвонился сам, ответил доб. {extension} в {when}, {duration}",
+    "closed_expired": "☑️ Закрыт как устаревший",
+    "closed_other": "✅ Закрыт в {when}",
+    "auto_note": "отмечено по журналу звонков",
+    "button_close": "✅ Перезвонил",
+    "button_undo": "↩️ Отменить",
+    "button_list_close": "✅ {index}. {number}",
+    # toasts
+    "toast_closed": "Отмечено: перезвонили",
+    "toast_reopened": "Отметка снята, звонок снова ждёт",
+    "toast_already_closed_user": "Уже закрыто: {name}, {when}",
+    "toast_already_closed_call": "Уже закрыто: перезвонил доб. {extension} в {when}",
+    "toast_already_answered": "Уже закрыто: клиент дозвонился, ответил доб. {extension} в {when}",
+    "toast_already_closed": "Уже закрыто",
+    "toast_already_open": "Звонок уже открыт",
+    "toast_foreign_chat": "Этот звонок не относится к этому чату",
+    "toast_undo_not_yours": "Отменить может только {name} или администратор",
+    "toast_undo_auto": "Закрыто по журналу звонков, отменить нельзя",
+    "toast_unknown": "Кнопка устарела или не относится к звонку",
+    # /start, /help
+    "help": (
+        "Я бот «Перезвон»: публикую пропущенные входящие звонки отдела из журнала "
+        "WinTariff и слежу, чтобы каждому клиенту перезвонили.\n\n"
+        "• Нажмите «✅ Перезвонил», когда перезвонили клиенту; «↩️ Отменить» снимает "
+        "отметку.\n"
+        "• Если с АТС перезвонили или клиент дозвонился сам, звонок закроется сам.\n\n"
+        "Команды:\n"
+        "/missed — открытые пропущенные звонки\n"
+        "/stats [сегодня|вчера|неделя|месяц|ГГГГ-ММ-ДД..ГГГГ-ММ-ДД] — статистика и график\n"
+        "/help — эта справка\n\n"
+        "ID этого чата: <code>{chat_id}</code>\n{binding}{user}"
+    ),
+    "help_user": "\nВаш ID пользователя (для telegram.admins): <code>{user_id}</code>",
+    "binding_department": "Этот чат — отдел «{department}».",
+    "binding_managers": "Этот чат — чат руководителей: видны все отделы.",
+    "binding_none": "Этот чат не указан в конфигурации: впишите ID в perezvon.toml.",
+    # /missed
+    "missed_title": "📋 <b>Открытые пропущенные</b> · {scope}: {count}",
+    "missed_scope_all": "все отделы",
+    "missed_none": "Открытых пропущенных нет 🎉",
+    "missed_not_bound": (
+        "Этот чат не привязан к отделу. ID чата: <code>{chat_id}</code> — впишите его в "
+        "perezvon.toml."
+    ),
+    "missed_line": "{index}. <b>{number}</b>{contact} · {when}{attempts}{department}",
+    "missed_attempts": " · {count}×",
+    "missed_more": "…и ещё {count}; закройте эти, чтобы увидеть остальные.",
+    # /stats and the daily summary
+    "stats_bad_period": (
+        "Не понял период «{period}».\n"
+        "Примеры: /stats сегодня, /stats вчера, /stats неделя, /stats 2024-03-01..2024-03-31"
+    ),
+    "stats_not_allowed": "Статистика доступна в чатах отделов и руководителей.",
+    "stats_failed": "Не удалось посчитать статистику, подробности в журнале сервиса.",
+    "chart_caption": "Звонки по часам · {label}",
+    "chart_title": "Входящие и пропущенные по часам · {label}",
+    "chart_incoming": "Входящие",
+    "chart_missed": "Пропущенные",
+    "chart_hour": "Час",
+    "chart_calls": "Звонков",
+    "summary_title": "📊 <b>Сводка за вчера</b>, {label}",
+    "summary_open": "Ждут перезвона: <b>{count}</b>",
+    "summary_open_none": "Все пропущенные закрыты 👍",
+    "summary_open_line": "• {number}{contact} · {department} · {when}",
+    "summary_more": "…и ещё {count}",
+    # command menu (setMyCommands)
+    "cmd_start": "Что умеет бот и ID чата",
+    "cmd_help": "Справка",
+    "cmd_missed": "Открытые пропущенные звонки",
+    "cmd_stats": "Статистика: сегодня, вчера, неделя, месяц или даты",
+    # plural forms of "time(s)" for attempts: one, few, many
+    "times_one": "раз",
+    "times_few": "раза",
+    "times_many": "раз",
+    # the figures report (perezvon stats, /stats, the daily summary): plain text
+    "stats_title": "Звонки за {label}",
+    "stats_none": "Звонков нет.",
+    "stats_incoming": (
+        "Входящих: {incoming} — отвечено {answered}, пропущено {missed} "
+        "(доля пропущенных {rate:.0%})"
+    ),
+    "stats_cases": "Случаев пропуска: {total} — {parts}",
+    "stats_closed": "перезвонили {count}",
+    "stats_closed_how": " (по журналу {by_call}, отмечено в чате {by_user})",
+    "stats_open": "ещё ждут {count}",
+    "stats_expired": "без ответа (история) {count}",
+    "stats_median": "Медиана до перезвона: {median}",
+    "stats_departments": "По отделам (случаи / перезвонили / ждут):",
+    "stats_operators": "По номерам (отвечено / пропущено / исходящих / перезвонов / разговор):",
+    # the console notifier (the demo, an admin without a bot yet): plain text
+    "console_new": "ПРОПУЩЕН",
+    "console_grew": "СНОВА ЗВОНИЛ",
+    "console_closed": "ПЕРЕЗВОНИЛИ",
+    "console_reopened": "ОТКРЫТ СНОВА",
+    "console_new_caller": "новый номер",
+    "console_repeated": "звонил {count} {times}, последний в {last}",
+    "console_once": "звонил в {last}",
+    "console_ring": "гудки {seconds} с",
+    "console_closed_by_call": "перезвонил доб. {extension} в {when}, {duration}",
+    "console_closed_answered": "дозвонился сам, ответил доб. {extension} в {when}",
+    "console_closed_by_user": "отметил {name} в {when}",
+    "console_closed_expired": "закрыт как история",
+    # perezvon demo
+    "demo_intro": (
+        "Демо Перезвона: WinTariff пишет звонки в {dbf}\n"
+        "Утренняя история загружена без уведомлений: {rows} строк.\n"
+        "Дальше — то, что получили бы чаты отделов. Ctrl+C — выход.\n"
+    ),
+    "demo_row": "  [WinTariff] {line}",
+    "demo_end": "\nИтоги дня в демо:\n",
+    "demo_sales": "Отдел продаж",
+    "demo_support": "Техподдержка",
+    # the command line: errors with hints, `check`, `import`, `stats`
+    "cli_no_token": (
+        "TELEGRAM_BOT_TOKEN не задан. Создайте бота у @BotFather, впишите его токен в .env "
+        "(образец — .env.example) и запустите снова. Попробовать Перезвон без Telegram: "
+        "perezvon demo"
+    ),
+    "cli_stopped": "остановлено",
+    "cli_error": "ошибка: {error}",
+    "cli_no_ledger": "ошибка: базы {path} ещё нет (сначала run или import)",
+    "cli_demo_kept": "файлы демо оставлены в {folder}",
+    "cli_check_config": "Конфигурация {path}: OK",
+    "cli_check_language": "  язык {language}, часовой пояс {timezone}",
+    "cli_check_department": "  отдел {name}{default}: {where} -> чат {chat}",
+    "cli_check_default": " (по умолчанию)",
+    "cli_check_no_chat": "чат не задан",
+    "cli_check_no_chats": "  внимание: ни у одного отдела нет ID чата; сообщениям некуда уходить",
+    "cli_check_dbf": "\nCalls.dbf {path}",
+    "cli_check_error": "  ОШИБКА: {error}",
+    "cli_check_layout": (
+        "  {version}; кодовая страница {encoding} (источник: {source}, "
+        "language driver 0x{driver:02X})"
+    ),
+    "cli_check_records": (
+        "  записей: {complete} полных на диске, {header} по заголовку; запись {record_len} "
+        "байт, заголовок {header_len} байт"
+    ),
+    "cli_check_count_differs": (
+        "  примечание: счётчик в заголовке расходится с данными; Перезвон верит данным"
+    ),
+    "cli_check_fields": "  поля:",
+    "cli_check_missing_fields": "  ОШИБКА: нет обязательных полей: {fields}",
+    "cli_check_last_rows": "  последние строки ({count}):",
+    "cli_check_row": (
+        "{started:%Y-%m-%d %H:%M:%S} {direction:<8} доб. {extension:<5} {remote:<14} "
+        "{duration:>4} с тип {calltype}"
+    ),
+    "cli_check_not_a_call": "не звонок: {error}",
+    "cli_check_deleted": "удалена ",
+    "cli_check_ledger": "\nБаза {path}",
+    "cli_check_ledger_missing": "  ещё не создана (её создаст первый запуск)",
+    "cli_check_ledger_counts": (
+        "  звонков: {calls}, открытых случаев: {open}, изменений ждут отправки в Telegram: "
+        "{pending}"
+    ),
+    "cli_check_cursor": "  курсор: запись {record}, ждут завершения: {pending}",
+    "cli_check_telegram": "\nTelegram",
+    "cli_check_no_token": "  TELEGRAM_BOT_TOKEN не задан: он нужен для `run`, для `demo` — нет",
+    "cli_check_token_ok": "  токен в порядке: @{username}",
+    "cli_field_required": "обязательное",
+    "cli_field_time": "время суток (или TIME)",
+    "cli_field_duration": "секунды разговора (или DURATION)",
+    "cli_field_number": "набранный номер",
+    "cli_field_callerid": "номер звонящего",
+    "cli_field_calltype": "I / N / C",
+    "cli_field_co": "городская линия",
+    "cli_field_ring": "секунды гудков",
+    "cli_field_callmode": "AN / NA / ...",
+    "cli_field_status": "текст направления",
+    "cli_import_done": "Загружен {source} в {database}",
+    "cli_import_records": (
+        "  прочитано записей: {read}, новых звонков: {new}, пропущено битых строк: {bad}, "
+        "ещё не завершены: {pending}"
+    ),
+    "cli_import_cases": (
+        "  случаи: открыто {opened}, повторных звонков {merged}, закрыто по журналу звонков "
+        "{closed}; уведомления не отправлялись"
+    ),
+    "cli_progress": "{done}/{total} записей, {rate:,.0f}/с",
+    "cli_progress_line": "{fraction:.0%} ({done}/{total} записей)",
+}
+
+EN: dict[str, str] = {
+    "case_title": "📞 <b>Missed call</b> · {department}",
+    "case_dial": "Dial: {dial}",
+    "case_contact": "👤 {contact}",
+    "case_new_caller": "🆕 new number",
+    "case_first": "🕒 {when}",
+    "case_repeated": "🕒 {when} · called {count} {times}, last at {last}",
+    "case_ring": "⏳ waited {seconds} s for an answer",
+    "closed_by_user": "✅ Called back by {name} at {when}",
+    "closed_by_call": "✅ Called back from ext. {extension} at {when}, {duration}",
+    "closed_answered_later": (
+        "✅ Called again and was answered by ext. {extension} at {when}, {duration}"
+    ),
+    "closed_expired": "☑️ Closed as stale",
+    "closed_other": "✅ Closed at {when}",
+    "auto_note": "closed from the call log",
+    "button_close": "✅ Called back",
+    "button_undo": "↩️ Undo",
+    "button_list_close": "✅ {index}. {number}",
+    "toast_closed": "Marked as called back",
+    "toast_reopened": "Undone, the call is open again",
+    "toast_already_closed_user": "Already closed: {name}, {when}",
+    "toast_already_closed_call": "Already closed: called back from ext. {extension} at {when}",
+    "toast_already_answered": "Already closed: the caller reached ext. {extension} at {when}",
+    "toast_already_closed": "Already closed",
+    "toast_already_open": "The call is already open",
+    "toast_foreign_chat": "This call does not belong to this chat",
+    "toast_undo_not_yours": "Only {name} or an admin can undo this",
+    "toast_undo_auto": "Closed from the call log, cannot be undone",
+    "toast_unknown": "This button is outdated or does not match a call",
+    "help": (
+        "I am Perezvon: I post the department's missed incoming calls from the WinTariff "
+        "call log and make sure every caller gets a call back.\n\n"
+        "• Press “✅ Called back” once you have called the customer; “↩️ Undo” removes "
+        "the mark.\n"
+        "• A callback from the PBX, or the customer getting through, closes the call "
+        "by itself.\n\n"
+        "Commands:\n"
+        "/missed — open missed calls\n"
+        "/stats [today|yesterday|week|month|YYYY-MM-DD..YYYY-MM-DD] — figures and a chart\n"
+        "/help — this help\n\n"
+        "This chat's id: <code>{chat_id}</code>\n{binding}{user}"
+    ),
+    "help_user": "\nYour user id (for telegram.admins): <code>{user_id}</code>",
+    "binding_department": "This chat is the department “{department}”.",
+    "binding_managers": "This is the managers' chat: all departments are visible.",
+    "binding_none": "This chat is not in the config yet: put its id into perezvon.toml.",
+    "missed_title": "📋 <b>Open missed calls</b> · {scope}: {count}",
+    "missed_scope_all": "all departments",
+    "missed_none": "No open missed calls 🎉",
+    "missed_not_bound": (
+        "This chat is not bound to a department. Chat id: <code>{chat_id}</code> — put it "
+        "into perezvon.toml."
+    ),
+    "missed_line": "{index}. <b>{number}</b>{contact} · {when}{attempts}{department}",
+    "missed_attempts": " · {count}×",
+    "missed_more": "…and {count} more; close these to see the rest.",
+    "stats_bad_period": (
+        "Period not understood: “{period}”.\n"
+        "Examples: /stats today, /stats yesterday, /stats week, /stats 2024-03-01..2024-03-31"
+    ),
+    "stats_not_allowed": "Figures are available in department and managers' chats.",
+    "stats_failed": "Could not compute the figures; see the service log.",
+    "chart_caption": "Calls by hour · {label}",
+    "chart_title": "Incoming and missed calls by hour · {label}",
+    "chart_incoming": "Incoming",
+    "chart_missed": "Missed",
+    "chart_hour": "Hour",
+    "chart_calls": "Calls",
+    "summary_title": "📊 <b>Yesterday's summary</b>, {label}",
+    "summary_open": "Waiting for a callback: <b>{count}</b>",
+    "summary_open_none": "All missed calls are closed 👍",
+    "summary_open_line": "• {number}{contact} · {department} · {when}",
+    "summary_more": "…and {count} more",
+    "cmd_start": "What the bot does and this chat's id",
+    "cmd_help": "Help",
+    "cmd_missed": "Open missed calls",
+    "cmd_stats": "Figures: today, yesterday, week, month or dates",
+    "times_one": "time",
+    "times_few": "times",
+    "times_many": "times",
+    "stats_title": "Calls for {label}",
+    "stats_none": "No calls.",
+    "stats_incoming": (
+        "Incoming: {incoming} — answered {answered}, missed {missed} (miss rate {rate:.0%})"
+    ),
+    "stats_cases": "Missed-call cases: {total} — {parts}",
+    "stats_closed": "called back {count}",
+    "stats_closed_how": " (from the call log {by_call}, marked in chat {by_user})",
+    "stats_open": "still open {count}",
+    "stats_expired": "never called back (history) {count}",
+    "stats_median": "Median time to callback: {median}",
+    "stats_departments": "By department (cases / called back / open):",
+    "stats_operators": "By extension (answered / missed / outgoing / callbacks / talk time):",
+    "console_new": "MISSED",
+    "console_grew": "CALLED AGAIN",
+    "console_closed": "CALLED BACK",
+    "console_reopened": "REOPENED",
+    "console_new_caller": "new caller",
+    "console_repeated": "called {count} {times}, last at {last}",
+    "console_once": "called at {last}",
+    "console_ring": "rang {seconds} s",
+    "console_closed_by_call": "called back from ext. {extension} at {when}, {duration}",
+    "console_closed_answered": "got through, answered by ext. {extension} at {when}",
+    "console_closed_by_user": "marked by {name} at {when}",
+    "console_closed_expired": "closed as history",
+    "demo_intro": (
+        "Perezvon demo: WinTariff writes calls into {dbf}\n"
+        "This morning's history was imported without notifications: {rows} rows.\n"
+        "What follows is what the department chats would get. Ctrl+C to stop.\n"
+    ),
+    "demo_row": "  [WinTariff] {line}",
+    "demo_end": "\nThe demo day so far:\n",
+    "demo_sales": "Sales",
+    "demo_support": "Support",
+    "cli_no_token": (
+        "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather, put its token into .env "
+        "(see .env.example) and start again. To try Perezvon without Telegram: perezvon demo"
+    ),
+    "cli_stopped": "stopped",
+    "cli_error": "error: {error}",
+    "cli_no_ledger": "error: no ledger at {path} yet (run or import first)",
+    "cli_demo_kept": "demo files kept in {folder}",
+    "cli_check_config": "Config {path}: OK",
+    "cli_check_language": "  language {language}, time zone {timezone}",
+    "cli_check_department": "  department {name}{default}: {where} -> chat {chat}",
+    "cli_check_default": " (default)",
+    "cli_check_no_chat": "no chat set",
+    "cli_check_no_chats": "  warning: no department has a chat id; posts have nowhere to go",
+    "cli_check_dbf": "\nCalls.dbf {path}",
+    "cli_check_error": "  ERROR: {error}",
+    "cli_check_layout": (
+        "  {version}; code page {encoding} (from {source}, language driver 0x{driver:02X})"
+    ),
+    "cli_check_records": (
+        "  records: {complete} complete on disk, {header} in the header; record {record_len} "
+        "bytes, header {header_len} bytes"
+    ),
+    "cli_check_count_differs": (
+        "  note: the header count differs from the data; Perezvon goes by the data"
+    ),
+    "cli_check_fields": "  fields:",
+    "cli_check_missing_fields": "  ERROR: required fields missing: {fields}",
+    "cli_check_last_rows": "  last {count} rows:",
+    "cli_check_row": (
+        "{started:%Y-%m-%d %H:%M:%S} {direction:<8} ext {extension:<5} {remote:<14} "
+        "{duration:>4} s type {calltype}"
+    ),
+    "cli_check_not_a_call": "not a call: {error}",
+    "cli_check_deleted": "deleted ",
+    "cli_check_ledger": "\nLedger {path}",
+    "cli_check_ledger_missing": "  not created yet (the first run creates it)",
+    "cli_check_ledger_counts": (
+        "  {calls} calls, {open} open cases, {pending} changes waiting for Telegram"
+    ),
+    "cli_check_cursor": "  cursor: record {record}, {pending} pending",
+    "cli_check_telegram": "\nTelegram",
+    "cli_check_no_token": "  TELEGRAM_BOT_TOKEN not set: `run` needs it, `demo` does not",
+    "cli_check_token_ok": "  token OK: @{username}",
+    "cli_field_required": "required",
+    "cli_field_time": "time of day (or TIME)",
+    "cli_field_duration": "talk seconds (or DURATION)",
+    "cli_field_number": "dialled number",
+    "cli_field_callerid": "caller's number",
+    "cli_field_calltype": "I / N / C",
+    "cli_field_co": "trunk line",
+    "cli_field_ring": "ring seconds",
+    "cli_field_callmode": "AN / NA / ...",
+    "cli_field_status": "destination text",
+    "cli_import_done": "Imported {source} into {database}",
+    "cli_import_records": (
+        "  records read: {read}, new calls: {new}, skipped bad rows: {bad}, "
+        "not final yet: {pending}"
+    ),
+    "cli_import_cases": (
+        "  cases: {opened} opened, {merged} repeat calls, {closed} closed by the call log; "
+        "no notifications were sent"
+    ),
+    "cli_progress": "{done}/{total} records, {rate:,.0f}/s",
+    "cli_progress_line": "{fraction:.0%} ({done}/{total} records)",
+}
+
+CATALOGS: dict[str, dict[str, str]] = {"ru": RU, "en": EN}
+
+
+def catalog(language: str) -> dict[str, str]:
+    """The catalog of ``language``; Russian for anything unknown, so a typo never crashes."""
+    return CATALOGS.get(language, CATALOGS[DEFAULT_LANGUAGE])
+
+
+def tr(language: str, key: str, /, **values: object) -> str:
+    """One text in ``language`` with ``values`` filled in (missing keys fall back to Russian).
+
+    Positional-only, so a placeholder may be called ``{language}`` or ``{key}``.
+    """
+    template = catalog(language).get(key) or RU[key]
+    return template.format(**values) if values else template
+
+
+def russian_plural(count: int) -> str:
+    """Which Russian plural form follows ``count``: "one" (1, 21), "few" (2-4, 22), "many"."""
+    tens, units = count % 100, count % 10
+    if 11 <= tens <= 14:
+        return "many"
+    if units == 1:
+        return "one"
+    if 2 <= units <= 4:
+        return "few"
+    return "many"
+
+
+def times_word(language: str, count: int) -> str:
+    """The word after a count of attempts (2 раза, 5 раз; 2 times): Russian needs three forms."""
+    form = f"times_{russian_plural(count)}"
+    # English has two forms; an unknown language gets Russian words, so Russian forms.
+    if catalog(language) is not RU and count != 1:
+        form = "times_few"
+    return tr(language, form)
+
+
+def moment_text(moment: datetime) -> str:
+    """A date and time without the year (``12.03 10:42``): every case is recent."""
+    return moment.strftime("%d.%m %H:%M")
+
+
+def clock_text(moment: datetime, reference: datetime | None = None) -> str:
+    """``10:42`` on the reference's day, ``13.03 10:42`` on another day."""
+    if reference is not None and moment.date() == reference.date():
+        return moment.strftime("%H:%M")
+    return moment_text(moment)
