@@ -1,9 +1,9 @@
 """Commands and button presses.
 
 Every handler answers something readable and never raises into PTB for bad input: a
-forged button, a chat that is not in the config, a case that is gone. Changes go through
-the ledger first (its conditional UPDATE decides races); the message is then redrawn
-from whatever the ledger says.
+forged button, a chat that is not in the config, a case that is gone. A press changes
+the ledger (its conditional UPDATE decides races; the change and its outbox row commit
+together), answers with a toast and wakes the outbox, the one writer of case messages.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from bot.render import (
     CLOSE,
     LIST_CLOSE,
     UNDO,
-    Press,
     closed_toast,
     closer_name,
     esc,
@@ -175,9 +174,9 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     else:  # parse_callback only yields known actions; kept for safety
         toast = tr(language, "toast_unknown")
     await _answer(query, toast)
+    runtime.outbox.wake()
     if press.action == LIST_CLOSE:
         await _drop_list_button(query, message)
-    await _redraw(runtime, press)
 
 
 def _close(runtime: Runtime, case: Case, user: User) -> str:
@@ -209,15 +208,6 @@ def _undo(runtime: Runtime, case: Case, user: User) -> str:
         log.info("case %s reopened by %s (%s)", case.id, _user_name(user), user.id)
         return tr(language, "toast_reopened")
     return tr(language, "toast_already_open")
-
-
-async def _redraw(runtime: Runtime, press: Press) -> None:
-    """Show the new state at once; the outbox row the change queued then finds it shown."""
-    try:
-        await runtime.messenger.sync(press.case_id, post_if_missing=False)
-    except TelegramError as error:
-        log.warning("case %s: immediate edit failed (%s); the outbox retries", press.case_id, error)
-    runtime.outbox.wake()
 
 
 async def _drop_list_button(query: CallbackQuery, message: Message) -> None:

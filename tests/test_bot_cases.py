@@ -73,7 +73,7 @@ async def test_press_closes_case_edits_message_and_offers_undo(office: Office) -
     shown = office.posts(SALES_CHAT)[-1]
     assert "✅ Перезвонил Иван Петров в " in shown["text"]
     assert button(shown) == ("↩️ Отменить", f"u:{case.id}")
-    # The outbox row of the close found the message already shown: no second edit.
+    # One writer per message: the outbox shows the close with one edit, the handler none.
     assert len([c for c in office.api.calls_of("editMessageText") if not c.failed]) == 1
 
 
