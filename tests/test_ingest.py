@@ -19,7 +19,7 @@ from watcher.config import Config
 from watcher.dbf_reader import READ_CHUNK, DbfError
 from watcher.ingest import BASELINE_WINDOW, RECENT_WINDOW, Ingestor, ScanResult
 from watcher.ledger import Ledger
-from watcher.sim.wintariff import CallsDbfWriter, FieldSpec
+from watcher.sim.wintariff import WINTARIFF_FIELDS, CallsDbfWriter, FieldSpec
 from watcher.vocab import CaseStatus, ClosedHow
 
 NOW = dt.datetime(2024, 5, 6, 12, 0, 0)
@@ -450,6 +450,20 @@ def test_structure_change_is_a_rewrite(
     assert result.rebaselined == "the table's structure changed"
     assert (result.records_read, result.new_calls, result.cases.opened) == (4, 1, 1)
     assert result.warnings and "known calls are skipped" in result.warnings[0]
+
+
+def test_a_missed_call_with_a_broken_itime_opens_its_case_from_time(
+    harness: Harness, phone_rows: PhoneRows
+) -> None:
+    fields = (*WINTARIFF_FIELDS, FieldSpec("TIME", "C", 8))
+    writer = CallsDbfWriter.create(harness.config.source.path, fields)
+    row = phone_rows.missed(at(0), CUSTOMER)
+    row.update(ITIME=99999, TIME=at(0).strftime("%H:%M:%S"))
+    writer.append(row)
+    result = harness.scan()
+    assert (result.bad_rows, result.cases.opened) == (0, 1)
+    [case] = harness.cases()
+    assert case["first_at"] == at(0).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def test_late_calltype_on_the_first_record_is_no_rewrite(

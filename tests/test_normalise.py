@@ -177,6 +177,22 @@ def test_bad_rows_raise_row_error(values: dict[str, object], message: str) -> No
         to_call(0, row(**values))
 
 
+@pytest.mark.parametrize("itime", [200000, "99:99:99", "half past ten", -1, None, ""])
+def test_a_bad_itime_gives_way_to_a_valid_time_text(itime: object) -> None:
+    """A missed call is never lost to one bad field when another field holds the value."""
+    call = to_call(0, row(ITIME=itime, TIME="10:30:16"))
+    assert call.started_at == WHEN.replace(hour=10, minute=30, second=16)
+
+
+def test_a_bad_iduration_gives_way_to_a_valid_duration_text() -> None:
+    assert to_call(0, row(IDURATION="long", DURATION="00:01:05")).duration == 65
+
+
+def test_both_time_fields_bad_names_the_first_problem() -> None:
+    with pytest.raises(RowError, match="time of day out of range: 200000 s"):
+        to_call(0, row(ITIME=200000, TIME="later"))
+
+
 def test_garbage_ringbefore_is_just_unknown() -> None:
     assert to_call(0, row(RINGBEFORE="n/a")).ring_seconds is None
     assert to_call(0, row(RINGBEFORE="")).ring_seconds is None

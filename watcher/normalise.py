@@ -17,6 +17,8 @@ from watcher.phones import phone_key
 from watcher.vocab import Direction
 
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+# A time of day past this is no time of day (an hour of slack for a DST fall-back day).
+_DAY_LIMIT = 86400 + 3600
 
 
 class RowError(ValueError):
@@ -26,9 +28,7 @@ class RowError(ValueError):
 def to_call(index: int, values: Mapping[str, Any]) -> Call:
     get = values.get
     day = _day(get("DATE"))
-    seconds = _seconds(get("ITIME"), get("TIME"), "time")
-    if seconds >= 86400 + 3600:
-        raise RowError(f"time of day out of range: {seconds} s")
+    seconds = _seconds(get("ITIME"), get("TIME"), "time", limit=_DAY_LIMIT)
     if seconds < 86400:  # the same moment as midnight + timedelta, built directly
         hour, rest = divmod(seconds, 3600)
         started = datetime(day.year, day.month, day.day, hour, *divmod(rest, 60))
@@ -113,36 +113,56 @@ def _day(value: Any) -> date:
     raise RowError(f"DATE not understood: {text!r}")
 
 
-def _seconds(number: Any, clock: Any, what: str, blank: int | None = None) -> int:
-    """Seconds from a numeric field (N or C) or from 'HH:MM:SS' text.
+def _seconds(
+    number: Any, clock: Any, what: str, blank: int | None = None, limit: int | None = None
+) -> int:
+    """Seconds from a numeric field (N or C) or, failing that, from 'HH:MM:SS' text.
 
-    Two-part text is 'HH:MM' for the time of day and 'MM:SS' for a duration.
+    Two-part text is 'HH:MM' for the time of day and 'MM:SS' for a duration. A value
+    that cannot be read, or is ``limit`` or more, gives way to the other field: a missed
+    call is never lost to one bad field when another holds the value.
     """
+    problem: RowError | None = None
     for value in (number, clock):
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            break
-        if isinstance(value, int | float):
-            return max(0, int(value))
-        text = _text(value)
-        if not text:
-            continue
-        if text.isdigit():
-            return int(text)
-        found = _CLOCK.match(text)
-        if found:
-            a, b, c = int(found.group(1)), int(found.group(2)), found.group(3)
-            if c is not None:
-                return a * 3600 + b * 60 + int(c)
-            return a * 3600 + b * 60 if what == "time" else a * 60 + b
         try:
-            return max(0, int(float(text.replace(",", "."))))
-        except ValueError:
-            raise RowError(f"{what} not understood: {text!r}") from None
+            seconds = _one_seconds(value, what)
+        except RowError as error:
+            problem = problem or error
+            continue
+        if seconds is None:
+            continue
+        if limit is not None and not 0 <= seconds < limit:
+            problem = problem or RowError(f"{what} of day out of range: {seconds} s")
+            continue
+        return max(0, seconds)
+    if problem is not None:
+        raise problem
     if blank is not None:
         return blank
     raise RowError(f"no {what}")
+
+
+def _one_seconds(value: Any, what: str) -> int | None:
+    """Seconds from one field; None when it is empty (or not a number at all)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    text = _text(value)
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    found = _CLOCK.match(text)
+    if found:
+        a, b, c = int(found.group(1)), int(found.group(2)), found.group(3)
+        if c is not None:
+            return a * 3600 + b * 60 + int(c)
+        return a * 3600 + b * 60 if what == "time" else a * 60 + b
+    try:
+        return int(float(text.replace(",", ".")))
+    except ValueError:
+        raise RowError(f"{what} not understood: {text!r}") from None
 
 
 def _optional_int(value: Any) -> int | None:
