@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from watcher import schema
 from watcher.ledger import Ledger, SourceState
 from watcher.models import Call, Case
 from watcher.normalise import to_call
@@ -79,11 +80,11 @@ def test_schema_is_created_once_and_reopens(tmp_path: Path) -> None:
         assert first.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = set(first.db.table_names())
         assert {"calls", "cases", "case_events", "outbox", "source_state", "meta"} <= tables
-        assert first.get_meta("schema_version") == "1"
+        assert first.get_meta("schema_version") == str(schema.LATEST)
         open_case(first)
     with Ledger(path) as second:  # migrating again keeps the data
         assert second.get_case(1) is not None
-        assert second.get_meta("schema_version") == "1"
+        assert second.get_meta("schema_version") == str(schema.LATEST)
 
 
 def test_in_memory_ledger_works(tmp_path: Path) -> None:

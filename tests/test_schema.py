@@ -86,6 +86,27 @@ def test_a_migrated_ledger_has_the_same_columns_as_a_new_one(tmp_path: Path) -> 
     assert schema.user_version(migrated) == schema.user_version(fresh) == schema.LATEST
 
 
+def test_case_ids_are_never_handed_out_again(tmp_path: Path) -> None:
+    """Even the id of a deleted newest case stays used, in a migrated and a new ledger."""
+    for path in (v0_1_ledger(tmp_path / "old.db"), tmp_path / "new.db"):
+        with Ledger(path) as ledger:
+            conn = ledger.conn
+            with ledger.transaction():
+                conn.execute(
+                    "INSERT INTO cases (department, remote, status, first_at, last_at)"
+                    " VALUES ('x', '+7', 'open', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            newest = conn.execute("SELECT max(id) FROM cases").fetchone()[0]
+            with ledger.transaction():
+                conn.execute("DELETE FROM cases WHERE id = ?", [newest])
+            with ledger.transaction():
+                conn.execute(
+                    "INSERT INTO cases (department, remote, status, first_at, last_at)"
+                    " VALUES ('y', '+7', 'open', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            assert conn.execute("SELECT max(id) FROM cases").fetchone()[0] == newest + 1
+
+
 def test_reopening_runs_no_migration_twice(tmp_path: Path) -> None:
     path = tmp_path / "perezvon.db"
     Ledger(path).close()

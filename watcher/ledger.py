@@ -1,7 +1,9 @@
 """The SQLite ledger: the one place the watcher and the bot meet.
 
 Calls, cases, case history, the outbox and the source cursor live here, in WAL mode, so
-the watcher thread and the bot's event loop each use their own connection. Writes that
+the watcher thread and the bot's event loop each use their own connection; every commit
+is synced before it returns (``synchronous = FULL``), so whatever the chats were shown
+survives a power cut. Writes that
 belong together (a case change and its outbox row) go through :meth:`Ledger.transaction`,
 which takes the write lock up front (``BEGIN IMMEDIATE``) so two writers never deadlock.
 """
@@ -84,7 +86,13 @@ class Ledger:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if str(path) != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        # Durability (DESIGN "Operations -> Durability"): every commit is synced to disk
+        # before the call returns, so nothing the chats are shown (a post, an edit, a toast)
+        # can be lost to a power cut. In WAL mode NORMAL syncs only at checkpoints: a cut
+        # then rolled back presses users had seen confirmed and re-posted every case since
+        # the last checkpoint. FULL costs one fsync of the WAL per commit, and commits are
+        # few (the ingest pass batches its rows; see benchmarks/ingest.py for the cost).
+        conn.execute("PRAGMA synchronous = FULL")
         self._migrate()
 
     def close(self) -> None:

@@ -97,12 +97,39 @@ def _v1_base(conn: sqlite3.Connection) -> None:
         conn.execute(_index_sql(table, columns))
 
 
+_V1_CASE_COLUMNS = (
+    "id, department, chat, remote, status, first_at, last_at, attempts, extension,"
+    " ring_seconds, new_caller, contact_name, contact_company, silent, closed_at, closed_how,"
+    " closed_by_extension, closed_by_user_id, closed_by_name, callback_at, callback_duration,"
+    " version"
+)
+
+
+def _v2_case_ids_never_reused(conn: sqlite3.Connection) -> None:
+    """Case ids become AUTOINCREMENT: an id shown in a button never names another case.
+
+    SQLite cannot add AUTOINCREMENT to a table in place, so the table is rebuilt the way
+    its documentation describes (new table, copy, drop, rename), its indexes with it.
+    """
+    conn.execute(
+        _V1_CASES.replace('"cases"', '"cases_v2"').replace(
+            '"id" INTEGER PRIMARY KEY', '"id" INTEGER PRIMARY KEY AUTOINCREMENT'
+        )
+    )
+    conn.execute(f"INSERT INTO cases_v2 ({_V1_CASE_COLUMNS}) SELECT {_V1_CASE_COLUMNS} FROM cases")
+    conn.execute("DROP TABLE cases")
+    conn.execute("ALTER TABLE cases_v2 RENAME TO cases")
+    for table, columns in INDEXES:
+        if table == "cases":
+            conn.execute(_index_sql(table, columns))
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Step n brings a ledger from user_version n - 1 to n.
-MIGRATIONS: tuple[Migration, ...] = (_v1_base,)
+MIGRATIONS: tuple[Migration, ...] = (_v1_base, _v2_case_ids_never_reused)
 LATEST = len(MIGRATIONS)
-CASE_IDS_AUTOINCREMENT = False
+CASE_IDS_AUTOINCREMENT = True  # since step 2
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
