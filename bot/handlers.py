@@ -167,6 +167,17 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
         await _answer(query, tr(language, "toast_foreign_chat"))
         return
+    if press.action in (CLOSE, UNDO) and not _is_case_message(runtime, case, message):
+        # Only the message recorded for the case carries its live buttons; an older copy
+        # (re-posted since, or from before a restore) must not act on what it names.
+        log.info(
+            "refused press on case %s from message %s in chat %s: not the case's message",
+            case.id,
+            message.message_id,
+            message.chat_id,
+        )
+        await _answer(query, tr(language, "toast_stale_message"))
+        return
     if press.action in (CLOSE, LIST_CLOSE):
         toast = _close(runtime, case, query.from_user)
     elif press.action == UNDO:
@@ -177,6 +188,10 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     runtime.outbox.wake()
     if press.action == LIST_CLOSE:
         await _drop_list_button(query, message)
+
+
+def _is_case_message(runtime: Runtime, case: Case, message: Message) -> bool:
+    return runtime.ledger.case_message(case.id) == (message.chat_id, message.message_id)
 
 
 def _close(runtime: Runtime, case: Case, user: User) -> str:

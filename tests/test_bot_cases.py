@@ -145,6 +145,25 @@ async def test_press_from_a_foreign_chat_is_refused(office: Office) -> None:
     assert office.case(case_id).is_open
 
 
+async def test_a_press_on_another_message_than_the_case_s_changes_nothing(
+    office: Office,
+) -> None:
+    """A button is honoured only on the message recorded for its case (same chat and id)."""
+    office.missed()
+    await posted_case(office)
+    case_id = office.only_case().id
+    await office.command(SALES_CHAT, OLGA, "/help")
+    await office.wait_posted(SALES_CHAT, count=2)
+    other = office.posts(SALES_CHAT)[-1]["message_id"]
+    events = len(office.ledger.case_events(case_id))
+    for data in (f"c:{case_id}", f"u:{case_id}"):
+        toast = await office.press(SALES_CHAT, other, IVAN, data)
+        assert toast == "Это сообщение устарело, звонок показан в другом. Откройте /missed"
+    case = office.case(case_id)
+    assert case.is_open and case.version == 0
+    assert len(office.ledger.case_events(case_id)) == events
+
+
 async def test_forged_callback_data_is_refused(office: Office) -> None:
     office.missed()
     message = await posted_case(office)

@@ -47,6 +47,7 @@ RU: dict[str, str] = {
     "toast_undo_not_yours": "Отменить может только {name} или администратор",
     "toast_undo_auto": "Закрыто по журналу звонков, отменить нельзя",
     "toast_unknown": "Кнопка устарела или не относится к звонку",
+    "toast_stale_message": "Это сообщение устарело, звонок показан в другом. Откройте /missed",
     # /start, /help
     "help": (
         "Я бот «Перезвон»: публикую пропущенные входящие звонки отдела из журнала "
@@ -241,6 +242,7 @@ EN: dict[str, str] = {
     "toast_undo_not_yours": "Only {name} or an admin can undo this",
     "toast_undo_auto": "Closed from the call log, cannot be undone",
     "toast_unknown": "This button is outdated or does not match a call",
+    "toast_stale_message": "This message is out of date; the call is shown in another. Try /missed",
     "help": (
         "I am Perezvon: I post the department's missed incoming calls from the WinTariff "
         "call log and make sure every caller gets a call back.\n\n"
