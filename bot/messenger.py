@@ -15,7 +15,7 @@ from enum import Enum
 
 from telegram import Bot, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated
+from telegram.error import BadRequest, ChatMigrated, TelegramError
 
 from bot.render import Rendered, render_case
 from watcher.ledger import Ledger
@@ -24,16 +24,37 @@ from watcher.models import Case
 log = logging.getLogger(__name__)
 
 
+# Posts of one case sent without a readable answer before no more are sent: the first
+# and the one re-send. Each may have reached the chat, so a third could be a third copy.
+MAX_UNCONFIRMED_POSTS = 2
+
+
+class PostUnconfirmed(Exception):
+    """Telegram may have applied a post, but its answer was lost; it is recorded."""
+
+    def __init__(self, case_id: int, count: int, error: Exception) -> None:
+        super().__init__(f"case {case_id}: answer to post {count} unreadable ({error})")
+        self.case_id = case_id
+        self.count = count
+
+
 class SyncOutcome(Enum):
     POSTED = "posted"
     EDITED = "edited"
     UNCHANGED = "unchanged"  # the message already shows this state
     NO_CHAT = "no_chat"  # the case's department has no chat configured
     GONE = "gone"  # no such case in the ledger
+    UNCONFIRMED = "unconfirmed"  # posts went out with no readable answer: no more are sent
 
 
 def is_not_modified(error: BadRequest) -> bool:
     return "message is not modified" in error.message.lower()
+
+
+def is_unreadable_answer(error: TelegramError) -> bool:
+    """The request reached Telegram and was answered, but the answer was not JSON: the
+    post may well be in the chat (PTB raises a bare TelegramError for that)."""
+    return type(error) is TelegramError and "invalid server response" in error.message.lower()
 
 
 def is_message_gone(error: BadRequest) -> bool:
@@ -64,6 +85,8 @@ class CaseMessenger:
         if stored is None:
             if case.chat is None:
                 return SyncOutcome.NO_CHAT
+            if self.ledger.unconfirmed_post_count(case_id) >= MAX_UNCONFIRMED_POSTS:
+                return SyncOutcome.UNCONFIRMED
             await self._post(case, case.chat, rendered)
             return SyncOutcome.POSTED
         chat_id, message_id = stored
@@ -93,7 +116,7 @@ class CaseMessenger:
 
     async def _post(self, case: Case, chat_id: int, rendered: Rendered) -> Message:
         try:
-            message = await self._send(chat_id, rendered)
+            message = await self._send(case, chat_id, rendered)
         except ChatMigrated as migrated:
             new_id = int(migrated.new_chat_id)
             log.error(
@@ -104,11 +127,17 @@ class CaseMessenger:
                 new_id,
                 new_id,
             )
-            message = await self._send(new_id, rendered)
+            message = await self._send(case, new_id, rendered)
         self.ledger.set_case_message(case.id, message.chat_id, message.message_id, self.clock())
         return message
 
-    async def _send(self, chat_id: int, rendered: Rendered) -> Message:
-        return await self.bot.send_message(
-            chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.markup
-        )
+    async def _send(self, case: Case, chat_id: int, rendered: Rendered) -> Message:
+        try:
+            return await self.bot.send_message(
+                chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.markup
+            )
+        except TelegramError as error:
+            if not is_unreadable_answer(error):
+                raise
+            count = self.ledger.record_unconfirmed_post(case.id, chat_id, self.clock(), str(error))
+            raise PostUnconfirmed(case.id, count, error) from error

@@ -9,6 +9,9 @@ one post or edit. Failures are sorted into three kinds:
   :data:`MAX_BACKOFF` seconds, and pause the pass, since other batches would fail too;
 * this batch is undeliverable (no such chat, bot removed, bad request): retry a few
   times, then give it up with an error in the log, so one bad chat id blocks nobody.
+
+A post whose answer could not be read may be in the chat already: it is recorded, sent
+once more after a pause, and never a third time (see :class:`PostUnconfirmed`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.messenger import CaseMessenger, SyncOutcome
+from bot.messenger import MAX_UNCONFIRMED_POSTS, CaseMessenger, PostUnconfirmed, SyncOutcome
 from watcher.ledger import Ledger, OutboxBatch
 
 log = logging.getLogger(__name__)
@@ -152,6 +155,16 @@ class OutboxSender:
     async def _deliver(self, batch: OutboxBatch, report: DrainReport) -> Step:
         try:
             outcome = await self.messenger.sync(batch.case_id)
+        except PostUnconfirmed as error:
+            delay = self._backoff(batch)
+            log.warning(
+                "case %s: Telegram's answer to its post was unreadable; the post may be in the"
+                " chat already, so it is sent once more in %.0f s and not again",
+                batch.case_id,
+                delay,
+            )
+            self._retry(batch, str(error), delay, report)
+            return Step.RETRY
         except RetryAfter as error:
             seconds = retry_after_seconds(error)
             log.warning("Telegram flood control: waiting %.0f s", seconds)
@@ -178,6 +191,13 @@ class OutboxSender:
         if outcome is SyncOutcome.NO_CHAT:
             log.warning(
                 "case %s: its department has no chat in the config; not posted", batch.case_id
+            )
+        elif outcome is SyncOutcome.UNCONFIRMED:
+            log.error(
+                "case %s: %s posts got no readable answer from Telegram; not posting it again"
+                " so the chat gets no further copy (it is listed in /missed)",
+                batch.case_id,
+                MAX_UNCONFIRMED_POSTS,
             )
         elif outcome is SyncOutcome.GONE:
             log.warning("case %s is not in the ledger; dropping its outbox rows", batch.case_id)

@@ -138,6 +138,8 @@ class RecordedCall:
     """The JSON (or text) body sent back."""
     aborted: bool = False
     """True when the client disconnected before the answer (e.g. PTB cancelled a long poll)."""
+    garbled: bool = False
+    """True when the request was applied but answered with a body that is not JSON."""
 
 
 class _ApiError(Exception):
@@ -299,6 +301,7 @@ class FakeBotApi:
         self.port: int = 0
 
         self._faults: dict[str, list[_Fault]] = {}
+        self._garbled: dict[str, int] = {}
         self._next_update_id = itertools.count(1)
         self._next_callback_id = itertools.count(1)
         self._next_file_id = itertools.count(1)
@@ -465,6 +468,12 @@ class FakeBotApi:
         self._faults.setdefault(method.lower(), []).append(
             _Fault(status, description, parameters, times)
         )
+
+    def garble_next(self, method: str, *, times: int = 1) -> None:
+        """Apply the next ``times`` calls of ``method`` but answer with a body that is not
+        JSON: Telegram did the work, the client cannot know it."""
+        key = method.lower()
+        self._garbled[key] = self._garbled.get(key, 0) + times
 
     def set_down(
         self, down: bool = True, *, mode: Literal["bad_gateway", "reset"] = "bad_gateway"
@@ -642,6 +651,11 @@ class FakeBotApi:
             return web.json_response(call.response, status=500)
         # A snapshot: stored messages keep changing with later edits.
         call.response = {"ok": True, "result": copy.deepcopy(result)}
+        if self._garbled.get(canonical.lower(), 0) > 0:
+            self._garbled[canonical.lower()] -= 1
+            call.garbled = True
+            cut = '{"ok": true, "result": {"message_'
+            return web.Response(status=200, text=cut, content_type="application/json")
         return web.json_response(call.response)
 
     def _maybe_fault(self, method: str) -> None:

@@ -7,6 +7,8 @@ import asyncio
 import datetime as dt
 from typing import Any
 
+import pytest
+
 from tests.conftest import SALES_CHAT, SERVICE_CHAT
 from tests.test_bot_harness import (
     ADMIN,
@@ -340,3 +342,40 @@ async def test_caller_getting_through_later_closes_the_case(office: Office) -> N
     assert "✅ Дозвонился сам, ответил доб. 204 в " in shown["text"]
     assert ", 1:15" in shown["text"]
     assert button(shown) is None
+
+
+async def test_a_post_with_an_unreadable_answer_is_sent_once_more_and_recorded(
+    office: Office,
+) -> None:
+    """Telegram applied the post but its answer was not JSON: one re-send, never five."""
+    office.api.garble_next("sendMessage")
+    office.missed()
+    await office.scan()
+    await office.wait_posted(SALES_CHAT, count=2)
+    await office.settle()
+    sends = office.api.calls_of("sendMessage")
+    assert [c.garbled for c in sends] == [True, False]
+    case_id = office.only_case().id
+    assert office.ledger.unconfirmed_post_count(case_id) == 1
+    # The message the ledger knows is the confirmed one: a later change edits it.
+    second = office.posts(SALES_CHAT)[-1]
+    assert office.ledger.case_message(case_id) == (SALES_CHAT, second["message_id"])
+    office.callback(ext="203")
+    await office.scan()
+    await office.wait_edited(lambda c: c.params["message_id"] == second["message_id"])
+
+
+async def test_posts_without_readable_answers_stop_after_one_re_send(
+    office: Office, caplog: pytest.LogCaptureFixture
+) -> None:
+    office.api.garble_next("sendMessage", times=5)
+    office.missed()
+    await office.scan()
+    await office.wait_posted(SALES_CHAT, count=2)
+    await office.settle()
+    await asyncio.sleep(0.5)  # several outbox ticks and backoffs: no third copy
+    assert len(office.api.calls_of("sendMessage")) == 2
+    case_id = office.only_case().id
+    assert office.ledger.case_message(case_id) is None
+    assert office.ledger.unconfirmed_post_count(case_id) == 2
+    assert any("not posting it again" in r.getMessage() for r in caplog.records)

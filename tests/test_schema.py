@@ -22,6 +22,7 @@ from watcher.vocab import CaseStatus, ClosedHow, Direction
 
 V0_1_DUMP = Path(__file__).parent / "data" / "ledger_v0_1.sql"
 TABLES = ("calls", "cases", "case_events", "outbox", "case_messages", "source_state", "meta")
+NEW_TABLES = ("unconfirmed_posts",)
 
 
 def v0_1_ledger(path: Path) -> Path:
@@ -79,7 +80,7 @@ def test_a_migrated_ledger_has_the_same_columns_as_a_new_one(tmp_path: Path) -> 
     Ledger(old).close()
     Ledger(tmp_path / "new.db").close()
     migrated, fresh = sqlite3.connect(old), sqlite3.connect(tmp_path / "new.db")
-    for table in TABLES:
+    for table in TABLES + NEW_TABLES:
         assert columns_of(migrated, table) == columns_of(fresh, table), table
     indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
     assert set(migrated.execute(indexes)) == set(fresh.execute(indexes))

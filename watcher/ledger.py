@@ -630,6 +630,22 @@ class Ledger:
                 pk="case_id",
             )
 
+    def record_unconfirmed_post(
+        self, case_id: int, chat_id: int, now: datetime, error: str
+    ) -> int:
+        """A post Telegram may have applied though its answer was lost; how many so far."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO unconfirmed_posts (case_id, chat_id, sent_at, error)"
+                " VALUES (?, ?, ?, ?)",
+                [case_id, chat_id, to_text(now), error[:500]],
+            )
+        return self.unconfirmed_post_count(case_id)
+
+    def unconfirmed_post_count(self, case_id: int) -> int:
+        row = self._one("SELECT count(*) FROM unconfirmed_posts WHERE case_id = ?", [case_id])
+        return int(row[0]) if row else 0
+
     # -- meta -----------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:

@@ -38,6 +38,11 @@ OTHER_TABLES = (
     ' "last_record_hash" TEXT)',
     'CREATE TABLE IF NOT EXISTS "meta" ("key" TEXT PRIMARY KEY, "value" TEXT)',
 )
+_V3_UNCONFIRMED_POSTS = (
+    'CREATE TABLE IF NOT EXISTS "unconfirmed_posts" ("id" INTEGER PRIMARY KEY,'
+    ' "case_id" INTEGER REFERENCES "cases"("id"), "chat_id" INTEGER, "sent_at" TEXT,'
+    ' "error" TEXT)'
+)
 
 INDEXES = (
     ("calls", ("remote", "started_at")),
@@ -59,7 +64,7 @@ def create_latest(conn: sqlite3.Connection) -> None:
     """Every table and index as the current code defines them."""
     conn.execute(CALLS.ddl("calls", pk="fingerprint"))
     conn.execute(CASES.ddl("cases", pk="id", autoincrement=CASE_IDS_AUTOINCREMENT))
-    for statement in OTHER_TABLES:
+    for statement in (*OTHER_TABLES, _V3_UNCONFIRMED_POSTS):
         conn.execute(statement)
     for table, columns in INDEXES:
         conn.execute(_index_sql(table, columns))
@@ -124,10 +129,19 @@ def _v2_case_ids_never_reused(conn: sqlite3.Connection) -> None:
             conn.execute(_index_sql(table, columns))
 
 
+def _v3_unconfirmed_posts(conn: sqlite3.Connection) -> None:
+    """Posts Telegram may have applied without a readable answer: at most one re-send."""
+    conn.execute(_V3_UNCONFIRMED_POSTS)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Step n brings a ledger from user_version n - 1 to n.
-MIGRATIONS: tuple[Migration, ...] = (_v1_base, _v2_case_ids_never_reused)
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_base,
+    _v2_case_ids_never_reused,
+    _v3_unconfirmed_posts,
+)
 LATEST = len(MIGRATIONS)
 CASE_IDS_AUTOINCREMENT = True  # since step 2
 
