@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.dotenv import load_dotenv
+from watcher import fields
 from watcher.clock import local_now
 from watcher.config import Config, ConfigError, load_config
 from watcher.dbf_reader import DbfError, decode_all_fields, read_layout, read_one
@@ -30,19 +31,6 @@ from watcher.texts import tr
 log = logging.getLogger("perezvon")
 
 # The Calls.dbf fields Perezvon reads, and the catalog key of what each one is for.
-KNOWN_FIELDS = {
-    "DATE": "cli_field_required",
-    "ITIME": "cli_field_time",
-    "IDURATION": "cli_field_duration",
-    "EXTENSION": "cli_field_required",
-    "NUMBER": "cli_field_number",
-    "CALLERID": "cli_field_callerid",
-    "CALLTYPE": "cli_field_calltype",
-    "CO": "cli_field_co",
-    "RINGBEFORE": "cli_field_ring",
-    "CALLMODE": "cli_field_callmode",
-    "STATUS": "cli_field_status",
-}
 # The language of what the CLI says before a config has told it the office's language
 # (no token, Ctrl+C, a config that cannot be read). English, like --help, and what
 # ``perezvon run`` without a token has always printed (tests/test_cli.py checks it).
@@ -196,15 +184,12 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
         out.write(tr(t, "cli_check_count_differs") + "\n")
     out.write(tr(t, "cli_check_fields") + "\n")
     names = set(layout.field_names())
+    uses = {use.name: use for use in fields.USES}
     for f in layout.fields:
-        role = tr(t, KNOWN_FIELDS[f.name]) if f.name in KNOWN_FIELDS else ""
+        role = tr(t, uses[f.name].text_key) if f.name in uses else ""
         decimals = f".{f.decimals}" if f.decimals else ""
         out.write(f"    {f.name:<11} {f.type} {f.length}{decimals:<4} {role}\n")
-    missing = [
-        name
-        for name, alt in (("DATE", None), ("ITIME", "TIME"), ("EXTENSION", None))
-        if name not in names and (alt is None or alt not in names)
-    ]
+    missing = fields.missing_required(names)
     if missing:
         out.write(tr(t, "cli_check_missing_fields", fields=", ".join(missing)) + "\n")
         return False

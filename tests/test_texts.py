@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import KNOWN_FIELDS
 from watcher.closing import Surface, closing_words
+from watcher.fields import USES
 from watcher.models import Case
 from watcher.texts import CATALOGS, DEFAULT_LANGUAGE, EN, RU, catalog, times_word, tr
 from watcher.vocab import CaseStatus, ClosedHow
@@ -83,7 +83,7 @@ def test_every_way_of_closing_has_words_on_every_surface(
 
 
 def test_the_field_roles_of_check_exist() -> None:
-    assert set(KNOWN_FIELDS.values()) <= set(RU)
+    assert {use.text_key for use in USES} <= set(RU)
 
 
 def _keys_used_in_code() -> set[str]:

@@ -20,23 +20,11 @@ from dbfread import DBF
 from dbfread.codepages import guess_encoding
 from dbfread.field_parser import FieldParser
 
+from watcher import fields
+
 DEFAULT_ENCODING = "cp866"
 # The fields the rules read; everything else in the row is decoded only on demand.
-WANTED_FIELDS = (
-    "DATE",
-    "ITIME",
-    "TIME",
-    "IDURATION",
-    "DURATION",
-    "EXTENSION",
-    "NUMBER",
-    "CO",
-    "STATUS",
-    "CALLTYPE",
-    "CALLERID",
-    "CALLMODE",
-    "RINGBEFORE",
-)
+WANTED_FIELDS = fields.WANTED
 READ_CHUNK = 2000
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from watcher import fields
 from watcher.models import Call
 from watcher.phones import phone_key
 from watcher.vocab import Direction
@@ -27,21 +28,21 @@ class RowError(ValueError):
 
 def to_call(index: int, values: Mapping[str, Any]) -> Call:
     get = values.get
-    day = _day(get("DATE"))
-    seconds = _seconds(get("ITIME"), get("TIME"), "time", limit=_DAY_LIMIT)
+    day = _day(get(fields.DATE))
+    seconds = _seconds(get(fields.ITIME), get(fields.TIME), "time", limit=_DAY_LIMIT)
     if seconds < 86400:  # the same moment as midnight + timedelta, built directly
         hour, rest = divmod(seconds, 3600)
         started = datetime(day.year, day.month, day.day, hour, *divmod(rest, 60))
     else:
         started = datetime(day.year, day.month, day.day) + timedelta(seconds=seconds)
-    duration = _seconds(get("IDURATION"), get("DURATION"), "duration", blank=0)
-    ring = _optional_int(get("RINGBEFORE"))
+    duration = _seconds(get(fields.IDURATION), get(fields.DURATION), "duration", blank=0)
+    ring = _optional_int(get(fields.RINGBEFORE))
 
-    extension = _text(get("EXTENSION"))
-    number = _text(get("NUMBER"))
-    callerid = _text(get("CALLERID"))
-    co_line = _text(get("CO"))
-    calltype = _text(get("CALLTYPE")).upper()
+    extension = _text(get(fields.EXTENSION))
+    number = _text(get(fields.NUMBER))
+    callerid = _text(get(fields.CALLERID))
+    co_line = _text(get(fields.CO))
+    calltype = _text(get(fields.CALLTYPE)).upper()
     direction = classify(calltype, number, callerid)
     if direction == Direction.IN:
         remote = phone_key(callerid) or phone_key(number)
@@ -74,8 +75,8 @@ def to_call(index: int, values: Mapping[str, Any]) -> Call:
         callerid=callerid,
         co_line=co_line,
         calltype=calltype,
-        callmode=_text(get("CALLMODE")).upper(),
-        status=_text(get("STATUS")),
+        callmode=_text(get(fields.CALLMODE)).upper(),
+        status=_text(get(fields.STATUS)),
         ring_seconds=ring,
     )
 
