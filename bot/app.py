@@ -12,7 +12,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -71,7 +71,7 @@ def build_application(
     outbox_tick: float = TICK_SECONDS,
     base_backoff: float = BASE_BACKOFF,
     max_backoff: float = MAX_BACKOFF,
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     """The application with handlers and a :class:`Runtime` (own ledger connection)."""
     builder = ApplicationBuilder().token(token).concurrent_updates(8)
     url = normalise_base_url(base_url)
@@ -100,7 +100,7 @@ def build_application(
     return application
 
 
-def runtime(application: Application) -> Runtime:  # type: ignore[type-arg]
+def runtime(application: Application) -> Runtime:
     value = application.bot_data[RUNTIME_KEY]
     assert isinstance(value, Runtime)
     return value
@@ -113,7 +113,7 @@ def bot_commands(language: str) -> list[BotCommand]:
 class PerezvonBot:
     """Starts and stops the application, the outbox sender and the daily job together."""
 
-    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: Application) -> None:
         self.application = application
         self.runtime = runtime(application)
         self._outbox_task: asyncio.Task[None] | None = None
@@ -135,7 +135,7 @@ class PerezvonBot:
         assert app.updater is not None
         timeout = float(app.bot_data.get("poll_timeout", POLL_TIMEOUT))
         await app.updater.start_polling(
-            timeout=timeout,
+            timeout=timedelta(seconds=timeout),
             allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
             bootstrap_retries=0,
         )

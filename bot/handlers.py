@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "missed", "stats")
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach all handlers; commands answer new messages only, not edits."""
     only_new = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler(["start", "help"], help_command, filters=only_new))

@@ -33,7 +33,7 @@ class Runtime:
         return self.config.language
 
 
-def runtime_of(context: CallbackContext) -> Runtime:  # type: ignore[type-arg]
+def runtime_of(context: CallbackContext) -> Runtime:
     runtime = context.bot_data[RUNTIME_KEY]
     assert isinstance(runtime, Runtime)
     return runtime

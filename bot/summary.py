@@ -33,7 +33,7 @@ def summary_time(runtime: Runtime) -> time | None:
     return at.replace(tzinfo=runtime.config.tz) if at is not None else None
 
 
-def schedule_summary(job_queue: JobQueue, runtime: Runtime) -> Job | None:  # type: ignore[type-arg]
+def schedule_summary(job_queue: JobQueue, runtime: Runtime) -> Job | None:
     """Add the daily job; None when there is no time or no managers' chat to send to."""
     at = summary_time(runtime)
     if at is None:

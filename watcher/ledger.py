@@ -197,7 +197,7 @@ class Ledger:
     def save_source_state(self, state: SourceState) -> None:
         pending = {str(k): [v[0], v[1]] for k, v in sorted(state.pending.items())}
         with self.transaction():
-            self.db["source_state"].upsert(
+            self.db.table("source_state").upsert(
                 {
                     "path": state.path,
                     "header_signature": state.header_signature,
@@ -620,7 +620,7 @@ class Ledger:
 
     def set_case_message(self, case_id: int, chat_id: int, message_id: int, now: datetime) -> None:
         with self.transaction():
-            self.db["case_messages"].upsert(
+            self.db.table("case_messages").upsert(
                 {
                     "case_id": case_id,
                     "chat_id": chat_id,
@@ -630,9 +630,7 @@ class Ledger:
                 pk="case_id",
             )
 
-    def record_unconfirmed_post(
-        self, case_id: int, chat_id: int, now: datetime, error: str
-    ) -> int:
+    def record_unconfirmed_post(self, case_id: int, chat_id: int, now: datetime, error: str) -> int:
         """A post Telegram may have applied though its answer was lost; how many so far."""
         with self.transaction():
             self.conn.execute(
@@ -654,7 +652,7 @@ class Ledger:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction():
-            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+            self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
 
 def _call(row: dict[str, Any]) -> Call:

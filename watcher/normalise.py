@@ -81,7 +81,7 @@ def to_call(index: int, values: Mapping[str, Any]) -> Call:
     )
 
 
-def classify(calltype: str, number: str, callerid: str) -> str:
+def classify(calltype: str, number: str, callerid: str) -> Direction:
     """Direction from CALLTYPE, or from the numbers while CALLTYPE is blank or unknown."""
     if calltype == "N" or number.lower().startswith("internal"):
         return Direction.INTERNAL

@@ -378,11 +378,11 @@ class WinTariffImitator:
         if kind == "outgoing":
             ring, talk = rng.randint(2, 15), rng.randint(5, 300)
             start = at - timedelta(seconds=ring + talk)
-            callee = self._free_caller(self._pool(self.employees), start, history=history)
-            if callee is not None:
-                number, station = dialled_form(callee), rng.choice(ops)
+            dialled = self._free_caller(self._pool(self.employees), start, history=history)
+            if dialled is not None:
+                number, station = dialled_form(dialled), rng.choice(ops)
                 return self._outgoing(
-                    at, station, number, ring=ring, talk=talk, fill=fill, remote=callee
+                    at, station, number, ring=ring, talk=talk, fill=fill, remote=dialled
                 )
             kind = "answered"
         if kind == "internal":
