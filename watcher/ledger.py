@@ -459,53 +459,54 @@ class Ledger:
         self, case_id: int, *, user_id: int, user_name: str, now: datetime
     ) -> CloseResult:
         """A person says the caller was called back. No change if already closed."""
-        with self.transaction():
-            cursor = self.conn.execute(
-                "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
-                " closed_by_user_id = ?, closed_by_name = ?, closed_by_extension = NULL,"
-                " callback_at = NULL, callback_duration = NULL, version = version + 1"
-                " WHERE id = ? AND status = 'open'",
-                [to_text(now), ClosedHow.USER, user_id, user_name, case_id],
-            )
-            case = self.get_case(case_id)
-            if cursor.rowcount == 0:
-                return CloseResult(False, case)
-            self._event(
-                case_id,
-                now,
-                EventKind.CLOSED,
-                ActorKind.USER,
-                actor_id=user_id,
-                actor_name=user_name,
-            )
-            assert case is not None
-            self._enqueue(case_id, OutboxKind.UPDATE, now, case.silent)
-        return CloseResult(True, case)
+        return self._change_by_user(
+            case_id,
+            "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
+            " closed_by_user_id = ?, closed_by_name = ?, closed_by_extension = NULL,"
+            " callback_at = NULL, callback_duration = NULL, version = version + 1"
+            " WHERE id = ? AND status = 'open'",
+            [to_text(now), ClosedHow.USER, user_id, user_name, case_id],
+            EventKind.CLOSED,
+            user_id=user_id,
+            user_name=user_name,
+            now=now,
+        )
 
     def reopen_by_user(
         self, case_id: int, *, user_id: int, user_name: str, now: datetime
     ) -> CloseResult:
         """Undo of a close; the caller decides who may do it."""
+        return self._change_by_user(
+            case_id,
+            "UPDATE cases SET status = 'open', closed_at = NULL, closed_how = NULL,"
+            " closed_by_user_id = NULL, closed_by_name = NULL, closed_by_extension = NULL,"
+            " callback_at = NULL, callback_duration = NULL, version = version + 1"
+            " WHERE id = ? AND status = 'closed'",
+            [case_id],
+            EventKind.REOPENED,
+            user_id=user_id,
+            user_name=user_name,
+            now=now,
+        )
+
+    def _change_by_user(
+        self,
+        case_id: int,
+        update: str,
+        params: list[Any],
+        kind: EventKind,
+        *,
+        user_id: int,
+        user_name: str,
+        now: datetime,
+    ) -> CloseResult:
+        """A conditional UPDATE by a person, its event and its outbox row, or nothing."""
         with self.transaction():
-            cursor = self.conn.execute(
-                "UPDATE cases SET status = 'open', closed_at = NULL, closed_how = NULL,"
-                " closed_by_user_id = NULL, closed_by_name = NULL, closed_by_extension = NULL,"
-                " callback_at = NULL, callback_duration = NULL, version = version + 1"
-                " WHERE id = ? AND status = 'closed'",
-                [case_id],
-            )
+            cursor = self.conn.execute(update, params)
             case = self.get_case(case_id)
-            if cursor.rowcount == 0:
+            if cursor.rowcount == 0 or case is None:
                 return CloseResult(False, case)
-            self._event(
-                case_id,
-                now,
-                EventKind.REOPENED,
-                ActorKind.USER,
-                actor_id=user_id,
-                actor_name=user_name,
-            )
-            assert case is not None
+            self._event(case_id, now, kind, ActorKind.USER, actor_id=user_id, actor_name=user_name)
             self._enqueue(case_id, OutboxKind.UPDATE, now, case.silent)
         return CloseResult(True, case)
 

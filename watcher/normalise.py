@@ -167,16 +167,10 @@ def _one_seconds(value: Any, what: str) -> int | None:
 
 
 def _optional_int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return int(value)
-    text = _text(value)
-    if not text:
-        return None
+    """A count of seconds that may be missing or garbage (RINGBEFORE): None then."""
     try:
-        return int(float(text.replace(",", ".")))
-    except ValueError:
+        return _one_seconds(value, "duration")
+    except RowError:
         return None
 
 
