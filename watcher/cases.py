@@ -75,6 +75,7 @@ class CaseRules:
         self._open_remotes: set[str] | None = None
         self._unapplied: set[str] = set()
         self._unrouted_logged: set[str] = set()
+        self._left_open = False  # the last callback planned leaves a case of its number open
 
     def begin(self, batch: Iterable[Call] = ()) -> None:
         """Load the numbers with open cases; call inside the batch's write transaction,
@@ -105,7 +106,10 @@ class CaseRules:
             return [self._missed(call, decision.department, silent=silent)]
         if decision.action is Action.CALLBACK:
             assert call.remote is not None
-            return plan_callback(call, self._open_for(call.remote))
+            open_cases = self._open_for(call.remote)
+            closes = plan_callback(call, open_cases)
+            self._left_open = len(closes) < len(open_cases)
+            return closes
         if decision.reason is Reason.NO_DEPARTMENT and call.extension not in self._unrouted_logged:
             self._unrouted_logged.add(call.extension)
             log.warning(
@@ -157,8 +161,14 @@ class CaseRules:
         for change in changes:
             if isinstance(change, NewCase) and (change.answered_by is None or not result.closed):
                 remotes.add(remote)
-        # After closes, a case this call does not answer may still be open.
-        if any(isinstance(c, CloseCase) for c in changes) and not self.ledger.has_open_case(remote):
+        closes = sum(isinstance(c, CloseCase) for c in changes)
+        if not closes:
+            return
+        # Every case closed: none is left, as the pass holds the write lock. Otherwise a
+        # case this call does not answer (or one closed meanwhile) decides.
+        if (not self._left_open and result.closed == closes) or not self.ledger.has_open_case(
+            remote
+        ):
             remotes.discard(remote)
 
 

@@ -167,6 +167,16 @@ class Ledger:
                 self.conn.execute("ROLLBACK")
             raise
 
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        """Join the caller's transaction as it is (no savepoint: a failure rolls back the
+        whole of it), or run in one of its own."""
+        if self.conn.in_transaction:
+            yield
+            return
+        with self.transaction():
+            yield
+
     def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | tuple | None:
         return self.conn.execute(sql, tuple(params)).fetchone()
 
@@ -371,7 +381,7 @@ class Ledger:
             contact_company=contact_company,
             silent=silent,
         )
-        with self.transaction():
+        with self._atomic():
             cursor = self.conn.execute(_INSERT_CASE, CASES.values(case, skip=("id",)))
             case_id = int(cursor.lastrowid or 0)
             self._event(
@@ -388,7 +398,7 @@ class Ledger:
         nothing done, never as a change.
         """
         result = ApplyResult()
-        with self.transaction():
+        with self._atomic():
             for change in changes:
                 if isinstance(change, JoinCase):
                     result.merged += self.add_attempt(change.case_id, change.call, now)
@@ -412,7 +422,7 @@ class Ledger:
 
     def add_attempt(self, case_id: int, call: Call, now: datetime) -> bool:
         """A repeat missed call joins an open case; False if the case is no longer open."""
-        with self.transaction():
+        with self._atomic():
             rows = self.conn.execute(
                 "UPDATE cases SET attempts = attempts + 1,"
                 " last_at = max(last_at, ?), first_at = min(first_at, ?),"
@@ -430,7 +440,7 @@ class Ledger:
 
     def close_by_call(self, case_id: int, call: Call, now: datetime) -> bool:
         """Auto-close from the call log; False when a close came first (it wins quietly)."""
-        with self.transaction():
+        with self._atomic():
             started = to_text(call.started_at)
             rows = self.conn.execute(
                 "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"

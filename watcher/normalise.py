@@ -123,6 +123,8 @@ def _seconds(
     that cannot be read, or is ``limit`` or more, gives way to the other field: a missed
     call is never lost to one bad field when another holds the value.
     """
+    if type(number) is int and (limit is None or 0 <= number < limit):
+        return max(0, number)  # the usual N field, first
     problem: RowError | None = None
     for value in (number, clock):
         try:
