@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench run clean
+.PHONY: demo test lint bench powerloss run clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py $(ARGS)
+
+# Power cuts with LazyFS over the ledger's folder (root, FUSE); not part of `make test`.
+LAZYFS_TOOL ?= ../shared/tools/lazyfs
+LAZYFS_BUILD ?= /tmp/lazyfs-build
+LAZYFS := $(LAZYFS_BUILD)/src/lazyfs/build/lazyfs
+
+powerloss: $(STAMP)
+	test -x $(LAZYFS) || LAZYFS_BUILD=$(LAZYFS_BUILD) bash $(LAZYFS_TOOL)/build.sh
+	$(BIN)/python benchmarks/powerloss.py --lazyfs $(LAZYFS) $(ARGS)
 
 run: $(STAMP)
 	$(BIN)/perezvon run
