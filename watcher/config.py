@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from watcher.hours import MINUTES_PER_DAY, OfficeHours, parse_clock
+from watcher.vocab import AfterHours
 
 LANGUAGES = ("ru", "en")
 DEFAULT_DBF_PATH = "C:/Program Files/WinTariff32/Calls/Calls.dbf"
@@ -46,6 +49,10 @@ class RulesConfig:
     callback_min_seconds: int = 5
     employee_numbers: tuple[str, ...] = ()
     contacts_csv: Path | None = None
+    callback_sla_minutes: int = 30
+    min_ring_seconds: int = 0
+    remind_after_minutes: int = 20
+    escalate_after_minutes: int = 60
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ class Department:
     extensions: tuple[str, ...] = ()
     lines: tuple[str, ...] = ()
     default: bool = False
+    topic: int = 0  # forum topic (message_thread_id) in ``chat``; 0 = none
 
     def matches_extension(self, extension: str) -> bool:
         return any(_matches(pattern, extension) for pattern in self.extensions)
@@ -79,6 +87,9 @@ class Config:
     rules: RulesConfig = field(default_factory=RulesConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     departments: tuple[Department, ...] = ()
+    hours: OfficeHours = field(default_factory=OfficeHours)
+    # Extension -> Telegram user id, from [operators]; /me adds links in the ledger.
+    operators: tuple[tuple[str, int], ...] = ()
     config_path: Path | None = None
 
     @property
@@ -176,6 +187,16 @@ def parse_config(
         ),
         employee_numbers=tuple(check.strings(rules, "employee_numbers", where="rules")),
         contacts_csv=_resolve(base_dir, contacts) if contacts else None,
+        callback_sla_minutes=int(
+            check.number(rules, "callback_sla_minutes", 30, where="rules", minimum=1)
+        ),
+        min_ring_seconds=int(check.number(rules, "min_ring_seconds", 0, where="rules", minimum=0)),
+        remind_after_minutes=int(
+            check.number(rules, "remind_after_minutes", 20, where="rules", minimum=0)
+        ),
+        escalate_after_minutes=int(
+            check.number(rules, "escalate_after_minutes", 60, where="rules", minimum=0)
+        ),
     )
 
     tg = check.table(data, "telegram")
@@ -186,6 +207,8 @@ def parse_config(
     )
 
     departments = _departments(data.get("department", []), problems)
+    hours = _hours(data.get("hours"), problems)
+    operators = _operators(data.get("operators", {}), problems)
 
     if problems:
         raise ConfigError(problems, source)
@@ -197,8 +220,117 @@ def parse_config(
         rules=rules_cfg,
         telegram=telegram_cfg,
         departments=departments,
+        hours=hours,
+        operators=operators,
         config_path=config_path,
     )
+
+
+DAY_NAMES = {
+    **{name: n for n, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{name: n for n, name in enumerate(("пн", "вт", "ср", "чт", "пт", "сб", "вс"))},
+}
+
+
+def _hours(raw: Any, problems: list[str]) -> OfficeHours:
+    """``[hours]``; without the table the office is always open."""
+    if raw is None:
+        return OfficeHours()
+    if not isinstance(raw, dict):
+        problems.append("[hours] must be a table")
+        return OfficeHours()
+    days: set[int] = set()
+    names = raw.get("days", ["mon", "tue", "wed", "thu", "fri"])
+    if not isinstance(names, list) or not names:
+        problems.append('hours.days: must be a list like ["mon", "tue", "wed", "thu", "fri"]')
+        names = []
+    for name in names:
+        number = DAY_NAMES.get(str(name).strip().lower())
+        if number is None:
+            problems.append(
+                f"hours.days: {name!r} is not a day (mon, tue, wed, thu, fri, sat, sun)"
+            )
+        else:
+            days.add(number)
+    opening = _minute(raw, "open", "09:00", problems)
+    closing = _minute(raw, "close", "18:00", problems)
+    if closing <= opening:
+        problems.append(f"hours: close ({raw.get('close')}) must be after open ({raw.get('open')})")
+    holidays = _dates(raw.get("holidays", []), "hours.holidays", problems)
+    extra = _dates(raw.get("extra_workdays", []), "hours.extra_workdays", problems)
+    for day in sorted(holidays & extra):
+        problems.append(f"hours: {day} is both a holiday and an extra working day")
+    after = raw.get("after_hours", AfterHours.DIGEST)
+    if after not in tuple(AfterHours):
+        problems.append(f'hours.after_hours: must be "digest" or "post", not {after!r}')
+        after = AfterHours.DIGEST
+    return OfficeHours(
+        days=frozenset(days),
+        open_minute=opening,
+        close_minute=closing,
+        holidays=frozenset(holidays),
+        extra_workdays=frozenset(extra),
+        after_hours=AfterHours(after),
+    )
+
+
+def _minute(raw: dict[str, Any], key: str, default: str, problems: list[str]) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, time):
+        return value.hour * 60 + value.minute
+    minute = parse_clock(value) if isinstance(value, str) else None
+    if minute is None:
+        problems.append(f'hours.{key}: must be a time like "{default}", not {value!r}')
+        minute = parse_clock(default)
+        assert minute is not None
+    return min(minute, MINUTES_PER_DAY)
+
+
+def _dates(raw: Any, where: str, problems: list[str]) -> set[date]:
+    """Dates and ``"YYYY-MM-DD..YYYY-MM-DD"`` ranges (both days included)."""
+    if not isinstance(raw, list):
+        raw = [raw]
+    days: set[date] = set()
+    for item in raw:
+        if isinstance(item, date):
+            days.add(item)
+            continue
+        text = str(item).strip()
+        first, sep, last = text.partition("..")
+        try:
+            low = date.fromisoformat(first.strip())
+            high = date.fromisoformat(last.strip()) if sep else low
+        except ValueError:
+            problems.append(
+                f'{where}: {item!r} is not a date like "2026-12-31" or a range'
+                ' like "2027-01-01..2027-01-08"'
+            )
+            continue
+        if high < low:
+            problems.append(f"{where}: range {text!r} goes backwards")
+            continue
+        if (high - low).days > 366:
+            problems.append(f"{where}: range {text!r} is longer than a year")
+            continue
+        days.update(low + timedelta(days=n) for n in range((high - low).days + 1))
+    return days
+
+
+def _operators(raw: Any, problems: list[str]) -> tuple[tuple[str, int], ...]:
+    """``[operators]``: ``"201" = 111111111`` (extension = Telegram user id)."""
+    if not isinstance(raw, dict):
+        problems.append('[operators] must be a table of "extension" = user id')
+        return ()
+    links: list[tuple[str, int]] = []
+    for extension, user in raw.items():
+        try:
+            links.append((str(extension).strip(), _as_int(user)))
+        except ValueError:
+            problems.append(
+                f"operators.{extension}: {user!r} is not a Telegram user id (a number;"
+                " /me in a chat shows it)"
+            )
+    return tuple(links)
 
 
 def _departments(raw: Any, problems: list[str]) -> tuple[Department, ...]:
@@ -233,6 +365,7 @@ def _departments(raw: Any, problems: list[str]) -> tuple[Department, ...]:
                 extensions=tuple(extensions),
                 lines=tuple(check.strings(item, "lines", where=where)),
                 default=check.boolean(item, "default", False, where=where),
+                topic=int(check.number(item, "topic", 0, where=where, minimum=0)),
             )
         )
     names = [d.name for d in result]

@@ -84,3 +84,10 @@ class OutboxKind(StrEnum):
 
     NEW = "new"
     UPDATE = "update"
+
+
+class AfterHours(StrEnum):
+    """What happens to a case opened while the office is closed (``hours.after_hours``)."""
+
+    DIGEST = "digest"  # posted at opening, under one header message per department
+    POST = "post"  # posted at once, as in v0.1

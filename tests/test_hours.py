@@ -1,0 +1,165 @@
+"""Office hours and office-minute arithmetic (pure), and the ``[hours]`` table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+
+from watcher.config import Config, ConfigError
+from watcher.hours import OfficeHours, parse_clock
+from watcher.vocab import AfterHours
+
+WEEK = frozenset(range(5))  # Monday to Friday
+OFFICE = OfficeHours(days=WEEK, open_minute=9 * 60, close_minute=18 * 60)
+# 2026-12-04 is a Friday.
+FRI = dt.datetime(2026, 12, 4)
+
+
+def at(day: dt.datetime, clock: str, days: int = 0) -> dt.datetime:
+    hours, minutes = map(int, clock.split(":"))
+    return day + dt.timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def test_always_open_without_an_hours_table() -> None:
+    always = OfficeHours()
+    assert always.always_open
+    assert always.is_open(at(FRI, "03:00", days=1))
+    assert always.after(at(FRI, "23:50"), 20) == at(FRI, "00:10", days=1)
+    assert always.office_minutes(at(FRI, "23:00"), at(FRI, "01:00", days=1)) == 120
+
+
+@pytest.mark.parametrize(
+    ("moment", "open_"),
+    [
+        (at(FRI, "08:59"), False),
+        (at(FRI, "09:00"), True),
+        (at(FRI, "17:59"), True),
+        (at(FRI, "18:00"), False),
+        (at(FRI, "12:00", days=1), False),  # Saturday
+        (at(FRI, "12:00", days=3), True),  # Monday
+    ],
+)
+def test_is_open(moment: dt.datetime, open_: bool) -> None:
+    assert OFFICE.is_open(moment) is open_
+
+
+def test_a_reminder_at_20_office_minutes_from_17_55_falls_at_09_15_next_working_day() -> None:
+    thursday = at(FRI, "17:55", days=-1)
+    assert OFFICE.after(thursday, 20) == at(FRI, "09:15")
+
+
+def test_a_friday_evening_case_is_due_on_monday() -> None:
+    assert OFFICE.after(at(FRI, "17:55"), 20) == at(FRI, "09:15", days=3)
+    assert OFFICE.after(at(FRI, "19:00"), 20) == at(FRI, "09:20", days=3)
+    assert OFFICE.after(at(FRI, "03:00", days=1), 60) == at(FRI, "10:00", days=3)
+
+
+def test_holidays_and_ranges_are_skipped_and_extra_workdays_count() -> None:
+    hours = OfficeHours(
+        days=WEEK,
+        open_minute=540,
+        close_minute=1080,
+        holidays=frozenset({dt.date(2026, 12, 7), dt.date(2026, 12, 8)}),
+        extra_workdays=frozenset({dt.date(2026, 12, 5)}),  # a working Saturday
+    )
+    assert hours.is_open(at(FRI, "10:00", days=1))
+    assert not hours.is_open(at(FRI, "10:00", days=3))  # Monday, a holiday
+    # Friday 17:55 + 20: 5 minutes Friday, then the working Saturday.
+    assert hours.after(at(FRI, "17:55"), 20) == at(FRI, "09:15", days=1)
+    # Saturday evening: Monday and Tuesday are holidays, so Wednesday.
+    assert hours.after(at(FRI, "18:30", days=1), 30) == at(FRI, "09:30", days=5)
+    assert hours.next_opening(at(FRI, "18:30", days=1)) == at(FRI, "09:00", days=5)
+
+
+def test_office_minutes_count_only_open_time() -> None:
+    assert OFFICE.office_minutes(at(FRI, "17:00"), at(FRI, "10:00", days=3)) == 120
+    assert OFFICE.office_minutes(at(FRI, "07:00"), at(FRI, "08:00")) == 0
+    assert OFFICE.office_minutes(at(FRI, "10:00"), at(FRI, "09:00")) == 0
+    # A whole week: five days of nine hours.
+    assert OFFICE.office_minutes(at(FRI, "00:00", days=3), at(FRI, "00:00", days=10)) == 5 * 540
+
+
+def test_midnight_and_the_end_of_the_day() -> None:
+    late = OfficeHours(days=frozenset(range(7)), open_minute=20 * 60, close_minute=24 * 60)
+    assert late.is_open(at(FRI, "23:59"))
+    assert not late.is_open(at(FRI, "00:00", days=1))
+    assert late.after(at(FRI, "23:50"), 20) == at(FRI, "20:10", days=1)
+    assert late.next_opening(at(FRI, "23:59")) == at(FRI, "23:59")
+
+
+def test_an_office_that_never_opens_gives_no_moment() -> None:
+    never = OfficeHours(days=frozenset(), open_minute=540, close_minute=1080)
+    assert never.after(FRI, 10) is None
+    assert never.next_opening(FRI) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "minute"),
+    [("09:00", 540), ("9:05", 545), ("24:00", 1440), ("00:00", 0), ("25:00", None),
+     ("9", None), ("09:5", None), ("09:60", None), ("", None)],
+)  # fmt: skip
+def test_parse_clock(text: str, minute: int | None) -> None:
+    assert parse_clock(text) == minute
+
+
+# -- the [hours] table --------------------------------------------------------------------
+
+
+def test_the_hours_table_is_read(phone_config: Callable[..., Config]) -> None:
+    config = phone_config(
+        hours={
+            "days": ["mon", "tue", "wed", "thu", "fri"],
+            "open": "09:00",
+            "close": "18:00",
+            "holidays": ["2026-12-31", "2027-01-01..2027-01-08", dt.date(2027, 2, 23)],
+            "extra_workdays": ["2026-12-27"],
+            "after_hours": "digest",
+        }
+    )
+    hours = config.hours
+    assert (hours.days, hours.open_minute, hours.close_minute) == (WEEK, 540, 1080)
+    assert len(hours.holidays) == 1 + 8 + 1
+    assert dt.date(2027, 1, 5) in hours.holidays
+    assert hours.extra_workdays == {dt.date(2026, 12, 27)}
+    assert hours.after_hours is AfterHours.DIGEST
+    assert not hours.always_open
+
+
+def test_no_hours_table_is_always_open(phone_config: Callable[..., Config]) -> None:
+    assert phone_config().hours.always_open
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ({"days": ["mon", "fry"]}, "hours.days: 'fry' is not a day"),
+        ({"open": "9am"}, 'hours.open: must be a time like "09:00"'),
+        ({"open": "18:00", "close": "09:00"}, "close (09:00) must be after open (18:00)"),
+        ({"holidays": ["31.12.2026"]}, "hours.holidays: '31.12.2026' is not a date"),
+        ({"holidays": ["2027-01-08..2027-01-01"]}, "goes backwards"),
+        ({"after_hours": "later"}, 'hours.after_hours: must be "digest" or "post"'),
+        (
+            {"holidays": ["2026-12-27"], "extra_workdays": ["2026-12-27"]},
+            "2026-12-27 is both a holiday and an extra working day",
+        ),
+    ],
+)
+def test_mistakes_in_the_hours_table_are_named(
+    phone_config: Callable[..., Config], hours: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        phone_config(hours=hours)
+    assert any(message in problem for problem in error.value.problems), error.value.problems
+
+
+def test_operators_and_topics_are_read(phone_config: Callable[..., Config]) -> None:
+    departments = [
+        {"name": "Продажи", "chat": -1001, "extensions": ["620"], "default": True, "topic": 7}
+    ]
+    config = phone_config(operators={"201": 111111111, "202": "222"}, department=departments)
+    assert config.operators == (("201", 111111111), ("202", 222))
+    assert config.departments[0].topic == 7
+    with pytest.raises(ConfigError, match=r"operators\.203"):
+        phone_config(operators={"203": "Ольга"})
