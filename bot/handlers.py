@@ -9,6 +9,7 @@ together), answers with a toast and wakes the outbox, the one writer of case mes
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ParseMode
@@ -23,17 +24,19 @@ from telegram.ext import (
 
 from bot.figures import stats_parts
 from bot.permissions import (
+    ClaimVerdict,
     Scope,
     ScopeKind,
     UndoVerdict,
     chat_may_act_on,
     chat_scope,
+    may_claim,
     may_undo,
 )
 from bot.render import (
-    CLOSE,
-    LIST_CLOSE,
-    UNDO,
+    CARD_BUTTONS,
+    Button,
+    claimer_name,
     closed_toast,
     closer_name,
     esc,
@@ -45,7 +48,7 @@ from bot.replies import send_parts
 from bot.runtime import Runtime, runtime_of
 from watcher.models import Case
 from watcher.stats import parse_period
-from watcher.texts import tr
+from watcher.texts import moment_text, tr
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +170,7 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
         await _answer(query, tr(language, "toast_foreign_chat"))
         return
-    if press.action in (CLOSE, UNDO) and not _is_case_message(runtime, case, message):
+    if press.action in CARD_BUTTONS and not _is_case_message(runtime, case, message):
         # Only the message recorded for the case carries its live buttons; an older copy
         # (re-posted since, or from before a restore) must not act on what it names.
         log.info(
@@ -178,15 +181,10 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
         await _answer(query, tr(language, "toast_stale_message"))
         return
-    if press.action in (CLOSE, LIST_CLOSE):
-        toast = _close(runtime, case, query.from_user)
-    elif press.action == UNDO:
-        toast = _undo(runtime, case, query.from_user)
-    else:  # parse_callback only yields known actions; kept for safety
-        toast = tr(language, "toast_unknown")
+    toast = _ACTIONS[press.action](runtime, case, query.from_user)
     await _answer(query, toast)
     runtime.outbox.wake()
-    if press.action == LIST_CLOSE:
+    if press.action is Button.LIST_CLOSE:
         await _drop_list_button(query, message)
 
 
@@ -223,6 +221,75 @@ def _undo(runtime: Runtime, case: Case, user: User) -> str:
         log.info("case %s reopened by %s (%s)", case.id, _user_name(user), user.id)
         return tr(language, "toast_reopened")
     return tr(language, "toast_already_open")
+
+
+def _claim(runtime: Runtime, case: Case, user: User) -> str:
+    """👋 The first press takes the case; later ones are told who has it."""
+    language = runtime.language
+    verdict = may_claim(runtime.config, case, user.id)
+    if verdict is ClaimVerdict.CLOSED:
+        return closed_toast(case, language)
+    if verdict is ClaimVerdict.YOURS:
+        return tr(language, "toast_claimed_already_yours")
+    if verdict is ClaimVerdict.TAKEN:
+        return _taken_toast(case, language)
+    result = runtime.ledger.claim(
+        case.id,
+        user_id=user.id,
+        user_name=_user_name(user),
+        now=runtime.clock(),
+        take_over=verdict is ClaimVerdict.TAKE_OVER,
+    )
+    fresh = result.case or case
+    if not result.changed:  # someone was faster, or it closed meanwhile
+        if not fresh.is_open:
+            return closed_toast(fresh, language)
+        return _taken_toast(fresh, language)
+    log.info("case %s claimed by %s (%s)", case.id, _user_name(user), user.id)
+    if verdict is ClaimVerdict.TAKE_OVER:
+        return tr(language, "toast_taken_over", name=claimer_name(case))
+    return tr(language, "toast_claimed")
+
+
+def _taken_toast(case: Case, language: str) -> str:
+    when = moment_text(case.claimed_at) if case.claimed_at else ""
+    return tr(language, "toast_claimed_by_other", name=claimer_name(case), when=when)
+
+
+def _failed(runtime: Runtime, case: Case, user: User) -> str:
+    """📵 A callback that did not get through: listed on the card, the case stays open."""
+    if not case.is_open:
+        return closed_toast(case, runtime.language)
+    done = runtime.ledger.add_failed_callback(
+        case.id, now=runtime.clock(), user_id=user.id, user_name=_user_name(user)
+    )
+    if not done:
+        fresh = runtime.ledger.get_case(case.id) or case
+        return closed_toast(fresh, runtime.language)
+    log.info("case %s: callback attempt by %s (%s) did not get through", case.id,
+             _user_name(user), user.id)  # fmt: skip
+    return tr(runtime.language, "toast_failed")
+
+
+def _not_needed(runtime: Runtime, case: Case, user: User) -> str:
+    """🚫 Closed as needing no callback; counted apart, undoable."""
+    result = runtime.ledger.close_not_needed(
+        case.id, user_id=user.id, user_name=_user_name(user), now=runtime.clock()
+    )
+    if result.changed:
+        log.info("case %s closed as not needed by %s (%s)", case.id, _user_name(user), user.id)
+        return tr(runtime.language, "toast_not_needed")
+    return closed_toast(result.case or case, runtime.language)
+
+
+_ACTIONS: dict[Button, Callable[[Runtime, Case, User], str]] = {
+    Button.CLOSE: _close,
+    Button.LIST_CLOSE: _close,
+    Button.UNDO: _undo,
+    Button.CLAIM: _claim,
+    Button.FAILED: _failed,
+    Button.NOT_NEEDED: _not_needed,
+}
 
 
 async def _drop_list_button(query: CallbackQuery, message: Message) -> None:

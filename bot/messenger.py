@@ -73,7 +73,7 @@ class CaseMessenger:
         self.clock = clock
 
     def render(self, case: Case) -> Rendered:
-        return render_case(case, self.language)
+        return render_case(case, self.language, self.ledger.callback_attempts(case.id))
 
     async def sync(self, case_id: int) -> SyncOutcome:
         """Post or edit the case's message; Telegram errors other than the benign ones raise."""

@@ -67,8 +67,27 @@ def may_undo(config: Config, case: Case, user_id: int) -> UndoVerdict:
     """Only a close made in the chat can be undone, by the same person or an admin."""
     if case.is_open:
         return UndoVerdict.ALREADY_OPEN
-    if case.closed_how != ClosedHow.USER:
+    if case.closed_how is None or not ClosedHow(case.closed_how).by_person:
         return UndoVerdict.NOT_BY_USER
     if case.closed_by_user_id == user_id or is_admin(config, user_id):
         return UndoVerdict.ALLOWED
     return UndoVerdict.NOT_YOURS
+
+
+class ClaimVerdict(Enum):
+    ALLOWED = "allowed"
+    CLOSED = "closed"
+    YOURS = "yours"  # already claimed by this user
+    TAKEN = "taken"  # claimed by someone else; only an admin may take it over
+    TAKE_OVER = "take_over"  # an admin takes over someone else's claim
+
+
+def may_claim(config: Config, case: Case, user_id: int) -> ClaimVerdict:
+    """👋 The first to press has the case; a second person is told who, an admin may take it."""
+    if not case.is_open:
+        return ClaimVerdict.CLOSED
+    if case.claimed_by_user_id is None:
+        return ClaimVerdict.ALLOWED
+    if case.claimed_by_user_id == user_id:
+        return ClaimVerdict.YOURS
+    return ClaimVerdict.TAKE_OVER if is_admin(config, user_id) else ClaimVerdict.TAKEN

@@ -15,12 +15,14 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from watcher.closing import Surface, closing_words
-from watcher.models import Case
+from watcher.models import CallbackAttempt, Case
 from watcher.phones import dial_form, display_number
+from watcher.stats import duration_text
 from watcher.texts import clock_text, moment_text, times_word, tr
 from watcher.vocab import ClosedHow
 
@@ -32,15 +34,30 @@ NAME_LIMIT = 80
 LIST_BUTTONS_PER_MESSAGE = 20
 LIST_MAX_CASES = 100
 
-CLOSE, UNDO, LIST_CLOSE = "c", "u", "l"
-_CALLBACK = re.compile(r"^([cul]):([1-9][0-9]{0,17})$")
+
+class Button(StrEnum):
+    """What a button does; its value is the prefix of its callback data (``c:42``)."""
+
+    CLOSE = "c"  # ✅ called back
+    CLAIM = "k"  # 👋 I'm calling
+    FAILED = "f"  # 📵 no answer
+    NOT_NEEDED = "n"  # 🚫 no callback needed
+    UNDO = "u"  # ↩️ undo a close made in the chat
+    LIST_CLOSE = "l"  # ✅ from a /missed list
+
+
+_CALLBACK = re.compile(r"^([" + "".join(Button) + r"]):([1-9][0-9]{0,17})$")
+# Buttons that act on a case message; only the case's own recorded message may carry them.
+CARD_BUTTONS = frozenset(
+    {Button.CLOSE, Button.CLAIM, Button.FAILED, Button.NOT_NEEDED, Button.UNDO}
+)
 
 
 @dataclass(frozen=True)
 class Press:
     """A decoded button press: what to do with which case."""
 
-    action: str
+    action: Button
     case_id: int
 
 
@@ -60,10 +77,10 @@ class Rendered:
 # -- callback data ---------------------------------------------------------------------
 
 
-def callback_data(action: str, case_id: int) -> str:
-    """``c:42`` (close), ``u:42`` (undo), ``l:42`` (close from a /missed list)."""
+def callback_data(action: Button, case_id: int) -> str:
+    """``c:42`` (close), ``k:42`` (claim), ``u:42`` (undo), ``l:42`` (close from a list)…"""
     data = f"{action}:{case_id}"
-    if action not in (CLOSE, UNDO, LIST_CLOSE) or not _CALLBACK.match(data):
+    if action not in tuple(Button) or not _CALLBACK.match(data):
         raise ValueError(f"no callback data for {action!r} {case_id!r}")
     return data
 
@@ -75,7 +92,7 @@ def parse_callback(data: object) -> Press | None:
     found = _CALLBACK.match(data)
     if not found:
         return None
-    return Press(found.group(1), int(found.group(2)))
+    return Press(Button(found.group(1)), int(found.group(2)))
 
 
 # -- small formatters ------------------------------------------------------------------
@@ -105,8 +122,8 @@ def closer_name(case: Case) -> str:
 # -- the case message ------------------------------------------------------------------
 
 
-def case_text(case: Case, language: str) -> str:
-    """The post of one case, open or closed."""
+def case_text(case: Case, language: str, attempts: Sequence[CallbackAttempt] = ()) -> str:
+    """The post of one case, open or closed, with who took it and the failed callbacks."""
     t = language
     lines = [tr(t, "case_title", department=esc(case.department))]
     number = f"<b>{esc(display_number(case.remote))}</b>"
@@ -132,6 +149,11 @@ def case_text(case: Case, language: str) -> str:
         lines.append(tr(t, "case_first", when=moment_text(case.first_at)))
     if case.ring_seconds:
         lines.append(tr(t, "case_ring", seconds=case.ring_seconds))
+    for attempt in attempts:
+        lines.append(attempt_line(attempt, case, language))
+    if case.is_open and case.claimed_by_user_id is not None:
+        when = clock_text(case.claimed_at, case.last_at) if case.claimed_at else ""
+        lines.append(tr(t, "case_claimed", name=esc(claimer_name(case)), when=when))
     closed = closed_line(case, language)
     if closed:
         lines += ["", closed]
@@ -147,21 +169,55 @@ def closed_line(case: Case, language: str) -> str | None:
     return closing_words(case, language, Surface.CARD, closer=closer_name(case), escape=esc)
 
 
+def attempt_line(attempt: CallbackAttempt, case: Case, language: str) -> str:
+    """📵 who tried and when: a person's press, or an extension from the call log."""
+    when = clock_text(attempt.at, case.last_at)
+    if attempt.extension:
+        talk = (
+            tr(language, "case_failed_talk", duration=duration_text(attempt.duration))
+            if attempt.duration
+            else ""
+        )
+        return tr(
+            language, "case_failed_pbx", extension=esc(attempt.extension), when=when, talk=talk
+        )
+    return tr(language, "case_failed_user", name=esc(clip(attempt.user_name or "?")), when=when)
+
+
+def claimer_name(case: Case) -> str:
+    if case.claimed_by_name and case.claimed_by_name.strip():
+        return clip(case.claimed_by_name)
+    return str(case.claimed_by_user_id or "?")
+
+
+def _button(language: str, key: str, action: Button, case: Case) -> InlineKeyboardButton:
+    return InlineKeyboardButton(tr(language, key), callback_data=callback_data(action, case.id))
+
+
 def case_keyboard(case: Case, language: str) -> InlineKeyboardMarkup | None:
-    """Open: "called back"; closed by a person: "undo"; closed otherwise: no buttons."""
+    """Open: the four actions in two rows (they fit a phone); closed by a person: undo;
+    closed from the call log or as history: no buttons."""
+    t = language
     if case.is_open:
-        label, action = tr(language, "button_close"), CLOSE
-    elif case.closed_how == ClosedHow.USER:
-        label, action = tr(language, "button_undo"), UNDO
-    else:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=callback_data(action, case.id))]]
-    )
+        return InlineKeyboardMarkup(
+            [
+                [
+                    _button(t, "button_close", Button.CLOSE, case),
+                    _button(t, "button_claim", Button.CLAIM, case),
+                ],
+                [
+                    _button(t, "button_failed", Button.FAILED, case),
+                    _button(t, "button_not_needed", Button.NOT_NEEDED, case),
+                ],
+            ]
+        )
+    if case.closed_how is not None and ClosedHow(case.closed_how).by_person:
+        return InlineKeyboardMarkup([[_button(t, "button_undo", Button.UNDO, case)]])
+    return None
 
 
-def render_case(case: Case, language: str) -> Rendered:
-    return Rendered(case_text(case, language), case_keyboard(case, language))
+def render_case(case: Case, language: str, attempts: Sequence[CallbackAttempt] = ()) -> Rendered:
+    return Rendered(case_text(case, language, attempts), case_keyboard(case, language))
 
 
 def closed_toast(case: Case, language: str) -> str:
@@ -256,7 +312,7 @@ def missed_messages(
                         index=i + 1,
                         number=display_number(shown[i].remote),
                     ),
-                    callback_data=callback_data(LIST_CLOSE, shown[i].id),
+                    callback_data=callback_data(Button.LIST_CLOSE, shown[i].id),
                 )
             ]
             for i in group

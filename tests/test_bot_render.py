@@ -25,7 +25,7 @@ from bot.render import (
     utf16_len,
     without_button,
 )
-from watcher.models import Case
+from watcher.models import CallbackAttempt, Case
 from watcher.texts import EN, RU, times_word, tr
 from watcher.vocab import CaseStatus, ClosedHow
 
@@ -81,7 +81,14 @@ def test_open_case_shows_number_dial_form_department_and_close_button() -> None:
     assert "🆕 новый номер" in text
     assert "🕒 12.03 10:42" in text
     assert "ждал ответа 18 с" in text
-    assert buttons(make_case()) == [("✅ Перезвонил", "c:7")]
+    assert buttons(make_case()) == [
+        ("✅ Перезвонил", "c:7"),
+        ("👋 Беру", "k:7"),
+        ("📵 Не дозвонился", "f:7"),
+        ("🚫 Не нужно", "n:7"),
+    ]
+    rows = case_keyboard(make_case(), "ru")
+    assert rows is not None and [len(row) for row in rows.inline_keyboard] == [2, 2]
 
 
 def test_short_number_has_no_dial_line_and_no_new_mark_for_known_callers() -> None:
@@ -348,3 +355,32 @@ def test_chart_is_a_png_and_tolerates_odd_input() -> None:
     assert (width, height) == (900, 450)
     assert hourly_chart_png([], [-1, 2], labels).startswith(b"\x89PNG")
     assert hourly_chart_png([1] * 30, [0] * 24, labels).startswith(b"\x89PNG")
+
+
+def test_claim_attempts_and_not_needed_on_the_card_in_both_languages() -> None:
+    claimed = make_case(
+        claimed_by_user_id=5, claimed_by_name="<Ольга>", claimed_at=datetime(2024, 3, 12, 10, 41)
+    )
+    attempts = [
+        CallbackAttempt(datetime(2024, 3, 12, 10, 42), "201", None, 0),
+        CallbackAttempt(datetime(2024, 3, 12, 10, 44), "202", None, 3),
+        CallbackAttempt(datetime(2024, 3, 12, 10, 45), None, "Иван", None),
+    ]
+    text = case_text(claimed, "ru", attempts)
+    assert "👋 Взято: &lt;Ольга&gt;, 10:41" in text
+    assert "📵 доб. 201 в 10:42 — не дозвонился\n" in text
+    assert "📵 доб. 202 в 10:44 — не дозвонился (0:03)" in text
+    assert "📵 Иван в 10:45 — не дозвонился" in text
+    english = case_text(claimed, "en", attempts)
+    assert "👋 Taken: &lt;Ольга&gt;, 10:41" in english
+    assert "📵 ext. 201 at 10:42 — no answer" in english
+    assert [b for b, _ in buttons(claimed, "en")] == [
+        "✅ Called back",
+        "👋 I'm calling",
+        "📵 No answer",
+        "🚫 Not needed",
+    ]
+    not_needed = closed_by_user(closed_how=ClosedHow.NOT_NEEDED)
+    assert "🚫 Не нужно перезванивать: Иван Петров, 10:50" in case_text(not_needed, "ru")
+    assert "🚫 No callback needed: Иван Петров, 10:50" in case_text(not_needed, "en")
+    assert buttons(not_needed) == [("↩️ Отменить", "u:7")]

@@ -87,11 +87,11 @@ def test_decide(phone_config, phone_rows: PhoneRows) -> None:
     assert decision(config, r.answered_in(at(0), CUSTOMER))[0] == Action.CALLBACK
     assert decision(config, r.outgoing(at(0), CUSTOMER, seconds=5))[0] == Action.CALLBACK
     assert decision(config, r.outgoing(at(0), CUSTOMER, seconds=4)) == (
-        Action.IGNORE,
+        Action.ATTEMPT,
         None,
         "outgoing, too short",
     )
-    assert decision(config, r.outgoing(at(0), CUSTOMER, seconds=0))[0] == Action.IGNORE
+    assert decision(config, r.outgoing(at(0), CUSTOMER, seconds=0))[0] == Action.ATTEMPT
     assert decision(config, r.internal(at(0))) == (Action.IGNORE, None, "internal")
     assert decision(config, r.missed(at(0), "89990000000")) == (
         Action.IGNORE,
@@ -105,7 +105,7 @@ def test_an_unanswered_outgoing_call_is_no_callback_even_with_zero_minimum(
     phone_config, phone_rows: PhoneRows
 ) -> None:
     config = phone_config(rules={"callback_min_seconds": 0})
-    assert decision(config, phone_rows.outgoing(at(0), CUSTOMER, seconds=0))[0] == Action.IGNORE
+    assert decision(config, phone_rows.outgoing(at(0), CUSTOMER, seconds=0))[0] == Action.ATTEMPT
     assert decision(config, phone_rows.outgoing(at(0), CUSTOMER, seconds=1))[0] == Action.CALLBACK
 
 

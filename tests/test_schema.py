@@ -33,12 +33,17 @@ def v0_1_ledger(path: Path) -> Path:
     return path
 
 
-def dump_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+def dump_rows(
+    path: Path, like: dict[str, list[str]] | None = None
+) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the v0.1 tables, by the columns of ``like`` (a migration may add some)."""
     conn = sqlite3.connect(path)
     try:
         rows = {}
         for table in TABLES:
-            names = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+            names = (like or {}).get(table) or [
+                r[1] for r in conn.execute(f"PRAGMA table_info({table})")
+            ]
             ordered = ", ".join(sorted(names))
             rows[table] = conn.execute(f"SELECT {ordered} FROM {table} ORDER BY 1, 2").fetchall()
         return rows
@@ -53,6 +58,9 @@ def columns_of(conn: sqlite3.Connection, table: str) -> set[tuple[str, str]]:
 def test_a_v0_1_ledger_opens_with_everything_kept(tmp_path: Path) -> None:
     path = v0_1_ledger(tmp_path / "perezvon.db")
     before = dump_rows(path)
+    conn = sqlite3.connect(path)
+    v0_1_columns = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in TABLES}
+    conn.close()
     assert before["calls"] and before["cases"] and before["outbox"] and before["case_messages"]
     with Ledger(path) as ledger:
         assert schema.user_version(ledger.conn) == schema.LATEST
@@ -67,7 +75,7 @@ def test_a_v0_1_ledger_opens_with_everything_kept(tmp_path: Path) -> None:
         assert ledger.get_meta("summary_last") == "2026-11-19"
         assert [c.remote for c in ledger.open_cases()] == ["+79165555555"]
         assert ledger.source_state("/tmp/pz/v01data/Calls.dbf") is not None
-    after = dump_rows(path)
+    after = dump_rows(path, v0_1_columns)
     for table in TABLES:
         if table == "meta":
             continue

@@ -14,7 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from watcher.changes import ApplyResult, Change, CloseCase, JoinCase, NewCase, OpenCase
+from watcher.changes import (
+    ApplyResult,
+    Change,
+    CloseCase,
+    FailedCallback,
+    JoinCase,
+    NewCase,
+    OpenCase,
+)
 from watcher.config import Config, Department, route
 from watcher.contacts import ContactBook, employee_keys
 from watcher.ledger import Ledger
@@ -56,7 +64,9 @@ def decide(
     if call.direction == Direction.OUT and call.answered and call.duration >= callback_min_seconds:
         return Decision(Action.CALLBACK, reason=Reason.ANSWERED_OUTGOING)
     if call.direction == Direction.OUT:
-        return Decision(Action.IGNORE, reason=Reason.OUTGOING_TOO_SHORT)
+        # Not a callback, but someone tried: the card lists it, the case stays open.
+        why = Reason.OUTGOING_TOO_SHORT if call.answered else Reason.OUTGOING_UNANSWERED
+        return Decision(Action.ATTEMPT, reason=why)
     return Decision(Action.IGNORE, reason=Reason.OTHER)
 
 
@@ -110,6 +120,9 @@ class CaseRules:
             closes = plan_callback(call, open_cases)
             self._left_open = len(closes) < len(open_cases)
             return closes
+        if decision.action is Action.ATTEMPT:
+            assert call.remote is not None
+            return plan_attempt(call, self._open_for(call.remote))
         if decision.reason is Reason.NO_DEPARTMENT and call.extension not in self._unrouted_logged:
             self._unrouted_logged.add(call.extension)
             log.warning(
@@ -181,6 +194,13 @@ def joinable_case(
         if case.department == department and (silent or not case.silent):
             return case
     return None
+
+
+def plan_attempt(call: Call, open_cases: Iterable[OpenCase]) -> list[Change]:
+    """A callback that did not get through is listed on every open case it was meant for."""
+    return [
+        FailedCallback(case.id, call) for case in open_cases if case.first_at <= call.started_at
+    ]
 
 
 def plan_callback(call: Call, open_cases: Iterable[OpenCase]) -> list[Change]:

@@ -53,7 +53,15 @@ class CloseCase:
     call: Call
 
 
-Change = JoinCase | NewCase | CloseCase
+@dataclass(frozen=True)
+class FailedCallback:
+    """An outgoing call to the number that did not get through: listed, the case stays open."""
+
+    case_id: int
+    call: Call
+
+
+Change = JoinCase | NewCase | CloseCase | FailedCallback
 
 
 @dataclass
@@ -63,12 +71,14 @@ class ApplyResult:
     opened: int = 0
     merged: int = 0
     closed: int = 0
+    attempts: int = 0  # failed callbacks from the log listed on open cases
 
     @property
     def changed(self) -> int:
-        return self.opened + self.merged + self.closed
+        return self.opened + self.merged + self.closed + self.attempts
 
     def add(self, other: ApplyResult) -> None:
         self.opened += other.opened
         self.merged += other.merged
         self.closed += other.closed
+        self.attempts += other.attempts

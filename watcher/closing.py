@@ -32,18 +32,21 @@ _KEYS: dict[Surface, dict[ClosedHow, str]] = {
         ClosedHow.CALL: "closed_by_call",
         ClosedHow.ANSWER: "closed_answered_later",
         ClosedHow.USER: "closed_by_user",
+        ClosedHow.NOT_NEEDED: "closed_not_needed",
         ClosedHow.EXPIRY: "closed_expired",
     },
     Surface.TOAST: {
         ClosedHow.CALL: "toast_already_closed_call",
         ClosedHow.ANSWER: "toast_already_answered",
         ClosedHow.USER: "toast_already_closed_user",
+        ClosedHow.NOT_NEEDED: "toast_already_not_needed",
         ClosedHow.EXPIRY: "toast_already_closed",
     },
     Surface.CONSOLE: {
         ClosedHow.CALL: "console_closed_by_call",
         ClosedHow.ANSWER: "console_closed_answered",
         ClosedHow.USER: "console_closed_by_user",
+        ClosedHow.NOT_NEEDED: "console_closed_not_needed",
         ClosedHow.EXPIRY: "console_closed_expired",
     },
 }
@@ -81,10 +84,10 @@ def closing_words(
             when=_when(case, surface, case.callback_at),
             duration=duration_text(case.callback_duration),
         )
-    if how == ClosedHow.USER:
+    if how in (ClosedHow.USER, ClosedHow.NOT_NEEDED):
         return tr(
             language,
-            keys[ClosedHow.USER],
+            keys[ClosedHow(how)],
             name=escape(closer),
             when=_when(case, surface, None),
         )

@@ -22,8 +22,15 @@ from typing import Any
 import sqlite_utils
 
 from watcher import schema
-from watcher.changes import ApplyResult, Change, CloseCase, JoinCase, OpenCase
-from watcher.models import Call, Case, from_text, to_text
+from watcher.changes import (
+    ApplyResult,
+    Change,
+    CloseCase,
+    FailedCallback,
+    JoinCase,
+    OpenCase,
+)
+from watcher.models import Call, CallbackAttempt, Case, from_text, to_text
 from watcher.schema import CALLS, CASES
 from watcher.vocab import ActorKind, CaseStatus, ClosedHow, Direction, EventKind, OutboxKind
 
@@ -69,7 +76,8 @@ class OutboxBatch:
 
 @dataclass(frozen=True)
 class CloseResult:
-    """What a close or reopen request did: ``changed`` False means the case was not eligible."""
+    """What a press did (close, reopen, claim…): ``changed`` False means the case was not
+    eligible, and ``case`` says why (already closed, claimed by someone else)."""
 
     changed: bool
     case: Case | None
@@ -351,6 +359,15 @@ class Ledger:
     def case_events(self, case_id: int) -> list[dict[str, Any]]:
         return self._dicts("SELECT * FROM case_events WHERE case_id = ? ORDER BY id", [case_id])
 
+    def callback_attempts(self, case_id: int) -> list[CallbackAttempt]:
+        """The case's failed callbacks, oldest first, as its card lists them."""
+        rows = self.conn.execute(
+            "SELECT at, extension, actor_name, duration FROM case_events"
+            " WHERE case_id = ? AND kind = ? ORDER BY id",
+            [case_id, EventKind.CALLBACK_FAILED],
+        ).fetchall()
+        return [CallbackAttempt(from_text(r[0]), r[1], r[2], r[3]) for r in rows]
+
     def create_case(
         self,
         *,
@@ -404,6 +421,10 @@ class Ledger:
                     result.merged += self.add_attempt(change.case_id, change.call, now)
                 elif isinstance(change, CloseCase):
                     result.closed += self.close_by_call(change.case_id, change.call, now)
+                elif isinstance(change, FailedCallback):
+                    result.attempts += self.add_failed_callback(
+                        change.case_id, now=now, call=change.call
+                    )
                 else:
                     case_id = self.create_case(
                         call=change.call,
@@ -498,6 +519,72 @@ class Ledger:
             user_name=user_name,
             now=now,
         )
+
+    def close_not_needed(
+        self, case_id: int, *, user_id: int, user_name: str, now: datetime
+    ) -> CloseResult:
+        """🚫 No callback is needed (spam, a wrong number, solved otherwise); undoable."""
+        return self._change_by_user(
+            case_id,
+            "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
+            " closed_by_user_id = ?, closed_by_name = ?, closed_by_extension = NULL,"
+            " callback_at = NULL, callback_duration = NULL, version = version + 1"
+            " WHERE id = ? AND status = 'open'",
+            [to_text(now), ClosedHow.NOT_NEEDED, user_id, user_name, case_id],
+            EventKind.NOT_NEEDED,
+            user_id=user_id,
+            user_name=user_name,
+            now=now,
+        )
+
+    def claim(
+        self, case_id: int, *, user_id: int, user_name: str, now: datetime, take_over: bool
+    ) -> CloseResult:
+        """👋 "I'm calling": the first to press has it; ``take_over`` lets an admin move it."""
+        return self._change_by_user(
+            case_id,
+            "UPDATE cases SET claimed_by_user_id = ?, claimed_by_name = ?, claimed_at = ?,"
+            " version = version + 1 WHERE id = ? AND status = 'open'"
+            " AND (claimed_by_user_id IS NULL OR (? AND claimed_by_user_id != ?))",
+            [user_id, user_name, to_text(now), case_id, int(take_over), user_id],
+            EventKind.CLAIMED,
+            user_id=user_id,
+            user_name=user_name,
+            now=now,
+        )
+
+    def add_failed_callback(
+        self,
+        case_id: int,
+        *,
+        now: datetime,
+        user_id: int | None = None,
+        user_name: str | None = None,
+        call: Call | None = None,
+    ) -> bool:
+        """📵 A callback that did not get through (a press, or ``call`` from the log); the
+        case stays open. False when it is closed already."""
+        with self._atomic():
+            rows = self.conn.execute(
+                "UPDATE cases SET version = version + 1 WHERE id = ? AND status = 'open'"
+                " RETURNING silent",
+                [case_id],
+            ).fetchall()
+            if not rows:
+                return False
+            at = call.started_at if call is not None else now
+            self._event(
+                case_id,
+                at,
+                EventKind.CALLBACK_FAILED,
+                ActorKind.PBX if call is not None else ActorKind.USER,
+                actor_id=user_id,
+                actor_name=user_name,
+                extension=call.extension if call is not None else None,
+                call=call,
+            )
+            self._enqueue(case_id, OutboxKind.UPDATE, now, bool(rows[0][0]))
+        return True
 
     def _change_by_user(
         self,

@@ -86,7 +86,24 @@ class Case:
     callback_at: datetime | None = None
     callback_duration: int | None = None
     version: int = 0
+    claimed_by_user_id: int | None = None
+    claimed_by_name: str | None = None
+    claimed_at: datetime | None = None
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+    # After hours with the digest on: the case is posted at this opening, not at once.
+    held_until: datetime | None = None
 
     @property
     def is_open(self) -> bool:
         return self.status == CaseStatus.OPEN
+
+
+@dataclass(frozen=True)
+class CallbackAttempt:
+    """A callback that did not get through: pressed 📵, or an outgoing call in the log."""
+
+    at: datetime
+    extension: str | None
+    user_name: str | None
+    duration: int | None

@@ -134,6 +134,23 @@ def _v3_unconfirmed_posts(conn: sqlite3.Connection) -> None:
     conn.execute(_V3_UNCONFIRMED_POSTS)
 
 
+_V4_CASE_COLUMNS = (
+    ("claimed_by_user_id", "INTEGER"),
+    ("claimed_by_name", "TEXT"),
+    ("claimed_at", "TEXT"),
+    ("reminded_at", "TEXT"),
+    ("escalated_at", "TEXT"),
+    ("held_until", "TEXT"),
+)
+
+
+def _v4_callback_assurance(conn: sqlite3.Connection) -> None:
+    """Who took a case, when it was reminded and escalated, and when it is posted if it
+    came in after hours."""
+    for name, kind in _V4_CASE_COLUMNS:
+        conn.execute(f'ALTER TABLE "cases" ADD COLUMN "{name}" {kind}')
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Step n brings a ledger from user_version n - 1 to n.
@@ -141,6 +158,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v1_base,
     _v2_case_ids_never_reused,
     _v3_unconfirmed_posts,
+    _v4_callback_assurance,
 )
 LATEST = len(MIGRATIONS)
 CASE_IDS_AUTOINCREMENT = True  # since step 2

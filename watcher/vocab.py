@@ -25,16 +25,23 @@ class CaseStatus(StrEnum):
 
 class ClosedHow(StrEnum):
     """How a case was closed: an operator called back (log), the customer got through
-    (log), a person pressed the button, or it was stale history nobody was told of."""
+    (log), a person pressed the button, a person said no callback is needed (spam, a
+    wrong number, solved otherwise), or it was stale history nobody was told of."""
 
     CALL = "call"
     ANSWER = "answered"
     USER = "user"
+    NOT_NEEDED = "not_needed"
     EXPIRY = "expired"
 
     @property
     def from_log(self) -> bool:
         return self in (ClosedHow.CALL, ClosedHow.ANSWER)
+
+    @property
+    def by_person(self) -> bool:
+        """Closed by a press in the chat: the same person or an admin may undo it."""
+        return self in (ClosedHow.USER, ClosedHow.NOT_NEEDED)
 
 
 class Action(StrEnum):
@@ -42,6 +49,7 @@ class Action(StrEnum):
 
     MISSED = "missed"
     CALLBACK = "callback"
+    ATTEMPT = "attempt"  # an outgoing call to the number that did not get through
     IGNORE = "ignore"
 
 
@@ -55,6 +63,7 @@ class Reason(StrEnum):
     ANSWERED_INCOMING = "answered incoming"
     ANSWERED_OUTGOING = "answered outgoing"
     OUTGOING_TOO_SHORT = "outgoing, too short"
+    OUTGOING_UNANSWERED = "outgoing, not answered"
     OTHER = "other"
     NONE = ""
 
@@ -69,6 +78,11 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     EXPIRED = "expired"
+    CLAIMED = "claimed"  # 👋 "I'm calling"
+    CALLBACK_FAILED = "callback_failed"  # 📵 a callback that did not get through
+    NOT_NEEDED = "not_needed"  # 🚫 closed: no callback needed
+    REMINDED = "reminded"
+    ESCALATED = "escalated"
 
 
 class ActorKind(StrEnum):

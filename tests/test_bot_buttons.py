@@ -1,0 +1,139 @@
+"""The v0.2 buttons end to end: 👋 claim, 📵 no answer, 🚫 not needed, ↩️ undo, and failed
+callbacks from the call log listed on the card. Through PTB's real HTTP stack."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.conftest import SALES_CHAT
+from tests.test_bot_harness import ADMIN, CALLER, IVAN, OLGA, Office, office
+from watcher.vocab import ClosedHow
+
+__all__ = ["office"]  # the fixture, imported for pytest
+
+
+async def posted(office: Office) -> tuple[int, dict[str, Any]]:
+    office.missed()
+    await office.scan()
+    await office.wait_posted(SALES_CHAT)
+    await office.settle()
+    return office.only_case().id, office.posts(SALES_CHAT)[-1]
+
+
+async def shown(office: Office) -> dict[str, Any]:
+    await office.settle()
+    await asyncio.sleep(0.05)
+    return office.posts(SALES_CHAT)[-1]
+
+
+def events(office: Office, case_id: int) -> list[str]:
+    return [e["kind"] for e in office.ledger.case_events(case_id)]
+
+
+def buttons(message: dict[str, Any]) -> list[list[str]]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return [[b["callback_data"] for b in row] for row in rows]
+
+
+async def test_an_open_case_has_four_buttons_in_two_rows(office: Office) -> None:
+    case_id, message = await posted(office)
+    assert buttons(message) == [[f"c:{case_id}", f"k:{case_id}"], [f"f:{case_id}", f"n:{case_id}"]]
+
+
+async def test_claim_shows_who_and_a_second_claim_names_the_claimer(office: Office) -> None:
+    case_id, message = await posted(office)
+    mid = message["message_id"]
+    assert await office.press(SALES_CHAT, mid, OLGA, f"k:{case_id}") == "Взято: звонок за вами"
+    card = await shown(office)
+    assert "👋 Взято: Ольга, " in card["text"]
+    toast = await office.press(SALES_CHAT, mid, IVAN, f"k:{case_id}")
+    assert toast.startswith("Уже взял(а) Ольга в ")
+    assert await office.press(SALES_CHAT, mid, OLGA, f"k:{case_id}") == "Звонок уже за вами"
+    assert office.case(case_id).claimed_by_user_id == OLGA["id"]
+    # An admin may take it over.
+    toast = await office.press(SALES_CHAT, mid, ADMIN, f"k:{case_id}")
+    assert toast == "Звонок передан вам (был у Ольга)"
+    assert "👋 Взято: Админ, " in (await shown(office))["text"]
+    assert events(office, case_id) == ["opened", "claimed", "claimed"]
+    assert office.case(case_id).is_open
+
+
+async def test_a_claim_race_has_one_winner(office: Office) -> None:
+    case_id, message = await posted(office)
+    mid = message["message_id"]
+    toasts = await asyncio.gather(
+        office.press(SALES_CHAT, mid, OLGA, f"k:{case_id}"),
+        office.press(SALES_CHAT, mid, IVAN, f"k:{case_id}"),
+    )
+    assert sorted(t == "Взято: звонок за вами" for t in toasts) == [False, True]
+    loser = next(t for t in toasts if t != "Взято: звонок за вами")
+    winner = office.case(case_id).claimed_by_name
+    assert winner in ("Ольга", "Иван Петров")
+    assert loser.startswith(f"Уже взял(а) {winner} в ")
+    assert events(office, case_id).count("claimed") == 1
+
+
+async def test_no_answer_is_listed_and_the_case_stays_open(office: Office) -> None:
+    case_id, message = await posted(office)
+    toast = await office.press(SALES_CHAT, message["message_id"], IVAN, f"f:{case_id}")
+    assert toast == "Отмечено: не дозвонились, звонок ждёт"
+    card = await shown(office)
+    assert "📵 Иван Петров в " in card["text"] and "— не дозвонился" in card["text"]
+    assert office.case(case_id).is_open
+    assert buttons(card)[0][0] == f"c:{case_id}"
+    assert events(office, case_id) == ["opened", "callback_failed"]
+
+
+async def test_failed_callbacks_from_the_call_log_are_listed(office: Office) -> None:
+    case_id, _ = await posted(office)
+    office.callback(ext="203", seconds=0)  # nobody picked up
+    office.callback(ext="204", seconds=3)  # shorter than callback_min_seconds (5)
+    await office.scan()
+    card = await shown(office)
+    assert "📵 доб. 203 в " in card["text"]
+    assert "📵 доб. 204 в " in card["text"] and "(0:03)" in card["text"]
+    assert office.case(case_id).is_open
+    assert events(office, case_id) == ["opened", "callback_failed", "callback_failed"]
+    # A real callback afterwards still closes it.
+    office.callback(ext="205", seconds=40, minutes_ago=0.5)
+    await office.scan()
+    await office.settle()
+    assert office.case(case_id).closed_how == ClosedHow.CALL
+
+
+async def test_not_needed_closes_apart_and_can_be_undone_by_the_same_person(
+    office: Office,
+) -> None:
+    case_id, message = await posted(office)
+    mid = message["message_id"]
+    toast = await office.press(SALES_CHAT, mid, IVAN, f"n:{case_id}")
+    assert toast == "Отмечено: перезванивать не нужно"
+    case = office.case(case_id)
+    assert (case.closed_how, case.closed_by_user_id) == (ClosedHow.NOT_NEEDED, IVAN["id"])
+    card = await shown(office)
+    assert "🚫 Не нужно перезванивать: Иван Петров, " in card["text"]
+    assert buttons(card) == [[f"u:{case_id}"]]
+    # A press on the closed case names who closed it and how.
+    toast = await office.press(SALES_CHAT, mid, OLGA, f"c:{case_id}")
+    assert toast.startswith("Уже закрыто: не нужно (Иван Петров, ")
+    assert await office.press(SALES_CHAT, mid, OLGA, f"u:{case_id}") == (
+        "Отменить может только Иван Петров или администратор"
+    )
+    assert await office.press(SALES_CHAT, mid, IVAN, f"u:{case_id}") == (
+        "Отметка снята, звонок снова ждёт"
+    )
+    assert office.case(case_id).is_open
+    assert events(office, case_id) == ["opened", "not_needed", "reopened"]
+
+
+async def test_a_claimed_case_called_back_from_the_log_closes(office: Office) -> None:
+    case_id, message = await posted(office)
+    await office.press(SALES_CHAT, message["message_id"], OLGA, f"k:{case_id}")
+    office.callback(number=CALLER, ext="202")
+    await office.scan()
+    await office.settle()
+    card = await shown(office)
+    assert office.case(case_id).closed_how == ClosedHow.CALL
+    assert "👋" not in card["text"]  # the claim line is for open cases
+    assert buttons(card) == []
