@@ -85,7 +85,7 @@ def build_application(
     application = builder.build()
     now = clock or (lambda: local_now(config))
     ledger = Ledger(config.database_path)
-    messenger = CaseMessenger(application.bot, ledger, config.language, now)
+    messenger = CaseMessenger(application.bot, ledger, config.language, now, config.operators)
     outbox = OutboxSender(
         ledger,
         messenger,
@@ -107,7 +107,8 @@ def runtime(application: Application) -> Runtime:
 
 
 def bot_commands(language: str) -> list[BotCommand]:
-    return [BotCommand(name, tr(language, f"cmd_{name}")) for name in ("missed", "stats", "help")]
+    names = ("missed", "stats", "me", "help")
+    return [BotCommand(name, tr(language, f"cmd_{name}")) for name in names]
 
 
 class PerezvonBot:

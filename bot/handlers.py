@@ -9,6 +9,7 @@ together), answers with a toast and wakes the outbox, the one writer of case mes
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from telegram import CallbackQuery, Chat, Message, Update, User
@@ -30,6 +31,7 @@ from bot.permissions import (
     UndoVerdict,
     chat_may_act_on,
     chat_scope,
+    is_admin,
     may_claim,
     may_undo,
 )
@@ -52,7 +54,9 @@ from watcher.texts import moment_text, tr
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "missed", "stats")
+COMMANDS = ("start", "help", "missed", "stats", "me")
+# An extension as the PBX writes it: digits, maybe a group prefix letter (G620).
+_EXTENSION = re.compile(r"^[A-Za-z]?[0-9]{1,8}$")
 
 
 def register(application: Application) -> None:
@@ -61,6 +65,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler(["start", "help"], help_command, filters=only_new))
     application.add_handler(CommandHandler("missed", missed_command, filters=only_new))
     application.add_handler(CommandHandler("stats", stats_command, filters=only_new))
+    application.add_handler(CommandHandler("me", me_command, filters=only_new))
     application.add_handler(CallbackQueryHandler(button_pressed))
     application.add_error_handler(log_error)
 
@@ -76,8 +81,19 @@ def _where(
     if chat is None:
         return None
     runtime = runtime_of(context)
-    user_id = update.effective_user.id if update.effective_user else None
+    user = update.effective_user
+    if user is not None:
+        _remember(runtime, user)
+    user_id = user.id if user else None
     return runtime, chat, user_id, chat_scope(runtime.config, chat.id, user_id)
+
+
+def _remember(runtime: Runtime, user: User) -> None:
+    """Cards show the name the bot last saw for an operator."""
+    try:
+        runtime.ledger.saw_user(user.id, _user_name(user), runtime.clock())
+    except Exception:  # a locked ledger must not cost the answer
+        log.warning("could not record the name of user %s", user.id, exc_info=True)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -144,6 +160,71 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await send_parts(context.bot, chat.id, parts)
 
 
+async def me_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/me`` shows the sender's extensions; ``/me 201`` links the sender to 201; an admin
+    links someone else with ``/me 201 USER_ID`` or by replying to their message."""
+    where = _where(update, context)
+    if where is None or update.effective_user is None:
+        return
+    runtime, chat, _, scope = where
+    language = runtime.language
+    sender = update.effective_user
+    if scope.kind is ScopeKind.NONE:
+        await context.bot.send_message(chat.id, tr(language, "me_not_here"))
+        return
+    args = context.args or []
+    if not args:
+        links = runtime.ledger.operator_links()
+        links.update(dict(runtime.config.operators))
+        mine = sorted(ext for ext, user in links.items() if user == sender.id)
+        text = (
+            tr(
+                language,
+                "me_shown",
+                extensions=", ".join(tr(language, "me_extension", extension=e) for e in mine),
+            )
+            if mine
+            else tr(language, "me_none")
+        )
+        await context.bot.send_message(chat.id, text)
+        return
+    extension = args[0].strip()
+    if not _EXTENSION.match(extension):
+        await context.bot.send_message(chat.id, tr(language, "me_bad", value=extension))
+        return
+    target = _me_target(update, args)
+    if target is None:
+        await context.bot.send_message(chat.id, tr(language, "me_bad", value=" ".join(args)))
+        return
+    if target != sender.id and not is_admin(runtime.config, sender.id):
+        await context.bot.send_message(chat.id, tr(language, "me_admin_only"))
+        return
+    owner = dict(runtime.config.operators).get(extension)
+    if owner is not None and owner != target:
+        text = tr(language, "me_config_owned", extension=extension)
+        await context.bot.send_message(chat.id, text)
+        return
+    runtime.ledger.link_operator(extension, target, by=sender.id, now=runtime.clock())
+    name = runtime.ledger.user_name(target) or str(target)
+    log.info("extension %s linked to user %s by %s", extension, target, sender.id)
+    text = tr(language, "me_linked", extension=esc(extension), name=esc(name))
+    await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+    runtime.outbox.wake()
+
+
+def _me_target(update: Update, args: list[str]) -> int | None:
+    """Whom ``/me`` links: a user id after the extension, the author of the message
+    replied to, or else the sender; None when the second word is no user id."""
+    message = update.effective_message
+    if len(args) > 1:
+        return int(args[1]) if args[1].isdigit() else None
+    replied = message.reply_to_message if message is not None else None
+    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
+        return replied.from_user.id
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
 # -- buttons ---------------------------------------------------------------------------
 
 
@@ -154,6 +235,7 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     runtime = runtime_of(context)
     language = runtime.language
+    _remember(runtime, query.from_user)
     press = parse_callback(query.data)
     message = query.message if isinstance(query.message, Message) else None
     case = runtime.ledger.get_case(press.case_id) if press is not None else None

@@ -17,7 +17,7 @@ from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, TelegramError
 
-from bot.render import Rendered, render_case
+from bot.render import CardExtras, Rendered, render_case
 from watcher.ledger import Ledger
 from watcher.models import Case
 
@@ -65,15 +65,25 @@ def is_message_gone(error: BadRequest) -> bool:
 
 class CaseMessenger:
     def __init__(
-        self, bot: Bot, ledger: Ledger, language: str, clock: Callable[[], datetime]
+        self,
+        bot: Bot,
+        ledger: Ledger,
+        language: str,
+        clock: Callable[[], datetime],
+        operators: tuple[tuple[str, int], ...] = (),
     ) -> None:
         self.bot = bot
         self.ledger = ledger
         self.language = language
         self.clock = clock
+        self.operators = operators  # the config's [operators]; /me links are in the ledger
 
     def render(self, case: Case) -> Rendered:
-        return render_case(case, self.language, self.ledger.callback_attempts(case.id))
+        extras = CardExtras(
+            attempts=self.ledger.callback_attempts(case.id),
+            names=self.ledger.operator_names(self.operators),
+        )
+        return render_case(case, self.language, extras)
 
     async def sync(self, case_id: int) -> SyncOutcome:
         """Post or edit the case's message; Telegram errors other than the benign ones raise."""

@@ -13,13 +13,13 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from watcher.closing import Surface, closing_words
+from watcher.closing import Surface, closing_words, operator_label
 from watcher.models import CallbackAttempt, Case
 from watcher.phones import dial_form, display_number
 from watcher.stats import duration_text
@@ -122,7 +122,18 @@ def closer_name(case: Case) -> str:
 # -- the case message ------------------------------------------------------------------
 
 
-def case_text(case: Case, language: str, attempts: Sequence[CallbackAttempt] = ()) -> str:
+@dataclass(frozen=True)
+class CardExtras:
+    """What a card shows beyond the case row: failed callbacks and operators' names."""
+
+    attempts: Sequence[CallbackAttempt] = ()
+    names: Mapping[str, str] = field(default_factory=dict)  # extension -> operator
+
+
+NO_EXTRAS = CardExtras()
+
+
+def case_text(case: Case, language: str, extras: CardExtras = NO_EXTRAS) -> str:
     """The post of one case, open or closed, with who took it and the failed callbacks."""
     t = language
     lines = [tr(t, "case_title", department=esc(case.department))]
@@ -149,12 +160,12 @@ def case_text(case: Case, language: str, attempts: Sequence[CallbackAttempt] = (
         lines.append(tr(t, "case_first", when=moment_text(case.first_at)))
     if case.ring_seconds:
         lines.append(tr(t, "case_ring", seconds=case.ring_seconds))
-    for attempt in attempts:
-        lines.append(attempt_line(attempt, case, language))
+    for attempt in extras.attempts:
+        lines.append(attempt_line(attempt, case, language, extras.names))
     if case.is_open and case.claimed_by_user_id is not None:
         when = clock_text(case.claimed_at, case.last_at) if case.claimed_at else ""
         lines.append(tr(t, "case_claimed", name=esc(claimer_name(case)), when=when))
-    closed = closed_line(case, language)
+    closed = closed_line(case, language, extras.names)
     if closed:
         lines += ["", closed]
         if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
@@ -162,14 +173,21 @@ def case_text(case: Case, language: str, attempts: Sequence[CallbackAttempt] = (
     return "\n".join(lines)
 
 
-def closed_line(case: Case, language: str) -> str | None:
+def closed_line(case: Case, language: str, names: Mapping[str, str] | None = None) -> str | None:
     """Who closed the case and when (escaped for the HTML card), or None while it is open."""
     if case.is_open:
         return None
-    return closing_words(case, language, Surface.CARD, closer=closer_name(case), escape=esc)
+    return closing_words(
+        case, language, Surface.CARD, closer=closer_name(case), escape=esc, names=names
+    )
 
 
-def attempt_line(attempt: CallbackAttempt, case: Case, language: str) -> str:
+def attempt_line(
+    attempt: CallbackAttempt,
+    case: Case,
+    language: str,
+    names: Mapping[str, str] | None = None,
+) -> str:
     """📵 who tried and when: a person's press, or an extension from the call log."""
     when = clock_text(attempt.at, case.last_at)
     if attempt.extension:
@@ -179,7 +197,11 @@ def attempt_line(attempt: CallbackAttempt, case: Case, language: str) -> str:
             else ""
         )
         return tr(
-            language, "case_failed_pbx", extension=esc(attempt.extension), when=when, talk=talk
+            language,
+            "case_failed_pbx",
+            extension=esc(operator_label(attempt.extension, names)),
+            when=when,
+            talk=talk,
         )
     return tr(language, "case_failed_user", name=esc(clip(attempt.user_name or "?")), when=when)
 
@@ -216,8 +238,8 @@ def case_keyboard(case: Case, language: str) -> InlineKeyboardMarkup | None:
     return None
 
 
-def render_case(case: Case, language: str, attempts: Sequence[CallbackAttempt] = ()) -> Rendered:
-    return Rendered(case_text(case, language, attempts), case_keyboard(case, language))
+def render_case(case: Case, language: str, extras: CardExtras = NO_EXTRAS) -> Rendered:
+    return Rendered(case_text(case, language, extras), case_keyboard(case, language))
 
 
 def closed_toast(case: Case, language: str) -> str:

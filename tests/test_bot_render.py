@@ -11,6 +11,7 @@ import pytest
 
 from bot.chart import ChartLabels, hourly_chart_png
 from bot.render import (
+    CardExtras,
     Press,
     callback_data,
     case_keyboard,
@@ -366,12 +367,12 @@ def test_claim_attempts_and_not_needed_on_the_card_in_both_languages() -> None:
         CallbackAttempt(datetime(2024, 3, 12, 10, 44), "202", None, 3),
         CallbackAttempt(datetime(2024, 3, 12, 10, 45), None, "Иван", None),
     ]
-    text = case_text(claimed, "ru", attempts)
+    text = case_text(claimed, "ru", CardExtras(attempts))
     assert "👋 Взято: &lt;Ольга&gt;, 10:41" in text
     assert "📵 доб. 201 в 10:42 — не дозвонился\n" in text
     assert "📵 доб. 202 в 10:44 — не дозвонился (0:03)" in text
     assert "📵 Иван в 10:45 — не дозвонился" in text
-    english = case_text(claimed, "en", attempts)
+    english = case_text(claimed, "en", CardExtras(attempts))
     assert "👋 Taken: &lt;Ольга&gt;, 10:41" in english
     assert "📵 ext. 201 at 10:42 — no answer" in english
     assert [b for b, _ in buttons(claimed, "en")] == [

@@ -9,7 +9,7 @@ Escaping is the caller's business: only the HTML card passes an ``escape``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
 
@@ -58,6 +58,12 @@ def _plain(value: str) -> str:
     return value
 
 
+def operator_label(extension: str, names: Mapping[str, str] | None) -> str:
+    """``201 (Ольга)`` when the extension's operator is known, else ``201``."""
+    name = (names or {}).get(extension)
+    return f"{extension} ({name})" if name else extension
+
+
 def closing_words(
     case: Case,
     language: str,
@@ -65,6 +71,7 @@ def closing_words(
     *,
     closer: str,
     escape: Callable[[str], str] = _plain,
+    names: Mapping[str, str] | None = None,
 ) -> str:
     """Who or what closed ``case`` and when, worded for ``surface``.
 
@@ -80,7 +87,7 @@ def closing_words(
         return tr(
             language,
             keys[ClosedHow(how)],
-            extension=escape(case.closed_by_extension or "?"),
+            extension=escape(operator_label(case.closed_by_extension or "?", names)),
             when=_when(case, surface, case.callback_at),
             duration=duration_text(case.callback_duration),
         )

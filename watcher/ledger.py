@@ -742,6 +742,46 @@ class Ledger:
         row = self._one("SELECT count(*) FROM unconfirmed_posts WHERE case_id = ?", [case_id])
         return int(row[0]) if row else 0
 
+    # -- people: the names the bot saw, and extensions linked to users ----------------------
+
+    def saw_user(self, user_id: int, name: str, now: datetime) -> None:
+        """Remember the name Telegram last showed for ``user_id`` (cards show that one)."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO users (user_id, name, seen_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET name = excluded.name,"
+                " seen_at = excluded.seen_at WHERE users.name IS NOT excluded.name",
+                [user_id, name, to_text(now)],
+            )
+
+    def user_name(self, user_id: int) -> str | None:
+        row = self._one("SELECT name FROM users WHERE user_id = ?", [user_id])
+        return str(row[0]) if row and row[0] else None
+
+    def link_operator(self, extension: str, user_id: int, *, by: int, now: datetime) -> None:
+        """``/me 201``: the extension belongs to ``user_id`` from now on."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO operators (extension, user_id, linked_by, linked_at)"
+                " VALUES (?, ?, ?, ?)",
+                [extension, user_id, by, to_text(now)],
+            )
+
+    def operator_links(self) -> dict[str, int]:
+        """Extension -> user id, as linked with /me (the config's [operators] come first)."""
+        rows = self.conn.execute("SELECT extension, user_id FROM operators").fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def operator_names(self, configured: Iterable[tuple[str, int]] = ()) -> dict[str, str]:
+        """Extension -> the operator's name, for every extension whose user the bot has seen."""
+        links = self.operator_links()
+        links.update(dict(configured))  # the config wins over /me
+        names = {
+            int(r[0]): str(r[1])
+            for r in self.conn.execute("SELECT user_id, name FROM users WHERE name IS NOT NULL")
+        }
+        return {ext: names[user] for ext, user in links.items() if user in names}
+
     # -- meta -----------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:

@@ -64,7 +64,7 @@ def create_latest(conn: sqlite3.Connection) -> None:
     """Every table and index as the current code defines them."""
     conn.execute(CALLS.ddl("calls", pk="fingerprint"))
     conn.execute(CASES.ddl("cases", pk="id", autoincrement=CASE_IDS_AUTOINCREMENT))
-    for statement in (*OTHER_TABLES, _V3_UNCONFIRMED_POSTS):
+    for statement in (*OTHER_TABLES, _V3_UNCONFIRMED_POSTS, *_V5_PEOPLE):
         conn.execute(statement)
     for table, columns in INDEXES:
         conn.execute(_index_sql(table, columns))
@@ -151,6 +151,20 @@ def _v4_callback_assurance(conn: sqlite3.Connection) -> None:
         conn.execute(f'ALTER TABLE "cases" ADD COLUMN "{name}" {kind}')
 
 
+_V5_PEOPLE = (
+    'CREATE TABLE IF NOT EXISTS "users" ("user_id" INTEGER PRIMARY KEY, "name" TEXT,'
+    ' "seen_at" TEXT)',
+    'CREATE TABLE IF NOT EXISTS "operators" ("extension" TEXT PRIMARY KEY,'
+    ' "user_id" INTEGER, "linked_by" INTEGER, "linked_at" TEXT)',
+)
+
+
+def _v5_operators(conn: sqlite3.Connection) -> None:
+    """Operators by name: the name the bot last saw for each user, and /me links."""
+    for statement in _V5_PEOPLE:
+        conn.execute(statement)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Step n brings a ledger from user_version n - 1 to n.
@@ -159,6 +173,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v2_case_ids_never_reused,
     _v3_unconfirmed_posts,
     _v4_callback_assurance,
+    _v5_operators,
 )
 LATEST = len(MIGRATIONS)
 CASE_IDS_AUTOINCREMENT = True  # since step 2

@@ -68,12 +68,14 @@ RU: dict[str, str] = {
     "help": (
         "Я бот «Перезвон»: публикую пропущенные входящие звонки отдела из журнала "
         "WinTariff и слежу, чтобы каждому клиенту перезвонили.\n\n"
-        "• Нажмите «✅ Перезвонил», когда перезвонили клиенту; «↩️ Отменить» снимает "
-        "отметку.\n"
+        "• «👋 Беру» — вы перезваниваете (видно всем); «✅ Перезвонил» — перезвонили; "
+        "«📵 Не дозвонился» — попытка записана, звонок ждёт; «🚫 Не нужно» — спам, "
+        "ошибка, решено иначе. «↩️ Отменить» снимает отметку.\n"
         "• Если с АТС перезвонили или клиент дозвонился сам, звонок закроется сам.\n\n"
         "Команды:\n"
         "/missed — открытые пропущенные звонки\n"
         "/stats [сегодня|вчера|неделя|месяц|ГГГГ-ММ-ДД..ГГГГ-ММ-ДД] — статистика и график\n"
+        "/me 201 — ваш добавочный: карточки покажут ваше имя\n"
         "/help — эта справка\n\n"
         "ID этого чата: <code>{chat_id}</code>\n{binding}{user}"
     ),
@@ -111,6 +113,17 @@ RU: dict[str, str] = {
     "summary_open_line": "• {number}{contact} · {department} · {when}",
     "summary_more": "…и ещё {count}",
     # command menu (setMyCommands)
+    "cmd_me": "Мой добавочный: /me 201",
+    "me_linked": "Готово: доб. {extension} — {name}. Карточки и статистика покажут это имя.",
+    "me_shown": "Вы — {extensions}.",
+    "me_extension": "доб. {extension}",
+    "me_none": "Вы не привязаны к добавочному. Напишите /me 201 (ваш добавочный).",
+    "me_bad": "Не понял добавочный «{value}». Пример: /me 201",
+    "me_not_here": "Эта команда работает в чатах отделов и руководителей.",
+    "me_admin_only": "Привязать другого человека может только администратор.",
+    "me_config_owned": (
+        "Доб. {extension} закреплён в perezvon.toml ([operators]) за другим пользователем."
+    ),
     "cmd_start": "Что умеет бот и ID чата",
     "cmd_help": "Справка",
     "cmd_missed": "Открытые пропущенные звонки",
@@ -278,13 +291,15 @@ EN: dict[str, str] = {
     "help": (
         "I am Perezvon: I post the department's missed incoming calls from the WinTariff "
         "call log and make sure every caller gets a call back.\n\n"
-        "• Press “✅ Called back” once you have called the customer; “↩️ Undo” removes "
-        "the mark.\n"
+        "• “👋 I'm calling” tells everyone you are on it; “✅ Called back” when done; "
+        "“📵 No answer” records the attempt, the call still waits; “🚫 Not needed” for "
+        "spam, a wrong number or solved otherwise. “↩️ Undo” removes the mark.\n"
         "• A callback from the PBX, or the customer getting through, closes the call "
         "by itself.\n\n"
         "Commands:\n"
         "/missed — open missed calls\n"
         "/stats [today|yesterday|week|month|YYYY-MM-DD..YYYY-MM-DD] — figures and a chart\n"
+        "/me 201 — your extension: cards will show your name\n"
         "/help — this help\n\n"
         "This chat's id: <code>{chat_id}</code>\n{binding}{user}"
     ),
@@ -319,6 +334,15 @@ EN: dict[str, str] = {
     "summary_open_none": "All missed calls are closed 👍",
     "summary_open_line": "• {number}{contact} · {department} · {when}",
     "summary_more": "…and {count} more",
+    "cmd_me": "My extension: /me 201",
+    "me_linked": "Done: ext. {extension} is {name}. Cards and figures will show this name.",
+    "me_shown": "You are {extensions}.",
+    "me_extension": "ext. {extension}",
+    "me_none": "You are not linked to an extension. Send /me 201 (your extension).",
+    "me_bad": "Extension not understood: “{value}”. Example: /me 201",
+    "me_not_here": "This command works in department and managers' chats.",
+    "me_admin_only": "Only an admin can link another person.",
+    "me_config_owned": "Ext. {extension} belongs to another user in perezvon.toml ([operators]).",
     "cmd_start": "What the bot does and this chat's id",
     "cmd_help": "Help",
     "cmd_missed": "Open missed calls",
