@@ -23,6 +23,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.handlers import register
 from bot.messenger import CaseMessenger
 from bot.outbox import BASE_BACKOFF, MAX_BACKOFF, TICK_SECONDS, OutboxSender, backoff_seconds
+from bot.reminders import schedule_reminders
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.summary import schedule_summary
 from watcher.clock import local_now
@@ -85,7 +86,7 @@ def build_application(
     application = builder.build()
     now = clock or (lambda: local_now(config))
     ledger = Ledger(config.database_path)
-    messenger = CaseMessenger(application.bot, ledger, config.language, now, config.operators)
+    messenger = CaseMessenger(application.bot, ledger, config, now)
     outbox = OutboxSender(
         ledger,
         messenger,
@@ -143,6 +144,7 @@ class PerezvonBot:
         await app.start()
         if app.job_queue is not None:
             schedule_summary(app.job_queue, self.runtime)
+            schedule_reminders(app.job_queue, self.runtime)
         self._outbox_task = asyncio.create_task(self.runtime.outbox.run(), name="outbox")
         self.started = True
         log.info("bot @%s is up", app.bot.username)

@@ -271,7 +271,8 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def _is_case_message(runtime: Runtime, case: Case, message: Message) -> bool:
-    return runtime.ledger.case_message(case.id) == (message.chat_id, message.message_id)
+    """The case's own message or its escalated copy: the messages that carry its buttons."""
+    return (message.chat_id, message.message_id) in runtime.ledger.case_messages_of(case.id)
 
 
 def _close(runtime: Runtime, case: Case, user: User) -> str:

@@ -13,13 +13,17 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 
-from telegram import Bot, Message
+from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, TelegramError
 
-from bot.render import CardExtras, Rendered, render_case
+from bot.render import CardExtras, Rendered, claimer_name, esc, render_case
+from watcher.config import Config
 from watcher.ledger import Ledger
 from watcher.models import Case
+from watcher.phones import display_number
+from watcher.texts import tr, wait_text
+from watcher.vocab import OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -65,41 +69,61 @@ def is_message_gone(error: BadRequest) -> bool:
 
 class CaseMessenger:
     def __init__(
-        self,
-        bot: Bot,
-        ledger: Ledger,
-        language: str,
-        clock: Callable[[], datetime],
-        operators: tuple[tuple[str, int], ...] = (),
+        self, bot: Bot, ledger: Ledger, config: Config, clock: Callable[[], datetime]
     ) -> None:
         self.bot = bot
         self.ledger = ledger
-        self.language = language
+        self.config = config
+        self.language = config.language
         self.clock = clock
-        self.operators = operators  # the config's [operators]; /me links are in the ledger
 
     def render(self, case: Case) -> Rendered:
         extras = CardExtras(
             attempts=self.ledger.callback_attempts(case.id),
-            names=self.ledger.operator_names(self.operators),
+            names=self.ledger.operator_names(self.config.operators),
         )
         return render_case(case, self.language, extras)
 
-    async def sync(self, case_id: int) -> SyncOutcome:
-        """Post or edit the case's message; Telegram errors other than the benign ones raise."""
+    async def sync(self, case_id: int, kinds: frozenset[str] = frozenset()) -> SyncOutcome:
+        """Bring every message of the case in line with the ledger, then send what ``kinds``
+        asks for (a reminder, the escalated copy); Telegram errors other than the benign
+        ones raise."""
         case = self.ledger.get_case(case_id)
         if case is None:
             return SyncOutcome.GONE
         rendered = self.render(case)
-        stored = self.ledger.case_message(case_id)
+        outcome = await self._sync_own(case, rendered)
+        if outcome in (SyncOutcome.NO_CHAT, SyncOutcome.UNCONFIRMED):
+            return outcome
+        await self._sync_escalated(case, rendered, post=OutboxKind.ESCALATE in kinds)
+        if OutboxKind.REMIND in kinds:
+            await self._remind(case)
+        return outcome
+
+    async def _sync_own(self, case: Case, rendered: Rendered) -> SyncOutcome:
+        """The case's own message in its department's chat: post it once, then edit it."""
+        stored = self.ledger.case_message(case.id)
         if stored is None:
             if case.chat is None:
                 return SyncOutcome.NO_CHAT
-            if self.ledger.unconfirmed_post_count(case_id) >= MAX_UNCONFIRMED_POSTS:
+            if self.ledger.unconfirmed_post_count(case.id) >= MAX_UNCONFIRMED_POSTS:
                 return SyncOutcome.UNCONFIRMED
             await self._post(case, case.chat, rendered)
             return SyncOutcome.POSTED
         chat_id, message_id = stored
+        if await self._edit(chat_id, message_id, rendered):
+            return SyncOutcome.EDITED
+        log.warning(
+            "message %s of case %s in chat %s is gone; posting it again",
+            message_id,
+            case.id,
+            chat_id,
+        )
+        await self._post(case, case.chat if case.chat is not None else chat_id, rendered)
+        return SyncOutcome.POSTED
+
+    async def _edit(self, chat_id: int, message_id: int, rendered: Rendered) -> bool:
+        """Edit one message; False when it is gone (deleted, too old to edit)."""
         try:
             await self.bot.edit_message_text(
                 rendered.text,
@@ -110,19 +134,70 @@ class CaseMessenger:
             )
         except BadRequest as error:
             if is_not_modified(error):
-                return SyncOutcome.UNCHANGED
+                return True
             if not is_message_gone(error):
                 raise
-            log.warning(
-                "message %s of case %s in chat %s is gone (%s); posting it again",
-                message_id,
-                case_id,
-                chat_id,
-                error.message,
+            return False
+        return True
+
+    async def _sync_escalated(self, case: Case, rendered: Rendered, *, post: bool) -> None:
+        """The copy in the managers' chat: posted once on escalation, edited like the case."""
+        managers = self.config.telegram.managers_chat
+        copy = self.ledger.case_copy(case.id, OutboxKind.ESCALATE)
+        if copy is None and not (post and case.is_open and managers is not None):
+            return
+        header = tr(
+            self.language,
+            "escalation_header",
+            wait=wait_text(self.language, self.config.rules.escalate_after_minutes),
+            department=esc(case.department),
+        )
+        shown = Rendered(f"{header}\n\n{rendered.text}", rendered.markup)
+        if copy is not None:
+            if not await self._edit(*copy, shown):
+                log.info("the escalated copy of case %s is gone; not posting it again", case.id)
+            return
+        assert managers is not None
+        message = await self.bot.send_message(
+            managers, shown.text, parse_mode=ParseMode.HTML, reply_markup=shown.markup
+        )
+        self.ledger.set_case_copy(
+            case.id, OutboxKind.ESCALATE, message.chat_id, message.message_id, self.clock()
+        )
+        log.info("case %s escalated to the managers' chat", case.id)
+
+    async def _remind(self, case: Case) -> None:
+        """A reply to the case's own message, naming whoever took it; never for a closed one."""
+        stored = self.ledger.case_message(case.id)
+        if not case.is_open or stored is None:
+            return
+        text = tr(
+            self.language,
+            "reminder",
+            wait=wait_text(self.language, self.config.rules.remind_after_minutes),
+            number=esc(display_number(case.remote)),
+        )
+        if case.claimed_by_user_id is not None:
+            mention = (
+                f'<a href="tg://user?id={case.claimed_by_user_id}">{esc(claimer_name(case))}</a>'
             )
-            await self._post(case, case.chat if case.chat is not None else chat_id, rendered)
-            return SyncOutcome.POSTED
-        return SyncOutcome.EDITED
+            text += "\n" + tr(self.language, "reminder_claimed", mention=mention)
+        chat_id, message_id = stored
+        await self.bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True),
+            message_thread_id=self._topic(case, chat_id),
+        )
+        log.info("case %s reminded in chat %s", case.id, chat_id)
+
+    def _topic(self, case: Case, chat_id: int) -> int | None:
+        """The forum topic of the case's department, for messages in its chat."""
+        department = self.config.department_named(case.department)
+        if department is None or not department.topic or department.chat != chat_id:
+            return None
+        return department.topic
 
     async def _post(self, case: Case, chat_id: int, rendered: Rendered) -> Message:
         try:
@@ -144,7 +219,11 @@ class CaseMessenger:
     async def _send(self, case: Case, chat_id: int, rendered: Rendered) -> Message:
         try:
             return await self.bot.send_message(
-                chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.markup
+                chat_id,
+                rendered.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=rendered.markup,
+                message_thread_id=self._topic(case, chat_id),
             )
         except TelegramError as error:
             if not is_unreadable_answer(error):

@@ -154,7 +154,7 @@ class OutboxSender:
 
     async def _deliver(self, batch: OutboxBatch, report: DrainReport) -> Step:
         try:
-            outcome = await self.messenger.sync(batch.case_id)
+            outcome = await self.messenger.sync(batch.case_id, batch.kinds)
         except PostUnconfirmed as error:
             delay = self._backoff(batch)
             log.warning(

@@ -45,7 +45,7 @@ class ScriptedMessenger:
         self.script: dict[int, list[Exception | SyncOutcome]] = {}
         self.calls: list[int] = []
 
-    async def sync(self, case_id: int) -> SyncOutcome:
+    async def sync(self, case_id: int, kinds: frozenset[str] = frozenset()) -> SyncOutcome:
         self.calls.append(case_id)
         steps = self.script.get(case_id) or [SyncOutcome.POSTED]
         step = steps.pop(0) if len(steps) > 1 else steps[0]

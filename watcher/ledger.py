@@ -742,6 +742,64 @@ class Ledger:
         row = self._one("SELECT count(*) FROM unconfirmed_posts WHERE case_id = ?", [case_id])
         return int(row[0]) if row else 0
 
+    # -- reminders, escalations and copies of a case's message ----------------------------
+
+    def waiting_cases(self) -> list[Case]:
+        """Open, posted-or-to-be-posted cases still owed a reminder or an escalation."""
+        rows = self._dicts(
+            "SELECT * FROM cases WHERE status = 'open' AND silent = 0"
+            " AND (reminded_at IS NULL OR escalated_at IS NULL) ORDER BY id"
+        )
+        return [_case(row) for row in rows]
+
+    def mark_due(self, case_id: int, kind: OutboxKind, now: datetime) -> bool:
+        """Record a reminder or escalation and queue it, once per case; False if done."""
+        column, event = {
+            OutboxKind.REMIND: ("reminded_at", EventKind.REMINDED),
+            OutboxKind.ESCALATE: ("escalated_at", EventKind.ESCALATED),
+        }[kind]
+        with self.transaction():
+            rows = self.conn.execute(
+                f"UPDATE cases SET {column} = ? WHERE id = ? AND status = 'open'"
+                f" AND {column} IS NULL RETURNING silent",
+                [to_text(now), case_id],
+            ).fetchall()
+            if not rows:
+                return False
+            self._event(case_id, now, event, ActorKind.SYSTEM)
+            self._enqueue(case_id, kind, now, bool(rows[0][0]))
+        return True
+
+    def case_copy(self, case_id: int, kind: str) -> tuple[int, int] | None:
+        row = self._one(
+            "SELECT chat_id, message_id FROM case_copies WHERE case_id = ? AND kind = ?",
+            [case_id, kind],
+        )
+        return (int(row[0]), int(row[1])) if row else None
+
+    def set_case_copy(
+        self, case_id: int, kind: str, chat_id: int, message_id: int, now: datetime
+    ) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO case_copies (case_id, kind, chat_id, message_id,"
+                " posted_at) VALUES (?, ?, ?, ?, ?)",
+                [case_id, kind, chat_id, message_id, to_text(now)],
+            )
+
+    def case_messages_of(self, case_id: int) -> set[tuple[int, int]]:
+        """Every message that shows the case with its buttons: its own and its copies."""
+        found = {
+            (int(r[0]), int(r[1]))
+            for r in self.conn.execute(
+                "SELECT chat_id, message_id FROM case_copies WHERE case_id = ?", [case_id]
+            )
+        }
+        own = self.case_message(case_id)
+        if own is not None:
+            found.add(own)
+        return found
+
     # -- people: the names the bot saw, and extensions linked to users ----------------------
 
     def saw_user(self, user_id: int, name: str, now: datetime) -> None:

@@ -64,7 +64,7 @@ def create_latest(conn: sqlite3.Connection) -> None:
     """Every table and index as the current code defines them."""
     conn.execute(CALLS.ddl("calls", pk="fingerprint"))
     conn.execute(CASES.ddl("cases", pk="id", autoincrement=CASE_IDS_AUTOINCREMENT))
-    for statement in (*OTHER_TABLES, _V3_UNCONFIRMED_POSTS, *_V5_PEOPLE):
+    for statement in (*OTHER_TABLES, _V3_UNCONFIRMED_POSTS, *_V5_PEOPLE, _V6_CASE_COPIES):
         conn.execute(statement)
     for table, columns in INDEXES:
         conn.execute(_index_sql(table, columns))
@@ -165,6 +165,18 @@ def _v5_operators(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V6_CASE_COPIES = (
+    'CREATE TABLE IF NOT EXISTS "case_copies" ("case_id" INTEGER REFERENCES "cases"("id"),'
+    ' "kind" TEXT, "chat_id" INTEGER, "message_id" INTEGER, "posted_at" TEXT,'
+    ' PRIMARY KEY ("case_id", "kind"))'
+)
+
+
+def _v6_case_copies(conn: sqlite3.Connection) -> None:
+    """Messages of a case besides its own: the escalated copy in the managers' chat."""
+    conn.execute(_V6_CASE_COPIES)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Step n brings a ledger from user_version n - 1 to n.
@@ -174,6 +186,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v3_unconfirmed_posts,
     _v4_callback_assurance,
     _v5_operators,
+    _v6_case_copies,
 )
 LATEST = len(MIGRATIONS)
 CASE_IDS_AUTOINCREMENT = True  # since step 2

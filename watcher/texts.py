@@ -113,6 +113,12 @@ RU: dict[str, str] = {
     "summary_open_line": "• {number}{contact} · {department} · {when}",
     "summary_more": "…и ещё {count}",
     # command menu (setMyCommands)
+    "reminder": "⏰ Звонок ждёт перезвона уже {wait} рабочего времени: <b>{number}</b>",
+    "reminder_claimed": "👋 {mention}, звонок за вами",
+    "escalation_header": "🚨 <b>Не перезвонили за {wait}</b> рабочего времени · {department}",
+    "wait_minutes": "{minutes} мин",
+    "wait_hours": "{hours} ч",
+    "wait_hours_minutes": "{hours} ч {minutes} мин",
     "cmd_me": "Мой добавочный: /me 201",
     "me_linked": "Готово: доб. {extension} — {name}. Карточки и статистика покажут это имя.",
     "me_shown": "Вы — {extensions}.",
@@ -334,6 +340,12 @@ EN: dict[str, str] = {
     "summary_open_none": "All missed calls are closed 👍",
     "summary_open_line": "• {number}{contact} · {department} · {when}",
     "summary_more": "…and {count} more",
+    "reminder": "⏰ Still waiting for a callback after {wait} of office time: <b>{number}</b>",
+    "reminder_claimed": "👋 {mention}, this call is yours",
+    "escalation_header": "🚨 <b>Not called back within {wait}</b> of office time · {department}",
+    "wait_minutes": "{minutes} min",
+    "wait_hours": "{hours} h",
+    "wait_hours_minutes": "{hours} h {minutes} min",
     "cmd_me": "My extension: /me 201",
     "me_linked": "Done: ext. {extension} is {name}. Cards and figures will show this name.",
     "me_shown": "You are {extensions}.",
@@ -499,3 +511,14 @@ def clock_text(moment: datetime, reference: datetime | None = None) -> str:
     if reference is not None and moment.date() == reference.date():
         return moment.strftime("%H:%M")
     return moment_text(moment)
+
+
+def wait_text(language: str, minutes: float) -> str:
+    """A wait in minutes as a person says it: "45 мин", "2 ч", "3 ч 12 мин"."""
+    total = max(0, round(minutes))
+    hours, rest = divmod(total, 60)
+    if not hours:
+        return tr(language, "wait_minutes", minutes=rest)
+    if not rest:
+        return tr(language, "wait_hours", hours=hours)
+    return tr(language, "wait_hours_minutes", hours=hours, minutes=rest)

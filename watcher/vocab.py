@@ -98,6 +98,8 @@ class OutboxKind(StrEnum):
 
     NEW = "new"
     UPDATE = "update"
+    REMIND = "remind"  # a reply to the case's message: it has waited too long
+    ESCALATE = "escalate"  # a copy of the case, with its buttons, in the managers' chat
 
 
 class AfterHours(StrEnum):

@@ -1,0 +1,209 @@
+"""Reminders and escalations in office time, end to end with an injected clock.
+
+The watcher and the bot share one clock the test moves; the reminder check
+(:func:`bot.reminders.check_reminders`) is run by hand instead of waiting for its job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.app import runtime
+from bot.reminders import check_reminders
+from tests.conftest import SALES_CHAT
+from tests.fake_bot_api import FakeBotApi
+from tests.test_bot_harness import MANAGERS_CHAT, OLGA, Office, office_config, start_bot
+from watcher.config import Config
+from watcher.ledger import Ledger
+from watcher.reminders import due_now
+from watcher.service import WatcherService
+from watcher.sim.wintariff import CallsDbfWriter, make_row
+
+# 2026-12-04 is a Friday.
+FRIDAY = dt.datetime(2026, 12, 4)
+HOURS = {"days": ["mon", "tue", "wed", "thu", "fri"], "open": "09:00", "close": "18:00"}
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@asynccontextmanager
+async def clocked_office(config: Config, clock: Clock) -> AsyncIterator[Office]:
+    dbf = CallsDbfWriter.create(config.source.path)
+    async with FakeBotApi() as api:
+        bot = await start_bot(config, api, clock=clock)
+        watcher = WatcherService(config, on_change=bot.wake_from_thread, clock=clock)
+        ledger = Ledger(config.database_path)
+        office = Office(api, config, dbf, watcher, bot, ledger, {"clock": clock})
+        await office.scan()
+        try:
+            yield office
+        finally:
+            await office.bot.stop()
+            await asyncio.to_thread(watcher.stop)
+            ledger.close()
+
+
+def missed_at(office: Office, when: dt.datetime, caller: str = "89161234567") -> None:
+    office.dbf.append(
+        make_row(when=when, duration=0, extension="620", callerid=caller, calltype="I", ring=20)
+    )
+
+
+async def posted_case(office: Office, when: dt.datetime) -> tuple[int, dict[str, Any]]:
+    missed_at(office, when)
+    await office.scan()
+    await office.wait_posted(SALES_CHAT)
+    await office.settle()
+    return office.only_case().id, office.posts(SALES_CHAT)[-1]
+
+
+async def remind(office: Office) -> int:
+    recorded = check_reminders(runtime(office.bot.application))
+    await office.settle()
+    await asyncio.sleep(0.05)
+    return recorded
+
+
+def replies_to(office: Office, message_id: int) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in office.posts(SALES_CHAT)
+        if (m.get("reply_to_message") or {}).get("message_id") == message_id
+    ]
+
+
+def make_config(tmp_path: Path, phone_config: Callable[..., Config], **rules: Any) -> Config:
+    values = {"remind_after_minutes": 20, "escalate_after_minutes": 60, **rules}
+    return office_config(tmp_path, phone_config, rules=values, hours=HOURS)
+
+
+async def test_a_case_is_reminded_once_after_20_office_minutes_as_a_reply(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    clock = Clock(FRIDAY + dt.timedelta(hours=10, minutes=1))
+    async with clocked_office(make_config(tmp_path, phone_config), clock) as office:
+        case_id, message = await posted_case(office, FRIDAY + dt.timedelta(hours=10))
+        clock.advance(minutes=18)  # 19 minutes open
+        assert await remind(office) == 0
+        clock.advance(minutes=1)
+        assert await remind(office) == 1
+        [reply] = replies_to(office, message["message_id"])
+        assert reply["text"] == (
+            "⏰ Звонок ждёт перезвона уже 20 мин рабочего времени: +7 916 123-45-67"
+        )
+        assert await remind(office) == 0  # never twice
+        await office.restart_bot()
+        clock.advance(minutes=5)
+        assert await remind(office) == 0  # ... not after a restart either
+        assert len(replies_to(office, message["message_id"])) == 1
+        kinds = [e["kind"] for e in office.ledger.case_events(case_id)]
+        assert kinds == ["opened", "reminded"]
+
+
+async def test_a_friday_evening_case_is_reminded_on_monday_at_09_15(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    clock = Clock(FRIDAY + dt.timedelta(hours=17, minutes=56))
+    async with clocked_office(make_config(tmp_path, phone_config), clock) as office:
+        _, message = await posted_case(office, FRIDAY + dt.timedelta(hours=17, minutes=55))
+        for moment in (dt.timedelta(hours=23), dt.timedelta(days=2, hours=12)):
+            clock.now = FRIDAY + moment  # Friday night, Sunday noon
+            assert await remind(office) == 0
+        await office.restart_bot()  # the weekend passes with a restart
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=9, minutes=14)
+        assert await remind(office) == 0
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=9, minutes=15)
+        assert await remind(office) == 1
+        assert len(replies_to(office, message["message_id"])) == 1
+
+
+async def test_the_reminder_names_the_claimer_and_closed_cases_are_never_reminded(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    clock = Clock(FRIDAY + dt.timedelta(hours=10, minutes=1))
+    config = make_config(tmp_path, phone_config, escalate_after_minutes=0)
+    async with clocked_office(config, clock) as office:
+        case_id, message = await posted_case(office, FRIDAY + dt.timedelta(hours=10))
+        await office.press(SALES_CHAT, message["message_id"], OLGA, f"k:{case_id}")
+        await office.settle()
+        clock.advance(minutes=25)
+        assert await remind(office) == 1
+        [reply] = replies_to(office, message["message_id"])
+        assert "👋 Ольга, звонок за вами" in reply["text"]
+        mention = [e for e in reply.get("entities", []) if e["type"] == "text_mention"]
+        assert mention and mention[0]["user"]["id"] == OLGA["id"]
+        # A second case, closed before its time: no reminder.
+        missed_at(office, clock.now, caller="89160000002")
+        await office.scan()
+        await office.wait_posted(SALES_CHAT, count=3)
+        await office.settle()
+        second = max(c.id for c in office.ledger.open_cases())
+        other = office.ledger.case_message(second)
+        assert other is not None
+        await office.press(SALES_CHAT, other[1], OLGA, f"c:{second}")
+        clock.advance(minutes=40)
+        assert await remind(office) == 0
+        assert replies_to(office, other[1]) == []
+
+
+async def test_escalation_posts_a_copy_with_buttons_that_work_and_edit_both(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    clock = Clock(FRIDAY + dt.timedelta(hours=10, minutes=1))
+    async with clocked_office(make_config(tmp_path, phone_config), clock) as office:
+        case_id, _ = await posted_case(office, FRIDAY + dt.timedelta(hours=10))
+        clock.advance(minutes=60)
+        assert await remind(office) == 2  # the reminder and the escalation, both due
+        await office.wait_posted(MANAGERS_CHAT)
+        [copy] = office.posts(MANAGERS_CHAT)
+        assert copy["text"].startswith(
+            "🚨 Не перезвонили за 1 ч рабочего времени · Отдел продаж\n\n📞 Пропущенный звонок"
+        )
+        rows = copy["reply_markup"]["inline_keyboard"]
+        assert rows[0][0]["callback_data"] == f"c:{case_id}"
+        assert await remind(office) == 0
+        toast = await office.press(MANAGERS_CHAT, copy["message_id"], OLGA, f"c:{case_id}")
+        assert toast == "Отмечено: перезвонили"
+        await office.settle()
+        await asyncio.sleep(0.05)
+        assert "✅ Перезвонил Ольга" in office.posts(SALES_CHAT)[0]["text"]
+        assert "✅ Перезвонил Ольга" in office.posts(MANAGERS_CHAT)[-1]["text"]
+        kinds = [e["kind"] for e in office.ledger.case_events(case_id)]
+        assert kinds == ["opened", "reminded", "escalated", "closed"]
+
+
+def test_due_now_is_off_at_zero_and_skips_closed_and_silent_cases(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    from dataclasses import replace
+
+    from tests.test_bot_render import make_case
+
+    hours = make_config(tmp_path, phone_config).hours
+    case = replace(make_case(), first_at=FRIDAY + dt.timedelta(hours=10))
+    late = FRIDAY + dt.timedelta(hours=12)
+
+    def kinds(item: Any, remind: int = 20, escalate: int = 60) -> set[str]:
+        found = due_now([item], hours, late, remind_after=remind, escalate_after=escalate)
+        return {d.kind for d in found}
+
+    assert kinds(case) == {"remind", "escalate"}
+    assert kinds(case, remind=0, escalate=0) == set()
+    assert kinds(replace(case, silent=True)) == set()
+    assert kinds(replace(case, status="closed")) == set()
+    assert kinds(replace(case, reminded_at=late)) == {"escalate"}
+    assert kinds(replace(case, first_at=late - dt.timedelta(minutes=19))) == set()

@@ -1,0 +1,47 @@
+"""Which open cases are due a reminder or an escalation, in office time (pure).
+
+A case open for ``remind_after_minutes`` of office time gets one reminder (a reply to its
+own message); at ``escalate_after_minutes`` it goes to the managers' chat. Each happens at
+most once per case: the ledger records when (``reminded_at``, ``escalated_at``), so a
+restart neither forgets nor repeats one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from watcher.hours import OfficeHours
+from watcher.models import Case
+from watcher.vocab import OutboxKind
+
+
+@dataclass(frozen=True)
+class Due:
+    case_id: int
+    kind: OutboxKind  # REMIND or ESCALATE
+
+
+def due_now(
+    cases: Iterable[Case],
+    hours: OfficeHours,
+    now: datetime,
+    *,
+    remind_after: int,
+    escalate_after: int,
+) -> list[Due]:
+    """The reminders and escalations due at ``now``; 0 minutes switches one off."""
+    due: list[Due] = []
+    for case in cases:
+        if not case.is_open or case.silent:
+            continue
+        if remind_after > 0 and case.reminded_at is None:
+            at = hours.after(case.first_at, remind_after)
+            if at is not None and at <= now:
+                due.append(Due(case.id, OutboxKind.REMIND))
+        if escalate_after > 0 and case.escalated_at is None:
+            at = hours.after(case.first_at, escalate_after)
+            if at is not None and at <= now:
+                due.append(Due(case.id, OutboxKind.ESCALATE))
+    return due
