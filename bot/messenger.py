@@ -108,6 +108,8 @@ class CaseMessenger:
                 return SyncOutcome.NO_CHAT
             if self.ledger.unconfirmed_post_count(case.id) >= MAX_UNCONFIRMED_POSTS:
                 return SyncOutcome.UNCONFIRMED
+            if case.held_until is not None:
+                await self._digest_header(case, case.chat, case.held_until)
             await self._post(case, case.chat, rendered)
             return SyncOutcome.POSTED
         chat_id, message_id = stored
@@ -191,6 +193,22 @@ class CaseMessenger:
             message_thread_id=self._topic(case, chat_id),
         )
         log.info("case %s reminded in chat %s", case.id, chat_id)
+
+    async def _digest_header(self, case: Case, chat_id: int, held_until: datetime) -> None:
+        """🌙 One header per department at opening, above the cases of the closed hours."""
+        if self.ledger.digest_posted(case.department, held_until):
+            return
+        count = self.ledger.held_count(case.department, held_until)
+        message = await self.bot.send_message(
+            chat_id,
+            tr(self.language, "digest_header", count=count, department=esc(case.department)),
+            parse_mode=ParseMode.HTML,
+            message_thread_id=self._topic(case, chat_id),
+        )
+        self.ledger.set_digest(
+            case.department, held_until, message.chat_id, message.message_id, self.clock()
+        )
+        log.info("after-hours digest for %s: %s cases", case.department, count)
 
     def _topic(self, case: Case, chat_id: int) -> int | None:
         """The forum topic of the case's department, for messages in its chat."""

@@ -26,8 +26,9 @@ from watcher.changes import (
 from watcher.config import Config, Department, route
 from watcher.contacts import ContactBook, employee_keys
 from watcher.ledger import Ledger
+from watcher.hours import OfficeHours
 from watcher.models import Call
-from watcher.vocab import Action, Direction, Reason
+from watcher.vocab import Action, AfterHours, Direction, Reason
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +97,14 @@ class CaseRules:
     def apply(self, call: Call, *, now: datetime, silent: bool) -> ApplyResult:
         """Plan what ``call`` does to the cases, apply it, and say what changed."""
         self._unapplied.discard(call.fingerprint)
-        changes = self.plan(call, silent=silent)
+        changes = self.plan(call, silent=silent, now=now)
         if not changes:
             return ApplyResult()
         result = self.ledger.apply(changes, now)
         self._track(call, changes, result)
         return result
 
-    def plan(self, call: Call, *, silent: bool) -> list[Change]:
+    def plan(self, call: Call, *, silent: bool, now: datetime) -> list[Change]:
         """The changes ``call`` makes; reads the ledger, writes nothing."""
         decision = decide(
             call,
@@ -113,7 +114,7 @@ class CaseRules:
         )
         if decision.action is Action.MISSED:
             assert decision.department is not None and call.remote is not None
-            return [self._missed(call, decision.department, silent=silent)]
+            return [self._missed(call, decision.department, silent=silent, now=now)]
         if decision.action is Action.CALLBACK:
             assert call.remote is not None
             open_cases = self._open_for(call.remote)
@@ -139,7 +140,7 @@ class CaseRules:
             return []
         return self.ledger.open_cases_of(remote)
 
-    def _missed(self, call: Call, department: Department, *, silent: bool) -> Change:
+    def _missed(self, call: Call, department: Department, *, silent: bool, now: datetime) -> Change:
         remote = call.remote
         assert remote is not None
         target = joinable_case(call, department.name, self._open_for(remote), silent=silent)
@@ -163,6 +164,7 @@ class CaseRules:
             contact_name=contact.name if contact else None,
             contact_company=contact.company if contact else None,
             answered_by=answer,
+            held_until=None if silent else held_until(self.config.hours, now),
         )
 
     def _track(self, call: Call, changes: list[Change], result: ApplyResult) -> None:
@@ -194,6 +196,14 @@ def joinable_case(
         if case.department == department and (silent or not case.silent):
             return case
     return None
+
+
+def held_until(hours: OfficeHours, now: datetime) -> datetime | None:
+    """With the after-hours digest on, a case opened while the office is closed waits for
+    the next opening; None: post it now."""
+    if hours.after_hours is not AfterHours.DIGEST or hours.is_open(now):
+        return None
+    return hours.next_opening(now)
 
 
 def plan_attempt(call: Call, open_cases: Iterable[OpenCase]) -> list[Change]:

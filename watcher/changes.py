@@ -43,6 +43,7 @@ class NewCase:
     contact_name: str | None
     contact_company: str | None
     answered_by: Call | None = None
+    held_until: datetime | None = None  # after hours: posted at this opening
 
 
 @dataclass(frozen=True)

@@ -379,8 +379,12 @@ class Ledger:
         contact_company: str | None,
         silent: bool,
         now: datetime,
+        held_until: datetime | None = None,
     ) -> int:
-        """Open a case for a missed call; its id (read it with :meth:`get_case`)."""
+        """Open a case for a missed call; its id (read it with :meth:`get_case`).
+
+        A case ``held_until`` an opening is queued for then: the outbox posts it at that
+        time under the department's after-hours header."""
         assert call.remote is not None
         case = Case(
             id=0,
@@ -397,6 +401,7 @@ class Ledger:
             contact_name=contact_name,
             contact_company=contact_company,
             silent=silent,
+            held_until=held_until,
         )
         with self._atomic():
             cursor = self.conn.execute(_INSERT_CASE, CASES.values(case, skip=("id",)))
@@ -404,7 +409,7 @@ class Ledger:
             self._event(
                 case_id, now, EventKind.OPENED, ActorKind.PBX, extension=call.extension, call=call
             )
-            self._enqueue(case_id, OutboxKind.NEW, now, silent)
+            self._enqueue(case_id, OutboxKind.NEW, now, silent, due=held_until)
         return case_id
 
     def apply(self, changes: Iterable[Change], now: datetime) -> ApplyResult:
@@ -435,6 +440,7 @@ class Ledger:
                         contact_company=change.contact_company,
                         silent=change.silent,
                         now=now,
+                        held_until=change.held_until,
                     )
                     result.opened += 1
                     if change.answered_by is not None:
@@ -661,13 +667,17 @@ class Ledger:
 
     # -- outbox -------------------------------------------------------------------------
 
-    def _enqueue(self, case_id: int, kind: str, now: datetime, silent: bool) -> None:
+    def _enqueue(
+        self, case_id: int, kind: str, now: datetime, silent: bool, due: datetime | None = None
+    ) -> None:
+        """Queue a change for the chats; ``due`` holds it (and the case's later changes,
+        delivered with it) until then."""
         if silent:
             return
         self.conn.execute(
             "INSERT INTO outbox (case_id, kind, created_at, next_try_at, attempts)"
             " VALUES (?, ?, ?, ?, 0)",
-            [case_id, kind, to_text(now), to_text(now)],
+            [case_id, kind, to_text(now), to_text(due or now)],
         )
 
     def outbox_due(self, now: datetime, limit: int = 50) -> list[OutboxBatch]:
@@ -799,6 +809,33 @@ class Ledger:
         if own is not None:
             found.add(own)
         return found
+
+    # -- the after-hours digest ---------------------------------------------------------
+
+    def digest_posted(self, department: str, held_until: datetime) -> bool:
+        row = self._one(
+            "SELECT 1 FROM digests WHERE department = ? AND held_until = ?",
+            [department, to_text(held_until)],
+        )
+        return row is not None
+
+    def held_count(self, department: str, held_until: datetime) -> int:
+        """How many of the department's cases wait for this opening (the header says it)."""
+        row = self._one(
+            "SELECT count(*) FROM cases WHERE department = ? AND held_until = ? AND silent = 0",
+            [department, to_text(held_until)],
+        )
+        return int(row[0]) if row else 0
+
+    def set_digest(
+        self, department: str, held_until: datetime, chat_id: int, message_id: int, now: datetime
+    ) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO digests (department, held_until, chat_id, message_id,"
+                " posted_at) VALUES (?, ?, ?, ?, ?)",
+                [department, to_text(held_until), chat_id, message_id, to_text(now)],
+            )
 
     # -- people: the names the bot saw, and extensions linked to users ----------------------
 

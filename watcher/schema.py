@@ -64,7 +64,13 @@ def create_latest(conn: sqlite3.Connection) -> None:
     """Every table and index as the current code defines them."""
     conn.execute(CALLS.ddl("calls", pk="fingerprint"))
     conn.execute(CASES.ddl("cases", pk="id", autoincrement=CASE_IDS_AUTOINCREMENT))
-    for statement in (*OTHER_TABLES, _V3_UNCONFIRMED_POSTS, *_V5_PEOPLE, _V6_CASE_COPIES):
+    for statement in (
+        *OTHER_TABLES,
+        _V3_UNCONFIRMED_POSTS,
+        *_V5_PEOPLE,
+        _V6_CASE_COPIES,
+        _V7_DIGESTS,
+    ):
         conn.execute(statement)
     for table, columns in INDEXES:
         conn.execute(_index_sql(table, columns))
@@ -177,6 +183,18 @@ def _v6_case_copies(conn: sqlite3.Connection) -> None:
     conn.execute(_V6_CASE_COPIES)
 
 
+_V7_DIGESTS = (
+    'CREATE TABLE IF NOT EXISTS "digests" ("department" TEXT, "held_until" TEXT,'
+    ' "chat_id" INTEGER, "message_id" INTEGER, "posted_at" TEXT,'
+    ' PRIMARY KEY ("department", "held_until"))'
+)
+
+
+def _v7_digests(conn: sqlite3.Connection) -> None:
+    """The after-hours header posted once per department and opening."""
+    conn.execute(_V7_DIGESTS)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Step n brings a ledger from user_version n - 1 to n.
@@ -187,6 +205,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v4_callback_assurance,
     _v5_operators,
     _v6_case_copies,
+    _v7_digests,
 )
 LATEST = len(MIGRATIONS)
 CASE_IDS_AUTOINCREMENT = True  # since step 2

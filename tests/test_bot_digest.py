@@ -1,0 +1,75 @@
+"""After hours with the digest on: cases wait for the opening, then come under one header
+per department; the state is in the ledger, so a restart in between changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import SALES_CHAT, SERVICE_CHAT
+from tests.test_bot_harness import OLGA, Office, office_config
+from tests.test_bot_reminders import FRIDAY, HOURS, Clock, clocked_office, missed_at, remind
+from watcher.config import Config
+from watcher.sim.wintariff import make_row
+
+
+def digest_config(tmp_path: Path, phone_config: Callable[..., Config], after: str) -> Config:
+    return office_config(
+        tmp_path,
+        phone_config,
+        hours={**HOURS, "after_hours": after},
+        rules={"remind_after_minutes": 20, "escalate_after_minutes": 0},
+    )
+
+
+def texts(office: Office, chat: int) -> list[str]:
+    return [m["text"] for m in office.posts(chat)]
+
+
+async def test_cases_from_closed_hours_are_posted_at_opening_under_one_header(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    clock = Clock(FRIDAY + dt.timedelta(hours=19))
+    config = digest_config(tmp_path, phone_config, "digest")
+    async with clocked_office(config, clock) as office:
+        missed_at(office, FRIDAY + dt.timedelta(hours=18, minutes=30), "89160000001")
+        missed_at(office, FRIDAY + dt.timedelta(hours=18, minutes=45), "89160000002")
+        late = FRIDAY + dt.timedelta(hours=18, minutes=50)
+        office.dbf.append(
+            make_row(when=late, duration=0, extension="630", callerid="89160000003", calltype="I")
+        )
+        await office.scan()
+        await asyncio.sleep(0.5)  # several outbox ticks: nothing goes out at night
+        assert office.posts(SALES_CHAT) == [] and office.posts(SERVICE_CHAT) == []
+        assert len(office.ledger.open_cases()) == 3
+        await office.command(SALES_CHAT, OLGA, "/missed")  # /missed lists them all the time
+        await office.wait_posted(SALES_CHAT)
+        assert "Открытые пропущенные" in texts(office, SALES_CHAT)[0]
+        await office.restart_bot()  # the night passes with a restart
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=9)  # Monday opening
+        await office.wait_posted(SALES_CHAT, count=4)
+        await office.wait_posted(SERVICE_CHAT, count=2)
+        await office.settle()
+        sales = texts(office, SALES_CHAT)[1:]
+        assert sales[0] == "🌙 За нерабочее время: 2 пропущенных · Отдел продаж"
+        assert "+7 916 000-00-01" in sales[1] and "+7 916 000-00-02" in sales[2]
+        service = texts(office, SERVICE_CHAT)
+        assert service[0] == "🌙 За нерабочее время: 1 пропущенных · Сервис"
+        # From then on they are like any other: reminded after 20 office minutes.
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=9, minutes=19)
+        assert await remind(office) == 0
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=9, minutes=20)
+        assert await remind(office) == 3
+
+
+async def test_with_post_after_hours_cases_go_out_at_once(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    clock = Clock(FRIDAY + dt.timedelta(hours=19))
+    async with clocked_office(digest_config(tmp_path, phone_config, "post"), clock) as office:
+        missed_at(office, FRIDAY + dt.timedelta(hours=18, minutes=30))
+        await office.scan()
+        await office.wait_posted(SALES_CHAT)
+        assert texts(office, SALES_CHAT)[0].startswith("📞 Пропущенный звонок")
