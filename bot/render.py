@@ -168,7 +168,7 @@ def case_text(case: Case, language: str, extras: CardExtras = NO_EXTRAS) -> str:
     closed = closed_line(case, language, extras.names)
     if closed:
         lines += ["", closed]
-        if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
+        if case.closed_how is not None and ClosedHow(case.closed_how).from_log:
             lines.append(f"<i>{tr(t, 'auto_note')}</i>")
     return "\n".join(lines)
 

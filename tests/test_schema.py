@@ -22,7 +22,7 @@ from watcher.vocab import CaseStatus, ClosedHow, Direction
 
 V0_1_DUMP = Path(__file__).parent / "data" / "ledger_v0_1.sql"
 TABLES = ("calls", "cases", "case_events", "outbox", "case_messages", "source_state", "meta")
-NEW_TABLES = ("unconfirmed_posts", "users", "operators", "case_copies", "digests")
+NEW_TABLES = ("unconfirmed_posts", "users", "operators", "case_copies", "digests", "legs")
 
 
 def v0_1_ledger(path: Path) -> Path:

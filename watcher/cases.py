@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from watcher.changes import (
+    AnsweredLeg,
     ApplyResult,
     Change,
     CloseCase,
@@ -25,12 +26,15 @@ from watcher.changes import (
 )
 from watcher.config import Config, Department, route
 from watcher.contacts import ContactBook, employee_keys
-from watcher.ledger import Ledger
 from watcher.hours import OfficeHours
+from watcher.ledger import Ledger
 from watcher.models import Call
 from watcher.vocab import Action, AfterHours, Direction, Reason
 
 log = logging.getLogger(__name__)
+
+# How far apart two legs of one call may start beyond the first leg's ring time.
+LEG_SLACK = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ def decide(
     departments: tuple[Department, ...],
     employees: frozenset[str],
     callback_min_seconds: int,
+    min_ring_seconds: int = 0,
 ) -> Decision:
     """What a call means for cases, from the call alone."""
     if call.remote is None:
@@ -56,6 +61,8 @@ def decide(
     if call.remote in employees:
         return Decision(Action.IGNORE, reason=Reason.EMPLOYEE)
     if call.direction == Direction.IN and call.duration == 0:
+        if call.ring_seconds is not None and call.ring_seconds < min_ring_seconds:
+            return Decision(Action.IGNORE, reason=Reason.SHORT_ABANDON)
         department = route(departments, call.extension, call.co_line)
         if department is None:
             return Decision(Action.IGNORE, reason=Reason.NO_DEPARTMENT)
@@ -111,6 +118,7 @@ class CaseRules:
             departments=self.config.departments,
             employees=self.employees,
             callback_min_seconds=self.config.rules.callback_min_seconds,
+            min_ring_seconds=self.config.rules.min_ring_seconds,
         )
         if decision.action is Action.MISSED:
             assert decision.department is not None and call.remote is not None
@@ -143,6 +151,10 @@ class CaseRules:
     def _missed(self, call: Call, department: Department, *, silent: bool, now: datetime) -> Change:
         remote = call.remote
         assert remote is not None
+        start, end = leg_window(call.started_at, call.ring_seconds)
+        answered = self.ledger.answered_leg(remote, start, end)
+        if answered is not None:  # a colleague took this very call on another leg
+            return AnsweredLeg(call.fingerprint, answered)
         target = joinable_case(call, department.name, self._open_for(remote), silent=silent)
         if target is not None:
             return JoinCase(target.id, call)
@@ -176,6 +188,10 @@ class CaseRules:
         for change in changes:
             if isinstance(change, NewCase) and (change.answered_by is None or not result.closed):
                 remotes.add(remote)
+        if any(isinstance(c, AnsweredLeg) and c.case_id is not None for c in changes):
+            if not self.ledger.has_open_case(remote):
+                remotes.discard(remote)
+            return
         closes = sum(isinstance(c, CloseCase) for c in changes)
         if not closes:
             return
@@ -213,7 +229,28 @@ def plan_attempt(call: Call, open_cases: Iterable[OpenCase]) -> list[Change]:
     ]
 
 
+def leg_window(started: datetime, ring_seconds: int | None) -> tuple[datetime, datetime]:
+    """When another leg of the same call starts: with the missed leg, or when its ringing
+    gave up (an overflow to the next group), give or take :data:`LEG_SLACK`."""
+    return started - LEG_SLACK, started + timedelta(seconds=ring_seconds or 0) + LEG_SLACK
+
+
+def is_leg_of(case: OpenCase, call: Call) -> bool:
+    """``call`` (answered, incoming) is another leg of the case's only missed call."""
+    if case.attempts != 1 or call.direction != Direction.IN or not call.answered:
+        return False
+    start, end = leg_window(case.first_at, case.ring_seconds)
+    return start <= call.started_at <= end
+
+
 def plan_callback(call: Call, open_cases: Iterable[OpenCase]) -> list[Change]:
     """A callback closes every open case of the number that it answers: a call before the
-    first missed attempt is not an answer to it."""
-    return [CloseCase(case.id, call) for case in open_cases if case.first_at <= call.started_at]
+    first missed attempt is not an answer to it. An answered leg of the case's own call
+    closes it as never missed."""
+    changes: list[Change] = []
+    for case in open_cases:
+        if is_leg_of(case, call) and case.first_fingerprint:
+            changes.append(AnsweredLeg(case.first_fingerprint, call, case.id))
+        elif case.first_at <= call.started_at:
+            changes.append(CloseCase(case.id, call))
+    return changes

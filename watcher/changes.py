@@ -21,6 +21,9 @@ class OpenCase:
     department: str
     silent: bool
     first_at: datetime
+    attempts: int = 1
+    ring_seconds: int | None = None
+    first_fingerprint: str | None = None  # the missed call that opened it
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,17 @@ class FailedCallback:
     call: Call
 
 
-Change = JoinCase | NewCase | CloseCase | FailedCallback
+@dataclass(frozen=True)
+class AnsweredLeg:
+    """A missed leg of a call another leg answered (a ring group where a colleague picked
+    up): not a missed call. ``case_id``, when the leg had been posted, is closed as such."""
+
+    missed_fingerprint: str
+    answered: Call
+    case_id: int | None = None
+
+
+Change = JoinCase | NewCase | CloseCase | FailedCallback | AnsweredLeg
 
 
 @dataclass
@@ -73,13 +86,15 @@ class ApplyResult:
     merged: int = 0
     closed: int = 0
     attempts: int = 0  # failed callbacks from the log listed on open cases
+    legs: int = 0  # missed legs of answered calls (no case, or the case closed as such)
 
     @property
     def changed(self) -> int:
-        return self.opened + self.merged + self.closed + self.attempts
+        return self.opened + self.merged + self.closed + self.attempts + self.legs
 
     def add(self, other: ApplyResult) -> None:
         self.opened += other.opened
         self.merged += other.merged
         self.closed += other.closed
         self.attempts += other.attempts
+        self.legs += other.legs

@@ -33,6 +33,7 @@ _KEYS: dict[Surface, dict[ClosedHow, str]] = {
         ClosedHow.ANSWER: "closed_answered_later",
         ClosedHow.USER: "closed_by_user",
         ClosedHow.NOT_NEEDED: "closed_not_needed",
+        ClosedHow.LEG: "closed_leg",
         ClosedHow.EXPIRY: "closed_expired",
     },
     Surface.TOAST: {
@@ -40,6 +41,7 @@ _KEYS: dict[Surface, dict[ClosedHow, str]] = {
         ClosedHow.ANSWER: "toast_already_answered",
         ClosedHow.USER: "toast_already_closed_user",
         ClosedHow.NOT_NEEDED: "toast_already_not_needed",
+        ClosedHow.LEG: "toast_already_leg",
         ClosedHow.EXPIRY: "toast_already_closed",
     },
     Surface.CONSOLE: {
@@ -47,6 +49,7 @@ _KEYS: dict[Surface, dict[ClosedHow, str]] = {
         ClosedHow.ANSWER: "console_closed_answered",
         ClosedHow.USER: "console_closed_by_user",
         ClosedHow.NOT_NEEDED: "console_closed_not_needed",
+        ClosedHow.LEG: "console_closed_leg",
         ClosedHow.EXPIRY: "console_closed_expired",
     },
 }
@@ -83,7 +86,7 @@ def closing_words(
     keys = _KEYS[surface]
     # The console credits the call log only when it knows the extension.
     credited = surface is not Surface.CONSOLE or bool(case.closed_by_extension)
-    if how in (ClosedHow.CALL, ClosedHow.ANSWER) and credited:
+    if how in (ClosedHow.CALL, ClosedHow.ANSWER, ClosedHow.LEG) and credited:
         return tr(
             language,
             keys[ClosedHow(how)],

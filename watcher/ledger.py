@@ -23,6 +23,7 @@ import sqlite_utils
 
 from watcher import schema
 from watcher.changes import (
+    AnsweredLeg,
     ApplyResult,
     Change,
     CloseCase,
@@ -339,11 +340,15 @@ class Ledger:
         """The open cases of ``remote``, by id: what the rules need of them, without
         building whole cases."""
         rows = self.conn.execute(
-            "SELECT id, department, silent, first_at FROM cases"
-            " WHERE status = 'open' AND remote = ? ORDER BY id",
+            "SELECT id, department, silent, first_at, attempts, ring_seconds,"
+            " (SELECT call_fingerprint FROM case_events e WHERE e.case_id = cases.id"
+            "  AND e.kind = 'opened' LIMIT 1)"
+            " FROM cases WHERE status = 'open' AND remote = ? ORDER BY id",
             [remote],
         ).fetchall()
-        return [OpenCase(row[0], row[1], bool(row[2]), from_text(row[3])) for row in rows]
+        return [
+            OpenCase(r[0], r[1], bool(r[2]), from_text(r[3]), r[4] or 1, r[5], r[6]) for r in rows
+        ]
 
     def open_case_briefs(self, remote: str) -> list[tuple[int, str, bool, datetime]]:
         """(id, department, silent, first_at) of the open cases of ``remote``, by id."""
@@ -426,6 +431,8 @@ class Ledger:
                     result.merged += self.add_attempt(change.case_id, change.call, now)
                 elif isinstance(change, CloseCase):
                     result.closed += self.close_by_call(change.case_id, change.call, now)
+                elif isinstance(change, AnsweredLeg):
+                    result.legs += self.record_leg(change, now)
                 elif isinstance(change, FailedCallback):
                     result.attempts += self.add_failed_callback(
                         change.case_id, now=now, call=change.call
@@ -558,6 +565,70 @@ class Ledger:
             user_name=user_name,
             now=now,
         )
+
+    def answered_leg(self, remote: str, start: datetime, end: datetime) -> Call | None:
+        """An answered incoming call from ``remote`` that started in ``[start, end]``."""
+        cursor = self.conn.execute(
+            "SELECT * FROM calls WHERE remote = ? AND started_at >= ? AND started_at <= ?"
+            " AND direction = 'in' AND duration > 0 ORDER BY started_at LIMIT 1",
+            [remote, to_text(start), to_text(end)],
+        )
+        names = [d[0] for d in cursor.description]
+        row = cursor.fetchone()
+        return _call(dict(zip(names, row, strict=True))) if row else None
+
+    def record_leg(self, leg: AnsweredLeg, now: datetime) -> bool:
+        """Mark a missed leg as answered; close its case (posted already) as a leg."""
+        with self._atomic():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO legs (missed_fingerprint, answered_fingerprint,"
+                " extension) VALUES (?, ?, ?)",
+                [leg.missed_fingerprint, leg.answered.fingerprint, leg.answered.extension],
+            )
+            if leg.case_id is None:
+                return True
+            started = to_text(leg.answered.started_at)
+            rows = self.conn.execute(
+                "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
+                " closed_by_extension = ?, callback_at = ?, callback_duration = ?,"
+                " version = version + 1 WHERE id = ? AND status = 'open' RETURNING silent",
+                [
+                    started,
+                    ClosedHow.LEG,
+                    leg.answered.extension,
+                    started,
+                    leg.answered.duration,
+                    leg.case_id,
+                ],
+            ).fetchall()
+            if not rows:
+                return False
+            self._event(
+                leg.case_id,
+                now,
+                EventKind.ANSWERED_LEG,
+                ActorKind.PBX,
+                extension=leg.answered.extension,
+                call=leg.answered,
+            )
+            self._enqueue(leg.case_id, OutboxKind.UPDATE, now, bool(rows[0][0]))
+        return True
+
+    def leg_fingerprints(self, fingerprints: Iterable[str]) -> set[str]:
+        """Which of these missed calls are legs of answered calls."""
+        wanted = list(fingerprints)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found |= {
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT missed_fingerprint FROM legs WHERE missed_fingerprint IN ({marks})",
+                    chunk,
+                )
+            }
+        return found
 
     def add_failed_callback(
         self,

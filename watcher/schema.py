@@ -70,6 +70,7 @@ def create_latest(conn: sqlite3.Connection) -> None:
         *_V5_PEOPLE,
         _V6_CASE_COPIES,
         _V7_DIGESTS,
+        _V8_LEGS,
     ):
         conn.execute(statement)
     for table, columns in INDEXES:
@@ -195,6 +196,17 @@ def _v7_digests(conn: sqlite3.Connection) -> None:
     conn.execute(_V7_DIGESTS)
 
 
+_V8_LEGS = (
+    'CREATE TABLE IF NOT EXISTS "legs" ("missed_fingerprint" TEXT PRIMARY KEY,'
+    ' "answered_fingerprint" TEXT, "extension" TEXT)'
+)
+
+
+def _v8_legs(conn: sqlite3.Connection) -> None:
+    """Missed legs of answered calls: counted as answered in every figure."""
+    conn.execute(_V8_LEGS)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Step n brings a ledger from user_version n - 1 to n.
@@ -206,6 +218,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v5_operators,
     _v6_case_copies,
     _v7_digests,
+    _v8_legs,
 )
 LATEST = len(MIGRATIONS)
 CASE_IDS_AUTOINCREMENT = True  # since step 2

@@ -7,6 +7,7 @@ daily summary, so a manager sees one set of numbers wherever they look.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -114,8 +115,17 @@ class Stats:
         return self.missed / self.incoming if self.incoming else 0.0
 
 
-def compute_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period) -> Stats:
-    """Figures from ledger rows (``calls`` as dicts, as :meth:`Ledger.calls_between` gives)."""
+def compute_stats(
+    calls: list[dict[str, Any]],
+    cases: list[Case],
+    period: Period,
+    legs: Collection[str] = (),
+) -> Stats:
+    """Figures from ledger rows (``calls`` as dicts, as :meth:`Ledger.calls_between` gives).
+
+    ``legs`` are missed legs of answered calls (a colleague picked up on another leg): the
+    call is counted once, as answered, by its answered leg, and a case such a leg had
+    opened is no case."""
     stats = Stats()
     operators: dict[str, OperatorStats] = {}
 
@@ -130,6 +140,8 @@ def compute_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period
             continue
         extension = call["extension"] or "?"
         duration = int(call["duration"] or 0)
+        if legs and call.get("fingerprint") in legs:
+            continue  # one call, counted once: by the leg that answered it
         if call["direction"] == Direction.IN and call["remote"]:
             hour = int(started[11:13])
             stats.incoming += 1
@@ -149,7 +161,7 @@ def compute_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period
     departments: dict[str, DepartmentStats] = {}
     waits: list[float] = []
     for case in cases:
-        if not (period.start <= case.first_at < period.end):
+        if not (period.start <= case.first_at < period.end) or case.closed_how == ClosedHow.LEG:
             continue
         stats.cases_total += 1
         dept = departments.setdefault(case.department, DepartmentStats(case.department))
@@ -182,10 +194,13 @@ def _extension_order(op: OperatorStats) -> tuple[int, int | str]:
 
 
 def load_stats(ledger: Ledger, period: Period) -> Stats:
+    calls = ledger.calls_between(period.start, period.end)
+    missed = (c["fingerprint"] for c in calls if c["direction"] == "in" and not c["duration"])
     return compute_stats(
-        ledger.calls_between(period.start, period.end),
+        calls,
         ledger.cases_between(period.start, period.end),
         period,
+        ledger.leg_fingerprints(missed),
     )
 
 

@@ -32,11 +32,12 @@ class ClosedHow(StrEnum):
     ANSWER = "answered"
     USER = "user"
     NOT_NEEDED = "not_needed"
+    LEG = "leg"  # another leg of the same call was answered: it was never a missed call
     EXPIRY = "expired"
 
     @property
     def from_log(self) -> bool:
-        return self in (ClosedHow.CALL, ClosedHow.ANSWER)
+        return self in (ClosedHow.CALL, ClosedHow.ANSWER, ClosedHow.LEG)
 
     @property
     def by_person(self) -> bool:
@@ -60,6 +61,7 @@ class Reason(StrEnum):
     NO_EXTERNAL_NUMBER = "no external number"
     EMPLOYEE = "employee number"
     NO_DEPARTMENT = "no department"
+    SHORT_ABANDON = "short abandon"  # rang less than min_ring_seconds: counted, not posted
     ANSWERED_INCOMING = "answered incoming"
     ANSWERED_OUTGOING = "answered outgoing"
     OUTGOING_TOO_SHORT = "outgoing, too short"
@@ -75,6 +77,7 @@ class EventKind(StrEnum):
     ATTEMPT = "attempt"
     CALLBACK = "callback"
     ANSWERED_LATER = "answered_later"
+    ANSWERED_LEG = "answered_leg"  # closed: another leg of the same call was answered
     CLOSED = "closed"
     REOPENED = "reopened"
     EXPIRED = "expired"

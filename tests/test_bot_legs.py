@@ -1,0 +1,92 @@
+"""One missed call per call: a missed leg of a call another leg answered is no missed call,
+whichever row WinTariff writes first; short abandons are counted, never posted."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest_asyncio
+
+from tests.conftest import SALES_CHAT
+from tests.test_bot_harness import CALLER, IVAN, Office, office_config, open_office
+from watcher.config import Config
+from watcher.sim.wintariff import make_row
+from watcher.stats import load_stats, parse_period
+from watcher.vocab import ClosedHow
+
+
+@pytest_asyncio.fixture
+async def office(tmp_path: Path, phone_config: Callable[..., Config]) -> AsyncIterator[Office]:
+    config = office_config(tmp_path, phone_config, rules={"min_ring_seconds": 5})
+    async with open_office(config) as running:
+        yield running
+
+
+def leg(office: Office, when: dt.datetime, *, talk: int, ext: str, ring: int) -> None:
+    office.dbf.append(
+        make_row(when=when, duration=talk, extension=ext, callerid=CALLER, calltype="I", ring=ring)
+    )
+
+
+def today(office: Office) -> object:
+    return load_stats(office.ledger, parse_period("today", office.now().date()))
+
+
+async def test_an_answered_leg_after_the_posted_missed_one_edits_the_card(
+    office: Office,
+) -> None:
+    start = (office.now() - dt.timedelta(minutes=3)).replace(microsecond=0)
+    leg(office, start, talk=0, ext="620", ring=15)  # the group rang 15 s, nobody there...
+    await office.scan()
+    await office.wait_posted(SALES_CHAT)
+    await office.settle()
+    case_id = office.only_case().id
+    leg(office, start + dt.timedelta(seconds=16), talk=95, ext="205", ring=4)  # ...overflow
+    await office.scan()
+    await office.settle()
+    await asyncio.sleep(0.05)
+    card = office.posts(SALES_CHAT)[-1]
+    assert "☎️ Не пропущен: на этот же звонок ответил доб. 205 в " in card["text"]
+    assert not (card.get("reply_markup") or {}).get("inline_keyboard")
+    assert office.case(case_id).closed_how == ClosedHow.LEG
+    stats = today(office)
+    assert (stats.incoming, stats.answered, stats.missed, stats.cases_total) == (1, 1, 0, 0)
+    toast = await office.press(SALES_CHAT, card["message_id"], IVAN, f"c:{case_id}")
+    assert toast.startswith("Звонок не пропущен: ответил доб. 205 в ")
+
+
+async def test_a_missed_leg_after_its_answered_leg_is_never_posted(office: Office) -> None:
+    start = (office.now() - dt.timedelta(minutes=3)).replace(microsecond=0)
+    leg(office, start + dt.timedelta(seconds=2), talk=60, ext="201", ring=3)
+    leg(office, start, talk=0, ext="620", ring=20)
+    await office.scan()
+    await asyncio.sleep(0.3)
+    assert office.posts(SALES_CHAT) == []
+    assert office.ledger.open_cases() == []
+    stats = today(office)
+    assert (stats.incoming, stats.answered, stats.missed) == (1, 1, 0)
+
+
+async def test_a_later_call_that_was_answered_is_not_a_leg(office: Office) -> None:
+    start = (office.now() - dt.timedelta(minutes=10)).replace(microsecond=0)
+    leg(office, start, talk=0, ext="620", ring=15)
+    await office.scan()
+    await office.wait_posted(SALES_CHAT)
+    leg(office, start + dt.timedelta(minutes=5), talk=30, ext="203", ring=4)
+    await office.scan()
+    await office.settle()
+    assert office.only_case().closed_how == ClosedHow.ANSWER  # it got through later
+
+
+async def test_short_abandons_are_counted_and_never_posted(office: Office) -> None:
+    start = (office.now() - dt.timedelta(minutes=3)).replace(microsecond=0)
+    leg(office, start, talk=0, ext="620", ring=3)  # under min_ring_seconds = 5
+    await office.scan()
+    await asyncio.sleep(0.3)
+    assert office.posts(SALES_CHAT) == []
+    assert office.ledger.open_cases() == []
+    stats = today(office)
+    assert (stats.incoming, stats.missed) == (1, 1)  # a missed call all the same
