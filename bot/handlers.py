@@ -88,6 +88,31 @@ def _where(
     return runtime, chat, user_id, chat_scope(runtime.config, chat.id, user_id)
 
 
+def _thread(update: Update, runtime: Runtime) -> int | None:
+    """Where an answer goes in a forum: the topic the command came from, else the
+    department's own topic (``department.topic``), else the chat itself."""
+    message = update.effective_message
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        return message.message_thread_id
+    chat = update.effective_chat
+    department = runtime.config.department_for_chat(chat.id) if chat is not None else None
+    return department.topic if department is not None and department.topic else None
+
+
+async def _say(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, *, html: bool = False
+) -> None:
+    """Answer a command in its chat and topic."""
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(
+        chat.id,
+        text,
+        parse_mode=ParseMode.HTML if html else None,
+        message_thread_id=_thread(update, runtime_of(context)),
+    )
+
+
 def _remember(runtime: Runtime, user: User) -> None:
     """Cards show the name the bot last saw for an operator."""
     try:
@@ -110,7 +135,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         binding = tr(runtime.language, "binding_none")
     user = tr(runtime.language, "help_user", user_id=user_id) if user_id is not None else ""
     text = tr(runtime.language, "help", chat_id=chat.id, binding=binding, user=user)
-    await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+    await _say(update, context, text, html=True)
 
 
 async def missed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -122,7 +147,7 @@ async def missed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     language = runtime.language
     if scope.kind is ScopeKind.NONE:
         text = tr(language, "missed_not_bound", chat_id=chat.id)
-        await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+        await _say(update, context, text, html=True)
         return
     everything = scope.kind is ScopeKind.ALL
     cases = runtime.ledger.open_cases(
@@ -130,7 +155,7 @@ async def missed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
     label = tr(language, "missed_scope_all") if everything else str(scope.department)
     parts = missed_messages(cases, language, scope=label, show_department=everything)
-    await send_parts(context.bot, chat.id, parts)
+    await send_parts(context.bot, chat.id, parts, thread=_thread(update, runtime))
 
 
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -141,7 +166,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     runtime, chat, _, scope = where
     language = runtime.language
     if scope.kind is ScopeKind.NONE:
-        await context.bot.send_message(chat.id, tr(language, "stats_not_allowed"))
+        await _say(update, context, tr(language, "stats_not_allowed"))
         return
     text = " ".join(context.args or []) or None
     try:
@@ -149,15 +174,15 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     except ValueError as error:
         log.info("/stats with a bad period: %s", error)
         message = tr(language, "stats_bad_period", period=esc(text or ""))
-        await context.bot.send_message(chat.id, message, parse_mode=ParseMode.HTML)
+        await _say(update, context, message, html=True)
         return
     try:
         parts = await stats_parts(runtime.ledger, period, language)
     except Exception:
         log.exception("stats for %s failed", period.label)
-        await context.bot.send_message(chat.id, tr(language, "stats_failed"))
+        await _say(update, context, tr(language, "stats_failed"))
         return
-    await send_parts(context.bot, chat.id, parts)
+    await send_parts(context.bot, chat.id, parts, thread=_thread(update, runtime))
 
 
 async def me_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -166,11 +191,11 @@ async def me_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     where = _where(update, context)
     if where is None or update.effective_user is None:
         return
-    runtime, chat, _, scope = where
+    runtime, _, _, scope = where
     language = runtime.language
     sender = update.effective_user
     if scope.kind is ScopeKind.NONE:
-        await context.bot.send_message(chat.id, tr(language, "me_not_here"))
+        await _say(update, context, tr(language, "me_not_here"))
         return
     args = context.args or []
     if not args:
@@ -186,29 +211,29 @@ async def me_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             if mine
             else tr(language, "me_none")
         )
-        await context.bot.send_message(chat.id, text)
+        await _say(update, context, text)
         return
     extension = args[0].strip()
     if not _EXTENSION.match(extension):
-        await context.bot.send_message(chat.id, tr(language, "me_bad", value=extension))
+        await _say(update, context, tr(language, "me_bad", value=extension))
         return
     target = _me_target(update, args)
     if target is None:
-        await context.bot.send_message(chat.id, tr(language, "me_bad", value=" ".join(args)))
+        await _say(update, context, tr(language, "me_bad", value=" ".join(args)))
         return
     if target != sender.id and not is_admin(runtime.config, sender.id):
-        await context.bot.send_message(chat.id, tr(language, "me_admin_only"))
+        await _say(update, context, tr(language, "me_admin_only"))
         return
     owner = dict(runtime.config.operators).get(extension)
     if owner is not None and owner != target:
         text = tr(language, "me_config_owned", extension=extension)
-        await context.bot.send_message(chat.id, text)
+        await _say(update, context, text)
         return
     runtime.ledger.link_operator(extension, target, by=sender.id, now=runtime.clock())
     name = runtime.ledger.user_name(target) or str(target)
     log.info("extension %s linked to user %s by %s", extension, target, sender.id)
     text = tr(language, "me_linked", extension=esc(extension), name=esc(name))
-    await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+    await _say(update, context, text, html=True)
     runtime.outbox.wake()
 
 

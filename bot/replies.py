@@ -33,31 +33,39 @@ class Photo:
 Part = Rendered | Photo
 
 
-async def send_part(bot: Bot, chat_id: int, part: Part) -> Message:
-    """Send one part; on flood control wait once (up to :data:`MAX_FLOOD_WAIT` s) and retry."""
+async def send_part(bot: Bot, chat_id: int, part: Part, thread: int | None = None) -> Message:
+    """Send one part (into forum topic ``thread``); on flood control wait once (up to
+    :data:`MAX_FLOOD_WAIT` s) and retry."""
     try:
-        return await _send(bot, chat_id, part)
+        return await _send(bot, chat_id, part, thread)
     except RetryAfter as error:
         seconds = retry_after_seconds(error)
         if seconds > MAX_FLOOD_WAIT:
             raise
         log.info("flood control while answering in chat %s: waiting %.0f s", chat_id, seconds)
         await asyncio.sleep(seconds)
-        return await _send(bot, chat_id, part)
+        return await _send(bot, chat_id, part, thread)
 
 
-async def send_parts(bot: Bot, chat_id: int, parts: Sequence[Part]) -> list[Message]:
-    return [await send_part(bot, chat_id, part) for part in parts]
+async def send_parts(
+    bot: Bot, chat_id: int, parts: Sequence[Part], thread: int | None = None
+) -> list[Message]:
+    return [await send_part(bot, chat_id, part, thread) for part in parts]
 
 
-async def _send(bot: Bot, chat_id: int, part: Part) -> Message:
+async def _send(bot: Bot, chat_id: int, part: Part, thread: int | None) -> Message:
     if isinstance(part, Photo):
         return await bot.send_photo(
             chat_id,
             InputFile(part.png, filename=part.filename),
             caption=part.caption or None,
             parse_mode=ParseMode.HTML,
+            message_thread_id=thread,
         )
     return await bot.send_message(
-        chat_id, part.text, parse_mode=ParseMode.HTML, reply_markup=part.markup
+        chat_id,
+        part.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=part.markup,
+        message_thread_id=thread,
     )

@@ -499,8 +499,10 @@ class FakeBotApi:
         user: dict[str, Any],
         text: str,
         entities: list[dict[str, Any]] | None = None,
+        thread: int | None = None,
     ) -> dict[str, Any]:
-        """Queue a ``message`` update as if ``user`` wrote ``text`` in ``chat_id``."""
+        """Queue a ``message`` update as if ``user`` wrote ``text`` in ``chat_id`` (in forum
+        topic ``thread``)."""
         message: dict[str, Any] = {
             "message_id": self._new_message_id(chat_id),
             "from": user,
@@ -510,16 +512,21 @@ class FakeBotApi:
         }
         if entities:
             message["entities"] = entities
+        if thread is not None:
+            message["message_thread_id"] = thread
+            message["is_topic_message"] = True
         self.incoming[(chat_id, message["message_id"])] = message
         return self.inject_update({"message": message})
 
-    def inject_command(self, chat_id: int, user: dict[str, Any], text: str) -> dict[str, Any]:
+    def inject_command(
+        self, chat_id: int, user: dict[str, Any], text: str, thread: int | None = None
+    ) -> dict[str, Any]:
         """Queue a command message, e.g. ``"/missed@perezvon_test_bot week"``."""
         if not text.startswith("/"):
             raise ValueError(f"not a command: {text!r}")
         command = text.split(maxsplit=1)[0]
         entity = {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
-        return self.inject_message(chat_id, user, text, [entity])
+        return self.inject_message(chat_id, user, text, [entity], thread)
 
     def inject_callback_query(
         self, chat_id: int, message_id: int, user: dict[str, Any], data: str

@@ -1,0 +1,61 @@
+"""Forum topics: every post, reminder and answer of a department goes to its topic."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest_asyncio
+
+from bot.app import runtime
+from bot.reminders import check_reminders
+from tests.conftest import PHONE_CONFIG, SALES_CHAT, SERVICE_CHAT
+from tests.test_bot_harness import OLGA, Office, office_config, open_office
+from watcher.config import Config
+
+TOPIC = 42
+
+
+@pytest_asyncio.fixture
+async def office(tmp_path: Path, phone_config: Callable[..., Config]) -> AsyncIterator[Office]:
+    departments = copy.deepcopy(PHONE_CONFIG["department"])
+    departments[0]["topic"] = TOPIC
+    config = office_config(
+        tmp_path, phone_config, department=departments, rules={"remind_after_minutes": 1}
+    )
+    async with open_office(config) as running:
+        yield running
+
+
+def threads(office: Office, chat: int) -> list[object]:
+    return [
+        c.params.get("message_thread_id")
+        for c in office.api.calls
+        if c.method in ("sendMessage", "sendPhoto") and c.params.get("chat_id") == chat
+    ]
+
+
+async def test_posts_reminders_and_answers_go_to_the_department_topic(office: Office) -> None:
+    office.missed(minutes_ago=3)
+    await office.scan()
+    await office.wait_posted(SALES_CHAT)
+    await office.settle()
+    assert check_reminders(runtime(office.bot.application)) == 1
+    await office.wait_posted(SALES_CHAT, count=2)
+    await office.command(SALES_CHAT, OLGA, "/missed")
+    await office.wait_posted(SALES_CHAT, count=3)
+    assert threads(office, SALES_CHAT) == [TOPIC, TOPIC, TOPIC]
+
+
+async def test_an_answer_goes_to_the_topic_it_was_asked_in(office: Office) -> None:
+    office.api.inject_command(SALES_CHAT, OLGA, "/help", thread=7)
+    await office.wait_posted(SALES_CHAT)
+    assert threads(office, SALES_CHAT) == [7]
+
+
+async def test_a_department_without_a_topic_posts_to_the_chat(office: Office) -> None:
+    office.missed(minutes_ago=3, ext="630")
+    await office.scan()
+    await office.wait_posted(SERVICE_CHAT)
+    assert threads(office, SERVICE_CHAT) == [None]
