@@ -4,10 +4,28 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The sys.version of the Python that made .venv. Rewritten only when that changes, so
+# the venv is rebuilt when PYTHON names another Python, and left alone otherwise.
+BUILT_WITH := $(VENV)/.python
 
-.PHONY: demo test lint bench powerloss run clean
+.PHONY: demo test lint bench powerloss run clean FORCE
 
-$(STAMP): pyproject.toml
+$(BUILT_WITH): FORCE
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "Perezvon needs Python 3.11 or newer; PYTHON=$(PYTHON) is" \
+	    "$$($(PYTHON) --version 2>&1 || echo 'not found')."; \
+	  echo "Name a newer one, e.g.: make $(MAKECMDGOALS) PYTHON=python3.12"; \
+	  exit 1; }
+	@want="$$($(PYTHON) -c 'import sys; print(sys.version)')"; \
+	have="$$($(BIN)/python -c 'import sys; print(sys.version)' 2>/dev/null)"; \
+	if [ -d $(VENV) ] && [ "$$have" != "$$want" ]; then \
+	  echo "$(VENV) was made with another Python ($${have:-none}); rebuilding it with $(PYTHON)"; \
+	  rm -rf $(VENV); \
+	fi; \
+	mkdir -p $(VENV); \
+	[ "$$(cat $@ 2>/dev/null)" = "$$want" ] || printf '%s\n' "$$want" > $@
+
+$(STAMP): pyproject.toml $(BUILT_WITH)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

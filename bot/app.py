@@ -21,6 +21,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.handlers import register
+from bot.logs import protect, redact
 from bot.messenger import CaseMessenger
 from bot.outbox import BASE_BACKOFF, MAX_BACKOFF, TICK_SECONDS, OutboxSender, backoff_seconds
 from bot.reminders import schedule_reminders
@@ -74,6 +75,7 @@ def build_application(
     max_backoff: float = MAX_BACKOFF,
 ) -> Application:
     """The application with handlers and a :class:`Runtime` (own ledger connection)."""
+    protect(token)  # PTB logs its URLs, the token in them, at debug level
     builder = ApplicationBuilder().token(token).concurrent_updates(8)
     url = normalise_base_url(base_url)
     if url is not None:
@@ -160,7 +162,7 @@ class PerezvonBot:
                 await self.start()
                 return True
             except InvalidToken as error:
-                raise TelegramCheckError(_token_message(error)) from error
+                raise TelegramCheckError(_token_message(error)) from None
             except TelegramError as error:
                 delay = backoff_seconds(attempt, retry_base, MAX_BACKOFF)
                 log.warning("cannot reach Telegram (%s); trying again in %.0f s", error, delay)
@@ -203,23 +205,25 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 def _token_message(error: Exception) -> str:
+    # PTB's InvalidToken text quotes the rejected token in full.
     return (
-        f"Telegram rejected TELEGRAM_BOT_TOKEN ({error}). Copy the token from @BotFather"
-        " (/mybots -> API Token) into .env."
+        f"Telegram rejected TELEGRAM_BOT_TOKEN ({redact(error)}). Copy the token from"
+        " @BotFather (/mybots -> API Token) into .env."
     )
 
 
 async def fetch_username(token: str, base_url: str | None = None) -> str:
     """getMe: the bot's @username, or :class:`TelegramCheckError` saying what is wrong."""
+    protect(token)
     url = normalise_base_url(base_url) or DEFAULT_BASE_URL
     bot = Bot(token, base_url=url, base_file_url=file_url_for(url))
     try:
         async with bot:
             return str(bot.username)
     except InvalidToken as error:
-        raise TelegramCheckError(_token_message(error)) from error
+        raise TelegramCheckError(_token_message(error)) from None
     except TelegramError as error:
-        raise TelegramCheckError(f"cannot reach the Bot API at {url}: {error}") from error
+        raise TelegramCheckError(f"cannot reach the Bot API at {url}: {redact(error)}") from None
 
 
 def check_token(token: str, base_url: str | None = None) -> str:

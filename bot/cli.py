@@ -14,17 +14,19 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
-from bot.dotenv import load_dotenv
+from bot import logs
+from bot.dotenv import ENV_FILE, DotenvError, dotenv_files, load_dotenv, read_dotenv
 from watcher import fields
 from watcher.clock import local_now
-from watcher.config import Config, ConfigError, load_config
-from watcher.dbf_reader import DbfError, decode_all_fields, read_layout, read_one
+from watcher.config import Config, ConfigError, Department, load_config, pattern_range
+from watcher.dbf_reader import DbfError, DbfLayout, decode_all_fields, read_layout, read_one
 from watcher.ingest import Ingestor, ScanResult
 from watcher.ledger import Ledger
-from watcher.normalise import RowError, to_call
+from watcher.sample import SAMPLE_ROWS, Sample, sample
 from watcher.stats import load_stats, parse_period, render_stats
 from watcher.texts import tr
 
@@ -43,10 +45,15 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.env_file:
-        load_dotenv(args.env_file)
-    _setup_logging(args.verbose, quiet=args.command == "demo")
-    config_path = Path(args.config or os.environ.get("PEREZVON_CONFIG") or "perezvon.toml")
+    logs.setup_console(verbose=args.verbose, quiet=args.command == "demo")
+    try:
+        config_path = _load_environment(args.env_file, args.config)
+    except DotenvError as error:
+        print(tr(PRE_CONFIG_LANGUAGE, error.key, path=error.path), file=sys.stderr)
+        return 2
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if token:
+        logs.protect(token)  # before anything can log or print it
     try:
         return int(args.handler(args, config_path))
     except ConfigError as error:
@@ -55,6 +62,39 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(tr(PRE_CONFIG_LANGUAGE, "cli_stopped"), file=sys.stderr)
         return 130
+    finally:
+        logs.close_files()
+
+
+def _load_environment(env_file: str | None, config: str | None) -> Path:
+    """Read the ``.env`` files and return the config's path.
+
+    ``--env-file FILE`` reads that file alone ("" none). By default the current folder's
+    ``.env`` may name the config (PEREZVON_CONFIG); then the ``.env`` next to the config
+    is read first and the current folder's second. Values already set win throughout.
+    """
+    if env_file is not None:
+        if env_file:
+            load_dotenv(env_file)
+        return _config_path(config, {})
+    here = Path(ENV_FILE)
+    local = read_dotenv(here) if here.is_file() else {}
+    config_path = _config_path(config, local)
+    for path in dotenv_files(config_path):
+        load_dotenv(path)
+    return config_path
+
+
+def _config_path(option: str | None, local_env: dict[str, str]) -> Path:
+    named = option or os.environ.get("PEREZVON_CONFIG") or local_env.get("PEREZVON_CONFIG")
+    return Path(named or "perezvon.toml")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("perezvon")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,8 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-c", "--config", help="TOML config (default: $PEREZVON_CONFIG or perezvon.toml)"
     )
-    parser.add_argument("--env-file", default=".env", help="environment file (default: .env)")
+    parser.add_argument(
+        "--env-file",
+        default=None,
+        help="environment file (default: .env next to the config, then in the current folder)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"perezvon {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="watch Calls.dbf and run the Telegram bot")
@@ -102,18 +147,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: bool, *, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%Y-%m-%d %H:%M:%S",
-    )
-    # httpx logs every Telegram request at INFO; keep the service log readable.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
 # -- run --------------------------------------------------------------------------------
 
 
@@ -123,6 +156,7 @@ def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
         print(tr(PRE_CONFIG_LANGUAGE, "cli_no_token"), file=sys.stderr)
         return 2
     config = load_config(config_path)
+    logs.use_config(config.logging, verbose=args.verbose)
     from bot.app import run as run_bot
 
     return run_bot(config, token, os.environ.get("TELEGRAM_BASE_URL") or None)
@@ -140,7 +174,7 @@ def cmd_check(args: argparse.Namespace, config_path: Path) -> int:
         tr(t, "cli_check_language", language=config.language, timezone=config.timezone) + "\n"
     )
     for d in config.departments:
-        where = ", ".join([*d.extensions, *(f"CO {line}" for line in d.lines)]) or "—"
+        where = _department_where(d, t)
         default = tr(t, "cli_check_default") if d.default else ""
         chat = d.chat if d.chat is not None else tr(t, "cli_check_no_chat")
         line = tr(t, "cli_check_department", name=d.name, default=default, where=where, chat=chat)
@@ -151,6 +185,22 @@ def cmd_check(args: argparse.Namespace, config_path: Path) -> int:
     _check_ledger(config, out)
     ok = _check_token(out, t) and ok
     return 0 if ok else 1
+
+
+def _department_where(department: Department, language: str) -> str:
+    """The department's extensions as Perezvon reads them: ranges spelled out with their
+    size, so ``201-2090`` (a typo) shows as 1890 extensions, not as a plausible range."""
+    parts = []
+    for pattern in department.extensions:
+        span = pattern_range(pattern)
+        if span is None:
+            parts.append(pattern)
+        else:
+            low, high = pattern.split("-")
+            count = span[1] - span[0] + 1
+            parts.append(tr(language, "cli_check_range", low=low, high=high, count=count))
+    parts.extend(f"CO {line}" for line in department.lines)
+    return ", ".join(parts) or "—"
 
 
 def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
@@ -182,17 +232,57 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
     out.write(records + "\n")
     if layout.header_count != layout.complete_count:
         out.write(tr(t, "cli_check_count_differs") + "\n")
+    plan = fields.plan(layout.field_names(), config.source.fields)
+    _show_fields(layout, plan, out, t)
+    problem = fields.plan_problem(plan, layout.field_names())
+    if problem is not None:
+        out.write(tr(t, "cli_check_error", error=problem) + "\n")
+        return False
+    _show_reading(plan, config, out)
+    try:
+        found = sample(layout, plan, max(rows, SAMPLE_ROWS))
+    except DbfError as error:
+        out.write(tr(t, "cli_check_error", error=error) + "\n")
+        return False
+    _show_rows(layout, found, out, t, rows)
+    return _judge_sample(found, out, t)
+
+
+def _show_fields(layout: DbfLayout, plan: fields.FieldPlan, out: TextIO, t: str) -> None:
+    """Every field of the table, with what Perezvon reads from it."""
     out.write(tr(t, "cli_check_fields") + "\n")
-    names = set(layout.field_names())
     uses = {use.name: use for use in fields.USES}
     for f in layout.fields:
-        role = tr(t, uses[f.name].text_key) if f.name in uses else ""
-        decimals = f".{f.decimals}" if f.decimals else ""
-        out.write(f"    {f.name:<11} {f.type} {f.length}{decimals:<4} {role}\n")
-    missing = fields.missing_required(names)
-    if missing:
-        out.write(tr(t, "cli_check_missing_fields", fields=", ".join(missing)) + "\n")
-        return False
+        gives = [name for name, source in plan.sources.items() if source == f.name]
+        role = "; ".join(
+            tr(t, uses[name].text_key) + ("" if name == f.name else f" (= {name})")
+            for name in gives
+            if name in uses
+        )
+        size = f"{f.length}.{f.decimals}" if f.decimals else str(f.length)
+        out.write(f"    {f.name:<11} {f.type} {size:<5} {role}".rstrip() + "\n")
+
+
+def _show_reading(plan: fields.FieldPlan, config: Config, out: TextIO) -> None:
+    """How rows become final and where the caller's number comes from."""
+    t = config.language
+    if plan.final_at_once:
+        out.write(tr(t, "cli_check_no_calltype") + "\n")
+    else:
+        settle = config.source.settle_seconds
+        field = plan.source_of(fields.CALLTYPE)
+        out.write(tr(t, "cli_check_calltype", field=field, seconds=f"{settle:g}") + "\n")
+    caller = plan.caller_number
+    if caller is None:
+        out.write(tr(t, "cli_check_no_caller") + "\n")
+    elif not plan.has(fields.CALLERID):
+        out.write(tr(t, "cli_check_caller_from_number", field=caller) + "\n")
+    else:
+        out.write(tr(t, "cli_check_caller", field=caller) + "\n")
+
+
+def _show_rows(layout: DbfLayout, found: Sample, out: TextIO, t: str, rows: int) -> None:
+    """The last ``rows`` rows: how each reads, and every field it has."""
     start = max(0, layout.complete_count - rows)
     if layout.complete_count:
         out.write(tr(t, "cli_check_last_rows", count=layout.complete_count - start) + "\n")
@@ -201,9 +291,8 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
         if raw is None:
             continue
         flag = tr(t, "cli_check_deleted") if raw[:1] == b"*" else ""
-        values = decode_all_fields(layout, raw)
-        try:
-            call = to_call(index, values)
+        call = found.calls.get(index)
+        if call is not None:
             summary = tr(
                 t,
                 "cli_check_row",
@@ -214,12 +303,35 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
                 duration=call.duration,
                 calltype=call.calltype or "?",
             )
-        except RowError as error:
-            summary = tr(t, "cli_check_not_a_call", error=error)
+        elif index in found.errors:
+            summary = tr(t, "cli_check_not_a_call", error=found.errors[index])
+        else:
+            summary = ""
         out.write(f"    #{index + 1} {flag}{summary}\n")
+        values = decode_all_fields(layout, raw)
         shown = {k: v for k, v in values.items() if v not in (None, "", 0)}
         out.write(f"       {shown}\n")
-    return True
+
+
+def _judge_sample(found: Sample, out: TextIO, t: str) -> bool:
+    """False, with a hint, when recent rows cannot be read as calls or read wrong."""
+    if found.hhmmss:
+        out.write(tr(t, "cli_check_hint_hhmmss", example=_hhmmss(found.hhmmss[0])) + "\n")
+    if found.slashed_dates:
+        out.write(tr(t, "cli_check_hint_slashed", example=found.slashed_dates[0]) + "\n")
+    incoming = found.incoming
+    if incoming and not any(call.remote for call in incoming):
+        out.write(tr(t, "cli_check_incoming_no_number", count=len(incoming)) + "\n")
+    if found.mostly_not_calls:
+        bad = tr(t, "cli_check_mostly_not_calls", bad=len(found.errors), checked=found.checked)
+        out.write(bad + "\n")
+        if not found.misread:
+            out.write(tr(t, "cli_check_hint_not_calls") + "\n")
+    return not (found.mostly_not_calls or found.misread)
+
+
+def _hhmmss(value: int) -> str:
+    return f"{value} = {value // 10000:02d}:{value // 100 % 100:02d}:{value % 100:02d}"
 
 
 def _check_ledger(config: Config, out: TextIO) -> None:
@@ -258,7 +370,7 @@ def _check_token(out: TextIO, language: str) -> bool:
     try:
         username = check_token(token, base_url)
     except Exception as error:
-        out.write(tr(language, "cli_check_error", error=error) + "\n")
+        out.write(tr(language, "cli_check_error", error=logs.redact(error)) + "\n")
         return False
     out.write(tr(language, "cli_check_token_ok", username=username) + "\n")
     return True
@@ -269,6 +381,7 @@ def _check_token(out: TextIO, language: str) -> bool:
 
 def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
     config = load_config(config_path)
+    logs.use_config(config.logging, verbose=args.verbose)
     path: Path = args.path
     config = replace(config, source=replace(config.source, path=path))
     bar = ProgressBar(sys.stderr, language=config.language)
@@ -304,6 +417,8 @@ def _import_summary(result: ScanResult, config: Config) -> str:
             closed=result.cases.closed,
         ),
     ]
+    if result.no_caller_number:
+        lines.append(tr(t, "cli_import_no_caller"))
     return "\n".join(lines)
 
 

@@ -1,43 +1,75 @@
-"""A minimal ``.env`` reader: KEY=VALUE lines, so the Windows admin needs no extra tool.
+"""The ``.env`` file: found next to the config first, parsed by python-dotenv.
 
-Values already in the environment win, as with every dotenv tool, so a service manager's
-settings are never overridden by a stale file.
+python-dotenv rather than a parser of our own, because admins copy lines from elsewhere:
+``TOKEN="x"  # comment``, ``export X=1``, single quotes, escapes — it reads them as every
+other dotenv tool does. What it does not do is tell a Windows admin that Notepad saved
+the file as UTF-16 or ANSI; :func:`read_dotenv` does, before parsing.
+
+The file next to the config comes first, because a Windows service starts in a folder
+of the service manager's choosing; then the current folder's. Values already in the
+environment win over both, so a service manager's settings are never overridden by a
+stale file.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
 import os
 from pathlib import Path
 
+from dotenv import dotenv_values
+
+ENV_FILE = ".env"
+
+
+class DotenvError(Exception):
+    """The file cannot be read as text; ``key`` is the catalog text that says why."""
+
+    def __init__(self, key: str, path: Path) -> None:
+        super().__init__(f"{path}: {key}")
+        self.key = key
+        self.path = path
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """The file's KEY=VALUE pairs; :class:`DotenvError` when it is not UTF-8 text."""
+    data = path.read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\0" in data:
+        raise DotenvError("cli_env_utf16", path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DotenvError("cli_env_not_utf8", path) from None
+    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    return {key: value for key, value in values.items() if value is not None}
+
 
 def parse_dotenv(text: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :]
-        key, _, value = line.partition("=")
-        key = key.strip()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        if key:
-            values[key] = value
-    return values
+    """The pairs of ``.env`` text (lines without ``=`` are left out)."""
+    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    return {key: value for key, value in values.items() if value is not None}
 
 
-def load_dotenv(path: str | Path = ".env") -> list[str]:
+def load_dotenv(path: str | Path = ENV_FILE) -> list[str]:
     """Put the file's values into ``os.environ`` where unset; returns the keys it set."""
     path = Path(path)
     if not path.is_file():
         return []
     set_keys = []
-    for key, value in parse_dotenv(path.read_text(encoding="utf-8-sig")).items():
+    for key, value in read_dotenv(path).items():
         if key not in os.environ:
             os.environ[key] = value
             set_keys.append(key)
     return set_keys
+
+
+def dotenv_files(config_path: Path, cwd: Path | None = None) -> list[Path]:
+    """The ``.env`` files to read, in order: the config's folder's, the current folder's."""
+    cwd = cwd or Path.cwd()
+    files: list[Path] = []
+    for folder in (config_path.absolute().parent, cwd.absolute()):
+        candidate = folder / ENV_FILE
+        if candidate.is_file() and all(not candidate.samefile(f) for f in files):
+            files.append(candidate)
+    return files

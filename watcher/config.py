@@ -7,20 +7,80 @@ is usually started from somewhere else.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import re
 import tomllib
+import types
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from watcher import fields as dbf_fields
 from watcher.hours import MINUTES_PER_DAY, OfficeHours, parse_clock
+from watcher.texts import tr
 from watcher.vocab import AfterHours
 
 LANGUAGES = ("ru", "en")
+LOG_LEVELS = ("debug", "info", "warning")
 DEFAULT_DBF_PATH = "C:/Program Files/WinTariff32/Calls/Calls.dbf"
+# Config problems are told before the file has said which language the office reads
+# (it may be the very line that is wrong), so in English, like the CLI's other
+# pre-config messages; the catalog holds the Russian too.
+MESSAGE_LANGUAGE = "en"
+# The canonical form of a range in Department.extensions; _extension_patterns writes it.
 _RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+# What an admin types for a range: "201-209", "201–209" (Word and Excel turn "-" into an
+# en dash), "201—209", "201..209".
+_RANGE_WRITTEN = re.compile(
+    r"^(\d+)\s*(?:[-\u2010\u2011\u2012\u2013\u2014\u2212]|\.\.|\u2026)\s*(\d+)$"
+)
+# One station or ring group: digits, perhaps after a letter or two (G620 in SMDR records).
+_EXTENSION = re.compile(r"^[A-Za-z]{0,3}\d+$")
+
+# Field metadata (see toml()): where a field's value sits in the TOML file.
+TOML_KEY = "toml"
+TOML_KEYS = "toml_keys"
+TOML_FREE = "toml_free"
+
+# Contract v0.2 keys (DESIGN.md) that this version does not read yet, as schema paths
+# ("department.topic" for every [[department]]). They are refused with their own message,
+# never silently accepted: an admin who sets remind_after_minutes must learn that nothing
+# will remind. A key here is allowed by itself once a config dataclass field carries it.
+NOT_YET: frozenset[str] = frozenset(
+    {
+        "rules.answer_target_seconds",
+        "telegram.weekly_summary",
+        "department.ring_timeout_seconds",
+    }
+)
+# The keys of [hours] (OfficeHours keeps minutes, not the clock texts the file has).
+HOURS_KEYS = ("days", "open", "close", "holidays", "extra_workdays", "after_hours")
+
+
+def toml(
+    key: str | None, *, keys: tuple[str, ...] | None = None, free: bool = False
+) -> dict[str, Any]:
+    """Field metadata: the field's key in its table when it differs from the field's name
+    (dotted for a table of its own, e.g. ``database.path``; None = not read from the file);
+    for a mapping, the only keys its table may have; ``free`` for a table whose keys the
+    admin chooses (extensions, say), which is then not checked at all.
+
+    The unknown-key check derives every table's allowed keys from the config dataclasses
+    with this, so a new field is an allowed key without a second list to keep in step;
+    a field whose type is a config dataclass (or a tuple of them) is a table whose keys
+    are that dataclass's fields.
+    """
+    metadata: dict[str, Any] = {TOML_KEY: key}
+    if keys is not None:
+        metadata[TOML_KEYS] = keys
+    if free:
+        metadata[TOML_FREE] = True
+    return metadata
 
 
 class ConfigError(Exception):
@@ -42,6 +102,10 @@ class SourceConfig:
     encoding: str = "auto"
     poll_interval: float = 0.0
     settle_seconds: float = 30.0
+    # [source.fields]: role -> the install's own field name (see watcher/fields.py).
+    fields: Mapping[str, str] = field(
+        default_factory=dict, metadata=toml("fields", keys=dbf_fields.ROLES)
+    )
 
 
 @dataclass(frozen=True)
@@ -63,6 +127,16 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True)
+class LoggingConfig:
+    """[logging]: the service's log file next to the config, rotated by size."""
+
+    file: Path | None = None  # None = console only
+    level: str = "info"
+    max_mb: float = 10.0
+    backups: int = 5
+
+
+@dataclass(frozen=True)
 class Department:
     name: str
     chat: int | None
@@ -81,16 +155,19 @@ class Department:
 @dataclass(frozen=True)
 class Config:
     source: SourceConfig
-    database_path: Path
+    database_path: Path = field(metadata=toml("database.path"))
     language: str = "ru"
     timezone: str = "Europe/Moscow"
     rules: RulesConfig = field(default_factory=RulesConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
-    departments: tuple[Department, ...] = ()
-    hours: OfficeHours = field(default_factory=OfficeHours)
+    departments: tuple[Department, ...] = field(default=(), metadata=toml("department"))
+    hours: OfficeHours = field(default_factory=OfficeHours, metadata=toml("hours", keys=HOURS_KEYS))
     # Extension -> Telegram user id, from [operators]; /me adds links in the ledger.
-    operators: tuple[tuple[str, int], ...] = ()
-    config_path: Path | None = None
+    operators: tuple[tuple[str, int], ...] = field(
+        default=(), metadata=toml("operators", free=True)
+    )
+    config_path: Path | None = field(default=None, metadata=toml(None))
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -155,7 +232,7 @@ def parse_config(
     source: str = "config",
     config_path: Path | None = None,
 ) -> Config:
-    problems: list[str] = []
+    problems: list[str] = unknown_keys(data)
     check = _Checker(problems)
 
     language = check.choice(data, "language", LANGUAGES, "ru")
@@ -171,6 +248,7 @@ def parse_config(
         encoding=check.encoding(src.get("encoding", "auto")),
         poll_interval=check.number(src, "poll_interval", 0.0, where="source", minimum=0),
         settle_seconds=check.number(src, "settle_seconds", 30.0, where="source", minimum=0),
+        fields=_field_names(src.get("fields", {}), problems),
     )
 
     db = check.table(data, "database")
@@ -209,6 +287,7 @@ def parse_config(
     departments = _departments(data.get("department", []), problems)
     hours = _hours(data.get("hours"), problems)
     operators = _operators(data.get("operators", {}), problems)
+    logging_cfg = _logging(check.table(data, "logging"), base_dir, check)
 
     if problems:
         raise ConfigError(problems, source)
@@ -223,6 +302,7 @@ def parse_config(
         hours=hours,
         operators=operators,
         config_path=config_path,
+        logging=logging_cfg,
     )
 
 
@@ -353,17 +433,28 @@ def _departments(raw: Any, problems: list[str]) -> tuple[Department, ...]:
         if not name:
             problems.append(f"{where}: 'name' is required")
         where = f"department {name!r}" if name else where
-        extensions = check.strings(item, "extensions", where=where)
-        for pattern in extensions:
-            found = _RANGE.match(pattern)
-            if found and int(found.group(1)) > int(found.group(2)):
-                problems.append(f"{where}.extensions: range {pattern!r} goes backwards")
+        patterns = []
+        for written, pattern in _extension_patterns(check.strings(item, "extensions", where)):
+            low_high = pattern_range(pattern) if pattern is not None else None
+            if pattern is None:
+                problems.append(
+                    tr(
+                        MESSAGE_LANGUAGE,
+                        "config_extension_bad",
+                        key=f"{where}.extensions",
+                        pattern=repr(written),
+                    )
+                )
+            elif low_high is not None and low_high[0] > low_high[1]:
+                problems.append(f"{where}.extensions: range {written!r} goes backwards")
+            else:
+                patterns.append(pattern)
         result.append(
             Department(
                 name=name,
                 chat=check.chat_id(item, "chat", where=where),
-                extensions=tuple(extensions),
-                lines=tuple(check.strings(item, "lines", where=where)),
+                extensions=tuple(patterns),
+                lines=tuple(_split_commas(check.strings(item, "lines", where=where))),
                 default=check.boolean(item, "default", False, where=where),
                 topic=int(check.number(item, "topic", 0, where=where, minimum=0)),
             )
@@ -374,6 +465,192 @@ def _departments(raw: Any, problems: list[str]) -> tuple[Department, ...]:
     if sum(d.default for d in result) > 1:
         problems.append("department: only one department may have default = true")
     return tuple(result)
+
+
+def _split_commas(items: list[str]) -> list[str]:
+    """``"630, 210-219"`` is two patterns, in a list or as the whole value."""
+    return [part.strip() for item in items for part in item.split(",") if part.strip()]
+
+
+def _extension_patterns(items: list[str]) -> list[tuple[str, str | None]]:
+    """Each pattern as written and in its canonical form (``201-209``), None if it is none.
+
+    A pattern that is neither an extension nor a range is refused rather than kept: it
+    would match nothing, and that department's missed calls would go to the default one.
+    """
+    result: list[tuple[str, str | None]] = []
+    for written in _split_commas(items):
+        found = _RANGE_WRITTEN.match(written)
+        if found:
+            result.append((written, f"{found.group(1)}-{found.group(2)}"))
+        elif _EXTENSION.match(written):
+            result.append((written, written))
+        else:
+            result.append((written, None))
+    return result
+
+
+def pattern_range(pattern: str) -> tuple[int, int] | None:
+    """The low and high end of a canonical range pattern; None for a single extension."""
+    found = _RANGE.match(pattern)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def _logging(table: dict[str, Any], base_dir: Path, check: _Checker) -> LoggingConfig:
+    """[logging]; the file sits next to the config unless the path says otherwise."""
+    name = check.string(table, "file", "perezvon.log", where="logging")
+    level = check.string(table, "level", "info", where="logging").lower()
+    if level not in LOG_LEVELS:
+        check.problems.append(
+            f"logging.level: must be one of {', '.join(LOG_LEVELS)}, not {level!r}"
+        )
+        level = "info"
+    max_mb = check.number(table, "max_mb", 10.0, where="logging", minimum=0)
+    backups = check.number(table, "backups", 5, where="logging", minimum=0)
+    if not float(backups).is_integer():
+        check.problems.append("logging.backups: must be a whole number")
+    return LoggingConfig(
+        file=_resolve(base_dir, name) if name else None,
+        level=level,
+        max_mb=float(max_mb),
+        backups=int(backups),
+    )
+
+
+def _field_names(raw: Any, problems: list[str]) -> dict[str, str]:
+    """[source.fields]: role -> field name. Unknown roles are unknown_keys' to report."""
+    if not isinstance(raw, dict):
+        problems.append(f'[source.fields] must be a table, like callerid = "{dbf_fields.CALLERID}"')
+        return {}
+    result: dict[str, str] = {}
+    for role, name in raw.items():
+        if role not in dbf_fields.ROLES:
+            continue
+        if not isinstance(name, str) or not re.fullmatch(r"\s*[A-Za-z_][A-Za-z0-9_]{0,9}\s*", name):
+            problems.append(
+                f"source.fields.{role}: must be a DBF field name in quotes, not {name!r}"
+            )
+            continue
+        result[role] = name.strip().upper()
+    return result
+
+
+# -- unknown keys -----------------------------------------------------------------------
+
+# A node of the key tree: a nested tree (a table), a config dataclass (a table, or an
+# array of tables), a tuple (a table with only these keys) or None (a value, not checked).
+_Node = Any
+
+
+def key_tree(cls: type) -> dict[str, _Node]:
+    """The keys a TOML table read into dataclass ``cls`` may have, from its fields."""
+    hints = typing.get_type_hints(cls)
+    tree: dict[str, _Node] = {}
+    for spec in dataclasses.fields(cls):
+        key = spec.metadata.get(TOML_KEY, spec.name)
+        if key is None:
+            continue
+        node: _Node = None
+        if not spec.metadata.get(TOML_FREE):
+            node = spec.metadata.get(TOML_KEYS) or _table_class(hints[spec.name])
+        *parents, leaf = key.split(".")
+        level = tree
+        for parent in parents:
+            level = level.setdefault(parent, {})
+        level[leaf] = node
+    return tree
+
+
+def _table_class(hint: Any) -> type | None:
+    """The dataclass behind ``X``, ``X | None`` or ``tuple[X, ...]``, if it is one."""
+    wrapped = typing.get_origin(hint) in (types.UnionType, typing.Union, tuple, list)
+    for arg in (hint, *(typing.get_args(hint) if wrapped else ())):
+        if isinstance(arg, type) and dataclasses.is_dataclass(arg):
+            return arg
+    return None
+
+
+def _subtree(node: _Node) -> dict[str, _Node]:
+    if isinstance(node, dict):
+        return node
+    if isinstance(node, tuple):
+        return dict.fromkeys(node)
+    return key_tree(node)
+
+
+def unknown_keys(data: Mapping[str, Any]) -> list[str]:
+    """A problem for every key and table the config does not know, with a guess.
+
+    A typo must not pass as a default: ``defualt = true`` would leave no default
+    department, ``[sourse]`` would read the standard path. Keys of the contract that this
+    version does not implement get a message of their own (NOT_YET).
+    """
+    problems: list[str] = []
+    _walk(data, key_tree(Config), "", "", problems)
+    return problems
+
+
+def _walk(
+    data: Mapping[str, Any],
+    tree: dict[str, _Node],
+    schema: str,
+    where: str,
+    problems: list[str],
+) -> None:
+    for key, value in data.items():
+        path = f"{schema}.{key}" if schema else key
+        shown = f"{where}.{key}" if where else key
+        if key not in tree:
+            problems.append(_unknown(key, value, tree, path, shown, where))
+            continue
+        node = tree[key]
+        if node is None:
+            continue
+        if isinstance(value, dict):
+            _walk(value, _subtree(node), path, shown, problems)
+        elif isinstance(value, list) and not isinstance(node, dict | tuple):
+            for number, item in enumerate(value, start=1):
+                if isinstance(item, dict):
+                    label = _item_label(shown, number, item)
+                    _walk(item, _subtree(node), path, label, problems)
+
+
+def _item_label(where: str, number: int, item: Mapping[str, Any]) -> str:
+    """``department 'Sales'``, or ``department #2`` for one without a name."""
+    name = item.get("name")
+    if isinstance(name, str) and name.strip():
+        return f"{where} {name.strip()!r}"
+    return f"{where} #{number}"
+
+
+def _unknown(
+    key: str, value: Any, tree: dict[str, _Node], path: str, shown: str, where: str
+) -> str:
+    """The message for one unknown key: a table is shown as written, ``[x]`` or ``[[x]]``."""
+    tables = isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+    table = isinstance(value, dict) or tables
+    left, right = ("[[", "]]") if tables else ("[", "]") if table else ("", "")
+    if path in NOT_YET:
+        return tr(MESSAGE_LANGUAGE, "config_not_yet", key=f"{left}{shown}{right}")
+    by_lower = {name.lower(): name for name in tree}
+    found = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.6)
+    known = ", ".join(tree)
+    if not found:
+        if table:
+            return tr(
+                MESSAGE_LANGUAGE, "config_unknown_table", key=f"{left}{shown}{right}", known=known
+            )
+        return tr(MESSAGE_LANGUAGE, "config_unknown_key", key=shown, known=known)
+    guess = by_lower[found[0]]
+    if table:
+        guess = f"{where}.{guess}" if where else guess
+        return tr(
+            MESSAGE_LANGUAGE,
+            "config_unknown_table_guess",
+            key=f"{left}{shown}{right}",
+            guess=f"{left}{guess}{right}",
+        )
+    return tr(MESSAGE_LANGUAGE, "config_unknown_key_guess", key=shown, guess=guess)
 
 
 def _resolve(base_dir: Path, value: str) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -163,12 +163,26 @@ def _choose_encoding(setting: str, language_driver: int) -> tuple[str, str]:
 
 
 class RecordDecoder:
-    """Turns raw record bytes into values, fast for C/N/D and via dbfread for the rest."""
+    """Turns raw record bytes into values, fast for C/N/D and via dbfread for the rest.
 
-    def __init__(self, layout: DbfLayout, names: tuple[str, ...] | None = WANTED_FIELDS) -> None:
+    ``sources`` (a :class:`~watcher.fields.FieldPlan`'s) names the field each value is
+    read from, so an install's own names come out under the standard ones.
+    """
+
+    def __init__(
+        self,
+        layout: DbfLayout,
+        names: tuple[str, ...] | None = WANTED_FIELDS,
+        *,
+        sources: Mapping[str, str] | None = None,
+    ) -> None:
         self.encoding = layout.encoding
-        wanted = [f for f in layout.fields if names is None or f.name in names]
-        self._fields = [(f.name, f.offset, f.offset + f.length, f.type, f) for f in wanted]
+        if sources is not None:
+            by_name = {f.name: f for f in layout.fields}
+            wanted = [(value, by_name[name]) for value, name in sources.items()]
+        else:
+            wanted = [(f.name, f) for f in layout.fields if names is None or f.name in names]
+        self._fields = [(key, f.offset, f.offset + f.length, f.type, f) for key, f in wanted]
         self._fallback = FieldParser(layout.table)
         self._ascii_ok = _ascii_compatible(self.encoding)
 

@@ -3,11 +3,14 @@
 The reader decodes only these, the normaliser reads them into a Call, and ``perezvon
 check`` explains them to the admin, all from this table. Names are WinTariff's (see
 DESIGN "What we know of WinTariff's Calls.dbf"); a field may be missing where another
-stands in for it (TIME for ITIME, DURATION for IDURATION).
+stands in for it (TIME for ITIME, DURATION for IDURATION), and an install that names a
+field differently maps its role to its own name in ``[source.fields]``: :func:`plan`
+turns a table's field names and that mapping into which field gives what.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 DATE = "DATE"
@@ -27,28 +30,33 @@ STATUS = "STATUS"
 
 @dataclass(frozen=True)
 class FieldUse:
-    """One field the rules read: the catalog key that explains it, and whether a table
-    without it (and without ``stand_in``) cannot give calls at all."""
+    """One field the rules read: the catalog key that explains it, its role (the key in
+    ``[source.fields]``), and whether a table without it (and without ``stand_in``)
+    cannot give calls at all."""
 
     name: str
     text_key: str
+    role: str | None = None
     required: bool = False
     stand_in: str | None = None
 
 
 USES: tuple[FieldUse, ...] = (
-    FieldUse(DATE, "cli_field_required", required=True),
-    FieldUse(ITIME, "cli_field_time", required=True, stand_in=TIME),
-    FieldUse(IDURATION, "cli_field_duration", stand_in=DURATION),
-    FieldUse(EXTENSION, "cli_field_required", required=True),
-    FieldUse(NUMBER, "cli_field_number"),
-    FieldUse(CALLERID, "cli_field_callerid"),
-    FieldUse(CALLTYPE, "cli_field_calltype"),
-    FieldUse(CO, "cli_field_co"),
-    FieldUse(RINGBEFORE, "cli_field_ring"),
+    FieldUse(DATE, "cli_field_required", "date", required=True),
+    FieldUse(ITIME, "cli_field_time", "time", required=True, stand_in=TIME),
+    FieldUse(IDURATION, "cli_field_duration", "duration", stand_in=DURATION),
+    FieldUse(EXTENSION, "cli_field_required", "extension", required=True),
+    FieldUse(NUMBER, "cli_field_number", "number"),
+    FieldUse(CALLERID, "cli_field_callerid", "callerid"),
+    FieldUse(CALLTYPE, "cli_field_calltype", "calltype"),
+    FieldUse(CO, "cli_field_co", "co"),
+    FieldUse(RINGBEFORE, "cli_field_ring", "ring"),
     FieldUse(CALLMODE, "cli_field_callmode"),
     FieldUse(STATUS, "cli_field_status"),
 )
+
+# The keys of [source.fields], in the order of USES.
+ROLES: tuple[str, ...] = tuple(use.role for use in USES if use.role is not None)
 
 # Every field the reader decodes: the uses and their stand-ins.
 WANTED: tuple[str, ...] = tuple(
@@ -65,3 +73,103 @@ def missing_required(names: set[str]) -> list[str]:
         and use.name not in names
         and (use.stand_in is None or use.stand_in not in names)
     ]
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    """Which field of one table gives each value the rules read.
+
+    ``sources`` maps the standard name (what :func:`watcher.normalise.to_call` reads) to
+    the table's own field; ``unmatched`` lists ``[source.fields]`` entries naming a field
+    the table does not have.
+    """
+
+    sources: Mapping[str, str]
+    unmatched: tuple[tuple[str, str], ...] = ()
+
+    def has(self, name: str) -> bool:
+        return name in self.sources
+
+    @property
+    def missing(self) -> list[str]:
+        """Required values no field gives."""
+        return [
+            use.name
+            for use in USES
+            if use.required
+            and use.name not in self.sources
+            and (use.stand_in is None or use.stand_in not in self.sources)
+        ]
+
+    @property
+    def final_at_once(self) -> bool:
+        """No CALLTYPE to wait for: a row is final as soon as it is complete."""
+        return CALLTYPE not in self.sources
+
+    @property
+    def caller_number(self) -> str | None:
+        """The field that gives an incoming call's number, or None when none can.
+
+        CALLERID; else NUMBER, which the normaliser reads for incoming calls when it
+        holds an external number, but only where CALLTYPE can say a call is incoming:
+        without it a row with only NUMBER looks outgoing.
+        """
+        if CALLERID in self.sources:
+            return self.sources[CALLERID]
+        if NUMBER in self.sources and CALLTYPE in self.sources:
+            return self.sources[NUMBER]
+        return None
+
+    def source_of(self, name: str) -> str | None:
+        return self.sources.get(name)
+
+
+def plan(names: Iterable[str], mapping: Mapping[str, str] | None = None) -> FieldPlan:
+    """The :class:`FieldPlan` for a table with fields ``names`` and a ``[source.fields]``.
+
+    A mapped role is read from the named field only: when the table lacks it, the role
+    is missing and the entry is ``unmatched``, because falling back to the standard name
+    would read what the admin said is something else.
+    """
+    present = {n.upper() for n in names}
+    mapping = {role: field.strip().upper() for role, field in (mapping or {}).items()}
+    sources: dict[str, str] = {}
+    unmatched: list[tuple[str, str]] = []
+    for use in USES:
+        wanted = mapping.get(use.role) if use.role is not None else None
+        if wanted is not None:
+            if wanted in present:
+                sources[use.name] = wanted
+            else:
+                unmatched.append((use.role or use.name, wanted))
+        elif use.name in present:
+            sources[use.name] = use.name
+    used = set(sources.values())
+    for use in USES:
+        stand_in = use.stand_in
+        if stand_in is not None and stand_in in present and stand_in not in used:
+            sources[stand_in] = stand_in
+    return FieldPlan(sources, tuple(unmatched))
+
+
+# Logged (in English, like every log line) when a table cannot say who called.
+NO_CALLER_NUMBER = (
+    "no field gives the caller's number (no CALLERID, and no CALLTYPE to tell incoming "
+    "calls by); missed calls cannot be posted with a number to call back. Map the field "
+    "in [source.fields] (callerid = ...)"
+)
+
+
+def plan_problem(plan: FieldPlan, names: Iterable[str]) -> str | None:
+    """Why a table cannot give calls with this plan, or None. English: a DbfError text."""
+    have = ", ".join(names)
+    problems = [
+        f"[source.fields] {role} = {name!r}, but the table has no such field (it has: {have})"
+        for role, name in plan.unmatched
+    ]
+    if plan.missing:
+        problems.append(
+            f"no {', '.join(plan.missing)} field (the table has: {have}); if it has another"
+            " name, map it in [source.fields]"
+        )
+    return "; ".join(problems) or None

@@ -1,8 +1,10 @@
 """One pass over Calls.dbf: new and unfinished rows into the ledger, then the case rules.
 
 A row is final once WinTariff has filled CALLTYPE, or once it has stayed byte-for-byte
-the same for ``settle_seconds``. The cursor is the first row that is not final yet, so
-unfinished rows are read again on the next pass and nothing between passes is lost.
+the same for ``settle_seconds``; in a table without a CALLTYPE field at all it is final at
+once, and an import takes calls that ended long ago as final. The cursor is the first row
+that is not final yet, so unfinished rows are read again on the next pass and nothing
+between passes is lost.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from watcher import fields
 from watcher.cases import ApplyResult, CaseRules
 from watcher.clock import local_now
 from watcher.config import Config
 from watcher.contacts import ContactBook
 from watcher.dbf_reader import (
     READ_CHUNK,
+    DbfError,
     DbfLayout,
     RawRecord,
     RecordDecoder,
@@ -40,6 +44,9 @@ RECENT_WINDOW = timedelta(hours=12)
 # the last hour is posted, so installing Perezvon mid-day does not flood the chats.
 BASELINE_WINDOW = timedelta(hours=1)
 MAX_WARNINGS = 50
+# A problem repeated row after row (a table in a format Perezvon cannot read) is logged
+# for this many rows of a pass, then once more as a count.
+ROW_WARNINGS_LOGGED = 10
 # A long pass commits every this many read chunks or seconds, whichever comes first
 # (see _ChunkedCommit); the rules still run chunk by chunk.
 COMMIT_CHUNKS = 10
@@ -58,11 +65,33 @@ class ScanResult:
     rebaselined: str | None = None
     cases: ApplyResult = field(default_factory=ApplyResult)
     warnings: list[str] = field(default_factory=list)
+    row_warnings: int = 0
+    no_caller_number: bool = False  # no field of the table gives an incoming call's number
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(message)
         log.warning("%s", message)
+
+    def warn_row(self, message: str) -> None:
+        """A problem of one row: logged for the first rows of a pass, then only counted
+        (see :meth:`finish`), so a table of unreadable rows does not flood the log."""
+        self.row_warnings += 1
+        if self.row_warnings <= ROW_WARNINGS_LOGGED:
+            self.warn(message)
+        elif len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(message)
+
+    def finish(self) -> None:
+        """The one summary line for the row warnings that were not logged one by one."""
+        hidden = self.row_warnings - ROW_WARNINGS_LOGGED
+        if hidden > 0:
+            log.warning(
+                "%d more rows were skipped in this pass (%d in all); the first %d are above",
+                hidden,
+                self.row_warnings,
+                ROW_WARNINGS_LOGGED,
+            )
 
 
 class Ingestor:
@@ -81,15 +110,18 @@ class Ingestor:
         self.wall = wall
         self.rules = CaseRules(config, ledger, contacts)
         self.key = str(config.source.path)
+        self._told_no_caller: str | None = None  # the layout last warned about
 
     def scan(self, *, history: bool = False, progress: Progress | None = None) -> ScanResult:
         """Read what is new; ``history`` makes every case silent (an import)."""
         result = ScanResult()
         layout = read_layout(self.config.source.path, self.config.source.encoding)
+        plan = self._plan(layout, result)
         result.total_records = layout.complete_count
-        decoder = RecordDecoder(layout)
+        decoder = RecordDecoder(layout, sources=plan.sources)
         state, window = self._cursor(layout, decoder, result)
         now = self.clock()
+        settle = self.config.source.settle_seconds
         run = _Pass(
             layout=layout,
             decoder=decoder,
@@ -99,6 +131,8 @@ class Ingestor:
             now=now,
             wall=self.wall(),
             live_since=None if history else now - window,
+            final_at_once=plan.final_at_once,
+            old_before=now - timedelta(seconds=settle) if history else None,
         )
         stop = layout.complete_count
         with _ChunkedCommit(self.ledger, long=stop - state.next_index > READ_CHUNK) as commits:
@@ -113,9 +147,26 @@ class Ingestor:
             if progress:
                 progress(stop, stop)
         result.pending = len(state.pending)
+        result.finish()
         if run.opened_silent:
             self.ledger.expire_silent_cases(now)
         return result
+
+    def _plan(self, layout: DbfLayout, result: ScanResult) -> fields.FieldPlan:
+        """Which field gives what; a table that cannot give calls is not read at all.
+
+        Reading it would mark every row bad and move the cursor past calls that a fixed
+        ``[source.fields]`` could still read, so it is an error, retried like a locked file.
+        """
+        plan = fields.plan(layout.field_names(), self.config.source.fields)
+        problem = fields.plan_problem(plan, layout.field_names())
+        if problem is not None:
+            raise DbfError(f"{layout.path}: {problem}")
+        result.no_caller_number = plan.caller_number is None
+        if result.no_caller_number and self._told_no_caller != layout.signature:
+            self._told_no_caller = layout.signature  # once per table, not every pass
+            result.warn(f"{layout.path}: {fields.NO_CALLER_NUMBER}")
+        return plan
 
     def _cursor(
         self, layout: DbfLayout, decoder: RecordDecoder, result: ScanResult
@@ -150,9 +201,7 @@ class Ingestor:
     def _take(self, record: RawRecord, run: _Pass, result: ScanResult) -> None:
         """One record: a final call joins the batch; an unfinished row holds the cursor."""
         result.records_read += 1
-        final, call = self._examine(
-            record, run.previous, run.wall, self.config.source.settle_seconds, result
-        )
+        final, call = self._examine(record, run, self.config.source.settle_seconds, result)
         if not final:
             seen = run.previous.get(record.index)
             since = seen[1] if seen is not None and seen[0] == record.digest else run.wall
@@ -176,16 +225,12 @@ class Ingestor:
         run.batch.clear()
 
     def _examine(
-        self,
-        record: RawRecord,
-        previous: dict[int, tuple[str, float]],
-        wall: float,
-        settle: float,
-        result: ScanResult,
+        self, record: RawRecord, run: _Pass, settle: float, result: ScanResult
     ) -> tuple[bool, Call | None]:
+        """Whether the row is final, and its call (None for a deleted or bad row)."""
         if not record.valid:
             result.bad_rows += 1
-            result.warn(f"record {record.index + 1}: {record.problems[0]}; skipped")
+            result.warn_row(f"record {record.index + 1}: {record.problems[0]}; skipped")
             return True, None
         if record.deleted:
             return True, None
@@ -195,14 +240,17 @@ class Ingestor:
             result.bad_rows += 1
             # The decoder's own complaint (e.g. "invalid date b'2026133'") says more.
             detail = "; ".join(record.problems) or str(error)
-            result.warn(f"record {record.index + 1}: {detail}; skipped")
+            result.warn_row(f"record {record.index + 1}: {detail}; skipped")
             return True, None
-        if call.calltype:
+        if call.calltype or run.final_at_once or settle <= 0:
             return True, call
-        seen = previous.get(record.index)
-        if seen is not None and seen[0] == record.digest and wall - seen[1] >= settle:
+        # An import: WinTariff fills CALLTYPE seconds after a call, so a call that ended
+        # long ago will not get it any more; waiting would only hold the cursor.
+        ended = call.started_at + timedelta(seconds=call.duration)
+        if run.old_before is not None and ended < run.old_before:
             return True, call
-        if settle <= 0:
+        seen = run.previous.get(record.index)
+        if seen is not None and seen[0] == record.digest and run.wall - seen[1] >= settle:
             return True, call
         return False, None
 
@@ -246,6 +294,8 @@ class _Pass:
     now: datetime
     wall: float
     live_since: datetime | None  # None: every case is silent (an import)
+    final_at_once: bool = False  # the table has no CALLTYPE to wait for
+    old_before: datetime | None = None  # an import: calls that ended before are final
     cursor: int | None = None  # the first row not final in this pass
     pending: dict[int, tuple[str, float]] = field(default_factory=dict)
     batch: list[Call] = field(default_factory=list)

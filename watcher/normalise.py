@@ -14,10 +14,16 @@ from typing import Any
 
 from watcher import fields
 from watcher.models import Call
-from watcher.phones import phone_key
+from watcher.phones import external_key, phone_key
 from watcher.vocab import Direction
 
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+# Text dates in the orders that cannot be misread. 05/06/2024 is 5 June in Moscow and
+# May 6 in a US-made export: a table of such dates would read the first twelve days of
+# every month with day and month swapped, so slashed day-first or month-first dates are
+# refused (RowError), never guessed.
+_DATE_FORMATS = ("%Y%m%d", "%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%Y/%m/%d")
+_SLASHED = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4}$")
 # A time of day past this is no time of day (an hour of slack for a DST fall-back day).
 _DAY_LIMIT = 86400 + 3600
 
@@ -45,7 +51,9 @@ def to_call(index: int, values: Mapping[str, Any]) -> Call:
     calltype = _text(get(fields.CALLTYPE)).upper()
     direction = classify(calltype, number, callerid)
     if direction == Direction.IN:
-        remote = phone_key(callerid) or phone_key(number)
+        # No CALLERID (a table without one, a PBX that leaves it blank): some installs
+        # put the caller in NUMBER, but only an outside number there can be the caller.
+        remote = phone_key(callerid) or external_key(number)
     elif direction == Direction.OUT:
         remote = phone_key(number)
     else:
@@ -106,12 +114,19 @@ def _day(value: Any) -> date:
     text = _text(value)
     if not text:
         raise RowError("no DATE")
-    for pattern in ("%Y%m%d", "%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%d/%m/%Y"):
+    for pattern in _DATE_FORMATS:
         try:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+    if _SLASHED.match(text):
+        raise RowError(f"DATE {text!r}: day and month cannot be told apart (MM/DD or DD/MM?)")
     raise RowError(f"DATE not understood: {text!r}")
+
+
+def is_slashed_date(text: str) -> bool:
+    """A text date like 05/06/2024, whose day and month cannot be told apart."""
+    return bool(_SLASHED.match(text.strip()))
 
 
 def _seconds(

@@ -53,6 +53,19 @@ def phone_key(raw: str | None) -> str | None:
     return digits
 
 
+# Fewer digits than this are an extension or a ring group, not a number from outside.
+MIN_EXTERNAL_DIGITS = 5
+
+
+def external_key(raw: str | None) -> str | None:
+    """:func:`phone_key` of a number from outside the office; None for extensions (201,
+    G620), ``internal-NNN`` and blanks."""
+    key = phone_key(raw)
+    if key is None or key.startswith("+") or len(key) >= MIN_EXTERNAL_DIGITS:
+        return key
+    return None
+
+
 def _e164(digits: str, *, international: bool) -> str | None:
     try:
         parsed = phonenumbers.parse("+" + digits if international else digits, DEFAULT_REGION)

@@ -3,7 +3,8 @@
 watchdog is only a doorbell here. Native events (or polling, for a DBF on a network share)
 shorten the wait, but a timer wakes the loop anyway, and an observer that died (a share
 that went away, watchdog issue #1065) is started again. A missing or locked file is a
-warning and a retry, never the end of the service.
+warning and a retry, never the end of the service; a share that is away for an hour is
+one warning when it goes and one line when it is back (:class:`_Trouble`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,33 @@ DEBOUNCE_SECONDS = 0.3
 RECHECK_SECONDS = 10.0  # with native events; polling mode re-checks at its own interval
 PENDING_RECHECK_SECONDS = 1.0  # while rows wait for CALLTYPE
 UNWATCHED_RECHECK_SECONDS = 2.0  # while no observer watches the folder (it is gone)
+
+
+class _Trouble:
+    """One kind of trouble, logged when it starts and when it ends, not on every retry.
+
+    DESIGN: a repeated warning is logged once per episode, with a count. The checks in
+    between go to the debug log, so ``-v`` still shows each one.
+    """
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.since: float | None = None
+
+    def report(self, message: str, *, exc_info: bool = False) -> None:
+        self.failures += 1
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning("%s", message, exc_info=exc_info)
+        else:
+            log.debug("%s (still; %d failed checks)", message, self.failures)
+
+    def end(self, message: str) -> None:
+        if self.since is None:
+            return
+        took = time.monotonic() - self.since
+        log.info("%s after %.0f s (%d failed checks)", message, took, self.failures)
+        self.failures, self.since = 0, None
 
 
 class _Doorbell(FileSystemEventHandler):
@@ -68,7 +96,9 @@ class WatcherService:
         self._observer: BaseObserver | None = None
         self._ledger: Ledger | None = None
         self._ingestor: Ingestor | None = None
-        self._last_error: str | None = None
+        self._unreadable = _Trouble()  # the file (or its folder, its share) cannot be read
+        self._unwatched = _Trouble()  # no observer can watch the folder
+        self._failing = _Trouble()  # a pass fails for another reason (a bug, the ledger)
         self.last_result: ScanResult | None = None
 
     # -- public -------------------------------------------------------------------------
@@ -105,11 +135,9 @@ class WatcherService:
             try:
                 result = self._ingestor.scan()
             except DbfError as error:
-                self._report(str(error))
+                self._unreadable.report(self._why_unreadable(error))
                 return None
-        if self._last_error is not None:
-            log.info("%s is readable again", self.config.source.path)
-            self._last_error = None
+            self._unreadable.end(f"{self.config.source.path} is readable again")
         self.last_result = result
         if result.cases.changed and self.on_change is not None:
             try:
@@ -134,13 +162,14 @@ class WatcherService:
                 result = self.scan_now()
             except Exception:
                 # One bad pass must not end the watcher; the next pass retries.
-                log.exception("scan of %s failed", self.config.source.path)
+                path = self.config.source.path
+                self._failing.report(f"scan of {path} failed", exc_info=True)
                 result = None
-            wait = self.recheck_seconds
+            else:
+                self._failing.end(f"scans of {self.config.source.path} work again")
+            wait = self._retry_seconds()
             if result is not None and result.pending:
                 wait = min(wait, PENDING_RECHECK_SECONDS)
-            if self._observer is None:
-                wait = min(wait, UNWATCHED_RECHECK_SECONDS)
             if self._wake.wait(wait):
                 self._debounce()
             self._wake.clear()
@@ -166,10 +195,7 @@ class WatcherService:
             log.warning("file watcher stopped; starting it again")
             self._stop_observer()
         if not reachable:
-            self._report(
-                f"{folder}: folder not reachable; re-checking every {self.recheck_seconds:g} s"
-            )
-            return
+            return  # the scan that follows fails and says so (_why_unreadable)
         poll = self.config.source.poll_interval
         observer: BaseObserver = PollingObserver(timeout=poll) if poll > 0 else Observer()
         try:
@@ -181,9 +207,24 @@ class WatcherService:
             observer.daemon = True
             observer.start()
         except Exception as error:  # inotify limits, share errors: re-checks still run
-            self._report(f"cannot watch {folder} for changes ({error}); re-checking on a timer")
+            self._unwatched.report(
+                f"cannot watch {folder} for changes ({error}); re-checking every"
+                f" {min(self.recheck_seconds, UNWATCHED_RECHECK_SECONDS):g} s"
+            )
             return
         self._observer = observer
+        self._unwatched.end(f"watching {folder} for changes again")
+
+    def _retry_seconds(self) -> float:
+        """How long the thread waits for the next pass when no event comes."""
+        if self._observer is None:
+            return min(self.recheck_seconds, UNWATCHED_RECHECK_SECONDS)
+        return self.recheck_seconds
+
+    def _why_unreadable(self, error: DbfError) -> str:
+        folder = Path(self.config.source.path).parent
+        where = "" if folder.is_dir() else f" ({folder}: folder not reachable)"
+        return f"{error}{where}; re-checking every {self._retry_seconds():g} s"
 
     def _stop_observer(self) -> None:
         observer, self._observer = self._observer, None
@@ -194,9 +235,3 @@ class WatcherService:
             observer.join(timeout=5)
         except Exception:
             log.debug("observer did not stop cleanly", exc_info=True)
-
-    def _report(self, message: str) -> None:
-        """Warn once per distinct problem, not on every retry."""
-        if message != self._last_error:
-            log.warning("%s", message)
-            self._last_error = message

@@ -187,6 +187,14 @@ RU: dict[str, str] = {
         "perezvon demo"
     ),
     "cli_stopped": "остановлено",
+    "cli_env_utf16": (
+        "{path}: файл сохранён в UTF-16 («Юникод»), а нужен UTF-8. В Блокноте: "
+        "Файл → Сохранить как → Кодировка: UTF-8"
+    ),
+    "cli_env_not_utf8": (
+        "{path}: файл не в UTF-8 (похоже, сохранён как ANSI / cp1251). В Блокноте: "
+        "Файл → Сохранить как → Кодировка: UTF-8"
+    ),
     "cli_error": "ошибка: {error}",
     "cli_no_ledger": "ошибка: базы {path} ещё нет (сначала run или import)",
     "cli_demo_kept": "файлы демо оставлены в {folder}",
@@ -228,6 +236,46 @@ RU: dict[str, str] = {
     "cli_check_telegram": "\nTelegram",
     "cli_check_no_token": "  TELEGRAM_BOT_TOKEN не задан: он нужен для `run`, для `demo` — нет",
     "cli_check_token_ok": "  токен в порядке: @{username}",
+    "cli_check_range": "{low}…{high} (всего {count})",
+    "cli_check_calltype": (
+        "  тип звонка: {field}; строка без него ждёт до {seconds} с (settle_seconds)"
+    ),
+    "cli_check_no_calltype": (
+        "  поля CALLTYPE нет: направление — по другим полям (NUMBER «internal…» → "
+        "внутренний, есть CALLERID → входящий, иначе исходящий); строки окончательные "
+        "сразу, без ожидания settle_seconds"
+    ),
+    "cli_check_caller": "  номер звонящего: {field}",
+    "cli_check_caller_from_number": (
+        "  поля CALLERID нет: номер звонящего берётся из {field} у входящих звонков, "
+        "если там внешний номер"
+    ),
+    "cli_check_no_caller": (
+        "  !!! ВНИМАНИЕ: ни одно поле не даёт номер звонящего (нет CALLERID, а без CALLTYPE "
+        "входящие не отличить): пропущенные звонки не будут найдены и опубликованы. "
+        'Укажите поле в [source.fields]: callerid = "..."'
+    ),
+    "cli_check_mostly_not_calls": (
+        "  ОШИБКА: {bad} из {checked} последних строк — не звонки; сервис пропустил бы их"
+    ),
+    "cli_check_hint_not_calls": (
+        "  подсказка: сверьте поля выше с тем, что ждёт Перезвон (DATE — дата, ITIME — "
+        "секунды от полуночи); поле с другим именем укажите в [source.fields]"
+    ),
+    "cli_check_hint_hhmmss": (
+        "  ОШИБКА: ITIME похоже на ЧЧММСС ({example}), а Перезвон читает его как секунды "
+        "от полуночи: время звонков было бы неверным. Если время есть текстом (TIME), "
+        'укажите его: [source.fields] time = "TIME"'
+    ),
+    "cli_check_hint_slashed": (
+        "  ОШИБКА: даты вида {example}: день и месяц не различить (ДД/ММ или ММ/ДД), "
+        "поэтому такие строки не читаются. Нужна дата в поле типа D или текстом "
+        "ДД.ММ.ГГГГ / ГГГГ-ММ-ДД"
+    ),
+    "cli_check_incoming_no_number": (
+        "  !!! ВНИМАНИЕ: ни у одного из {count} входящих звонков среди последних строк нет "
+        "номера звонящего: перезванивать будет некуда. Проверьте CALLERID и [source.fields]"
+    ),
     "cli_field_required": "обязательное",
     "cli_field_time": "время суток (или TIME)",
     "cli_field_duration": "секунды разговора (или DURATION)",
@@ -247,8 +295,26 @@ RU: dict[str, str] = {
         "  случаи: открыто {opened}, повторных звонков {merged}, закрыто по журналу звонков "
         "{closed}; уведомления не отправлялись"
     ),
+    "cli_import_no_caller": (
+        "  !!! ВНИМАНИЕ: ни одно поле таблицы не даёт номер звонящего (нет CALLERID, а без "
+        "CALLTYPE входящие не отличить): пропущенных звонков в истории нет. "
+        'Укажите поле в [source.fields]: callerid = "..."'
+    ),
     "cli_progress": "{done}/{total} записей, {rate:,.0f}/с",
     "cli_progress_line": "{fraction:.0%} ({done}/{total} записей)",
+    # problems in perezvon.toml (told in English, see watcher.config.MESSAGE_LANGUAGE)
+    "config_unknown_key": "{key}: неизвестный ключ (здесь допустимы: {known})",
+    "config_unknown_key_guess": "{key}: неизвестный ключ — может быть, {guess}?",
+    "config_unknown_table": "{key}: неизвестная таблица (здесь допустимы: {known})",
+    "config_unknown_table_guess": "{key}: неизвестная таблица — может быть, {guess}?",
+    "config_not_yet": (
+        "{key}: эта версия Перезвона такой настройки ещё не поддерживает; уберите её, "
+        "сейчас она ни на что не влияет"
+    ),
+    "config_extension_bad": (
+        "{key}: {pattern} — не номер, не группа и не диапазон вида 201-209 "
+        '(через запятую: "630, 210-219")'
+    ),
 }
 
 EN: dict[str, str] = {
@@ -409,6 +475,14 @@ EN: dict[str, str] = {
         "(see .env.example) and start again. To try Perezvon without Telegram: perezvon demo"
     ),
     "cli_stopped": "stopped",
+    "cli_env_utf16": (
+        '{path}: the file is saved as UTF-16 ("Unicode"), it must be UTF-8. In Notepad: '
+        "File → Save as → Encoding: UTF-8"
+    ),
+    "cli_env_not_utf8": (
+        "{path}: the file is not UTF-8 (saved as ANSI / cp1251?). In Notepad: "
+        "File → Save as → Encoding: UTF-8"
+    ),
     "cli_error": "error: {error}",
     "cli_no_ledger": "error: no ledger at {path} yet (run or import first)",
     "cli_demo_kept": "demo files kept in {folder}",
@@ -448,6 +522,46 @@ EN: dict[str, str] = {
     "cli_check_telegram": "\nTelegram",
     "cli_check_no_token": "  TELEGRAM_BOT_TOKEN not set: `run` needs it, `demo` does not",
     "cli_check_token_ok": "  token OK: @{username}",
+    "cli_check_range": "{low}…{high} ({count} extensions)",
+    "cli_check_calltype": (
+        "  call type: {field}; a row without it waits up to {seconds} s (settle_seconds)"
+    ),
+    "cli_check_no_calltype": (
+        "  no CALLTYPE field: the direction comes from the other fields (NUMBER "
+        "internal… → internal, CALLERID set → incoming, else outgoing); rows are final at "
+        "once, without the settle_seconds wait"
+    ),
+    "cli_check_caller": "  caller's number: {field}",
+    "cli_check_caller_from_number": (
+        "  no CALLERID field: the caller's number comes from {field} on incoming calls, "
+        "when it holds an outside number"
+    ),
+    "cli_check_no_caller": (
+        "  !!! WARNING: no field gives the caller's number (no CALLERID, and without "
+        "CALLTYPE incoming calls cannot be told apart): missed calls will not be found or "
+        'posted. Map the field in [source.fields]: callerid = "..."'
+    ),
+    "cli_check_mostly_not_calls": (
+        "  ERROR: {bad} of the last {checked} rows are not calls; the service would skip them"
+    ),
+    "cli_check_hint_not_calls": (
+        "  hint: compare the fields above with what Perezvon expects (DATE a date, ITIME "
+        "seconds since midnight); map a field with another name in [source.fields]"
+    ),
+    "cli_check_hint_hhmmss": (
+        "  ERROR: ITIME looks like HHMMSS ({example}), but Perezvon reads it as seconds "
+        "since midnight: call times would be wrong. If the table has the time as text "
+        '(TIME), map it: [source.fields] time = "TIME"'
+    ),
+    "cli_check_hint_slashed": (
+        "  ERROR: dates like {example}: day and month cannot be told apart (DD/MM or "
+        "MM/DD), so such rows are not read. The date must be a D field or text as "
+        "DD.MM.YYYY / YYYY-MM-DD"
+    ),
+    "cli_check_incoming_no_number": (
+        "  !!! WARNING: none of the {count} incoming calls among the last rows has the "
+        "caller's number: there is nobody to call back. Check CALLERID and [source.fields]"
+    ),
     "cli_field_required": "required",
     "cli_field_time": "time of day (or TIME)",
     "cli_field_duration": "talk seconds (or DURATION)",
@@ -467,8 +581,24 @@ EN: dict[str, str] = {
         "  cases: {opened} opened, {merged} repeat calls, {closed} closed by the call log; "
         "no notifications were sent"
     ),
+    "cli_import_no_caller": (
+        "  !!! WARNING: no field of the table gives the caller's number (no CALLERID, and "
+        "without CALLTYPE incoming calls cannot be told apart): the history has no missed "
+        'calls. Map the field in [source.fields]: callerid = "..."'
+    ),
     "cli_progress": "{done}/{total} records, {rate:,.0f}/s",
     "cli_progress_line": "{fraction:.0%} ({done}/{total} records)",
+    "config_unknown_key": "{key}: unknown key (known here: {known})",
+    "config_unknown_key_guess": "{key}: unknown key, did you mean {guess}?",
+    "config_unknown_table": "{key}: unknown table (known here: {known})",
+    "config_unknown_table_guess": "{key}: unknown table, did you mean {guess}?",
+    "config_not_yet": (
+        "{key}: not supported by this version of Perezvon yet; remove it, it would have no effect"
+    ),
+    "config_extension_bad": (
+        "{key}: {pattern} is not an extension, a ring group or a range like 201-209 "
+        '(several: "630, 210-219")'
+    ),
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"ru": RU, "en": EN}

@@ -1,0 +1,203 @@
+"""Where the service's log goes, and the one thing that never goes anywhere: the bot token.
+
+The token is in every Bot API URL, so python-telegram-bot's debug lines, httpx's request
+lines, an :class:`~telegram.error.InvalidToken` message and any traceback through the HTTP
+stack carry it. Rather than hunt each one, every log record is passed through
+:class:`RedactingFilter` when it is made (a record factory, so handlers added later, a
+test's or a service manager's, see the masked text too), and uncaught exceptions are
+printed through the same mask. A token is shown at most as ``123456:…xyz``: the bot's id
+is public, the rest is the secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from watcher.config import LoggingConfig
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+# The part of a token that is secret is long; a shorter "secret" would mask ordinary words.
+_MIN_SECRET = 8
+
+log = logging.getLogger(__name__)
+
+
+def mask(token: str) -> str:
+    """How a token may be shown: the bot's id and the last three characters."""
+    head, sep, tail = token.partition(":")
+    return f"{head}:…{tail[-3:]}" if sep else f"…{token[-3:]}"
+
+
+class Redactor:
+    """Replaces every known token (and its secret half alone) with :func:`mask`."""
+
+    def __init__(self) -> None:
+        self._masks: dict[str, str] = {}
+
+    def add(self, token: str) -> None:
+        token = token.strip()
+        if len(token) < _MIN_SECRET or token in self._masks:
+            return
+        shown = mask(token)
+        self._masks[token] = shown
+        secret = token.partition(":")[2]
+        if len(secret) >= _MIN_SECRET:
+            self._masks.setdefault(secret, shown)
+
+    def __bool__(self) -> bool:
+        return bool(self._masks)
+
+    def redact(self, text: str) -> str:
+        # Whole tokens first, so a token is masked once, not as id + masked half.
+        for secret in sorted(self._masks, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, self._masks[secret])
+        return text
+
+
+REDACTOR = Redactor()
+
+
+def redact(text: object) -> str:
+    """``str(text)`` with every protected token masked: for messages shown to people."""
+    return REDACTOR.redact(str(text))
+
+
+class RedactingFilter(logging.Filter):
+    """Masks tokens in a record's message, exception text and stack, in place."""
+
+    def __init__(self, redactor: Redactor = REDACTOR) -> None:
+        super().__init__()
+        self.redactor = redactor
+        self._formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.redactor:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: the handler reports it as usual
+            message = None
+        if message is not None:
+            masked = self.redactor.redact(message)
+            if masked != message:
+                record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            text = self._formatter.formatException(record.exc_info)
+            masked = self.redactor.redact(text)
+            if masked != text:
+                record.exc_text = masked  # formatters print exc_text when it is set
+        elif record.exc_text:
+            record.exc_text = self.redactor.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redactor.redact(record.stack_info)
+        return True
+
+
+FILTER = RedactingFilter()
+_installed = False
+
+
+def protect(token: str) -> None:
+    """From now on ``token`` is masked in every log record and printed traceback."""
+    global _installed
+    REDACTOR.add(token)
+    if _installed:
+        return
+    _installed = True
+    make_record = logging.getLogRecordFactory()
+
+    def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        FILTER.filter(record)
+        return record
+
+    logging.setLogRecordFactory(masked_record)
+    # Only Python's own printers are replaced: a hook someone installed (a test runner,
+    # a crash reporter) stays theirs.
+    if sys.excepthook is sys.__excepthook__:
+        sys.excepthook = _masked_excepthook(sys.excepthook)
+    if threading.excepthook is threading.__excepthook__:
+        threading.excepthook = _masked_thread_excepthook
+
+
+def _masked_excepthook(
+    previous: Callable[[type[BaseException], BaseException, TracebackType | None], Any],
+) -> Callable[[type[BaseException], BaseException, TracebackType | None], None]:
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if not REDACTOR:
+            previous(kind, error, tb)
+            return
+        text = "".join(traceback.format_exception(kind, error, tb))
+        sys.stderr.write(redact(text))
+
+    return hook
+
+
+def _masked_thread_excepthook(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    text = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+    name = args.thread.name if args.thread is not None else "?"
+    sys.stderr.write(f"Exception in thread {name}:\n{redact(text)}")
+
+
+def setup_console(*, verbose: bool, quiet: bool) -> None:
+    """Console logging before the config is read: debug with ``-v``, warnings in the demo."""
+    level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
+    logging.basicConfig(level=level, format=FORMAT, datefmt=DATE_FORMAT)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(FILTER)
+    # httpx logs every Telegram request at INFO; keep the service log readable.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+_FILE_HANDLERS: list[logging.Handler] = []
+
+
+def use_config(config: LoggingConfig, *, verbose: bool) -> Path | None:
+    """[logging]: the level, and a rotating file next to the config; the file's path.
+
+    A file that cannot be opened is a warning, not a service that does not start.
+    """
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else LEVELS[config.level])
+    if config.file is None:
+        return None
+    path = config.file
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            path,
+            maxBytes=int(config.max_mb * 1024 * 1024),
+            backupCount=config.backups,
+            encoding="utf-8",
+        )
+    except OSError as error:
+        log.warning("cannot write the log file %s (%s); logging to the console only", path, error)
+        return None
+    handler.setFormatter(logging.Formatter(FORMAT, DATE_FORMAT))
+    handler.addFilter(FILTER)
+    root.addHandler(handler)
+    _FILE_HANDLERS.append(handler)
+    return path
+
+
+def close_files() -> None:
+    """Detach and close the log files :func:`use_config` opened (the command is over)."""
+    root = logging.getLogger()
+    while _FILE_HANDLERS:
+        handler = _FILE_HANDLERS.pop()
+        root.removeHandler(handler)
+        handler.close()

@@ -1,0 +1,303 @@
+"""Tables that are not WinTariff's usual one: no CALLTYPE, no CALLERID, other field names.
+
+Real DBF files in tmp_path, written with watcher/sim/wintariff.py; read by the Ingestor
+(the watcher's and `import`'s reader) and described by `perezvon check`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PhoneRows
+from tests.test_cli import run_cli, write_config
+from watcher import fields
+from watcher.config import Config
+from watcher.dbf_reader import DbfError
+from watcher.ingest import Ingestor, ScanResult
+from watcher.ledger import Ledger
+from watcher.sim.wintariff import WINTARIFF_FIELDS, CallsDbfWriter, FieldSpec, make_row
+from watcher.vocab import Direction
+
+NOW = dt.datetime(2024, 5, 6, 12, 0, 0)
+T0 = NOW - dt.timedelta(minutes=50)
+CUSTOMER = "89161234567"
+CUSTOMER_KEY = "+79161234567"
+
+
+def at(minutes: float) -> dt.datetime:
+    return T0 + dt.timedelta(minutes=minutes)
+
+
+def without(*names: str) -> tuple[FieldSpec, ...]:
+    return tuple(f for f in WINTARIFF_FIELDS if f.name not in names)
+
+
+def renamed(**names: str) -> tuple[FieldSpec, ...]:
+    """WinTariff's fields with some renamed: ``renamed(CALLERID="CLI")``."""
+    return tuple(FieldSpec(names.get(f.name, f.name), f.type, f.length) for f in WINTARIFF_FIELDS)
+
+
+class Reader:
+    """An Ingestor over one config with a fixed office clock and a hand-moved wall clock."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.wall = 1_000_000.0
+        self.ledger = Ledger(config.database_path)
+        self.ingestor = Ingestor(config, self.ledger, clock=lambda: NOW, wall=lambda: self.wall)
+
+    def scan(self, **kw: Any) -> ScanResult:
+        return self.ingestor.scan(**kw)
+
+    def calls(self) -> list[dict[str, Any]]:
+        return self.ledger._dicts("SELECT * FROM calls ORDER BY record_index")
+
+    def cases(self) -> list[dict[str, Any]]:
+        return self.ledger._dicts("SELECT * FROM cases ORDER BY id")
+
+    def next_index(self) -> int:
+        state = self.ledger.source_state(str(self.config.source.path))
+        return 0 if state is None else state.next_index
+
+
+@pytest.fixture
+def reader(phone_config):
+    made: list[Reader] = []
+
+    def build(**overrides: Any) -> Reader:
+        made.append(Reader(phone_config(**overrides)))
+        return made[-1]
+
+    yield build
+    for r in made:
+        r.ledger.close()
+
+
+def table(tmp_path: Path, specs: tuple[FieldSpec, ...]) -> CallsDbfWriter:
+    return CallsDbfWriter.create(tmp_path / "Calls.dbf", fields=specs)
+
+
+# -- no CALLTYPE --------------------------------------------------------------------------
+
+
+def test_without_calltype_rows_are_final_at_once_and_directions_come_from_the_numbers(
+    tmp_path: Path, reader, phone_rows: PhoneRows
+) -> None:
+    dbf = table(tmp_path, without("CALLTYPE"))
+    dbf.append_many(
+        [
+            phone_rows.missed(at(0), CUSTOMER),
+            phone_rows.internal(at(1)),
+            phone_rows.outgoing(at(5), CUSTOMER, seconds=40, ext="205"),
+        ]
+    )
+    r = reader()  # settle_seconds = 30, and the wall clock does not move
+    result = r.scan()
+    assert (result.new_calls, result.pending) == (3, 0)
+    assert r.next_index() == 3
+    directions = [c["direction"] for c in r.calls()]
+    assert directions == [Direction.IN, Direction.INTERNAL, Direction.OUT]
+    [case] = r.cases()
+    assert case["remote"] == CUSTOMER_KEY
+    assert case["status"] == "closed" and case["closed_by_extension"] == "205"
+
+
+def test_with_calltype_a_blank_one_still_waits(
+    tmp_path: Path, reader, phone_rows: PhoneRows
+) -> None:
+    table(tmp_path, WINTARIFF_FIELDS).append(phone_rows.missed(at(0), CUSTOMER, calltype=""))
+    r = reader()
+    assert r.scan().pending == 1
+    r.wall += 31
+    assert r.scan().new_calls == 1
+
+
+def test_an_import_takes_old_rows_without_calltype_as_final(
+    tmp_path: Path, reader, phone_rows: PhoneRows
+) -> None:
+    dbf = table(tmp_path, WINTARIFF_FIELDS)
+    dbf.append_many(
+        [
+            phone_rows.missed(NOW - dt.timedelta(days=2), "89160000001", calltype=""),
+            phone_rows.missed(at(0), CUSTOMER, calltype=""),
+            # Rang a few seconds ago: WinTariff may still fill its CALLTYPE.
+            phone_rows.missed(NOW - dt.timedelta(seconds=10), "89160000002", calltype=""),
+        ]
+    )
+    r = reader()
+    result = r.scan(history=True)
+    assert (result.new_calls, result.pending) == (2, 1)
+    assert [c["remote"] for c in r.calls()] == ["+79160000001", CUSTOMER_KEY]
+
+
+def test_check_says_rows_are_final_at_once_without_calltype(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phone_rows: PhoneRows
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    dbf = table(tmp_path, without("CALLTYPE"))
+    dbf.append(phone_rows.missed(at(0), CUSTOMER))
+    code, out, _ = run_cli("-c", str(write_config(tmp_path, dbf.path)), "check")
+    assert code == 0, out
+    assert "no CALLTYPE field: the direction comes from the other fields" in out
+    assert "rows are final at once" in out
+    assert "call type: CALLTYPE" not in out
+
+    dbf = table(tmp_path, WINTARIFF_FIELDS)
+    dbf.append(phone_rows.missed(at(0), CUSTOMER))
+    _, out, _ = run_cli("-c", str(write_config(tmp_path, dbf.path)), "check")
+    assert "call type: CALLTYPE; a row without it waits up to 30 s (settle_seconds)" in out
+
+
+# -- no CALLERID --------------------------------------------------------------------------
+
+
+def test_without_callerid_an_incoming_call_takes_an_outside_number_from_number(
+    tmp_path: Path, reader
+) -> None:
+    dbf = table(tmp_path, without("CALLERID"))
+    rows = [
+        make_row(when=at(0), duration=0, extension="620", number=CUSTOMER, calltype="I"),
+        # The number of the group that rang, not the caller: no case can be made.
+        make_row(when=at(1), duration=0, extension="620", number="620", calltype="I"),
+        make_row(when=at(2), duration=0, extension="620", number="internal-201", calltype="I"),
+    ]
+    dbf.append_many(rows)
+    r = reader()
+    result = r.scan()
+    assert result.new_calls == 3 and not result.no_caller_number
+    assert [c["remote"] for c in r.calls()] == [CUSTOMER_KEY, None, None]
+    assert [c["remote"] for c in r.cases()] == [CUSTOMER_KEY]
+
+
+def test_no_field_for_the_callers_number_is_warned_once_per_table(
+    tmp_path: Path, reader, phone_rows: PhoneRows, caplog: pytest.LogCaptureFixture
+) -> None:
+    dbf = table(tmp_path, without("CALLERID", "CALLTYPE"))
+    dbf.append(phone_rows.missed(at(0), CUSTOMER))
+    r = reader()
+    with caplog.at_level(logging.WARNING, logger="watcher.ingest"):
+        assert r.scan().no_caller_number
+        dbf.append(phone_rows.missed(at(1), CUSTOMER))
+        assert r.scan().no_caller_number
+    told = [rec for rec in caplog.records if "no field gives the caller's number" in rec.message]
+    assert len(told) == 1
+
+
+def test_check_and_import_warn_loudly_when_no_field_gives_the_callers_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phone_rows: PhoneRows
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    dbf = table(tmp_path, without("CALLERID", "CALLTYPE"))
+    dbf.append(phone_rows.missed(at(0), CUSTOMER))
+    config = write_config(tmp_path, dbf.path)
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert "!!! WARNING: no field gives the caller's number" in out
+    assert code == 0  # a warning: the admin may know better (a later CALLERID field)
+    code, out, _ = run_cli("-c", str(config), "import", str(dbf.path))
+    assert code == 0
+    assert "!!! WARNING: no field of the table gives the caller's number" in out
+
+
+def test_check_explains_number_standing_in_for_callerid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    dbf = table(tmp_path, without("CALLERID"))
+    dbf.append(make_row(when=at(0), duration=0, extension="620", number="620", calltype="I"))
+    code, out, _ = run_cli("-c", str(write_config(tmp_path, dbf.path)), "check")
+    assert code == 0, out
+    assert "no CALLERID field: the caller's number comes from NUMBER on incoming calls" in out
+    # The one incoming row has only the group's own number: nobody to call back.
+    assert "!!! WARNING: none of the 1 incoming calls among the last rows" in out
+
+
+# -- [source.fields] ----------------------------------------------------------------------
+
+
+def test_source_fields_maps_roles_to_the_installs_own_names(
+    tmp_path: Path, reader, phone_rows: PhoneRows
+) -> None:
+    dbf = table(tmp_path, renamed(CALLERID="CLI", CALLTYPE="CTYPE", DATE="CDATE"))
+    row = phone_rows.missed(at(0), CUSTOMER)
+    dbf.append({**row, "CLI": row["CALLERID"], "CTYPE": "I", "CDATE": row["DATE"]})
+    r = reader(source={"fields": {"callerid": "cli", "calltype": "CTYPE", "date": "CDATE"}})
+    result = r.scan()
+    assert (result.new_calls, result.pending) == (1, 0)
+    [call] = r.calls()
+    assert (call["callerid"], call["calltype"], call["remote"]) == (CUSTOMER, "I", CUSTOMER_KEY)
+
+
+def test_a_mapped_role_reads_only_the_named_field(
+    tmp_path: Path, reader, phone_rows: PhoneRows
+) -> None:
+    """callerid = "CLI" means CALLERID is something else here: it is not read."""
+    specs = (*WINTARIFF_FIELDS, FieldSpec("CLI", "C", 20))
+    dbf = table(tmp_path, specs)
+    dbf.append({**phone_rows.missed(at(0), "620"), "CLI": CUSTOMER})
+    r = reader(source={"fields": {"callerid": "CLI"}})
+    r.scan()
+    assert [c["remote"] for c in r.cases()] == [CUSTOMER_KEY]
+
+
+@pytest.mark.parametrize(
+    ("specs", "mapping", "message"),
+    [
+        (WINTARIFF_FIELDS, {"callerid": "CLI"}, "[source.fields] callerid = 'CLI', but the"),
+        (renamed(DATE="CDATE"), {}, "no DATE field (the table has: CDATE, ITIME"),
+    ],
+)
+def test_a_table_that_cannot_give_calls_is_not_read_at_all(
+    tmp_path: Path,
+    reader,
+    phone_rows: PhoneRows,
+    specs: tuple[FieldSpec, ...],
+    mapping: dict[str, str],
+    message: str,
+) -> None:
+    """Reading it would skip every row as bad and move the cursor past calls for good."""
+    dbf = table(tmp_path, specs)
+    dbf.append({**phone_rows.missed(at(0), CUSTOMER), "CDATE": at(0).date()})
+    r = reader(source={"fields": mapping})
+    with pytest.raises(DbfError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        r.scan()
+    assert r.next_index() == 0 and r.calls() == []
+
+
+def test_check_shows_mapped_fields_and_refuses_a_missing_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phone_rows: PhoneRows
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    dbf = table(tmp_path, renamed(CALLERID="CLI"))
+    row = phone_rows.missed(at(0), CUSTOMER)
+    dbf.append({**row, "CLI": row["CALLERID"]})
+    fields_table = '[source.fields]\ncallerid = "CLI"'
+    config = write_config(tmp_path, dbf.path, extra=fields_table)
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 0, out
+    assert "CLI         C 20    caller's number (= CALLERID)" in out
+    assert "caller's number: CLI" in out
+    assert CUSTOMER_KEY in out
+
+    config = write_config(tmp_path, dbf.path, extra='[source.fields]\ncallerid = "CID"')
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1
+    assert "ERROR: [source.fields] callerid = 'CID', but the table has no such field" in out
+
+
+def test_plan_uses_stand_ins_only_where_nothing_else_gives_the_value() -> None:
+    plan = fields.plan(["DATE", "TIME", "EXTENSION", "DURATION"], {})
+    assert plan.sources == {
+        "DATE": "DATE",
+        "EXTENSION": "EXTENSION",
+        "TIME": "TIME",
+        "DURATION": "DURATION",
+    }
+    assert plan.missing == [] and plan.final_at_once and plan.caller_number is None
+    plan = fields.plan(["DATE", "TIME", "EXTENSION"], {"time": "time"})
+    assert plan.sources == {"DATE": "DATE", "ITIME": "TIME", "EXTENSION": "EXTENSION"}
+    assert fields.plan(["ITIME", "EXTENSION"], {}).missing == ["DATE"]
