@@ -303,3 +303,28 @@ def test_native_events_resume_after_the_folder_is_recreated(
     wait_for(lambda: w.service._observer is not None)
     writer.append(phone_rows.missed(at(2), "89160000002"))
     assert w.wait_cases(2) == ["+79160000001", "+79160000002"]
+
+
+def test_its_own_reads_do_not_wake_the_watcher(watch, folder: Path, phone_rows: PhoneRows) -> None:
+    """Native events: opening and reading Calls.dbf (the watcher's own passes) is no change;
+    only a write rings, so an idle watcher does not rescan several times a second."""
+    writer = CallsDbfWriter.create(folder / "Calls.dbf")
+    writer.append(phone_rows.missed(at(0), "89160000001"))
+    w = watch(recheck=60.0)
+    passes: list[float] = []
+    scan = w.service.scan_now
+
+    def counted() -> object:
+        passes.append(time.monotonic())
+        return scan()
+
+    w.service.scan_now = counted  # type: ignore[method-assign]
+    w.service.start()
+    assert w.wait_cases(1) == ["+79160000001"]
+    wait_for(lambda: w.service._observer is not None)
+    time.sleep(0.5)  # let the first pass and its debounce settle
+    settled = len(passes)
+    time.sleep(1.5)
+    assert len(passes) == settled, f"{len(passes) - settled} passes while idle"
+    writer.append(phone_rows.missed(at(1), "89160000002"))
+    assert w.wait_cases(2) == ["+79160000001", "+79160000002"]  # a write still rings

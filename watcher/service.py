@@ -16,7 +16,15 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
@@ -61,12 +69,26 @@ class _Trouble:
         self.failures, self.since = 0, None
 
 
+# The events that mean the file may have new rows. Opening and closing it without a write
+# are left out: those are the watcher's own reads, and ringing on them made it rescan
+# about three times a second forever.
+WRITE_EVENTS: tuple[type[FileSystemEvent], ...] = (
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileDeletedEvent,
+    FileClosedEvent,
+)
+
+
 class _Doorbell(FileSystemEventHandler):
     def __init__(self, name: str, ring: Callable[[], None]) -> None:
         self.name = name.lower()
         self.ring = ring
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        if not isinstance(event, WRITE_EVENTS):
+            return
         for path in (event.src_path, getattr(event, "dest_path", "")):
             if path and Path(str(path)).name.lower() == self.name:
                 self.ring()
@@ -203,6 +225,7 @@ class WatcherService:
                 _Doorbell(Path(self.config.source.path).name, self._wake.set),
                 str(folder),
                 recursive=False,
+                event_filter=list(WRITE_EVENTS),
             )
             observer.daemon = True
             observer.start()
