@@ -11,19 +11,28 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.handlers import register
 from bot.logs import protect, redact
 from bot.messenger import CaseMessenger
-from bot.outbox import BASE_BACKOFF, MAX_BACKOFF, TICK_SECONDS, OutboxSender, backoff_seconds
+from bot.outbox import (
+    BASE_BACKOFF,
+    MAX_BACKOFF,
+    PROBE_SECONDS,
+    TICK_SECONDS,
+    OutboxSender,
+    backoff_seconds,
+)
 from bot.reminders import schedule_reminders
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.summary import schedule_summary
@@ -63,6 +72,29 @@ def file_url_for(base_url: str) -> str:
     return f"{head}/file/bot" if sep else base_url
 
 
+@dataclass(frozen=True)
+class RateLimits:
+    """How fast the bot may talk to Telegram (its documented limits by default)."""
+
+    overall_per_second: float = 30.0
+    group_per_minute: float = 20.0
+    group_period: float = 60.0
+    # A 429 still answered: wait retry_after (every request waits) and try again this often.
+    retries: int = 2
+
+    def limiter(self) -> AIORateLimiter:
+        return AIORateLimiter(
+            overall_max_rate=self.overall_per_second,
+            overall_time_period=1,
+            group_max_rate=self.group_per_minute,
+            group_time_period=self.group_period,
+            max_retries=self.retries,
+        )
+
+
+TELEGRAM_LIMITS = RateLimits()
+
+
 def build_application(
     config: Config,
     token: str,
@@ -73,10 +105,20 @@ def build_application(
     outbox_tick: float = TICK_SECONDS,
     base_backoff: float = BASE_BACKOFF,
     max_backoff: float = MAX_BACKOFF,
+    limits: RateLimits | None = TELEGRAM_LIMITS,
+    probe_seconds: float = PROBE_SECONDS,
 ) -> Application:
-    """The application with handlers and a :class:`Runtime` (own ledger connection)."""
+    """The application with handlers and a :class:`Runtime` (own ledger connection).
+
+    ``limits`` paces every request (posts, edits, answers, the summary) the way Telegram
+    wants it, so a burst of missed calls draws no flood control; None switches pacing off
+    (tests against the local fake server)."""
     protect(token)  # PTB logs its URLs, the token in them, at debug level
     builder = ApplicationBuilder().token(token).concurrent_updates(8)
+    if limits is not None:
+        # PTB types the builder for a limiter without per-call arguments; AIORateLimiter takes
+        # an optional retry count, which the builder passes through untouched.
+        builder = builder.rate_limiter(limits.limiter())  # type: ignore[arg-type]
     url = normalise_base_url(base_url)
     if url is not None:
         builder = builder.base_url(url).base_file_url(file_url_for(url))
@@ -96,11 +138,33 @@ def build_application(
         tick=outbox_tick,
         base_backoff=base_backoff,
         max_backoff=max_backoff,
+        probe=application.bot.get_me,
+        probe_seconds=probe_seconds,
     )
     application.bot_data[RUNTIME_KEY] = Runtime(config, ledger, messenger, outbox, now)
     application.bot_data["poll_timeout"] = poll_timeout
     register(application)
     return application
+
+
+class PollingErrors:
+    """getUpdates failing during an outage: one warning per episode, no tracebacks."""
+
+    QUIET_AFTER = 60.0  # seconds without an error end an episode
+
+    def __init__(self) -> None:
+        self._last = float("-inf")
+        self._count = 0
+
+    def report(self, error: TelegramError) -> None:
+        now = time.monotonic()
+        if now - self._last > self.QUIET_AFTER:
+            self._count = 0
+            log.warning("polling Telegram for updates failed (%s); retrying", error)
+        else:
+            log.debug("polling still failing (%s)", error)
+        self._count += 1
+        self._last = now
 
 
 def runtime(application: Application) -> Runtime:
@@ -142,6 +206,7 @@ class PerezvonBot:
             timeout=timedelta(seconds=timeout),
             allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
             bootstrap_retries=0,
+            error_callback=PollingErrors().report,
         )
         await app.start()
         if app.job_queue is not None:

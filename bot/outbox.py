@@ -7,11 +7,17 @@ one post or edit. Failures are sorted into three kinds:
 * flood control (429): wait ``retry_after`` before touching Telegram again;
 * Telegram unreachable (network errors, timeouts, 5xx): back off exponentially, up to
   :data:`MAX_BACKOFF` seconds, and pause the pass, since other batches would fail too;
+  while paused, a cheap probe (getMe) every :data:`PROBE_SECONDS` ends the pause as soon
+  as Telegram answers again. An outage is one warning and one "back" line in the log,
+  however long it lasts;
 * this batch is undeliverable (no such chat, bot removed, bad request): retry a few
   times, then give it up with an error in the log, so one bad chat id blocks nobody.
 
 A post whose answer could not be read may be in the chat already: it is recorded, sent
 once more after a pause, and never a third time (see :class:`PostUnconfirmed`).
+
+Each chat is a lane of its own: one chat's backlog (Telegram allows a group about 20
+messages a minute, paced by PTB's rate limiter) never holds up another chat's first post.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import asyncio
 import logging
 import time
 import warnings
-from collections.abc import Callable
+from asyncio import FIRST_COMPLETED
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -41,6 +48,7 @@ from watcher.ledger import Ledger, OutboxBatch
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5.0
+PROBE_SECONDS = 3.0
 BASE_BACKOFF = 2.0
 MAX_BACKOFF = 300.0
 GIVE_UP_AFTER = 5
@@ -59,6 +67,19 @@ class DrainReport:
     given_up: int = 0
     paused: bool = False
     outcomes: list[SyncOutcome] = field(default_factory=list)
+
+
+def _by_chat(batches: list[OutboxBatch]) -> dict[int | None, list[OutboxBatch]]:
+    lanes: dict[int | None, list[OutboxBatch]] = {}
+    for batch in batches:
+        lanes.setdefault(batch.chat, []).append(batch)
+    return lanes
+
+
+@dataclass
+class _Outage:
+    since: float  # monotonic
+    failures: int = 0
 
 
 def backoff_seconds(attempts: int, base: float = BASE_BACKOFF, cap: float = MAX_BACKOFF) -> float:
@@ -86,6 +107,8 @@ class OutboxSender:
         base_backoff: float = BASE_BACKOFF,
         max_backoff: float = MAX_BACKOFF,
         give_up_after: int = GIVE_UP_AFTER,
+        probe: Callable[[], Awaitable[object]] | None = None,
+        probe_seconds: float = PROBE_SECONDS,
     ) -> None:
         self.ledger = ledger
         self.messenger = messenger
@@ -97,6 +120,9 @@ class OutboxSender:
         self._event = asyncio.Event()
         self._resume_at = 0.0  # monotonic time before which Telegram is not tried again
         self._next_retry = float("inf")  # monotonic time of the soonest scheduled retry
+        self.probe = probe
+        self.probe_seconds = probe_seconds
+        self._outage: _Outage | None = None  # Telegram unreachable since, and how often
 
     def wake(self) -> None:
         """Ask for a pass now; call from the event loop (see :meth:`wake_from_thread`)."""
@@ -120,37 +146,86 @@ class OutboxSender:
             await self._sleep()
 
     async def _sleep(self) -> None:
+        """Until woken, a retry is due, or the tick; a flood wait or outage pause holds
+        even when woken. During an outage a cheap probe may end the pause early: the first
+        post after Telegram comes back must not wait out a five-minute backoff."""
         now = time.monotonic()
         wait = self.tick
         if self._next_retry > now:
             wait = min(wait, self._next_retry - now)
+        probing = self._outage is not None and self.probe is not None
         if self._resume_at > now:
             wait = max(wait, self._resume_at - now)
+            if probing:
+                wait = min(wait, self.probe_seconds)
         try:
             async with asyncio.timeout(max(wait, 0.01)):
                 await self._event.wait()
         except TimeoutError:
             pass
         self._event.clear()
-        if self._resume_at > time.monotonic():
-            # Woken during a flood wait or outage pause: the pause still holds.
-            await asyncio.sleep(self._resume_at - time.monotonic())
+        while self._resume_at > time.monotonic():
+            if not probing:
+                await asyncio.sleep(self._resume_at - time.monotonic())
+                return
+            if await self._probe_ok():
+                self._resume_at = 0.0
+                self.ledger.outbox_resume(self.clock())
+                return
+            await asyncio.sleep(min(self.probe_seconds, self._resume_at - time.monotonic()))
+
+    async def _probe_ok(self) -> bool:
+        assert self.probe is not None
+        try:
+            await self.probe()
+        except (NetworkError, RetryAfter) as error:
+            log.debug("probe: Telegram still unreachable (%s)", error)
+            return False
+        except Exception:  # a bad token, a bug: the retries will say what it is
+            return True
+        return True
 
     async def drain(self) -> DrainReport:
-        """Deliver every due batch once; stops early when Telegram says to wait."""
+        """Deliver every due batch once, each chat in a lane of its own; stops when
+        Telegram says to wait. A chat whose lane is busy (a backlog paced by the rate
+        limiter) never holds up another chat: new work for an idle chat starts at once."""
         report = DrainReport()
         self._next_retry = float("inf")
         seen: set[int] = set()
-        while True:
-            batches = [b for b in self.ledger.outbox_due(self.clock()) if b.last_id not in seen]
-            if not batches:
-                return report
-            for batch in batches:
-                seen.add(batch.last_id)
-                step = await self._deliver(batch, report)
-                if step is Step.PAUSE:
-                    report.paused = True
+        lanes: dict[int | None, asyncio.Task[None]] = {}
+        try:
+            while True:
+                if not report.paused:
+                    due = self.ledger.outbox_due(self.clock())
+                    fresh = [b for b in due if b.last_id not in seen and b.chat not in lanes]
+                    for chat, batches in _by_chat(fresh).items():
+                        lanes[chat] = asyncio.create_task(self._lane(batches, report, seen))
+                if not lanes:
                     return report
+                woken = asyncio.create_task(self._event.wait())
+                try:
+                    await asyncio.wait([*lanes.values(), woken], return_when=FIRST_COMPLETED)
+                finally:
+                    woken.cancel()
+                self._event.clear()
+                for chat, task in list(lanes.items()):
+                    if task.done():
+                        del lanes[chat]
+                        task.result()
+        finally:
+            for task in lanes.values():
+                task.cancel()
+
+    async def _lane(self, batches: list[OutboxBatch], report: DrainReport, seen: set[int]) -> None:
+        """One chat's batches in order, until Telegram says to pause (in any lane)."""
+        for batch in batches:
+            if report.paused:
+                return
+            seen.add(batch.last_id)
+            step = await self._deliver(batch, report)
+            if step is Step.PAUSE:
+                report.paused = True
+                return
 
     async def _deliver(self, batch: OutboxBatch, report: DrainReport) -> Step:
         try:
@@ -166,6 +241,7 @@ class OutboxSender:
             self._retry(batch, str(error), delay, report)
             return Step.RETRY
         except RetryAfter as error:
+            self._reachable()  # it answered, if only to say wait
             seconds = retry_after_seconds(error)
             log.warning("Telegram flood control: waiting %.0f s", seconds)
             self._retry(batch, f"429 retry after {seconds:g} s", seconds, report)
@@ -173,12 +249,11 @@ class OutboxSender:
             return Step.PAUSE
         except (BadRequest, Forbidden, InvalidToken) as error:
             # BadRequest is a NetworkError subclass in PTB: it must be caught first.
+            self._reachable()
             return self._undeliverable(batch, error, report)
         except NetworkError as error:  # timeouts, resets, 5xx
             delay = self._backoff(batch)
-            log.warning(
-                "Telegram unreachable (%s); case %s again in %.0f s", error, batch.case_id, delay
-            )
+            self._unreachable(error, delay)
             self._retry(batch, f"network: {error}", delay, report)
             self._resume_at = time.monotonic() + delay
             return Step.PAUSE
@@ -187,6 +262,7 @@ class OutboxSender:
         except Exception as error:
             log.exception("delivering case %s failed", batch.case_id)
             return self._undeliverable(batch, error, report)
+        self._reachable()
         report.outcomes.append(outcome)
         if outcome is SyncOutcome.NO_CHAT:
             log.warning(
@@ -204,6 +280,28 @@ class OutboxSender:
         self.ledger.outbox_done(batch, self.clock())
         report.delivered += 1
         return Step.DONE
+
+    def _unreachable(self, error: Exception, delay: float) -> None:
+        """One warning per outage, however many retries it takes; details at debug."""
+        if self._outage is None:
+            self._outage = _Outage(time.monotonic())
+            pending = self.ledger.outbox_pending_count()
+            log.warning(
+                "Telegram unreachable (%s); %s changes wait in the outbox, retrying", error, pending
+            )
+        else:
+            log.debug("Telegram still unreachable (%s); next try in %.0f s", error, delay)
+        self._outage.failures += 1
+
+    def _reachable(self) -> None:
+        if self._outage is None:
+            return
+        outage, self._outage = self._outage, None
+        log.info(
+            "Telegram reachable again after %.0f s (%s failed attempts)",
+            time.monotonic() - outage.since,
+            outage.failures,
+        )
 
     def _undeliverable(self, batch: OutboxBatch, error: Exception, report: DrainReport) -> Step:
         if batch.attempts + 1 >= self.give_up_after:

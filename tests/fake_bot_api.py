@@ -18,6 +18,7 @@ import asyncio
 import copy
 import itertools
 import json
+import math
 import socket
 import struct
 import time
@@ -302,6 +303,10 @@ class FakeBotApi:
 
         self._faults: dict[str, list[_Fault]] = {}
         self._garbled: dict[str, int] = {}
+        self._limit: tuple[int, float] | None = None  # (messages, seconds) per chat
+        self._sent_at: dict[int, list[float]] = {}
+        self.flood_answers = 0
+        """How many 429s the per-chat limit (:meth:`enforce_limits`) has answered."""
         self._next_update_id = itertools.count(1)
         self._next_callback_id = itertools.count(1)
         self._next_file_id = itertools.count(1)
@@ -468,6 +473,25 @@ class FakeBotApi:
         self._faults.setdefault(method.lower(), []).append(
             _Fault(status, description, parameters, times)
         )
+
+    def enforce_limits(self, messages: int, seconds: float) -> None:
+        """Answer 429 (with retry_after) to a chat's sendMessage or editMessageText beyond
+        ``messages`` in any ``seconds``: Telegram's per-group limit, scaled down."""
+        self._limit = (messages, seconds)
+
+    def _check_limit(self, method: str, params: dict[str, Any]) -> None:
+        if self._limit is None or method not in ("sendMessage", "editMessageText"):
+            return
+        messages, seconds = self._limit
+        now = time.monotonic()
+        chat = self._chat_id(params)
+        recent = [t for t in self._sent_at.get(chat, []) if now - t < seconds]
+        if len(recent) >= messages:
+            self.flood_answers += 1
+            wait = max(1, math.ceil(seconds - (now - recent[0])))
+            raise _ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+        recent.append(now)
+        self._sent_at[chat] = recent
 
     def garble_next(self, method: str, *, times: int = 1) -> None:
         """Apply the next ``times`` calls of ``method`` but answer with a body that is not
@@ -642,6 +666,7 @@ class FakeBotApi:
             if handler is None:
                 raise _ApiError(404, "Not Found")
             self._maybe_fault(canonical)
+            self._check_limit(canonical, params)
             result = await handler(params, files)
         except asyncio.CancelledError:  # the client went away (e.g. a cancelled long poll)
             call.aborted = True

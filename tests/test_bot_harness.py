@@ -140,7 +140,14 @@ class Office:
         raise AssertionError(f"outbox still has {self.ledger.outbox_pending_count()} rows")
 
 
-FAST = {"poll_timeout": 1.0, "outbox_tick": 0.2, "base_backoff": 0.1, "max_backoff": 0.5}
+FAST = {
+    "poll_timeout": 1.0,
+    "outbox_tick": 0.2,
+    "base_backoff": 0.1,
+    "max_backoff": 0.5,
+    "limits": None,  # the local fake server has no limits; tests/test_bot_pacing.py has them
+    "probe_seconds": 0.2,
+}
 
 
 async def start_bot(config: Config, api: FakeBotApi, **options: Any) -> PerezvonBot:

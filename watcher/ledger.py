@@ -73,6 +73,7 @@ class OutboxBatch:
     last_id: int
     attempts: int
     kinds: frozenset[str]
+    chat: int | None = None  # the case's chat: deliveries to different chats run side by side
 
 
 @dataclass(frozen=True)
@@ -754,9 +755,10 @@ class Ledger:
     def outbox_due(self, now: datetime, limit: int = 50) -> list[OutboxBatch]:
         """Undelivered changes grouped per case, oldest first, whose retry time has come."""
         rows = self.conn.execute(
-            "SELECT case_id, min(id), max(id), max(attempts), group_concat(kind),"
-            " max(next_try_at) FROM outbox WHERE done_at IS NULL GROUP BY case_id"
-            " HAVING max(next_try_at) <= ? ORDER BY min(id) LIMIT ?",
+            "SELECT o.case_id, min(o.id), max(o.id), max(o.attempts), group_concat(o.kind),"
+            " max(o.next_try_at), c.chat FROM outbox o LEFT JOIN cases c ON c.id = o.case_id"
+            " WHERE o.done_at IS NULL GROUP BY o.case_id"
+            " HAVING max(o.next_try_at) <= ? ORDER BY min(o.id) LIMIT ?",
             [to_text(now), limit],
         ).fetchall()
         return [
@@ -766,9 +768,21 @@ class Ledger:
                 last_id=row[2],
                 attempts=row[3],
                 kinds=frozenset(row[4].split(",")),
+                chat=row[6],
             )
             for row in rows
         ]
+
+    def outbox_resume(self, now: datetime) -> int:
+        """Telegram is back: changes waiting out a network backoff are due now (a change
+        held for later, e.g. until the office opens, keeps its time)."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "UPDATE outbox SET next_try_at = ? WHERE done_at IS NULL"
+                " AND last_error LIKE 'network:%' AND next_try_at > ?",
+                [to_text(now), to_text(now)],
+            )
+        return cursor.rowcount
 
     def outbox_pending_count(self) -> int:
         row = self._one("SELECT count(*) FROM outbox WHERE done_at IS NULL")

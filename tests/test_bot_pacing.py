@@ -1,0 +1,86 @@
+"""Telegram's limits and outages, against the fake Bot API (its counters, not the clock).
+
+The fake server can enforce a per-chat limit (Telegram's ~20 messages a minute per group,
+scaled down to a second here) and answer 429 beyond it. The bot's limiter is a leaky
+bucket of 5 a second, which lets at most 10 through in any one second: the server allows
+10, so a burst must draw no 429 at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.app import RateLimits
+from tests.conftest import SALES_CHAT, SERVICE_CHAT
+from tests.test_bot_harness import office_config, open_office
+from watcher.config import Config
+from watcher.sim.wintariff import make_row
+
+SCALED = RateLimits(overall_per_second=30, group_per_minute=5, group_period=1.0)
+
+
+def burst(office: object, count: int, ext: str = "620", first: int = 0) -> None:
+    now = office.now()  # type: ignore[attr-defined]
+    for n in range(count):
+        office.dbf.append(  # type: ignore[attr-defined]
+            make_row(
+                when=(now - dt.timedelta(minutes=5, seconds=n)).replace(microsecond=0),
+                duration=0,
+                extension=ext,
+                callerid=f"8916{first + n:07d}",
+                calltype="I",
+                ring=12,
+            )
+        )
+
+
+async def test_a_burst_to_one_chat_draws_no_flood_control_and_others_are_not_held_up(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    config = office_config(tmp_path, phone_config)
+    async with open_office(config, limits=SCALED) as office:
+        office.api.enforce_limits(10, 1.0)
+        burst(office, 12)
+        await office.scan()
+        await office.wait_posted(SALES_CHAT, count=2)
+        burst(office, 1, ext="630", first=100)  # another department, after the burst
+        await office.scan()
+        await office.wait_posted(SERVICE_CHAT)
+        await office.api.wait_for("sendMessage", lambda c: not c.failed, count=13, timeout=10)
+        await office.settle()
+        assert office.api.flood_answers == 0
+        sends = [c for c in office.api.calls_of("sendMessage") if not c.failed]
+        order = [c.params["chat_id"] for c in sends]
+        # The other chat's first post went out while the burst was still being paced.
+        assert order.index(SERVICE_CHAT) < len(order) - 1
+        assert len(office.posts(SALES_CHAT)) == 12
+
+
+async def test_an_outage_is_one_warning_and_one_back_line_and_the_probe_resumes_fast(
+    tmp_path: Path, phone_config: Callable[..., Config], caplog: pytest.LogCaptureFixture
+) -> None:
+    config = office_config(tmp_path, phone_config)
+    # A long backoff: only the probe can bring the post out soon after the API is back.
+    async with open_office(config, base_backoff=30.0, max_backoff=60.0) as office:
+        caplog.set_level(logging.DEBUG, logger="bot.outbox")
+        office.api.set_down(True, mode="reset")
+        office.missed(minutes_ago=3)
+        await office.scan()
+        await office.api.wait_for("sendMessage", lambda c: c.failed, count=1)
+        await asyncio.sleep(1.0)  # probes fail meanwhile
+        office.api.set_down(False)
+        back = asyncio.get_running_loop().time()
+        await office.wait_posted(SALES_CHAT)
+        assert asyncio.get_running_loop().time() - back < 5  # not the 30 s backoff
+        await office.settle()
+        records = [r for r in caplog.records if r.name == "bot.outbox"]
+        warnings = [r for r in records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
+        assert [r.getMessage() for r in records if "reachable again" in r.getMessage()]
+        assert all(r.exc_info is None for r in records)
