@@ -179,9 +179,9 @@ def test_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_demo_shows_a_case_open_grow_and_close(tmp_path: Path) -> None:
     """The demo's promise, in its default Russian: a case opens, grows and closes within
-    a minute of office time."""
+    a minute of office time, after the night's digest at the opening."""
     out = io.StringIO()
-    code = run_demo(tmp_path, seconds=16, language="ru", seed=7, show_rows=False, out=out, speed=4)
+    code = run_demo(tmp_path, seconds=16, language="ru", seed=7, show_rows=False, out=out, speed=5)
     text = out.getvalue()
     assert code == 0
     assert "история загружена без уведомлений" in text
@@ -192,4 +192,39 @@ def test_demo_shows_a_case_open_grow_and_close(tmp_path: Path) -> None:
         "ПЕРЕЗВОНИЛИ" in line and "+7 916 123-45-67" in line and "перезвонил доб." in line
         for line in lines
     )
+    assert "🌙 За нерабочее время: 2 · Отдел продаж" in text
+    assert any("ВЗЯЛ(А)" in line and "взял(а) Ольга (доб. 207)" in line for line in lines)
     assert "Итоги дня в демо" in text and "Входящих:" in text
+
+
+def test_demo_shows_claim_attempt_reminder_escalation_and_digest(tmp_path: Path) -> None:
+    """The v0.2 story in English, fast-forwarded: the night's digest at the opening, an
+    operator takes a case, her first callback gets no answer, reminders and escalations
+    in office minutes, and the case she called back is never escalated."""
+    out = io.StringIO()
+    code = run_demo(tmp_path, seconds=13, language="en", seed=7, show_rows=False, out=out, speed=12)
+    assert code == 0
+    lines = [line.split("  ", 1)[-1] for line in out.getvalue().splitlines()]
+    assert "The office opens at 09:00" in out.getvalue()
+
+    def index(*parts: str) -> int:
+        return next(i for i, line in enumerate(lines) if all(p in line for p in parts))
+
+    sales_header = index("🌙 Missed after hours: 2 · Sales")
+    support_header = index("🌙 Missed after hours: 1 · Support")
+    assert sum("🌙" in line for line in lines) == 2
+    assert lines[sales_header + 1].startswith("MISSED") and "Sales" in lines[sales_header + 1]
+    assert lines[sales_header + 2].startswith("MISSED") and "Sales" in lines[sales_header + 2]
+    assert lines[support_header + 1].startswith("MISSED") and "Support" in lines[support_header + 1]
+
+    c = "+7 925 777-12-03"  # the script's customer C, in Support
+    taken = index("TAKEN", c, "taken by Olga (ext. 207) at 09:00")
+    failed = index("NO ANSWER", c, "ext. 207 (Olga) dialled at 09:00: no answer, still waiting")
+    reminded = index("REMINDER", c, "for 1 min of office time", "taken by Olga (ext. 207)")
+    closed = index("CALLED BACK", c, "called back from ext. 207")
+    assert support_header < taken < failed < closed and reminded < closed
+    escalated = [line for line in lines if line.startswith("ESCALATED")]
+    assert escalated and all("within 2 min of office time" in line for line in escalated)
+    # The night's three cases waited: reminded, then escalated; closed cases never are.
+    assert sum(line.startswith("REMINDER") for line in lines[: index("ESCALATED")]) >= 4
+    assert not any(c in line or "+7 916 123-45-67" in line for line in escalated)

@@ -13,6 +13,7 @@ import pytest
 
 from watcher.sim.demo_traffic import (
     CUSTOMER_NUMBERS,
+    NIGHT_WAIT,
     OPENING_SECONDS,
     WinTariffImitator,
     dialled_form,
@@ -304,3 +305,77 @@ def test_dialled_form_spells_the_number_differently() -> None:
     assert dialled_form("79161234567") == "89161234567"
     assert dialled_form("89035550142") == "+79035550142"
     assert dialled_form("2345678") == "2345678"
+
+
+def is_outgoing_to(row: dict[str, object], number: str) -> bool:
+    return not row["_deleted"] and row["CALLTYPE"] == "C" and key(row["NUMBER"]) == key(number)
+
+
+def test_follow_up_fails_once_then_gets_through(tmp_path: Path) -> None:
+    path = tmp_path / "Calls.dbf"
+    _, imitator, _, _ = run(path, seed=9, t0=T0, seconds=120)
+    customer, station = imitator.follow_up_parties
+    assert customer == CUSTOMER_NUMBERS[2] and station in OPERATORS
+    rows = read_rows(path)
+    [missed] = [r for r in rows if is_missed_group(r) and key(r["CALLERID"]) == key(customer)]
+    dials = [r for r in rows if is_outgoing_to(r, customer)]
+    # Random traffic leaves C to the script: exactly the failed try and the callback.
+    assert [(r["EXTENSION"], r["IDURATION"]) for r in dials] == [(station, 0), (station, 30)]
+    failed, callback = dials
+    assert started(failed) > ended(missed) and failed["RINGBEFORE"] == 20
+    assert started(callback) > ended(failed)
+    assert ended(callback) <= T0 + timedelta(seconds=95)
+
+
+def test_random_traffic_sometimes_calls_back_in_vain(tmp_path: Path) -> None:
+    path = tmp_path / "Calls.dbf"
+    _, _, log, _ = run(path, seed=21, t0=T0, seconds=900)
+    rows = [r for r in read_rows(path) if not r["_deleted"]]
+    failed = [r for r in rows if r["CALLTYPE"] == "C" and r["IDURATION"] == 0]
+    assert len(failed) >= 3  # the scripted one and random ones
+    assert all(r["EXTENSION"] in OPERATORS and int(str(r["RINGBEFORE"])) >= 15 for r in failed)
+    assert sum(line.startswith("#") and "no answer:" in line for line in log) == len(failed)
+    # Each was meant for a number whose missed call nobody had returned yet.
+    waiting: set[str] = set()
+    for row in rows:
+        number, caller = key(str(row["NUMBER"])), key(str(row["CALLERID"]))
+        if is_missed_group(row):
+            waiting.add(caller)
+        elif row["CALLTYPE"] == "C" and row["IDURATION"] == 0:
+            assert number in waiting
+        elif row["CALLTYPE"] == "C":
+            waiting.discard(number)
+        elif row["CALLTYPE"] == "I":
+            waiting.discard(caller)
+
+
+def test_an_office_opening_later_gets_the_night_first(tmp_path: Path) -> None:
+    opens_at = datetime(2024, 5, 6, 9, 0)
+    t0 = opens_at - timedelta(seconds=10)
+    path = tmp_path / "Calls.dbf"
+    writer = CallsDbfWriter.create(path)
+    imitator = WinTariffImitator(writer, rng=random.Random(4), opens_at=opens_at)
+    night = imitator.seed_night(t0)
+    rows = read_rows(path)
+    assert night == len(rows) == 3
+    assert all(is_missed_group(r) for r in rows)  # final at once: written hours ago
+    assert all(opens_at - timedelta(hours=12) < started(r) and ended(r) < t0 for r in rows)
+    assert {r["EXTENSION"] for r in rows} == GROUPS
+    assert [key(str(r["CALLERID"])) for r in rows[:2]] == [key(n) for n in CUSTOMER_NUMBERS[3:5]]
+    with pytest.raises(RuntimeError):
+        WinTariffImitator(writer, rng=random.Random(4)).seed_night(t0)  # no opening
+
+    # The script starts at the opening, not at the first tick.
+    for second in range(10):
+        assert imitator.tick(t0 + timedelta(seconds=second)) == []
+    for second in range(10, 600):
+        imitator.tick(t0 + timedelta(seconds=second))
+    live = read_rows(path)[night:]
+    first = next(r for r in live if is_missed_group(r))
+    assert key(str(first["CALLERID"])) == key(CUSTOMER_NUMBERS[0])
+    assert ended(first) == opens_at - timedelta(seconds=4)  # as the opening script has it
+    # Nobody calls the night back before NIGHT_WAIT has passed, but later somebody does.
+    dials = [r for row in rows for r in live if is_outgoing_to(r, str(row["CALLERID"]))]
+    assert dials and all(ended(r) > opens_at + NIGHT_WAIT for r in dials)
+    with pytest.raises(RuntimeError):
+        imitator.seed_night(t0)  # after the first tick

@@ -170,16 +170,30 @@ RU: dict[str, str] = {
     "console_closed_answered": "дозвонился сам, ответил доб. {extension} в {when}",
     "console_closed_by_user": "отметил {name} в {when}",
     "console_closed_expired": "закрыт как история",
+    "console_claimed": "ВЗЯЛ(А)",
+    "console_claimed_by": "взял(а) {name} в {when}",
+    "console_operator": "{name} (доб. {extension})",
+    "console_attempt": "НЕ ДОЗВОНИЛСЯ",
+    "console_attempt_pbx": "доб. {extension} набирал в {when}{talk}: не дозвонился, звонок ждёт",
+    "console_attempt_user": "{name} в {when}: не дозвонился, звонок ждёт",
+    "console_attempt_talk": " (разговор {duration})",
+    "console_reminder": "НАПОМИНАНИЕ",
+    "console_waiting": "ждёт перезвона {wait} рабочего времени",
+    "console_escalated": "ЭСКАЛАЦИЯ",
+    "console_escalated_to": "не перезвонили за {wait} рабочего времени — копия в чат руководителей",
+    "console_digest": "🌙 За нерабочее время: {count} · {department}",
     # perezvon demo
-    "demo_intro": (
-        "Демо Перезвона: WinTariff пишет звонки в {dbf}\n"
-        "Утренняя история загружена без уведомлений: {rows} строк.\n"
-        "Дальше — то, что получили бы чаты отделов. Ctrl+C — выход.\n"
-    ),
     "demo_row": "  [WinTariff] {line}",
     "demo_end": "\nИтоги дня в демо:\n",
     "demo_sales": "Отдел продаж",
     "demo_support": "Техподдержка",
+    "demo_start": (
+        "Демо Перезвона: WinTariff пишет звонки в {dbf}\n"
+        "Вчерашняя история загружена без уведомлений: {rows} строк.\n"
+        "Офис открывается в {opens}: пропущенные за нерабочее время придут сводкой при открытии.\n"
+        "Дальше — то, что получили бы чаты отделов. Ctrl+C — выход.\n"
+    ),
+    "demo_colleague": "Ольга",
     # the command line: errors with hints, `check`, `import`, `stats`
     "cli_no_token": (
         "TELEGRAM_BOT_TOKEN не задан. Создайте бота у @BotFather, впишите его токен в .env "
@@ -461,15 +475,31 @@ EN: dict[str, str] = {
     "console_closed_answered": "got through, answered by ext. {extension} at {when}",
     "console_closed_by_user": "marked by {name} at {when}",
     "console_closed_expired": "closed as history",
-    "demo_intro": (
-        "Perezvon demo: WinTariff writes calls into {dbf}\n"
-        "This morning's history was imported without notifications: {rows} rows.\n"
-        "What follows is what the department chats would get. Ctrl+C to stop.\n"
+    "console_claimed": "TAKEN",
+    "console_claimed_by": "taken by {name} at {when}",
+    "console_operator": "{name} (ext. {extension})",
+    "console_attempt": "NO ANSWER",
+    "console_attempt_pbx": "ext. {extension} dialled at {when}{talk}: no answer, still waiting",
+    "console_attempt_user": "{name} at {when}: no answer, still waiting",
+    "console_attempt_talk": " (talked {duration})",
+    "console_reminder": "REMINDER",
+    "console_waiting": "waiting for a callback for {wait} of office time",
+    "console_escalated": "ESCALATED",
+    "console_escalated_to": (
+        "not called back within {wait} of office time — copied to the managers' chat"
     ),
+    "console_digest": "🌙 Missed after hours: {count} · {department}",
     "demo_row": "  [WinTariff] {line}",
     "demo_end": "\nThe demo day so far:\n",
     "demo_sales": "Sales",
     "demo_support": "Support",
+    "demo_start": (
+        "Perezvon demo: WinTariff writes calls into {dbf}\n"
+        "Yesterday's history was imported without notifications: {rows} rows.\n"
+        "The office opens at {opens}: calls missed after hours come as a digest at opening.\n"
+        "What follows is what the department chats would get. Ctrl+C to stop.\n"
+    ),
+    "demo_colleague": "Olga",
     "cli_no_token": (
         "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather, put its token into .env "
         "(see .env.example) and start again. To try Perezvon without Telegram: perezvon demo"

@@ -2,9 +2,12 @@
 
 A demo has to show the whole story within a minute of starting: a customer's call to a
 ring group goes unanswered, the customer tries again, an operator calls back. So the first
-seconds follow a fixed script (:meth:`WinTariffImitator.opening`); after that, random but
-plausible traffic (answered and missed calls, callbacks, internal calls, the occasional
-deleted duplicate) keeps the chats alive.
+seconds follow a fixed script (:meth:`WinTariffImitator.opening`), and its second act
+(:meth:`WinTariffImitator.follow_up`) has another customer's callback fail before one gets
+through; after that, random but plausible traffic (answered and missed calls, callbacks,
+callbacks nobody answers, internal calls, the occasional deleted duplicate) keeps the chats
+alive. An office that opens during the demo also has the missed calls of its closed hours
+(:meth:`WinTariffImitator.seed_night`), and the script starts at the opening.
 
 Everything is driven by the caller's clock and ``random.Random``: the same seed and the
 same sequence of ``now`` values give the same file, which is what the tests rely on.
@@ -25,6 +28,7 @@ __all__ = [
     "DEFAULT_DEPARTMENTS",
     "DEFAULT_OPERATORS",
     "EMPLOYEE_MOBILES",
+    "NIGHT_WAIT",
     "OPENING_SECONDS",
     "PlannedCall",
     "WinTariffImitator",
@@ -59,6 +63,16 @@ EMPLOYEE_MOBILES: tuple[str, ...] = ("+79990001122", "89990003344")
 # By this many seconds after the first tick the scripted case has opened (missed call),
 # grown (repeat call) and closed (callback), CALLTYPE fills included.
 OPENING_SECONDS = 45
+# Nobody calls the night's callers back for this long after the opening, so that a demo
+# with short reminder and escalation times shows both on them.
+NIGHT_WAIT = timedelta(minutes=3)
+# When the night's missed calls ended, before the opening, and where they went (an index
+# into the ring groups): within the last 12 hours, which the watcher still posts.
+_NIGHT: tuple[tuple[timedelta, int], ...] = (
+    (timedelta(hours=10, minutes=43), 0),
+    (timedelta(minutes=64), 1),
+    (timedelta(minutes=18), 0),
+)
 
 _INCOMING = "Входящий"
 _INTERNAL = "Внутренний"
@@ -75,6 +89,7 @@ _MIX: dict[str, int] = {
     "missed": 10,
     "repeat": 5,
     "callback": 10,
+    "no_answer": 4,
     "answered": 30,
     "outgoing": 15,
     "internal": 20,
@@ -130,8 +145,9 @@ class PlannedCall:
     """One finished call to be written as a row at ``at`` (the moment it ended).
 
     ``kind`` is missed, repeat (a further missed attempt from an open number), answered,
-    outgoing, callback, internal or duplicate; ``remote`` is the other party's number as the
-    PBX reported it on the missed call, for bookkeeping and tests.
+    outgoing, callback, no_answer (a callback nobody picked up), internal or duplicate;
+    ``remote`` is the other party's number as the PBX reported it on the missed call, for
+    bookkeeping and tests.
 
     ``row`` is written with CALLTYPE blank; ``calltype`` is filled in ``fill_delay``
     seconds later, as WinTariff does once it has tariffed the call. ``delete_after`` marks
@@ -163,9 +179,10 @@ class _Event:
 class WinTariffImitator:
     """Drives a :class:`CallsDbfWriter` like a small office's PBX and WinTariff.
 
-    Call :meth:`seed_history` once (optional), then :meth:`tick` with the current time,
-    typically every second. The first tick anchors the opening script; random traffic
-    follows it.
+    Call :meth:`seed_history` once (optional), :meth:`seed_night` (optional, with
+    ``opens_at``), then :meth:`tick` with the current time, typically every second. The
+    first tick anchors the opening script, or ``opens_at`` when the office opens later;
+    random traffic follows it.
     """
 
     def __init__(
@@ -175,8 +192,12 @@ class WinTariffImitator:
         rng: random.Random,
         departments: dict[str, list[str]] | None = None,
         operators: list[str] | None = None,
+        opens_at: datetime | None = None,
     ) -> None:
-        """Set up the office; nothing is written until seed_history() or tick()."""
+        """Set up the office; nothing is written until seed_history() or tick().
+
+        ``opens_at``: the office is closed until then, so the script waits for it.
+        """
         self.writer = writer
         self.rng = rng
         self.departments = {k: list(v) for k, v in (departments or DEFAULT_DEPARTMENTS).items()}
@@ -193,6 +214,7 @@ class WinTariffImitator:
         # The opening's customers A, B and C stay out of the history, so that A's and C's
         # cases really open during the demo instead of joining older ones.
         self._reserved = frozenset(self.customers[:3])
+        self.opens_at = opens_at
         self._queue: list[_Event] = []
         self._seq = 0
         self._started: datetime | None = None
@@ -203,6 +225,14 @@ class WinTariffImitator:
         self._busy_until: dict[str, datetime] = {}
         # The last answered/internal/outgoing row, the model for a deleted duplicate.
         self._last_plain: tuple[int, PlannedCall] | None = None
+        # Numbers the script has plans for: random traffic leaves them alone until then.
+        self._hands_off: dict[str, datetime] = {}
+
+    @property
+    def follow_up_parties(self) -> tuple[str, str]:
+        """(customer, station) of the script's second act: customer C, called back from
+        this station, which fails once; the demo has the station's operator take the case."""
+        return self.customers[2], self.operators[6 % len(self.operators)]
 
     # -- public -------------------------------------------------------------------------
 
@@ -231,6 +261,34 @@ class WinTariffImitator:
         self.writer.append_many(rows)
         return len(rows)
 
+    def seed_night(self, now: datetime) -> int:
+        """Write the missed calls of the closed hours before ``opens_at``; the row count.
+
+        The rows are final and end before ``now``: WinTariff wrote them while the office
+        was closed. Their callers wait :data:`NIGHT_WAIT` after the opening for a callback.
+        """
+        if self._started is not None:
+            raise RuntimeError("seed_night() must come before the first tick()")
+        if self.opens_at is None:
+            raise RuntimeError("seed_night() needs opens_at: when does the office open?")
+        callers = self.customers[3:5]  # customers D and E, then a stranger
+        rows: list[dict[str, object]] = []
+        for before, group_index in _NIGHT:
+            at = self.opens_at - before
+            if at >= now:
+                continue
+            caller = callers.pop(0) if callers else self._stranger()
+            dept, group = self.groups[group_index % len(self.groups)]
+            ring = self.rng.randint(*_MISSED_RING)
+            number = self.rng.choice(("", caller))
+            call = self._missed(at, caller, group, dept, ring=ring, fill=0, number=number)
+            call = replace(call, description="after hours: " + call.description)
+            self._commit(call)
+            self._hands_off[caller] = self.opens_at + NIGHT_WAIT
+            rows.append({**call.row, "CALLTYPE": call.calltype})
+        self.writer.append_many(rows)
+        return len(rows)
+
     def tick(self, now: datetime) -> list[str]:
         """Advance the simulation to ``now``, write what happened, describe it for the log.
 
@@ -239,9 +297,12 @@ class WinTariffImitator:
         """
         if self._started is None:
             self._started = now
-            for call in self.opening(now):
+            anchor = max(now, self.opens_at or now)
+            second_act = self.follow_up(anchor)
+            for call in [*self.opening(anchor), *second_act]:
                 self._push(call.at, "write", call=call)
-            self._push(now + timedelta(seconds=OPENING_SECONDS + 2), "random")
+            self._hands_off[second_act[-1].remote] = second_act[-1].at
+            self._push(anchor + timedelta(seconds=OPENING_SECONDS + 2), "random")
         if self._now is not None and now < self._now:
             return []
         self._now = now
@@ -251,7 +312,7 @@ class WinTariffImitator:
         return log
 
     def opening(self, t0: datetime) -> list[PlannedCall]:
-        """The scripted first minute, anchored at the first tick ``t0``.
+        """The scripted first minute, anchored at the first tick (or the opening) ``t0``.
 
         Customer A's call to the first ring group is missed (it ended just before the demo
         started, so its row lands right after the first tick), A rings again a second after
@@ -279,6 +340,22 @@ class WinTariffImitator:
         # An operator dials A at +8, 1 s after A's second attempt: 3 s ringing, 30 s talk.
         callback = self._callback(at(41), ops[1], cust_a, ring=3, talk=30, fill=2)
         return [missed_1, internal, repeat, answered, missed_c, duplicate, callback]
+
+    def follow_up(self, t0: datetime) -> list[PlannedCall]:
+        """The script's second act: customer C (missed at +20 s) is called back and nobody
+        answers, then called back again and it gets through.
+
+        One station dials at +32 s and rings 20 s in vain; at +60 s it dials again and
+        talks 30 s. Until then random traffic leaves C alone, so C's case waits
+        long enough for a reminder at short demo settings and closes before an escalation.
+        """
+        cust_c, station = self.follow_up_parties
+        at = t0 + timedelta(seconds=52)
+        failed = self._no_answer(at, station, cust_c, ring=20, fill=3)
+        callback = self._callback(
+            at + timedelta(seconds=43), station, cust_c, ring=5, talk=30, fill=2
+        )
+        return [failed, callback]
 
     # -- events -------------------------------------------------------------------------
 
@@ -359,7 +436,7 @@ class WinTariffImitator:
         if kind == "repeat":
             ring = rng.randint(*_MISSED_RING)
             start = at - timedelta(seconds=ring)
-            waiting = [n for n in self._open if self._free(n, start)]
+            waiting = self._waiting(start, at)
             if waiting:
                 caller = rng.choice(waiting)
                 group = self._open[caller][0]
@@ -370,10 +447,17 @@ class WinTariffImitator:
         if kind == "callback":
             ring, talk = rng.randint(2, 12), rng.randint(*_CALLBACK_TALK)
             start = at - timedelta(seconds=ring + talk)
-            waiting = [n for n in self._open if self._free(n, start)]
+            waiting = self._waiting(start, at)
             if waiting:
                 callee = rng.choice(waiting)
                 return self._callback(at, rng.choice(ops), callee, ring=ring, talk=talk, fill=fill)
+            kind = "answered"
+        if kind == "no_answer":
+            ring = rng.randint(15, 40)
+            waiting = self._waiting(at - timedelta(seconds=ring), at)
+            if waiting:
+                callee = rng.choice(waiting)
+                return self._no_answer(at, rng.choice(ops), callee, ring=ring, fill=fill)
             kind = "answered"
         if kind == "outgoing":
             ring, talk = rng.randint(2, 15), rng.randint(5, 300)
@@ -405,6 +489,15 @@ class WinTariffImitator:
         """A random Moscow mobile in one of the formats the PBX reports."""
         national = f"9{self.rng.choice('0125689')}{self.rng.randint(0, 99_999_999):08d}"
         return self.rng.choice(("+7", "8", "7")) + national
+
+    def _waiting(self, start: datetime, at: datetime) -> list[str]:
+        """Numbers still waiting for a callback that are off the phone at ``start`` and
+        not kept for the script at ``at``."""
+        return [
+            n
+            for n in self._open
+            if self._free(n, start) and not (n in self._hands_off and at <= self._hands_off[n])
+        ]
 
     def _free(self, number: str, start: datetime) -> bool:
         """True if ``number`` was off the phone at ``start``."""
@@ -510,6 +603,15 @@ class WinTariffImitator:
         call = self._outgoing(at, station, number, ring=ring, talk=talk, fill=fill, remote=callee)
         text = f"callback: {station} called {number} (missed as {callee}), talked {talk} s"
         return replace(call, kind="callback", description=text)
+
+    def _no_answer(
+        self, at: datetime, station: str, callee: str, *, ring: int, fill: int
+    ) -> PlannedCall:
+        """An operator returning a missed call that rings out: IDURATION 0, an attempt."""
+        number = dialled_form(callee)
+        call = self._outgoing(at, station, number, ring=ring, talk=0, fill=fill, remote=callee)
+        text = f"no answer: {station} called {number} (missed as {callee}), rang {ring} s"
+        return replace(call, kind="no_answer", description=text)
 
     def _duplicate(
         self, original: PlannedCall, at: datetime, what: str, *, delete_after: int
