@@ -80,8 +80,9 @@ class Traffic:
     callers), 10% outgoing calls to recently missed numbers, 18% other outgoing calls.
     """
 
-    def __init__(self, seed: int = 2) -> None:
+    def __init__(self, seed: int = 2, *, mean_gap: float = 45.0) -> None:
         self.rng = random.Random(seed)
+        self.mean_gap = mean_gap  # mean seconds between calls in office hours
         self.now = START
         self.customers = [self._customer_number() for _ in range(20_000)]
         self.recent_missed: deque[str] = deque(maxlen=200)
@@ -100,8 +101,9 @@ class Traffic:
         return body
 
     def _tick(self) -> datetime:
-        """Advance the clock: a call every ~45 s in office hours, nights and Sundays skipped."""
-        self.now += timedelta(seconds=1 + int(self.rng.expovariate(1 / 45)))
+        """Advance the clock: a call every ~mean_gap s in office hours, nights and Sundays
+        skipped."""
+        self.now += timedelta(seconds=1 + int(self.rng.expovariate(1 / self.mean_gap)))
         if self.now.hour >= 20:
             day = self.now.date() + timedelta(days=1)
             if day.weekday() == 6:
@@ -338,7 +340,9 @@ def measure(size: int, label: str, work: Path, args: argparse.Namespace) -> dict
         "import_ru_maxrss_mb": imported["ru_maxrss_mb"],
         "import_calls": imported["stored_calls"],
         "import_cases": [
-            imported["cases_opened"], imported["cases_merged"], imported["cases_closed"]
+            imported["cases_opened"],
+            imported["cases_merged"],
+            imported["cases_closed"],
         ],
     }
 

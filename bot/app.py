@@ -35,7 +35,7 @@ from bot.outbox import (
 )
 from bot.reminders import schedule_reminders
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.summary import schedule_summary
+from bot.summary import schedule_summary, schedule_weekly
 from watcher.clock import local_now
 from watcher.config import Config
 from watcher.ledger import Ledger
@@ -174,12 +174,12 @@ def runtime(application: Application) -> Runtime:
 
 
 def bot_commands(language: str) -> list[BotCommand]:
-    names = ("missed", "stats", "me", "help")
+    names = ("missed", "stats", "report", "me", "help")
     return [BotCommand(name, tr(language, f"cmd_{name}")) for name in names]
 
 
 class PerezvonBot:
-    """Starts and stops the application, the outbox sender and the daily job together."""
+    """Starts and stops the application, the outbox sender and the summary jobs together."""
 
     def __init__(self, application: Application) -> None:
         self.application = application
@@ -212,6 +212,7 @@ class PerezvonBot:
         if app.job_queue is not None:
             schedule_summary(app.job_queue, self.runtime)
             schedule_reminders(app.job_queue, self.runtime)
+            schedule_weekly(app.job_queue, self.runtime)
         self._outbox_task = asyncio.create_task(self.runtime.outbox.run(), name="outbox")
         self.started = True
         log.info("bot @%s is up", app.bot.username)

@@ -1,4 +1,4 @@
-"""The hourly chart (incoming vs missed calls) as PNG bytes.
+"""The charts of incoming vs missed calls, by hour of the day or by day, as PNG bytes.
 
 Built on a bare ``Figure`` with the Agg canvas instead of pyplot: no global state, no GUI
 backend on a Windows service, and safe to run in a worker thread. DejaVu Sans ships with
@@ -8,16 +8,22 @@ matplotlib and has Cyrillic, so Russian labels render without system fonts.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from watcher.texts import tr
 
 HOURS = 24
+# Bars per day up to about two months; a year's 365 pairs of bars would be a smear (and
+# slow to draw), so longer periods get two lines.
+BAR_DAYS = 62
 INCOMING_COLOUR = "#4C72B0"
 MISSED_COLOUR = "#DD5555"
 
@@ -37,6 +43,17 @@ class ChartLabels:
             incoming=tr(language, "chart_incoming"),
             missed=tr(language, "chart_missed"),
             hour=tr(language, "chart_hour"),
+            calls=tr(language, "chart_calls"),
+        )
+
+    @classmethod
+    def daily(cls, language: str, period_label: str) -> ChartLabels:
+        """The same words for the chart by day (``hour`` is then the axis of days)."""
+        return cls(
+            title=tr(language, "chart_daily_title", label=period_label),
+            incoming=tr(language, "chart_incoming"),
+            missed=tr(language, "chart_missed"),
+            hour=tr(language, "chart_day"),
             calls=tr(language, "chart_calls"),
         )
 
@@ -71,6 +88,56 @@ def hourly_chart_png(
     axes.set_ylabel(labels.calls)
     axes.grid(axis="y", alpha=0.3)
     axes.legend(loc="best")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def daily_chart_png(
+    days: Sequence[date],
+    incoming: Sequence[int],
+    missed: Sequence[int],
+    labels: ChartLabels,
+    *,
+    dpi: int = 100,
+) -> bytes:
+    """Incoming vs missed per day: side-by-side bars for short periods, lines for long."""
+    inc = [max(0, int(v)) for v in incoming]
+    mis = [max(0, int(v)) for v in missed]
+    figure = Figure(figsize=(9, 4.5), dpi=dpi, layout="tight")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    if len(days) <= BAR_DAYS:
+        width = 0.4
+        positions = list(range(len(days)))
+        axes.bar(
+            [x - width / 2 for x in positions],
+            inc,
+            width,
+            label=labels.incoming,
+            color=INCOMING_COLOUR,
+        )
+        axes.bar(
+            [x + width / 2 for x in positions], mis, width, label=labels.missed, color=MISSED_COLOUR
+        )
+        step = max(1, math.ceil(len(days) / 12))  # at most a dozen labels
+        axes.set_xticks(positions[::step], [d.strftime("%d.%m") for d in days[::step]])
+        axes.set_xlim(-0.7, len(days) - 0.3)
+    else:
+        when = date2num(list(days))
+        axes.plot(when, inc, label=labels.incoming, color=INCOMING_COLOUR, linewidth=1.2)
+        axes.plot(when, mis, label=labels.missed, color=MISSED_COLOUR, linewidth=1.2)
+        axes.xaxis.set_major_locator(AutoDateLocator())
+        axes.xaxis.set_major_formatter(DateFormatter("%d.%m.%y"))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if max(inc + mis, default=0) == 0:
+        axes.set_ylim(0, 1)
+    axes.set_title(labels.title)
+    axes.set_xlabel(labels.hour)
+    axes.set_ylabel(labels.calls)
+    axes.grid(axis="y", alpha=0.3)
+    # Below the axis: over a month of bars there is no empty corner for it.
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -1,4 +1,4 @@
-"""``perezvon``: run, check, import, demo, stats.
+"""``perezvon``: run, check, import, demo, stats, report.
 
 Only ``run`` (and ``check`` with a token) touch Telegram; the other commands use the
 phone side alone, so an admin can try everything before creating a bot.
@@ -29,6 +29,7 @@ from watcher.ledger import Ledger
 from watcher.sample import SAMPLE_ROWS, Sample, sample
 from watcher.stats import load_stats, parse_period, render_stats
 from watcher.texts import tr
+from watcher.workbook import is_csv_target, report_stem, save_report
 
 log = logging.getLogger("perezvon")
 
@@ -144,6 +145,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--lang", choices=("ru", "en"), default=None)
     stats.set_defaults(handler=cmd_stats)
+
+    report = commands.add_parser("report", help="the managers' workbook (.xlsx) or CSV files")
+    report.add_argument(
+        "period",
+        nargs="?",
+        default="yesterday",
+        help="as for stats, plus year | quarter | 'last week' | 'last month' | DD.MM.YYYY"
+        " | DD.MM.YYYY..DD.MM.YYYY",
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="FILE.xlsx (default: perezvon-FIRST..LAST.xlsx here), FILE.csv or a folder for"
+        " one CSV per sheet",
+    )
+    report.add_argument("--department", default=None, help="one department only (its name)")
+    report.add_argument("--lang", choices=("ru", "en"), default=None)
+    report.set_defaults(handler=cmd_report)
     return parser
 
 
@@ -475,6 +496,38 @@ def cmd_stats(args: argparse.Namespace, config_path: Path) -> int:
         return 1
     with Ledger(config.database_path) as ledger:
         print(render_stats(load_stats(ledger, period), period, language))
+    return 0
+
+
+# -- report -----------------------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace, config_path: Path) -> int:
+    config = load_config(config_path)
+    language = args.lang or config.language
+    try:
+        period = parse_period(args.period, local_now(config).date(), extended=True)
+    except ValueError as error:
+        print(tr(language, "cli_error", error=error), file=sys.stderr)
+        return 2
+    if args.department is not None and config.department_named(args.department) is None:
+        names = ", ".join(d.name for d in config.departments)
+        problem = f"no department {args.department!r} in the config (there are: {names})"
+        print(tr(language, "cli_error", error=problem), file=sys.stderr)
+        return 2
+    if not config.database_path.exists():
+        print(tr(language, "cli_no_ledger", path=config.database_path))
+        return 1
+    target: Path = args.output or Path(f"{report_stem(period)}.xlsx")
+    if target.suffix.lower() not in (".xlsx", ".csv") and not is_csv_target(target):
+        print(tr(language, "cli_report_bad_target", path=target), file=sys.stderr)
+        return 2
+    with Ledger(config.database_path) as ledger:  # brings an older ledger's schema up to date
+        written = save_report(
+            ledger.conn, config, period, target, department=args.department, language=language
+        )
+    for path in written:
+        print(tr(language, "cli_report_written", path=path))
     return 0
 
 

@@ -1,29 +1,90 @@
 """The figures of a period as chat messages: the `perezvon stats` report plus the chart.
 
 Shared by /stats and the daily summary, so both show exactly what the command line prints.
+Everything is computed in a worker thread on a connection of its own: a year of a busy
+office takes about a second of SQLite and matplotlib, and the event loop must keep
+delivering missed calls meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
+import tempfile
+from datetime import timedelta
+from pathlib import Path
 
-from bot.chart import ChartLabels, hourly_chart_png
+from bot.chart import ChartLabels, daily_chart_png, hourly_chart_png
 from bot.render import Rendered, esc, pre_blocks
-from bot.replies import Part, Photo
+from bot.replies import Document, Part, Photo
+from watcher.config import Config
 from watcher.ledger import Ledger
-from watcher.stats import Period, load_stats, render_stats
+from watcher.stats import Period, Stats, read_stats, render_stats
 from watcher.texts import tr
+from watcher.workbook import make_report, report_stem
 
 
-async def stats_parts(ledger: Ledger, period: Period, language: str) -> list[Part]:
-    """The report in ``<pre>`` blocks, then the hourly chart (drawn off the event loop)."""
-    stats = load_stats(ledger, period)
+def chart_png(stats: Stats, period: Period, language: str) -> bytes:
+    """By hour for a single day, by day for longer periods."""
+    if period.days <= 1:
+        labels = ChartLabels.for_language(language, period.label)
+        return hourly_chart_png(stats.hourly_incoming, stats.hourly_missed, labels)
+    days = [period.start.date() + timedelta(days=n) for n in range(period.days)]
+    incoming = [stats.daily_incoming.get(day, 0) for day in days]
+    missed = [stats.daily_missed.get(day, 0) for day in days]
+    return daily_chart_png(days, incoming, missed, ChartLabels.daily(language, period.label))
+
+
+def chart_caption(period: Period, language: str) -> str:
+    key = "chart_caption" if period.days <= 1 else "chart_daily_caption"
+    return tr(language, key, label=esc(period.label))
+
+
+def figures(database: Path, period: Period, language: str) -> tuple[Stats, bytes]:
+    """The figures and the chart's PNG; blocking, for a worker thread."""
+    stats = read_stats(database, period)
+    return stats, chart_png(stats, period, language)
+
+
+def stats_messages(stats: Stats, png: bytes, period: Period, language: str) -> list[Part]:
+    """The report in ``<pre>`` blocks, then the chart."""
     parts: list[Part] = [
         Rendered(block, None) for block in pre_blocks(render_stats(stats, period, language))
     ]
-    labels = ChartLabels.for_language(language, period.label)
-    png = await asyncio.to_thread(
-        hourly_chart_png, stats.hourly_incoming, stats.hourly_missed, labels
-    )
-    parts.append(Photo(png, tr(language, "chart_caption", label=esc(period.label))))
+    parts.append(Photo(png, chart_caption(period, language)))
     return parts
+
+
+async def stats_parts(ledger: Ledger, period: Period, language: str) -> list[Part]:
+    """:func:`stats_messages` of the period, computed off the event loop."""
+    stats, png = await asyncio.to_thread(figures, ledger.path, period, language)
+    return stats_messages(stats, png, period, language)
+
+
+def report_file(
+    config: Config, database: Path, period: Period, department: str | None, language: str
+) -> Document:
+    """The workbook as a document to send; blocking, for a worker thread. It is written
+    to a temporary folder (XlsxWriter streams rows through files there) and read back."""
+    scope = department if department is not None else tr(language, "missed_scope_all")
+    name = f"{report_stem(period)}.xlsx"
+    with tempfile.TemporaryDirectory(prefix="perezvon-report-") as folder:
+        path = Path(folder) / name
+        make_report(
+            database,
+            config,
+            period,
+            path,
+            department=department,
+            language=language,
+            tmpdir=Path(folder),
+        )
+        data = path.read_bytes()
+    caption = tr(language, "report_caption", label=esc(period.label), scope=esc(scope))
+    return Document(data, name, caption)
+
+
+async def report_document(
+    config: Config, ledger: Ledger, period: Period, department: str | None, language: str
+) -> Document:
+    """:func:`report_file` off the event loop."""
+    return await asyncio.to_thread(report_file, config, ledger.path, period, department, language)

@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.figures import stats_parts
+from bot.figures import report_document, stats_parts
 from bot.permissions import (
     ClaimVerdict,
     Scope,
@@ -54,7 +54,7 @@ from watcher.texts import moment_text, tr
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "missed", "stats", "me")
+COMMANDS = ("start", "help", "missed", "stats", "report", "me")
 # An extension as the PBX writes it: digits, maybe a group prefix letter (G620).
 _EXTENSION = re.compile(r"^[A-Za-z]?[0-9]{1,8}$")
 
@@ -65,6 +65,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler(["start", "help"], help_command, filters=only_new))
     application.add_handler(CommandHandler("missed", missed_command, filters=only_new))
     application.add_handler(CommandHandler("stats", stats_command, filters=only_new))
+    application.add_handler(CommandHandler("report", report_command, filters=only_new))
     application.add_handler(CommandHandler("me", me_command, filters=only_new))
     application.add_handler(CallbackQueryHandler(button_pressed))
     application.add_error_handler(log_error)
@@ -248,6 +249,38 @@ def _me_target(update: Update, args: list[str]) -> int | None:
         return replied.from_user.id
     assert update.effective_user is not None
     return update.effective_user.id
+
+
+async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/report [period]``: the workbook; the managers' chat gets every department, a
+    department's chat its own. Built in a worker thread, so cards keep flowing meanwhile."""
+    where = _where(update, context)
+    if where is None:
+        return
+    runtime, chat, _, scope = where
+    language = runtime.language
+    if scope.kind is ScopeKind.NONE:
+        await context.bot.send_message(chat.id, tr(language, "report_not_allowed"))
+        return
+    text = " ".join(context.args or []) or "yesterday"
+    try:
+        period = parse_period(text, runtime.clock().date(), extended=True)
+    except ValueError as error:
+        log.info("/report with a bad period: %s", error)
+        message = tr(language, "report_bad_period", period=esc(text))
+        await context.bot.send_message(chat.id, message, parse_mode=ParseMode.HTML)
+        return
+    department = scope.department if scope.kind is ScopeKind.DEPARTMENT else None
+    try:
+        document = await report_document(
+            runtime.config, runtime.ledger, period, department, language
+        )
+    except Exception:
+        log.exception("report for %s failed", period.label)
+        await context.bot.send_message(chat.id, tr(language, "report_failed"))
+        return
+    log.info("report %s (%d bytes) for chat %s", document.filename, len(document.data), chat.id)
+    await send_parts(context.bot, chat.id, [document])
 
 
 # -- buttons ---------------------------------------------------------------------------

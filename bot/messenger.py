@@ -22,7 +22,8 @@ from watcher.config import Config
 from watcher.ledger import Ledger
 from watcher.models import Case
 from watcher.phones import display_number
-from watcher.texts import tr, wait_text
+from watcher.stats import span_text
+from watcher.texts import tr
 from watcher.vocab import OutboxKind
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ class CaseMessenger:
         header = tr(
             self.language,
             "escalation_header",
-            wait=wait_text(self.language, self.config.rules.escalate_after_minutes),
+            wait=span_text(self.config.rules.escalate_after_minutes * 60, self.language),
             department=esc(case.department),
         )
         shown = Rendered(f"{header}\n\n{rendered.text}", rendered.markup)
@@ -176,7 +177,7 @@ class CaseMessenger:
         text = tr(
             self.language,
             "reminder",
-            wait=wait_text(self.language, self.config.rules.remind_after_minutes),
+            wait=span_text(self.config.rules.remind_after_minutes * 60, self.language),
             number=esc(display_number(case.remote)),
         )
         if case.claimed_by_user_id is not None:

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -22,7 +23,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from watcher.closing import Surface, closing_words, operator_label
 from watcher.models import CallbackAttempt, Case
 from watcher.phones import dial_form, display_number
-from watcher.stats import duration_text
+from watcher.stats import duration_text, span_text
 from watcher.texts import clock_text, moment_text, times_word, tr
 from watcher.vocab import ClosedHow
 
@@ -366,16 +367,28 @@ def pre_blocks(plain: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def summary_text(
-    open_cases: Sequence[Case], language: str, *, label: str, max_lines: int = 10
+    open_cases: Sequence[Case],
+    language: str,
+    *,
+    label: str,
+    max_lines: int = 10,
+    now: datetime | None = None,
+    figures: Sequence[str] = (),
+    title_key: str = "summary_title",
 ) -> str:
-    """The head of the daily summary: the day and the calls still waiting (short list)."""
-    lines = [tr(language, "summary_title", label=esc(label))]
+    """The head of a summary: the period, ``figures`` (lines of HTML: how it compares)
+    and the calls still waiting (short list; with their age when ``now`` is given)."""
+    lines = [tr(language, title_key, label=esc(label)), *figures]
     if not open_cases:
         lines.append(tr(language, "summary_open_none"))
         return "\n".join(lines)
     lines.append(tr(language, "summary_open", count=len(open_cases)))
     for case in open_cases[:max_lines]:
         contact = contact_text(case)
+        age = ""
+        if now is not None:
+            waited = (now - case.first_at).total_seconds()
+            age = tr(language, "summary_age", age=span_text(waited, language))
         lines.append(
             tr(
                 language,
@@ -384,6 +397,7 @@ def summary_text(
                 contact=f" · {esc(contact)}" if contact else "",
                 department=esc(case.department),
                 when=moment_text(case.last_at),
+                age=age,
             )
         )
     if len(open_cases) > max_lines:

@@ -1,4 +1,5 @@
-"""Sending multi-part answers (/missed, /stats, the summary): text and photo parts.
+"""Sending multi-part answers (/missed, /stats, /report, the summaries): text, photo and
+document parts.
 
 A command answer is not in the outbox; when Telegram asks to slow down in the middle of a
 long /missed list, waiting a few seconds once is better than dropping the rest.
@@ -30,7 +31,14 @@ class Photo:
     filename: str = "chart.png"
 
 
-Part = Rendered | Photo
+@dataclass(frozen=True)
+class Document:
+    data: bytes
+    filename: str
+    caption: str = ""
+
+
+Part = Rendered | Photo | Document
 
 
 async def send_part(bot: Bot, chat_id: int, part: Part, thread: int | None = None) -> Message:
@@ -54,6 +62,14 @@ async def send_parts(
 
 
 async def _send(bot: Bot, chat_id: int, part: Part, thread: int | None) -> Message:
+    if isinstance(part, Document):
+        return await bot.send_document(
+            chat_id,
+            InputFile(part.data, filename=part.filename),
+            caption=part.caption or None,
+            parse_mode=ParseMode.HTML,
+            message_thread_id=thread,
+        )
     if isinstance(part, Photo):
         return await bot.send_photo(
             chat_id,

@@ -1,29 +1,40 @@
-"""The daily summary to the managers' chat: yesterday's figures, calls still waiting, chart.
+"""The summaries to the managers' chat: daily (yesterday) and weekly (last week).
 
-Scheduled with PTB's JobQueue at ``telegram.daily_summary`` in the config's time zone.
-If Telegram is unreachable at that minute the job tries again later, carrying on from the
-first part that was not sent, so a short outage neither loses nor repeats the summary.
+The daily one compares yesterday with the same weekday a week before (a Monday with a
+Monday: weekdays differ more than weeks do), lists the calls still waiting with how long
+they have waited, then the report and the hourly chart. The weekly one compares last
+week (Monday to Sunday) with the week before, charts it by day and attaches the workbook.
+
+Both are scheduled with PTB's JobQueue in the config's time zone. If Telegram is
+unreachable at that minute the job tries again later, carrying on from the first part
+that was not sent, so a short outage neither loses nor repeats a summary.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from typing import Any
 
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes, Job, JobQueue
 
-from bot.figures import stats_parts
+from bot.figures import chart_png, report_file, stats_messages
 from bot.outbox import retry_after_seconds
 from bot.render import MESSAGE_LIMIT, Rendered, summary_text, utf16_len
 from bot.replies import Part, send_part
 from bot.runtime import Runtime, runtime_of
-from watcher.stats import parse_period
+from watcher.stats import Period, Stats, days_period, parse_period, read_stats, span_text
+from watcher.texts import tr
 
 log = logging.getLogger(__name__)
 
 JOB_NAME = "daily-summary"
+WEEKLY_JOB_NAME = "weekly-summary"
 RETRY_DELAYS = (60.0, 300.0, 900.0)
 
 
@@ -31,6 +42,11 @@ def summary_time(runtime: Runtime) -> time | None:
     """The configured wall time, made aware of the config's zone (JobQueue needs that)."""
     at = runtime.config.telegram.daily_summary
     return at.replace(tzinfo=runtime.config.tz) if at is not None else None
+
+
+def _replace_jobs(job_queue: JobQueue, name: str) -> None:
+    for old in job_queue.get_jobs_by_name(name):
+        old.schedule_removal()
 
 
 def schedule_summary(job_queue: JobQueue, runtime: Runtime) -> Job | None:
@@ -42,26 +58,176 @@ def schedule_summary(job_queue: JobQueue, runtime: Runtime) -> Job | None:
     if runtime.config.telegram.managers_chat is None:
         log.warning("daily summary is off: telegram.managers_chat is not set")
         return None
-    for old in job_queue.get_jobs_by_name(JOB_NAME):
-        old.schedule_removal()
+    _replace_jobs(job_queue, JOB_NAME)
     return job_queue.run_daily(summary_job, at, name=JOB_NAME)
 
 
-async def build_summary(runtime: Runtime) -> list[Part]:
-    """Yesterday (in the office's time zone): who still waits, the report, the chart."""
-    language = runtime.language
-    period = parse_period("yesterday", runtime.clock().date())
-    waiting = runtime.ledger.open_cases(None, include_silent=False)
-    head = summary_text(waiting, language, label=period.label)
-    parts = await stats_parts(runtime.ledger, period, language)
+def schedule_weekly(job_queue: JobQueue, runtime: Runtime) -> Job | None:
+    """Add the weekly job; None when it is off or there is no managers' chat."""
+    weekly = runtime.config.telegram.weekly_summary
+    if weekly is None:
+        log.info("weekly summary is off (telegram.weekly_summary is empty)")
+        return None
+    if runtime.config.telegram.managers_chat is None:
+        log.warning("weekly summary is off: telegram.managers_chat is not set")
+        return None
+    _replace_jobs(job_queue, WEEKLY_JOB_NAME)
+    at = weekly.at.replace(tzinfo=runtime.config.tz)
+    # PTB counts days from Sunday = 0; the config (like date.weekday) from Monday = 0.
+    day = (weekly.day + 1) % 7
+    return job_queue.run_daily(weekly_job, at, days=(day,), name=WEEKLY_JOB_NAME)
+
+
+# -- what they say ---------------------------------------------------------------------------
+
+
+def _delta(now: float | None, before: float | None, shown: Callable[[float], str]) -> str:
+    """``(▲ 12)``, ``(▼ 3)``, ``(=)``; nothing when either side has no value."""
+    if now is None or before is None:
+        return ""
+    change = now - before
+    if abs(change) < 1e-9:
+        return "(=)"
+    return f"({'▲' if change > 0 else '▼'} {shown(abs(change))})"
+
+
+def comparison_lines(stats: Stats, before: Stats, language: str, against: str) -> list[str]:
+    """Two lines of figures with their change against ``before``, then what that was."""
+
+    def count(value: float) -> str:
+        return f"{value:g}"
+
+    def points(value: float) -> str:
+        return tr(language, "summary_delta_pp", value=f"{value * 100:.0f}")
+
+    def span(value: float) -> str:
+        return span_text(value, language)
+
+    rate_now = stats.miss_rate if stats.incoming else None
+    rate_before = before.miss_rate if before.incoming else None
+    median, median_before = stats.median_callback_seconds, before.median_callback_seconds
+    calls = tr(
+        language,
+        "summary_compare_calls",
+        incoming=stats.incoming,
+        d_incoming=_delta(stats.incoming, before.incoming, count),
+        missed=stats.missed,
+        d_missed=_delta(stats.missed, before.missed, count),
+        rate=f"{stats.miss_rate:.0%}",
+        d_rate=_delta(rate_now, rate_before, points),
+    )
+    cases = tr(
+        language,
+        "summary_compare_cases",
+        closed=stats.cases_closed,
+        d_closed=_delta(stats.cases_closed, before.cases_closed, count),
+        median=span_text(median, language),
+        d_median=_delta(median, median_before, span),
+    )
+    return [calls.rstrip(), cases.rstrip(), against]
+
+
+def weekday_text(day: date, language: str) -> str:
+    return tr(language, "weekdays_short").split(",")[day.weekday()]
+
+
+@dataclass(frozen=True)
+class _Figures:
+    stats: Stats
+    before: Stats
+    png: bytes
+
+
+def _figures(runtime: Runtime, period: Period, before: Period) -> _Figures:
+    """Blocking, for a worker thread: both periods' figures and the chart."""
+    database = runtime.ledger.path
+    stats = read_stats(database, period)
+    return _Figures(stats, read_stats(database, before), chart_png(stats, period, runtime.language))
+
+
+def _joined(head: str, parts: list[Part]) -> list[Part]:
+    """The head and the first block of the report in one message when they fit."""
     first = parts[0]
     if isinstance(first, Rendered) and utf16_len(head) + 2 + utf16_len(first.text) <= MESSAGE_LIMIT:
         return [Rendered(f"{head}\n\n{first.text}", None), *parts[1:]]
     return [Rendered(head, None), *parts]
 
 
+async def build_summary(runtime: Runtime) -> list[Part]:
+    """Yesterday (in the office's time zone) against the same weekday a week before: the
+    comparison, who still waits and for how long, the report, the chart."""
+    language = runtime.language
+    now = runtime.clock()
+    period = parse_period("yesterday", now.date())
+    day = period.start.date() - timedelta(days=7)
+    before = days_period(day, day)
+    figures = await asyncio.to_thread(_figures, runtime, period, before)
+    against = tr(
+        language,
+        "summary_against_day",
+        weekday=weekday_text(day, language),
+        date=day.strftime("%d.%m"),
+    )
+    waiting = runtime.ledger.open_cases(None, include_silent=False)
+    head = summary_text(
+        waiting,
+        language,
+        label=period.label,
+        now=now,
+        figures=comparison_lines(figures.stats, figures.before, language, against),
+    )
+    return _joined(head, stats_messages(figures.stats, figures.png, period, language))
+
+
+async def build_weekly(runtime: Runtime) -> list[Part]:
+    """Last week (Monday to Sunday) against the week before, by day, with the workbook."""
+    language = runtime.language
+    now = runtime.clock()
+    period = parse_period("last week", now.date(), extended=True)
+    first = period.start.date() - timedelta(days=7)
+    before = days_period(first, first + timedelta(days=6))
+    figures = await asyncio.to_thread(_figures, runtime, period, before)
+    against = tr(
+        language,
+        "summary_against_week",
+        first=first.strftime("%d.%m"),
+        last=(first + timedelta(days=6)).strftime("%d.%m"),
+    )
+    waiting = runtime.ledger.open_cases(None, include_silent=False)
+    head = summary_text(
+        waiting,
+        language,
+        label=period.label,
+        now=now,
+        figures=comparison_lines(figures.stats, figures.before, language, against),
+        title_key="summary_weekly_title",
+    )
+    config, database = runtime.config, runtime.ledger.path
+    workbook = await asyncio.to_thread(report_file, config, database, period, None, language)
+    parts = _joined(head, stats_messages(figures.stats, figures.png, period, language))
+    return [*parts, workbook]
+
+
+# -- sending ---------------------------------------------------------------------------------
+
+
 async def summary_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The JobQueue callback; ``job.data`` carries the parts still to send on a retry."""
+    """The daily JobQueue callback; ``job.data`` carries the parts still to send on a retry."""
+    await _run(context, "daily summary", JOB_NAME, build_summary, summary_job)
+
+
+async def weekly_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The weekly JobQueue callback, retried the same way."""
+    await _run(context, "weekly summary", WEEKLY_JOB_NAME, build_weekly, weekly_job)
+
+
+async def _run(
+    context: ContextTypes.DEFAULT_TYPE,
+    what: str,
+    name: str,
+    build: Callable[[Runtime], Awaitable[list[Part]]],
+    again: Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
+) -> None:
     runtime = runtime_of(context)
     chat_id = runtime.config.telegram.managers_chat
     if chat_id is None:
@@ -71,35 +237,37 @@ async def summary_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     attempt = int(state.get("attempt", 0))
     parts: list[Part] | None = state.get("parts")
     if parts is None:
-        parts = await build_summary(runtime)
-    left = await send_summary(context.bot, chat_id, parts)
+        parts = await build(runtime)
+    left = await send_summary(context.bot, chat_id, parts, what=what)
     if not left:
-        log.info("daily summary sent to chat %s", chat_id)
+        log.info("%s sent to chat %s", what, chat_id)
         return
     if attempt >= len(RETRY_DELAYS) or context.job_queue is None:
-        log.error("daily summary: giving up, %s part(s) not sent to chat %s", len(left), chat_id)
+        log.error("%s: giving up, %s part(s) not sent to chat %s", what, len(left), chat_id)
         return
     delay = RETRY_DELAYS[attempt]
-    log.warning("daily summary: Telegram unavailable, trying again in %.0f s", delay)
+    log.warning("%s: Telegram unavailable, trying again in %.0f s", what, delay)
     context.job_queue.run_once(
-        summary_job, delay, data={"attempt": attempt + 1, "parts": left}, name=JOB_NAME
+        again, delay, data={"attempt": attempt + 1, "parts": left}, name=name
     )
 
 
-async def send_summary(bot: Bot, chat_id: int, parts: list[Part]) -> list[Part]:
+async def send_summary(
+    bot: Bot, chat_id: int, parts: list[Part], *, what: str = "daily summary"
+) -> list[Part]:
     """Send the parts in order; returns those left when Telegram is unavailable."""
     for index, part in enumerate(parts):
         try:
             await send_part(bot, chat_id, part)
         except RetryAfter as error:
-            log.warning("daily summary: flood control (%.0f s)", retry_after_seconds(error))
+            log.warning("%s: flood control (%.0f s)", what, retry_after_seconds(error))
             return parts[index:]
         except BadRequest as error:  # a subclass of NetworkError, but not transient
-            log.error("daily summary to chat %s failed: %s", chat_id, error)
+            log.error("%s to chat %s failed: %s", what, chat_id, error)
             return []
         except NetworkError:
             return parts[index:]
         except TelegramError as error:  # Forbidden, chat not found: a config problem
-            log.error("daily summary to chat %s failed: %s", chat_id, error)
+            log.error("%s to chat %s failed: %s", what, chat_id, error)
             return []
     return []

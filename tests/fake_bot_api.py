@@ -128,6 +128,8 @@ class RecordedCall:
     """Decoded parameters (JSON strings in form fields are decoded)."""
     files: dict[str, bytes] = field(default_factory=dict)
     """Uploaded multipart files: field name -> content."""
+    filenames: dict[str, str] = field(default_factory=dict)
+    """Uploaded multipart files: field name -> the file name the client gave."""
     token: str = ""
     time: float = 0.0
     """``time.monotonic()`` when the request arrived."""
@@ -141,6 +143,14 @@ class RecordedCall:
     """True when the client disconnected before the answer (e.g. PTB cancelled a long poll)."""
     garbled: bool = False
     """True when the request was applied but answered with a body that is not JSON."""
+
+
+class _Uploads(dict[str, bytes]):
+    """Uploaded files by field name, with the file names the client gave them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[str, str] = {}
 
 
 class _ApiError(Exception):
@@ -441,6 +451,12 @@ class FakeBotApi:
         photo = self.messages[(chat_id, message_id)].get("photo")
         return self.files.get(photo[-1]["file_id"]) if photo else None
 
+    def document_bytes(self, chat_id: int, message_id: int) -> bytes | None:
+        """The uploaded content of a document the bot sent, by message."""
+        message = self.messages.get((chat_id, message_id)) or {}
+        document = message.get("document")
+        return self.files.get(document["file_id"]) if document else None
+
     # ------------------------------------------------------------------ fault injection
 
     def fail_next(
@@ -615,7 +631,7 @@ class FakeBotApi:
 
     async def _read_params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
         params: dict[str, Any] = {k: self._decode_value(k, v) for k, v in request.query.items()}
-        files: dict[str, bytes] = {}
+        files = _Uploads()
         ctype = request.content_type
         if ctype == "application/json":
             body = await request.read()
@@ -631,6 +647,7 @@ class FakeBotApi:
                     continue
                 if part.filename is not None:
                     files[part.name] = bytes(await part.read())
+                    files.names[part.name] = part.filename
                 else:
                     params[part.name] = self._decode_value(part.name, await part.text())
         else:
@@ -649,7 +666,8 @@ class FakeBotApi:
         raw_method = request.match_info["method"]
         canonical, handler = self._handlers.get(raw_method.lower(), (raw_method, None))
         params, files = await self._read_params(request)
-        call = RecordedCall(canonical, params, files, token, time.monotonic())
+        names = files.names if isinstance(files, _Uploads) else {}
+        call = RecordedCall(canonical, params, files, dict(names), token, time.monotonic())
         self._record(call)
 
         if self.down:
@@ -1015,10 +1033,12 @@ class FakeBotApi:
         chat_id = self._chat_id(params)
         file_id, data = self._store_upload(params, files, "document")
         message = self._new_message(chat_id, params)
+        names = files.names if isinstance(files, _Uploads) else {}
+        field_name = str(params.get("document") or "document").removeprefix("attach://")
         message["document"] = {
             "file_id": file_id,
             "file_unique_id": f"u{file_id}",
-            "file_name": "document",
+            "file_name": names.get("document") or names.get(field_name) or "document",
             "file_size": len(data),
         }
         self._apply_caption(message, params)

@@ -137,3 +137,15 @@ async def test_a_claimed_case_called_back_from_the_log_closes(office: Office) ->
     assert office.case(case_id).closed_how == ClosedHow.CALL
     assert "👋" not in card["text"]  # the claim line is for open cases
     assert buttons(card) == []
+
+
+async def test_not_needed_is_counted_apart_in_the_figures(office: Office) -> None:
+    from watcher.stats import load_stats, parse_period, render_stats
+
+    case_id, message = await posted(office)
+    await office.press(SALES_CHAT, message["message_id"], IVAN, f"n:{case_id}")
+    period = parse_period("today", office.now().date())
+    stats = load_stats(office.ledger, period)
+    assert (stats.cases_total, stats.cases_closed, stats.closed_not_needed) == (1, 0, 1)
+    assert stats.median_callback_seconds is None  # no callback: no wait to count
+    assert "не нужно перезванивать 1" in render_stats(stats, period, "ru")

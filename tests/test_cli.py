@@ -141,7 +141,7 @@ def test_import_then_stats(tmp_path: Path) -> None:
     code, out, _ = run_cli("-c", str(config), "stats", "2026-11-20")
     assert code == 0
     assert "Incoming: 3 — answered 1, missed 2 (miss rate 67%)" in out
-    assert "Median time to callback: 3:00" in out
+    assert "Median time to callback: 3 min" in out  # a span, not a clock (issue 8, item 5)
 
     code, _, err = run_cli("-c", str(config), "stats", "last tuesday")
     assert code == 2 and "period not understood" in err

@@ -163,13 +163,11 @@ def test_every_contract_key_is_read_or_refused_as_not_yet(tmp_path: Path) -> Non
 def test_not_yet_keys_are_named_with_their_path(tmp_path: Path) -> None:
     data = {
         "rules": {"answer_target_seconds": 20},
-        "telegram": {"weekly_summary": "mon 09:00"},
         "department": [{**SALES, "ring_timeout_seconds": 30}],
     }
     problems = problems_of(data, tmp_path)
     assert [p.split(":")[0] for p in problems] == [
         "rules.answer_target_seconds",
-        "telegram.weekly_summary",
         "department 'Sales'.ring_timeout_seconds",
     ]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.stats_reference import checked_stats, reference_stats
 from watcher.ledger import Ledger
 from watcher.models import Case
 from watcher.normalise import to_call
@@ -15,11 +16,11 @@ from watcher.sim.wintariff import make_row
 from watcher.stats import (
     Period,
     Stats,
-    compute_stats,
     duration_text,
     load_stats,
     parse_period,
     render_stats,
+    span_text,
 )
 from watcher.vocab import CaseStatus, ClosedHow
 
@@ -185,7 +186,7 @@ CASES = [
 
 
 def test_compute_stats_on_a_known_day() -> None:
-    stats = compute_stats(CALLS, CASES, parse_period("today", TODAY))
+    stats = checked_stats(CALLS, CASES, parse_period("today", TODAY))
     assert (stats.incoming, stats.answered, stats.missed) == (5, 2, 3)
     assert stats.miss_rate == pytest.approx(0.6)
     assert (stats.cases_total, stats.cases_closed, stats.cases_open, stats.cases_expired) == (
@@ -217,14 +218,14 @@ def test_compute_stats_on_a_known_day() -> None:
 
 
 def test_compute_stats_on_an_empty_period() -> None:
-    stats = compute_stats(CALLS, CASES, parse_period("2024-01-01", TODAY))
+    stats = checked_stats(CALLS, CASES, parse_period("2024-01-01", TODAY))
     assert stats == Stats()
     assert stats.miss_rate == 0.0
     assert stats.median_callback_seconds is None
 
 
 def test_week_includes_the_day_before() -> None:
-    stats = compute_stats(CALLS, CASES, parse_period("week", TODAY))
+    stats = checked_stats(CALLS, CASES, parse_period("week", TODAY))
     assert (stats.incoming, stats.missed, stats.cases_total, stats.cases_open) == (6, 4, 6, 2)
 
 
@@ -250,6 +251,7 @@ def test_load_stats_from_the_ledger(tmp_path: Path) -> None:
         )
         ledger.close_by_call(opened, calls[1], at(10, 10))
         stats = load_stats(ledger, parse_period("today", TODAY))
+        assert stats == reference_stats(ledger, parse_period("today", TODAY))
     assert (stats.incoming, stats.answered, stats.missed) == (2, 1, 1)
     assert (stats.cases_total, stats.cases_closed, stats.closed_by_call) == (1, 1, 1)
     assert stats.median_callback_seconds == 9 * 60
@@ -265,7 +267,7 @@ def test_load_stats_from_the_ledger(tmp_path: Path) -> None:
 
 def test_render_stats_in_russian() -> None:
     period = parse_period("today", TODAY)
-    text = render_stats(compute_stats(CALLS, CASES, period), period, "ru")
+    text = render_stats(checked_stats(CALLS, CASES, period), period, "ru")
     lines = text.splitlines()
     assert lines[0] == "Звонки за 2024-05-06"
     assert "Входящих: 5 — отвечено 2, пропущено 3 (доля пропущенных 60%)" in lines
@@ -273,7 +275,7 @@ def test_render_stats_in_russian() -> None:
         "Случаев пропуска: 5 — перезвонили 3 (по журналу 2, отмечено в чате 1), ещё ждут 1, "
         "без ответа (история) 1"
     ) in lines
-    assert "Медиана до перезвона: 20:00" in lines
+    assert "Медиана до перезвона: 20 мин" in lines
     assert "По отделам (случаи / перезвонили / ждут):" in lines
     assert "  Отдел продаж: 4 / 3 / 0" in lines
     assert "  Сервис: 1 / 0 / 1" in lines
@@ -283,7 +285,7 @@ def test_render_stats_in_russian() -> None:
 
 def test_render_stats_in_english() -> None:
     period = parse_period("2024-04-30..2024-05-06", TODAY)
-    text = render_stats(compute_stats(CALLS, CASES, period), period, "en")
+    text = render_stats(checked_stats(CALLS, CASES, period), period, "en")
     lines = text.splitlines()
     assert lines[0] == "Calls for 2024-04-30..2024-05-06"
     assert "Incoming: 6 — answered 2, missed 4 (miss rate 67%)" in lines
@@ -291,7 +293,7 @@ def test_render_stats_in_english() -> None:
         "Missed-call cases: 6 — called back 3 (from the call log 2, marked in chat 1), "
         "still open 2, never called back (history) 1"
     ) in lines
-    assert "Median time to callback: 20:00" in lines
+    assert "Median time to callback: 20 min" in lines
     assert "By extension (answered / missed / outgoing / callbacks / talk time):" in lines
     text_without_names = text.replace(SALES, "").replace(SERVICE, "")
     assert not any(ch in text_without_names for ch in "абвгдежзийклмнопрстуфхцчшщыэюя")
@@ -306,7 +308,7 @@ def test_render_without_calls() -> None:
 
 def test_nothing_closed_shows_no_breakdown_and_no_median() -> None:
     period = parse_period("today", TODAY)
-    stats = compute_stats(CALLS[:2], [case(1, SALES, at(10, 5))], period)
+    stats = checked_stats(CALLS[:2], [case(1, SALES, at(10, 5))], period)
     text = render_stats(stats, period, "en")
     assert "Missed-call cases: 1 — called back 0, still open 1" in text
     assert "history" not in text
@@ -315,7 +317,35 @@ def test_nothing_closed_shows_no_breakdown_and_no_median() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(None, "—"), (0, "0:00"), (59.6, "1:00"), (125, "2:05"), (3600, "1:00:00"), (3725, "1:02:05")],
+    [
+        (None, "—"),
+        (0, "0:00"),
+        (59.6, "1:00"),
+        (125, "2:05"),
+        (3599, "59:59"),
+        (3600, "1 ч"),
+        (3725, "1 ч 2 мин"),
+        (79 * 3600 + 7 * 60 + 50, "79 ч 8 мин"),  # never 79:07:50
+    ],
 )
-def test_duration_text(seconds: float | None, text: str) -> None:
+def test_duration_text_is_a_clock_only_under_an_hour(seconds: float | None, text: str) -> None:
     assert duration_text(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "ru", "en"),
+    [
+        (None, "—", "—"),
+        (0, "0 с", "0 s"),
+        (40, "40 с", "40 s"),
+        (59.6, "1 мин", "1 min"),
+        (20 * 60, "20 мин", "20 min"),
+        (45 * 60 + 29, "45 мин", "45 min"),
+        (3600, "1 ч", "1 h"),
+        (3 * 3600 + 12 * 60, "3 ч 12 мин", "3 h 12 min"),
+        (79 * 3600 + 7 * 60 + 50, "79 ч 8 мин", "79 h 8 min"),
+    ],
+)
+def test_span_text_reads_as_a_length_of_time(seconds: float | None, ru: str, en: str) -> None:
+    assert span_text(seconds) == span_text(seconds, "ru") == ru
+    assert span_text(seconds, "en") == en

@@ -92,7 +92,7 @@ def closing_words(
             keys[ClosedHow(how)],
             extension=escape(operator_label(case.closed_by_extension or "?", names)),
             when=_when(case, surface, case.callback_at),
-            duration=duration_text(case.callback_duration),
+            duration=duration_text(case.callback_duration, language),
         )
     if how in (ClosedHow.USER, ClosedHow.NOT_NEEDED):
         return tr(

@@ -54,7 +54,6 @@ TOML_FREE = "toml_free"
 NOT_YET: frozenset[str] = frozenset(
     {
         "rules.answer_target_seconds",
-        "telegram.weekly_summary",
         "department.ring_timeout_seconds",
     }
 )
@@ -120,10 +119,31 @@ class RulesConfig:
 
 
 @dataclass(frozen=True)
+class Weekly:
+    """A weekly moment: ``day`` 0 = Monday, as :meth:`datetime.date.weekday`."""
+
+    day: int
+    at: time
+
+
+_DAY_NAMES = (
+    ("mon", "monday", "пн"),
+    ("tue", "tuesday", "вт"),
+    ("wed", "wednesday", "ср"),
+    ("thu", "thursday", "чт"),
+    ("fri", "friday", "пт"),
+    ("sat", "saturday", "сб"),
+    ("sun", "sunday", "вс"),
+)
+WEEKDAYS = {name: number for number, names in enumerate(_DAY_NAMES) for name in names}
+
+
+@dataclass(frozen=True)
 class TelegramConfig:
     managers_chat: int | None = None
     admins: tuple[int, ...] = ()
     daily_summary: time | None = time(9, 0)
+    weekly_summary: Weekly | None = Weekly(0, time(9, 0))
 
 
 @dataclass(frozen=True)
@@ -282,6 +302,7 @@ def parse_config(
         managers_chat=check.chat_id(tg, "managers_chat", where="telegram"),
         admins=tuple(check.ints(tg, "admins", where="telegram")),
         daily_summary=check.clock(tg, "daily_summary", "09:00", where="telegram"),
+        weekly_summary=check.weekly(tg, "weekly_summary", "mon 09:00", where="telegram"),
     )
 
     departments = _departments(data.get("department", []), problems)
@@ -783,6 +804,23 @@ class _Checker:
             if found and int(found.group(1)) < 24 and int(found.group(2)) < 60:
                 return time(int(found.group(1)), int(found.group(2)))
         self.problems.append(f'{where}.{key}: must be a time like "09:00", not {value!r}')
+        return None
+
+    def weekly(self, data: dict[str, Any], key: str, default: str, where: str) -> Weekly | None:
+        value = data.get(key, default)
+        if value in ("", False, None):
+            return None
+        if isinstance(value, str):
+            day, _, clock = value.strip().lower().partition(" ")
+            found = re.match(r"^\s*(\d{1,2}):(\d{2})\s*$", clock)
+            if day in WEEKDAYS and found:
+                hour, minute = int(found.group(1)), int(found.group(2))
+                if hour < 24 and minute < 60:
+                    return Weekly(WEEKDAYS[day], time(hour, minute))
+        self.problems.append(
+            f'{where}.{key}: must be a day and a time like "mon 09:00", or "" for none;'
+            f" not {value!r}"
+        )
         return None
 
 

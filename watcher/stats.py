@@ -1,4 +1,4 @@
-"""Figures for a period: pure functions over calls and cases, plus the plain-text report.
+"""Figures for a period from SQL aggregates, plus the plain-text report.
 
 The same report is printed by ``perezvon stats`` and sent by the bot's /stats and the
 daily summary, so a manager sees one set of numbers wherever they look.
@@ -6,16 +6,23 @@ daily summary, so a manager sees one set of numbers wherever they look.
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Collection
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from pathlib import Path
 
 from watcher.ledger import Ledger
-from watcher.models import Case, from_text
+from watcher.queries import (
+    Lines,
+    case_groups,
+    hour_slots,
+    leg_calls,
+    line_figures,
+    reading,
+    waits,
+)
 from watcher.texts import tr
-from watcher.vocab import ClosedHow, Direction
+from watcher.vocab import CaseStatus, ClosedHow
 
 PERIOD_WORDS = {
     "today": "today",
@@ -27,6 +34,18 @@ PERIOD_WORDS = {
     "неделю": "week",
     "month": "month",
     "месяц": "month",
+}
+# What a report (and the weekly summary) also understands: calendar periods.
+REPORT_PERIOD_WORDS = {
+    "year": "year",
+    "год": "year",
+    "quarter": "quarter",
+    "квартал": "quarter",
+    "last week": "last_week",
+    "прошлая неделя": "last_week",
+    "прошлую неделю": "last_week",
+    "last month": "last_month",
+    "прошлый месяц": "last_month",
 }
 
 
@@ -40,13 +59,29 @@ class Period:
     def days(self) -> int:
         return max(1, (self.end - self.start).days)
 
+    @property
+    def last_day(self) -> date:
+        return (self.end - timedelta(seconds=1)).date()
 
-def parse_period(text: str | None, today: date) -> Period:
+
+def days_period(first: date, last: date) -> Period:
+    """From the start of ``first`` to the end of ``last``, labelled in ISO dates."""
+    start = datetime(first.year, first.month, first.day)
+    end = datetime(last.year, last.month, last.day) + timedelta(days=1)
+    label = first.isoformat() if first == last else f"{first}..{last}"
+    return Period(start, end, label)
+
+
+def parse_period(text: str | None, today: date, *, extended: bool = False) -> Period:
     """``today``, ``yesterday``, ``week`` (7 days to today), ``month`` (this month so far),
-    a day ``YYYY-MM-DD`` or a range ``YYYY-MM-DD..YYYY-MM-DD`` (both days included)."""
-    word = (text or "today").strip().lower()
+    a day ``YYYY-MM-DD`` or a range ``YYYY-MM-DD..YYYY-MM-DD`` (both days included).
+
+    ``extended`` (reports) adds ``year`` and ``quarter`` (so far), ``last week`` (Monday
+    to Sunday), ``last month``, and days written ``DD.MM.YYYY``, as Russian users do.
+    """
+    word = " ".join((text or "today").split()).lower()
     midnight = datetime(today.year, today.month, today.day)
-    kind = PERIOD_WORDS.get(word)
+    kind = PERIOD_WORDS.get(word) or (REPORT_PERIOD_WORDS.get(word) if extended else None)
     if kind == "today":
         return Period(midnight, midnight + timedelta(days=1), today.isoformat())
     if kind == "yesterday":
@@ -58,21 +93,40 @@ def parse_period(text: str | None, today: date) -> Period:
     if kind == "month":
         start = midnight.replace(day=1)
         return Period(start, midnight + timedelta(days=1), f"{start.date()}..{today}")
+    if kind == "year":
+        return days_period(today.replace(month=1, day=1), today)
+    if kind == "quarter":
+        return days_period(today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), today)
+    if kind == "last_week":
+        monday = today - timedelta(days=today.weekday() + 7)
+        return days_period(monday, monday + timedelta(days=6))
+    if kind == "last_month":
+        month_end = today.replace(day=1) - timedelta(days=1)
+        return days_period(month_end.replace(day=1), month_end)
     first, sep, last = word.partition("..")
     try:
-        start_day = date.fromisoformat(first.strip())
-        end_day = date.fromisoformat(last.strip()) if sep else start_day
+        start_day = _day(first, extended)
+        end_day = _day(last, extended) if sep else start_day
     except ValueError:
+        more = (
+            ", year, quarter, last week, last month, DD.MM.YYYY or DD.MM.YYYY..DD.MM.YYYY"
+            if extended
+            else ""
+        )
         raise ValueError(
             f"period not understood: {text!r}; use today, yesterday, week, month, "
-            "YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD"
+            f"YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD{more}"
         ) from None
     if end_day < start_day:
         raise ValueError(f"period goes backwards: {text!r}")
-    start = datetime(start_day.year, start_day.month, start_day.day)
-    end = datetime(end_day.year, end_day.month, end_day.day) + timedelta(days=1)
-    label = start_day.isoformat() if start_day == end_day else f"{start_day}..{end_day}"
-    return Period(start, end, label)
+    return days_period(start_day, end_day)
+
+
+def _day(text: str, extended: bool) -> date:
+    text = text.strip()
+    if extended and "." in text:
+        return datetime.strptime(text, "%d.%m.%Y").date()
+    return date.fromisoformat(text)
 
 
 @dataclass
@@ -104,28 +158,35 @@ class Stats:
     cases_expired: int = 0
     closed_by_call: int = 0
     closed_by_user: int = 0
+    closed_not_needed: int = 0  # 🚫 closed as needing no callback: counted apart
     median_callback_seconds: float | None = None
     operators: list[OperatorStats] = field(default_factory=list)
     departments: list[DepartmentStats] = field(default_factory=list)
     hourly_incoming: list[int] = field(default_factory=lambda: [0] * 24)
     hourly_missed: list[int] = field(default_factory=lambda: [0] * 24)
+    # Days with incoming calls only; a chart fills in the quiet days of the period.
+    daily_incoming: dict[date, int] = field(default_factory=dict)
+    daily_missed: dict[date, int] = field(default_factory=dict)
 
     @property
     def miss_rate(self) -> float:
         return self.missed / self.incoming if self.incoming else 0.0
 
 
-def compute_stats(
-    calls: list[dict[str, Any]],
-    cases: list[Case],
+def stats_from(
+    conn: sqlite3.Connection,
     period: Period,
-    legs: Collection[str] = (),
+    *,
+    lines: Lines | None = None,
+    department: str | None = None,
 ) -> Stats:
-    """Figures from ledger rows (``calls`` as dicts, as :meth:`Ledger.calls_between` gives).
+    """The period's figures from SQL aggregates (:mod:`watcher.queries`).
 
-    ``legs`` are missed legs of answered calls (a colleague picked up on another leg): the
-    call is counted once, as answered, by its answered leg, and a case such a leg had
-    opened is no case."""
+    ``lines`` and ``department`` narrow them to one department: its calls are those of
+    the (extension, line) pairs routed to it, its cases those it holds. The numbers are
+    what the old pass over every call in Python gave (tests/stats_reference.py keeps it
+    and the tests compare the two on generated traffic).
+    """
     stats = Stats()
     operators: dict[str, OperatorStats] = {}
 
@@ -134,56 +195,64 @@ def compute_stats(
             operators[extension] = OperatorStats(extension)
         return operators[extension]
 
-    for call in calls:
-        started = call["started_at"]
-        if not (period.start <= from_text(started) < period.end):
+    for slot in hour_slots(conn, period.start, period.end, lines):
+        if not slot.incoming:
             continue
-        extension = call["extension"] or "?"
-        duration = int(call["duration"] or 0)
-        if legs and call.get("fingerprint") in legs:
-            continue  # one call, counted once: by the leg that answered it
-        if call["direction"] == Direction.IN and call["remote"]:
-            hour = int(started[11:13])
-            stats.incoming += 1
-            stats.hourly_incoming[hour] += 1
-            if duration > 0:
-                stats.answered += 1
-                operator(extension).answered += 1
-                operator(extension).talk_seconds += duration
-            else:
-                stats.missed += 1
-                stats.hourly_missed[hour] += 1
-                operator(extension).missed += 1
-        elif call["direction"] == Direction.OUT and duration > 0:
-            operator(extension).outgoing += 1
-            operator(extension).talk_seconds += duration
+        stats.incoming += slot.incoming
+        stats.answered += slot.answered
+        stats.missed += slot.missed
+        stats.hourly_incoming[slot.hour] += slot.incoming
+        stats.hourly_missed[slot.hour] += slot.missed
+        day = slot.day
+        stats.daily_incoming[day] = stats.daily_incoming.get(day, 0) + slot.incoming
+        stats.daily_missed[day] = stats.daily_missed.get(day, 0) + slot.missed
+    for figures in line_figures(conn, period.start, period.end, lines):
+        op = operator(figures.extension or "?")
+        op.answered += figures.answered
+        op.missed += figures.missed
+        op.outgoing += figures.outgoing
+        op.talk_seconds += figures.answered_talk + figures.outgoing_talk
+    for leg in leg_calls(conn, period.start, period.end, lines):
+        # One call, counted once: by the leg that answered it.
+        hour, day = int(leg.started_at[11:13]), date.fromisoformat(leg.started_at[:10])
+        stats.incoming -= 1
+        stats.missed -= 1
+        stats.hourly_incoming[hour] -= 1
+        stats.hourly_missed[hour] -= 1
+        stats.daily_incoming[day] = stats.daily_incoming.get(day, 0) - 1
+        stats.daily_missed[day] = stats.daily_missed.get(day, 0) - 1
+        operator(leg.extension or "?").missed -= 1
+    for op in [o for o in operators.values() if not (o.answered or o.missed or o.outgoing)]:
+        if not (op.talk_seconds or op.callbacks):
+            del operators[op.extension]
 
     departments: dict[str, DepartmentStats] = {}
-    waits: list[float] = []
-    for case in cases:
-        if not (period.start <= case.first_at < period.end) or case.closed_how == ClosedHow.LEG:
+    for group in case_groups(conn, period.start, period.end, department):
+        count = group.count
+        stats.cases_total += count
+        dept = departments.setdefault(group.department, DepartmentStats(group.department))
+        dept.cases += count
+        if group.status == CaseStatus.OPEN:
+            stats.cases_open += count
+            dept.open += count
             continue
-        stats.cases_total += 1
-        dept = departments.setdefault(case.department, DepartmentStats(case.department))
-        dept.cases += 1
-        if case.is_open:
-            stats.cases_open += 1
-            dept.open += 1
+        if group.closed_how == ClosedHow.EXPIRY:
+            stats.cases_expired += count
             continue
-        if case.closed_how == ClosedHow.EXPIRY:
-            stats.cases_expired += 1
+        if group.closed_how == ClosedHow.NOT_NEEDED:
+            stats.closed_not_needed += count  # no callback, and none was needed
             continue
-        stats.cases_closed += 1
-        dept.closed += 1
-        if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
-            stats.closed_by_call += 1
-            if case.closed_how == ClosedHow.CALL and case.closed_by_extension:
-                operator(case.closed_by_extension).callbacks += 1
-        elif case.closed_how == ClosedHow.USER:
-            stats.closed_by_user += 1
-        if case.closed_at is not None:
-            waits.append(max(0.0, (case.closed_at - case.first_at).total_seconds()))
-    stats.median_callback_seconds = statistics.median(waits) if waits else None
+        stats.cases_closed += count
+        dept.closed += count
+        if group.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
+            stats.closed_by_call += count
+            if group.closed_how == ClosedHow.CALL and group.closed_by_extension:
+                operator(group.closed_by_extension).callbacks += count
+        elif group.closed_how == ClosedHow.USER:
+            stats.closed_by_user += count
+
+    overall = waits(conn, period.start, period.end, department=department).get(None)
+    stats.median_callback_seconds = overall.median_seconds if overall else None
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
     return stats
@@ -194,24 +263,44 @@ def _extension_order(op: OperatorStats) -> tuple[int, int | str]:
 
 
 def load_stats(ledger: Ledger, period: Period) -> Stats:
-    calls = ledger.calls_between(period.start, period.end)
-    missed = (c["fingerprint"] for c in calls if c["direction"] == "in" and not c["duration"])
-    return compute_stats(
-        calls,
-        ledger.cases_between(period.start, period.end),
-        period,
-        ledger.leg_fingerprints(missed),
-    )
+    """On the ledger's own connection, in its thread (the command line, the demo)."""
+    return stats_from(ledger.conn, period)
 
 
-def duration_text(seconds: float | None) -> str:
-    """``2:13`` under an hour, ``1:02:13`` above; a dash for no value."""
+def read_stats(path: str | Path, period: Period) -> Stats:
+    """On a connection of its own: for a worker thread, off the bot's event loop."""
+    with reading(path) as conn:
+        return stats_from(conn, period)
+
+
+def span_text(seconds: float | None, language: str = "ru") -> str:
+    """A length of time as people say it: ``40 с``, ``45 мин``, ``3 ч 12 мин``; a dash for
+    no value. For waits and ages, where a clock's ``79:07:50`` would read as a time of day.
+    """
+    if seconds is None:
+        return "—"
+    total = int(max(0.0, seconds) + 0.5)
+    if total < 60:
+        return tr(language, "span_seconds", seconds=total)
+    minutes = int(total / 60 + 0.5)
+    if minutes < 60:
+        return tr(language, "span_minutes", minutes=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if not minutes:
+        return tr(language, "span_hours", hours=hours)
+    return tr(language, "span_hours_minutes", hours=hours, minutes=minutes)
+
+
+def duration_text(seconds: float | None, language: str = "ru") -> str:
+    """Talk time: ``2:13`` under an hour (as a phone shows a call), then as a span
+    (``1 ч 2 мин``); a dash for no value."""
     if seconds is None:
         return "—"
     total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    if total >= 3600:
+        return span_text(total, language)
+    minutes, secs = divmod(total, 60)
+    return f"{minutes}:{secs:02d}"
 
 
 def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
@@ -236,10 +325,12 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
             t, "stats_closed_how", by_call=stats.closed_by_call, by_user=stats.closed_by_user
         )
     parts = [closed, tr(t, "stats_open", count=stats.cases_open)]
+    if stats.closed_not_needed:
+        parts.append(tr(t, "stats_not_needed", count=stats.closed_not_needed))
     if stats.cases_expired:
         parts.append(tr(t, "stats_expired", count=stats.cases_expired))
     lines.append(tr(t, "stats_cases", total=stats.cases_total, parts=", ".join(parts)))
-    lines.append(tr(t, "stats_median", median=duration_text(stats.median_callback_seconds)))
+    lines.append(tr(t, "stats_median", median=span_text(stats.median_callback_seconds, t)))
     if stats.departments:
         lines += ["", tr(t, "stats_departments")]
         for d in stats.departments:
@@ -249,6 +340,6 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
         for op in stats.operators:
             lines.append(
                 f"  {op.extension:>6}: {op.answered} / {op.missed} / {op.outgoing} / "
-                f"{op.callbacks} / {duration_text(op.talk_seconds)}"
+                f"{op.callbacks} / {duration_text(op.talk_seconds, t)}"
             )
     return "\n".join(lines)

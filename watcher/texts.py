@@ -79,6 +79,8 @@ RU: dict[str, str] = {
         "/missed — открытые пропущенные звонки\n"
         "/stats [сегодня|вчера|неделя|месяц|ГГГГ-ММ-ДД..ГГГГ-ММ-ДД] — статистика и график\n"
         "/me 201 — ваш добавочный: карточки покажут ваше имя\n"
+        "/report [вчера|прошлая неделя|прошлый месяц|квартал|год|ДД.ММ.ГГГГ..ДД.ММ.ГГГГ] — "
+        "отчёт Excel\n"
         "/help — эта справка\n\n"
         "ID этого чата: <code>{chat_id}</code>\n{binding}{user}"
     ),
@@ -105,6 +107,9 @@ RU: dict[str, str] = {
     "stats_not_allowed": "Статистика доступна в чатах отделов и руководителей.",
     "stats_failed": "Не удалось посчитать статистику, подробности в журнале сервиса.",
     "chart_caption": "Звонки по часам · {label}",
+    "chart_daily_caption": "Звонки по дням · {label}",
+    "chart_daily_title": "Входящие и пропущенные по дням · {label}",
+    "chart_day": "День",
     "chart_title": "Входящие и пропущенные по часам · {label}",
     "chart_incoming": "Входящие",
     "chart_missed": "Пропущенные",
@@ -113,16 +118,26 @@ RU: dict[str, str] = {
     "summary_title": "📊 <b>Сводка за вчера</b>, {label}",
     "summary_open": "Ждут перезвона: <b>{count}</b>",
     "summary_open_none": "Все пропущенные закрыты 👍",
-    "summary_open_line": "• {number}{contact} · {department} · {when}",
+    "summary_open_line": "• {number}{contact} · {department} · {when}{age}",
+    "summary_age": " · ждёт {age}",
     "summary_more": "…и ещё {count}",
+    "summary_weekly_title": "📊 <b>Итоги недели</b>, {label}",
+    "summary_compare_calls": (
+        "Входящих <b>{incoming}</b> {d_incoming} · пропущено <b>{missed}</b> {d_missed}"
+        " · доля <b>{rate}</b> {d_rate}"
+    ),
+    "summary_compare_cases": (
+        "Перезвонили <b>{closed}</b> {d_closed} · медиана до перезвона <b>{median}</b> {d_median}"
+    ),
+    "summary_against_day": "<i>▲▼ — в сравнении с {weekday} {date}</i>",
+    "summary_against_week": "<i>▲▼ — в сравнении с неделей {first}–{last}</i>",
+    "summary_delta_pp": "{value} п. п.",
+    "weekdays_short": "пн,вт,ср,чт,пт,сб,вс",
     # command menu (setMyCommands)
     "reminder": "⏰ Звонок ждёт перезвона уже {wait} рабочего времени: <b>{number}</b>",
     "reminder_claimed": "👋 {mention}, звонок за вами",
     "escalation_header": "🚨 <b>Не перезвонили за {wait}</b> рабочего времени · {department}",
     "digest_header": "🌙 <b>За нерабочее время: {count}</b> пропущенных · {department}",
-    "wait_minutes": "{minutes} мин",
-    "wait_hours": "{hours} ч",
-    "wait_hours_minutes": "{hours} ч {minutes} мин",
     "cmd_me": "Мой добавочный: /me 201",
     "me_linked": "Готово: доб. {extension} — {name}. Карточки и статистика покажут это имя.",
     "me_shown": "Вы — {extensions}.",
@@ -153,6 +168,7 @@ RU: dict[str, str] = {
     "stats_closed": "перезвонили {count}",
     "stats_closed_how": " (по журналу {by_call}, отмечено в чате {by_user})",
     "stats_open": "ещё ждут {count}",
+    "stats_not_needed": "не нужно перезванивать {count}",
     "stats_expired": "без ответа (история) {count}",
     "stats_median": "Медиана до перезвона: {median}",
     "stats_departments": "По отделам (случаи / перезвонили / ждут):",
@@ -329,6 +345,89 @@ RU: dict[str, str] = {
         "{key}: {pattern} — не номер, не группа и не диапазон вида 201-209 "
         '(через запятую: "630, 210-219")'
     ),
+    # lengths of time (waits, ages, medians; talk time from an hour up)
+    "span_seconds": "{seconds} с",
+    "span_minutes": "{minutes} мин",
+    "span_hours": "{hours} ч",
+    "span_hours_minutes": "{hours} ч {minutes} мин",
+    # the workbook (perezvon report, /report, the weekly summary)
+    "report_sheet_summary": "Сводка",
+    "report_sheet_missed": "Пропущенные",
+    "report_sheet_incoming": "Входящие",
+    "report_sheet_outgoing": "Исходящие",
+    "report_sheet_operators": "Операторы",
+    "report_sheet_new_callers": "Новые клиенты",
+    "report_col_metric": "Показатель · {scope}",
+    "report_col_change": "Изменение",
+    "report_col_date": "Дата",
+    "report_col_hour": "Час",
+    "report_col_time": "Время",
+    "report_col_department": "Отдел",
+    "report_col_incoming": "Входящих",
+    "report_col_answered": "Отвечено",
+    "report_col_missed": "Пропущено",
+    "report_col_miss_rate": "Доля пропущенных",
+    "report_col_phone": "Телефон",
+    "report_col_contact": "Контакт",
+    "report_col_company": "Компания",
+    "report_col_new_caller": "Новый клиент",
+    "report_col_first_call": "Первый звонок",
+    "report_col_last_call": "Последний звонок",
+    "report_col_attempts": "Звонков",
+    "report_col_ring": "Гудки, с",
+    "report_col_status": "Статус",
+    "report_col_how_closed": "Как закрыт",
+    "report_col_called_back_by": "Кто перезвонил",
+    "report_col_callback_at": "Перезвонили в",
+    "report_col_minutes_to_callback": "Минут до перезвона",
+    "report_col_within": "Перезвонили {sla}",
+    "report_col_extension": "Доб.",
+    "report_col_talk": "Разговор",
+    "report_col_outgoing": "Исходящих",
+    "report_col_callbacks": "Перезвонов",
+    "report_col_median_minutes": "Медиана до перезвона, мин",
+    "report_col_within_share": "Доля перезвонов {sla}",
+    "report_col_first_answered": "Ответили на первый звонок",
+    "report_col_called_back": "Перезвонили",
+    "report_col_came_back": "Звонил ещё",
+    "report_sla": "за {minutes} мин",
+    "report_m_incoming": "Входящих",
+    "report_m_answered": "Отвечено",
+    "report_m_missed": "Пропущено",
+    "report_m_miss_rate": "Доля пропущенных",
+    "report_m_cases": "Случаев пропуска",
+    "report_m_closed": "Перезвонили",
+    "report_m_by_call": "  по журналу звонков",
+    "report_m_by_user": "  отмечено в чате",
+    "report_m_open": "Ещё ждут",
+    "report_m_expired": "Без ответа (история)",
+    "report_m_median": "Медиана до перезвона",
+    "report_m_within": "Перезвонили {sla}",
+    "report_m_outgoing": "Исходящих с разговором",
+    "report_m_talk": "Время разговоров",
+    "report_chart_title": "Входящие и пропущенные по дням · {label}",
+    "report_extension": "доб. {extension}",
+    "report_status_open": "ждёт перезвона",
+    "report_status_closed": "закрыт",
+    "report_how_call": "перезвонили (по журналу)",
+    "report_how_answered": "клиент дозвонился сам",
+    "report_how_user": "отмечено в чате",
+    "report_how_not_needed": "не нужно перезванивать",
+    "report_how_expired": "не перезвонили (история)",
+    "report_yes": "да",
+    "report_no": "нет",
+    "report_minutes": "мин",
+    "report_caption": "📊 Отчёт за {label} · {scope}",
+    "report_bad_period": (
+        "Не понял период «{period}».\n"
+        "Примеры: /report вчера, /report прошлая неделя, /report прошлый месяц, "
+        "/report квартал, /report 01.03.2024..31.03.2024"
+    ),
+    "report_not_allowed": "Отчёт доступен в чатах отделов и руководителей.",
+    "report_failed": "Не удалось составить отчёт, подробности в журнале сервиса.",
+    "cmd_report": "Отчёт Excel: неделя, месяц, квартал или даты",
+    "cli_report_written": "Записано: {path}",
+    "cli_report_bad_target": "ошибка: {path}: нужен файл .xlsx, .csv или папка",
 }
 
 EN: dict[str, str] = {
@@ -393,6 +492,8 @@ EN: dict[str, str] = {
         "/missed — open missed calls\n"
         "/stats [today|yesterday|week|month|YYYY-MM-DD..YYYY-MM-DD] — figures and a chart\n"
         "/me 201 — your extension: cards will show your name\n"
+        "/report [yesterday|last week|last month|quarter|year|YYYY-MM-DD..YYYY-MM-DD] — "
+        "an Excel report\n"
         "/help — this help\n\n"
         "This chat's id: <code>{chat_id}</code>\n{binding}{user}"
     ),
@@ -417,6 +518,9 @@ EN: dict[str, str] = {
     "stats_not_allowed": "Figures are available in department and managers' chats.",
     "stats_failed": "Could not compute the figures; see the service log.",
     "chart_caption": "Calls by hour · {label}",
+    "chart_daily_caption": "Calls by day · {label}",
+    "chart_daily_title": "Incoming and missed calls by day · {label}",
+    "chart_day": "Day",
     "chart_title": "Incoming and missed calls by hour · {label}",
     "chart_incoming": "Incoming",
     "chart_missed": "Missed",
@@ -425,15 +529,13 @@ EN: dict[str, str] = {
     "summary_title": "📊 <b>Yesterday's summary</b>, {label}",
     "summary_open": "Waiting for a callback: <b>{count}</b>",
     "summary_open_none": "All missed calls are closed 👍",
-    "summary_open_line": "• {number}{contact} · {department} · {when}",
+    "summary_open_line": "• {number}{contact} · {department} · {when}{age}",
+    "summary_age": " · waiting {age}",
     "summary_more": "…and {count} more",
     "reminder": "⏰ Still waiting for a callback after {wait} of office time: <b>{number}</b>",
     "reminder_claimed": "👋 {mention}, this call is yours",
     "escalation_header": "🚨 <b>Not called back within {wait}</b> of office time · {department}",
     "digest_header": "🌙 <b>Missed after hours: {count}</b> · {department}",
-    "wait_minutes": "{minutes} min",
-    "wait_hours": "{hours} h",
-    "wait_hours_minutes": "{hours} h {minutes} min",
     "cmd_me": "My extension: /me 201",
     "me_linked": "Done: ext. {extension} is {name}. Cards and figures will show this name.",
     "me_shown": "You are {extensions}.",
@@ -443,6 +545,19 @@ EN: dict[str, str] = {
     "me_not_here": "This command works in department and managers' chats.",
     "me_admin_only": "Only an admin can link another person.",
     "me_config_owned": "Ext. {extension} belongs to another user in perezvon.toml ([operators]).",
+    "summary_weekly_title": "📊 <b>Last week</b>, {label}",
+    "summary_compare_calls": (
+        "Incoming <b>{incoming}</b> {d_incoming} · missed <b>{missed}</b> {d_missed}"
+        " · rate <b>{rate}</b> {d_rate}"
+    ),
+    "summary_compare_cases": (
+        "Called back <b>{closed}</b> {d_closed} · median time to callback <b>{median}</b>"
+        " {d_median}"
+    ),
+    "summary_against_day": "<i>▲▼ — against {weekday} {date}</i>",
+    "summary_against_week": "<i>▲▼ — against the week {first}–{last}</i>",
+    "summary_delta_pp": "{value} pp",
+    "weekdays_short": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
     "cmd_start": "What the bot does and this chat's id",
     "cmd_help": "Help",
     "cmd_missed": "Open missed calls",
@@ -459,6 +574,7 @@ EN: dict[str, str] = {
     "stats_closed": "called back {count}",
     "stats_closed_how": " (from the call log {by_call}, marked in chat {by_user})",
     "stats_open": "still open {count}",
+    "stats_not_needed": "no callback needed {count}",
     "stats_expired": "never called back (history) {count}",
     "stats_median": "Median time to callback: {median}",
     "stats_departments": "By department (cases / called back / open):",
@@ -629,6 +745,87 @@ EN: dict[str, str] = {
         "{key}: {pattern} is not an extension, a ring group or a range like 201-209 "
         '(several: "630, 210-219")'
     ),
+    "span_seconds": "{seconds} s",
+    "span_minutes": "{minutes} min",
+    "span_hours": "{hours} h",
+    "span_hours_minutes": "{hours} h {minutes} min",
+    "report_sheet_summary": "Summary",
+    "report_sheet_missed": "Missed",
+    "report_sheet_incoming": "Incoming",
+    "report_sheet_outgoing": "Outgoing",
+    "report_sheet_operators": "Operators",
+    "report_sheet_new_callers": "New callers",
+    "report_col_metric": "Figure · {scope}",
+    "report_col_change": "Change",
+    "report_col_date": "Date",
+    "report_col_hour": "Hour",
+    "report_col_time": "Time",
+    "report_col_department": "Department",
+    "report_col_incoming": "Incoming",
+    "report_col_answered": "Answered",
+    "report_col_missed": "Missed",
+    "report_col_miss_rate": "Miss rate",
+    "report_col_phone": "Phone",
+    "report_col_contact": "Contact",
+    "report_col_company": "Company",
+    "report_col_new_caller": "New caller",
+    "report_col_first_call": "First call",
+    "report_col_last_call": "Last call",
+    "report_col_attempts": "Calls",
+    "report_col_ring": "Ring, s",
+    "report_col_status": "Status",
+    "report_col_how_closed": "How closed",
+    "report_col_called_back_by": "Called back by",
+    "report_col_callback_at": "Called back at",
+    "report_col_minutes_to_callback": "Minutes to callback",
+    "report_col_within": "Called back {sla}",
+    "report_col_extension": "Ext.",
+    "report_col_talk": "Talk time",
+    "report_col_outgoing": "Outgoing",
+    "report_col_callbacks": "Callbacks",
+    "report_col_median_minutes": "Median minutes to callback",
+    "report_col_within_share": "Share of callbacks {sla}",
+    "report_col_first_answered": "First call answered",
+    "report_col_called_back": "Called back",
+    "report_col_came_back": "Called again",
+    "report_sla": "within {minutes} min",
+    "report_m_incoming": "Incoming calls",
+    "report_m_answered": "Answered",
+    "report_m_missed": "Missed",
+    "report_m_miss_rate": "Miss rate",
+    "report_m_cases": "Missed-call cases",
+    "report_m_closed": "Called back",
+    "report_m_by_call": "  from the call log",
+    "report_m_by_user": "  marked in chat",
+    "report_m_open": "Still open",
+    "report_m_expired": "Never called back (history)",
+    "report_m_median": "Median time to callback",
+    "report_m_within": "Called back {sla}",
+    "report_m_outgoing": "Answered outgoing calls",
+    "report_m_talk": "Talk time",
+    "report_chart_title": "Incoming and missed calls by day · {label}",
+    "report_extension": "ext. {extension}",
+    "report_status_open": "waiting",
+    "report_status_closed": "closed",
+    "report_how_call": "called back (call log)",
+    "report_how_answered": "the caller got through",
+    "report_how_user": "marked in chat",
+    "report_how_not_needed": "no callback needed",
+    "report_how_expired": "never called back (history)",
+    "report_yes": "yes",
+    "report_no": "no",
+    "report_minutes": "min",
+    "report_caption": "📊 Report for {label} · {scope}",
+    "report_bad_period": (
+        "Period not understood: “{period}”.\n"
+        "Examples: /report yesterday, /report last week, /report last month, "
+        "/report quarter, /report 2024-03-01..2024-03-31"
+    ),
+    "report_not_allowed": "Reports are available in department and managers' chats.",
+    "report_failed": "Could not build the report; see the service log.",
+    "cmd_report": "Excel report: week, month, quarter or dates",
+    "cli_report_written": "Written: {path}",
+    "cli_report_bad_target": "error: {path}: give an .xlsx file, a .csv file or a folder",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"ru": RU, "en": EN}
@@ -679,14 +876,3 @@ def clock_text(moment: datetime, reference: datetime | None = None) -> str:
     if reference is not None and moment.date() == reference.date():
         return moment.strftime("%H:%M")
     return moment_text(moment)
-
-
-def wait_text(language: str, minutes: float) -> str:
-    """A wait in minutes as a person says it: "45 мин", "2 ч", "3 ч 12 мин"."""
-    total = max(0, round(minutes))
-    hours, rest = divmod(total, 60)
-    if not hours:
-        return tr(language, "wait_minutes", minutes=rest)
-    if not rest:
-        return tr(language, "wait_hours", hours=hours)
-    return tr(language, "wait_hours_minutes", hours=hours, minutes=rest)

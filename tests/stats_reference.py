@@ -1,0 +1,126 @@
+"""The figures as v0.1 computed them: one pass over every call and case in Python.
+
+Kept as the reference the SQL aggregates (:func:`watcher.stats.stats_from`) must agree
+with, number for number; it loads every row, so it is for tests only. The daily series
+(added with the per-day chart) is computed the same straightforward way.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from watcher.ledger import Ledger
+from watcher.models import Case, from_text
+from watcher.schema import CASES
+from watcher.stats import DepartmentStats, OperatorStats, Period, Stats, stats_from
+from watcher.vocab import ClosedHow, Direction
+
+
+def compute_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period) -> Stats:
+    """Figures from ledger rows (``calls`` as dicts, as :meth:`Ledger.calls_between` gives)."""
+    stats = Stats()
+    operators: dict[str, OperatorStats] = {}
+
+    def operator(extension: str) -> OperatorStats:
+        if extension not in operators:
+            operators[extension] = OperatorStats(extension)
+        return operators[extension]
+
+    for call in calls:
+        started = call["started_at"]
+        moment = from_text(started)
+        if not (period.start <= moment < period.end):
+            continue
+        extension = call["extension"] or "?"
+        duration = int(call["duration"] or 0)
+        if call["direction"] == Direction.IN and call["remote"]:
+            hour = int(started[11:13])
+            day = moment.date()
+            stats.incoming += 1
+            stats.hourly_incoming[hour] += 1
+            stats.daily_incoming[day] = stats.daily_incoming.get(day, 0) + 1
+            if duration > 0:
+                stats.answered += 1
+                operator(extension).answered += 1
+                operator(extension).talk_seconds += duration
+            else:
+                stats.missed += 1
+                stats.hourly_missed[hour] += 1
+                stats.daily_missed[day] = stats.daily_missed.get(day, 0) + 1
+                operator(extension).missed += 1
+        elif call["direction"] == Direction.OUT and duration > 0:
+            operator(extension).outgoing += 1
+            operator(extension).talk_seconds += duration
+    for day in stats.daily_incoming:
+        stats.daily_missed.setdefault(day, 0)
+
+    departments: dict[str, DepartmentStats] = {}
+    waits: list[float] = []
+    for case in cases:
+        if not (period.start <= case.first_at < period.end):
+            continue
+        stats.cases_total += 1
+        dept = departments.setdefault(case.department, DepartmentStats(case.department))
+        dept.cases += 1
+        if case.is_open:
+            stats.cases_open += 1
+            dept.open += 1
+            continue
+        if case.closed_how == ClosedHow.EXPIRY:
+            stats.cases_expired += 1
+            continue
+        stats.cases_closed += 1
+        dept.closed += 1
+        if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
+            stats.closed_by_call += 1
+            if case.closed_how == ClosedHow.CALL and case.closed_by_extension:
+                operator(case.closed_by_extension).callbacks += 1
+        elif case.closed_how == ClosedHow.USER:
+            stats.closed_by_user += 1
+        if case.closed_at is not None:
+            waits.append(max(0.0, (case.closed_at - case.first_at).total_seconds()))
+    stats.median_callback_seconds = statistics.median(waits) if waits else None
+    stats.operators = sorted(operators.values(), key=_extension_order)
+    stats.departments = sorted(departments.values(), key=lambda d: d.name)
+    return stats
+
+
+def _extension_order(op: OperatorStats) -> tuple[int, int | str]:
+    return (0, int(op.extension)) if op.extension.isdigit() else (1, op.extension)
+
+
+def reference_stats(ledger: Ledger, period: Period) -> Stats:
+    """v0.1's load_stats: every call and case of the period into Python."""
+    return compute_stats(
+        ledger.calls_between(period.start, period.end),
+        ledger.cases_between(period.start, period.end),
+        period,
+    )
+
+
+def ledger_of(calls: list[dict[str, Any]], cases: list[Case]) -> Ledger:
+    """An in-memory ledger holding these call dicts (as the tests write them) and cases."""
+    ledger = Ledger(":memory:")
+    with ledger.transaction():
+        for index, call in enumerate(calls):
+            row = {
+                "fingerprint": f"t{index}",
+                "record_index": index,
+                "co_line": "",
+                **call,
+            }
+            names = ", ".join(row)
+            marks = ", ".join("?" * len(row))
+            ledger.conn.execute(f"INSERT INTO calls ({names}) VALUES ({marks})", list(row.values()))
+        for case in cases:
+            ledger.conn.execute(CASES.insert_sql("cases"), CASES.values(case))
+    return ledger
+
+
+def checked_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period) -> Stats:
+    """The SQL figures of these rows, after checking they equal the reference's."""
+    with ledger_of(calls, cases) as ledger:
+        stats = stats_from(ledger.conn, period)
+    assert stats == compute_stats(calls, cases, period)
+    return stats

@@ -1,0 +1,358 @@
+"""The managers' workbook: report periods, every sheet read back with openpyxl, CSV, and
+`perezvon report`, on two weeks of generated traffic."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from bot import cli
+from tests.conftest import PHONE_CONFIG
+from tests.generated_office import GeneratedOffice, build_generated_office
+from tests.stats_reference import reference_stats
+from watcher.config import parse_config
+from watcher.contacts import employee_keys
+from watcher.ledger import Ledger
+from watcher.report import Change, Share, Span, previous_period
+from watcher.stats import Period, days_period, parse_period
+from watcher.workbook import csv_value, make_report, report_stem
+
+TODAY = dt.date(2024, 5, 8)  # a Wednesday
+SHEETS_RU = ["Сводка", "Пропущенные", "Входящие", "Исходящие", "Операторы", "Новые клиенты"]
+SHEETS_EN = ["Summary", "Missed", "Incoming", "Outgoing", "Operators", "New callers"]
+
+
+# -- periods ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("год", dt.date(2024, 1, 1), TODAY),
+        ("year", dt.date(2024, 1, 1), TODAY),
+        ("квартал", dt.date(2024, 4, 1), TODAY),
+        ("Quarter", dt.date(2024, 4, 1), TODAY),
+        ("прошлая неделя", dt.date(2024, 4, 29), dt.date(2024, 5, 5)),
+        ("Last  Week", dt.date(2024, 4, 29), dt.date(2024, 5, 5)),
+        ("прошлый месяц", dt.date(2024, 4, 1), dt.date(2024, 4, 30)),
+        ("last month", dt.date(2024, 4, 1), dt.date(2024, 4, 30)),
+        ("06.05.2024", dt.date(2024, 5, 6), dt.date(2024, 5, 6)),
+        ("01.04.2024..15.04.2024", dt.date(2024, 4, 1), dt.date(2024, 4, 15)),
+        ("2024-04-01..30.04.2024", dt.date(2024, 4, 1), dt.date(2024, 4, 30)),
+        ("неделя", dt.date(2024, 5, 2), TODAY),
+        ("вчера", dt.date(2024, 5, 7), dt.date(2024, 5, 7)),
+    ],
+)
+def test_report_periods(text: str, first: dt.date, last: dt.date) -> None:
+    assert parse_period(text, TODAY, extended=True) == days_period(first, last)
+
+
+def test_calendar_periods_at_year_ends() -> None:
+    assert parse_period("last month", dt.date(2024, 1, 15), extended=True) == days_period(
+        dt.date(2023, 12, 1), dt.date(2023, 12, 31)
+    )
+    assert parse_period("quarter", dt.date(2024, 12, 31), extended=True).start == dt.datetime(
+        2024, 10, 1
+    )
+    monday = parse_period("last week", dt.date(2024, 5, 6), extended=True)  # on a Monday
+    assert monday.label == "2024-04-29..2024-05-05" and monday.days == 7
+
+
+@pytest.mark.parametrize("text", ["год", "last week", "06.05.2024", "31.02.2024"])
+def test_stats_keeps_its_own_periods(text: str) -> None:
+    with pytest.raises(ValueError, match="period not understood"):
+        parse_period(text, TODAY)
+
+
+def test_bad_report_periods_name_the_report_forms() -> None:
+    with pytest.raises(ValueError, match=r"last week, last month, DD\.MM\.YYYY"):
+        parse_period("31.02.2024", TODAY, extended=True)
+    with pytest.raises(ValueError, match="goes backwards"):
+        parse_period("10.05.2024..01.05.2024", TODAY, extended=True)
+
+
+def test_previous_period_has_the_same_length() -> None:
+    period = days_period(dt.date(2024, 4, 1), dt.date(2024, 4, 30))
+    before = previous_period(period)
+    assert before == days_period(dt.date(2024, 3, 2), dt.date(2024, 3, 31))
+    assert previous_period(days_period(TODAY, TODAY)).label == "2024-05-07"
+    assert report_stem(period) == "perezvon-2024-04-01..2024-04-30"
+
+
+# -- the workbook -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> GeneratedOffice:
+    folder = tmp_path_factory.mktemp("report-office")
+    contacts = folder / "contacts.csv"
+    contacts.write_text("89267003040,Иван Клиентов,ООО «Ромашка»\n", encoding="utf-8")
+    data = {**PHONE_CONFIG, "rules": {**PHONE_CONFIG["rules"], "contacts_csv": str(contacts)}}
+    return build_generated_office(parse_config(data, base_dir=folder))
+
+
+def whole(office: GeneratedOffice) -> Period:
+    return parse_period(f"{office.first_day}..{office.last_day}", office.last_day)
+
+
+def rows(sheet: Any) -> list[tuple[Any, ...]]:
+    return list(sheet.iter_rows(min_row=2, values_only=True))
+
+
+@pytest.fixture(scope="module")
+def workbook(
+    generated: GeneratedOffice, tmp_path_factory: pytest.TempPathFactory
+) -> openpyxl.Workbook:
+    path = tmp_path_factory.mktemp("xlsx") / "report.xlsx"
+    assert make_report(generated.database, generated.config, whole(generated), path) == [path]
+    return openpyxl.load_workbook(path)
+
+
+def test_sheets_headers_filters_and_widths(workbook: openpyxl.Workbook) -> None:
+    assert workbook.sheetnames == SHEETS_RU
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet.auto_filter.ref, sheet.title
+        widths = [sheet.column_dimensions[c.column_letter].width for c in sheet[1] if c.value]
+        assert all(w and w > 4 for w in widths), (sheet.title, widths)
+    missed = workbook["Пропущенные"]
+    assert [c.value for c in missed[1]][:6] == [
+        "Телефон",
+        "Контакт",
+        "Компания",
+        "Новый клиент",
+        "Отдел",
+        "Первый звонок",
+    ]
+    assert missed.auto_filter.ref == f"A1:O{missed.max_row}"
+    assert [c.value for c in workbook["Входящие"][1]] == [
+        "Дата",
+        "Час",
+        "Отдел",
+        "Входящих",
+        "Отвечено",
+        "Пропущено",
+        "Доля пропущенных",
+    ]
+
+
+def test_summary_beside_the_previous_period_with_a_native_chart(
+    workbook: openpyxl.Workbook, generated: GeneratedOffice
+) -> None:
+    period = whole(generated)
+    sheet = workbook["Сводка"]
+    with Ledger(generated.database) as ledger:
+        now = reference_stats(ledger, period)
+        before = reference_stats(ledger, previous_period(period))
+    header = [c.value for c in sheet[1]][:4]
+    assert header == [
+        "Показатель · все отделы",
+        period.label,
+        previous_period(period).label,
+        "Изменение",
+    ]
+    figures = {row[0]: row[1:4] for row in rows(sheet) if row[0]}
+    assert figures["Входящих"] == (now.incoming, before.incoming, now.incoming - before.incoming)
+    assert figures["Пропущено"][0] == now.missed
+    assert figures["Случаев пропуска"][0] == now.cases_total
+    assert figures["  отмечено в чате"][0] == now.closed_by_user
+    assert figures["Без ответа (история)"][0] == now.cases_expired
+    median = figures["Медиана до перезвона"][0]
+    assert isinstance(median, dt.timedelta)  # a real duration, not text
+    assert median.total_seconds() == pytest.approx(now.median_callback_seconds, abs=0.5)
+    assert 0 < figures["Доля пропущенных"][0] < 1
+    assert sheet.cell(row=5, column=2).number_format == "0.0%"
+    days = [row for row in rows(sheet) if isinstance(row[0], dt.datetime)]
+    assert len(days) == period.days
+    assert sum(r[1] for r in days) == now.incoming and sum(r[2] for r in days) == now.missed
+    [chart] = sheet._charts
+    assert chart.tagname == "barChart" and len(chart.series) == 2
+
+
+def test_missed_sheet_has_one_row_per_case(
+    workbook: openpyxl.Workbook, generated: GeneratedOffice
+) -> None:
+    period = whole(generated)
+    with Ledger(generated.database) as ledger:
+        cases = ledger.cases_between(period.start, period.end)
+    table = rows(workbook["Пропущенные"])
+    assert len(table) == len(cases)
+    assert [r[5] for r in table] == [c.first_at for c in cases]  # real datetimes, in order
+    statuses = Counter(r[10] for r in table)
+    assert set(statuses) == {
+        "перезвонили (по журналу)",
+        "клиент дозвонился сам",
+        "отмечено в чате",
+        "не перезвонили (история)",
+        None,
+    }
+    by_user = [r for r in table if r[10] == "отмечено в чате"]
+    assert all(r[11].startswith("Оператор") and r[13] is not None for r in by_user)
+    waiting = [r for r in table if r[9] == "ждёт перезвона"]
+    assert waiting and all(r[12] is None and r[14] is None for r in waiting)
+    called = [r for r in table if r[10] == "перезвонили (по журналу)"]
+    assert all(r[11].startswith("доб. ") and r[14] in ("да", "нет") for r in called)
+    assert all(isinstance(r[13], int | float) for r in called)
+
+
+def test_incoming_per_hour_and_department_adds_up(
+    workbook: openpyxl.Workbook, generated: GeneratedOffice
+) -> None:
+    with Ledger(generated.database) as ledger:
+        now = reference_stats(ledger, whole(generated))
+    table = rows(workbook["Входящие"])
+    assert sum(r[3] for r in table) == now.incoming
+    assert sum(r[5] for r in table) == now.missed
+    assert {r[2] for r in table} == {"Отдел продаж", "Сервис"}
+    assert all(isinstance(r[0], dt.datetime) and 0 <= r[1] <= 23 for r in table)
+    assert all(r[6] == pytest.approx(r[5] / r[3]) for r in table)
+    slots = [(r[0], r[1], r[2]) for r in table]
+    assert slots == sorted(set(slots), key=slots.index) and len(set(slots)) == len(slots)
+
+
+def test_outgoing_and_operators(workbook: openpyxl.Workbook, generated: GeneratedOffice) -> None:
+    period = whole(generated)
+    with Ledger(generated.database) as ledger:
+        calls = ledger.calls_between(period.start, period.end)
+        now = reference_stats(ledger, period)
+    outgoing = [c for c in calls if c["direction"] == "out"]
+    table = rows(workbook["Исходящие"])
+    assert len(table) == len(outgoing)
+    assert [r[6].total_seconds() for r in table] == [c["duration"] for c in outgoing]
+    assert isinstance(table[0][1], dt.time)
+    assert any(r[4] == "Иван Клиентов" and r[5] == "ООО «Ромашка»" for r in table)
+    operators = rows(workbook["Операторы"])
+    assert [(r[0], r[1], r[2], r[3], r[5]) for r in operators] == [
+        (o.extension, o.answered, o.missed, o.outgoing, o.callbacks) for o in now.operators
+    ]
+    assert [r[4].total_seconds() for r in operators] == [o.talk_seconds for o in now.operators]
+    callers = [r for r in operators if r[5]]
+    assert callers and all(r[6] > 0 and 0 <= r[7] <= 1 for r in callers)
+
+
+def test_new_callers_are_first_time_numbers(
+    workbook: openpyxl.Workbook, generated: GeneratedOffice
+) -> None:
+    period = whole(generated)
+    with Ledger(generated.database) as ledger:
+        everything = ledger.calls_between(dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1))
+    first: dict[str, dict[str, Any]] = {}
+    for call in everything:  # ordered by time
+        if call["remote"] and call["remote"] not in first:
+            first[call["remote"]] = call
+    staff = employee_keys(generated.config.rules.employee_numbers)
+    expected = {
+        remote
+        for remote, call in first.items()
+        if call["direction"] == "in"
+        and period.start <= dt.datetime.fromisoformat(call["started_at"]) < period.end
+        and remote not in staff
+    }
+    table = rows(workbook["Новые клиенты"])
+    assert len(table) == len(expected) > 10
+    assert all(r[5] in ("да", "нет") for r in table)
+    assert all((r[6] is None) == (r[5] == "да") for r in table)  # called back: missed only
+    assert all(isinstance(r[8], int) for r in table)
+
+
+def test_english_and_one_department(generated: GeneratedOffice, tmp_path: Path) -> None:
+    path = tmp_path / "service.xlsx"
+    period = whole(generated)
+    make_report(
+        generated.database, generated.config, period, path, department="Сервис", language="en"
+    )
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == SHEETS_EN
+    assert book["Summary"]["A1"].value == "Figure · Сервис"
+    assert book["Summary"]["A2"].value == "Incoming calls"
+    assert {r[4] for r in rows(book["Missed"])} == {"Сервис"}
+    assert {r[2] for r in rows(book["Incoming"])} == {"Сервис"}
+    assert book["Missed"]["A1"].value == "Phone"
+    with Ledger(generated.database) as ledger:
+        service = [
+            c for c in ledger.cases_between(period.start, period.end) if c.department == "Сервис"
+        ]
+    assert len(rows(book["Missed"])) == len(service)
+
+
+# -- csv ------------------------------------------------------------------------------------
+
+
+def test_csv_values_read_as_numbers_in_russian_excel() -> None:
+    assert csv_value(Share(0.125), "ru") == "12,5%"
+    assert csv_value(Share(0.125), "en") == "12.5%"
+    assert csv_value(Span(3725), "ru") == "1:02:05"
+    assert csv_value(dt.datetime(2024, 5, 6, 10, 42), "ru") == "06.05.2024 10:42:00"
+    assert csv_value(dt.date(2024, 5, 6), "en") == "2024-05-06"
+    assert csv_value(Change(-3, "count"), "ru") == "-3"
+    assert csv_value(Change(2.5, "minutes"), "ru") == "+2,5"
+    assert csv_value(True, "ru") == "да" and csv_value(None, "ru") == ""
+
+
+def test_csv_file_and_folder(generated: GeneratedOffice, tmp_path: Path) -> None:
+    period = whole(generated)
+    written = make_report(generated.database, generated.config, period, tmp_path / "x.csv")
+    assert [p.name for p in written] == [f"x-{name}.csv" for name in SHEETS_RU]
+    raw = written[1].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert table[0][:3] == ["Телефон", "Контакт", "Компания"]
+    with Ledger(generated.database) as ledger:
+        assert len(table) - 1 == len(ledger.cases_between(period.start, period.end))
+    folder = tmp_path / "csv"
+    written = make_report(generated.database, generated.config, period, folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.csv" for n in SHEETS_RU)
+    summary = (folder / "Сводка.csv").read_text(encoding="utf-8-sig")
+    assert "Доля пропущенных;" in summary and "%" in summary
+
+
+# -- perezvon report ------------------------------------------------------------------------
+
+
+def test_the_command_line_writes_the_workbook(
+    generated: GeneratedOffice,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "perezvon.toml"
+    config.write_text(
+        "\n".join(
+            [
+                "[source]",
+                f'path = "{generated.config.source.path.as_posix()}"',
+                "[database]",
+                f'path = "{generated.database.as_posix()}"',
+                "[[department]]",
+                'name = "Отдел продаж"',
+                'extensions = ["620", "201-209"]',
+                "default = true",
+                "[[department]]",
+                'name = "Сервис"',
+                'extensions = ["630"]',
+            ]
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    first, last = generated.first_day, generated.last_day
+    period = f"{first:%d.%m.%Y}..{last:%d.%m.%Y}"
+    assert cli.main(["-c", str(config), "report", period]) == 0
+    name = f"perezvon-{first}..{last}.xlsx"
+    assert capsys.readouterr().out.strip() == f"Записано: {name}"
+    assert openpyxl.load_workbook(tmp_path / name).sheetnames == SHEETS_RU
+    out = tmp_path / "out.xlsx"
+    args = ["-c", str(config), "report", period, "-o", str(out), "--department", "Сервис"]
+    assert cli.main([*args, "--lang", "en"]) == 0
+    assert openpyxl.load_workbook(out)["Summary"]["A1"].value == "Figure · Сервис"
+    assert cli.main(["-c", str(config), "report", "someday"]) == 2
+    assert "period not understood" in capsys.readouterr().err
+    assert cli.main(["-c", str(config), "report", "week", "-o", "x.txt"]) == 2
+    assert cli.main(["-c", str(config), "report", "week", "--department", "Склад"]) == 2

@@ -1,0 +1,179 @@
+"""Summaries that compare: the daily one against the same weekday a week before, the
+weekly one with the workbook, the per-day chart of multi-day /stats, and their config."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bot.summary import WEEKLY_JOB_NAME, comparison_lines, summary_job, weekly_job
+from tests.conftest import SALES_CHAT
+from tests.test_bot_harness import IVAN, MANAGERS_CHAT, Office, office, office_config, open_office
+from watcher.config import Config, ConfigError, Weekly, parse_config
+from watcher.sim.wintariff import make_row
+from watcher.stats import Stats
+
+__all__ = ["office"]  # the fixture, imported for pytest
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+WEEKDAYS_RU = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
+
+
+def put(office: Office, when: dt.datetime, *, caller: str, seconds: int, ext: str = "620") -> None:
+    office.dbf.append(
+        make_row(
+            when=when.replace(microsecond=0),
+            duration=seconds,
+            extension=ext if seconds == 0 else "201",
+            callerid=caller,
+            calltype="I",
+            ring=15,
+        )
+    )
+
+
+# -- pure ---------------------------------------------------------------------------------
+
+
+def test_comparison_lines_show_direction_and_difference() -> None:
+    now = Stats(incoming=12, answered=9, missed=3, cases_closed=3, median_callback_seconds=1500)
+    before = Stats(incoming=10, answered=5, missed=5, cases_closed=3, median_callback_seconds=2100)
+    calls, cases, against = comparison_lines(now, before, "ru", "<i>к пн 29.04</i>")
+    assert calls == (
+        "Входящих <b>12</b> (▲ 2) · пропущено <b>3</b> (▼ 2) · доля <b>25%</b> (▼ 25 п. п.)"
+    )
+    assert cases == "Перезвонили <b>3</b> (=) · медиана до перезвона <b>25 мин</b> (▼ 10 мин)"
+    assert against == "<i>к пн 29.04</i>"
+    calls, cases, _ = comparison_lines(now, Stats(), "en", "")
+    assert calls.startswith("Incoming <b>12</b> (▲ 12) · missed <b>3</b> (▲ 3) · rate <b>25%</b>")
+    assert calls.endswith("<b>25%</b>")  # nothing to compare a rate with: no arrow
+    assert cases.endswith("<b>25 min</b>")
+
+
+# -- the daily summary ----------------------------------------------------------------------
+
+
+async def test_daily_summary_compares_with_the_same_weekday_a_week_before(
+    office: Office,
+) -> None:
+    now = office.now()
+    yesterday = (now - dt.timedelta(days=1)).replace(hour=11, minute=0)
+    week_before = yesterday - dt.timedelta(days=7)
+    put(office, week_before, caller="89165550001", seconds=40)
+    put(office, yesterday, caller="89165550002", seconds=60)
+    put(office, yesterday + dt.timedelta(minutes=5), caller="89165550003", seconds=0)
+    office.missed(minutes_ago=3)
+    await office.scan()
+    await office.settle()
+    job_queue = office.bot.application.job_queue
+    assert job_queue is not None
+    job_queue.run_once(summary_job, 0.01)
+    await office.api.wait_for("sendPhoto", lambda c: not c.failed)
+    [head, chart] = office.posts(MANAGERS_CHAT)
+    text = head["text"]
+    assert "Входящих 2 (▲ 1) · пропущено 1 (▲ 1) · доля 50% (▲ 50 п. п.)" in text
+    weekday = WEEKDAYS_RU[week_before.weekday()]
+    assert f"▲▼ — в сравнении с {weekday} {week_before:%d.%m}" in text
+    assert "· ждёт 3 мин" in text  # the open case, with its age
+    assert head["entities"][0]["type"] == "bold"
+    assert chart["caption"] == f"Звонки по часам · {yesterday.date()}"
+
+
+# -- the weekly summary ---------------------------------------------------------------------
+
+
+async def test_weekly_summary_is_scheduled_on_monday_morning(office: Office) -> None:
+    job_queue = office.bot.application.job_queue
+    assert job_queue is not None
+    [job] = job_queue.get_jobs_by_name(WEEKLY_JOB_NAME)
+    assert job.next_t is not None
+    local = job.next_t.astimezone(office.config.tz)
+    assert (local.weekday(), local.hour, local.minute) == (0, 9, 0)
+
+
+async def test_weekly_summary_compares_weeks_and_attaches_the_workbook(office: Office) -> None:
+    today = office.now().date()
+    monday = today - dt.timedelta(days=today.weekday() + 7)
+    sunday = monday + dt.timedelta(days=6)
+    at_ten = dt.datetime(monday.year, monday.month, monday.day, 10)
+    put(office, at_ten, caller="89165550011", seconds=0)
+    put(office, at_ten + dt.timedelta(days=2), caller="89165550012", seconds=30)
+    put(office, at_ten - dt.timedelta(days=7), caller="89165550013", seconds=30)
+    await office.scan()
+    await office.settle()
+    job_queue = office.bot.application.job_queue
+    assert job_queue is not None
+    job_queue.run_once(weekly_job, 0.01)
+    [upload] = await office.api.wait_for("sendDocument", lambda c: not c.failed)
+    head, chart, document = office.posts(MANAGERS_CHAT)
+    label = f"{monday}..{sunday}"
+    assert head["text"].startswith(f"📊 Итоги недели, {label}")
+    assert "Входящих 2 (▲ 1) · пропущено 1 (▲ 1)" in head["text"]
+    before = monday - dt.timedelta(days=7)
+    assert (
+        f"в сравнении с неделей {before:%d.%m}–{before + dt.timedelta(days=6):%d.%m}"
+        in head["text"]
+    )
+    assert chart["caption"] == f"Звонки по дням · {label}"
+    assert document["document"]["file_name"] == f"perezvon-{label}.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(upload.files["document"]))
+    assert book["Сводка"]["B1"].value == label
+    assert book["Сводка"]["B2"].value == 2 and book["Сводка"]["C2"].value == 1
+
+
+async def test_weekly_summary_can_be_off(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    config = office_config(tmp_path, phone_config, telegram={"weekly_summary": ""})
+    async with open_office(config) as quiet:
+        job_queue = quiet.bot.application.job_queue
+        assert job_queue is not None
+        assert job_queue.get_jobs_by_name(WEEKLY_JOB_NAME) == ()
+
+
+# -- /stats over several days -----------------------------------------------------------------
+
+
+async def test_multi_day_stats_gets_a_chart_by_day(office: Office) -> None:
+    office.missed(minutes_ago=5)
+    await office.scan()
+    await office.settle()
+    await office.command(SALES_CHAT, IVAN, "/stats неделя")
+    [photo] = await office.api.wait_for("sendPhoto", lambda c: not c.failed)
+    assert photo.files["photo"].startswith(PNG_SIGNATURE)
+    today = office.now().date()
+    label = f"{today - dt.timedelta(days=6)}..{today}"
+    assert office.posts(SALES_CHAT)[-1]["caption"] == f"Звонки по дням · {label}"
+
+
+# -- config -----------------------------------------------------------------------------------
+
+BASE = {"department": {"name": "S", "chat": -1, "default": True}}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mon 09:00", Weekly(0, dt.time(9, 0))),
+        ("Friday 17:30", Weekly(4, dt.time(17, 30))),
+        ("пн 8:15", Weekly(0, dt.time(8, 15))),
+        ("вс 23:59", Weekly(6, dt.time(23, 59))),
+        ("", None),
+    ],
+)
+def test_weekly_summary_setting(text: str, expected: Weekly | None, tmp_path: Path) -> None:
+    config = parse_config({**BASE, "telegram": {"weekly_summary": text}}, base_dir=tmp_path)
+    assert config.telegram.weekly_summary == expected
+
+
+def test_weekly_summary_default_and_mistakes(tmp_path: Path) -> None:
+    default = parse_config(BASE, base_dir=tmp_path).telegram.weekly_summary
+    assert default == Weekly(0, dt.time(9, 0))
+    for wrong in ("monday", "sun 24:00", "someday 09:00", 9):
+        with pytest.raises(ConfigError, match='like "mon 09:00"'):
+            parse_config({**BASE, "telegram": {"weekly_summary": wrong}}, base_dir=tmp_path)

@@ -1,0 +1,568 @@
+"""The managers' workbook as data: sheets of typed rows, built from SQL, written elsewhere.
+
+A :class:`Report` is what ``perezvon report`` and ``/report`` produce, whatever the file
+format: :mod:`watcher.workbook` turns it into an ``.xlsx`` or CSV files. Rows are typed
+(dates, datetimes, :class:`Span` for lengths of time, :class:`Share` for rates), so the
+workbook gets real Excel dates and durations, never text that looks like them.
+
+The long sheets (one row per case, per outgoing call, per hour) are generators over a
+cursor: rows stream from SQLite to the file, so a year's report holds a few rows in
+memory, not the year. They need the connection open while the report is written.
+
+Figures that wait for features not built yet use what exists: minutes to callback are
+wall-clock minutes (not office minutes), the target is :data:`DEFAULT_SLA_MINUTES`, and
+operators are extensions. Each is one place to change when those features land.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from watcher.config import Config
+from watcher.contacts import ContactBook, employee_keys
+from watcher.models import Case, from_text, to_text
+from watcher.phones import display_number
+from watcher.queries import Lines, Waits, line_departments, scope_lines, waits
+from watcher.schema import CASES
+from watcher.stats import Period, Stats, stats_from
+from watcher.texts import tr
+from watcher.vocab import CaseStatus, ClosedHow
+
+# The contract's default ``callback_sla_minutes``, in wall-clock minutes until office
+# hours exist (then: office minutes, from the config).
+DEFAULT_SLA_MINUTES = 30
+# A line chart rather than columns for periods longer than this many days.
+COLUMN_CHART_DAYS = 62
+
+
+@dataclass(frozen=True)
+class Share:
+    """A fraction, shown as a percentage."""
+
+    value: float
+
+
+@dataclass(frozen=True)
+class Span:
+    """A length of time in seconds, shown as hours:minutes:seconds."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Change:
+    """The difference of a figure against the previous period: a count, a share (in
+    percentage points) or minutes; shown with its sign."""
+
+    value: float
+    unit: str  # "count" | "share" | "minutes"
+
+
+Value = str | int | float | bool | date | datetime | time | Share | Span | Change | None
+Row = Sequence[Value]
+
+
+@dataclass
+class Sheet:
+    """One table: a header row, then rows (possibly a generator, read once)."""
+
+    name: str
+    header: list[str]
+    rows: Iterable[Row]
+
+
+@dataclass
+class SummarySheet(Sheet):
+    """The figures beside the previous period, then a table per day and its chart."""
+
+    days_header: list[str] = field(default_factory=list)
+    days: list[Row] = field(default_factory=list)
+    chart_title: str = ""
+    line_chart: bool = False
+
+
+@dataclass
+class Report:
+    period: Period
+    previous: Period
+    scope: str  # what the figures cover: a department's name, or "all departments"
+    language: str
+    sheets: list[Sheet]
+
+
+# A year's outgoing calls dial the same customers again and again; phonenumbers' parse
+# and format cost more than writing the cell.
+_number = lru_cache(maxsize=65_536)(display_number)
+
+
+def previous_period(period: Period) -> Period:
+    """The same length of time just before ``period``."""
+    length = period.end - period.start
+    start = period.start - length
+    first, last = start.date(), (period.start - timedelta(seconds=1)).date()
+    label = first.isoformat() if first == last else f"{first}..{last}"
+    return Period(start, period.start, label)
+
+
+def build_report(
+    conn: sqlite3.Connection,
+    config: Config,
+    period: Period,
+    *,
+    department: str | None = None,
+    language: str | None = None,
+    sla_minutes: float = DEFAULT_SLA_MINUTES,
+) -> Report:
+    """Every sheet of the workbook for ``department`` (None: all departments)."""
+    t = language or config.language
+    lines = scope_lines(conn, config.departments, department) if department else None
+    builder = _Builder(conn, config, period, department, lines, t, sla_minutes * 60)
+    scope = department if department is not None else tr(t, "missed_scope_all")
+    previous = previous_period(period)
+    return Report(
+        period=period,
+        previous=previous,
+        scope=scope,
+        language=t,
+        sheets=[
+            builder.summary(previous, scope),
+            builder.missed(),
+            builder.incoming(),
+            builder.outgoing(),
+            builder.operators(),
+            builder.new_callers(),
+        ],
+    )
+
+
+_HOW_KEYS = {
+    ClosedHow.CALL: "report_how_call",
+    ClosedHow.ANSWER: "report_how_answered",
+    ClosedHow.USER: "report_how_user",
+    ClosedHow.NOT_NEEDED: "report_how_not_needed",
+    ClosedHow.EXPIRY: "report_how_expired",
+}
+
+
+@dataclass(frozen=True)
+class _Metric:
+    key: str
+    unit: str  # count | share | span
+    value: Callable[[Stats, Waits | None], float | None]
+
+
+def _share_within(waits: Waits | None) -> float | None:
+    return waits.within / waits.count if waits and waits.count else None
+
+
+def _outgoing(stats: Stats) -> int:
+    return sum(op.outgoing for op in stats.operators)
+
+
+_METRICS = (
+    _Metric("report_m_incoming", "count", lambda s, w: s.incoming),
+    _Metric("report_m_answered", "count", lambda s, w: s.answered),
+    _Metric("report_m_missed", "count", lambda s, w: s.missed),
+    _Metric("report_m_miss_rate", "share", lambda s, w: s.miss_rate),
+    _Metric("report_m_cases", "count", lambda s, w: s.cases_total),
+    _Metric("report_m_closed", "count", lambda s, w: s.cases_closed),
+    _Metric("report_m_by_call", "count", lambda s, w: s.closed_by_call),
+    _Metric("report_m_by_user", "count", lambda s, w: s.closed_by_user),
+    _Metric("report_m_open", "count", lambda s, w: s.cases_open),
+    _Metric("report_m_expired", "count", lambda s, w: s.cases_expired),
+    _Metric("report_m_median", "span", lambda s, w: s.median_callback_seconds),
+    _Metric("report_m_within", "share", lambda s, w: _share_within(w)),
+    _Metric("report_m_outgoing", "count", lambda s, w: _outgoing(s)),
+    _Metric("report_m_talk", "span", lambda s, w: sum(op.talk_seconds for op in s.operators)),
+)
+
+
+def _cell(unit: str, value: float | None) -> Value:
+    if value is None:
+        return None
+    if unit == "share":
+        return Share(value)
+    if unit == "span":
+        return Span(value)
+    return int(value)
+
+
+def _change(unit: str, now: float | None, before: float | None) -> Value:
+    if now is None or before is None:
+        return None
+    if unit == "span":
+        return Change((now - before) / 60, "minutes")
+    return Change(now - before, unit)
+
+
+class _Builder:
+    """The sheets of one report; each long sheet's rows come from a cursor, lazily."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        config: Config,
+        period: Period,
+        department: str | None,
+        lines: Lines | None,
+        language: str,
+        sla_seconds: float,
+    ) -> None:
+        self.conn = conn
+        self.config = config
+        self.period = period
+        self.department = department
+        self.lines = lines
+        self.t = language
+        self.sla_seconds = sla_seconds
+        self.window = {"start": to_text(period.start), "end": to_text(period.end)}
+        self.contacts = ContactBook(config.rules.contacts_csv)
+        self._stats: Stats | None = None
+
+    def tr(self, key: str, **values: object) -> str:
+        return tr(self.t, key, **values)
+
+    def header(self, *keys: str) -> list[str]:
+        return [self.tr(key) for key in keys]
+
+    def stats(self, period: Period) -> Stats:
+        return stats_from(self.conn, period, lines=self.lines, department=self.department)
+
+    @property
+    def current(self) -> Stats:
+        if self._stats is None:
+            self._stats = self.stats(self.period)
+        return self._stats
+
+    def within(self, period: Period) -> Waits | None:
+        found = waits(
+            self.conn,
+            period.start,
+            period.end,
+            department=self.department,
+            within_seconds=self.sla_seconds,
+        )
+        return found.get(None)
+
+    def sla_text(self) -> str:
+        return self.tr("report_sla", minutes=f"{self.sla_seconds / 60:g}")
+
+    # -- Сводка ------------------------------------------------------------------------
+
+    def summary(self, previous: Period, scope: str) -> SummarySheet:
+        now, before = self.current, self.stats(previous)
+        now_w, before_w = self.within(self.period), self.within(previous)
+        rows: list[Row] = []
+        for metric in _METRICS:
+            label = self.tr(metric.key, sla=self.sla_text())
+            a, b = metric.value(now, now_w), metric.value(before, before_w)
+            rows.append(
+                [label, _cell(metric.unit, a), _cell(metric.unit, b), _change(metric.unit, a, b)]
+            )
+        days: list[Row] = []
+        day = self.period.start.date()
+        while datetime(day.year, day.month, day.day) < self.period.end:
+            days.append([day, now.daily_incoming.get(day, 0), now.daily_missed.get(day, 0)])
+            day += timedelta(days=1)
+        return SummarySheet(
+            name=self.tr("report_sheet_summary"),
+            header=[
+                self.tr("report_col_metric", scope=scope),
+                self.period.label,
+                previous.label,
+                self.tr("report_col_change"),
+            ],
+            rows=rows,
+            days_header=self.header("report_col_date", "report_col_incoming", "report_col_missed"),
+            days=days,
+            chart_title=self.tr("report_chart_title", label=self.period.label),
+            line_chart=len(days) > COLUMN_CHART_DAYS,
+        )
+
+    # -- Пропущенные -------------------------------------------------------------------
+
+    def missed(self) -> Sheet:
+        header = self.header(
+            "report_col_phone",
+            "report_col_contact",
+            "report_col_company",
+            "report_col_new_caller",
+            "report_col_department",
+            "report_col_first_call",
+            "report_col_last_call",
+            "report_col_attempts",
+            "report_col_ring",
+            "report_col_status",
+            "report_col_how_closed",
+            "report_col_called_back_by",
+            "report_col_callback_at",
+            "report_col_minutes_to_callback",
+        )
+        header.append(self.tr("report_col_within", sla=self.sla_text()))
+        return Sheet(self.tr("report_sheet_missed"), header, self._missed_rows())
+
+    def _cases(self) -> Iterator[Case]:
+        # A case a missed leg opened before its call's answered leg came is no case.
+        sql = (
+            "SELECT * FROM cases WHERE first_at >= :start AND first_at < :end"
+            " AND coalesce(closed_how, '') <> 'leg'"
+        )
+        params: dict[str, object] = dict(self.window)
+        if self.department is not None:
+            sql += " AND department = :department"
+            params["department"] = self.department
+        cursor = self.conn.execute(sql + " ORDER BY first_at, id", params)
+        names = [d[0] for d in cursor.description]
+        for values in cursor:
+            yield CASES.build(dict(zip(names, values, strict=True)))
+
+    def _missed_rows(self) -> Iterator[Row]:
+        for case in self._cases():
+            wait = _wait_seconds(case)
+            how = case.closed_how
+            if how in (ClosedHow.CALL, ClosedHow.ANSWER):
+                closer: str | None = self.tr("report_extension", extension=case.closed_by_extension)
+            elif how in (ClosedHow.USER, ClosedHow.NOT_NEEDED):
+                closer = case.closed_by_name or str(case.closed_by_user_id or "")
+            else:
+                closer = None
+            status = "report_status_open" if case.is_open else "report_status_closed"
+            yield [
+                _number(case.remote),
+                case.contact_name,
+                case.contact_company,
+                self._yes_no(case.new_caller),
+                case.department,
+                case.first_at,
+                case.last_at,
+                case.attempts,
+                case.ring_seconds,
+                self.tr(status),
+                self.tr(_HOW_KEYS[how]) if how in _HOW_KEYS else None,
+                closer,
+                (case.callback_at or case.closed_at) if wait is not None else None,
+                round(wait / 60, 1) if wait is not None else None,
+                self._yes_no(wait <= self.sla_seconds) if wait is not None else None,
+            ]
+
+    def _yes_no(self, value: bool) -> str:
+        return self.tr("report_yes" if value else "report_no")
+
+    # -- Входящие ----------------------------------------------------------------------
+
+    def incoming(self) -> Sheet:
+        header = self.header(
+            "report_col_date",
+            "report_col_hour",
+            "report_col_department",
+            "report_col_incoming",
+            "report_col_answered",
+            "report_col_missed",
+            "report_col_miss_rate",
+        )
+        return Sheet(self.tr("report_sheet_incoming"), header, self._incoming_rows())
+
+    def _incoming_rows(self) -> Iterator[Row]:
+        """Per hour and department; the hour's lines are folded into their departments."""
+        departments = line_departments(self.conn, self.config.departments)
+        cursor = self.conn.execute(
+            "SELECT substr(started_at, 1, 13), extension, co_line, count(*),"
+            " count(*) FILTER (WHERE coalesce(duration, 0) > 0) FROM calls"
+            " WHERE started_at >= :start AND started_at < :end AND direction = 'in'"
+            " AND coalesce(remote, '') <> '' GROUP BY 1, 2, 3 ORDER BY 1",
+            self.window,
+        )
+        slot: str | None = None
+        counts: dict[str, list[int]] = {}
+        nobody = "—"
+        for hour, extension, co_line, incoming, answered in cursor:
+            line = (str(extension), str(co_line))
+            if self.lines is not None and line not in self.lines:
+                continue
+            if hour != slot:
+                yield from self._hour_rows(slot, counts)
+                slot, counts = hour, {}
+            name = departments.get(line) or nobody
+            total = counts.setdefault(name, [0, 0])
+            total[0] += incoming
+            total[1] += answered
+        yield from self._hour_rows(slot, counts)
+
+    @staticmethod
+    def _hour_rows(slot: str | None, counts: dict[str, list[int]]) -> Iterator[Row]:
+        if slot is None:
+            return
+        day, hour = date.fromisoformat(slot[:10]), int(slot[11:13])
+        for name in sorted(counts, key=lambda n: (n == "—", n)):
+            incoming, answered = counts[name]
+            missed = incoming - answered
+            yield [day, hour, name, incoming, answered, missed, Share(missed / incoming)]
+
+    # -- Исходящие ---------------------------------------------------------------------
+
+    def outgoing(self) -> Sheet:
+        header = self.header(
+            "report_col_date",
+            "report_col_time",
+            "report_col_extension",
+            "report_col_phone",
+            "report_col_contact",
+            "report_col_company",
+            "report_col_talk",
+        )
+        return Sheet(self.tr("report_sheet_outgoing"), header, self._outgoing_rows())
+
+    def _outgoing_rows(self) -> Iterator[Row]:
+        cursor = self.conn.execute(
+            "SELECT started_at, extension, co_line, remote, number, duration FROM calls"
+            " WHERE started_at >= :start AND started_at < :end AND direction = 'out'"
+            " ORDER BY started_at",
+            self.window,
+        )
+        for started, extension, co_line, remote, number, duration in cursor:
+            if self.lines is not None and (str(extension), str(co_line)) not in self.lines:
+                continue
+            moment = from_text(started)
+            contact = self.contacts.lookup(remote)
+            yield [
+                moment.date(),
+                moment.time(),
+                extension,
+                _number(remote) if remote else (number or None),
+                contact.name if contact else None,
+                contact.company if contact else None,
+                Span(int(duration or 0)),
+            ]
+
+    # -- Операторы ---------------------------------------------------------------------
+
+    def operators(self) -> Sheet:
+        header = self.header(
+            "report_col_extension",
+            "report_col_answered",
+            "report_col_missed",
+            "report_col_outgoing",
+            "report_col_talk",
+            "report_col_callbacks",
+            "report_col_median_minutes",
+        )
+        header.append(self.tr("report_col_within_share", sla=self.sla_text()))
+        callbacks = waits(
+            self.conn,
+            self.period.start,
+            self.period.end,
+            by="extension",
+            department=self.department,
+            closed_how=(ClosedHow.CALL,),
+            within_seconds=self.sla_seconds,
+        )
+        rows: list[Row] = []
+        for op in self.current.operators:
+            mine = callbacks.get(op.extension)
+            median = mine.median_seconds if mine else None
+            rows.append(
+                [
+                    op.extension,
+                    op.answered,
+                    op.missed,
+                    op.outgoing,
+                    Span(op.talk_seconds),
+                    op.callbacks,
+                    round(median / 60, 1) if median is not None else None,
+                    Share(mine.within / mine.count) if mine and mine.count else None,
+                ]
+            )
+        return Sheet(self.tr("report_sheet_operators"), header, rows)
+
+    # -- Новые клиенты -----------------------------------------------------------------
+
+    def new_callers(self) -> Sheet:
+        header = self.header(
+            "report_col_phone",
+            "report_col_contact",
+            "report_col_company",
+            "report_col_first_call",
+            "report_col_department",
+            "report_col_first_answered",
+            "report_col_called_back",
+            "report_col_callback_at",
+            "report_col_came_back",
+        )
+        return Sheet(self.tr("report_sheet_new_callers"), header, self._new_caller_rows())
+
+    def _new_caller_rows(self) -> Iterator[Row]:
+        """Numbers whose first call ever is an incoming call in the period."""
+        departments = line_departments(self.conn, self.config.departments)
+        staff = employee_keys(self.config.rules.employee_numbers)
+        cursor = self.conn.execute(
+            "WITH first(remote, at) AS ("
+            " SELECT remote, min(started_at) FROM calls"
+            " WHERE started_at >= :start AND started_at < :end AND direction = 'in'"
+            " AND coalesce(remote, '') <> '' GROUP BY remote)"
+            " SELECT f.remote, f.at, c.extension, c.co_line, c.duration FROM first f"
+            " JOIN calls c ON c.rowid = (SELECT rowid FROM calls WHERE remote = f.remote"
+            "  AND started_at = f.at AND direction = 'in' ORDER BY duration DESC LIMIT 1)"
+            " WHERE NOT EXISTS (SELECT 1 FROM calls p WHERE p.remote = f.remote"
+            "  AND p.started_at < f.at)"
+            " ORDER BY f.at, f.remote",
+            self.window,
+        )
+        for remote, at, extension, co_line, duration in cursor:
+            line = (str(extension), str(co_line))
+            if remote in staff or (self.lines is not None and line not in self.lines):
+                continue
+            first = from_text(at)
+            answered = int(duration or 0) > 0
+            called_back: Value = None
+            callback_at: Value = None
+            if not answered:
+                case = self._case_of(remote, at)
+                closed = case is not None and _wait_seconds(case) is not None
+                called_back = self._yes_no(closed)
+                if case is not None and closed:
+                    callback_at = case.callback_at or case.closed_at
+            later = self.conn.execute(
+                "SELECT count(*) FROM calls WHERE remote = ? AND started_at > ?"
+                " AND direction = 'in'",
+                [remote, at],
+            ).fetchone()[0]
+            contact = self.contacts.lookup(remote)
+            yield [
+                _number(remote),
+                contact.name if contact else None,
+                contact.company if contact else None,
+                first,
+                departments.get(line) or "—",
+                self._yes_no(answered),
+                called_back,
+                callback_at,
+                int(later),
+            ]
+
+    def _case_of(self, remote: str, at: str) -> Case | None:
+        """The case the missed call at ``at`` opened or joined (status first: the index)."""
+        cursor = self.conn.execute(
+            "SELECT * FROM cases WHERE status IN ('open', 'closed') AND remote = ?"
+            " AND first_at <= ? ORDER BY first_at DESC LIMIT 1",
+            [remote, at],
+        )
+        names = [d[0] for d in cursor.description]
+        row = cursor.fetchone()
+        return CASES.build(dict(zip(names, row, strict=True))) if row else None
+
+
+def _wait_seconds(case: Case) -> float | None:
+    """First missed call to close, for a case that was called back (not written off)."""
+    if case.status != CaseStatus.CLOSED or case.closed_how in (
+        ClosedHow.EXPIRY,
+        ClosedHow.NOT_NEEDED,
+        ClosedHow.LEG,
+    ):
+        return None
+    if case.closed_at is None:
+        return None
+    return max(0.0, (case.closed_at - case.first_at).total_seconds())
