@@ -8,6 +8,7 @@ with, number for number; it loads every row, so it is for tests only. The daily 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Collection
 from typing import Any
 
 from watcher.ledger import Ledger
@@ -17,8 +18,17 @@ from watcher.stats import DepartmentStats, OperatorStats, Period, Stats, stats_f
 from watcher.vocab import ClosedHow, Direction
 
 
-def compute_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period) -> Stats:
-    """Figures from ledger rows (``calls`` as dicts, as :meth:`Ledger.calls_between` gives)."""
+def compute_stats(
+    calls: list[dict[str, Any]],
+    cases: list[Case],
+    period: Period,
+    legs: Collection[str] = (),
+) -> Stats:
+    """Figures from ledger rows (``calls`` as dicts, as :meth:`Ledger.calls_between` gives).
+
+    v0.2 rules on top of v0.1's pass: ``legs`` (missed legs of answered calls) are counted
+    once, by the leg that answered; a case such a leg opened is no case; a case closed as
+    not needed is counted apart and has no wait to callback."""
     stats = Stats()
     operators: dict[str, OperatorStats] = {}
 
@@ -34,6 +44,8 @@ def compute_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period
             continue
         extension = call["extension"] or "?"
         duration = int(call["duration"] or 0)
+        if call.get("fingerprint") in legs:
+            continue
         if call["direction"] == Direction.IN and call["remote"]:
             hour = int(started[11:13])
             day = moment.date()
@@ -58,7 +70,7 @@ def compute_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period
     departments: dict[str, DepartmentStats] = {}
     waits: list[float] = []
     for case in cases:
-        if not (period.start <= case.first_at < period.end):
+        if not (period.start <= case.first_at < period.end) or case.closed_how == ClosedHow.LEG:
             continue
         stats.cases_total += 1
         dept = departments.setdefault(case.department, DepartmentStats(case.department))
@@ -69,6 +81,9 @@ def compute_stats(calls: list[dict[str, Any]], cases: list[Case], period: Period
             continue
         if case.closed_how == ClosedHow.EXPIRY:
             stats.cases_expired += 1
+            continue
+        if case.closed_how == ClosedHow.NOT_NEEDED:
+            stats.closed_not_needed += 1
             continue
         stats.cases_closed += 1
         dept.closed += 1
@@ -92,10 +107,13 @@ def _extension_order(op: OperatorStats) -> tuple[int, int | str]:
 
 def reference_stats(ledger: Ledger, period: Period) -> Stats:
     """v0.1's load_stats: every call and case of the period into Python."""
+    calls = ledger.calls_between(period.start, period.end)
+    missed = (c["fingerprint"] for c in calls if c["direction"] == "in" and not c["duration"])
     return compute_stats(
-        ledger.calls_between(period.start, period.end),
+        calls,
         ledger.cases_between(period.start, period.end),
         period,
+        ledger.leg_fingerprints(missed),
     )
 
 

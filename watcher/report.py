@@ -26,7 +26,7 @@ from watcher.config import Config
 from watcher.contacts import ContactBook, employee_keys
 from watcher.models import Case, from_text, to_text
 from watcher.phones import display_number
-from watcher.queries import Lines, Waits, line_departments, scope_lines, waits
+from watcher.queries import Lines, Waits, leg_calls, line_departments, scope_lines, waits
 from watcher.schema import CASES
 from watcher.stats import Period, Stats, stats_from
 from watcher.texts import tr
@@ -369,6 +369,11 @@ class _Builder:
     def _incoming_rows(self) -> Iterator[Row]:
         """Per hour and department; the hour's lines are folded into their departments."""
         departments = line_departments(self.conn, self.config.departments)
+        # Missed legs of answered calls are left out: the call counts once, as answered.
+        legs: dict[tuple[str, str, str], int] = {}
+        for leg in leg_calls(self.conn, self.period.start, self.period.end, self.lines):
+            key = (leg.started_at[:13], leg.extension, leg.co_line)
+            legs[key] = legs.get(key, 0) + 1
         cursor = self.conn.execute(
             "SELECT substr(started_at, 1, 13), extension, co_line, count(*),"
             " count(*) FILTER (WHERE coalesce(duration, 0) > 0) FROM calls"
@@ -388,7 +393,7 @@ class _Builder:
                 slot, counts = hour, {}
             name = departments.get(line) or nobody
             total = counts.setdefault(name, [0, 0])
-            total[0] += incoming
+            total[0] += incoming - legs.get((str(hour), *line), 0)
             total[1] += answered
         yield from self._hour_rows(slot, counts)
 

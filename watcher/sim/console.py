@@ -18,8 +18,8 @@ from watcher.hours import OfficeHours
 from watcher.ledger import Ledger, OutboxBatch
 from watcher.models import CallbackAttempt, Case
 from watcher.phones import display_number
-from watcher.stats import duration_text
-from watcher.texts import clock_text, times_word, tr, wait_text
+from watcher.stats import duration_text, span_text
+from watcher.texts import clock_text, times_word, tr
 from watcher.vocab import CaseStatus, OutboxKind
 
 # Width of the event word ("ПРОПУЩЕН", "CALLED BACK" ...) so the case lines align.
@@ -202,7 +202,7 @@ class ConsoleNotifier:
 
     def _waited(self, case: Case, now: datetime) -> str:
         """How long the case has waited in office time, as a person says it."""
-        return wait_text(self.language, self.hours.office_minutes(case.first_at, now))
+        return span_text(self.hours.office_seconds(case.first_at, now), self.language)
 
     def _claimed(self, case: Case, now: datetime) -> str:
         """Who took the case and when; with their extension when it is linked to them."""
