@@ -495,7 +495,7 @@ def cmd_stats(args: argparse.Namespace, config_path: Path) -> int:
         print(tr(language, "cli_no_ledger", path=config.database_path))
         return 1
     with Ledger(config.database_path) as ledger:
-        print(render_stats(load_stats(ledger, period), period, language))
+        print(render_stats(load_stats(ledger, period, config), period, language))
     return 0
 
 

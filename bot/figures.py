@@ -39,9 +39,11 @@ def chart_caption(period: Period, language: str) -> str:
     return tr(language, key, label=esc(period.label))
 
 
-def figures(database: Path, period: Period, language: str) -> tuple[Stats, bytes]:
+def figures(
+    database: Path, period: Period, language: str, config: Config | None = None
+) -> tuple[Stats, bytes]:
     """The figures and the chart's PNG; blocking, for a worker thread."""
-    stats = read_stats(database, period)
+    stats = read_stats(database, period, config)
     return stats, chart_png(stats, period, language)
 
 
@@ -54,9 +56,11 @@ def stats_messages(stats: Stats, png: bytes, period: Period, language: str) -> l
     return parts
 
 
-async def stats_parts(ledger: Ledger, period: Period, language: str) -> list[Part]:
+async def stats_parts(
+    ledger: Ledger, period: Period, language: str, config: Config | None = None
+) -> list[Part]:
     """:func:`stats_messages` of the period, computed off the event loop."""
-    stats, png = await asyncio.to_thread(figures, ledger.path, period, language)
+    stats, png = await asyncio.to_thread(figures, ledger.path, period, language, config)
     return stats_messages(stats, png, period, language)
 
 

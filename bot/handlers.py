@@ -178,7 +178,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await _say(update, context, message, html=True)
         return
     try:
-        parts = await stats_parts(runtime.ledger, period, language)
+        parts = await stats_parts(runtime.ledger, period, language, runtime.config)
     except Exception:
         log.exception("stats for %s failed", period.label)
         await _say(update, context, tr(language, "stats_failed"))

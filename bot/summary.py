@@ -141,8 +141,11 @@ class _Figures:
 def _figures(runtime: Runtime, period: Period, before: Period) -> _Figures:
     """Blocking, for a worker thread: both periods' figures and the chart."""
     database = runtime.ledger.path
-    stats = read_stats(database, period)
-    return _Figures(stats, read_stats(database, before), chart_png(stats, period, runtime.language))
+    config = runtime.config
+    stats = read_stats(database, period, config)
+    return _Figures(
+        stats, read_stats(database, before, config), chart_png(stats, period, runtime.language)
+    )
 
 
 def _joined(head: str, parts: list[Part]) -> list[Part]:

@@ -381,3 +381,51 @@ def waits(
         key = None if group is None else str(group)
         result[key] = Waits(int(count), None if median is None else float(median), int(within))
     return result
+
+
+_CALLBACK_WAITS = (
+    "WITH"
+    + _WAIT.format(group="NULL", filter="{filter} AND closed_how IN ('call', 'answered', 'user')")
+    + """, n(n) AS (SELECT count(*) FROM wait)
+SELECT (SELECT n FROM n), (SELECT count(*) FROM wait WHERE s <= :within), (
+  SELECT avg(s) FROM (
+    SELECT s FROM wait ORDER BY s
+    LIMIT 2 - (SELECT n FROM n) % 2 OFFSET ((SELECT n FROM n) - 1) / 2
+  )
+), (
+  SELECT s FROM wait ORDER BY s LIMIT 1 OFFSET max(0, ((SELECT n FROM n) * 9 + 9) / 10 - 1)
+)
+WHERE (SELECT n FROM n) > 0
+"""
+)
+
+
+def callback_waits(
+    conn: sqlite3.Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    within_seconds: float,
+    department: str | None = None,
+) -> tuple[int, int, float | None, float | None]:
+    """Cases closed by a callback: how many, how many within ``within_seconds``, and the
+    median and 90th percentile (nearest rank) of their waits in seconds, all in SQL."""
+    params: dict[str, object] = {
+        "start": to_text(start),
+        "end": to_text(end),
+        "within": within_seconds,
+    }
+    filters = ""
+    if department is not None:
+        filters = " AND department = :department"
+        params["department"] = department
+    row = conn.execute(_CALLBACK_WAITS.format(filter=filters), params).fetchone()
+    if row is None:
+        return 0, 0, None, None
+    count, within, med, p90 = row
+    return (
+        int(count),
+        int(within),
+        None if med is None else float(med),
+        (None if p90 is None else float(p90)),
+    )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from watcher.config import Config
 from watcher.ledger import Ledger
 from watcher.queries import (
     Lines,
@@ -21,6 +22,7 @@ from watcher.queries import (
     reading,
     waits,
 )
+from watcher.sla import Sla, callback_sla
 from watcher.texts import tr
 from watcher.vocab import CaseStatus, ClosedHow
 
@@ -160,6 +162,7 @@ class Stats:
     closed_by_user: int = 0
     closed_not_needed: int = 0  # 🚫 closed as needing no callback: counted apart
     median_callback_seconds: float | None = None
+    sla: Sla | None = None  # callbacks within callback_sla_minutes of office time
     operators: list[OperatorStats] = field(default_factory=list)
     departments: list[DepartmentStats] = field(default_factory=list)
     hourly_incoming: list[int] = field(default_factory=lambda: [0] * 24)
@@ -179,6 +182,7 @@ def stats_from(
     *,
     lines: Lines | None = None,
     department: str | None = None,
+    config: Config | None = None,
 ) -> Stats:
     """The period's figures from SQL aggregates (:mod:`watcher.queries`).
 
@@ -255,22 +259,36 @@ def stats_from(
     stats.median_callback_seconds = overall.median_seconds if overall else None
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
+    if config is not None:
+        stats.sla = callback_sla(
+            conn,
+            period.start,
+            period.end,
+            hours=config.hours,
+            target_minutes=config.rules.callback_sla_minutes,
+            department=department,
+        )
     return stats
+
+
+def _seconds(minutes: float | None) -> float | None:
+    return None if minutes is None else minutes * 60
 
 
 def _extension_order(op: OperatorStats) -> tuple[int, int | str]:
     return (0, int(op.extension)) if op.extension.isdigit() else (1, op.extension)
 
 
-def load_stats(ledger: Ledger, period: Period) -> Stats:
-    """On the ledger's own connection, in its thread (the command line, the demo)."""
-    return stats_from(ledger.conn, period)
+def load_stats(ledger: Ledger, period: Period, config: Config | None = None) -> Stats:
+    """On the ledger's own connection, in its thread (the command line, the demo); with
+    ``config``, the callback SLA in its office hours too."""
+    return stats_from(ledger.conn, period, config=config)
 
 
-def read_stats(path: str | Path, period: Period) -> Stats:
+def read_stats(path: str | Path, period: Period, config: Config | None = None) -> Stats:
     """On a connection of its own: for a worker thread, off the bot's event loop."""
     with reading(path) as conn:
-        return stats_from(conn, period)
+        return stats_from(conn, period, config=config)
 
 
 def span_text(seconds: float | None, language: str = "ru") -> str:
@@ -331,6 +349,22 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
         parts.append(tr(t, "stats_expired", count=stats.cases_expired))
     lines.append(tr(t, "stats_cases", total=stats.cases_total, parts=", ".join(parts)))
     lines.append(tr(t, "stats_median", median=span_text(stats.median_callback_seconds, t)))
+    sla = stats.sla
+    if sla is not None and sla.called_back:
+        lines.append(
+            tr(
+                t,
+                "stats_sla",
+                within=sla.within,
+                total=sla.called_back,
+                share=sla.share or 0.0,
+                target=sla.target_minutes,
+                median=span_text(
+                    None if sla.median_minutes is None else sla.median_minutes * 60, t
+                ),
+                p90=span_text(None if sla.p90_minutes is None else sla.p90_minutes * 60, t),
+            )
+        )
     if stats.departments:
         lines += ["", tr(t, "stats_departments")]
         for d in stats.departments:

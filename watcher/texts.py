@@ -169,6 +169,10 @@ RU: dict[str, str] = {
     "stats_closed_how": " (по журналу {by_call}, отмечено в чате {by_user})",
     "stats_open": "ещё ждут {count}",
     "stats_not_needed": "не нужно перезванивать {count}",
+    "stats_sla": (
+        "Вовремя (за {target} мин рабочего времени): {within} из {total} ({share:.0%});"
+        " медиана {median}, 90% — за {p90}"
+    ),
     "stats_expired": "без ответа (история) {count}",
     "stats_median": "Медиана до перезвона: {median}",
     "stats_departments": "По отделам (случаи / перезвонили / ждут):",
@@ -575,6 +579,10 @@ EN: dict[str, str] = {
     "stats_closed_how": " (from the call log {by_call}, marked in chat {by_user})",
     "stats_open": "still open {count}",
     "stats_not_needed": "no callback needed {count}",
+    "stats_sla": (
+        "On time (within {target} office minutes): {within} of {total} ({share:.0%});"
+        " median {median}, 90% within {p90}"
+    ),
     "stats_expired": "never called back (history) {count}",
     "stats_median": "Median time to callback: {median}",
     "stats_departments": "By department (cases / called back / open):",

@@ -1,0 +1,111 @@
+"""The callback SLA in office minutes: share within callback_sla_minutes, median and p90."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from watcher.config import Config
+from watcher.hours import OfficeHours
+from watcher.ledger import Ledger
+from watcher.models import Case
+from watcher.schema import CASES
+from watcher.sla import callback_sla, median, percentile
+from watcher.stats import Period, load_stats, render_stats
+from watcher.vocab import CaseStatus, ClosedHow
+
+FRIDAY = dt.datetime(2026, 12, 4)
+OFFICE = OfficeHours(days=frozenset(range(5)), open_minute=540, close_minute=1080)
+# Always open, but not recognised as such: forces the office-minute path in Python.
+ALWAYS = OfficeHours(holidays=frozenset({dt.date(1999, 1, 1)}))
+
+
+def at(clock: str, days: int = 0) -> dt.datetime:
+    hours, minutes = map(int, clock.split(":"))
+    return FRIDAY + dt.timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def case(n: int, first: dt.datetime, closed: dt.datetime | None, how: ClosedHow | None) -> Case:
+    return Case(
+        id=n,
+        department="Продажи",
+        chat=-1,
+        remote=f"+7916000{n:04d}",
+        status=CaseStatus.OPEN if how is None else CaseStatus.CLOSED,
+        first_at=first,
+        last_at=first,
+        attempts=1,
+        extension="620",
+        ring_seconds=10,
+        new_caller=False,
+        contact_name=None,
+        contact_company=None,
+        silent=False,
+        closed_at=closed,
+        closed_how=how,
+        closed_by_extension="201" if how in (ClosedHow.CALL, ClosedHow.ANSWER) else None,
+    )
+
+
+CASES_OF_THE_WEEK = [
+    case(1, at("10:00"), at("10:12"), ClosedHow.CALL),  # 12 office minutes
+    case(2, at("17:50"), at("09:20", days=3), ClosedHow.USER),  # Fri 10 + Mon 20 = 30
+    case(3, at("11:00"), at("12:00"), ClosedHow.ANSWER),  # 60
+    case(4, at("19:00"), at("09:05", days=3), ClosedHow.CALL),  # after hours: 5
+    case(5, at("12:00"), at("12:01"), ClosedHow.NOT_NEEDED),  # no callback: not counted
+    case(6, at("12:00"), at("12:02"), ClosedHow.EXPIRY),  # history: not counted
+    case(7, at("13:00"), None, None),  # open
+]
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    opened = Ledger(tmp_path / "perezvon.db")
+    with opened.transaction():
+        for item in CASES_OF_THE_WEEK:
+            opened.conn.execute(CASES.insert_sql("cases"), CASES.values(item))
+    return opened
+
+
+WEEK = (FRIDAY - dt.timedelta(days=1), FRIDAY + dt.timedelta(days=7))
+
+
+def test_office_minutes_decide_the_sla(ledger: Ledger) -> None:
+    sla = callback_sla(ledger.conn, *WEEK, hours=OFFICE, target_minutes=30)
+    # Waits 12, 30, 60, 5 office minutes: 3 within 30.
+    assert (sla.called_back, sla.within, sla.share) == (4, 3, 0.75)
+    assert sla.median_minutes == pytest.approx(21)
+    assert sla.p90_minutes == pytest.approx(60)
+
+
+def test_without_office_hours_sql_gives_the_wall_clock_figures(ledger: Ledger) -> None:
+    in_sql = callback_sla(ledger.conn, *WEEK, hours=OfficeHours(), target_minutes=30)
+    in_python = callback_sla(ledger.conn, *WEEK, hours=ALWAYS, target_minutes=30)
+    assert in_sql == in_python
+    assert (in_sql.called_back, in_sql.within) == (4, 1)  # the weekend waits count in full
+
+
+def test_percentiles() -> None:
+    assert percentile([], 0.9) is None and median([]) is None
+    assert percentile([5.0], 0.9) == 5.0
+    values = [float(n) for n in range(1, 11)]
+    assert percentile(values, 0.9) == 9.0 and median(values) == 5.5
+    assert percentile([3.0, 1.0, 2.0], 0.9) == 3.0 and median([3.0, 1.0, 2.0]) == 2.0
+
+
+def test_stats_show_the_sla(ledger: Ledger, phone_config: Callable[..., Config]) -> None:
+    config = phone_config(
+        hours={"days": ["mon", "tue", "wed", "thu", "fri"], "open": "09:00", "close": "18:00"}
+    )
+    period = Period(*WEEK, "неделя")
+    stats = load_stats(ledger, period, config)
+    assert stats.sla is not None and stats.sla.within == 3
+    text = render_stats(stats, period, "ru")
+    assert (
+        "Вовремя (за 30 мин рабочего времени): 3 из 4 (75%); медиана 21 мин, 90% — за 1 ч" in text
+    )
+    english = render_stats(stats, period, "en")
+    assert "On time (within 30 office minutes): 3 of 4 (75%)" in english

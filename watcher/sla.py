@@ -1,0 +1,90 @@
+"""Callback SLA: how many cases were called back within ``callback_sla_minutes`` of office
+time, and the median and 90th percentile of office minutes to callback.
+
+Without office hours, office time is wall time and the figures come from SQL
+(:func:`watcher.queries.callback_waits`: count, within, median and p90 with ORDER BY +
+OFFSET). With office hours each wait is measured in office minutes, which SQL cannot do:
+the (first call, close) pairs are streamed from SQL and measured one by one, never held
+as rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from watcher.hours import OfficeHours
+from watcher.models import from_text, to_text
+from watcher.queries import callback_waits
+
+# The closes that are callbacks: from the call log, or marked in the chat.
+CALLBACK_CLOSES = ("call", "answered", "user")
+
+
+@dataclass(frozen=True)
+class Sla:
+    target_minutes: int
+    called_back: int  # cases closed by a callback
+    within: int  # of them, within the target
+    median_minutes: float | None
+    p90_minutes: float | None
+
+    @property
+    def share(self) -> float | None:
+        return self.within / self.called_back if self.called_back else None
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest rank: the smallest value with at least ``share`` of them at or below it."""
+    if not values:
+        return None
+    rank = max(1, -(-int(share * 100) * len(values) // 100))  # ceil without floats
+    return sorted(values)[min(rank, len(values)) - 1]
+
+
+def median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def callback_sla(
+    conn: sqlite3.Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    hours: OfficeHours,
+    target_minutes: int,
+    department: str | None = None,
+) -> Sla:
+    """The SLA figures of the cases that first rang in [start, end)."""
+    if hours.always_open:
+        count, within, med, p90 = callback_waits(
+            conn, start, end, within_seconds=target_minutes * 60, department=department
+        )
+        return Sla(
+            target_minutes,
+            count,
+            within,
+            None if med is None else med / 60,
+            None if p90 is None else p90 / 60,
+        )
+    sql = (
+        "SELECT first_at, closed_at FROM cases WHERE first_at >= ? AND first_at < ?"
+        " AND status = 'closed' AND closed_how IN (?, ?, ?) AND coalesce(closed_at, '') <> ''"
+    )
+    params: list[object] = [to_text(start), to_text(end), *CALLBACK_CLOSES]
+    if department is not None:
+        sql += " AND department = ?"
+        params.append(department)
+    minutes = [
+        hours.office_minutes(from_text(first), from_text(closed))
+        for first, closed in conn.execute(sql, params)
+    ]
+    within = sum(1 for m in minutes if m <= target_minutes)
+    return Sla(target_minutes, len(minutes), within, median(minutes), percentile(minutes, 0.9))
