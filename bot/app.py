@@ -37,8 +37,8 @@ from bot.reminders import schedule_reminders
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.summary import schedule_summary, schedule_weekly
 from watcher.clock import local_now
-from watcher.config import Config
-from watcher.ledger import Ledger
+from watcher.config import Config, example_chats
+from watcher.ledger_open import open_ledger
 from watcher.texts import tr
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def build_application(
     builder = builder.get_updates_connection_pool_size(2)
     application = builder.build()
     now = clock or (lambda: local_now(config))
-    ledger = Ledger(config.database_path)
+    ledger = open_ledger(config.database_path)
     messenger = CaseMessenger(application.bot, ledger, config, now)
     outbox = OutboxSender(
         ledger,
@@ -228,7 +228,7 @@ class PerezvonBot:
                 await self.start()
                 return True
             except InvalidToken as error:
-                raise TelegramCheckError(_token_message(error)) from None
+                raise TelegramCheckError(token_message(error)) from None
             except TelegramError as error:
                 delay = backoff_seconds(attempt, retry_base, MAX_BACKOFF)
                 log.warning("cannot reach Telegram (%s); trying again in %.0f s", error, delay)
@@ -270,7 +270,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-def _token_message(error: Exception) -> str:
+def token_message(error: Exception) -> str:
     # PTB's InvalidToken text quotes the rejected token in full.
     return (
         f"Telegram rejected TELEGRAM_BOT_TOKEN ({redact(error)}). Copy the token from"
@@ -287,7 +287,7 @@ async def fetch_username(token: str, base_url: str | None = None) -> str:
         async with bot:
             return str(bot.username)
     except InvalidToken as error:
-        raise TelegramCheckError(_token_message(error)) from None
+        raise TelegramCheckError(token_message(error)) from None
     except TelegramError as error:
         raise TelegramCheckError(f"cannot reach the Bot API at {url}: {redact(error)}") from None
 
@@ -321,6 +321,7 @@ async def serve(
     if stop is None:
         stop = asyncio.Event()
         _install_stop_signals(stop)
+    warn_about_chats(config)
     perezvon = PerezvonBot(build_application(config, token, base_url, **bot_options))
     watcher = WatcherService(config, on_change=perezvon.wake_from_thread)
     watcher.start()
@@ -336,6 +337,25 @@ async def serve(
         await asyncio.to_thread(watcher.stop)
         await perezvon.stop()
     return code
+
+
+def warn_about_chats(config: Config) -> None:
+    """Chats still to set up are no reason not to start: the bot answers /start in any
+    chat with its id, which is how an admin learns what to put there."""
+    for key, value in example_chats(config):
+        log.warning(
+            "%s = %s is the example config's placeholder, not a chat: posts there will fail;"
+            " send /start in the real chat and put the id the bot answers into the config",
+            key,
+            value,
+        )
+    for department in config.departments:
+        if department.chat is None:
+            log.warning(
+                "department %r has no chat: its missed calls are not posted; send /start in"
+                " its chat and put the id the bot answers into the config",
+                department.name,
+            )
 
 
 def _install_stop_signals(stop: asyncio.Event) -> None:

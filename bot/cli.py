@@ -7,9 +7,11 @@ phone side alone, so an admin can try everything before creating a bot.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -18,14 +20,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
-from bot import logs
+from bot import check_setup, logs
 from bot.dotenv import ENV_FILE, DotenvError, dotenv_files, load_dotenv, read_dotenv
-from watcher import fields
+from watcher import fields, health
 from watcher.clock import local_now
 from watcher.config import Config, ConfigError, Department, load_config, pattern_range
 from watcher.dbf_reader import DbfError, DbfLayout, decode_all_fields, read_layout, read_one
-from watcher.ingest import Ingestor, ScanResult
+from watcher.ingest import Ingestor, ScanResult, find_cursor, source_key
+from watcher.instance import RUN_WAIT_SECONDS, LedgerInUse, LedgerLock, in_use, lock_path
 from watcher.ledger import Ledger
+from watcher.ledger_open import LedgerError, LedgerProblem, explain, open_ledger
 from watcher.sample import SAMPLE_ROWS, Sample, sample
 from watcher.stats import load_stats, parse_period, render_stats
 from watcher.texts import tr
@@ -48,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logs.setup_console(verbose=args.verbose, quiet=args.command == "demo")
     try:
-        config_path = _load_environment(args.env_file, args.config)
+        # Absolute, so every message names the file whatever folder the service started in.
+        config_path = _load_environment(args.env_file, args.config).absolute()
     except DotenvError as error:
         print(tr(PRE_CONFIG_LANGUAGE, error.key, path=error.path), file=sys.stderr)
         return 2
@@ -60,11 +65,46 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    except CommandError as error:
+        print(error, file=sys.stderr)
+        return error.code
     except KeyboardInterrupt:
         print(tr(PRE_CONFIG_LANGUAGE, "cli_stopped"), file=sys.stderr)
         return 130
     finally:
         logs.close_files()
+
+
+class CommandError(Exception):
+    """A command cannot go on; the message is for the person at the terminal, in the
+    config's language, and says what to do."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _ledger(config: Config, path: Path | None = None) -> Ledger:
+    """The ledger, or a :class:`CommandError` naming the file and the fix."""
+    try:
+        return open_ledger(path or config.database_path)
+    except LedgerError as error:
+        raise _ledger_problem(config, error) from None
+
+
+def _ledger_problem(config: Config, error: LedgerError) -> CommandError:
+    return CommandError(
+        tr(config.language, error.problem.value, path=error.path, error=error.detail)
+    )
+
+
+def _hold_lock(config: Config, wait: float = 0.0) -> LedgerLock:
+    """The ledger's lock, taken; :class:`LedgerInUse` when another process has it."""
+    try:
+        return LedgerLock(config.database_path).acquire(wait)
+    except OSError as error:  # the folder cannot be written: neither can the ledger
+        problem = LedgerError(config.database_path, LedgerProblem.UNWRITABLE, str(error))
+        raise _ledger_problem(config, problem) from None
 
 
 def _load_environment(env_file: str | None, config: str | None) -> Path:
@@ -120,7 +160,20 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate the config, the DBF file and the token")
     check.add_argument("--rows", type=int, default=5, help="how many last rows to show")
+    check.add_argument(
+        "--send-test",
+        action="store_true",
+        help="post a test message to every configured chat and say where the bot cannot write",
+    )
     check.set_defaults(handler=cmd_check)
+
+    chats = commands.add_parser(
+        "chats", help="print the id of every chat that writes to the bot (for the config)"
+    )
+    chats.add_argument(
+        "--seconds", type=float, default=120.0, help="how long to listen (default 120)"
+    )
+    chats.set_defaults(handler=cmd_chats)
 
     imp = commands.add_parser("import", help="load a Calls.dbf history without notifications")
     imp.add_argument("path", type=Path, help="the Calls.dbf (or an archived copy) to import")
@@ -180,7 +233,19 @@ def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
     logs.use_config(config.logging, verbose=args.verbose)
     from bot.app import run as run_bot
 
-    return run_bot(config, token, os.environ.get("TELEGRAM_BASE_URL") or None)
+    try:
+        lock = _hold_lock(config, RUN_WAIT_SECONDS)
+    except LedgerInUse as busy:
+        lock_text = tr(
+            config.language, "cli_run_busy", database=config.database_path, lock=busy.lock
+        )
+        raise CommandError(lock_text) from None
+    with lock:
+        try:
+            return run_bot(config, token, os.environ.get("TELEGRAM_BASE_URL") or None)
+        except LedgerError as error:
+            log.error("%s", error)
+            raise _ledger_problem(config, error) from None
 
 
 # -- check ------------------------------------------------------------------------------
@@ -202,10 +267,37 @@ def cmd_check(args: argparse.Namespace, config_path: Path) -> int:
         out.write(line + "\n")
     if not any(d.chat for d in config.departments):
         out.write(tr(t, "cli_check_no_chats") + "\n")
+    check_setup.show_placeholders(config, out)
+    check_setup.show_telegram(config, out)
+    check_setup.show_hours(config, out)
+    linked = _operator_links(config)
+    check_setup.show_operators(config, out, linked)
+    check_setup.show_contacts(config, out)
     ok = _check_dbf(config, out, args.rows)
-    _check_ledger(config, out)
-    ok = _check_token(out, t) and ok
+    ok = _check_ledger(config, out) and ok
+    token_ok = _check_token(out, t)
+    ok = token_ok and ok
+    if args.send_test:
+        token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+        base_url = os.environ.get("TELEGRAM_BASE_URL") or None
+        if token_ok:
+            ok = check_setup.show_send_test(config, out, token, base_url) and ok
+        else:  # the token check above said why
+            out.write(tr(t, "cli_send_test_title") + "\n")
+            out.write(tr(t, "cli_send_test_skipped") + "\n")
     return 0 if ok else 1
+
+
+def _operator_links(config: Config) -> int | None:
+    """How many extensions /me linked, from the ledger if there is one."""
+    if not config.database_path.exists():
+        return None
+    try:
+        ledger = _ledger(config)
+    except CommandError:  # the ledger's own section says what is wrong with it
+        return None
+    with ledger:
+        return len(set(ledger.operator_links()) - {ext for ext, _ in config.operators})
 
 
 def _department_where(department: Department, language: str) -> str:
@@ -227,7 +319,7 @@ def _department_where(department: Department, language: str) -> str:
 def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
     t = config.language
     path = config.source.path
-    out.write(tr(t, "cli_check_dbf", path=path) + "\n")
+    out.write(tr(t, "cli_check_dbf", path=path.absolute()) + "\n")
     try:
         layout = read_layout(path, config.source.encoding)
     except DbfError as error:
@@ -265,7 +357,7 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
     except DbfError as error:
         out.write(tr(t, "cli_check_error", error=error) + "\n")
         return False
-    _show_rows(layout, found, out, t, rows)
+    _show_rows(layout, found, out, config, rows)
     return _judge_sample(found, out, t)
 
 
@@ -302,8 +394,9 @@ def _show_reading(plan: fields.FieldPlan, config: Config, out: TextIO) -> None:
         out.write(tr(t, "cli_check_caller", field=caller) + "\n")
 
 
-def _show_rows(layout: DbfLayout, found: Sample, out: TextIO, t: str, rows: int) -> None:
-    """The last ``rows`` rows: how each reads, and every field it has."""
+def _show_rows(layout: DbfLayout, found: Sample, out: TextIO, config: Config, rows: int) -> None:
+    """The last ``rows`` rows: how each reads, where a call would go, and every field."""
+    t = config.language
     start = max(0, layout.complete_count - rows)
     if layout.complete_count:
         out.write(tr(t, "cli_check_last_rows", count=layout.complete_count - start) + "\n")
@@ -323,7 +416,7 @@ def _show_rows(layout: DbfLayout, found: Sample, out: TextIO, t: str, rows: int)
                 remote=call.remote or "-",
                 duration=call.duration,
                 calltype=call.calltype or "?",
-            )
+            ) + check_setup.row_department(config, call)
         elif index in found.errors:
             summary = tr(t, "cli_check_not_a_call", error=found.errors[index])
         else:
@@ -355,15 +448,23 @@ def _hhmmss(value: int) -> str:
     return f"{value} = {value // 10000:02d}:{value // 100 % 100:02d}:{value % 100:02d}"
 
 
-def _check_ledger(config: Config, out: TextIO) -> None:
+def _check_ledger(config: Config, out: TextIO) -> bool:
+    """The ledger's counts and cursor; False (with the fix) when it cannot be opened."""
     t = config.language
     path = config.database_path
     out.write(tr(t, "cli_check_ledger", path=path) + "\n")
     if not path.exists():
         out.write(tr(t, "cli_check_ledger_missing") + "\n")
-        return
-    with Ledger(path) as ledger:
-        state = ledger.source_state(str(config.source.path))
+        return True
+    if in_use(path):
+        out.write(tr(t, "cli_check_running", lock=lock_path(path)) + "\n")
+    try:
+        ledger = _ledger(config)
+    except CommandError as error:
+        out.write(f"  {error}\n")
+        return False
+    with ledger:
+        state = find_cursor(ledger, config.source.path)
         counts = tr(
             t,
             "cli_check_ledger_counts",
@@ -377,6 +478,24 @@ def _check_ledger(config: Config, out: TextIO) -> None:
                 t, "cli_check_cursor", record=state.next_index + 1, pending=len(state.pending)
             )
             out.write(cursor + "\n")
+        _check_health(config, ledger, out)
+    return True
+
+
+def _check_health(config: Config, ledger: Ledger, out: TextIO) -> None:
+    """The last missed call, and the service's warning when none came for office days."""
+    t = config.language
+    dates = health.CallDates(*ledger.call_dates())
+    if dates.first_call is None:
+        return
+    last = dates.last_missed
+    when = last.strftime("%Y-%m-%d %H:%M") if last else tr(t, "cli_check_never")
+    out.write(tr(t, "cli_check_last_missed", when=when) + "\n")
+    verdict = health.judge(dates, local_now(config), config.hours)
+    if verdict.quiet and verdict.since is not None:
+        key = "cli_check_quiet_no_calls" if verdict.no_calls else "cli_check_quiet"
+        since = verdict.since.strftime("%Y-%m-%d")
+        out.write(tr(t, key, days=verdict.days, since=since) + "\n")
 
 
 def _check_token(out: TextIO, language: str) -> bool:
@@ -397,22 +516,67 @@ def _check_token(out: TextIO, language: str) -> bool:
     return True
 
 
+# -- chats ------------------------------------------------------------------------------
+
+
+def cmd_chats(args: argparse.Namespace, config_path: Path) -> int:
+    """Listen for the chats that write to the bot; works before the config is finished."""
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        print(tr(PRE_CONFIG_LANGUAGE, "cli_no_token"), file=sys.stderr)
+        return 2
+    try:
+        config: Config | None = load_config(config_path)
+    except ConfigError:  # the ids this finds are what the config still lacks
+        config = None
+    language = config.language if config is not None else PRE_CONFIG_LANGUAGE
+    if config is not None and in_use(config.database_path):
+        lock = lock_path(config.database_path)
+        raise CommandError(tr(language, "cli_chats_busy", lock=lock))
+    from bot.app import TelegramCheckError
+    from bot.chats import ChatsConflict, listen
+
+    base_url = os.environ.get("TELEGRAM_BASE_URL") or None
+    try:
+        seen = asyncio.run(
+            listen(token, base_url, sys.stdout, language, seconds=max(args.seconds, 1.0))
+        )
+    except TelegramCheckError as error:
+        print(tr(language, "cli_error", error=logs.redact(error)), file=sys.stderr)
+        return 2
+    except ChatsConflict:
+        print(tr(language, "cli_chats_conflict"), file=sys.stderr)
+        return 2
+    return 0 if seen else 1
+
+
 # -- import -----------------------------------------------------------------------------
 
 
 def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
     config = load_config(config_path)
     logs.use_config(config.logging, verbose=args.verbose)
-    path: Path = args.path
+    path = Path(os.path.abspath(args.path))  # as every message names it: absolute, no ".."
+    live = source_key(path) == source_key(config.source.path)
+    try:
+        lock = _hold_lock(config)
+    except LedgerInUse as busy:
+        if live:  # `run` reads this very file: both would move one cursor over its rows
+            text = tr(config.language, "cli_import_busy", path=path, lock=busy.lock)
+            raise CommandError(text, code=1) from None
+        lock = LedgerLock(config.database_path)  # an archived copy, next to a running `run`
     config = replace(config, source=replace(config.source, path=path))
     bar = ProgressBar(sys.stderr, language=config.language)
-    with Ledger(config.database_path) as ledger:
+    with lock, _ledger(config) as ledger:
         try:
             result = Ingestor(config, ledger).scan(history=True, progress=bar.update)
         except DbfError as error:
             bar.finish()
             print(tr(config.language, "cli_error", error=error), file=sys.stderr)
             return 1
+        except sqlite3.Error as error:  # a full disk, a folder that turned read-only
+            bar.finish()
+            raise _ledger_problem(config, explain(config.database_path, error)) from None
         bar.finish()
     print(_import_summary(result, config))
     return 0
@@ -494,7 +658,7 @@ def cmd_stats(args: argparse.Namespace, config_path: Path) -> int:
     if not config.database_path.exists():
         print(tr(language, "cli_no_ledger", path=config.database_path))
         return 1
-    with Ledger(config.database_path) as ledger:
+    with _ledger(config) as ledger:
         print(render_stats(load_stats(ledger, period, config), period, language))
     return 0
 
@@ -522,7 +686,7 @@ def cmd_report(args: argparse.Namespace, config_path: Path) -> int:
     if target.suffix.lower() not in (".xlsx", ".csv") and not is_csv_target(target):
         print(tr(language, "cli_report_bad_target", path=target), file=sys.stderr)
         return 2
-    with Ledger(config.database_path) as ledger:  # brings an older ledger's schema up to date
+    with _ledger(config) as ledger:  # brings an older ledger's schema up to date
         written = save_report(
             ledger.conn, config, period, target, department=args.department, language=language
         )

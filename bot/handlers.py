@@ -4,6 +4,7 @@ Every handler answers something readable and never raises into PTB for bad input
 forged button, a chat that is not in the config, a case that is gone. A press changes
 the ledger (its conditional UPDATE decides races; the change and its outbox row commit
 together), answers with a toast and wakes the outbox, the one writer of case messages.
+The ledger logs each change it applies (:mod:`watcher.case_log`), so handlers do not.
 """
 
 from __future__ import annotations
@@ -132,8 +133,11 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         binding = tr(runtime.language, "binding_managers")
     elif scope.kind is ScopeKind.DEPARTMENT:
         binding = tr(runtime.language, "binding_department", department=esc(scope.department))
-    else:
-        binding = tr(runtime.language, "binding_none")
+    else:  # what to paste where, so the first /start works before any chat is configured
+        binding = tr(runtime.language, "binding_none", chat_id=chat.id)
+    message = update.effective_message
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        binding += tr(runtime.language, "binding_topic", topic=message.message_thread_id)
     user = tr(runtime.language, "help_user", user_id=user_id) if user_id is not None else ""
     text = tr(runtime.language, "help", chat_id=chat.id, binding=binding, user=user)
     await _say(update, context, text, html=True)
@@ -338,7 +342,6 @@ def _close(runtime: Runtime, case: Case, user: User) -> str:
         case.id, user_id=user.id, user_name=_user_name(user), now=runtime.clock()
     )
     if result.changed:
-        log.info("case %s closed by %s (%s)", case.id, _user_name(user), user.id)
         return tr(runtime.language, "toast_closed")
     fresh = result.case or case
     if fresh.is_open:  # cannot happen with the ledger's UPDATE, but never claim a close
@@ -359,7 +362,6 @@ def _undo(runtime: Runtime, case: Case, user: User) -> str:
         case.id, user_id=user.id, user_name=_user_name(user), now=runtime.clock()
     )
     if result.changed:
-        log.info("case %s reopened by %s (%s)", case.id, _user_name(user), user.id)
         return tr(language, "toast_reopened")
     return tr(language, "toast_already_open")
 
@@ -386,7 +388,6 @@ def _claim(runtime: Runtime, case: Case, user: User) -> str:
         if not fresh.is_open:
             return closed_toast(fresh, language)
         return _taken_toast(fresh, language)
-    log.info("case %s claimed by %s (%s)", case.id, _user_name(user), user.id)
     if verdict is ClaimVerdict.TAKE_OVER:
         return tr(language, "toast_taken_over", name=claimer_name(case))
     return tr(language, "toast_claimed")
@@ -407,8 +408,6 @@ def _failed(runtime: Runtime, case: Case, user: User) -> str:
     if not done:
         fresh = runtime.ledger.get_case(case.id) or case
         return closed_toast(fresh, runtime.language)
-    log.info("case %s: callback attempt by %s (%s) did not get through", case.id,
-             _user_name(user), user.id)  # fmt: skip
     return tr(runtime.language, "toast_failed")
 
 
@@ -418,7 +417,6 @@ def _not_needed(runtime: Runtime, case: Case, user: User) -> str:
         case.id, user_id=user.id, user_name=_user_name(user), now=runtime.clock()
     )
     if result.changed:
-        log.info("case %s closed as not needed by %s (%s)", case.id, _user_name(user), user.id)
         return tr(runtime.language, "toast_not_needed")
     return closed_toast(result.case or case, runtime.language)
 

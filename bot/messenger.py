@@ -167,7 +167,7 @@ class CaseMessenger:
         self.ledger.set_case_copy(
             case.id, OutboxKind.ESCALATE, message.chat_id, message.message_id, self.clock()
         )
-        log.info("case %s escalated to the managers' chat", case.id)
+        log.debug("case %s escalated to the managers' chat", case.id)
 
     async def _remind(self, case: Case) -> None:
         """A reply to the case's own message, naming whoever took it; never for a closed one."""
@@ -193,7 +193,7 @@ class CaseMessenger:
             reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True),
             message_thread_id=self._topic(case, chat_id),
         )
-        log.info("case %s reminded in chat %s", case.id, chat_id)
+        log.debug("case %s reminded in chat %s", case.id, chat_id)
 
     async def _digest_header(self, case: Case, chat_id: int, held_until: datetime) -> None:
         """🌙 One header per department at opening, above the cases of the closed hours."""

@@ -59,6 +59,10 @@ NOT_YET: frozenset[str] = frozenset(
 )
 # The keys of [hours] (OfficeHours keeps minutes, not the clock texts the file has).
 HOURS_KEYS = ("days", "open", "close", "holidays", "extra_workdays", "after_hours")
+# The ids perezvon.example.toml ships with. They parse as ids, so a copied example "works"
+# until the first post fails; `check` and `run` name every one still in place.
+EXAMPLE_CHAT_IDS = frozenset({-1001000000000, -1001000000001, -1001000000002})
+EXAMPLE_USER_IDS = frozenset({123456789})
 
 
 def toml(
@@ -216,6 +220,23 @@ def _same_line(pattern: str, line: str) -> bool:
     if a.isdigit() and b.isdigit():
         return int(a) == int(b)
     return a == b
+
+
+def example_chats(config: Config) -> list[tuple[str, int]]:
+    """``(key, value)`` of every chat id still at the example's placeholder."""
+    found: list[tuple[str, int]] = []
+    managers = config.telegram.managers_chat
+    if managers in EXAMPLE_CHAT_IDS:
+        found.append(("telegram.managers_chat", managers))
+    for d in config.departments:
+        if d.chat in EXAMPLE_CHAT_IDS:
+            found.append((f"department {d.name!r}.chat", d.chat))
+    return found
+
+
+def example_admins(config: Config) -> list[int]:
+    """The example's placeholder user ids still in ``telegram.admins``."""
+    return [user for user in config.telegram.admins if user in EXAMPLE_USER_IDS]
 
 
 def route(departments: tuple[Department, ...], extension: str, line: str) -> Department | None:

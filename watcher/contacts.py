@@ -57,6 +57,17 @@ def parse_contacts(text: str) -> tuple[dict[str, Contact], list[str]]:
     return contacts, problems
 
 
+def read_contacts(path: Path) -> tuple[dict[str, Contact], list[str]]:
+    """The contacts of a CSV file (UTF-8, else cp1251) and its skipped lines; OSError
+    when it cannot be read."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1251", errors="replace")
+    return parse_contacts(text)
+
+
 class ContactBook:
     """Contacts from a CSV file, re-read whenever its modification time changes."""
 
@@ -89,12 +100,14 @@ class ContactBook:
         if stamp == self._stamp:
             return
         self._stamp = stamp
-        data = self.path.read_bytes()
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1251", errors="replace")
-        self._contacts, problems = parse_contacts(text)
+            self._contacts, problems = read_contacts(self.path)
+        except OSError as error:  # locked by Excel, no permission: keep the last copy
+            reason = error.strerror or error
+            log.warning(
+                "contacts file %s cannot be read (%s); keeping the last copy", self.path, reason
+            )
+            return
         for problem in problems[:20]:
             log.warning("contacts %s: %s", self.path, problem)
         log.info("loaded %d contacts from %s", len(self._contacts), self.path)

@@ -255,34 +255,75 @@ def _date(data: bytes) -> date | None:
 def read_records(
     layout: DbfLayout, start: int, stop: int, decoder: RecordDecoder
 ) -> Iterator[RawRecord]:
-    """Records ``start`` to ``stop`` (exclusive), read in large chunks by position."""
+    """Records ``start`` to ``stop`` (exclusive), read in large chunks by position.
+
+    Each chunk opens the file, reads and closes it before its records are yielded: a long
+    pass (an import stores each chunk before the next is read) must not hold Calls.dbf
+    open for minutes, or WinTariff cannot rename or archive it (Windows refuses to rename
+    an open file). Between chunks the file must still be the one the pass began with (the
+    same file on disk, the same first record, long enough); one that was replaced or cut
+    short is a :class:`DbfError`, and the next pass reads what is there then.
+    """
     record_len = layout.record_len
     stop = min(stop, layout.complete_count)
-    if start >= stop:
-        return
+    index = start
+    identity: _Identity | None = None
+    while index < stop:
+        count = min(READ_CHUNK, stop - index)
+        block, seen = _read_chunk(layout, index, count)
+        if identity is None:
+            identity = seen
+        elif not seen.same_file(identity):
+            raise DbfError(
+                f"{layout.path}: the file was replaced while it was read (renamed or"
+                " archived?); it is read again on the next pass"
+            )
+        got = len(block) // record_len
+        if got < count:
+            raise DbfError(
+                f"{layout.path}: the file shrank while it was read ({index + got} of"
+                f" {stop} records); it is read again on the next pass"
+            )
+        for i in range(got):
+            raw = block[i * record_len : (i + 1) * record_len]
+            flag = raw[:1]
+            if flag in (b" ", b"*"):
+                values, problems = decoder.decode(raw)
+            else:
+                values, problems = {}, (f"bad record marker {flag!r}",)
+            yield RawRecord(index + i, flag, raw, values, problems)
+        index += got
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """What tells one Calls.dbf from the next under the same name."""
+
+    device: int
+    inode: int  # the file index on Windows; 0 where a share does not give one
+    first_record: bytes  # without its deletion flag
+
+    def same_file(self, other: _Identity) -> bool:
+        if self.inode and other.inode and (self.device, self.inode) != (other.device, other.inode):
+            return False
+        return self.first_record == other.first_record
+
+
+def _read_chunk(layout: DbfLayout, index: int, count: int) -> tuple[bytes, _Identity]:
+    """``count`` records from ``index``, and the identity of the file they came from; the
+    file is closed again before this returns."""
     try:
         with open(layout.path, "rb") as handle:
-            index = start
-            while index < stop:
-                count = min(READ_CHUNK, stop - index)
-                handle.seek(layout.header_len + index * record_len)
-                block = handle.read(count * record_len)
-                got = len(block) // record_len
-                for i in range(got):
-                    raw = block[i * record_len : (i + 1) * record_len]
-                    flag = raw[:1]
-                    if flag in (b" ", b"*"):
-                        values, problems = decoder.decode(raw)
-                    else:
-                        values, problems = {}, (f"bad record marker {flag!r}",)
-                    yield RawRecord(index + i, flag, raw, values, problems)
-                if got < count:
-                    return
-                index += got
+            info = os.fstat(handle.fileno())
+            handle.seek(layout.header_len)
+            first = handle.read(layout.record_len)[1:]
+            handle.seek(layout.header_len + index * layout.record_len)
+            block = handle.read(count * layout.record_len)
     except FileNotFoundError:
         raise DbfError(f"{layout.path}: file disappeared while reading") from None
     except OSError as error:
         raise DbfError(f"{layout.path}: read failed: {error.strerror or error}") from None
+    return block, _Identity(info.st_dev, info.st_ino, first)
 
 
 def read_one(layout: DbfLayout, index: int) -> bytes | None:

@@ -10,11 +10,13 @@ between passes is lost.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from watcher import fields
@@ -53,6 +55,25 @@ COMMIT_CHUNKS = 10
 COMMIT_SECONDS = 2.0
 
 Progress = Callable[[int, int], None]
+
+
+def source_key(path: Path | str) -> str:
+    """The cursor's key for a DBF file: its absolute path, case-folded on Windows.
+
+    ``perezvon import Calls.dbf`` (relative, typed in the file's folder) and ``run`` (the
+    config's path) must share one cursor. Lexical, not ``Path.resolve()``: resolving a
+    mapped drive or a share that is away would give another key at another time.
+    """
+    return os.path.normcase(os.path.abspath(path))
+
+
+def find_cursor(ledger: Ledger, path: Path | str) -> SourceState | None:
+    """The cursor of ``path``, also when a version before :func:`source_key` saved it
+    under the path as written (no migration: the next save moves it to the new key)."""
+    state = ledger.source_state(source_key(path))
+    if state is None and str(path) != source_key(path):
+        state = ledger.source_state(str(path))
+    return state
 
 
 @dataclass
@@ -109,7 +130,8 @@ class Ingestor:
         self.clock = clock or (lambda: local_now(config))
         self.wall = wall
         self.rules = CaseRules(config, ledger, contacts)
-        self.key = str(config.source.path)
+        self.key = source_key(config.source.path)
+        self._legacy_key: str | None = None  # a cursor found under the old key, to drop
         self._told_no_caller: str | None = None  # the layout last warned about
 
     def scan(self, *, history: bool = False, progress: Progress | None = None) -> ScanResult:
@@ -177,7 +199,9 @@ class Ingestor:
         read again from the start; known calls are skipped by fingerprint.
         """
         first_hash = _identity(read_one(layout, 0), decoder)
-        state = self.ledger.source_state(self.key)
+        state = find_cursor(self.ledger, self.config.source.path)
+        if state is not None and state.path != self.key:
+            self._legacy_key, state.path = state.path, self.key
         last_hash = None
         if state is not None and 0 < state.next_index <= layout.complete_count:
             last_hash = _identity(read_one(layout, state.next_index - 1), decoder)
@@ -222,6 +246,9 @@ class Ingestor:
         with self.ledger.transaction():
             run.opened_silent |= self._store(run.batch, run.now, run.live_since, result)
             self.ledger.save_source_state(state)
+            if self._legacy_key is not None:
+                self.ledger.forget_source_state(self._legacy_key)
+        self._legacy_key = None
         run.batch.clear()
 
     def _examine(

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
-from watcher import schema
+from watcher import case_log, schema
 from watcher.changes import (
     AnsweredLeg,
     ApplyResult,
@@ -103,6 +103,7 @@ class Ledger:
         # the last checkpoint. FULL costs one fsync of the WAL per commit, and commits are
         # few (the ingest pass batches its rows; see benchmarks/ingest.py for the cost).
         conn.execute("PRAGMA synchronous = FULL")
+        self._noted: list[case_log.Noted] = []  # case changes to log once committed
         self._migrate()
 
     def close(self) -> None:
@@ -156,12 +157,14 @@ class Ledger:
             # What sqlite-utils' atomic() does when nested, under one fixed savepoint name:
             # its random names made every SAVEPOINT/RELEASE a new statement to prepare.
             self.conn.execute("SAVEPOINT ledger_nested")
+            mark = len(self._noted)
             try:
                 yield self
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK TO SAVEPOINT ledger_nested")
                     self.conn.execute("RELEASE SAVEPOINT ledger_nested")
+                del self._noted[mark:]
                 raise
             else:
                 self.conn.execute("RELEASE SAVEPOINT ledger_nested")
@@ -175,7 +178,10 @@ class Ledger:
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            self._noted.clear()
             raise
+        noted, self._noted = self._noted, []
+        case_log.write(self.conn, noted)
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:
@@ -230,6 +236,11 @@ class Ledger:
                 },
                 pk="path",
             )
+
+    def forget_source_state(self, path: str) -> None:
+        """Drop the cursor saved under ``path`` (an old key of a file read under a new one)."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM source_state WHERE path = ?", [path])
 
     # -- calls --------------------------------------------------------------------------
 
@@ -299,6 +310,21 @@ class Ledger:
             if row["fingerprint"] not in exclude:
                 return _call(row)
         return None
+
+    def call_dates(self) -> tuple[datetime | None, datetime | None, datetime | None]:
+        """(first call, last call, last missed incoming call) for the health check; each
+        walks the started_at index, the last one backwards until a missed call."""
+        first = self._one("SELECT min(started_at), max(started_at) FROM calls")
+        missed = self._one(
+            "SELECT started_at FROM calls WHERE direction = 'in' AND duration = 0"
+            " ORDER BY started_at DESC LIMIT 1"
+        )
+        low, high = (first[0], first[1]) if first else (None, None)
+        return (
+            from_text(low) if low else None,
+            from_text(high) if high else None,
+            from_text(missed[0]) if missed else None,
+        )
 
     def calls_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         return self._dicts(
@@ -720,6 +746,7 @@ class Ledger:
         call: Call | None = None,
         note: str | None = None,
     ) -> None:
+        self._noted.append(case_log.Noted(case_id, kind, actor_kind, extension))
         self.conn.execute(
             "INSERT INTO case_events (case_id, at, kind, actor_kind, actor_id, actor_name,"
             " extension, call_fingerprint, duration, note) VALUES (?,?,?,?,?,?,?,?,?,?)",

@@ -29,10 +29,13 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from watcher import health
+from watcher.clock import local_now
 from watcher.config import Config
 from watcher.dbf_reader import DbfError
 from watcher.ingest import Ingestor, ScanResult
 from watcher.ledger import Ledger
+from watcher.ledger_open import LedgerError, open_ledger
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ DEBOUNCE_SECONDS = 0.3
 RECHECK_SECONDS = 10.0  # with native events; polling mode re-checks at its own interval
 PENDING_RECHECK_SECONDS = 1.0  # while rows wait for CALLTYPE
 UNWATCHED_RECHECK_SECONDS = 2.0  # while no observer watches the folder (it is gone)
+HEALTH_CHECK_SECONDS = 600.0  # how often the ledger is asked whether missed calls still come
 
 
 class _Trouble:
@@ -105,6 +109,7 @@ class WatcherService:
         on_change: Callable[[], None] | None = None,
         clock: Callable[[], datetime] | None = None,
         recheck_seconds: float | None = None,
+        health_seconds: float = HEALTH_CHECK_SECONDS,
     ) -> None:
         self.config = config
         self.on_change = on_change
@@ -121,6 +126,9 @@ class WatcherService:
         self._unreadable = _Trouble()  # the file (or its folder, its share) cannot be read
         self._unwatched = _Trouble()  # no observer can watch the folder
         self._failing = _Trouble()  # a pass fails for another reason (a bug, the ledger)
+        self.health_seconds = health_seconds
+        self._health_due = 0.0  # time.monotonic() of the next health check
+        self._quiet = False  # in an episode of no missed calls (warned once)
         self.last_result: ScanResult | None = None
 
     # -- public -------------------------------------------------------------------------
@@ -152,7 +160,7 @@ class WatcherService:
         """One pass, in the caller's thread; None when the file cannot be read now."""
         with self._lock:
             if self._ingestor is None:
-                self._ledger = Ledger(self.config.database_path)
+                self._ledger = open_ledger(self.config.database_path)
                 self._ingestor = Ingestor(self.config, self._ledger, clock=self.clock)
             try:
                 result = self._ingestor.scan()
@@ -160,6 +168,7 @@ class WatcherService:
                 self._unreadable.report(self._why_unreadable(error))
                 return None
             self._unreadable.end(f"{self.config.source.path} is readable again")
+            self._check_health(self._ledger)
         self.last_result = result
         if result.cases.changed and self.on_change is not None:
             try:
@@ -167,6 +176,25 @@ class WatcherService:
             except Exception:
                 log.exception("change listener failed")
         return result
+
+    def _check_health(self, ledger: Ledger | None) -> None:
+        """Warn once per episode when the PBX seems not to report missed calls at all."""
+        now_mono = time.monotonic()
+        if ledger is None or now_mono < self._health_due:
+            return
+        self._health_due = now_mono + self.health_seconds
+        now = self.clock() if self.clock is not None else local_now(self.config)
+        try:
+            dates = health.CallDates(*ledger.call_dates())
+        except Exception:  # a busy ledger: the next check asks again; scans go on
+            log.debug("health check skipped", exc_info=True)
+            return
+        verdict = health.judge(dates, now, self.config.hours)
+        if verdict.quiet and not self._quiet:
+            log.warning("%s", health.describe(verdict))
+        elif self._quiet and not verdict.quiet:
+            log.info("missed calls are reported again (last at %s)", verdict.last_missed)
+        self._quiet = verdict.quiet
 
     # -- the thread ---------------------------------------------------------------------
 
@@ -182,6 +210,9 @@ class WatcherService:
             self._ensure_observer()
             try:
                 result = self.scan_now()
+            except LedgerError as error:  # says what to do; a traceback would not
+                self._failing.report(f"{error}; retrying")
+                result = None
             except Exception:
                 # One bad pass must not end the watcher; the next pass retries.
                 path = self.config.source.path

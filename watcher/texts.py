@@ -87,7 +87,12 @@ RU: dict[str, str] = {
     "help_user": "\nВаш ID пользователя (для telegram.admins): <code>{user_id}</code>",
     "binding_department": "Этот чат — отдел «{department}».",
     "binding_managers": "Этот чат — чат руководителей: видны все отделы.",
-    "binding_none": "Этот чат не указан в конфигурации: впишите ID в perezvon.toml.",
+    "binding_none": (
+        "Этот чат не указан в конфигурации. Чтобы сюда приходили пропущенные звонки, "
+        "впишите в perezvon.toml <code>chat = {chat_id}</code> в [[department]] отдела (для "
+        "чата руководителей — <code>managers_chat = {chat_id}</code> в [telegram]) и "
+        "перезапустите Перезвон."
+    ),
     # /missed
     "missed_title": "📋 <b>Открытые пропущенные</b> · {scope}: {count}",
     "missed_scope_all": "все отделы",
@@ -267,6 +272,20 @@ RU: dict[str, str] = {
         "{pending}"
     ),
     "cli_check_cursor": "  курсор: запись {record}, ждут завершения: {pending}",
+    "cli_check_last_missed": "  последний пропущенный звонок: {when}",
+    "cli_check_never": "ещё не было",
+    "cli_check_quiet": (
+        "  !!! ВНИМАНИЕ: за последние {days} рабочих дня (с {since}) нет ни одного "
+        "пропущенного звонка. АТС, похоже, не передаёт в WinTariff неотвеченные звонки: "
+        "включите Lost Call Print-out / SMDR для входящих (на LG-Ericsson ipLDK / iPECS — "
+        "PGM 177), см. «PBX checklist» в README"
+    ),
+    "cli_check_quiet_no_calls": (
+        "  !!! ВНИМАНИЕ: за последние {days} рабочих дня (с {since}) нет ни одного звонка: "
+        "WinTariff, похоже, не получает записи от АТС. Проверьте связь АТС с WinTariff, "
+        "затем Lost Call Print-out / SMDR для входящих (PGM 177 на ipLDK), см. «PBX "
+        "checklist» в README"
+    ),
     "cli_check_telegram": "\nTelegram",
     "cli_check_no_token": "  TELEGRAM_BOT_TOKEN не задан: он нужен для `run`, для `demo` — нет",
     "cli_check_token_ok": "  токен в порядке: @{username}",
@@ -336,6 +355,147 @@ RU: dict[str, str] = {
     ),
     "cli_progress": "{done}/{total} записей, {rate:,.0f}/с",
     "cli_progress_line": "{fraction:.0%} ({done}/{total} записей)",
+    # `check`: the chats, hours, operators, contacts and routing of the sample rows
+    "cli_check_placeholder": (
+        "  !!! ВНИМАНИЕ: {key} = {value} — это ID из perezvon.example.toml, а не ваш чат: "
+        "сообщения туда не дойдут. Добавьте бота в чат, напишите там /start (или запустите "
+        "`perezvon chats`) и впишите показанный ID"
+    ),
+    "cli_check_placeholder_admin": (
+        "  внимание: telegram.admins содержит {value} — ID из perezvon.example.toml. Впишите "
+        "свой ID пользователя: его покажет /start в личном чате с ботом или `perezvon chats`"
+    ),
+    "cli_check_telegram_config": "\n[telegram]",
+    "cli_check_managers": "  чат руководителей (managers_chat): {chat}",
+    "cli_check_no_managers": (
+        "  чат руководителей (managers_chat) не задан: ни сводки, ни эскалаций"
+    ),
+    "cli_check_admins": "  администраторы (admins): {admins}",
+    "cli_check_none": "нет",
+    "cli_check_summary": "  сводка за вчера (daily_summary): в {time}",
+    "cli_check_summary_off": "  сводка за вчера (daily_summary): выключена",
+    "cli_check_hours_title": "\n[hours]",
+    "cli_check_hours": (
+        "  {days}, {open}–{close}; праздников: {holidays}, доп. рабочих дней: {extra}"
+    ),
+    "cli_check_hours_always": (
+        "  таблицы [hours] нет: офис открыт всегда, время ожидания считается круглосуточно"
+    ),
+    "cli_check_after_hours": "  звонки в нерабочее время (after_hours): {mode}",
+    "cli_check_after_digest": "сводкой при открытии (digest)",
+    "cli_check_after_post": "сразу (post)",
+    "cli_check_weekdays": "пн вт ср чт пт сб вс",
+    "cli_check_operators_title": "\n[operators]",
+    "cli_check_operator": "  доб. {extension} → пользователь {user}",
+    "cli_check_operators_none": "  нет; /me 201 в чате отдела привязывает добавочный к человеку",
+    "cli_check_operators_linked": "  ещё привязано через /me: {count}",
+    "cli_check_contacts_title": "\nКонтакты",
+    "cli_check_contacts_off": "  rules.contacts_csv не задан: карточки без имён клиентов",
+    "cli_check_contacts": "  загружено контактов: {count} из {path}",
+    "cli_check_contacts_skipped": "  пропущено строк: {count}; первая: {first}",
+    "cli_check_contacts_missing": (
+        "  внимание: файла {path} нет (rules.contacts_csv): карточки будут без имён. "
+        "Положите туда CSV «телефон,имя[,компания]» или уберите ключ"
+    ),
+    "cli_check_contacts_unreadable": (
+        "  внимание: файл {path} не читается ({error}); проверьте права и не открыт ли он в Excel"
+    ),
+    "cli_check_row_department": " → {department}",
+    "cli_check_row_no_department": " → никуда: ни один отдел не подходит и нет default = true",
+    "cli_check_row_staff": " → не случай: номер сотрудника",
+    # `check --send-test`
+    "cli_send_test_title": "\nПробное сообщение в каждый чат",
+    "cli_send_test_no_token": "  ОШИБКА: нужен TELEGRAM_BOT_TOKEN (в .env или в окружении)",
+    "cli_send_test_no_chats": "  ОШИБКА: в конфигурации нет ни одного чата",
+    "cli_send_test_skipped": "  не отправлено: токен не прошёл проверку (см. выше)",
+    "cli_send_test_ok": "  OK      {target}",
+    "cli_send_test_failed": "  ОШИБКА  {target}: {error}",
+    "cli_send_test_hint": "          → {hint}",
+    "cli_send_test_department": "чат {chat} (отдел «{name}»{topic})",
+    "cli_send_test_managers": "чат {chat} (руководители)",
+    "cli_send_test_topic": ", тема {topic}",
+    "cli_send_test_hint_forbidden": (
+        "бот не может писать в этот чат: добавьте его туда (в канал — администратором); "
+        "возможно, его удалили из чата"
+    ),
+    "cli_send_test_hint_not_found": (
+        "чата с таким ID бот не знает: ID неверен или бот не добавлен в чат. Напишите там "
+        "/start или запустите `perezvon chats`"
+    ),
+    "cli_send_test_hint_topic": (
+        "темы с таким номером в чате нет: проверьте department.topic (0 — без темы)"
+    ),
+    "cli_send_test_hint_rights": "у бота нет права писать сюда: разрешите это в настройках чата",
+    "cli_send_test_hint_migrated": (
+        "группа стала супергруппой, её новый ID {chat}: впишите его в perezvon.toml"
+    ),
+    "cli_send_test_hint_network": "Telegram недоступен: проверьте сеть и TELEGRAM_BASE_URL",
+    "cli_send_test_summary": "  не дошло: {failed} из {total}",
+    "test_message": "🔔 Проверка связи: «Перезвон» может писать сюда ({target}).",
+    "test_target_department": "отдел «{name}»",
+    "test_target_managers": "чат руководителей",
+    # `perezvon chats`
+    "cli_chats_listening": (
+        "Бот @{username} ждёт сообщений {seconds} с. Добавьте его в чаты отделов и "
+        "руководителей и напишите в каждом /start@{username} (в личном чате с ботом — "
+        "/start). Ctrl+C — закончить раньше.\n"
+    ),
+    "cli_chats_chat": "  {chat_id:<16} {kind:<11} {title}{topic}{you}",
+    "cli_chats_topic": " · тема {topic} (department.topic)",
+    "cli_chats_private": " — ваш ID пользователя (для telegram.admins)",
+    "cli_chats_cannot_reply": "      ! бот не может писать в этот чат: {error}",
+    "cli_chats_none": (
+        "Ни один чат не написал боту за {seconds} с. Бот добавлен в группу? В группе бот "
+        "видит только команды: напишите /start@{username}."
+    ),
+    "cli_chats_paste": (
+        "\nВпишите ID в perezvon.toml: чат отдела — chat = ID в его [[department]] (тема "
+        "форума — topic = N), чат руководителей — managers_chat = ID в [telegram], свой ID "
+        "пользователя — в admins. Затем `perezvon check --send-test`."
+    ),
+    "cli_chats_conflict": (
+        "Сообщения боту уже читает другая программа (работает `perezvon run`?). Остановите "
+        "её и запустите `perezvon chats` снова — или напишите /start в чате: работающий "
+        "бот сам ответит ID чата."
+    ),
+    "chats_reply": (
+        "ID этого чата: <code>{chat_id}</code>{topic}\nОн показан и в окне `perezvon chats`: "
+        "впишите его в perezvon.toml."
+    ),
+    "chats_reply_topic": ", тема <code>{topic}</code>",
+    "binding_topic": "\nТема этого сообщения: <code>{topic}</code> (для department.topic).",
+    # the ledger and its lock
+    "cli_ledger_damaged": (
+        "ошибка: {path} — не база Перезвона или она повреждена ({error}). Остановите "
+        "Перезвон, переименуйте файл (сохраните его для разбора) и восстановите базу из "
+        "резервной копии — или начните заново: `perezvon import` соберёт историю из "
+        "Calls.dbf."
+    ),
+    "cli_ledger_unwritable": (
+        "ошибка: базу {path} не открыть на запись ({error}). Папка должна существовать, а "
+        "пользователь, от имени которого работает Перезвон (учётная запись службы), должен "
+        "иметь право записи в саму папку: рядом с базой SQLite создаёт файлы -wal и -shm."
+    ),
+    "cli_ledger_locked": (
+        "ошибка: база {path} занята другой программой ({error}); закройте её (просмотрщик "
+        "SQLite?) и повторите."
+    ),
+    "cli_run_busy": (
+        "ошибка: с базой {database} уже работает другой Перезвон (занят {lock}): `perezvon "
+        "run` или загрузка. Второй `run` не нужен — остановите первый (службу) или "
+        "дождитесь конца загрузки."
+    ),
+    "cli_import_busy": (
+        "ошибка: `perezvon run` сейчас сам читает {path} (занят {lock}): загружать этот "
+        "файл не нужно, а одновременно — нельзя. Остановите службу, загрузите и запустите её "
+        "снова; архивную копию можно загружать и при работающей службе."
+    ),
+    "cli_chats_busy": (
+        "ошибка: `perezvon run` уже работает (занят {lock}) и сам получает сообщения боту: "
+        "напишите /start в чате — бот ответит его ID. Или остановите службу и запустите "
+        "`perezvon chats` снова."
+    ),
+    "cli_check_running": "  `perezvon run` работает с этой базой (занят {lock})",
     # problems in perezvon.toml (told in English, see watcher.config.MESSAGE_LANGUAGE)
     "config_unknown_key": "{key}: неизвестный ключ (здесь допустимы: {known})",
     "config_unknown_key_guess": "{key}: неизвестный ключ — может быть, {guess}?",
@@ -504,7 +664,12 @@ EN: dict[str, str] = {
     "help_user": "\nYour user id (for telegram.admins): <code>{user_id}</code>",
     "binding_department": "This chat is the department “{department}”.",
     "binding_managers": "This is the managers' chat: all departments are visible.",
-    "binding_none": "This chat is not in the config yet: put its id into perezvon.toml.",
+    "binding_none": (
+        "This chat is not in the config yet. For missed calls to come here, put "
+        "<code>chat = {chat_id}</code> into the department's [[department]] in perezvon.toml "
+        "(for the managers' chat: <code>managers_chat = {chat_id}</code> in [telegram]) and "
+        "restart Perezvon."
+    ),
     "missed_title": "📋 <b>Open missed calls</b> · {scope}: {count}",
     "missed_scope_all": "all departments",
     "missed_none": "No open missed calls 🎉",
@@ -673,6 +838,20 @@ EN: dict[str, str] = {
         "  {calls} calls, {open} open cases, {pending} changes waiting for Telegram"
     ),
     "cli_check_cursor": "  cursor: record {record}, {pending} pending",
+    "cli_check_last_missed": "  last missed call: {when}",
+    "cli_check_never": "none yet",
+    "cli_check_quiet": (
+        "  !!! WARNING: not a single missed call in the last {days} office days (since "
+        "{since}). The PBX seems not to report unanswered calls to WinTariff: turn on Lost "
+        "Call Print-out / SMDR for incoming calls (PGM 177 on LG-Ericsson ipLDK / iPECS); "
+        "see the PBX checklist in the README"
+    ),
+    "cli_check_quiet_no_calls": (
+        "  !!! WARNING: not a single call in the last {days} office days (since {since}): "
+        "WinTariff seems not to receive the PBX's records. Check the PBX link to WinTariff, "
+        "then Lost Call Print-out / SMDR for incoming calls (PGM 177 on ipLDK); see the PBX "
+        "checklist in the README"
+    ),
     "cli_check_telegram": "\nTelegram",
     "cli_check_no_token": "  TELEGRAM_BOT_TOKEN not set: `run` needs it, `demo` does not",
     "cli_check_token_ok": "  token OK: @{username}",
@@ -742,6 +921,148 @@ EN: dict[str, str] = {
     ),
     "cli_progress": "{done}/{total} records, {rate:,.0f}/s",
     "cli_progress_line": "{fraction:.0%} ({done}/{total} records)",
+    "cli_check_placeholder": (
+        "  !!! WARNING: {key} = {value} is the id perezvon.example.toml ships with, not your "
+        "chat: posts there will fail. Add the bot to the chat, send /start there (or run "
+        "`perezvon chats`) and put the id it shows here"
+    ),
+    "cli_check_placeholder_admin": (
+        "  warning: telegram.admins holds {value}, the id perezvon.example.toml ships with. "
+        "Put your own user id there: /start in a private chat with the bot or "
+        "`perezvon chats` shows it"
+    ),
+    "cli_check_telegram_config": "\n[telegram]",
+    "cli_check_managers": "  managers' chat (managers_chat): {chat}",
+    "cli_check_no_managers": (
+        "  managers' chat (managers_chat) not set: no daily summary, no escalations"
+    ),
+    "cli_check_admins": "  admins: {admins}",
+    "cli_check_none": "none",
+    "cli_check_summary": "  summary of yesterday (daily_summary): at {time}",
+    "cli_check_summary_off": "  summary of yesterday (daily_summary): off",
+    "cli_check_hours_title": "\n[hours]",
+    "cli_check_hours": (
+        "  {days}, {open}–{close}; holidays: {holidays}, extra working days: {extra}"
+    ),
+    "cli_check_hours_always": (
+        "  no [hours] table: the office is always open, waits count around the clock"
+    ),
+    "cli_check_after_hours": "  calls after hours (after_hours): {mode}",
+    "cli_check_after_digest": "posted as a digest at opening (digest)",
+    "cli_check_after_post": "posted at once (post)",
+    "cli_check_weekdays": "mon tue wed thu fri sat sun",
+    "cli_check_operators_title": "\n[operators]",
+    "cli_check_operator": "  ext {extension} → user {user}",
+    "cli_check_operators_none": (
+        "  none; /me 201 in a department chat links an extension to a person"
+    ),
+    "cli_check_operators_linked": "  also linked with /me: {count}",
+    "cli_check_contacts_title": "\nContacts",
+    "cli_check_contacts_off": "  rules.contacts_csv not set: cards show no caller names",
+    "cli_check_contacts": "  loaded {count} contacts from {path}",
+    "cli_check_contacts_skipped": "  skipped lines: {count}; the first: {first}",
+    "cli_check_contacts_missing": (
+        "  warning: {path} does not exist (rules.contacts_csv): cards will show no names. "
+        'Put a "phone,name[,company]" CSV there or remove the key'
+    ),
+    "cli_check_contacts_unreadable": (
+        "  warning: {path} cannot be read ({error}); check its permissions and whether Excel "
+        "has it open"
+    ),
+    "cli_check_row_department": " → {department}",
+    "cli_check_row_no_department": " → nowhere: no department matches and none has default = true",
+    "cli_check_row_staff": " → no case: a staff number",
+    "cli_send_test_title": "\nTest message to every chat",
+    "cli_send_test_no_token": "  ERROR: TELEGRAM_BOT_TOKEN is needed (in .env or the environment)",
+    "cli_send_test_no_chats": "  ERROR: the config names no chat at all",
+    "cli_send_test_skipped": "  not sent: the token failed its check (see above)",
+    "cli_send_test_ok": "  OK      {target}",
+    "cli_send_test_failed": "  FAILED  {target}: {error}",
+    "cli_send_test_hint": "          → {hint}",
+    "cli_send_test_department": "chat {chat} (department “{name}”{topic})",
+    "cli_send_test_managers": "chat {chat} (managers)",
+    "cli_send_test_topic": ", topic {topic}",
+    "cli_send_test_hint_forbidden": (
+        "the bot cannot write to this chat: add it there (to a channel as an admin); it may "
+        "have been removed from the chat"
+    ),
+    "cli_send_test_hint_not_found": (
+        "the bot knows no chat with this id: the id is wrong or the bot is not in the chat. "
+        "Send /start there or run `perezvon chats`"
+    ),
+    "cli_send_test_hint_topic": (
+        "the chat has no topic with this number: check department.topic (0 = no topic)"
+    ),
+    "cli_send_test_hint_rights": "the bot may not write here: allow it in the chat's settings",
+    "cli_send_test_hint_migrated": (
+        "the group became a supergroup, its new id is {chat}: put that into perezvon.toml"
+    ),
+    "cli_send_test_hint_network": (
+        "Telegram is unreachable: check the network and TELEGRAM_BASE_URL"
+    ),
+    "cli_send_test_summary": "  not delivered: {failed} of {total}",
+    "test_message": "🔔 Connection test: Perezvon can write here ({target}).",
+    "test_target_department": "department “{name}”",
+    "test_target_managers": "the managers' chat",
+    "cli_chats_listening": (
+        "Bot @{username} listens for {seconds} s. Add it to the department chats and the "
+        "managers' chat and send /start@{username} in each (in a private chat with the "
+        "bot: /start). Ctrl+C ends it sooner.\n"
+    ),
+    "cli_chats_chat": "  {chat_id:<16} {kind:<11} {title}{topic}{you}",
+    "cli_chats_topic": " · topic {topic} (department.topic)",
+    "cli_chats_private": " — your user id (for telegram.admins)",
+    "cli_chats_cannot_reply": "      ! the bot cannot write to this chat: {error}",
+    "cli_chats_none": (
+        "No chat wrote to the bot in {seconds} s. Is the bot in the group? In a group it "
+        "sees only commands: send /start@{username}."
+    ),
+    "cli_chats_paste": (
+        "\nPut the ids into perezvon.toml: a department's chat as chat = ID in its "
+        "[[department]] (a forum topic as topic = N), the managers' chat as managers_chat = "
+        "ID in [telegram], your user id into admins. Then `perezvon check --send-test`."
+    ),
+    "cli_chats_conflict": (
+        "Another program reads the bot's messages already (is `perezvon run` running?). Stop "
+        "it and run `perezvon chats` again, or send /start in the chat: the running bot "
+        "answers with the chat's id itself."
+    ),
+    "chats_reply": (
+        "This chat's id: <code>{chat_id}</code>{topic}\nIt is shown in `perezvon chats` "
+        "too: put it into perezvon.toml."
+    ),
+    "chats_reply_topic": ", topic <code>{topic}</code>",
+    "binding_topic": "\nThis message's topic: <code>{topic}</code> (for department.topic).",
+    "cli_ledger_damaged": (
+        "error: {path} is not a Perezvon ledger or it is damaged ({error}). Stop Perezvon, "
+        "rename the file (keep it for a closer look) and restore the ledger from a backup, "
+        "or start anew: `perezvon import` rebuilds the history from Calls.dbf."
+    ),
+    "cli_ledger_unwritable": (
+        "error: the ledger {path} cannot be opened for writing ({error}). Its folder must "
+        "exist, and the account Perezvon runs as (the service's account) must be allowed to "
+        "write to the folder itself: SQLite creates -wal and -shm files beside the ledger."
+    ),
+    "cli_ledger_locked": (
+        "error: the ledger {path} is locked by another program ({error}); close it (an "
+        "SQLite browser?) and try again."
+    ),
+    "cli_run_busy": (
+        "error: another Perezvon works with the ledger {database} ({lock} is held): a "
+        "`perezvon run` or an import. A second `run` is not needed: stop the first (the "
+        "service) or wait for the import to end."
+    ),
+    "cli_import_busy": (
+        "error: `perezvon run` reads {path} itself right now ({lock} is held): this file "
+        "needs no import, and must not be imported at the same time. Stop the service, "
+        "import, start it again; an archived copy may be imported while the service runs."
+    ),
+    "cli_chats_busy": (
+        "error: `perezvon run` is running ({lock} is held) and gets the bot's messages "
+        "itself: send /start in the chat and the bot answers with its id. Or stop the "
+        "service and run `perezvon chats` again."
+    ),
+    "cli_check_running": "  `perezvon run` works with this ledger ({lock} is held)",
     "config_unknown_key": "{key}: unknown key (known here: {known})",
     "config_unknown_key_guess": "{key}: unknown key, did you mean {guess}?",
     "config_unknown_table": "{key}: unknown table (known here: {known})",

@@ -1,0 +1,152 @@
+"""The parts of ``perezvon check`` that prove the setup beyond the DBF file.
+
+What the service will do with the config, said back in plain words: where posts go (and
+which chat ids are still the example's), office hours, operators, the contacts file,
+which department each sample row would reach, and, with ``--send-test``, whether the bot
+can really write to every chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TextIO
+
+from bot.logs import redact
+from watcher.config import Config, example_admins, example_chats, route
+from watcher.contacts import employee_keys, read_contacts
+from watcher.hours import minute_text
+from watcher.models import Call
+from watcher.texts import tr
+from watcher.vocab import AfterHours, Direction
+
+
+def show_placeholders(config: Config, out: TextIO) -> None:
+    """A loud line for every id still at perezvon.example.toml's placeholder."""
+    t = config.language
+    for key, value in example_chats(config):
+        out.write(tr(t, "cli_check_placeholder", key=key, value=value) + "\n")
+    for value in example_admins(config):
+        out.write(tr(t, "cli_check_placeholder_admin", value=value) + "\n")
+
+
+def show_telegram(config: Config, out: TextIO) -> None:
+    """[telegram]: the managers' chat, the admins and the daily summary's time."""
+    t = config.language
+    tg = config.telegram
+    out.write(tr(t, "cli_check_telegram_config") + "\n")
+    if tg.managers_chat is None:
+        out.write(tr(t, "cli_check_no_managers") + "\n")
+    else:
+        out.write(tr(t, "cli_check_managers", chat=tg.managers_chat) + "\n")
+    admins = ", ".join(str(a) for a in tg.admins) or tr(t, "cli_check_none")
+    out.write(tr(t, "cli_check_admins", admins=admins) + "\n")
+    if tg.daily_summary is None:
+        out.write(tr(t, "cli_check_summary_off") + "\n")
+    else:
+        out.write(tr(t, "cli_check_summary", time=tg.daily_summary.strftime("%H:%M")) + "\n")
+
+
+def show_hours(config: Config, out: TextIO) -> None:
+    """[hours]: the working days, open–close, how many holidays, what happens after hours."""
+    t = config.language
+    hours = config.hours
+    out.write(tr(t, "cli_check_hours_title") + "\n")
+    if hours.always_open:
+        out.write(tr(t, "cli_check_hours_always") + "\n")
+    else:
+        names = tr(t, "cli_check_weekdays").split()
+        days = " ".join(names[d] for d in sorted(hours.days)) or tr(t, "cli_check_none")
+        line = tr(
+            t,
+            "cli_check_hours",
+            days=days,
+            open=minute_text(hours.open_minute),
+            close=minute_text(hours.close_minute),
+            holidays=len(hours.holidays),
+            extra=len(hours.extra_workdays),
+        )
+        out.write(line + "\n")
+    digest = hours.after_hours is AfterHours.DIGEST
+    mode = tr(t, "cli_check_after_digest" if digest else "cli_check_after_post")
+    out.write(tr(t, "cli_check_after_hours", mode=mode) + "\n")
+
+
+def show_operators(config: Config, out: TextIO, linked: int | None = None) -> None:
+    """[operators] links; ``linked`` is how many more /me made (None: no ledger yet)."""
+    t = config.language
+    out.write(tr(t, "cli_check_operators_title") + "\n")
+    if not config.operators:
+        out.write(tr(t, "cli_check_operators_none") + "\n")
+    for extension, user in config.operators:
+        out.write(tr(t, "cli_check_operator", extension=extension, user=user) + "\n")
+    if linked:
+        out.write(tr(t, "cli_check_operators_linked", count=linked) + "\n")
+
+
+def show_contacts(config: Config, out: TextIO) -> None:
+    """The contacts file: how many it gives, or that it is missing or cannot be read."""
+    t = config.language
+    path = config.rules.contacts_csv
+    out.write(tr(t, "cli_check_contacts_title") + "\n")
+    if path is None:
+        out.write(tr(t, "cli_check_contacts_off") + "\n")
+        return
+    path = path.absolute()
+    if not path.exists():
+        out.write(tr(t, "cli_check_contacts_missing", path=path) + "\n")
+        return
+    try:
+        contacts, problems = read_contacts(path)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        out.write(tr(t, "cli_check_contacts_unreadable", path=path, error=reason) + "\n")
+        return
+    out.write(tr(t, "cli_check_contacts", count=len(contacts), path=path) + "\n")
+    if problems:
+        skipped = tr(t, "cli_check_contacts_skipped", count=len(problems), first=problems[0])
+        out.write(skipped + "\n")
+
+
+def row_department(config: Config, call: Call) -> str:
+    """Where an incoming call of a sample row would go, as a suffix of its line."""
+    t = config.language
+    if call.direction != Direction.IN or not call.remote:
+        return ""
+    if call.remote in employee_keys(config.rules.employee_numbers):
+        return tr(t, "cli_check_row_staff")
+    department = route(config.departments, call.extension, call.co_line)
+    if department is None:
+        return tr(t, "cli_check_row_no_department")
+    return tr(t, "cli_check_row_department", department=department.name)
+
+
+def show_send_test(config: Config, out: TextIO, token: str, base_url: str | None) -> bool:
+    """``--send-test``: a line per chat, OK or why the bot cannot write there."""
+    from bot.app import TelegramCheckError
+    from bot.send_test import chat_targets, send_test
+
+    t = config.language
+    out.write(tr(t, "cli_send_test_title") + "\n")
+    if not token:
+        out.write(tr(t, "cli_send_test_no_token") + "\n")
+        return False
+    if not chat_targets(config):
+        out.write(tr(t, "cli_send_test_no_chats") + "\n")
+        return False
+    try:
+        results = asyncio.run(send_test(config, token, base_url))
+    except TelegramCheckError as error:
+        out.write(tr(t, "cli_check_error", error=redact(error)) + "\n")
+        return False
+    for result in results:
+        target = result.target.label(t)
+        if result.ok:
+            out.write(tr(t, "cli_send_test_ok", target=target) + "\n")
+            continue
+        out.write(tr(t, "cli_send_test_failed", target=target, error=result.error) + "\n")
+        if result.hint:
+            out.write(tr(t, "cli_send_test_hint", hint=result.hint) + "\n")
+    failed = sum(not r.ok for r in results)
+    if failed:
+        out.write(tr(t, "cli_send_test_summary", failed=failed, total=len(results)) + "\n")
+    return failed == 0

@@ -1,0 +1,279 @@
+"""`perezvon check` proves the setup: chats (and the example's placeholder ids), [telegram],
+[hours], operators, the contacts file, where each sample row would go, and with
+``--send-test`` whether the bot can write to every chat (against the fake Bot API)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import pytest
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError
+
+from bot.send_test import ChatTarget, chat_targets, hint_for
+from tests.fake_bot_api import FakeBotApi
+from tests.test_cli import office_day, run_cli
+from watcher.config import (
+    EXAMPLE_CHAT_IDS,
+    EXAMPLE_USER_IDS,
+    example_admins,
+    example_chats,
+    load_config,
+)
+from watcher.sim.wintariff import make_row
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "perezvon.example.toml"
+SALES, SUPPORT, MANAGERS = -1001000000001, -1001000000002, -1001000000000
+
+
+def example_config(folder: Path, *, language: str = "en", extra: str = "") -> Path:
+    """perezvon.example.toml as an admin copies it, reading a Calls.dbf in ``folder``."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace(
+        'path = "C:/Program Files/WinTariff32/Calls/Calls.dbf"', 'path = "Calls.dbf"'
+    )
+    text = text.replace('language = "ru"', f'language = "{language}"')
+    config = folder / "perezvon.toml"
+    config.write_text(text + extra, encoding="utf-8")
+    office_day(folder / "Calls.dbf")
+    return config
+
+
+@pytest.fixture(autouse=True)
+def no_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("TELEGRAM_BASE_URL", raising=False)
+
+
+def test_the_placeholders_are_the_ids_the_example_ships_with() -> None:
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    chats = {data["telegram"]["managers_chat"], *(d["chat"] for d in data["department"])}
+    assert chats == EXAMPLE_CHAT_IDS
+    assert set(data["telegram"]["admins"]) == EXAMPLE_USER_IDS
+
+
+def test_check_of_the_copied_example_names_every_placeholder(tmp_path: Path) -> None:
+    config = example_config(tmp_path)
+    (tmp_path / "contacts.csv").write_text(
+        "phone;name;company\n+79161234567;Anna Client;Romashka\n84957894512;Boris\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 0, out
+    for key, value in [
+        ("telegram.managers_chat", MANAGERS),
+        ("department 'Отдел продаж'.chat", SALES),
+        ("department 'Техподдержка'.chat", SUPPORT),
+    ]:
+        assert f"WARNING: {key} = {value} is the id perezvon.example.toml ships with" in out
+    assert "telegram.admins holds 123456789" in out
+    assert "send /start there (or run `perezvon chats`)" in out
+    # [telegram], [hours], [operators], contacts
+    assert "managers' chat (managers_chat): -1001000000000" in out
+    assert "admins: 123456789" in out
+    assert "summary of yesterday (daily_summary): at 09:00" in out
+    assert "mon tue wed thu fri, 09:00–18:00; holidays: 9, extra working days: 0" in out
+    assert "calls after hours (after_hours): posted as a digest at opening (digest)" in out
+    assert "[operators]\n  none; /me 201" in out
+    assert f"loaded 2 contacts from {tmp_path / 'contacts.csv'}" in out
+    # the sample rows: incoming calls say where they would go
+    lines = out.splitlines()
+    missed = next(line for line in lines if "+79257771203" in line and " in " in line)
+    assert missed.endswith("→ Отдел продаж")
+    outgoing = next(line for line in lines if " out " in line)
+    assert "→" not in outgoing
+
+
+def test_check_in_russian_says_the_same(tmp_path: Path) -> None:
+    config = example_config(tmp_path, language="ru")
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 0, out
+    assert (
+        "ВНИМАНИЕ: telegram.managers_chat = -1001000000000 — это ID из perezvon.example.toml" in out
+    )
+    assert "пн вт ср чт пт, 09:00–18:00; праздников: 9" in out
+    assert "сводка за вчера (daily_summary): в 09:00" in out
+
+
+def test_a_missing_contacts_file_is_named_with_its_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = example_config(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli("-c", "perezvon.toml", "check")
+    assert code == 0  # cards without names are a warning, not a broken setup
+    assert f"warning: {tmp_path / 'contacts.csv'} does not exist (rules.contacts_csv)" in out
+    assert f"Config {config}: OK" in out  # the config, too, by its absolute path
+
+
+def test_an_unreadable_contacts_file_says_so(tmp_path: Path) -> None:
+    config = example_config(tmp_path)
+    (tmp_path / "contacts.csv").mkdir()  # readable by nobody as a file, root included
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 0
+    assert f"warning: {tmp_path / 'contacts.csv'} cannot be read (" in out
+
+
+def test_no_contacts_hours_or_managers(tmp_path: Path) -> None:
+    config = tmp_path / "perezvon.toml"
+    config.write_text(
+        'language = "en"\n[source]\npath = "Calls.dbf"\n[telegram]\ndaily_summary = ""\n'
+        '[operators]\n"201" = 111\n'
+        '[[department]]\nname = "Sales"\nchat = -100777\nextensions = ["620"]\n',
+        encoding="utf-8",
+    )
+    writer = office_day(tmp_path / "Calls.dbf")
+    writer.append(
+        make_row(
+            when=dt.datetime(2026, 11, 20, 11, 0),
+            duration=0,
+            extension="630",
+            callerid="89031112233",
+            calltype="I",
+        )
+    )
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 0, out
+    assert "WARNING" not in out
+    assert "managers' chat (managers_chat) not set: no daily summary, no escalations" in out
+    assert "admins: none" in out
+    assert "daily_summary): off" in out
+    assert "no [hours] table: the office is always open" in out
+    assert "ext 201 → user 111" in out
+    assert "rules.contacts_csv not set" in out
+    assert "→ nowhere: no department matches and none has default = true" in out
+
+
+def test_a_staff_number_makes_no_case(tmp_path: Path) -> None:
+    config = example_config(tmp_path)
+    office_day(tmp_path / "Calls.dbf").append(
+        make_row(
+            when=dt.datetime(2026, 11, 20, 11, 0),
+            duration=0,
+            extension="630",
+            callerid="+79990000000",  # employee_numbers in the example
+            calltype="I",
+        )
+    )
+    code, out, _ = run_cli("-c", str(config), "check", "--rows", "1")
+    assert code == 0, out
+    assert "→ no case: a staff number" in out
+
+
+def test_the_example_helpers(tmp_path: Path) -> None:
+    config = load_config(example_config(tmp_path))
+    assert [key for key, _ in example_chats(config)] == [
+        "telegram.managers_chat",
+        "department 'Отдел продаж'.chat",
+        "department 'Техподдержка'.chat",
+    ]
+    assert example_admins(config) == [123456789]
+
+
+# -- --send-test ----------------------------------------------------------------------------
+
+
+def send_test_config(folder: Path) -> Path:
+    config = folder / "perezvon.toml"
+    config.write_text(
+        "\n".join(
+            [
+                'language = "en"',
+                '[source]\npath = "Calls.dbf"',
+                "[telegram]\nmanagers_chat = -100900",
+                '[[department]]\nname = "Sales"\nchat = -100100\nextensions = ["620"]',
+                "default = true",
+                '[[department]]\nname = "Support"\nchat = -100200\nextensions = ["630"]',
+                "topic = 7",
+                '[[department]]\nname = "Billing"\nchat = -100300\nextensions = ["640"]',
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    office_day(folder / "Calls.dbf")
+    return config
+
+
+def test_the_targets_are_every_chat_and_topic_once(tmp_path: Path) -> None:
+    config = load_config(send_test_config(tmp_path))
+    assert chat_targets(config) == [
+        ChatTarget(-100100, None, "Sales"),
+        ChatTarget(-100200, 7, "Support"),
+        ChatTarget(-100300, None, "Billing"),
+        ChatTarget(-100900),
+    ]
+
+
+async def test_send_test_reports_each_chat_and_fails_when_one_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = send_test_config(tmp_path)
+    async with FakeBotApi() as api:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", api.token)
+        monkeypatch.setenv("TELEGRAM_BASE_URL", api.base_url)
+        # The posts go out in the config's order: Sales is refused, Support's topic is not
+        # found, Billing and the managers' chat get theirs.
+        api.fail_next("sendMessage", status=403)
+        api.fail_next(
+            "sendMessage", status=400, description="Bad Request: message thread not found"
+        )
+        code, out, _ = await asyncio.to_thread(run_cli, "-c", str(config), "check", "--send-test")
+    assert code == 1, out
+    assert (
+        "FAILED  chat -100100 (department “Sales”): Forbidden: bot was kicked from the group chat"
+        in out
+    )
+    assert "→ the bot cannot write to this chat: add it there" in out
+    assert "FAILED  chat -100200 (department “Support”, topic 7): Message thread not found" in out
+    assert "→ the chat has no topic with this number: check department.topic" in out
+    assert "OK      chat -100300 (department “Billing”)" in out
+    assert "OK      chat -100900 (managers)" in out
+    assert "not delivered: 2 of 4" in out
+    calls = api.calls_of("sendMessage")
+    assert [c.params["chat_id"] for c in calls] == [-100100, -100200, -100300, -100900]
+    assert calls[1].params["message_thread_id"] == 7
+    posted = api.sent_to(-100300)[0]["text"]
+    assert posted == "🔔 Connection test: Perezvon can write here (department “Billing”)."
+
+
+async def test_send_test_passes_when_every_chat_takes_the_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = send_test_config(tmp_path)
+    async with FakeBotApi() as api:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", api.token)
+        monkeypatch.setenv("TELEGRAM_BASE_URL", api.base_url)
+        code, out, _ = await asyncio.to_thread(run_cli, "-c", str(config), "check", "--send-test")
+    assert code == 0, out
+    assert out.count("  OK      chat") == 4
+    assert "not delivered" not in out
+
+
+def test_send_test_needs_a_token(tmp_path: Path) -> None:
+    code, out, _ = run_cli("-c", str(send_test_config(tmp_path)), "check", "--send-test")
+    assert code == 1
+    assert "Test message to every chat\n  ERROR: TELEGRAM_BOT_TOKEN is needed" in out
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (Forbidden("Forbidden: bot is not a member of the supergroup chat"), "cannot write"),
+        (BadRequest("Chat not found"), "knows no chat with this id"),
+        (BadRequest("Message thread not found"), "no topic with this number"),
+        (BadRequest("Not enough rights to send text messages to the chat"), "may not write"),
+        (ChatMigrated(-100123), "its new id is -100123"),
+        (NetworkError("Connection reset"), "unreachable"),
+        (BadRequest("Something new"), None),
+    ],
+)
+def test_each_failure_has_its_hint(error: Exception, expected: str | None) -> None:
+    hint = hint_for(error, "en")  # type: ignore[arg-type]
+    if expected is None:
+        assert hint is None
+    else:
+        assert hint is not None and expected in hint

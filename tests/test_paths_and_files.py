@@ -1,0 +1,329 @@
+"""Paths and files: one cursor per Calls.dbf whatever way its path is written, one `run`
+per ledger (an OS lock that dies with its process), a damaged or unwritable ledger told
+in words, and a long pass that does not keep Calls.dbf open between chunks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from tests.conftest import PhoneRows
+from tests.test_cli import office_day, run_cli, write_config
+from watcher import ingest as ingest_module
+from watcher.config import Config
+from watcher.dbf_reader import READ_CHUNK, DbfError, RecordDecoder, read_layout, read_records
+from watcher.ingest import Ingestor, find_cursor, source_key
+from watcher.instance import LedgerInUse, LedgerLock, in_use, lock_path
+from watcher.ledger import Ledger, SourceState
+from watcher.ledger_open import LedgerError, LedgerProblem, open_ledger
+from watcher.service import WatcherService
+from watcher.sim.wintariff import CallsDbfWriter, make_row
+
+DAY = dt.datetime(2026, 11, 20, 9, 0)
+
+
+@pytest.fixture(autouse=True)
+def no_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+
+
+def rows(count: int, start: int = 0) -> list[dict[str, object]]:
+    return [
+        make_row(
+            when=DAY + dt.timedelta(seconds=30 * (start + i)),
+            duration=10 + i % 50,
+            extension="201",
+            number=f"8916{start + i:07d}",
+            calltype="C",
+        )
+        for i in range(count)
+    ]
+
+
+# -- one cursor per file ------------------------------------------------------------------------
+
+
+def test_the_cursor_key_is_the_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    absolute = str(tmp_path / "Calls.dbf")
+    assert source_key("Calls.dbf") == absolute
+    assert source_key(Path("sub/../Calls.dbf")) == absolute
+    assert source_key(tmp_path / "Calls.dbf") == absolute
+
+
+def test_import_by_a_relative_path_and_run_share_the_cursor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config_file = write_config(tmp_path, dbf)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("-c", "perezvon.toml", "import", "Calls.dbf")
+    assert code == 0, err
+    assert f"Imported {dbf} into {tmp_path / 'ledger.db'}" in out  # absolute paths
+    from watcher.config import load_config
+
+    config = load_config(config_file)
+    with Ledger(config.database_path) as ledger:
+        result = Ingestor(config, ledger).scan()  # what `run`'s first pass does
+        keys = [r[0] for r in ledger.conn.execute("SELECT path FROM source_state")]
+    assert result.records_read == 0  # it goes on from the import's cursor
+    assert keys == [str(dbf)]
+
+
+def test_a_cursor_saved_under_the_old_key_is_found_and_moved(
+    phone_config: Callable[..., Config],
+    calls_dbf: CallsDbfWriter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before, the key was the path as written; on Windows it is case-folded now too.
+    Neither loses the cursor: the old key is read once and the state saved under the new."""
+    # Windows' os.path.normcase folds case (and slashes); the reader's own calls keep theirs.
+    monkeypatch.setattr(ingest_module, "source_key", lambda p: os.path.abspath(p).lower())
+    config = phone_config()
+    calls_dbf.append_many(rows(5))
+    old_key = str(config.source.path)
+    new_key = ingest_module.source_key(config.source.path)
+    assert new_key != old_key  # the tmp path has capitals
+    with Ledger(config.database_path) as ledger:
+        Ingestor(config, ledger).scan()
+        state = find_cursor(ledger, config.source.path)
+        assert state is not None and state.next_index == 5
+        # As an older version saved it: under the path as written.
+        ledger.forget_source_state(state.path)
+        state.path = old_key
+        ledger.save_source_state(state)
+        assert isinstance(find_cursor(ledger, config.source.path), SourceState)
+        calls_dbf.append_many(rows(2, start=5))
+        result = Ingestor(config, ledger).scan()
+        keys = [r[0] for r in ledger.conn.execute("SELECT path FROM source_state")]
+    assert result.records_read == 2 and result.rebaselined is None  # no re-read
+    assert keys == [new_key]
+
+
+# -- one `run` per ledger -----------------------------------------------------------------------
+
+
+def test_import_of_the_live_file_is_refused_while_run_holds_the_lock(tmp_path: Path) -> None:
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    archive = tmp_path / "Calls-2025.dbf"
+    office_day(archive)
+    with LedgerLock(tmp_path / "ledger.db").acquire():  # as `run` holds it
+        code, _, err = run_cli("-c", str(config), "import", str(dbf))
+        assert code == 1
+        assert f"`perezvon run` reads {dbf} itself right now" in err
+        assert f"({tmp_path / 'ledger.db.lock'} is held)" in err
+        code, out, err = run_cli("-c", str(config), "import", str(archive))
+        assert code == 0, err  # an archived copy may be imported next to `run`
+        _, out, _ = run_cli("-c", str(config), "check")
+        assert "`perezvon run` works with this ledger" in out
+    code, _, err = run_cli("-c", str(config), "import", str(dbf))
+    assert code == 0, err
+
+
+def test_a_second_run_is_refused_before_it_touches_telegram(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:nobody-answers-this-token")
+    monkeypatch.setenv("TELEGRAM_BASE_URL", "http://127.0.0.1:9/bot")
+    monkeypatch.setattr("bot.cli.RUN_WAIT_SECONDS", 0.1)
+    with LedgerLock(tmp_path / "ledger.db").acquire():
+        code, _, err = run_cli("-c", str(config), "run")
+    assert code == 2
+    assert "another Perezvon works with the ledger" in err
+
+
+def test_a_lock_left_by_a_killed_process_blocks_nobody(tmp_path: Path) -> None:
+    database = tmp_path / "ledger.db"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from filelock import FileLock;"
+            f" held = FileLock({str(lock_path(database))!r}); held.acquire();"
+            " print('held', flush=True);"
+            " time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert in_use(database)
+        with pytest.raises(LedgerInUse):
+            LedgerLock(database).acquire()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+    assert not in_use(database)
+    lock_path(database).write_text("left over by a crash\n", encoding="utf-8")
+    with LedgerLock(database).acquire() as lock:
+        assert lock.held
+    assert not in_use(database)
+
+
+def test_chats_is_refused_while_run_is_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(tmp_path, tmp_path / "Calls.dbf")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:nobody-answers-this-token")
+    with FileLock(str(tmp_path / "ledger.db.lock")):
+        code, _, err = run_cli("-c", str(config), "chats", "--seconds", "1")
+    assert code == 2
+    assert "`perezvon run` is running" in err and "send /start in the chat" in err
+
+
+# -- a ledger that cannot be used -----------------------------------------------------------------
+
+
+def test_a_damaged_ledger_is_named_with_the_fix(tmp_path: Path) -> None:
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    ledger = tmp_path / "ledger.db"
+    ledger.write_bytes(b"this was never an SQLite file, it only has the name" * 100)
+    for args in (("import", str(dbf)), ("stats", "2026-11-20")):
+        code, out, err = run_cli("-c", str(config), *args)
+        assert code == 2, args
+        assert f"error: {ledger} is not a Perezvon ledger or it is damaged" in err, args
+        assert "restore the ledger from a backup" in err
+        assert "Traceback" not in out + err
+    code, out, err = run_cli("-c", str(config), "check")  # check goes on, and fails
+    assert code == 1
+    assert f"Ledger {ledger}\n  error: {ledger} is not a Perezvon ledger" in out
+    assert "Calls.dbf" in out and "Telegram" in out and "Traceback" not in out + err
+
+
+def test_an_unwritable_ledger_folder_is_named(tmp_path: Path) -> None:
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    (tmp_path / "data").write_text("a file where the ledger's folder should be\n")
+    config = write_config(tmp_path, dbf)
+    text = config.read_text(encoding="utf-8").replace('"ledger.db"', '"data/ledger.db"')
+    config.write_text(text, encoding="utf-8")
+    code, _, err = run_cli("-c", str(config), "import", str(dbf))
+    assert code == 2
+    assert f"the ledger {tmp_path / 'data' / 'ledger.db'} cannot be opened for writing" in err
+    assert "Traceback" not in err
+    with pytest.raises(LedgerError) as caught:
+        open_ledger(tmp_path / "data" / "ledger.db")
+    assert caught.value.problem is LedgerProblem.UNWRITABLE
+
+
+def test_run_with_a_damaged_ledger_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    (tmp_path / "ledger.db").write_bytes(b"\x00garbage" * 1000)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:nobody-answers-this-token")
+    monkeypatch.setenv("TELEGRAM_BASE_URL", "http://127.0.0.1:9/bot")
+    code, _, err = run_cli("-c", str(config), "run")
+    assert code == 2
+    assert "is not a Perezvon ledger or it is damaged" in err
+    assert "Traceback" not in err
+
+
+def test_the_watcher_reports_a_damaged_ledger_in_words(
+    phone_config: Callable[..., Config], calls_dbf: CallsDbfWriter
+) -> None:
+    config = phone_config()
+    config.database_path.write_bytes(b"garbage" * 1000)
+    service = WatcherService(config)
+    with pytest.raises(LedgerError, match="not a readable SQLite ledger"):
+        service.scan_now()
+
+
+# -- Calls.dbf is not held open for a whole pass -------------------------------------------
+
+
+def open_handles(path: Path) -> int:
+    """How many descriptors of this process point at ``path`` (Linux's /proc)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") == str(path):
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
+@pytest.fixture
+def big_dbf(calls_dbf: CallsDbfWriter) -> CallsDbfWriter:
+    calls_dbf.append_many(rows(2 * READ_CHUNK + 10))
+    return calls_dbf
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_the_file_is_closed_between_chunks(big_dbf: CallsDbfWriter) -> None:
+    layout = read_layout(big_dbf.path)
+    records = read_records(layout, 0, layout.complete_count, RecordDecoder(layout))
+    next(records)
+    assert open_handles(big_dbf.path) == 0  # the first chunk is read and the file closed
+    assert sum(1 for _ in records) == layout.complete_count - 1
+
+
+def test_a_file_renamed_and_replaced_between_chunks_is_noticed(big_dbf: CallsDbfWriter) -> None:
+    layout = read_layout(big_dbf.path)
+    records = read_records(layout, 0, layout.complete_count, RecordDecoder(layout))
+    for _ in range(READ_CHUNK):
+        next(records)
+    big_dbf.path.rename(big_dbf.path.with_name("Calls-archive.dbf"))  # WinTariff archives it
+    fresh = CallsDbfWriter.create(big_dbf.path)
+    fresh.append_many(rows(2 * READ_CHUNK + 10, start=100_000))
+    with pytest.raises(DbfError, match="replaced while it was read"):
+        next(records)
+
+
+def test_a_file_cut_short_between_chunks_is_noticed(big_dbf: CallsDbfWriter) -> None:
+    layout = read_layout(big_dbf.path)
+    records = read_records(layout, 0, layout.complete_count, RecordDecoder(layout))
+    for _ in range(READ_CHUNK):
+        next(records)
+    with open(big_dbf.path, "r+b") as handle:
+        handle.truncate(layout.header_len + (READ_CHUNK + 5) * layout.record_len)
+    with pytest.raises(DbfError, match="shrank while it was read"):
+        list(records)
+
+
+def test_a_pass_over_a_replaced_file_moves_no_cursor_past_unread_rows(
+    phone_config: Callable[..., Config],
+    big_dbf: CallsDbfWriter,
+    phone_rows: PhoneRows,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = phone_config()
+    real = ingest_module.read_records
+
+    def replacing(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        for record in real(*args, **kwargs):  # type: ignore[arg-type]
+            yield record
+            if record.index == READ_CHUNK - 1:  # between the first and second chunk
+                big_dbf.path.rename(big_dbf.path.with_name("Calls-archive.dbf"))
+                CallsDbfWriter.create(big_dbf.path).append_many(rows(10, start=50_000))
+
+    monkeypatch.setattr(ingest_module, "read_records", replacing)
+    with Ledger(config.database_path) as ledger:
+        with pytest.raises(DbfError, match="replaced"):
+            Ingestor(config, ledger).scan()
+        state = find_cursor(ledger, config.source.path)
+        assert state is None or state.next_index <= READ_CHUNK
+        monkeypatch.setattr(ingest_module, "read_records", real)
+        result = Ingestor(config, ledger).scan()  # the next pass reads the new file
+    assert result.total_records == 10

@@ -1,0 +1,66 @@
+"""Opening the ledger with a message a person can act on, not an sqlite3 traceback.
+
+A ledger that is damaged (a disk that filled, a copy cut short, some other file under the
+name), in a folder the service's account may not write to, or locked by another program
+fails in :class:`~watcher.ledger.Ledger`'s constructor with SQLite's own words. Those are
+turned into :class:`LedgerError`, which names the file and what to do.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from enum import StrEnum
+from pathlib import Path
+
+from watcher.ledger import Ledger
+
+
+class LedgerProblem(StrEnum):
+    """What is wrong; the value is the catalog key of the message (watcher/texts.py)."""
+
+    DAMAGED = "cli_ledger_damaged"
+    UNWRITABLE = "cli_ledger_unwritable"
+    LOCKED = "cli_ledger_locked"
+
+
+class LedgerError(Exception):
+    """The ledger cannot be used; ``problem`` says why, ``detail`` is SQLite's text."""
+
+    def __init__(self, path: Path, problem: LedgerProblem, detail: str) -> None:
+        self.path = path.absolute()
+        self.problem = problem
+        self.detail = detail
+        super().__init__(f"{self.path}: {_ENGLISH[problem]} ({detail})")
+
+
+_ENGLISH = {
+    LedgerProblem.DAMAGED: "not a readable SQLite ledger; restore it from a backup or move"
+    " it away and import the Calls.dbf history again",
+    LedgerProblem.UNWRITABLE: "the ledger cannot be opened for writing; the account Perezvon"
+    " runs as must be allowed to write to its folder",
+    LedgerProblem.LOCKED: "the ledger is locked by another program; close it and try again",
+}
+
+
+def classify(error: BaseException) -> LedgerProblem:
+    """Which of the three problems an sqlite3 or OS error is."""
+    text = str(error).lower()
+    if isinstance(error, sqlite3.OperationalError) and "locked" in text:
+        return LedgerProblem.LOCKED
+    if isinstance(error, OSError) or "readonly" in text or "unable to open" in text:
+        return LedgerProblem.UNWRITABLE
+    if "disk i/o" in text or "permission" in text or "access" in text:
+        return LedgerProblem.UNWRITABLE
+    return LedgerProblem.DAMAGED
+
+
+def explain(path: Path, error: BaseException) -> LedgerError:
+    return LedgerError(path, classify(error), str(error) or type(error).__name__)
+
+
+def open_ledger(path: Path) -> Ledger:
+    """:class:`Ledger` at ``path``, or :class:`LedgerError` saying what is wrong."""
+    try:
+        return Ledger(path)
+    except (sqlite3.Error, OSError) as error:
+        raise explain(path, error) from None
