@@ -20,11 +20,11 @@ from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from watcher.closing import Surface, closing_words, operator_label
+from watcher.closing import Surface, closing_words
 from watcher.models import CallbackAttempt, Case
 from watcher.phones import dial_form, display_number
 from watcher.stats import duration_text, span_text
-from watcher.texts import clock_text, moment_text, times_word, tr
+from watcher.texts import clock_text, moment_text, operator_label, times_word, tr
 from watcher.vocab import ClosedHow
 
 MESSAGE_LIMIT = 4096

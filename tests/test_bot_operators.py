@@ -103,3 +103,20 @@ async def test_me_refuses_nonsense_and_foreign_chats(office: Office) -> None:
     text = await answer(office, FOREIGN_CHAT, OLGA, "/me 201")
     assert text == "Эта команда работает в чатах отделов и руководителей."
     assert office.ledger.operator_links() == {}
+
+
+async def test_figures_and_the_workbook_name_the_operator(office: Office) -> None:
+    from watcher.report import build_report
+    from watcher.stats import load_stats, parse_period, render_stats
+
+    await answer(office, SALES_CHAT, OLGA, "/me 201")
+    await closed_card(office, "201")
+    period = parse_period("today", office.now().date())
+    stats = load_stats(office.ledger, period, office.config)
+    assert "201 (Ольга)" in render_stats(stats, period, "ru")
+    report = build_report(office.ledger.conn, office.config, period)
+    sheets = {sheet.name: sheet for sheet in report.sheets}
+    operators = [list(row) for row in sheets["Операторы"].rows]
+    assert operators[[r[0] for r in operators].index("201")][:2] == ["201", "Ольга"]
+    missed = [list(row) for row in sheets["Пропущенные"].rows]
+    assert missed[0][11] == "доб. 201 (Ольга)"

@@ -225,16 +225,23 @@ def test_outgoing_and_operators(workbook: openpyxl.Workbook, generated: Generate
     outgoing = [c for c in calls if c["direction"] == "out"]
     table = rows(workbook["Исходящие"])
     assert len(table) == len(outgoing)
-    assert [r[6].total_seconds() for r in table] == [c["duration"] for c in outgoing]
+    # Дата, Время, Доб., Оператор, Телефон, Контакт, Компания, Разговор
+    assert [r[7].total_seconds() for r in table] == [c["duration"] for c in outgoing]
     assert isinstance(table[0][1], dt.time)
-    assert any(r[4] == "Иван Клиентов" and r[5] == "ООО «Ромашка»" for r in table)
+    assert any(r[5] == "Иван Клиентов" and r[6] == "ООО «Ромашка»" for r in table)
+    assert all(r[3] is None for r in table)  # no operator linked in this office
     operators = rows(workbook["Операторы"])
-    assert [(r[0], r[1], r[2], r[3], r[5]) for r in operators] == [
+    # Доб., Оператор, Отвечено, Пропущено, Исходящих, Разговор, Нагрузка, Перезвонов, …
+    assert [(r[0], r[2], r[3], r[4], r[7]) for r in operators] == [
         (o.extension, o.answered, o.missed, o.outgoing, o.callbacks) for o in now.operators
     ]
-    assert [r[4].total_seconds() for r in operators] == [o.talk_seconds for o in now.operators]
-    callers = [r for r in operators if r[5]]
-    assert callers and all(r[6] > 0 and 0 <= r[7] <= 1 for r in callers)
+    assert [r[5].total_seconds() for r in operators] == [o.talk_seconds for o in now.operators]
+    office = period.end - period.start
+    assert [r[6] for r in operators] == [
+        pytest.approx(o.talk_seconds / office.total_seconds()) for o in now.operators
+    ]
+    callers = [r for r in operators if r[7]]
+    assert callers and all(r[8] > 0 and 0 <= r[9] <= 1 for r in callers)
 
 
 def test_new_callers_are_first_time_numbers(

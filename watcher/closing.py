@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from watcher.models import Case
 from watcher.stats import duration_text
-from watcher.texts import clock_text, moment_text, tr
+from watcher.texts import clock_text, moment_text, operator_label, tr
 from watcher.vocab import ClosedHow
 
 
@@ -59,12 +59,6 @@ _OTHER_CARD_KEY = "closed_other"
 
 def _plain(value: str) -> str:
     return value
-
-
-def operator_label(extension: str, names: Mapping[str, str] | None) -> str:
-    """``201 (Ольга)`` when the extension's operator is known, else ``201``."""
-    name = (names or {}).get(extension)
-    return f"{extension} ({name})" if name else extension
 
 
 def closing_words(

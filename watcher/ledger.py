@@ -981,13 +981,9 @@ class Ledger:
 
     def operator_names(self, configured: Iterable[tuple[str, int]] = ()) -> dict[str, str]:
         """Extension -> the operator's name, for every extension whose user the bot has seen."""
-        links = self.operator_links()
-        links.update(dict(configured))  # the config wins over /me
-        names = {
-            int(r[0]): str(r[1])
-            for r in self.conn.execute("SELECT user_id, name FROM users WHERE name IS NOT NULL")
-        }
-        return {ext: names[user] for ext, user in links.items() if user in names}
+        from watcher.queries import operator_names
+
+        return operator_names(self.conn, configured)
 
     # -- meta -----------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -429,3 +429,17 @@ def callback_waits(
         None if med is None else float(med),
         (None if p90 is None else float(p90)),
     )
+
+
+def operator_names(
+    conn: sqlite3.Connection, configured: Iterable[tuple[str, int]] = ()
+) -> dict[str, str]:
+    """Extension -> the operator's name (the one the bot last saw), for every extension
+    linked to a user, by ``[operators]`` (``configured``, which wins) or by /me."""
+    links = {str(r[0]): int(r[1]) for r in conn.execute("SELECT extension, user_id FROM operators")}
+    links.update(dict(configured))
+    names = {
+        int(r[0]): str(r[1])
+        for r in conn.execute("SELECT user_id, name FROM users WHERE name IS NOT NULL")
+    }
+    return {ext: names[user] for ext, user in links.items() if user in names}

@@ -24,12 +24,21 @@ from functools import lru_cache
 
 from watcher.config import Config
 from watcher.contacts import ContactBook, employee_keys
+from watcher.hours import OfficeHours
 from watcher.models import Case, from_text, to_text
 from watcher.phones import display_number
-from watcher.queries import Lines, Waits, leg_calls, line_departments, scope_lines, waits
+from watcher.queries import (
+    Lines,
+    Waits,
+    leg_calls,
+    line_departments,
+    operator_names,
+    scope_lines,
+    waits,
+)
 from watcher.schema import CASES
 from watcher.stats import Period, Stats, stats_from
-from watcher.texts import tr
+from watcher.texts import operator_label, tr
 from watcher.vocab import CaseStatus, ClosedHow
 
 # The contract's default ``callback_sla_minutes``, in wall-clock minutes until office
@@ -115,12 +124,14 @@ def build_report(
     *,
     department: str | None = None,
     language: str | None = None,
-    sla_minutes: float = DEFAULT_SLA_MINUTES,
+    sla_minutes: float | None = None,
 ) -> Report:
-    """Every sheet of the workbook for ``department`` (None: all departments)."""
+    """Every sheet of the workbook for ``department`` (None: all departments); the SLA is
+    the config's ``callback_sla_minutes`` unless ``sla_minutes`` says otherwise."""
     t = language or config.language
     lines = scope_lines(conn, config.departments, department) if department else None
-    builder = _Builder(conn, config, period, department, lines, t, sla_minutes * 60)
+    target = config.rules.callback_sla_minutes if sla_minutes is None else sla_minutes
+    builder = _Builder(conn, config, period, department, lines, t, target * 60)
     scope = department if department is not None else tr(t, "missed_scope_all")
     previous = previous_period(period)
     return Report(
@@ -221,6 +232,7 @@ class _Builder:
         self.sla_seconds = sla_seconds
         self.window = {"start": to_text(period.start), "end": to_text(period.end)}
         self.contacts = ContactBook(config.rules.contacts_csv)
+        self.names = operator_names(conn, config.operators)
         self._stats: Stats | None = None
 
     def tr(self, key: str, **values: object) -> str:
@@ -322,10 +334,11 @@ class _Builder:
 
     def _missed_rows(self) -> Iterator[Row]:
         for case in self._cases():
-            wait = _wait_seconds(case)
+            wait = _wait_seconds(case, self.config.hours)
             how = case.closed_how
             if how in (ClosedHow.CALL, ClosedHow.ANSWER):
-                closer: str | None = self.tr("report_extension", extension=case.closed_by_extension)
+                extension = operator_label(case.closed_by_extension or "?", self.names)
+                closer: str | None = self.tr("report_extension", extension=extension)
             elif how in (ClosedHow.USER, ClosedHow.NOT_NEEDED):
                 closer = case.closed_by_name or str(case.closed_by_user_id or "")
             else:
@@ -414,6 +427,7 @@ class _Builder:
             "report_col_date",
             "report_col_time",
             "report_col_extension",
+            "report_col_operator",
             "report_col_phone",
             "report_col_contact",
             "report_col_company",
@@ -437,6 +451,7 @@ class _Builder:
                 moment.date(),
                 moment.time(),
                 extension,
+                self.names.get(str(extension)),
                 _number(remote) if remote else (number or None),
                 contact.name if contact else None,
                 contact.company if contact else None,
@@ -448,13 +463,17 @@ class _Builder:
     def operators(self) -> Sheet:
         header = self.header(
             "report_col_extension",
+            "report_col_operator",
             "report_col_answered",
             "report_col_missed",
             "report_col_outgoing",
             "report_col_talk",
+            "report_col_load",
             "report_col_callbacks",
             "report_col_median_minutes",
         )
+        # Load: talk time against the office time of the period (wall time without hours).
+        office = self.config.hours.office_seconds(self.period.start, self.period.end)
         header.append(self.tr("report_col_within_share", sla=self.sla_text()))
         callbacks = waits(
             self.conn,
@@ -472,10 +491,12 @@ class _Builder:
             rows.append(
                 [
                     op.extension,
+                    self.names.get(op.extension),
                     op.answered,
                     op.missed,
                     op.outgoing,
                     Span(op.talk_seconds),
+                    Share(op.talk_seconds / office) if office else None,
                     op.callbacks,
                     round(median / 60, 1) if median is not None else None,
                     Share(mine.within / mine.count) if mine and mine.count else None,
@@ -526,7 +547,7 @@ class _Builder:
             callback_at: Value = None
             if not answered:
                 case = self._case_of(remote, at)
-                closed = case is not None and _wait_seconds(case) is not None
+                closed = case is not None and _wait_seconds(case, self.config.hours) is not None
                 called_back = self._yes_no(closed)
                 if case is not None and closed:
                     callback_at = case.callback_at or case.closed_at
@@ -560,8 +581,9 @@ class _Builder:
         return CASES.build(dict(zip(names, row, strict=True))) if row else None
 
 
-def _wait_seconds(case: Case) -> float | None:
-    """First missed call to close, for a case that was called back (not written off)."""
+def _wait_seconds(case: Case, hours: OfficeHours) -> float | None:
+    """First missed call to close, in office time, for a case that was called back (not
+    written off); without office hours, office time is wall time."""
     if case.status != CaseStatus.CLOSED or case.closed_how in (
         ClosedHow.EXPIRY,
         ClosedHow.NOT_NEEDED,
@@ -570,4 +592,6 @@ def _wait_seconds(case: Case) -> float | None:
         return None
     if case.closed_at is None:
         return None
+    if not hours.always_open:
+        return hours.office_seconds(case.first_at, case.closed_at)
     return max(0.0, (case.closed_at - case.first_at).total_seconds())

@@ -19,11 +19,12 @@ from watcher.queries import (
     hour_slots,
     leg_calls,
     line_figures,
+    operator_names,
     reading,
     waits,
 )
 from watcher.sla import Sla, callback_sla
-from watcher.texts import tr
+from watcher.texts import operator_label, tr
 from watcher.vocab import CaseStatus, ClosedHow
 
 PERIOD_WORDS = {
@@ -163,6 +164,7 @@ class Stats:
     closed_not_needed: int = 0  # 🚫 closed as needing no callback: counted apart
     median_callback_seconds: float | None = None
     sla: Sla | None = None  # callbacks within callback_sla_minutes of office time
+    operator_names: dict[str, str] = field(default_factory=dict)  # extension -> name
     operators: list[OperatorStats] = field(default_factory=list)
     departments: list[DepartmentStats] = field(default_factory=list)
     hourly_incoming: list[int] = field(default_factory=lambda: [0] * 24)
@@ -260,6 +262,7 @@ def stats_from(
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
     if config is not None:
+        stats.operator_names = operator_names(conn, config.operators)
         stats.sla = callback_sla(
             conn,
             period.start,
@@ -373,7 +376,8 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
         lines += ["", tr(t, "stats_operators")]
         for op in stats.operators:
             lines.append(
-                f"  {op.extension:>6}: {op.answered} / {op.missed} / {op.outgoing} / "
+                f"  {operator_label(op.extension, stats.operator_names):>6}: "
+                f"{op.answered} / {op.missed} / {op.outgoing} / "
                 f"{op.callbacks} / {duration_text(op.talk_seconds, t)}"
             )
     return "\n".join(lines)

@@ -13,6 +13,7 @@ imports ``watcher``, never the reverse. Log messages stay in English and are not
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 DEFAULT_LANGUAGE = "ru"
@@ -546,6 +547,8 @@ RU: dict[str, str] = {
     "report_col_minutes_to_callback": "Минут до перезвона",
     "report_col_within": "Перезвонили {sla}",
     "report_col_extension": "Доб.",
+    "report_col_operator": "Оператор",
+    "report_col_load": "Нагрузка",
     "report_col_talk": "Разговор",
     "report_col_outgoing": "Исходящих",
     "report_col_callbacks": "Перезвонов",
@@ -1109,6 +1112,8 @@ EN: dict[str, str] = {
     "report_col_minutes_to_callback": "Minutes to callback",
     "report_col_within": "Called back {sla}",
     "report_col_extension": "Ext.",
+    "report_col_operator": "Operator",
+    "report_col_load": "Load",
     "report_col_talk": "Talk time",
     "report_col_outgoing": "Outgoing",
     "report_col_callbacks": "Callbacks",
@@ -1205,3 +1210,9 @@ def clock_text(moment: datetime, reference: datetime | None = None) -> str:
     if reference is not None and moment.date() == reference.date():
         return moment.strftime("%H:%M")
     return moment_text(moment)
+
+
+def operator_label(extension: str, names: Mapping[str, str] | None) -> str:
+    """``201 (Ольга)`` when the extension's operator is known, else ``201``."""
+    name = (names or {}).get(extension)
+    return f"{extension} ({name})" if name else extension
