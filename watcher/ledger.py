@@ -530,17 +530,8 @@ class Ledger:
         self, case_id: int, *, user_id: int, user_name: str, now: datetime
     ) -> CloseResult:
         """A person says the caller was called back. No change if already closed."""
-        return self._change_by_user(
-            case_id,
-            "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
-            " closed_by_user_id = ?, closed_by_name = ?, closed_by_extension = NULL,"
-            " callback_at = NULL, callback_duration = NULL, version = version + 1"
-            " WHERE id = ? AND status = 'open'",
-            [to_text(now), ClosedHow.USER, user_id, user_name, case_id],
-            EventKind.CLOSED,
-            user_id=user_id,
-            user_name=user_name,
-            now=now,
+        return self._close_by_person(
+            case_id, ClosedHow.USER, EventKind.CLOSED, user_id=user_id, user_name=user_name, now=now
         )
 
     def reopen_by_user(
@@ -564,14 +555,33 @@ class Ledger:
         self, case_id: int, *, user_id: int, user_name: str, now: datetime
     ) -> CloseResult:
         """🚫 No callback is needed (spam, a wrong number, solved otherwise); undoable."""
+        return self._close_by_person(
+            case_id,
+            ClosedHow.NOT_NEEDED,
+            EventKind.NOT_NEEDED,
+            user_id=user_id,
+            user_name=user_name,
+            now=now,
+        )
+
+    def _close_by_person(
+        self,
+        case_id: int,
+        how: ClosedHow,
+        event: EventKind,
+        *,
+        user_id: int,
+        user_name: str,
+        now: datetime,
+    ) -> CloseResult:
         return self._change_by_user(
             case_id,
             "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
             " closed_by_user_id = ?, closed_by_name = ?, closed_by_extension = NULL,"
             " callback_at = NULL, callback_duration = NULL, version = version + 1"
             " WHERE id = ? AND status = 'open'",
-            [to_text(now), ClosedHow.NOT_NEEDED, user_id, user_name, case_id],
-            EventKind.NOT_NEEDED,
+            [to_text(now), how, user_id, user_name, case_id],
+            event,
             user_id=user_id,
             user_name=user_name,
             now=now,
