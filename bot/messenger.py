@@ -8,6 +8,7 @@ cannot leave a stale message behind, and no request bypasses the outbox's flood 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -77,6 +78,10 @@ class CaseMessenger:
         self.config = config
         self.language = config.language
         self.clock = clock
+        # One new message in flight at a time, whichever chat it is for: a power cut may
+        # then cost at most that one (DESIGN "Durability"), though each chat has a lane of
+        # its own. Edits need no such care: repeating one changes nothing.
+        self._sending = asyncio.Lock()
 
     def render(self, case: Case) -> Rendered:
         extras = CardExtras(
@@ -161,12 +166,13 @@ class CaseMessenger:
                 log.info("the escalated copy of case %s is gone; not posting it again", case.id)
             return
         assert managers is not None
-        message = await self.bot.send_message(
-            managers, shown.text, parse_mode=ParseMode.HTML, reply_markup=shown.markup
-        )
-        self.ledger.set_case_copy(
-            case.id, OutboxKind.ESCALATE, message.chat_id, message.message_id, self.clock()
-        )
+        async with self._sending:
+            message = await self.bot.send_message(
+                managers, shown.text, parse_mode=ParseMode.HTML, reply_markup=shown.markup
+            )
+            self.ledger.set_case_copy(
+                case.id, OutboxKind.ESCALATE, message.chat_id, message.message_id, self.clock()
+            )
         log.debug("case %s escalated to the managers' chat", case.id)
 
     async def _remind(self, case: Case) -> None:
@@ -186,13 +192,14 @@ class CaseMessenger:
             )
             text += "\n" + tr(self.language, "reminder_claimed", mention=mention)
         chat_id, message_id = stored
-        await self.bot.send_message(
-            chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True),
-            message_thread_id=self._topic(case, chat_id),
-        )
+        async with self._sending:
+            await self.bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True),
+                message_thread_id=self._topic(case, chat_id),
+            )
         log.debug("case %s reminded in chat %s", case.id, chat_id)
 
     async def _digest_header(self, case: Case, chat_id: int, held_until: datetime) -> None:
@@ -200,15 +207,16 @@ class CaseMessenger:
         if self.ledger.digest_posted(case.department, held_until):
             return
         count = self.ledger.held_count(case.department, held_until)
-        message = await self.bot.send_message(
-            chat_id,
-            tr(self.language, "digest_header", count=count, department=esc(case.department)),
-            parse_mode=ParseMode.HTML,
-            message_thread_id=self._topic(case, chat_id),
-        )
-        self.ledger.set_digest(
-            case.department, held_until, message.chat_id, message.message_id, self.clock()
-        )
+        async with self._sending:
+            message = await self.bot.send_message(
+                chat_id,
+                tr(self.language, "digest_header", count=count, department=esc(case.department)),
+                parse_mode=ParseMode.HTML,
+                message_thread_id=self._topic(case, chat_id),
+            )
+            self.ledger.set_digest(
+                case.department, held_until, message.chat_id, message.message_id, self.clock()
+            )
         log.info("after-hours digest for %s: %s cases", case.department, count)
 
     def _topic(self, case: Case, chat_id: int) -> int | None:
@@ -219,6 +227,12 @@ class CaseMessenger:
         return department.topic
 
     async def _post(self, case: Case, chat_id: int, rendered: Rendered) -> Message:
+        """Send the case's message and record it, one post at a time (see ``_sending``):
+        until the id is on disk, a power cut would post it again."""
+        async with self._sending:
+            return await self._post_and_record(case, chat_id, rendered)
+
+    async def _post_and_record(self, case: Case, chat_id: int, rendered: Rendered) -> Message:
         try:
             message = await self._send(case, chat_id, rendered)
         except ChatMigrated as migrated:
