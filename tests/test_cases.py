@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import SALES_CHAT, SERVICE_CHAT, PhoneRows
-from watcher.cases import ApplyResult, CaseRules, decide
+from watcher.cases import ApplyResult, CaseRules, decide, is_leg_of, leg_window
+from watcher.changes import OpenCase
 from watcher.config import Config
 from watcher.contacts import employee_keys
 from watcher.ledger import Ledger
-from watcher.models import Case
+from watcher.models import Call, Case
 from watcher.normalise import to_call
-from watcher.vocab import Action, CaseStatus, ClosedHow
+from watcher.vocab import Action, CaseStatus, ClosedHow, Direction
 
 NOW = dt.datetime(2024, 5, 6, 12, 0)
 T0 = dt.datetime(2024, 5, 6, 10, 0)
@@ -400,3 +401,48 @@ def test_contacts_name_the_caller(phone_config, tmp_path: Path, phone_rows: Phon
     assert known.new_caller is False  # a contact is never a new caller
     assert (unknown.contact_name, unknown.new_caller) == (None, True)
     office.ledger.close()
+
+
+# -- one missed call per call: the pure "same call" matching ------------------------------
+
+
+def _leg_call(when: dt.datetime, *, talk: int, direction: Direction = Direction.IN) -> Call:
+    return Call(
+        fingerprint=f"leg-{when:%H%M%S}-{talk}",
+        record_index=0,
+        started_at=when,
+        duration=talk,
+        extension="205",
+        direction=direction,
+        remote=KEY,
+    )
+
+
+@pytest.mark.parametrize(
+    ("offset", "ring", "same"),
+    [
+        (0, 20, True),  # both legs offered at once
+        (-5, 20, True),  # a few seconds before
+        (-6, 20, False),
+        (25, 20, True),  # the overflow after the group's 20 s, plus the slack
+        (26, 20, False),
+        (5, None, True),  # no ring time known: only the slack
+        (6, None, False),
+    ],
+)
+def test_leg_matching(offset: int, ring: int | None, same: bool) -> None:
+    start = at(0)
+    case = OpenCase(1, SALES, False, start, attempts=1, ring_seconds=ring, first_fingerprint="m")
+    answered = _leg_call(start + dt.timedelta(seconds=offset), talk=60)
+    assert is_leg_of(case, answered) is same
+    low, high = leg_window(start, ring)
+    assert (low <= answered.started_at <= high) is same
+
+
+def test_only_an_answered_incoming_leg_of_a_single_call_matches() -> None:
+    start = at(0)
+    case = OpenCase(1, SALES, False, start, attempts=1, ring_seconds=20, first_fingerprint="m")
+    assert not is_leg_of(case, _leg_call(start, talk=0))  # unanswered: no leg
+    assert not is_leg_of(case, _leg_call(start, talk=60, direction=Direction.OUT))
+    grown = OpenCase(1, SALES, False, start, attempts=2, ring_seconds=20, first_fingerprint="m")
+    assert not is_leg_of(grown, _leg_call(start, talk=60))  # a case that grew stays a case
