@@ -19,7 +19,9 @@ import pytest
 from watchdog.observers.polling import PollingObserver
 
 from tests.conftest import PhoneRows
+from watcher import ingest
 from watcher.config import Config
+from watcher.dbf_reader import READ_CHUNK
 from watcher.ledger import Ledger
 from watcher.service import WatcherService
 from watcher.sim.wintariff import CallsDbfWriter
@@ -328,3 +330,25 @@ def test_its_own_reads_do_not_wake_the_watcher(watch, folder: Path, phone_rows: 
     assert len(passes) == settled, f"{len(passes) - settled} passes while idle"
     writer.append(phone_rows.missed(at(1), "89160000002"))
     assert w.wait_cases(2) == ["+79160000001", "+79160000002"]  # a write still rings
+
+
+def test_history_of_a_big_file_is_read_in_the_background(
+    watch, folder: Path, phone_rows: PhoneRows, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first start reads the tail, then the history step by step between scans; a row
+    appended meanwhile is taken in, and the history ends up in the ledger all the same."""
+    monkeypatch.setattr(ingest, "BACKFILL_OVER", 100)
+    old = NOW - dt.timedelta(days=1)
+    history = 3 * READ_CHUNK
+    writer = CallsDbfWriter.create(folder / "Calls.dbf")
+    writer.append_many(phone_rows.internal(old + dt.timedelta(seconds=i)) for i in range(history))
+    writer.append(phone_rows.missed(at(0), "89160000001"))
+    w = watch(recheck=0.5)
+    w.service.start()
+    w.wait_cases(1)
+    writer.append(phone_rows.missed(at(1), "89160000002"))
+    assert w.wait_cases(2) == ["+79160000001", "+79160000002"]
+    wait_for(lambda: w.reader.call_count() == history + 2)
+    wait_for(
+        lambda: not w.reader._dicts("SELECT * FROM source_state WHERE backfill_end IS NOT NULL")
+    )

@@ -94,6 +94,10 @@ class CaseRules:
         self._unapplied: set[str] = set()
         self._unrouted_logged: set[str] = set()
         self._left_open = False  # the last callback planned leaves a case of its number open
+        # While history is backfilled behind a live tail: where the tail begins. The
+        # history's calls then see only what a pass in file order would have seen by
+        # then: no case that began after them, no answer from the tail (answer_history).
+        self.history_before: datetime | None = None
 
     def begin(self, batch: Iterable[Call] = ()) -> None:
         """Load the numbers with open cases; call inside the batch's write transaction,
@@ -155,7 +159,10 @@ class CaseRules:
         answered = self.ledger.answered_leg(remote, start, end)
         if answered is not None:  # a colleague took this very call on another leg
             return AnsweredLeg(call.fingerprint, answered)
-        target = joinable_case(call, department.name, self._open_for(remote), silent=silent)
+        open_cases = self._open_for(remote)
+        if self.history_before is not None:
+            open_cases = [c for c in open_cases if c.first_at <= call.started_at]
+        target = joinable_case(call, department.name, open_cases, silent=silent)
         if target is not None:
             return JoinCase(target.id, call)
         contact = self.contacts.lookup(remote)
@@ -166,6 +173,7 @@ class CaseRules:
             call.started_at,
             self.config.rules.callback_min_seconds,
             exclude=self._unapplied,
+            before=self.history_before,
         )
         return NewCase(
             call=call,
@@ -178,6 +186,42 @@ class CaseRules:
             answered_by=answer,
             held_until=None if silent else held_until(self.config.hours, now),
         )
+
+    def answer_history(self, before: datetime, now: datetime) -> ApplyResult:
+        """After a backfill: the calls from ``before`` on (the tail, read first) act on
+        the silent cases still open from before it, as a pass in file order would have
+        let them: failed callbacks are listed, the first callback closes the case."""
+        result = ApplyResult()
+        # Only numbers with calls in the tail can be answered there: a handful.
+        remotes = self.ledger.open_remotes() & self.ledger.remotes_since(before)
+        for remote in sorted(remotes):
+            for case in self.ledger.open_cases_of(remote):
+                if case.silent and case.first_at < before:
+                    self._replay(case, remote, max(before, case.first_at), now, result)
+        self._open_remotes = None  # loaded again by the next batch
+        return result
+
+    def _replay(
+        self, case: OpenCase, remote: str, since: datetime, now: datetime, result: ApplyResult
+    ) -> None:
+        for call in self.ledger.calls_of(remote, since):
+            decision = decide(
+                call,
+                departments=self.config.departments,
+                employees=self.employees,
+                callback_min_seconds=self.config.rules.callback_min_seconds,
+                min_ring_seconds=self.config.rules.min_ring_seconds,
+            )
+            if decision.action is Action.ATTEMPT:
+                changes = plan_attempt(call, [case])
+            elif decision.action is Action.CALLBACK:
+                changes = plan_callback(call, [case])
+            else:
+                continue
+            if changes:
+                result.add(self.ledger.apply(changes, now))
+            if decision.action is Action.CALLBACK and changes:
+                return
 
     def _track(self, call: Call, changes: list[Change], result: ApplyResult) -> None:
         """Keep the set of numbers with open cases in step with what was applied."""

@@ -5,6 +5,11 @@ the same for ``settle_seconds``; in a table without a CALLTYPE field at all it i
 once, and an import takes calls that ended long ago as final. The cursor is the first row
 that is not final yet, so unfinished rows are read again on the next pass and nothing
 between passes is lost.
+
+A first pass over a big file (no cursor yet, or a rewritten file) starts at its tail, the
+window it posts, found by binary search over the records' times; the history before it
+is read afterwards in short silent steps (:meth:`Ingestor.backfill`) with a cursor of its
+own, and ends in the same ledger as one pass in file order would.
 """
 
 from __future__ import annotations
@@ -53,8 +58,41 @@ ROW_WARNINGS_LOGGED = 10
 # (see _ChunkedCommit); the rules still run chunk by chunk.
 COMMIT_CHUNKS = 10
 COMMIT_SECONDS = 2.0
+# A first pass with more records than this before the window it posts reads that tail
+# first and the history before it afterwards, step by step (Ingestor.backfill): a new
+# call is posted within seconds of the start, not behind a minute of history.
+BACKFILL_OVER = 20_000
+# One backfill step: one transaction of at most this many read chunks or seconds, so the
+# bot's writes never wait long and the watcher looks for new rows between steps.
+BACKFILL_CHUNKS = 10
+BACKFILL_SECONDS = 0.5
 
 Progress = Callable[[int, int], None]
+
+
+def find_tail(time_at: Callable[[int], datetime | None], count: int, since: datetime) -> int:
+    """The first record index whose time is ``since`` or later, by binary search.
+
+    WinTariff appends in time order, so about log2(count) records are read, not all of
+    them. ``time_at`` gives None for a record without a time (deleted, unreadable): the
+    next ones up to the end of the range stand in for it, and a range without any time is
+    taken as the tail (read at once, which is safe). With times out of order the answer
+    is some index where the times cross ``since``; rows before it are still read, later.
+    """
+    lo, hi = 0, count
+    while lo < hi:
+        mid = (lo + hi) // 2
+        probe, when = mid, time_at(mid)
+        while when is None and probe + 1 < hi:
+            probe += 1
+            when = time_at(probe)
+        if when is None:
+            hi = mid
+        elif when < since:
+            lo = probe + 1
+        else:
+            hi = mid
+    return lo
 
 
 def source_key(path: Path | str) -> str:
@@ -85,6 +123,7 @@ class ScanResult:
     total_records: int = 0
     rebaselined: str | None = None
     cases: ApplyResult = field(default_factory=ApplyResult)
+    backfill_left: int = 0  # history records still to read behind the tail (backfill)
     warnings: list[str] = field(default_factory=list)
     row_warnings: int = 0
     no_caller_number: bool = False  # no field of the table gives an incoming call's number
@@ -124,8 +163,10 @@ class Ingestor:
         clock: Callable[[], datetime] | None = None,
         wall: Callable[[], float] = time.time,
         contacts: ContactBook | None = None,
+        backfill_over: int | None = None,
     ) -> None:
         self.config = config
+        self.backfill_over = BACKFILL_OVER if backfill_over is None else backfill_over
         self.ledger = ledger
         self.clock = clock or (lambda: local_now(config))
         self.wall = wall
@@ -133,6 +174,9 @@ class Ingestor:
         self.key = source_key(config.source.path)
         self._legacy_key: str | None = None  # a cursor found under the old key, to drop
         self._told_no_caller: str | None = None  # the layout last warned about
+        # The bulk-pass settings (a large page cache) held from the first backfill step to
+        # the last: set and reset per step, the cache would be dropped every step.
+        self._backfill_bulk: AbstractContextManager[None] | None = None
 
     def scan(self, *, history: bool = False, progress: Progress | None = None) -> ScanResult:
         """Read what is new; ``history`` makes every case silent (an import)."""
@@ -141,9 +185,11 @@ class Ingestor:
         plan = self._plan(layout, result)
         result.total_records = layout.complete_count
         decoder = RecordDecoder(layout, sources=plan.sources)
-        state, window = self._cursor(layout, decoder, result)
+        state, window, fresh = self._cursor(layout, decoder, result)
         now = self.clock()
         settle = self.config.source.settle_seconds
+        if fresh and not history:
+            self._start_at_tail(layout, decoder, state, now - window)
         run = _Pass(
             layout=layout,
             decoder=decoder,
@@ -169,10 +215,150 @@ class Ingestor:
             if progress:
                 progress(stop, stop)
         result.pending = len(state.pending)
+        if history and state.backfill_end is not None:
+            self._backfill(layout, decoder, state, result, history=True, chunks=None)
+        result.backfill_left = _left(state)
         result.finish()
-        if run.opened_silent:
+        if run.opened_silent and state.backfill_end is None:
             self.ledger.expire_silent_cases(now)
         return result
+
+    @property
+    def backfill_pending(self) -> bool:
+        """Whether history behind the tail is still to be read (a cheap ledger read)."""
+        state = find_cursor(self.ledger, self.config.source.path)
+        return state is not None and state.backfill_end is not None
+
+    def backfill(
+        self, *, chunks: int | None = BACKFILL_CHUNKS, seconds: float = BACKFILL_SECONDS
+    ) -> ScanResult | None:
+        """One step of the history behind the tail: silent, one transaction, bounded by
+        ``chunks`` read chunks or ``seconds``; None when there is nothing to read.
+
+        The step runs only against the file the cursor points into: a rewritten one is
+        left to the next :meth:`scan`, which re-baselines it and drops this history.
+        """
+        state = find_cursor(self.ledger, self.config.source.path)
+        if state is None or state.backfill_end is None:
+            self._end_bulk()
+            return None
+        layout = read_layout(self.config.source.path, self.config.source.encoding)
+        result = ScanResult(total_records=layout.complete_count)
+        plan = self._plan(layout, result)
+        decoder = RecordDecoder(layout, sources=plan.sources)
+        first_hash = _identity(read_one(layout, 0), decoder)
+        last_hash = None
+        if 0 < state.next_index <= layout.complete_count:
+            last_hash = _identity(read_one(layout, state.next_index - 1), decoder)
+        if _rewritten(state, layout.signature, layout.complete_count, first_hash, last_hash):
+            self._end_bulk()
+            return None
+        if self._backfill_bulk is None:
+            self._backfill_bulk = self.ledger.bulk_pass()
+            self._backfill_bulk.__enter__()
+        try:
+            self._backfill(layout, decoder, state, result, chunks=chunks, seconds=seconds)
+        except BaseException:
+            self._end_bulk()
+            raise
+        result.backfill_left = _left(state)
+        if not result.backfill_left:
+            self._end_bulk()
+        result.finish()
+        return result
+
+    def _end_bulk(self) -> None:
+        bulk, self._backfill_bulk = self._backfill_bulk, None
+        if bulk is not None:
+            bulk.__exit__(None, None, None)
+
+    def _start_at_tail(
+        self, layout: DbfLayout, decoder: RecordDecoder, state: SourceState, since: datetime
+    ) -> None:
+        """On a first pass over a big file, move the cursor to the window it posts and
+        leave the history before it to :meth:`backfill`."""
+        tail = find_tail(lambda i: _time_at(layout, decoder, i), layout.complete_count, since)
+        if tail <= self.backfill_over:
+            return
+        state.next_index, state.pending = tail, {}
+        state.backfill_next, state.backfill_end = 0, tail
+        log.info(
+            "%s: reading the last %d records first; the %d before them are read in the background",
+            self.key,
+            layout.complete_count - tail,
+            tail,
+        )
+
+    def _backfill(
+        self,
+        layout: DbfLayout,
+        decoder: RecordDecoder,
+        state: SourceState,
+        result: ScanResult,
+        *,
+        history: bool = False,
+        chunks: int | None,
+        seconds: float | None = None,
+    ) -> None:
+        """Read history records into the ledger, silently, cursor and calls in one
+        transaction per step (all of it in steps of :data:`COMMIT_CHUNKS` for an import).
+
+        Rows there ended long ago, so they are final at once; one newer than the window
+        (times out of order) is still posted, as a pass in file order would.
+        """
+        assert state.backfill_next is not None and state.backfill_end is not None
+        now = self.clock()
+        run = _Pass(
+            layout=layout,
+            decoder=decoder,
+            state=state,
+            previous={},
+            now=now,
+            wall=self.wall(),
+            live_since=None if history else now - BASELINE_WINDOW,
+            final_at_once=True,
+        )
+        began = time.monotonic()
+        # Where the tail begins; rows there deleted or unreadable: the next ones.
+        tail = state.backfill_end
+        self.rules.history_before = _first_time(layout, decoder, tail)
+        try:
+            while state.backfill_end is not None:
+                with self.ledger.transaction():
+                    done = 0
+                    while state.backfill_next < state.backfill_end:
+                        start = state.backfill_next
+                        stop = min(start + READ_CHUNK, state.backfill_end)
+                        for record in read_records(layout, start, stop, decoder):
+                            self._take(record, run, result)
+                        self._store(run.batch, now, run.live_since, result)
+                        run.batch.clear()
+                        state.backfill_next, done = stop, done + 1
+                        limit = COMMIT_CHUNKS if chunks is None else chunks
+                        if done >= limit or (
+                            seconds is not None and time.monotonic() - began >= seconds
+                        ):
+                            break
+                    if state.backfill_next >= state.backfill_end:
+                        self._backfill_done(layout, decoder, state, now)
+                    self.ledger.save_source_state(state)
+                if chunks is not None:
+                    return
+        finally:
+            self.rules.history_before = None
+
+    def _backfill_done(
+        self, layout: DbfLayout, decoder: RecordDecoder, state: SourceState, now: datetime
+    ) -> None:
+        """The history is in: settle what a pass in file order would have known at once."""
+        tail = state.backfill_end
+        state.backfill_next = state.backfill_end = None
+        since = self.rules.history_before
+        if since is not None:
+            self.rules.answer_history(since, now)
+            self.ledger.recheck_new_callers(since)
+        self.ledger.expire_silent_cases(now)
+        log.info("%s: history read (%s records)", self.key, tail)
 
     def _plan(self, layout: DbfLayout, result: ScanResult) -> fields.FieldPlan:
         """Which field gives what; a table that cannot give calls is not read at all.
@@ -192,8 +378,9 @@ class Ingestor:
 
     def _cursor(
         self, layout: DbfLayout, decoder: RecordDecoder, result: ScanResult
-    ) -> tuple[SourceState, timedelta]:
-        """Where to start reading, and how far back a missed call is still posted.
+    ) -> tuple[SourceState, timedelta, bool]:
+        """Where to start reading, how far back a missed call is still posted, and
+        whether this is a first pass over the file (no cursor, or a rewritten file).
 
         A file that is not the one the cursor points into (rewritten, shrunk, purged) is
         read again from the start; known calls are skipped by fingerprint.
@@ -210,6 +397,7 @@ class Ingestor:
             result.rebaselined = reason
             result.warn(f"{self.key}: {reason}; re-reading it, known calls are skipped")
         window = BASELINE_WINDOW if state is None else RECENT_WINDOW
+        fresh = state is None or bool(reason)
         if state is None or reason:
             state = SourceState(
                 path=self.key,
@@ -220,7 +408,7 @@ class Ingestor:
                 next_index=0,
             )
         state.first_record_hash = first_hash
-        return state, window
+        return state, window, fresh
 
     def _take(self, record: RawRecord, run: _Pass, result: ScanResult) -> None:
         """One record: a final call joins the batch; an unfinished row holds the cursor."""
@@ -380,6 +568,34 @@ class _ChunkedCommit:
                 held.__exit__(None, None, None)
             else:
                 held.__exit__(type(error), error, error.__traceback__)
+
+
+def _left(state: SourceState) -> int:
+    if state.backfill_next is None or state.backfill_end is None:
+        return 0
+    return state.backfill_end - state.backfill_next
+
+
+def _time_at(layout: DbfLayout, decoder: RecordDecoder, index: int) -> datetime | None:
+    """When the call of record ``index`` started; None for a deleted or unreadable one."""
+    raw = read_one(layout, index)
+    if raw is None or raw[:1] != b" ":
+        return None
+    values, _ = decoder.decode(raw)
+    try:
+        return to_call(index, values).started_at
+    except RowError:
+        return None
+
+
+def _first_time(layout: DbfLayout, decoder: RecordDecoder, index: int) -> datetime | None:
+    """The time of the first record from ``index`` on that has one, among the next
+    :data:`READ_CHUNK` (None: none has; the history is then read without the bounds)."""
+    for i in range(index, min(index + READ_CHUNK, layout.complete_count)):
+        when = _time_at(layout, decoder, i)
+        if when is not None:
+            return when
+    return None
 
 
 def _identity(raw: bytes | None, decoder: RecordDecoder) -> str | None:

@@ -62,6 +62,10 @@ class SourceState:
     last_record_hash: str | None = None
     # Records at or past next_index seen but not final yet: index -> [raw hash, first seen].
     pending: dict[int, tuple[str, float]] = field(default_factory=dict)
+    # History still to read behind a first pass that began at the tail (ingest.backfill):
+    # records backfill_next to backfill_end - 1; None when there is none.
+    backfill_next: int | None = None
+    backfill_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,8 @@ class Ledger:
             next_index=row["next_index"],
             last_record_hash=row.get("last_record_hash"),
             pending=pending,
+            backfill_next=row.get("backfill_next"),
+            backfill_end=row.get("backfill_end"),
         )
 
     def save_source_state(self, state: SourceState) -> None:
@@ -233,6 +239,8 @@ class Ledger:
                     "next_index": state.next_index,
                     "pending": json.dumps(pending),
                     "last_record_hash": state.last_record_hash,
+                    "backfill_next": state.backfill_next,
+                    "backfill_end": state.backfill_end,
                 },
                 pk="path",
             )
@@ -241,6 +249,18 @@ class Ledger:
         """Drop the cursor saved under ``path`` (an old key of a file read under a new one)."""
         with self.transaction():
             self.conn.execute("DELETE FROM source_state WHERE path = ?", [path])
+
+    def recheck_new_callers(self, since: datetime) -> int:
+        """Cases from ``since`` on no longer count as new callers when an earlier call of
+        the number is stored now: history backfilled after them (see ingest.backfill)."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "UPDATE cases SET new_caller = 0 WHERE new_caller = 1 AND first_at >= ?"
+                " AND EXISTS (SELECT 1 FROM calls WHERE calls.remote = cases.remote"
+                " AND calls.started_at < cases.first_at)",
+                [to_text(since)],
+            )
+        return cursor.rowcount
 
     # -- calls --------------------------------------------------------------------------
 
@@ -294,15 +314,18 @@ class Ledger:
         since: datetime,
         min_outgoing: int,
         exclude: Collection[str] = (),
+        before: datetime | None = None,
     ) -> Call | None:
         """The earliest stored call that answers a missed call from ``remote`` at ``since``:
         an answered incoming call from it, or an outgoing one with ``min_outgoing`` s talk.
-        Calls whose fingerprint is in ``exclude`` are passed over."""
+        Calls whose fingerprint is in ``exclude``, or that start at ``before`` or later,
+        are passed over."""
+        until = "" if before is None else " AND started_at < ?"
         cursor = self.conn.execute(
             "SELECT * FROM calls WHERE remote = ? AND started_at >= ? AND duration > 0"
-            " AND (direction = 'in' OR (direction = 'out' AND duration >= ?))"
+            f" AND (direction = 'in' OR (direction = 'out' AND duration >= ?)){until}"
             " ORDER BY started_at",
-            [remote, to_text(since), min_outgoing],
+            [remote, to_text(since), min_outgoing, *([] if before is None else [to_text(before)])],
         )
         names = [d[0] for d in cursor.description]
         for values in cursor:  # rows come one by one: stop at the first that counts
@@ -310,6 +333,24 @@ class Ledger:
             if row["fingerprint"] not in exclude:
                 return _call(row)
         return None
+
+    def remotes_since(self, since: datetime) -> set[str]:
+        """The numbers of the calls from ``since`` on (the started_at index)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT remote FROM calls WHERE started_at >= ? AND remote IS NOT NULL",
+            [to_text(since)],
+        )
+        return {row[0] for row in rows}
+
+    def calls_of(self, remote: str, since: datetime) -> list[Call]:
+        """The stored calls of ``remote`` from ``since`` on, in time order."""
+        cursor = self.conn.execute(
+            "SELECT * FROM calls WHERE remote = ? AND started_at >= ?"
+            " ORDER BY started_at, record_index",
+            [remote, to_text(since)],
+        )
+        names = [d[0] for d in cursor.description]
+        return [_call(dict(zip(names, values, strict=True))) for values in cursor]
 
     def call_dates(self) -> tuple[datetime | None, datetime | None, datetime | None]:
         """(first call, last call, last missed incoming call) for the health check; each

@@ -82,6 +82,8 @@ def create_latest(conn: sqlite3.Connection) -> None:
             conn.execute(_index_sql(table, columns))
     for statement in _V9_FIGURE_INDEXES:
         conn.execute(statement)
+    for statement in _V10_BACKFILL:
+        conn.execute(statement)
 
 
 # -- the ladder ---------------------------------------------------------------------------
@@ -240,6 +242,18 @@ def _v9_figure_indexes(conn: sqlite3.Connection) -> None:
         conn.execute(f'DROP INDEX IF EXISTS "{name}"')
 
 
+_V10_BACKFILL = (
+    'ALTER TABLE "source_state" ADD COLUMN "backfill_next" INTEGER',
+    'ALTER TABLE "source_state" ADD COLUMN "backfill_end" INTEGER',
+)
+
+
+def _v10_backfill(conn: sqlite3.Connection) -> None:
+    """A first start on a big file reads its tail first: the history still to read."""
+    for statement in _V10_BACKFILL:
+        conn.execute(statement)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Step n brings a ledger from user_version n - 1 to n.
@@ -253,6 +267,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v7_digests,
     _v8_legs,
     _v9_figure_indexes,
+    _v10_backfill,
 )
 LATEST = len(MIGRATIONS)
 CASE_IDS_AUTOINCREMENT = True  # since step 2

@@ -177,6 +177,40 @@ class WatcherService:
                 log.exception("change listener failed")
         return result
 
+    def backfill_now(self) -> ScanResult | None:
+        """One step of the history behind the tail (a first start on a big file), in the
+        caller's thread; None when there is none or the file cannot be read now."""
+        with self._lock:
+            if self._ingestor is None:
+                return None
+            try:
+                result = self._ingestor.backfill()
+            except DbfError as error:  # the next scan says so, once per episode
+                log.debug("history step skipped: %s", error)
+                return None
+        if result is not None and result.cases.changed and self.on_change is not None:
+            try:
+                self.on_change()
+            except Exception:
+                log.exception("change listener failed")
+        return result
+
+    def _backfill_a_while(self) -> bool:
+        """History steps until new rows may be waiting (a file event, or a second
+        without a look at the file); True while history is left.
+
+        DESIGN: the steps run in this thread between scans, not in one of their own: a
+        new call waits at most one step, and one connection never competes with itself.
+        """
+        deadline = time.monotonic() + PENDING_RECHECK_SECONDS
+        while not self._stop.is_set():
+            step = self.backfill_now()
+            if step is None or not step.backfill_left:
+                return False
+            if self._wake.is_set() or time.monotonic() >= deadline:
+                return True
+        return True
+
     def _check_health(self, ledger: Ledger | None) -> None:
         """Warn once per episode when the PBX seems not to report missed calls at all."""
         now_mono = time.monotonic()
@@ -208,8 +242,11 @@ class WatcherService:
         )
         while not self._stop.is_set():
             self._ensure_observer()
+            history_left = False
             try:
                 result = self.scan_now()
+                if result is not None and result.backfill_left:
+                    history_left = self._backfill_a_while()
             except LedgerError as error:  # says what to do; a traceback would not
                 self._failing.report(f"{error}; retrying")
                 result = None
@@ -223,6 +260,8 @@ class WatcherService:
             wait = self._retry_seconds()
             if result is not None and result.pending:
                 wait = min(wait, PENDING_RECHECK_SECONDS)
+            if history_left:
+                wait = 0.0  # back to the history right after a look for new rows
             if self._wake.wait(wait):
                 self._debounce()
             self._wake.clear()
