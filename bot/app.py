@@ -129,7 +129,7 @@ def build_application(
     builder = builder.get_updates_connection_pool_size(2)
     application = builder.build()
     now = clock or (lambda: local_now(config))
-    ledger = open_ledger(config.database_path)
+    ledger = open_ledger(config.database_path, config)
     messenger = CaseMessenger(application.bot, ledger, config, now)
     outbox = OutboxSender(
         ledger,
@@ -174,7 +174,7 @@ def runtime(application: Application) -> Runtime:
 
 
 def bot_commands(language: str) -> list[BotCommand]:
-    names = ("missed", "stats", "report", "me", "help")
+    names = ("missed", "stats", "report", "load", "me", "help")
     return [BotCommand(name, tr(language, f"cmd_{name}")) for name in names]
 
 

@@ -141,3 +141,43 @@ def daily_chart_png(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def load_heatmap_png(
+    values: Sequence[Sequence[float]],
+    *,
+    title: str,
+    weekdays: Sequence[str],
+    hour: str,
+    scale: str,
+    dpi: int = 100,
+) -> bytes:
+    """Weekday rows × hour columns, one colour per cell (the counts written in the busy
+    ones): where in the week the team lacks people, at a glance."""
+    grid = [[max(0.0, float(v)) for v in list(row)[:HOURS]] for row in values]
+    figure = Figure(figsize=(11, 4.2), dpi=dpi, layout="tight")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    top = max((max(row, default=0.0) for row in grid), default=0.0)
+    image = axes.imshow(grid, cmap="Reds", aspect="auto", vmin=0, vmax=top or 1)
+    axes.set_xticks(list(range(HOURS)))
+    axes.set_yticks(list(range(len(grid))), list(weekdays)[: len(grid)])
+    axes.set_xlabel(hour)
+    axes.set_title(title)
+    for day, row in enumerate(grid):
+        for h, value in enumerate(row):
+            if value:
+                dark = value > top * 0.6
+                axes.text(
+                    h,
+                    day,
+                    f"{value:g}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if dark else "black",
+                )
+    figure.colorbar(image, ax=axes, label=scale, fraction=0.03)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -87,7 +87,7 @@ class CommandError(Exception):
 def _ledger(config: Config, path: Path | None = None) -> Ledger:
     """The ledger, or a :class:`CommandError` naming the file and the fix."""
     try:
-        return open_ledger(path or config.database_path)
+        return open_ledger(path or config.database_path, config)
     except LedgerError as error:
         raise _ledger_problem(config, error) from None
 

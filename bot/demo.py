@@ -86,6 +86,8 @@ def demo_config(folder: Path, language: str) -> Config:
                     "chat": -1001000000001,
                     "extensions": ["620", "201-205"],
                     "default": True,
+                    # The group rings 30 s: the cards tell who hung up and who waited it out.
+                    "ring_timeout_seconds": 30,
                 },
                 {
                     "name": support,

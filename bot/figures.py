@@ -13,11 +13,12 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from bot.chart import ChartLabels, daily_chart_png, hourly_chart_png
+from bot.chart import ChartLabels, daily_chart_png, hourly_chart_png, load_heatmap_png
 from bot.render import Rendered, esc, pre_blocks
 from bot.replies import Document, Part, Photo
 from watcher.config import Config
 from watcher.ledger import Ledger
+from watcher.queries import LoadGrid, load_grid, reading, scope_lines
 from watcher.stats import Period, Stats, read_stats, render_stats
 from watcher.texts import tr
 from watcher.workbook import make_report, report_stem
@@ -92,3 +93,42 @@ async def report_document(
 ) -> Document:
     """:func:`report_file` off the event loop."""
     return await asyncio.to_thread(report_file, config, ledger.path, period, department, language)
+
+
+def load_caption(grid: LoadGrid, period: Period, scope: str, language: str) -> str:
+    """The period and scope, then the three hours that lose the most calls."""
+    days = tr(language, "load_weekdays").split(",")
+    worst = [
+        tr(language, "load_worst_hour", day=days[d], hour=f"{h:02d}:00", count=n)
+        for d, h, n in grid.worst(3)
+    ]
+    head = tr(language, "load_caption", label=esc(period.label), scope=esc(scope))
+    if not worst:
+        return f"{head}\n{tr(language, 'load_none')}"
+    return f"{head}\n{tr(language, 'load_worst', hours=', '.join(worst))}"
+
+
+def load_picture(
+    config: Config, database: Path, period: Period, department: str | None, language: str
+) -> Photo:
+    """The heatmap of missed calls by weekday and hour, captioned; blocking, for a worker
+    thread (one GROUP BY in SQLite, then matplotlib)."""
+    with reading(database) as conn:
+        lines = scope_lines(conn, config.departments, department) if department else None
+        grid = load_grid(conn, period.start, period.end, lines)
+    scope = department if department is not None else tr(language, "missed_scope_all")
+    png = load_heatmap_png(
+        grid.missed,
+        title=tr(language, "load_title", label=period.label, scope=scope),
+        weekdays=tr(language, "load_weekdays").split(","),
+        hour=tr(language, "chart_hour"),
+        scale=tr(language, "chart_missed"),
+    )
+    return Photo(png, load_caption(grid, period, scope, language), "load.png")
+
+
+async def load_photo(
+    config: Config, ledger: Ledger, period: Period, department: str | None, language: str
+) -> Photo:
+    """:func:`load_picture` off the event loop."""
+    return await asyncio.to_thread(load_picture, config, ledger.path, period, department, language)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 
 from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ParseMode
@@ -24,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.figures import report_document, stats_parts
+from bot.figures import load_photo, report_document, stats_parts
 from bot.permissions import (
     ClaimVerdict,
     Scope,
@@ -50,12 +51,14 @@ from bot.render import (
 from bot.replies import send_parts
 from bot.runtime import Runtime, runtime_of
 from watcher.models import Case
-from watcher.stats import parse_period
+from watcher.stats import Period, days_period, parse_period
 from watcher.texts import moment_text, tr
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "missed", "stats", "report", "me")
+COMMANDS = ("start", "help", "missed", "stats", "report", "load", "me")
+# /load without a period: the last four weeks, today included.
+LOAD_DEFAULT_DAYS = 28
 # An extension as the PBX writes it: digits, maybe a group prefix letter (G620).
 _EXTENSION = re.compile(r"^[A-Za-z]?[0-9]{1,8}$")
 
@@ -67,6 +70,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("missed", missed_command, filters=only_new))
     application.add_handler(CommandHandler("stats", stats_command, filters=only_new))
     application.add_handler(CommandHandler("report", report_command, filters=only_new))
+    application.add_handler(CommandHandler("load", load_command, filters=only_new))
     application.add_handler(CommandHandler("me", me_command, filters=only_new))
     application.add_handler(CallbackQueryHandler(button_pressed))
     application.add_error_handler(log_error)
@@ -285,6 +289,42 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     log.info("report %s (%d bytes) for chat %s", document.filename, len(document.data), chat.id)
     await send_parts(context.bot, chat.id, [document])
+
+
+def load_period(text: str | None, today: date) -> Period:
+    """The periods of /stats; none given: the last four weeks."""
+    if text:
+        return parse_period(text, today)
+    return days_period(today - timedelta(days=LOAD_DEFAULT_DAYS - 1), today)
+
+
+async def load_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/load [period]``: a heatmap of missed calls by weekday and hour for the chat's
+    scope, captioned with the hours that lose the most; drawn in a worker thread."""
+    where = _where(update, context)
+    if where is None:
+        return
+    runtime, chat, _, scope = where
+    language = runtime.language
+    if scope.kind is ScopeKind.NONE:
+        await _say(update, context, tr(language, "stats_not_allowed"))
+        return
+    text = " ".join(context.args or []) or None
+    try:
+        period = load_period(text, runtime.clock().date())
+    except ValueError as error:
+        log.info("/load with a bad period: %s", error)
+        message = tr(language, "stats_bad_period", period=esc(text or ""))
+        await _say(update, context, message, html=True)
+        return
+    department = scope.department if scope.kind is ScopeKind.DEPARTMENT else None
+    try:
+        photo = await load_photo(runtime.config, runtime.ledger, period, department, language)
+    except Exception:
+        log.exception("load for %s failed", period.label)
+        await _say(update, context, tr(language, "stats_failed"))
+        return
+    await send_parts(context.bot, chat.id, [photo], thread=_thread(update, runtime))
 
 
 # -- buttons ---------------------------------------------------------------------------

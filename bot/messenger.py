@@ -87,6 +87,7 @@ class CaseMessenger:
         extras = CardExtras(
             attempts=self.ledger.callback_attempts(case.id),
             names=self.ledger.operator_names(self.config.operators),
+            calls=self.ledger.call_reasons(case.id),
         )
         return render_case(case, self.language, extras)
 

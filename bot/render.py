@@ -21,8 +21,9 @@ from enum import StrEnum
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from watcher.closing import Surface, closing_words
-from watcher.models import CallbackAttempt, Case
+from watcher.models import CallbackAttempt, CallReason, Case
 from watcher.phones import dial_form, display_number
+from watcher.reasons import reason_words
 from watcher.stats import duration_text, span_text
 from watcher.texts import clock_text, moment_text, operator_label, times_word, tr
 from watcher.vocab import ClosedHow
@@ -129,6 +130,7 @@ class CardExtras:
 
     attempts: Sequence[CallbackAttempt] = ()
     names: Mapping[str, str] = field(default_factory=dict)  # extension -> operator
+    calls: Sequence[CallReason] = ()  # the case's missed calls with their reasons
 
 
 NO_EXTRAS = CardExtras()
@@ -159,8 +161,7 @@ def case_text(case: Case, language: str, extras: CardExtras = NO_EXTRAS) -> str:
         )
     else:
         lines.append(tr(t, "case_first", when=moment_text(case.first_at)))
-    if case.ring_seconds:
-        lines.append(tr(t, "case_ring", seconds=case.ring_seconds))
+    lines += reason_lines(case, language, extras.calls)
     for attempt in extras.attempts:
         lines.append(attempt_line(attempt, case, language, extras.names))
     if case.is_open and case.claimed_by_user_id is not None:
@@ -172,6 +173,20 @@ def case_text(case: Case, language: str, extras: CardExtras = NO_EXTRAS) -> str:
         if case.closed_how is not None and ClosedHow(case.closed_how).from_log:
             lines.append(f"<i>{tr(t, 'auto_note')}</i>")
     return "\n".join(lines)
+
+
+def reason_lines(case: Case, language: str, calls: Sequence[CallReason] = ()) -> list[str]:
+    """One line for a case of one call (or one reason); a case that grew lists each of its
+    calls with its own reason, as each was stored."""
+    if len(calls) > 1 and len({(c.reason, c.ring_seconds) for c in calls}) > 1:
+        lines = [tr(language, "case_reasons")]
+        for call in calls:
+            words = reason_words(call.reason, call.ring_seconds, language) or "—"
+            when = clock_text(call.at, case.first_at)
+            lines.append(tr(language, "case_reason_call", when=when, reason=words))
+        return lines
+    words = reason_words(case.miss_reason, case.ring_seconds, language)
+    return [words] if words else []
 
 
 def closed_line(case: Case, language: str, names: Mapping[str, str] | None = None) -> str | None:
@@ -292,7 +307,13 @@ def missed_line(case: Case, index: int, language: str, *, show_department: bool)
         when=moment_text(case.last_at),
         attempts=tr(language, "missed_attempts", count=case.attempts) if case.attempts > 1 else "",
         department=f" · {esc(case.department)}" if show_department else "",
+        reason=_reason_suffix(case, language),
     )
+
+
+def _reason_suffix(case: Case, language: str) -> str:
+    words = reason_words(case.miss_reason, case.ring_seconds, language)
+    return f" · {words}" if words else ""
 
 
 def missed_messages(

@@ -7,14 +7,25 @@ with, number for number; it loads every row, so it is for tests only. The daily 
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Collection
 from typing import Any
 
 from watcher.ledger import Ledger
 from watcher.models import Case, from_text
+from watcher.queries import Spread
 from watcher.schema import CASES
-from watcher.stats import DepartmentStats, OperatorStats, Period, Stats, stats_from
+from watcher.stats import (
+    TOP_MISSED,
+    TOP_MISSED_AT_LEAST,
+    DepartmentStats,
+    MissedNumber,
+    OperatorStats,
+    Period,
+    Stats,
+    stats_from,
+)
 from watcher.vocab import ClosedHow, Direction
 
 
@@ -23,13 +34,18 @@ def compute_stats(
     cases: list[Case],
     period: Period,
     legs: Collection[str] = (),
+    answer_target_seconds: int = 20,
 ) -> Stats:
     """Figures from ledger rows (``calls`` as dicts, as :meth:`Ledger.calls_between` gives).
 
     v0.2 rules on top of v0.1's pass: ``legs`` (missed legs of answered calls) are counted
     once, by the leg that answered; a case such a leg opened is no case; a case closed as
-    not needed is counted apart and has no wait to callback."""
-    stats = Stats()
+    not needed is counted apart and has no wait to callback. Why and when: missed calls by
+    stored reason, ring times of answered calls and the waits of those who hung up."""
+    stats = Stats(answer_target_seconds=answer_target_seconds)
+    answer_rings: list[int] = []
+    hung_up_rings: list[int] = []
+    missed_of: dict[str, int] = {}
     operators: dict[str, OperatorStats] = {}
 
     def operator(extension: str) -> OperatorStats:
@@ -52,11 +68,19 @@ def compute_stats(
             stats.incoming += 1
             stats.hourly_incoming[hour] += 1
             stats.daily_incoming[day] = stats.daily_incoming.get(day, 0) + 1
+            ring = call.get("ring_seconds")
             if duration > 0:
+                if ring is not None:
+                    answer_rings.append(int(ring))
                 stats.answered += 1
                 operator(extension).answered += 1
                 operator(extension).talk_seconds += duration
             else:
+                reason = call.get("miss_reason") or "unknown"
+                stats.missed_by_reason[reason] = stats.missed_by_reason.get(reason, 0) + 1
+                if reason == "hung_up" and ring is not None:
+                    hung_up_rings.append(int(ring))
+                missed_of[call["remote"]] = missed_of.get(call["remote"], 0) + 1
                 stats.missed += 1
                 stats.hourly_missed[hour] += 1
                 stats.daily_missed[day] = stats.daily_missed.get(day, 0) + 1
@@ -66,6 +90,10 @@ def compute_stats(
             operator(extension).talk_seconds += duration
     for day in stats.daily_incoming:
         stats.daily_missed.setdefault(day, 0)
+    stats.answer_speed = spread(answer_rings, answer_target_seconds)
+    stats.hung_up_waits = spread(hung_up_rings, 0)
+    often = sorted((-n, remote) for remote, n in missed_of.items() if n >= TOP_MISSED_AT_LEAST)
+    stats.top_missed = [MissedNumber(remote, -n) for n, remote in often[:TOP_MISSED]]
 
     departments: dict[str, DepartmentStats] = {}
     waits: list[float] = []
@@ -99,6 +127,16 @@ def compute_stats(
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
     return stats
+
+
+def spread(values: list[int], target: float) -> Spread:
+    """Count, median, nearest-rank 90th percentile and how many at most ``target``."""
+    if not values:
+        return Spread()
+    ordered = sorted(values)
+    p90 = ordered[math.ceil(0.9 * len(ordered)) - 1]
+    within = sum(v <= target for v in ordered)
+    return Spread(len(ordered), float(statistics.median(ordered)), float(p90), within)
 
 
 def _extension_order(op: OperatorStats) -> tuple[int, int | str]:

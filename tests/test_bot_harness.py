@@ -194,7 +194,7 @@ async def test_startup_sets_russian_commands_and_polls(office: Office) -> None:
     calls = office.api.calls_of("setMyCommands")
     assert len(calls) == 1
     commands = {c["command"]: c["description"] for c in calls[0].params["commands"]}
-    assert set(commands) == {"missed", "stats", "report", "me", "help"}
+    assert set(commands) == {"missed", "stats", "report", "load", "me", "help"}
     assert commands["missed"] == "Открытые пропущенные звонки"
     await office.api.wait_for("getUpdates")
 

@@ -212,7 +212,9 @@ def test_demo_shows_claim_attempt_reminder_escalation_and_digest(tmp_path: Path)
 
     sales_header = index("🌙 Missed after hours: 2 · Sales")
     support_header = index("🌙 Missed after hours: 1 · Support")
-    assert sum("🌙" in line for line in lines) == 2
+    # Two digest headers; the cards under them say "🌙 after hours" as their reason.
+    assert sum(line.startswith("🌙 Missed after hours") for line in lines) == 2
+    assert "— 🌙 after hours" in lines[sales_header + 1]
     assert lines[sales_header + 1].startswith("MISSED") and "Sales" in lines[sales_header + 1]
     assert lines[sales_header + 2].startswith("MISSED") and "Sales" in lines[sales_header + 2]
     assert lines[support_header + 1].startswith("MISSED") and "Support" in lines[support_header + 1]

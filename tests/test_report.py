@@ -25,8 +25,26 @@ from watcher.stats import Period, days_period, parse_period
 from watcher.workbook import csv_value, make_report, report_stem
 
 TODAY = dt.date(2024, 5, 8)  # a Wednesday
-SHEETS_RU = ["Сводка", "Пропущенные", "Входящие", "Исходящие", "Операторы", "Новые клиенты"]
-SHEETS_EN = ["Summary", "Missed", "Incoming", "Outgoing", "Operators", "New callers"]
+SHEETS_RU = [
+    "Сводка",
+    "Пропущенные",
+    "Входящие",
+    "Исходящие",
+    "Операторы",
+    "Новые клиенты",
+    "Частые абоненты",
+    "Нагрузка",
+]
+SHEETS_EN = [
+    "Summary",
+    "Missed",
+    "Incoming",
+    "Outgoing",
+    "Operators",
+    "New callers",
+    "Frequent callers",
+    "Load",
+]
 
 
 # -- periods ------------------------------------------------------------------------------
@@ -267,6 +285,42 @@ def test_new_callers_are_first_time_numbers(
     assert all(r[5] in ("да", "нет") for r in table)
     assert all((r[6] is None) == (r[5] == "да") for r in table)  # called back: missed only
     assert all(isinstance(r[8], int) for r in table)
+
+
+def test_frequent_callers_most_calls_first(
+    workbook: openpyxl.Workbook, generated: GeneratedOffice
+) -> None:
+    period = whole(generated)
+    with Ledger(generated.database) as ledger:
+        calls = ledger.calls_between(period.start, period.end)
+        missed = (c["fingerprint"] for c in calls if c["direction"] == "in" and not c["duration"])
+        legs = ledger.leg_fingerprints(missed)
+    counts: Counter[str] = Counter(
+        c["remote"]
+        for c in calls
+        if c["direction"] == "in" and c["remote"] and c["fingerprint"] not in legs
+    )
+    staff = employee_keys(generated.config.rules.employee_numbers)
+    expected = {r: n for r, n in counts.items() if n >= 2 and r not in staff}
+    sheet = workbook["Частые абоненты"]
+    assert [c.value for c in sheet[1]] == [
+        "Телефон",
+        "Контакт",
+        "Компания",
+        "Звонков",
+        "Отвечено",
+        "Пропущено",
+        "Случаев пропуска",
+        "Перезвонили",
+        "Первый звонок",
+        "Последний звонок",
+    ]
+    table = rows(sheet)
+    assert len(table) == len(expected) > 5
+    assert sorted((r[3] for r in table), reverse=True) == [r[3] for r in table]
+    assert sum(r[3] for r in table) == sum(expected.values())
+    assert all(r[3] == r[4] + r[5] and r[7] <= r[6] for r in table)
+    assert all(isinstance(r[8], dt.datetime) and r[8] <= r[9] for r in table)
 
 
 def test_english_and_one_department(generated: GeneratedOffice, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ the query plans that keep a year of calls out of Python and off SQLite's sorter.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import threading
 from datetime import date, datetime, timedelta
@@ -29,11 +30,23 @@ from watcher.queries import (
 )
 from watcher.stats import Period, parse_period, read_stats, stats_from
 
+# Sales rings 30 s before giving up, so its missed calls are timed out or hung up; the
+# office closes at 18:00 (the traffic runs to 19:00) and rings under 3 s are short abandons.
+WHY_CONFIG = {
+    **PHONE_CONFIG,
+    "rules": {**PHONE_CONFIG["rules"], "min_ring_seconds": 3},
+    "hours": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "close": "18:00"},
+    "department": [
+        {**PHONE_CONFIG["department"][0], "ring_timeout_seconds": 30},
+        PHONE_CONFIG["department"][1],
+    ],
+}
+
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> GeneratedOffice:
     folder = tmp_path_factory.mktemp("generated")
-    return build_generated_office(parse_config(PHONE_CONFIG, base_dir=folder))
+    return build_generated_office(parse_config(WHY_CONFIG, base_dir=folder))
 
 
 def _day(day: date) -> Period:
@@ -77,6 +90,11 @@ def test_sql_figures_equal_the_python_pass_on_generated_traffic(
     assert whole.cases_expired and whole.closed_by_user and whole.cases_open
     assert whole.closed_by_call > 100 and whole.median_callback_seconds
     assert len(whole.operators) > 5 and len(whole.departments) == 2
+    # Every missed call has its reason, and the generated traffic has each kind of them.
+    assert sum(whole.missed_by_reason.values()) == whole.missed
+    assert {"hung_up", "timed_out", "after_hours", "unanswered"} <= set(whole.missed_by_reason)
+    assert whole.answer_speed.count > 100 and whole.answer_speed.median is not None
+    assert whole.hung_up_waits.count == whole.missed_by_reason["hung_up"]
 
 
 def test_read_stats_runs_in_a_worker_thread_on_its_own_connection(
@@ -126,6 +144,9 @@ def test_department_scope_splits_the_calls(generated: GeneratedOffice) -> None:
         )
     assert sum(p.incoming for p in parts) == whole.incoming
     assert sum(p.missed for p in parts) == whole.missed
+    assert sum(p.answer_speed.count for p in parts) == whole.answer_speed.count
+    for reason, count in whole.missed_by_reason.items():
+        assert sum(p.missed_by_reason.get(reason, 0) for p in parts) == count
     assert sum(p.cases_total for p in parts) == whole.cases_total
     assert [d.name for d in parts[1].departments] == ["Сервис"]
     assert sum(s.missed for s in slots) == parts[1].missed > 0
@@ -151,7 +172,7 @@ def test_the_big_queries_read_covering_indexes_and_sort_nothing(tmp_path: Path) 
         lines = plan(conn, _LINES_SQL, ())
         pair = plan(conn, _PAIR_SQL, {**window, "x": "201", "l": "01"})
         waits = plan(conn, _WAITS.format(group="NULL", filter=""), {**window, "within": 0})
-    assert "COVERING INDEX idx_calls_time" in slots
+    assert re.search(r"COVERING INDEX idx_calls_(time|why) ", slots + " "), slots
     assert "COVERING INDEX idx_calls_line" in lines and "COVERING INDEX idx_calls_line" in pair
     assert "COVERING INDEX idx_cases_time" in waits
     for text in (slots, lines, pair):

@@ -29,6 +29,7 @@ from watcher.contacts import ContactBook, employee_keys
 from watcher.hours import OfficeHours
 from watcher.ledger import Ledger
 from watcher.models import Call
+from watcher.reasons import with_reason
 from watcher.vocab import Action, AfterHours, Direction, Reason
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class CaseRules:
 
     def plan(self, call: Call, *, silent: bool, now: datetime) -> list[Change]:
         """The changes ``call`` makes; reads the ledger, writes nothing."""
+        call = with_reason(call, self.config)  # stored with it already when it came in
         decision = decide(
             call,
             departments=self.config.departments,

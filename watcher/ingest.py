@@ -42,6 +42,7 @@ from watcher.dbf_reader import (
 from watcher.ledger import Ledger, SourceState
 from watcher.models import Call
 from watcher.normalise import RowError, to_call
+from watcher.reasons import with_reasons
 
 log = logging.getLogger(__name__)
 
@@ -486,6 +487,7 @@ class Ingestor:
                 fresh.append(call)
         if not fresh:
             return False
+        fresh = with_reasons(fresh, self.config)
         self.ledger.insert_calls(fresh, source=self.key)
         result.new_calls += len(fresh)
         self.rules.begin(fresh)

@@ -31,9 +31,17 @@ from watcher.changes import (
     JoinCase,
     OpenCase,
 )
-from watcher.models import Call, CallbackAttempt, Case, from_text, to_text
+from watcher.models import Call, CallbackAttempt, CallReason, Case, from_text, to_text
 from watcher.schema import CALLS, CASES
-from watcher.vocab import ActorKind, CaseStatus, ClosedHow, Direction, EventKind, OutboxKind
+from watcher.vocab import (
+    ActorKind,
+    CaseStatus,
+    ClosedHow,
+    Direction,
+    EventKind,
+    MissReason,
+    OutboxKind,
+)
 
 BUSY_TIMEOUT_MS = 15_000
 # Page cache of a long pass (an import), in KiB: the random-order fingerprint and
@@ -441,6 +449,16 @@ class Ledger:
         ).fetchall()
         return [CallbackAttempt(from_text(r[0]), r[1], r[2], r[3]) for r in rows]
 
+    def call_reasons(self, case_id: int) -> list[CallReason]:
+        """The case's missed calls in order, each with the reason stored with it."""
+        rows = self.conn.execute(
+            "SELECT c.started_at, c.miss_reason, c.ring_seconds FROM case_events e"
+            " JOIN calls c ON c.fingerprint = e.call_fingerprint"
+            " WHERE e.case_id = ? AND e.kind IN (?, ?) ORDER BY c.started_at, e.id",
+            [case_id, EventKind.OPENED, EventKind.ATTEMPT],
+        ).fetchall()
+        return [CallReason(from_text(r[0]), MissReason(r[1]) if r[1] else None, r[2]) for r in rows]
+
     def create_case(
         self,
         *,
@@ -475,6 +493,7 @@ class Ledger:
             contact_company=contact_company,
             silent=silent,
             held_until=held_until,
+            miss_reason=call.miss_reason,
         )
         with self._atomic():
             cursor = self.conn.execute(_INSERT_CASE, CASES.values(case, skip=("id",)))
@@ -528,9 +547,16 @@ class Ledger:
             rows = self.conn.execute(
                 "UPDATE cases SET attempts = attempts + 1,"
                 " last_at = max(last_at, ?), first_at = min(first_at, ?),"
-                " ring_seconds = coalesce(?, ring_seconds), version = version + 1"
+                " ring_seconds = coalesce(?, ring_seconds),"
+                " miss_reason = coalesce(?, miss_reason), version = version + 1"
                 " WHERE id = ? AND status = 'open' RETURNING silent",
-                [to_text(call.started_at), to_text(call.started_at), call.ring_seconds, case_id],
+                [
+                    to_text(call.started_at),
+                    to_text(call.started_at),
+                    call.ring_seconds,
+                    call.miss_reason,
+                    case_id,
+                ],
             ).fetchall()
             if not rows:
                 return False

@@ -12,7 +12,9 @@ import sqlite3
 from enum import StrEnum
 from pathlib import Path
 
+from watcher.config import Config
 from watcher.ledger import Ledger
+from watcher.reasons import fill_pending
 
 
 class LedgerProblem(StrEnum):
@@ -58,9 +60,18 @@ def explain(path: Path, error: BaseException) -> LedgerError:
     return LedgerError(path, classify(error), str(error) or type(error).__name__)
 
 
-def open_ledger(path: Path) -> Ledger:
-    """:class:`Ledger` at ``path``, or :class:`LedgerError` saying what is wrong."""
+def open_ledger(path: Path, config: Config | None = None) -> Ledger:
+    """:class:`Ledger` at ``path``, or :class:`LedgerError` saying what is wrong.
+
+    With ``config``, calls stored before miss reasons existed get theirs (once)."""
     try:
-        return Ledger(path)
+        ledger = Ledger(path)
     except (sqlite3.Error, OSError) as error:
         raise explain(path, error) from None
+    if config is not None:
+        try:
+            fill_pending(ledger, config)
+        except (sqlite3.Error, OSError) as error:
+            ledger.close()
+            raise explain(path, error) from None
+    return ledger

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from watcher.vocab import CaseStatus, ClosedHow, Direction
+from watcher.vocab import CaseStatus, ClosedHow, Direction, MissReason
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -50,6 +50,8 @@ class Call:
     callmode: str = ""
     status: str = ""
     ring_seconds: int | None = None
+    # Set when the call is stored (watcher/reasons.py); None for calls that are not missed.
+    miss_reason: MissReason | None = None
 
     @property
     def answered(self) -> bool:
@@ -93,6 +95,8 @@ class Case:
     escalated_at: datetime | None = None
     # After hours with the digest on: the case is posted at this opening, not at once.
     held_until: datetime | None = None
+    # The reason of its latest missed call; each call keeps its own (case_events).
+    miss_reason: MissReason | None = None
 
     @property
     def is_open(self) -> bool:
@@ -107,3 +111,12 @@ class CallbackAttempt:
     extension: str | None
     user_name: str | None
     duration: int | None
+
+
+@dataclass(frozen=True)
+class CallReason:
+    """One missed call of a case as its card lists it: when, why, how long it rang."""
+
+    at: datetime
+    reason: MissReason | None
+    ring_seconds: int | None

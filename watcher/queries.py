@@ -443,3 +443,234 @@ def operator_names(
         for r in conn.execute("SELECT user_id, name FROM users WHERE name IS NOT NULL")
     }
     return {ext: names[user] for ext, user in links.items() if user in names}
+
+
+# -- why and when: reasons, speed of answer, waits of those who hung up ---------------------
+
+# Missed legs of answered calls are no missed calls: left out of every reason figure.
+_NOT_LEG = " AND fingerprint NOT IN (SELECT missed_fingerprint FROM legs)"
+
+
+def reason_counts(
+    conn: sqlite3.Connection, start: datetime, end: datetime, lines: Lines | None = None
+) -> dict[str, int]:
+    """Missed incoming calls of the period by stored reason (calls from before reasons
+    were stored and not yet filled count as ``unknown``)."""
+    sql = (
+        "SELECT coalesce(miss_reason, 'unknown'), count(*) FROM calls"
+        " WHERE started_at >= :start AND started_at < :end AND direction = 'in'"
+        " AND coalesce(remote, '') <> '' AND coalesce(duration, 0) <= 0" + _NOT_LEG
+    )
+    params = {"start": to_text(start), "end": to_text(end)}
+    if lines is not None:
+        sql += _IN_LINES
+        params["lines"] = _lines_json(lines)
+    return {str(r): int(n) for r, n in conn.execute(sql + " GROUP BY 1", params)}
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A set of ring times in seconds: how many, median, 90th percentile (nearest rank),
+    and how many were at most the target."""
+
+    count: int = 0
+    median: float | None = None
+    p90: float | None = None
+    within: int = 0
+
+    @property
+    def share_within(self) -> float | None:
+        return self.within / self.count if self.count else None
+
+
+# The ring times of the chosen calls, ordered in SQL; the middle one or two and the 90th
+# percentile by ORDER BY + OFFSET, as the callback waits are. MATERIALIZED: read once,
+# not once per use (SQLite 3.35+).
+_SPREAD = """
+WITH ring(s) AS MATERIALIZED (
+  SELECT ring_seconds FROM calls
+  WHERE started_at >= :start AND started_at < :end AND direction = 'in'
+  AND coalesce(remote, '') <> '' AND ring_seconds IS NOT NULL{filter}
+), n(n) AS (SELECT count(*) FROM ring)
+SELECT (SELECT n FROM n), (
+  SELECT avg(s) FROM (
+    SELECT s FROM ring ORDER BY s
+    LIMIT 2 - (SELECT n FROM n) % 2 OFFSET ((SELECT n FROM n) - 1) / 2
+  )
+), (
+  SELECT s FROM ring ORDER BY s LIMIT 1 OFFSET max(0, ((SELECT n FROM n) * 9 + 9) / 10 - 1)
+), (SELECT count(*) FROM ring WHERE s <= :target)
+WHERE (SELECT n FROM n) > 0
+"""
+
+
+def _spread(
+    conn: sqlite3.Connection,
+    start: datetime,
+    end: datetime,
+    lines: Lines | None,
+    which: str,
+    target: float = 0,
+) -> Spread:
+    params: dict[str, object] = {"start": to_text(start), "end": to_text(end), "target": target}
+    where = which
+    if lines is not None:
+        where += _IN_LINES
+        params["lines"] = _lines_json(lines)
+    row = conn.execute(_SPREAD.format(filter=where), params).fetchone()
+    if row is None:
+        return Spread()
+    count, median, p90, within = row
+    return Spread(
+        int(count),
+        None if median is None else float(median),
+        None if p90 is None else float(p90),
+        int(within),
+    )
+
+
+def answer_speed(
+    conn: sqlite3.Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    target_seconds: float,
+    lines: Lines | None = None,
+) -> Spread:
+    """How long answered incoming calls rang before the answer (those with a ring time),
+    and how many within ``target_seconds``: the service level."""
+    return _spread(conn, start, end, lines, " AND coalesce(duration, 0) > 0", target_seconds)
+
+
+def hung_up_waits(
+    conn: sqlite3.Connection, start: datetime, end: datetime, lines: Lines | None = None
+) -> Spread:
+    """How long the callers who hung up had waited: beside the speed of answer, whether a
+    quicker answer would have saved their calls."""
+    which = " AND coalesce(duration, 0) <= 0 AND miss_reason = 'hung_up'" + _NOT_LEG
+    return _spread(conn, start, end, lines, which)
+
+
+# -- frequent callers --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrequentCaller:
+    """A number that called in at least twice in the period (legs counted as answered)."""
+
+    remote: str
+    calls: int
+    answered: int
+    missed: int
+    first_at: str
+    last_at: str
+
+
+def frequent_callers(
+    conn: sqlite3.Connection,
+    start: datetime,
+    end: datetime,
+    lines: Lines | None = None,
+    *,
+    minimum: int = 2,
+    by_missed: bool = False,
+    limit: int | None = None,
+) -> list[FrequentCaller]:
+    """Numbers with at least ``minimum`` incoming calls (``by_missed``: missed calls),
+    most first, ties by number: one GROUP BY over the period's calls in SQL."""
+    missed = "count(*) FILTER (WHERE coalesce(duration, 0) <= 0)"
+    ranked = missed if by_missed else "count(*)"
+    sql = (
+        "SELECT remote, count(*), count(*) FILTER (WHERE coalesce(duration, 0) > 0),"
+        f" {missed}, min(started_at), max(started_at) FROM calls"
+        " WHERE started_at >= :start AND started_at < :end AND direction = 'in'"
+        " AND coalesce(remote, '') <> ''" + _NOT_LEG
+    )
+    params: dict[str, object] = {"start": to_text(start), "end": to_text(end), "min": minimum}
+    if lines is not None:
+        sql += _IN_LINES
+        params["lines"] = _lines_json(lines)
+    sql += f" GROUP BY remote HAVING {ranked} >= :min ORDER BY {ranked} DESC, remote"
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    return [
+        FrequentCaller(str(r), int(n), int(a), int(m), str(f), str(la))
+        for r, n, a, m, f, la in conn.execute(sql, params)
+    ]
+
+
+def case_counts(
+    conn: sqlite3.Connection,
+    remote: str,
+    start: datetime,
+    end: datetime,
+    department: str | None = None,
+) -> tuple[int, int]:
+    """Cases of ``remote`` that first rang in the period, and how many were called back."""
+    sql = (
+        "SELECT count(*), count(*) FILTER (WHERE status = 'closed'"
+        " AND closed_how IN ('call', 'answered', 'user')) FROM cases"
+        " WHERE remote = :remote AND first_at >= :start AND first_at < :end"
+        " AND coalesce(closed_how, '') <> 'leg'"
+    )
+    params: dict[str, object] = {"remote": remote, "start": to_text(start), "end": to_text(end)}
+    if department is not None:
+        sql += " AND department = :department"
+        params["department"] = department
+    row = conn.execute(sql, params).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+# -- load by weekday and hour ----------------------------------------------------------------
+
+WEEKDAYS = 7
+HOURS = 24
+
+
+@dataclass(frozen=True)
+class LoadGrid:
+    """Incoming and missed calls by weekday (Monday = 0) and hour of the day."""
+
+    incoming: tuple[tuple[int, ...], ...]  # [weekday][hour]
+    missed: tuple[tuple[int, ...], ...]
+
+    def rate(self, weekday: int, hour: int) -> float | None:
+        """The miss rate of one cell; None for a cell without calls."""
+        incoming = self.incoming[weekday][hour]
+        return self.missed[weekday][hour] / incoming if incoming else None
+
+    def worst(self, count: int = 3) -> list[tuple[int, int, int]]:
+        """The cells that lose the most calls as (weekday, hour, missed), most first."""
+        cells = [
+            (self.missed[d][h], d, h)
+            for d in range(WEEKDAYS)
+            for h in range(HOURS)
+            if self.missed[d][h] > 0
+        ]
+        cells.sort(key=lambda c: (-c[0], c[1], c[2]))
+        return [(d, h, n) for n, d, h in cells[:count]]
+
+
+def load_grid(
+    conn: sqlite3.Connection, start: datetime, end: datetime, lines: Lines | None = None
+) -> LoadGrid:
+    """One GROUP BY weekday and hour in SQL (168 rows at most leave SQLite); a missed leg
+    of an answered call is no call of its own."""
+    sql = (
+        "SELECT (CAST(strftime('%w', started_at) AS INTEGER) + 6) % 7,"
+        " CAST(substr(started_at, 12, 2) AS INTEGER), count(*),"
+        " count(*) FILTER (WHERE coalesce(duration, 0) <= 0) FROM calls"
+        " WHERE started_at >= :start AND started_at < :end AND direction = 'in'"
+        " AND coalesce(remote, '') <> ''" + _NOT_LEG
+    )
+    params = {"start": to_text(start), "end": to_text(end)}
+    if lines is not None:
+        sql += _IN_LINES
+        params["lines"] = _lines_json(lines)
+    incoming = [[0] * HOURS for _ in range(WEEKDAYS)]
+    missed = [[0] * HOURS for _ in range(WEEKDAYS)]
+    for day, hour, total, lost in conn.execute(sql + " GROUP BY 1, 2", params):
+        incoming[int(day)][int(hour)] = int(total)
+        missed[int(day)][int(hour)] = int(lost)
+    return LoadGrid(tuple(map(tuple, incoming)), tuple(map(tuple, missed)))

@@ -28,10 +28,15 @@ from watcher.hours import OfficeHours
 from watcher.models import Case, from_text, to_text
 from watcher.phones import display_number
 from watcher.queries import (
+    HOURS,
+    WEEKDAYS,
     Lines,
     Waits,
+    case_counts,
+    frequent_callers,
     leg_calls,
     line_departments,
+    load_grid,
     operator_names,
     scope_lines,
     waits,
@@ -39,7 +44,7 @@ from watcher.queries import (
 from watcher.schema import CASES
 from watcher.stats import Period, Stats, stats_from
 from watcher.texts import operator_label, tr
-from watcher.vocab import CaseStatus, ClosedHow
+from watcher.vocab import CaseStatus, ClosedHow, MissReason
 
 # The contract's default ``callback_sla_minutes``, in wall-clock minutes until office
 # hours exist (then: office minutes, from the config).
@@ -95,6 +100,14 @@ class SummarySheet(Sheet):
 
 
 @dataclass
+class LoadSheet(Sheet):
+    """Нагрузка: rows are hours, three blocks of weekday columns (incoming, missed, miss
+    rate); each block gets one colour scale in Excel, ``blocks`` as (first, last) column."""
+
+    blocks: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
 class Report:
     period: Period
     previous: Period
@@ -146,6 +159,8 @@ def build_report(
             builder.outgoing(),
             builder.operators(),
             builder.new_callers(),
+            builder.frequent(),
+            builder.load(),
         ],
     )
 
@@ -170,6 +185,15 @@ def _share_within(waits: Waits | None) -> float | None:
     return waits.within / waits.count if waits and waits.count else None
 
 
+def _reason_metric(reason: MissReason) -> _Metric:
+    """Missed calls of one reason, a row of Сводка."""
+
+    def count(stats: Stats, _waits: Waits | None) -> float | None:
+        return stats.missed_by_reason.get(reason, 0)
+
+    return _Metric(f"report_m_reason_{reason}", "count", count)
+
+
 def _outgoing(stats: Stats) -> int:
     return sum(op.outgoing for op in stats.operators)
 
@@ -189,6 +213,13 @@ _METRICS = (
     _Metric("report_m_within", "share", lambda s, w: _share_within(w)),
     _Metric("report_m_outgoing", "count", lambda s, w: _outgoing(s)),
     _Metric("report_m_talk", "span", lambda s, w: sum(op.talk_seconds for op in s.operators)),
+    # Why and when: the speed of answer, the waits of those who hung up, the reasons.
+    _Metric("report_m_answer_median", "span", lambda s, w: s.answer_speed.median),
+    _Metric("report_m_answer_p90", "span", lambda s, w: s.answer_speed.p90),
+    _Metric("report_m_answer_within", "share", lambda s, w: s.answer_speed.share_within),
+    _Metric("report_m_hung_up_median", "span", lambda s, w: s.hung_up_waits.median),
+    _Metric("report_m_hung_up_p90", "span", lambda s, w: s.hung_up_waits.p90),
+    *(_reason_metric(reason) for reason in MissReason),
 )
 
 
@@ -242,7 +273,13 @@ class _Builder:
         return [self.tr(key) for key in keys]
 
     def stats(self, period: Period) -> Stats:
-        return stats_from(self.conn, period, lines=self.lines, department=self.department)
+        return stats_from(
+            self.conn,
+            period,
+            lines=self.lines,
+            department=self.department,
+            answer_target_seconds=self.config.rules.answer_target_seconds,
+        )
 
     @property
     def current(self) -> Stats:
@@ -270,7 +307,11 @@ class _Builder:
         now_w, before_w = self.within(self.period), self.within(previous)
         rows: list[Row] = []
         for metric in _METRICS:
-            label = self.tr(metric.key, sla=self.sla_text())
+            label = self.tr(
+                metric.key,
+                sla=self.sla_text(),
+                target=self.config.rules.answer_target_seconds,
+            )
             a, b = metric.value(now, now_w), metric.value(before, before_w)
             rows.append(
                 [label, _cell(metric.unit, a), _cell(metric.unit, b), _change(metric.unit, a, b)]
@@ -567,6 +608,67 @@ class _Builder:
                 called_back,
                 callback_at,
                 int(later),
+            ]
+
+    # -- Нагрузка -----------------------------------------------------------------------
+
+    def load(self) -> LoadSheet:
+        grid = load_grid(self.conn, self.period.start, self.period.end, self.lines)
+        days = self.tr("load_weekdays").split(",")
+        header = [self.tr("report_col_hour")]
+        blocks = []
+        for key in ("load_block_incoming", "load_block_missed", "load_block_rate"):
+            first = len(header)
+            header += [self.tr(key, day=day) for day in days]
+            blocks.append((first, len(header) - 1))
+        rows: list[Row] = []
+        for hour in range(HOURS):
+            row: list[Value] = [hour]
+            row += [grid.incoming[d][hour] for d in range(WEEKDAYS)]
+            row += [grid.missed[d][hour] for d in range(WEEKDAYS)]
+            for d in range(WEEKDAYS):
+                rate = grid.rate(d, hour)
+                row.append(None if rate is None else Share(rate))
+            rows.append(row)
+        return LoadSheet(self.tr("report_sheet_load"), header, rows, blocks=blocks)
+
+    # -- Частые абоненты ---------------------------------------------------------------
+
+    def frequent(self) -> Sheet:
+        header = self.header(
+            "report_col_phone",
+            "report_col_contact",
+            "report_col_company",
+            "report_col_calls",
+            "report_col_answered",
+            "report_col_missed",
+            "report_col_cases",
+            "report_col_called_back",
+            "report_col_first_call",
+            "report_col_last_call",
+        )
+        return Sheet(self.tr("report_sheet_frequent"), header, self._frequent_rows())
+
+    def _frequent_rows(self) -> Iterator[Row]:
+        """Every number with two incoming calls or more, most calls first."""
+        staff = employee_keys(self.config.rules.employee_numbers)
+        start, end = self.period.start, self.period.end
+        for caller in frequent_callers(self.conn, start, end, self.lines):
+            if caller.remote in staff:
+                continue
+            cases, called_back = case_counts(self.conn, caller.remote, start, end, self.department)
+            contact = self.contacts.lookup(caller.remote)
+            yield [
+                _number(caller.remote),
+                contact.name if contact else None,
+                contact.company if contact else None,
+                caller.calls,
+                caller.answered,
+                caller.missed,
+                cases,
+                called_back,
+                from_text(caller.first_at),
+                from_text(caller.last_at),
             ]
 
     def _case_of(self, remote: str, at: str) -> Case | None:

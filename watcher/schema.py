@@ -80,7 +80,7 @@ def create_latest(conn: sqlite3.Connection) -> None:
     for table, columns in INDEXES:
         if _index_name(table, columns) not in _V9_DROPPED:
             conn.execute(_index_sql(table, columns))
-    for statement in _V9_FIGURE_INDEXES:
+    for statement in (*_V9_FIGURE_INDEXES, _V12_WHY_INDEX):
         conn.execute(statement)
     for statement in _V10_BACKFILL:
         conn.execute(statement)
@@ -254,6 +254,31 @@ def _v10_backfill(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _v11_miss_reasons(conn: sqlite3.Connection) -> None:
+    """A reason on every missed call and case (watcher/reasons.py).
+
+    The reason depends on the config (office hours, ring timeouts), which a migration does
+    not have: the step adds the columns and marks the ledger; the first open with the
+    config fills the calls stored before (:func:`watcher.reasons.fill_pending`), once.
+    """
+    conn.execute('ALTER TABLE "calls" ADD COLUMN "miss_reason" TEXT')
+    conn.execute('ALTER TABLE "cases" ADD COLUMN "miss_reason" TEXT')
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('miss_reasons_pending', '1')")
+
+
+# Covers the why-and-when figures (reasons, speed of answer, waits of those who hung up,
+# the weekday x hour grid), which the figure indexes of step 9 do not.
+_V12_WHY_INDEX = (
+    'CREATE INDEX IF NOT EXISTS "idx_calls_why" ON "calls" ("started_at", "direction",'
+    ' "duration", "ring_seconds", "miss_reason", "remote", "fingerprint")'
+)
+
+
+def _v12_why_index(conn: sqlite3.Connection) -> None:
+    """A year of reasons and ring times without reading the rows."""
+    conn.execute(_V12_WHY_INDEX)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Step n brings a ledger from user_version n - 1 to n.
@@ -268,6 +293,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v8_legs,
     _v9_figure_indexes,
     _v10_backfill,
+    _v11_miss_reasons,
+    _v12_why_index,
 )
 LATEST = len(MIGRATIONS)
 CASE_IDS_AUTOINCREMENT = True  # since step 2

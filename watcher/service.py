@@ -160,7 +160,7 @@ class WatcherService:
         """One pass, in the caller's thread; None when the file cannot be read now."""
         with self._lock:
             if self._ingestor is None:
-                self._ledger = open_ledger(self.config.database_path)
+                self._ledger = open_ledger(self.config.database_path, self.config)
                 self._ingestor = Ingestor(self.config, self._ledger, clock=self.clock)
             try:
                 result = self._ingestor.scan()

@@ -12,20 +12,30 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from watcher.config import Config
+from watcher.contacts import ContactBook
 from watcher.ledger import Ledger
+from watcher.phones import display_number
 from watcher.queries import (
     Lines,
+    Spread,
+    answer_speed,
     case_groups,
+    frequent_callers,
     hour_slots,
+    hung_up_waits,
     leg_calls,
     line_figures,
     operator_names,
     reading,
+    reason_counts,
     waits,
 )
 from watcher.sla import Sla, callback_sla
 from watcher.texts import operator_label, tr
-from watcher.vocab import CaseStatus, ClosedHow
+from watcher.vocab import CaseStatus, ClosedHow, MissReason
+
+# The contract's default ``answer_target_seconds``, for figures read without a config.
+DEFAULT_ANSWER_TARGET_SECONDS = 20
 
 PERIOD_WORDS = {
     "today": "today",
@@ -150,6 +160,20 @@ class DepartmentStats:
     open: int = 0
 
 
+@dataclass(frozen=True)
+class MissedNumber:
+    """One of the numbers missed most often; ``name`` from the contacts, when known."""
+
+    remote: str
+    missed: int
+    name: str | None = None
+
+
+# How many numbers /stats names as missed most often, and how often at least.
+TOP_MISSED = 3
+TOP_MISSED_AT_LEAST = 2
+
+
 @dataclass
 class Stats:
     incoming: int = 0
@@ -172,6 +196,13 @@ class Stats:
     # Days with incoming calls only; a chart fills in the quiet days of the period.
     daily_incoming: dict[date, int] = field(default_factory=dict)
     daily_missed: dict[date, int] = field(default_factory=dict)
+    # Why and when: missed calls by stored reason, the speed of answer against the
+    # target, and how long those who hung up had waited.
+    missed_by_reason: dict[str, int] = field(default_factory=dict)
+    answer_target_seconds: int = DEFAULT_ANSWER_TARGET_SECONDS
+    answer_speed: Spread = field(default_factory=Spread)
+    hung_up_waits: Spread = field(default_factory=Spread)
+    top_missed: list[MissedNumber] = field(default_factory=list)
 
     @property
     def miss_rate(self) -> float:
@@ -185,6 +216,7 @@ def stats_from(
     lines: Lines | None = None,
     department: str | None = None,
     config: Config | None = None,
+    answer_target_seconds: int | None = None,
 ) -> Stats:
     """The period's figures from SQL aggregates (:mod:`watcher.queries`).
 
@@ -256,6 +288,31 @@ def stats_from(
                 operator(group.closed_by_extension).callbacks += count
         elif group.closed_how == ClosedHow.USER:
             stats.closed_by_user += count
+
+    target = answer_target_seconds
+    if target is None:
+        target = config.rules.answer_target_seconds if config else DEFAULT_ANSWER_TARGET_SECONDS
+    stats.answer_target_seconds = target
+    stats.missed_by_reason = reason_counts(conn, period.start, period.end, lines)
+    stats.answer_speed = answer_speed(
+        conn, period.start, period.end, target_seconds=target, lines=lines
+    )
+    stats.hung_up_waits = hung_up_waits(conn, period.start, period.end, lines)
+    top = frequent_callers(
+        conn,
+        period.start,
+        period.end,
+        lines,
+        minimum=TOP_MISSED_AT_LEAST,
+        by_missed=True,
+        limit=TOP_MISSED,
+    )
+    book = ContactBook(config.rules.contacts_csv) if config is not None and top else None
+    for caller in top:
+        contact = book.lookup(caller.remote) if book is not None else None
+        stats.top_missed.append(
+            MissedNumber(caller.remote, caller.missed, contact.name if contact else None)
+        )
 
     overall = waits(conn, period.start, period.end, department=department).get(None)
     stats.median_callback_seconds = overall.median_seconds if overall else None
@@ -351,6 +408,7 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
     if stats.cases_expired:
         parts.append(tr(t, "stats_expired", count=stats.cases_expired))
     lines.append(tr(t, "stats_cases", total=stats.cases_total, parts=", ".join(parts)))
+    lines += why_lines(stats, t)
     lines.append(tr(t, "stats_median", median=span_text(stats.median_callback_seconds, t)))
     sla = stats.sla
     if sla is not None and sla.called_back:
@@ -381,3 +439,54 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
                 f"{op.callbacks} / {duration_text(op.talk_seconds, t)}"
             )
     return "\n".join(lines)
+
+
+def reason_parts(counts: dict[str, int], language: str) -> str:
+    """``положили трубку 4, группа не ответила 2``: in the contract's order, zeros left out."""
+    return ", ".join(
+        tr(language, "stats_reason_part", name=tr(language, f"reason_name_{r}"), count=counts[r])
+        for r in MissReason
+        if counts.get(r)
+    )
+
+
+def why_lines(stats: Stats, language: str) -> list[str]:
+    """Missed calls by reason, the speed of answer and the waits of those who hung up."""
+    t = language
+    lines = []
+    parts = reason_parts(stats.missed_by_reason, t)
+    if parts:
+        lines.append(tr(t, "stats_reasons", parts=parts))
+    speed = stats.answer_speed
+    if speed.count:
+        lines.append(
+            tr(
+                t,
+                "stats_answer_speed",
+                median=span_text(speed.median, t),
+                p90=span_text(speed.p90, t),
+                target=stats.answer_target_seconds,
+                within=speed.within,
+                total=speed.count,
+                share=speed.share_within or 0.0,
+            )
+        )
+    hung = stats.hung_up_waits
+    if hung.count:
+        lines.append(
+            tr(
+                t,
+                "stats_hung_up_waits",
+                count=hung.count,
+                median=span_text(hung.median, t),
+                p90=span_text(hung.p90, t),
+            )
+        )
+    if stats.top_missed:
+        named = []
+        for item in stats.top_missed:
+            number = display_number(item.remote)
+            key = "stats_top_missed_named" if item.name else "stats_top_missed_part"
+            named.append(tr(t, key, number=number, name=item.name, count=item.missed))
+        lines.append(tr(t, "stats_top_missed", parts=", ".join(named)))
+    return lines

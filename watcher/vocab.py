@@ -70,6 +70,18 @@ class Reason(StrEnum):
     NONE = ""
 
 
+class MissReason(StrEnum):
+    """Why a missed call was missed: stored with the call, first match wins (the contract's
+    order), so every figure groups by it and a later config change rewrites nothing."""
+
+    SHORT_ABANDON = "short_abandon"  # rang less than min_ring_seconds
+    AFTER_HOURS = "after_hours"  # the office was closed
+    TIMED_OUT = "timed_out"  # rang the department's ring_timeout_seconds or longer
+    HUNG_UP = "hung_up"  # rang less than a known timeout: the caller gave up
+    UNANSWERED = "unanswered"  # a ring time, but no timeout configured
+    UNKNOWN = "unknown"  # no ring time in the table
+
+
 class EventKind(StrEnum):
     """A row of ``case_events``: what happened to a case."""
 

@@ -26,6 +26,7 @@ from watcher.config import Config
 from watcher.queries import reading
 from watcher.report import (
     Change,
+    LoadSheet,
     Report,
     Share,
     Sheet,
@@ -40,6 +41,12 @@ from watcher.texts import tr
 MAX_WIDTH = 60
 INCOMING_COLOUR = "#4C72B0"  # as in the chat's chart (bot/chart.py)
 MISSED_COLOUR = "#DD5555"
+# Нагрузка: quiet cells white, busy ones red, on each block's own range of values.
+LOAD_SCALE = {
+    "type": "2_color_scale",
+    "min_color": "#FFFFFF",
+    "max_color": "#F8696B",
+}
 SECONDS_PER_DAY = 86_400
 _SHEET_NAME_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
@@ -180,6 +187,11 @@ def _write_table(worksheet: Any, sheet: Sheet, formats: _Formats, language: str)
         writer.row(last, 0, values)
     worksheet.freeze_panes(1, 0)
     worksheet.autofilter(0, 0, last, len(sheet.header) - 1)
+    if isinstance(sheet, LoadSheet) and last:
+        # One rule per block, so Excel colours the cells by their values (and again when
+        # someone edits them), not colours painted cell by cell.
+        for first_col, last_col in sheet.blocks:
+            worksheet.conditional_format(1, first_col, last, last_col, LOAD_SCALE)
     writer.fit()
 
 

@@ -18,9 +18,10 @@ from watcher.hours import OfficeHours
 from watcher.ledger import Ledger, OutboxBatch
 from watcher.models import CallbackAttempt, Case
 from watcher.phones import display_number
+from watcher.reasons import reason_words
 from watcher.stats import duration_text, span_text
 from watcher.texts import clock_text, times_word, tr
-from watcher.vocab import CaseStatus, OutboxKind
+from watcher.vocab import CaseStatus, MissReason, OutboxKind
 
 # Width of the event word ("ПРОПУЩЕН", "CALLED BACK" ...) so the case lines align.
 _EVENT_WIDTH = 13
@@ -55,7 +56,9 @@ def describe(case: Case, language: str = "ru", now: datetime | None = None) -> s
         else tr(language, "console_once", last=last)
     )
     parts = [f"#{case.id} {case.department}", who(case, language), calls]
-    if case.ring_seconds:
+    if case.miss_reason is not None and case.miss_reason is not MissReason.UNKNOWN:
+        parts.append(reason_words(case.miss_reason, case.ring_seconds, language))
+    elif case.ring_seconds:
         parts.append(tr(language, "console_ring", seconds=case.ring_seconds))
     if not case.is_open:
         parts.append(closing(case, language))
