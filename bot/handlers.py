@@ -169,22 +169,20 @@ async def missed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/stats [period]``: the report of `perezvon stats` and the hourly chart."""
-    where = _where(update, context)
-    if where is None:
+    request = await _period_request(
+        update,
+        context,
+        command="stats",
+        parse=parse_period,
+        not_allowed="stats_not_allowed",
+        bad_period="stats_bad_period",
+    )
+    if request is None:
         return
-    runtime, chat, _, scope = where
+    runtime, _, period = request
     language = runtime.language
-    if scope.kind is ScopeKind.NONE:
-        await _say(update, context, tr(language, "stats_not_allowed"))
-        return
-    text = " ".join(context.args or []) or None
-    try:
-        period = parse_period(text, runtime.clock().date())
-    except ValueError as error:
-        log.info("/stats with a bad period: %s", error)
-        message = tr(language, "stats_bad_period", period=esc(text or ""))
-        await _say(update, context, message, html=True)
-        return
+    chat = update.effective_chat
+    assert chat is not None
     try:
         parts = await stats_parts(runtime.ledger, period, language, runtime.config)
     except Exception:
@@ -262,22 +260,20 @@ def _me_target(update: Update, args: list[str]) -> int | None:
 async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/report [period]``: the workbook; the managers' chat gets every department, a
     department's chat its own. Built in a worker thread, so cards keep flowing meanwhile."""
-    where = _where(update, context)
-    if where is None:
+    request = await _period_request(
+        update,
+        context,
+        command="report",
+        parse=lambda text, today: parse_period(text or "yesterday", today, extended=True),
+        not_allowed="report_not_allowed",
+        bad_period="report_bad_period",
+    )
+    if request is None:
         return
-    runtime, chat, _, scope = where
+    runtime, scope, period = request
     language = runtime.language
-    if scope.kind is ScopeKind.NONE:
-        await context.bot.send_message(chat.id, tr(language, "report_not_allowed"))
-        return
-    text = " ".join(context.args or []) or "yesterday"
-    try:
-        period = parse_period(text, runtime.clock().date(), extended=True)
-    except ValueError as error:
-        log.info("/report with a bad period: %s", error)
-        message = tr(language, "report_bad_period", period=esc(text))
-        await context.bot.send_message(chat.id, message, parse_mode=ParseMode.HTML)
-        return
+    chat = update.effective_chat
+    assert chat is not None
     department = scope.department if scope.kind is ScopeKind.DEPARTMENT else None
     try:
         document = await report_document(
@@ -285,10 +281,39 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
     except Exception:
         log.exception("report for %s failed", period.label)
-        await context.bot.send_message(chat.id, tr(language, "report_failed"))
+        await _say(update, context, tr(language, "report_failed"))
         return
     log.info("report %s (%d bytes) for chat %s", document.filename, len(document.data), chat.id)
-    await send_parts(context.bot, chat.id, [document])
+    await send_parts(context.bot, chat.id, [document], thread=_thread(update, runtime))
+
+
+async def _period_request(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    command: str,
+    parse: Callable[[str | None, date], Period],
+    not_allowed: str,
+    bad_period: str,
+) -> tuple[Runtime, Scope, Period] | None:
+    """What /stats, /report and /load share: a chat that may see figures, and a period
+    that reads; otherwise the answer that says why, and None."""
+    where = _where(update, context)
+    if where is None:
+        return None
+    runtime, _, _, scope = where
+    language = runtime.language
+    if scope.kind is ScopeKind.NONE:
+        await _say(update, context, tr(language, not_allowed))
+        return None
+    text = " ".join(context.args or []) or None
+    try:
+        period = parse(text, runtime.clock().date())
+    except ValueError as error:
+        log.info("/%s with a bad period: %s", command, error)
+        await _say(update, context, tr(language, bad_period, period=esc(text or "")), html=True)
+        return None
+    return runtime, scope, period
 
 
 def load_period(text: str | None, today: date) -> Period:
@@ -301,22 +326,20 @@ def load_period(text: str | None, today: date) -> Period:
 async def load_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/load [period]``: a heatmap of missed calls by weekday and hour for the chat's
     scope, captioned with the hours that lose the most; drawn in a worker thread."""
-    where = _where(update, context)
-    if where is None:
+    request = await _period_request(
+        update,
+        context,
+        command="load",
+        parse=load_period,
+        not_allowed="stats_not_allowed",
+        bad_period="stats_bad_period",
+    )
+    if request is None:
         return
-    runtime, chat, _, scope = where
+    runtime, scope, period = request
     language = runtime.language
-    if scope.kind is ScopeKind.NONE:
-        await _say(update, context, tr(language, "stats_not_allowed"))
-        return
-    text = " ".join(context.args or []) or None
-    try:
-        period = load_period(text, runtime.clock().date())
-    except ValueError as error:
-        log.info("/load with a bad period: %s", error)
-        message = tr(language, "stats_bad_period", period=esc(text or ""))
-        await _say(update, context, message, html=True)
-        return
+    chat = update.effective_chat
+    assert chat is not None
     department = scope.department if scope.kind is ScopeKind.DEPARTMENT else None
     try:
         photo = await load_photo(runtime.config, runtime.ledger, period, department, language)
