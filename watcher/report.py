@@ -653,10 +653,11 @@ class _Builder:
         """Every number with two incoming calls or more, most calls first."""
         staff = employee_keys(self.config.rules.employee_numbers)
         start, end = self.period.start, self.period.end
+        counts = case_counts(self.conn, start, end, self.department)
         for caller in frequent_callers(self.conn, start, end, self.lines):
             if caller.remote in staff:
                 continue
-            cases, called_back = case_counts(self.conn, caller.remote, start, end, self.department)
+            cases, called_back = counts.get(caller.remote, (0, 0))
             contact = self.contacts.lookup(caller.remote)
             yield [
                 _number(caller.remote),
