@@ -270,11 +270,10 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
     if request is None:
         return
-    runtime, scope, period = request
+    runtime, department, period = request
     language = runtime.language
     chat = update.effective_chat
     assert chat is not None
-    department = scope.department if scope.kind is ScopeKind.DEPARTMENT else None
     try:
         document = await report_document(
             runtime.config, runtime.ledger, period, department, language
@@ -295,9 +294,10 @@ async def _period_request(
     parse: Callable[[str | None, date], Period],
     not_allowed: str,
     bad_period: str,
-) -> tuple[Runtime, Scope, Period] | None:
+) -> tuple[Runtime, str | None, Period] | None:
     """What /stats, /report and /load share: a chat that may see figures, and a period
-    that reads; otherwise the answer that says why, and None."""
+    that reads; otherwise the answer that says why, and None. The department is the
+    chat's own, or None where all departments are seen."""
     where = _where(update, context)
     if where is None:
         return None
@@ -313,7 +313,8 @@ async def _period_request(
         log.info("/%s with a bad period: %s", command, error)
         await _say(update, context, tr(language, bad_period, period=esc(text or "")), html=True)
         return None
-    return runtime, scope, period
+    department = scope.department if scope.kind is ScopeKind.DEPARTMENT else None
+    return runtime, department, period
 
 
 def load_period(text: str | None, today: date) -> Period:
@@ -336,11 +337,10 @@ async def load_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
     if request is None:
         return
-    runtime, scope, period = request
+    runtime, department, period = request
     language = runtime.language
     chat = update.effective_chat
     assert chat is not None
-    department = scope.department if scope.kind is ScopeKind.DEPARTMENT else None
     try:
         photo = await load_photo(runtime.config, runtime.ledger, period, department, language)
     except Exception:

@@ -32,6 +32,7 @@ from watcher.changes import (
     OpenCase,
 )
 from watcher.models import Call, CallbackAttempt, CallReason, Case, from_text, to_text
+from watcher.queries import operator_names
 from watcher.schema import CALLS, CASES
 from watcher.vocab import (
     ActorKind,
@@ -1058,8 +1059,6 @@ class Ledger:
 
     def operator_names(self, configured: Iterable[tuple[str, int]] = ()) -> dict[str, str]:
         """Extension -> the operator's name, for every extension whose user the bot has seen."""
-        from watcher.queries import operator_names
-
         return operator_names(self.conn, configured)
 
     # -- meta -----------------------------------------------------------------------------
