@@ -41,10 +41,15 @@ def chart_caption(period: Period, language: str) -> str:
 
 
 def figures(
-    database: Path, period: Period, language: str, config: Config | None = None
+    database: Path,
+    period: Period,
+    language: str,
+    config: Config | None = None,
+    department: str | None = None,
 ) -> tuple[Stats, bytes]:
-    """The figures and the chart's PNG; blocking, for a worker thread."""
-    stats = read_stats(database, period, config)
+    """The figures and the chart's PNG (of ``department`` only, when given); blocking,
+    for a worker thread."""
+    stats = read_stats(database, period, config, department)
     return stats, chart_png(stats, period, language)
 
 
@@ -58,10 +63,17 @@ def stats_messages(stats: Stats, png: bytes, period: Period, language: str) -> l
 
 
 async def stats_parts(
-    ledger: Ledger, period: Period, language: str, config: Config | None = None
+    ledger: Ledger,
+    period: Period,
+    language: str,
+    config: Config | None = None,
+    department: str | None = None,
 ) -> list[Part]:
-    """:func:`stats_messages` of the period, computed off the event loop."""
-    stats, png = await asyncio.to_thread(figures, ledger.path, period, language, config)
+    """:func:`stats_messages` of the period (a department's chat: its own department),
+    computed off the event loop."""
+    stats, png = await asyncio.to_thread(
+        figures, ledger.path, period, language, config, department
+    )
     return stats_messages(stats, png, period, language)
 
 

@@ -179,12 +179,12 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
     if request is None:
         return
-    runtime, _, period = request
+    runtime, department, period = request
     language = runtime.language
     chat = update.effective_chat
     assert chat is not None
     try:
-        parts = await stats_parts(runtime.ledger, period, language, runtime.config)
+        parts = await stats_parts(runtime.ledger, period, language, runtime.config, department)
     except Exception:
         log.exception("stats for %s failed", period.label)
         await _say(update, context, tr(language, "stats_failed"))

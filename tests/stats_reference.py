@@ -10,17 +10,19 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from watcher.ledger import Ledger
 from watcher.models import Case, from_text
 from watcher.queries import Spread
-from watcher.schema import CASES
+from watcher.schema import CALLERS_FROM_CALLS, CASES
 from watcher.stats import (
     TOP_MISSED,
     TOP_MISSED_AT_LEAST,
     DepartmentStats,
     MissedNumber,
+    NewCallerStats,
     OperatorStats,
     Period,
     Stats,
@@ -35,6 +37,7 @@ def compute_stats(
     period: Period,
     legs: Collection[str] = (),
     answer_target_seconds: int = 20,
+    history: list[dict[str, Any]] | None = None,
 ) -> Stats:
     """Figures from ledger rows (``calls`` as dicts, as :meth:`Ledger.calls_between` gives).
 
@@ -117,16 +120,59 @@ def compute_stats(
         dept.closed += 1
         if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
             stats.closed_by_call += 1
+            if case.closed_how == ClosedHow.ANSWER:
+                stats.closed_by_answer += 1
             if case.closed_how == ClosedHow.CALL and case.closed_by_extension:
                 operator(case.closed_by_extension).callbacks += 1
         elif case.closed_how == ClosedHow.USER:
             stats.closed_by_user += 1
         if case.closed_at is not None:
             waits.append(max(0.0, (case.closed_at - case.first_at).total_seconds()))
+    stats.new_callers = new_caller_stats(calls if history is None else history, cases, period)
     stats.median_callback_seconds = statistics.median(waits) if waits else None
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
     return stats
+
+
+def new_caller_stats(
+    calls: list[dict[str, Any]], cases: list[Case], period: Period
+) -> NewCallerStats:
+    """Numbers whose first call of all ``calls`` is an incoming call in the period; answered
+    when a row at that moment has talk time, else reached when the case it opened (or
+    joined) was closed by a person or the call log."""
+    first: dict[str, str] = {}
+    first_in: dict[str, str] = {}
+    for call in calls:
+        remote, at = call["remote"], call["started_at"]
+        if not remote:
+            continue
+        first[remote] = min(first.get(remote, at), at)
+        if call["direction"] == Direction.IN:
+            first_in[remote] = min(first_in.get(remote, at), at)
+    result = NewCallerStats()
+    for remote, at in first_in.items():
+        if first[remote] != at or not (period.start <= from_text(at) < period.end):
+            continue
+        result.total += 1
+        rows = [
+            c
+            for c in calls
+            if c["remote"] == remote and c["started_at"] == at and c["direction"] == Direction.IN
+        ]
+        if any(int(c["duration"] or 0) > 0 for c in rows):
+            result.answered += 1
+            continue
+        mine = [c for c in cases if c.remote == remote and c.first_at <= from_text(at)]
+        case = max(mine, key=lambda c: c.first_at) if mine else None
+        if (
+            case is not None
+            and not case.is_open
+            and case.closed_at is not None
+            and case.closed_how not in (ClosedHow.EXPIRY, ClosedHow.NOT_NEEDED, ClosedHow.LEG)
+        ):
+            result.called_back += 1
+    return result
 
 
 def spread(values: list[int], target: float) -> Spread:
@@ -152,6 +198,7 @@ def reference_stats(ledger: Ledger, period: Period) -> Stats:
         ledger.cases_between(period.start, period.end),
         period,
         ledger.leg_fingerprints(missed),
+        history=ledger.calls_between(datetime(1900, 1, 1), datetime(9999, 1, 1)),
     )
 
 
@@ -171,6 +218,7 @@ def ledger_of(calls: list[dict[str, Any]], cases: list[Case]) -> Ledger:
             ledger.conn.execute(f"INSERT INTO calls ({names}) VALUES ({marks})", list(row.values()))
         for case in cases:
             ledger.conn.execute(CASES.insert_sql("cases"), CASES.values(case))
+        ledger.conn.execute(CALLERS_FROM_CALLS)  # written past insert_calls
     return ledger
 
 

@@ -154,6 +154,32 @@ async def test_stats_sends_report_and_chart(office: Office) -> None:
     assert image is not None and image.startswith(PNG_SIGNATURE)
 
 
+async def test_stats_in_a_department_chat_is_of_that_department(office: Office) -> None:
+    """Sales sees its own calls; managers see all, with each department's line."""
+    office.missed(minutes_ago=6, caller="89161111111")
+    office.missed(minutes_ago=5, caller="89164444444", ext="630")
+    office.missed(minutes_ago=4, caller="89165555555", ext="630")
+    await office.scan()
+    await office.settle()
+    today = office.now().date().isoformat()
+    before = len(office.posts(SALES_CHAT))
+    await office.command(SALES_CHAT, IVAN, "/stats")
+    await office.api.wait_for("sendPhoto", lambda c: not c.failed)
+    sales = office.posts(SALES_CHAT)[before]["text"]
+    assert sales.startswith(f"Звонки за {today} — Отдел продаж")
+    assert "Входящих: 1 — отвечено 0, пропущено 1" in sales
+    assert "Сервис" not in sales
+    before = len(office.posts(MANAGERS_CHAT))
+    await office.command(MANAGERS_CHAT, OLGA, "/stats")
+    await office.api.wait_for("sendPhoto", lambda c: not c.failed, count=2)
+    managers = office.posts(MANAGERS_CHAT)[before]["text"]
+    assert managers.startswith(f"Звонки за {today}\n")
+    assert "Входящих: 3 — отвечено 0, пропущено 3" in managers
+    assert "По отделам (входящих / пропущено / доля / случаи / закрыто / ждут):" in managers
+    assert "  Отдел продаж: 1 / 1 / 100% / 1 / 0 / 1" in managers
+    assert "  Сервис: 2 / 2 / 100% / 2 / 0 / 2" in managers
+
+
 async def test_stats_with_period_and_with_nonsense(office: Office) -> None:
     await office.command(SALES_CHAT, IVAN, "/stats 2020-01-01..2020-01-31")
     await office.api.wait_for("sendPhoto", lambda c: not c.failed)

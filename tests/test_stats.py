@@ -272,11 +272,13 @@ def test_render_stats_in_russian() -> None:
     assert lines[0] == "Звонки за 2024-05-06"
     assert "Входящих: 5 — отвечено 2, пропущено 3 (доля пропущенных 60%)" in lines
     assert (
-        "Случаев пропуска: 5 — перезвонили 3 (по журналу 2, отмечено в чате 1), ещё ждут 1, "
-        "без ответа (история) 1"
+        "Случаев пропуска: 5 — перезвонили 2 (по журналу 1, отмечено в чате 1), "
+        "дозвонились сами 1, ещё ждут 1, без ответа (история) 1"
     ) in lines
+    # +7…01 missed then called back, …02 and …03 answered, …05 missed and still waiting.
+    assert "Новые номера: 4 — ответили сразу 2, перезвонили 1, ещё не дозвонились 1" in lines
     assert "Медиана до перезвона: 20 мин" in lines
-    assert "По отделам (случаи / перезвонили / ждут):" in lines
+    assert "По отделам (случаи / закрыто / ждут):" in lines
     assert "  Отдел продаж: 4 / 3 / 0" in lines
     assert "  Сервис: 1 / 0 / 1" in lines
     assert "     201: 1 / 0 / 1 / 1 / 1:45" in lines
@@ -290,8 +292,8 @@ def test_render_stats_in_english() -> None:
     assert lines[0] == "Calls for 2024-04-30..2024-05-06"
     assert "Incoming: 6 — answered 2, missed 4 (miss rate 67%)" in lines
     assert (
-        "Missed-call cases: 6 — called back 3 (from the call log 2, marked in chat 1), "
-        "still open 2, never called back (history) 1"
+        "Missed-call cases: 6 — called back 2 (from the call log 1, marked in chat 1), "
+        "got through on their own 1, still open 2, never called back (history) 1"
     ) in lines
     assert "Median time to callback: 20 min" in lines
     assert "By extension (answered / missed / outgoing / callbacks / talk time):" in lines

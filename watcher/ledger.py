@@ -293,18 +293,20 @@ class Ledger:
         return {row[0] for row in rows}
 
     def insert_calls(self, calls: Iterable[Call], source: str = "") -> None:
-        """Store calls; a fingerprint already stored is left as it was.
+        """Store calls; a fingerprint already stored is left as it was. Each number's
+        first call and first incoming call (table ``callers``) move with them.
 
         A plain ``INSERT OR IGNORE`` through ``executemany``: the same statement sqlite-utils'
         ``insert_all(ignore=True)`` issues, without its per-value conversions, which cost
         more than the insert itself on a history import.
         """
         values = CALLS.values
-        rows = [(*values(c), source) for c in calls]
-        if not rows:
+        batch = list(calls)
+        if not batch:
             return
         with self.transaction():
-            self.conn.executemany(_INSERT_CALL, rows)
+            self.conn.executemany(_INSERT_CALL, [(*values(c), source) for c in batch])
+            self.conn.executemany(schema.CALLERS_UPSERT, first_calls(batch))
 
     def call_count(self) -> int:
         row = self._one("SELECT count(*) FROM calls")
@@ -1070,6 +1072,20 @@ class Ledger:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction():
             self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
+
+
+def first_calls(calls: Iterable[Call]) -> list[tuple[str, str, str | None]]:
+    """(number, first call, first incoming call) of each number among ``calls``."""
+    firsts: dict[str, tuple[str, str | None]] = {}
+    for call in calls:
+        if not call.remote:
+            continue
+        at = to_text(call.started_at)
+        first, first_in = firsts.get(call.remote, (at, None))
+        if call.direction == Direction.IN and (first_in is None or at < first_in):
+            first_in = at
+        firsts[call.remote] = (min(first, at), first_in)
+    return [(remote, first, first_in) for remote, (first, first_in) in firsts.items()]
 
 
 def _call(row: dict[str, Any]) -> Call:

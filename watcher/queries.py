@@ -28,6 +28,7 @@ from pathlib import Path
 
 from watcher.config import Department, route
 from watcher.models import to_text
+from watcher.vocab import CaseStatus, ClosedHow
 
 BUSY_TIMEOUT_MS = 15_000
 # Page cache of a reader, in KiB: a year's index ranges are ~60 MB, read once each.
@@ -675,3 +676,67 @@ def load_grid(
         incoming[int(day)][int(hour)] = int(total)
         missed[int(day)][int(hour)] = int(lost)
     return LoadGrid(tuple(map(tuple, incoming)), tuple(map(tuple, missed)))
+
+
+# -- new callers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewCaller:
+    """A number whose first call ever is an incoming call of the period, and what became
+    of it: answered at once, or the case its missed call opened."""
+
+    remote: str
+    first_at: str
+    extension: str
+    co_line: str
+    answered: bool
+    case_status: str | None = None
+    case_closed_how: str | None = None
+    case_closed_at: str | None = None
+    case_callback_at: str | None = None
+
+    @property
+    def called_back(self) -> bool:
+        """Missed, then reached: called back, marked in chat or got through on their own
+        (not written off as history, not marked as needing no callback)."""
+        return (
+            self.case_status == CaseStatus.CLOSED
+            and self.case_closed_at is not None
+            and self.case_closed_how not in _NOT_REACHED
+        )
+
+
+_NOT_REACHED = (ClosedHow.EXPIRY, ClosedHow.NOT_NEEDED, ClosedHow.LEG)
+_NEW_CALLERS_SQL = """
+SELECT f.remote, f.first_in_at, c.extension, c.co_line, coalesce(c.duration, 0),
+  (SELECT json_array(status, closed_how, closed_at, callback_at) FROM cases
+   WHERE status IN ('open', 'closed') AND remote = f.remote AND first_at <= f.first_in_at
+   ORDER BY first_at DESC LIMIT 1)
+FROM callers f
+JOIN calls c ON c.rowid = (SELECT rowid FROM calls WHERE remote = f.remote
+  AND started_at = f.first_in_at AND direction = 'in' ORDER BY duration DESC LIMIT 1)
+WHERE f.first_in_at >= :start AND f.first_in_at < :end AND f.first_at = f.first_in_at
+ORDER BY f.first_in_at, f.remote
+"""
+
+
+def new_callers(
+    conn: sqlite3.Connection,
+    start: datetime,
+    end: datetime,
+    lines: Lines | None = None,
+    staff: Iterable[str] = (),
+) -> list[NewCaller]:
+    """First-time callers of the period, first first (a range of ``idx_callers_first_in_at``;
+    a number's own history is not walked). Employees' numbers are no callers."""
+    employees = set(staff)
+    result = []
+    window = {"start": to_text(start), "end": to_text(end)}
+    for remote, at, extension, co_line, duration, case in conn.execute(_NEW_CALLERS_SQL, window):
+        line = (str(extension), str(co_line))
+        if remote in employees or (lines is not None and line not in lines):
+            continue
+        outcome = json.loads(case) if case else (None, None, None, None)
+        result.append(NewCaller(str(remote), str(at), *line, int(duration) > 0, *outcome))
+    return result

@@ -37,6 +37,7 @@ from watcher.queries import (
     leg_calls,
     line_departments,
     load_grid,
+    new_callers,
     operator_names,
     scope_lines,
     waits,
@@ -204,13 +205,19 @@ _METRICS = (
     _Metric("report_m_missed", "count", lambda s, w: s.missed),
     _Metric("report_m_miss_rate", "share", lambda s, w: s.miss_rate),
     _Metric("report_m_cases", "count", lambda s, w: s.cases_total),
-    _Metric("report_m_closed", "count", lambda s, w: s.cases_closed),
-    _Metric("report_m_by_call", "count", lambda s, w: s.closed_by_call),
+    _Metric("report_m_closed", "count", lambda s, w: s.cases_closed - s.closed_by_answer),
+    _Metric("report_m_by_call", "count", lambda s, w: s.closed_by_call - s.closed_by_answer),
     _Metric("report_m_by_user", "count", lambda s, w: s.closed_by_user),
+    _Metric("report_m_got_through", "count", lambda s, w: s.closed_by_answer),
+    _Metric("report_m_not_needed", "count", lambda s, w: s.closed_not_needed),
     _Metric("report_m_open", "count", lambda s, w: s.cases_open),
     _Metric("report_m_expired", "count", lambda s, w: s.cases_expired),
     _Metric("report_m_median", "span", lambda s, w: s.median_callback_seconds),
     _Metric("report_m_within", "share", lambda s, w: _share_within(w)),
+    _Metric("report_m_new_callers", "count", lambda s, w: s.new_callers.total),
+    _Metric("report_m_new_answered", "count", lambda s, w: s.new_callers.answered),
+    _Metric("report_m_new_called_back", "count", lambda s, w: s.new_callers.called_back),
+    _Metric("report_m_new_waiting", "count", lambda s, w: s.new_callers.waiting),
     _Metric("report_m_outgoing", "count", lambda s, w: _outgoing(s)),
     _Metric("report_m_talk", "span", lambda s, w: sum(op.talk_seconds for op in s.operators)),
     # Why and when: the speed of answer, the waits of those who hung up, the reasons.
@@ -278,7 +285,7 @@ class _Builder:
             period,
             lines=self.lines,
             department=self.department,
-            answer_target_seconds=self.config.rules.answer_target_seconds,
+            config=self.config,
         )
 
     @property
@@ -565,46 +572,28 @@ class _Builder:
         """Numbers whose first call ever is an incoming call in the period."""
         departments = line_departments(self.conn, self.config.departments)
         staff = employee_keys(self.config.rules.employee_numbers)
-        cursor = self.conn.execute(
-            "WITH first(remote, at) AS ("
-            " SELECT remote, min(started_at) FROM calls"
-            " WHERE started_at >= :start AND started_at < :end AND direction = 'in'"
-            " AND coalesce(remote, '') <> '' GROUP BY remote)"
-            " SELECT f.remote, f.at, c.extension, c.co_line, c.duration FROM first f"
-            " JOIN calls c ON c.rowid = (SELECT rowid FROM calls WHERE remote = f.remote"
-            "  AND started_at = f.at AND direction = 'in' ORDER BY duration DESC LIMIT 1)"
-            " WHERE NOT EXISTS (SELECT 1 FROM calls p WHERE p.remote = f.remote"
-            "  AND p.started_at < f.at)"
-            " ORDER BY f.at, f.remote",
-            self.window,
-        )
-        for remote, at, extension, co_line, duration in cursor:
-            line = (str(extension), str(co_line))
-            if remote in staff or (self.lines is not None and line not in self.lines):
-                continue
-            first = from_text(at)
-            answered = int(duration or 0) > 0
+        found = new_callers(self.conn, self.period.start, self.period.end, self.lines, staff)
+        for caller in found:
             called_back: Value = None
             callback_at: Value = None
-            if not answered:
-                case = self._case_of(remote, at)
-                closed = case is not None and _wait_seconds(case, self.config.hours) is not None
-                called_back = self._yes_no(closed)
-                if case is not None and closed:
-                    callback_at = case.callback_at or case.closed_at
+            if not caller.answered:
+                called_back = self._yes_no(caller.called_back)
+                if caller.called_back:
+                    at = caller.case_callback_at or caller.case_closed_at
+                    callback_at = from_text(at) if at else None
             later = self.conn.execute(
                 "SELECT count(*) FROM calls WHERE remote = ? AND started_at > ?"
                 " AND direction = 'in'",
-                [remote, at],
+                [caller.remote, caller.first_at],
             ).fetchone()[0]
-            contact = self.contacts.lookup(remote)
+            contact = self.contacts.lookup(caller.remote)
             yield [
-                _number(remote),
+                _number(caller.remote),
                 contact.name if contact else None,
                 contact.company if contact else None,
-                first,
-                departments.get(line) or "—",
-                self._yes_no(answered),
+                from_text(caller.first_at),
+                departments.get((caller.extension, caller.co_line)) or "—",
+                self._yes_no(caller.answered),
                 called_back,
                 callback_at,
                 int(later),
@@ -671,17 +660,6 @@ class _Builder:
                 from_text(caller.first_at),
                 from_text(caller.last_at),
             ]
-
-    def _case_of(self, remote: str, at: str) -> Case | None:
-        """The case the missed call at ``at`` opened or joined (status first: the index)."""
-        cursor = self.conn.execute(
-            "SELECT * FROM cases WHERE status IN ('open', 'closed') AND remote = ?"
-            " AND first_at <= ? ORDER BY first_at DESC LIMIT 1",
-            [remote, at],
-        )
-        names = [d[0] for d in cursor.description]
-        row = cursor.fetchone()
-        return CASES.build(dict(zip(names, row, strict=True))) if row else None
 
 
 def _wait_seconds(case: Case, hours: OfficeHours) -> float | None:

@@ -75,6 +75,7 @@ def create_latest(conn: sqlite3.Connection) -> None:
         _V6_CASE_COPIES,
         _V7_DIGESTS,
         _V8_LEGS,
+        *_V13_CALLERS,
     ):
         conn.execute(statement)
     for table, columns in INDEXES:
@@ -279,6 +280,39 @@ def _v12_why_index(conn: sqlite3.Connection) -> None:
     conn.execute(_V12_WHY_INDEX)
 
 
+# Each number's first call and first incoming call, kept as calls are stored: "new
+# callers of the period" is then a range on an index, where from the calls alone it is
+# a pass over every number's history (0.8 s for a year of a million calls).
+_V13_CALLERS = (
+    'CREATE TABLE IF NOT EXISTS "callers" ("remote" TEXT PRIMARY KEY, "first_at" TEXT,'
+    ' "first_in_at" TEXT)',
+    'CREATE INDEX IF NOT EXISTS "idx_callers_first_in_at" ON "callers" ("first_in_at")',
+)
+# Folds calls into ``callers``: the earliest time wins, whichever order calls arrive in
+# (the first start stores the tail before the history).
+_CALLERS_MERGE = (
+    ' ON CONFLICT ("remote") DO UPDATE SET'
+    ' "first_at" = min("first_at", excluded."first_at"),'
+    ' "first_in_at" = coalesce(min("first_in_at", excluded."first_in_at"),'
+    ' "first_in_at", excluded."first_in_at")'
+)
+CALLERS_UPSERT = (
+    'INSERT INTO "callers" ("remote", "first_at", "first_in_at") VALUES (?, ?, ?)' + _CALLERS_MERGE
+)
+CALLERS_FROM_CALLS = (
+    'INSERT INTO "callers" ("remote", "first_at", "first_in_at")'
+    " SELECT remote, min(started_at), min(CASE WHEN direction = 'in' THEN started_at END)"
+    " FROM calls WHERE coalesce(remote, '') <> '' GROUP BY remote" + _CALLERS_MERGE
+)
+
+
+def _v13_callers(conn: sqlite3.Connection) -> None:
+    """The callers of every call stored so far, in one pass."""
+    for statement in _V13_CALLERS:
+        conn.execute(statement)
+    conn.execute(CALLERS_FROM_CALLS)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Step n brings a ledger from user_version n - 1 to n.
@@ -295,6 +329,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v10_backfill,
     _v11_miss_reasons,
     _v12_why_index,
+    _v13_callers,
 )
 LATEST = len(MIGRATIONS)
 CASE_IDS_AUTOINCREMENT = True  # since step 2

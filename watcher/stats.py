@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from watcher.config import Config
-from watcher.contacts import ContactBook
+from watcher.contacts import ContactBook, employee_keys
 from watcher.ledger import Ledger
 from watcher.phones import display_number
 from watcher.queries import (
@@ -24,10 +24,13 @@ from watcher.queries import (
     hour_slots,
     hung_up_waits,
     leg_calls,
+    line_departments,
     line_figures,
+    new_callers,
     operator_names,
     reading,
     reason_counts,
+    scope_lines,
     waits,
 )
 from watcher.sla import Sla, callback_sla
@@ -158,6 +161,23 @@ class DepartmentStats:
     cases: int = 0
     closed: int = 0
     open: int = 0
+    # Its calls: only with a config, which routes the (extension, line) pairs.
+    incoming: int = 0
+    missed: int = 0
+
+
+@dataclass
+class NewCallerStats:
+    """Numbers that called for the first time ever in the period, and what became of
+    them: answered at once, missed and then reached, or missed and not reached yet."""
+
+    total: int = 0
+    answered: int = 0
+    called_back: int = 0
+
+    @property
+    def waiting(self) -> int:
+        return self.total - self.answered - self.called_back
 
 
 @dataclass(frozen=True)
@@ -183,7 +203,8 @@ class Stats:
     cases_closed: int = 0
     cases_open: int = 0
     cases_expired: int = 0
-    closed_by_call: int = 0
+    closed_by_call: int = 0  # by the call log: a callback, or the caller got through
+    closed_by_answer: int = 0  # of those, the caller got through on their own
     closed_by_user: int = 0
     closed_not_needed: int = 0  # 🚫 closed as needing no callback: counted apart
     median_callback_seconds: float | None = None
@@ -203,6 +224,11 @@ class Stats:
     answer_speed: Spread = field(default_factory=Spread)
     hung_up_waits: Spread = field(default_factory=Spread)
     top_missed: list[MissedNumber] = field(default_factory=list)
+    new_callers: NewCallerStats = field(default_factory=NewCallerStats)
+    # Office time of the period (with a config): operators' load is talk time against it.
+    office_seconds: float | None = None
+    routed: bool = False  # departments' calls counted (the config routes the lines)
+    scope: str | None = None  # the one department these figures are of, if one
 
     @property
     def miss_rate(self) -> float:
@@ -225,7 +251,7 @@ def stats_from(
     what the old pass over every call in Python gave (tests/stats_reference.py keeps it
     and the tests compare the two on generated traffic).
     """
-    stats = Stats()
+    stats = Stats(scope=department)
     operators: dict[str, OperatorStats] = {}
 
     def operator(extension: str) -> OperatorStats:
@@ -244,7 +270,21 @@ def stats_from(
         day = slot.day
         stats.daily_incoming[day] = stats.daily_incoming.get(day, 0) + slot.incoming
         stats.daily_missed[day] = stats.daily_missed.get(day, 0) + slot.missed
+    departments: dict[str, DepartmentStats] = {}
+    routes = line_departments(conn, config.departments) if config is not None else {}
+    stats.routed = config is not None
+
+    def department_of(extension: str, co_line: str) -> DepartmentStats | None:
+        name = routes.get((extension, co_line))
+        if name is None:
+            return None
+        return departments.setdefault(name, DepartmentStats(name))
+
     for figures in line_figures(conn, period.start, period.end, lines):
+        dept = department_of(figures.extension, figures.co_line)
+        if dept is not None:
+            dept.incoming += figures.answered + figures.missed
+            dept.missed += figures.missed
         op = operator(figures.extension or "?")
         op.answered += figures.answered
         op.missed += figures.missed
@@ -260,11 +300,14 @@ def stats_from(
         stats.daily_incoming[day] = stats.daily_incoming.get(day, 0) - 1
         stats.daily_missed[day] = stats.daily_missed.get(day, 0) - 1
         operator(leg.extension or "?").missed -= 1
+        dept = department_of(leg.extension, leg.co_line)
+        if dept is not None:
+            dept.incoming -= 1
+            dept.missed -= 1
     for op in [o for o in operators.values() if not (o.answered or o.missed or o.outgoing)]:
         if not (op.talk_seconds or op.callbacks):
             del operators[op.extension]
 
-    departments: dict[str, DepartmentStats] = {}
     for group in case_groups(conn, period.start, period.end, department):
         count = group.count
         stats.cases_total += count
@@ -284,6 +327,8 @@ def stats_from(
         dept.closed += count
         if group.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
             stats.closed_by_call += count
+            if group.closed_how == ClosedHow.ANSWER:
+                stats.closed_by_answer += count
             if group.closed_how == ClosedHow.CALL and group.closed_by_extension:
                 operator(group.closed_by_extension).callbacks += count
         elif group.closed_how == ClosedHow.USER:
@@ -314,11 +359,18 @@ def stats_from(
             MissedNumber(caller.remote, caller.missed, contact.name if contact else None)
         )
 
+    staff = employee_keys(config.rules.employee_numbers) if config is not None else frozenset()
+    for newcomer in new_callers(conn, period.start, period.end, lines, staff):
+        stats.new_callers.total += 1
+        stats.new_callers.answered += newcomer.answered
+        stats.new_callers.called_back += not newcomer.answered and newcomer.called_back
+
     overall = waits(conn, period.start, period.end, department=department).get(None)
     stats.median_callback_seconds = overall.median_seconds if overall else None
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
     if config is not None:
+        stats.office_seconds = config.hours.office_seconds(period.start, period.end)
         stats.operator_names = operator_names(conn, config.operators)
         stats.sla = callback_sla(
             conn,
@@ -345,10 +397,19 @@ def load_stats(ledger: Ledger, period: Period, config: Config | None = None) -> 
     return stats_from(ledger.conn, period, config=config)
 
 
-def read_stats(path: str | Path, period: Period, config: Config | None = None) -> Stats:
-    """On a connection of its own: for a worker thread, off the bot's event loop."""
+def read_stats(
+    path: str | Path,
+    period: Period,
+    config: Config | None = None,
+    department: str | None = None,
+) -> Stats:
+    """On a connection of its own: for a worker thread, off the bot's event loop. With
+    ``department`` (a department's chat), its calls and cases only."""
     with reading(path) as conn:
-        return stats_from(conn, period, config=config)
+        lines = None
+        if department is not None and config is not None:
+            lines = scope_lines(conn, config.departments, department)
+        return stats_from(conn, period, config=config, lines=lines, department=department)
 
 
 def span_text(seconds: float | None, language: str = "ru") -> str:
@@ -384,7 +445,10 @@ def duration_text(seconds: float | None, language: str = "ru") -> str:
 def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
     """The plain-text report; monospace-friendly, no markup (words from :mod:`watcher.texts`)."""
     t = language
-    lines = [tr(t, "stats_title", label=period.label), ""]
+    title = tr(t, "stats_title", label=period.label)
+    if stats.scope is not None:
+        title = tr(t, "stats_title_scoped", title=title, scope=stats.scope)
+    lines = [title, ""]
     if not stats.incoming and not stats.cases_total and not stats.operators:
         return "\n".join([*lines, tr(t, "stats_none")])
     lines.append(
@@ -397,17 +461,39 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
             rate=stats.miss_rate,
         )
     )
-    closed = tr(t, "stats_closed", count=stats.cases_closed)
-    if stats.cases_closed:
+    called_back = stats.cases_closed - stats.closed_by_answer
+    closed = tr(t, "stats_closed", count=called_back)
+    if called_back:
         closed += tr(
-            t, "stats_closed_how", by_call=stats.closed_by_call, by_user=stats.closed_by_user
+            t,
+            "stats_closed_how",
+            by_call=stats.closed_by_call - stats.closed_by_answer,
+            by_user=stats.closed_by_user,
         )
-    parts = [closed, tr(t, "stats_open", count=stats.cases_open)]
+    parts = [closed]
+    if stats.closed_by_answer:
+        parts.append(tr(t, "stats_got_through", count=stats.closed_by_answer))
+    parts.append(tr(t, "stats_open", count=stats.cases_open))
     if stats.closed_not_needed:
         parts.append(tr(t, "stats_not_needed", count=stats.closed_not_needed))
     if stats.cases_expired:
         parts.append(tr(t, "stats_expired", count=stats.cases_expired))
     lines.append(tr(t, "stats_cases", total=stats.cases_total, parts=", ".join(parts)))
+    short = stats.missed_by_reason.get(MissReason.SHORT_ABANDON, 0)
+    if short:
+        lines.append(tr(t, "stats_short_abandons", count=short))
+    new = stats.new_callers
+    if new.total:
+        lines.append(
+            tr(
+                t,
+                "stats_new_callers",
+                total=new.total,
+                answered=new.answered,
+                called_back=new.called_back,
+                waiting=new.waiting,
+            )
+        )
     lines += why_lines(stats, t)
     lines.append(tr(t, "stats_median", median=span_text(stats.median_callback_seconds, t)))
     sla = stats.sla
@@ -427,18 +513,42 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
             )
         )
     if stats.departments:
-        lines += ["", tr(t, "stats_departments")]
-        for d in stats.departments:
-            lines.append(f"  {d.name}: {d.cases} / {d.closed} / {d.open}")
+        lines += ["", *department_lines(stats, t)]
     if stats.operators:
-        lines += ["", tr(t, "stats_operators")]
-        for op in stats.operators:
-            lines.append(
-                f"  {operator_label(op.extension, stats.operator_names):>6}: "
-                f"{op.answered} / {op.missed} / {op.outgoing} / "
-                f"{op.callbacks} / {duration_text(op.talk_seconds, t)}"
-            )
+        lines += ["", *operator_lines(stats, t)]
     return "\n".join(lines)
+
+
+def department_lines(stats: Stats, language: str) -> list[str]:
+    """Each department's cases; its calls too where the config routed them."""
+    if not stats.routed:
+        lines = [tr(language, "stats_departments")]
+        lines += [f"  {d.name}: {d.cases} / {d.closed} / {d.open}" for d in stats.departments]
+        return lines
+    lines = [tr(language, "stats_departments_calls")]
+    for d in stats.departments:
+        rate = f"{d.missed / d.incoming:.0%}" if d.incoming else "—"
+        lines.append(
+            f"  {d.name}: {d.incoming} / {d.missed} / {rate} / {d.cases} / {d.closed} / {d.open}"
+        )
+    return lines
+
+
+def operator_lines(stats: Stats, language: str) -> list[str]:
+    """Each extension (with its operator's name): calls, callbacks, talk time and, with
+    office hours known, load = talk time against the period's office time."""
+    office = stats.office_seconds
+    lines = [tr(language, "stats_operators" if office is None else "stats_operators_load")]
+    for op in stats.operators:
+        line = (
+            f"  {operator_label(op.extension, stats.operator_names):>6}: "
+            f"{op.answered} / {op.missed} / {op.outgoing} / "
+            f"{op.callbacks} / {duration_text(op.talk_seconds, language)}"
+        )
+        if office is not None:
+            line += f" / {op.talk_seconds / office:.0%}" if office else " / —"
+        lines.append(line)
+    return lines
 
 
 def reason_parts(counts: dict[str, int], language: str) -> str:

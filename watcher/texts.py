@@ -181,6 +181,7 @@ RU: dict[str, str] = {
     "times_many": "раз",
     # the figures report (perezvon stats, /stats, the daily summary): plain text
     "stats_title": "Звонки за {label}",
+    "stats_title_scoped": "{title} — {scope}",
     "stats_none": "Звонков нет.",
     "stats_incoming": (
         "Входящих: {incoming} — отвечено {answered}, пропущено {missed} "
@@ -189,7 +190,13 @@ RU: dict[str, str] = {
     "stats_cases": "Случаев пропуска: {total} — {parts}",
     "stats_closed": "перезвонили {count}",
     "stats_closed_how": " (по журналу {by_call}, отмечено в чате {by_user})",
+    "stats_got_through": "дозвонились сами {count}",
     "stats_open": "ещё ждут {count}",
+    "stats_short_abandons": "Короткие сбросы (не показаны в чате): {count}",
+    "stats_new_callers": (
+        "Новые номера: {total} — ответили сразу {answered}, перезвонили {called_back},"
+        " ещё не дозвонились {waiting}"
+    ),
     "stats_not_needed": "не нужно перезванивать {count}",
     "stats_sla": (
         "Вовремя (за {target} мин рабочего времени): {within} из {total} ({share:.0%});"
@@ -207,8 +214,14 @@ RU: dict[str, str] = {
         " за {target} с ответили {within} из {total} ({share:.0%})"
     ),
     "stats_hung_up_waits": "Положившие трубку ({count}) ждали: медиана {median}, 90% — {p90}",
-    "stats_departments": "По отделам (случаи / перезвонили / ждут):",
+    "stats_departments": "По отделам (случаи / закрыто / ждут):",
+    "stats_departments_calls": (
+        "По отделам (входящих / пропущено / доля / случаи / закрыто / ждут):"
+    ),
     "stats_operators": "По номерам (отвечено / пропущено / исходящих / перезвонов / разговор):",
+    "stats_operators_load": (
+        "По номерам (отвечено / пропущено / исходящих / перезвонов / разговор / нагрузка):"
+    ),
     # the console notifier (the demo, an admin without a bot yet): plain text
     "console_new": "ПРОПУЩЕН",
     "console_grew": "СНОВА ЗВОНИЛ",
@@ -600,6 +613,12 @@ RU: dict[str, str] = {
     "report_m_closed": "Перезвонили",
     "report_m_by_call": "  по журналу звонков",
     "report_m_by_user": "  отмечено в чате",
+    "report_m_got_through": "Дозвонились сами",
+    "report_m_not_needed": "Не нужно перезванивать",
+    "report_m_new_callers": "Новые номера",
+    "report_m_new_answered": "  ответили сразу",
+    "report_m_new_called_back": "  перезвонили",
+    "report_m_new_waiting": "  ещё не дозвонились",
     "report_m_open": "Ещё ждут",
     "report_m_expired": "Без ответа (история)",
     "report_m_median": "Медиана до перезвона",
@@ -803,6 +822,7 @@ EN: dict[str, str] = {
     "times_few": "times",
     "times_many": "times",
     "stats_title": "Calls for {label}",
+    "stats_title_scoped": "{title} — {scope}",
     "stats_none": "No calls.",
     "stats_incoming": (
         "Incoming: {incoming} — answered {answered}, missed {missed} (miss rate {rate:.0%})"
@@ -810,7 +830,13 @@ EN: dict[str, str] = {
     "stats_cases": "Missed-call cases: {total} — {parts}",
     "stats_closed": "called back {count}",
     "stats_closed_how": " (from the call log {by_call}, marked in chat {by_user})",
+    "stats_got_through": "got through on their own {count}",
     "stats_open": "still open {count}",
+    "stats_short_abandons": "Short abandons (not posted to the chat): {count}",
+    "stats_new_callers": (
+        "New numbers: {total} — answered at once {answered}, called back {called_back},"
+        " not reached yet {waiting}"
+    ),
     "stats_not_needed": "no callback needed {count}",
     "stats_sla": (
         "On time (within {target} office minutes): {within} of {total} ({share:.0%});"
@@ -828,8 +854,14 @@ EN: dict[str, str] = {
         " answered within {target} s: {within} of {total} ({share:.0%})"
     ),
     "stats_hung_up_waits": "Callers who hung up ({count}) had waited: median {median}, 90% {p90}",
-    "stats_departments": "By department (cases / called back / open):",
+    "stats_departments": "By department (cases / closed / open):",
+    "stats_departments_calls": (
+        "By department (incoming / missed / rate / cases / closed / open):"
+    ),
     "stats_operators": "By extension (answered / missed / outgoing / callbacks / talk time):",
+    "stats_operators_load": (
+        "By extension (answered / missed / outgoing / callbacks / talk time / load):"
+    ),
     "console_new": "MISSED",
     "console_grew": "CALLED AGAIN",
     "console_closed": "CALLED BACK",
@@ -1214,6 +1246,12 @@ EN: dict[str, str] = {
     "report_m_closed": "Called back",
     "report_m_by_call": "  from the call log",
     "report_m_by_user": "  marked in chat",
+    "report_m_got_through": "Got through on their own",
+    "report_m_not_needed": "No callback needed",
+    "report_m_new_callers": "New numbers",
+    "report_m_new_answered": "  answered at once",
+    "report_m_new_called_back": "  called back",
+    "report_m_new_waiting": "  not reached yet",
     "report_m_open": "Still open",
     "report_m_expired": "Never called back (history)",
     "report_m_median": "Median time to callback",
