@@ -202,3 +202,21 @@ def test_the_workbook_summary_has_them(known: Config, tmp_path: Path) -> None:
     assert (figures["  ответили сразу"], figures["  перезвонили"]) == (1, 2)
     assert figures["  ещё не дозвонились"] == 2
     assert book["Новые клиенты"].max_row - 1 == figures["Новые номера"]
+
+
+def test_the_managers_workbook_summary_has_a_column_per_department(
+    known: Config, tmp_path: Path
+) -> None:
+    path = tmp_path / "report.xlsx"
+    make_report(known.database_path, known, parse_period(DAY.isoformat(), DAY), path)
+    rows = list(openpyxl.load_workbook(path)["Сводка"].iter_rows(values_only=True))
+    assert rows[0][4:6] == ("Отдел продаж", "Сервис")
+    figures = {r[0]: r for r in rows[1:] if r[0]}
+    assert figures["Входящих"][1] == figures["Входящих"][4] + figures["Входящих"][5]
+    assert (figures["Входящих"][5], figures["Пропущено"][5]) == (3, 2)
+    assert figures["Новые номера"][4:6] == (3, 2)
+    sales = tmp_path / "sales.xlsx"
+    period = parse_period(DAY.isoformat(), DAY)
+    make_report(known.database_path, known, period, sales, department="Отдел продаж")
+    header = next(openpyxl.load_workbook(sales)["Сводка"].iter_rows(values_only=True))
+    assert len(header) == 4  # a department's workbook is of that department only

@@ -294,15 +294,30 @@ class _Builder:
             self._stats = self.stats(self.period)
         return self._stats
 
-    def within(self, period: Period) -> Waits | None:
+    def within(self, period: Period, department: str | None = None) -> Waits | None:
         found = waits(
             self.conn,
             period.start,
             period.end,
-            department=self.department,
+            department=department or self.department,
             within_seconds=self.sla_seconds,
         )
         return found.get(None)
+
+    def by_department(self) -> list[tuple[str, Stats, Waits | None]]:
+        """Each department's own figures of the period, for the all-departments
+        workbook's Сводка (a department's workbook is of that department already)."""
+        if self.department is not None or len(self.config.departments) < 2:
+            return []
+        result = []
+        for department in self.config.departments:
+            name = department.name
+            lines = scope_lines(self.conn, self.config.departments, name)
+            stats = stats_from(
+                self.conn, self.period, lines=lines, department=name, config=self.config
+            )
+            result.append((name, stats, self.within(self.period, name)))
+        return result
 
     def sla_text(self) -> str:
         return self.tr("report_sla", minutes=f"{self.sla_seconds / 60:g}")
@@ -312,6 +327,7 @@ class _Builder:
     def summary(self, previous: Period, scope: str) -> SummarySheet:
         now, before = self.current, self.stats(previous)
         now_w, before_w = self.within(self.period), self.within(previous)
+        departments = self.by_department()
         rows: list[Row] = []
         for metric in _METRICS:
             label = self.tr(
@@ -321,7 +337,13 @@ class _Builder:
             )
             a, b = metric.value(now, now_w), metric.value(before, before_w)
             rows.append(
-                [label, _cell(metric.unit, a), _cell(metric.unit, b), _change(metric.unit, a, b)]
+                [
+                    label,
+                    _cell(metric.unit, a),
+                    _cell(metric.unit, b),
+                    _change(metric.unit, a, b),
+                    *(_cell(metric.unit, metric.value(d, w)) for _, d, w in departments),
+                ]
             )
         days: list[Row] = []
         day = self.period.start.date()
@@ -335,6 +357,7 @@ class _Builder:
                 self.period.label,
                 previous.label,
                 self.tr("report_col_change"),
+                *(name for name, _, _ in departments),
             ],
             rows=rows,
             days_header=self.header("report_col_date", "report_col_incoming", "report_col_missed"),
