@@ -57,7 +57,7 @@ def number(n: int) -> str:
 def traffic() -> list[Call]:
     """…1 missed and called back; …2 missed, then got through; …3 answered at once;
     …4 called yesterday, missed today (not new); …5 missed, waiting; …6 a short abandon;
-    the employee's own missed call."""
+    the employee's own three missed calls."""
     rows = [
         (at(9, 0, DAY - dt.timedelta(days=1)), "201", Direction.OUT, 4, 30, None),
         (at(10, 0), "620", Direction.IN, 1, 0, 20),
@@ -69,6 +69,8 @@ def traffic() -> list[Call]:
         (at(12, 0), "630", Direction.IN, 5, 0, 15),
         (at(12, 30), "620", Direction.IN, 6, 0, 2),
         (at(13, 0), "620", Direction.IN, 9, 0, 20),
+        (at(13, 10), "620", Direction.IN, 9, 0, 20),
+        (at(13, 20), "620", Direction.IN, 9, 0, 20),
     ]
     calls = []
     for n, (when, extension, direction, who, talk, ring) in enumerate(rows):
@@ -116,6 +118,12 @@ def test_short_abandons_are_a_figure_of_their_own(known: Config) -> None:
     assert stats.missed_by_reason.get("short_abandon") == 1
     text = render_stats(stats, parse_period(DAY.isoformat(), DAY), "ru")
     assert "Короткие сбросы (не показаны в чате): 1" in text.splitlines()
+
+
+def test_an_employee_is_never_among_the_numbers_missed_most(known: Config) -> None:
+    stats = day_stats(known)
+    assert STAFF not in [m.remote for m in stats.top_missed]
+    assert stats.missed >= 3 and stats.cases_total < stats.missed
 
 
 def test_new_callers_and_what_became_of_them(known: Config) -> None:

@@ -343,6 +343,8 @@ def stats_from(
         conn, period.start, period.end, target_seconds=target, lines=lines
     )
     stats.hung_up_waits = hung_up_waits(conn, period.start, period.end, lines)
+    # Employees' own numbers are no customers: left out of the most missed and the new.
+    staff = employee_keys(config.rules.employee_numbers) if config is not None else frozenset()
     top = frequent_callers(
         conn,
         period.start,
@@ -350,8 +352,9 @@ def stats_from(
         lines,
         minimum=TOP_MISSED_AT_LEAST,
         by_missed=True,
-        limit=TOP_MISSED,
+        limit=TOP_MISSED + len(staff),
     )
+    top = [caller for caller in top if caller.remote not in staff][:TOP_MISSED]
     book = ContactBook(config.rules.contacts_csv) if config is not None and top else None
     for caller in top:
         contact = book.lookup(caller.remote) if book is not None else None
@@ -359,7 +362,6 @@ def stats_from(
             MissedNumber(caller.remote, caller.missed, contact.name if contact else None)
         )
 
-    staff = employee_keys(config.rules.employee_numbers) if config is not None else frozenset()
     for newcomer in new_callers(conn, period.start, period.end, lines, staff):
         stats.new_callers.total += 1
         stats.new_callers.answered += newcomer.answered
