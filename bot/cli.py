@@ -196,6 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument(
         "period", nargs="?", default="today", help="today | week | month | YYYY-MM-DD..YYYY-MM-DD"
     )
+    stats.add_argument("--department", default=None, help="one department only (its name)")
     stats.add_argument("--lang", choices=("ru", "en"), default=None)
     stats.set_defaults(handler=cmd_stats)
 
@@ -655,12 +656,24 @@ def cmd_stats(args: argparse.Namespace, config_path: Path) -> int:
     except ValueError as error:
         print(tr(language, "cli_error", error=error), file=sys.stderr)
         return 2
+    if not _department_known(config, args.department, language):
+        return 2
     if not config.database_path.exists():
         print(tr(language, "cli_no_ledger", path=config.database_path))
         return 1
     with _ledger(config) as ledger:
-        print(render_stats(load_stats(ledger, period, config), period, language))
+        stats = load_stats(ledger, period, config, department=args.department)
+        print(render_stats(stats, period, language))
     return 0
+
+
+def _department_known(config: Config, name: str | None, language: str) -> bool:
+    """No department asked for, or one the config has; else says which there are."""
+    if name is None or config.department_named(name) is not None:
+        return True
+    names = ", ".join(d.name for d in config.departments)
+    print(tr(language, "cli_no_department", name=name, names=names), file=sys.stderr)
+    return False
 
 
 # -- report -----------------------------------------------------------------------------
@@ -674,10 +687,7 @@ def cmd_report(args: argparse.Namespace, config_path: Path) -> int:
     except ValueError as error:
         print(tr(language, "cli_error", error=error), file=sys.stderr)
         return 2
-    if args.department is not None and config.department_named(args.department) is None:
-        names = ", ".join(d.name for d in config.departments)
-        problem = f"no department {args.department!r} in the config (there are: {names})"
-        print(tr(language, "cli_error", error=problem), file=sys.stderr)
+    if not _department_known(config, args.department, language):
         return 2
     if not config.database_path.exists():
         print(tr(language, "cli_no_ledger", path=config.database_path))

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from bot import cli
 from watcher import schema
 from watcher.cases import CaseRules
 from watcher.config import Config, load_config
@@ -228,3 +229,19 @@ def test_the_managers_workbook_summary_has_a_column_per_department(
     make_report(known.database_path, known, period, sales, department="Отдел продаж")
     header = next(openpyxl.load_workbook(sales)["Сводка"].iter_rows(values_only=True))
     assert len(header) == 4  # a department's workbook is of that department only
+
+
+def test_perezvon_stats_for_one_department(
+    known: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert known.config_path is not None
+    config = str(known.config_path)
+    assert cli.main(["-c", config, "stats", DAY.isoformat(), "--department", "Сервис"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Звонки за {DAY.isoformat()} — Сервис\n")
+    assert "Входящих: 3 — отвечено 1, пропущено 2 (доля пропущенных 67%)" in out
+    assert cli.main(["-c", config, "stats", "today", "--department", "Склад"]) == 2
+    err = capsys.readouterr().err
+    assert "отдела «Склад» нет в настройках; есть: Отдел продаж, Сервис" in err
+    assert cli.main(["-c", config, "report", "today", "--department", "Склад"]) == 2
+    assert "отдела «Склад» нет в настройках" in capsys.readouterr().err

@@ -393,10 +393,16 @@ def _extension_order(op: OperatorStats) -> tuple[int, int | str]:
     return (0, int(op.extension)) if op.extension.isdigit() else (1, op.extension)
 
 
-def load_stats(ledger: Ledger, period: Period, config: Config | None = None) -> Stats:
+def load_stats(
+    ledger: Ledger,
+    period: Period,
+    config: Config | None = None,
+    department: str | None = None,
+) -> Stats:
     """On the ledger's own connection, in its thread (the command line, the demo); with
-    ``config``, the callback SLA in its office hours too."""
-    return stats_from(ledger.conn, period, config=config)
+    ``config``, the callback SLA in its office hours too, and ``department`` (its name)
+    narrows the figures to it."""
+    return _scoped(ledger.conn, period, config, department)
 
 
 def read_stats(
@@ -408,10 +414,16 @@ def read_stats(
     """On a connection of its own: for a worker thread, off the bot's event loop. With
     ``department`` (a department's chat), its calls and cases only."""
     with reading(path) as conn:
-        lines = None
-        if department is not None and config is not None:
-            lines = scope_lines(conn, config.departments, department)
-        return stats_from(conn, period, config=config, lines=lines, department=department)
+        return _scoped(conn, period, config, department)
+
+
+def _scoped(
+    conn: sqlite3.Connection, period: Period, config: Config | None, department: str | None
+) -> Stats:
+    lines = None
+    if department is not None and config is not None:
+        lines = scope_lines(conn, config.departments, department)
+    return stats_from(conn, period, config=config, lines=lines, department=department)
 
 
 def span_text(seconds: float | None, language: str = "ru") -> str:

@@ -275,6 +275,10 @@ RU: dict[str, str] = {
         "Файл → Сохранить как → Кодировка: UTF-8"
     ),
     "cli_error": "ошибка: {error}",
+    "cli_no_department": (
+        "ошибка: отдела «{name}» нет в настройках; есть: {names}"
+        " (имя пишется как в [[department]] name)"
+    ),
     "cli_no_ledger": "ошибка: базы {path} ещё нет (сначала run или import)",
     "cli_demo_kept": "файлы демо оставлены в {folder}",
     "cli_check_config": "Конфигурация {path}: OK",
@@ -913,6 +917,10 @@ EN: dict[str, str] = {
         "File → Save as → Encoding: UTF-8"
     ),
     "cli_error": "error: {error}",
+    "cli_no_department": (
+        "error: no department '{name}' in the config; there are: {names}"
+        " (spelled as in [[department]] name)"
+    ),
     "cli_no_ledger": "error: no ledger at {path} yet (run or import first)",
     "cli_demo_kept": "demo files kept in {folder}",
     "cli_check_config": "Config {path}: OK",
