@@ -109,12 +109,26 @@ class CaseRules:
     def apply(self, call: Call, *, now: datetime, silent: bool) -> ApplyResult:
         """Plan what ``call`` does to the cases, apply it, and say what changed."""
         self._unapplied.discard(call.fingerprint)
+        if self._inert(call):
+            return ApplyResult()
         changes = self.plan(call, silent=silent, now=now)
         if not changes:
             return ApplyResult()
         result = self.ledger.apply(changes, now)
         self._track(call, changes, result)
         return result
+
+    def _inert(self, call: Call) -> bool:
+        """Whether ``call`` can change no case: no outside number, or a number without an
+        open case on a call that cannot open one (only a missed incoming call can). Most
+        calls of an import are so; :meth:`plan` would come to the same empty plan."""
+        remote = call.remote
+        if remote is None:
+            return True
+        remotes = self._open_remotes
+        if remotes is None or remote in remotes:
+            return False
+        return call.direction is not Direction.IN or call.duration != 0
 
     def plan(self, call: Call, *, silent: bool, now: datetime) -> list[Change]:
         """The changes ``call`` makes; reads the ledger, writes nothing."""

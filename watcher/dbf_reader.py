@@ -26,6 +26,9 @@ DEFAULT_ENCODING = "cp866"
 # The fields the rules read; everything else in the row is decoded only on demand.
 WANTED_FIELDS = fields.WANTED
 READ_CHUNK = 2000
+# Distinct texts per field that RecordDecoder.decode_many remembers; bounds its memory
+# when a field (NUMBER, CALLERID) hardly repeats.
+DECODE_MEMO = 2048
 
 
 class DbfError(Exception):
@@ -185,6 +188,8 @@ class RecordDecoder:
         self._fields = [(key, f.offset, f.offset + f.length, f.type, f) for key, f in wanted]
         self._fallback = FieldParser(layout.table)
         self._ascii_ok = _ascii_compatible(self.encoding)
+        # Per field: field bytes -> (value, problem) for decode_many.
+        self._seen: dict[str, dict[bytes, tuple[Any, str | None]]] = {}
 
     def decode(self, raw: bytes) -> tuple[dict[str, Any], tuple[str, ...]]:
         values: dict[str, Any] = {}
@@ -210,6 +215,49 @@ class RecordDecoder:
                 values[name] = None
                 problems.append(f"{name}: {error}")
         return values, tuple(problems)
+
+    def decode_many(self, raws: list[bytes]) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
+        """What :meth:`decode` gives for each record, read field by field: each distinct
+        C/N/F/D field text is converted once (extensions, lines, dates, times and call
+        types repeat from row to row in a call log), so a chunk costs a dict look-up per
+        field instead of a slice, strip and decode."""
+        rows: list[dict[str, Any]] = [{} for _ in raws]
+        problems: list[list[str]] = [[] for _ in raws]
+        for name, start, end, kind, info in self._fields:
+            if kind not in ("C", "N", "F", "D"):
+                for row, trouble, raw in zip(rows, problems, raws, strict=True):
+                    try:
+                        row[name] = self._fallback.parse(info.source, raw[start:end])
+                    except (ValueError, LookupError) as error:
+                        row[name] = None
+                        trouble.append(f"{name}: {error}")
+                continue
+            seen = self._seen.setdefault(name, {})
+            for row, trouble, raw in zip(rows, problems, raws, strict=True):
+                data = raw[start:end]
+                known = seen.get(data)
+                if known is None:
+                    known = self._convert(name, kind, data)
+                    if len(seen) < DECODE_MEMO:
+                        seen[data] = known
+                row[name] = known[0]
+                if known[1] is not None:
+                    trouble.append(known[1])
+        return [(row, tuple(trouble)) for row, trouble in zip(rows, problems, strict=True)]
+
+    def _convert(self, name: str, kind: str, data: bytes) -> tuple[Any, str | None]:
+        """One C/N/F/D field's value and problem, exactly as :meth:`decode` reads it."""
+        try:
+            if kind == "C":
+                data = data.rstrip(b"\0 ")
+                if self._ascii_ok and data.isascii():
+                    return data.decode("ascii").strip(), None
+                return data.decode(self.encoding, "replace").strip(), None
+            if kind == "D":
+                return _date(data), None
+            return _number(data), None
+        except (ValueError, LookupError) as error:
+            return None, f"{name}: {error}"
 
 
 _ASCII = bytes(range(128))
@@ -284,11 +332,12 @@ def read_records(
                 f"{layout.path}: the file shrank while it was read ({index + got} of"
                 f" {stop} records); it is read again on the next pass"
             )
-        for i in range(got):
-            raw = block[i * record_len : (i + 1) * record_len]
+        raws = [block[i * record_len : (i + 1) * record_len] for i in range(got)]
+        decoded = iter(decoder.decode_many([raw for raw in raws if raw[:1] in (b" ", b"*")]))
+        for i, raw in enumerate(raws):
             flag = raw[:1]
             if flag in (b" ", b"*"):
-                values, problems = decoder.decode(raw)
+                values, problems = next(decoded)
             else:
                 values, problems = {}, (f"bad record marker {flag!r}",)
             yield RawRecord(index + i, flag, raw, values, problems)

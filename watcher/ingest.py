@@ -68,6 +68,10 @@ BACKFILL_OVER = 20_000
 BACKFILL_CHUNKS = 10
 BACKFILL_SECONDS = 0.5
 
+# An import of at least this many records (and of more than the ledger holds) builds
+# the figure indexes once after the load instead of row by row (Ledger.deferred_indexes).
+BULK_IMPORT_OVER = 20_000
+
 Progress = Callable[[int, int], None]
 
 
@@ -204,7 +208,13 @@ class Ingestor:
             old_before=now - timedelta(seconds=settle) if history else None,
         )
         stop = layout.complete_count
-        with _ChunkedCommit(self.ledger, long=stop - state.next_index > READ_CHUNK) as commits:
+        deferred: AbstractContextManager[None] = nullcontext()
+        if history and self._bulk_import(stop - state.next_index):
+            deferred = self.ledger.deferred_indexes()
+        with (
+            deferred,
+            _ChunkedCommit(self.ledger, long=stop - state.next_index > READ_CHUNK) as commits,
+        ):
             for record in read_records(layout, state.next_index, stop, decoder):
                 self._take(record, run, result)
                 if (record.index + 1) % READ_CHUNK == 0:
@@ -223,6 +233,11 @@ class Ingestor:
         if run.opened_silent and state.backfill_end is None:
             self.ledger.expire_silent_cases(now)
         return result
+
+    def _bulk_import(self, count: int) -> bool:
+        """Whether an import of ``count`` records builds the figure indexes once at the
+        end: a large one, at least as large as what the ledger holds already."""
+        return count >= BULK_IMPORT_OVER and count >= self.ledger.call_count()
 
     @property
     def backfill_pending(self) -> bool:

@@ -142,6 +142,7 @@ class Ledger:
                     step(conn)
                     schema.set_version(conn, number)
             schema.check_columns(conn)
+            schema.create_deferred_indexes(conn)
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 [str(schema.LATEST)],
@@ -162,6 +163,17 @@ class Ledger:
         finally:
             self.conn.execute(f"PRAGMA cache_size = {previous}")
             self.conn.execute(f"PRAGMA wal_autocheckpoint = {previous_checkpoint}")
+
+    @contextmanager
+    def deferred_indexes(self) -> Iterator[None]:
+        """A bulk import without the figure indexes (:data:`schema.DEFERRED_INDEXES`),
+        each built once at the end. A pass that fails leaves them to the next open."""
+        with self.transaction():
+            schema.drop_deferred_indexes(self.conn)
+        yield
+        for statement in schema.DEFERRED_INDEXES:  # one lock hold each, not all three
+            with self.transaction():
+                self.conn.execute(statement)
 
     @contextmanager
     def transaction(self) -> Iterator[Ledger]:

@@ -313,6 +313,28 @@ def _v13_callers(conn: sqlite3.Connection) -> None:
     conn.execute(CALLERS_FROM_CALLS)
 
 
+# The calls indexes only the figures read (watcher/queries.py), never the ingest's rules:
+# a bulk import drops them and builds each once at the end (a sort of the whole table),
+# which costs a fraction of keeping three more random-order b-trees up row by row. A
+# ledger opened without them (an import cut short) gets them back in Ledger._migrate.
+DEFERRED_INDEXES = (*_V9_FIGURE_INDEXES[:2], _V12_WHY_INDEX)
+
+
+def deferred_index_names() -> tuple[str, ...]:
+    return tuple(statement.split('"')[1] for statement in DEFERRED_INDEXES)
+
+
+def drop_deferred_indexes(conn: sqlite3.Connection) -> None:
+    for name in deferred_index_names():
+        conn.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
+def create_deferred_indexes(conn: sqlite3.Connection) -> None:
+    """Build the figure indexes an import cut short left out; nothing when they exist."""
+    for statement in DEFERRED_INDEXES:
+        conn.execute(statement)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Step n brings a ledger from user_version n - 1 to n.

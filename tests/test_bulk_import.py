@@ -1,0 +1,185 @@
+"""A bulk import leaves exactly the ledger the row-by-row path left.
+
+The fast paths of a large ``scan(history=True)`` (field texts decoded once per chunk,
+calls that cannot touch a case passed over, the figure indexes built after the load)
+must change nothing but the time: the same generated Calls.dbf is imported both ways
+and every table is compared row for row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EMPLOYEE, PhoneRows
+from watcher import ingest, schema
+from watcher.cases import CaseRules
+from watcher.config import Config
+from watcher.dbf_reader import RecordDecoder
+from watcher.ingest import Ingestor, ScanResult
+from watcher.ledger import Ledger
+from watcher.sim.wintariff import CallsDbfWriter, make_row
+
+START = dt.datetime(2024, 3, 4, 8, 30)  # a Monday
+ROWS = 6000
+
+
+def _traffic(rng: random.Random) -> Iterator[dict[str, object]]:
+    """Missed group calls (some repeated, some answered on another leg), callbacks that
+    get through, fall short or go unanswered, customers who get through later, internal
+    and staff calls, day and night."""
+    phone_rows = PhoneRows()
+    customers = [f"8916{rng.randrange(10**7):07d}" for _ in range(400)]
+    missed: list[str] = []
+    when = START
+    for _ in range(ROWS):
+        when += dt.timedelta(seconds=rng.randint(5, 900))
+        kind = rng.random()
+        line = rng.choice(("01", "02", "05"))
+        if kind < 0.25:
+            caller = rng.choice(missed) if missed and rng.random() < 0.3 else rng.choice(customers)
+            missed.append(caller)
+            group = rng.choice(("620", "630", "777"))
+            row = phone_rows.missed(when, caller, ext=group, co=line, ring=rng.randint(0, 40))
+            yield row
+            if rng.random() < 0.05:  # a colleague took it on another leg
+                yield phone_rows.answered_in(when + dt.timedelta(seconds=2), caller, ext="201")
+        elif kind < 0.45 and missed:
+            number = "8" + rng.choice(missed)[-10:]
+            talk = rng.choice((0, 3, 60))
+            yield make_row(
+                when=when, duration=talk, extension=rng.choice(("201", "301")), number=number,
+                co=line, calltype="C", ring=rng.randint(3, 30),
+            )  # fmt: skip
+        elif kind < 0.60:
+            caller = rng.choice(missed) if missed and rng.random() < 0.3 else rng.choice(customers)
+            yield phone_rows.answered_in(when, caller, seconds=rng.randint(1, 300), co=line)
+        elif kind < 0.65:
+            yield phone_rows.answered_in(when, EMPLOYEE, co=line)
+        else:
+            yield make_row(
+                when=when, duration=rng.randint(3, 300), extension="202",
+                number=f"internal-{rng.randint(201, 209)}", co="", calltype="N",
+            )  # fmt: skip
+
+
+def _write(path: Path) -> dt.datetime:
+    """The generated file, with deleted and unreadable rows; the import's clock."""
+    writer = CallsDbfWriter.create(path)
+    rows = list(_traffic(random.Random(7)))
+    for index in range(5, len(rows), 701):
+        rows[index] = {**rows[index], "DATE": b"20241340"}
+    for index in range(6, len(rows), 907):
+        rows[index] = {**rows[index], "ITIME": b"    ab"}
+    writer.append_many(rows)
+    for index in range(3, len(rows), 499):
+        writer.delete(index)
+    with open(path, "r+b") as handle:
+        for index in range(11, len(rows), 1303):
+            handle.seek(writer.header_len + index * writer.record_len)
+            handle.write(b"#")
+    return START + dt.timedelta(seconds=len(rows) * 900, days=1)
+
+
+def _dump(path: Path) -> dict[str, list[str]]:
+    conn = sqlite3.connect(path)
+    try:
+        tables = [
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        dump = {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"'))) for t in tables}
+        dump["indexes"] = sorted(
+            str(row[0]) for row in conn.execute("SELECT sql FROM sqlite_master WHERE type='index'")
+        )
+    finally:
+        conn.close()
+    return dump
+
+
+def _summary(result: ScanResult) -> tuple[Any, ...]:
+    return (
+        result.records_read,
+        result.new_calls,
+        result.bad_rows,
+        result.pending,
+        result.cases,
+        result.warnings,
+    )
+
+
+def _row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The path before the bulk import: every record decoded on its own, every call
+    planned, the figure indexes kept up row by row."""
+    monkeypatch.setattr(ingest, "BULK_IMPORT_OVER", 10**9)
+    monkeypatch.setattr(CaseRules, "_inert", lambda self, call: False)
+    monkeypatch.setattr(
+        RecordDecoder, "decode_many", lambda self, raws: [self.decode(r) for r in raws]
+    )
+
+
+def _import(config: Config, database: Path, now: dt.datetime) -> ScanResult:
+    with Ledger(database) as ledger:
+        return Ingestor(config, ledger, clock=lambda: now).scan(history=True)
+
+
+@pytest.fixture
+def office(phone_config: Any) -> tuple[Config, dt.datetime]:
+    config = phone_config()
+    return config, _write(config.source.path)
+
+
+def test_bulk_import_leaves_the_same_ledger_as_row_by_row(
+    tmp_path: Path, office: tuple[Config, dt.datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, now = office
+    monkeypatch.setattr(ingest, "BULK_IMPORT_OVER", 1000)
+    bulk = _import(config, tmp_path / "bulk.db", now)
+    with monkeypatch.context() as patch:
+        _row_by_row(patch)
+        plain = _import(config, tmp_path / "plain.db", now)
+    assert bulk.cases.opened > 500 and bulk.cases.closed > 300 and bulk.cases.legs > 10
+    assert bulk.cases.merged > 50 and bulk.cases.attempts > 50 and bulk.bad_rows > 10
+    assert _summary(bulk) == _summary(plain)
+    assert _dump(tmp_path / "bulk.db") == _dump(tmp_path / "plain.db")
+
+
+def test_an_import_cut_short_gets_its_indexes_back_and_ends_the_same(
+    tmp_path: Path, office: tuple[Config, dt.datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, now = office
+    monkeypatch.setattr(ingest, "BULK_IMPORT_OVER", 1000)
+    monkeypatch.setattr(ingest, "COMMIT_CHUNKS", 1)  # each chunk durable on its own
+    _import(config, tmp_path / "whole.db", now)
+    stores = 0
+    real_store = Ingestor._store
+
+    def failing_store(self: Ingestor, *args: Any, **kwargs: Any) -> bool:
+        nonlocal stores
+        stores += 1
+        if stores == 2:
+            raise OSError("power cut")
+        return real_store(self, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Ingestor, "_store", failing_store)
+        with pytest.raises(OSError):
+            _import(config, tmp_path / "cut.db", now)
+    names = set(schema.deferred_index_names())
+    conn = sqlite3.connect(tmp_path / "cut.db")
+    try:
+        left = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    finally:
+        conn.close()
+    assert not names & left  # the import had dropped them and did not get to the end
+    with Ledger(tmp_path / "cut.db") as ledger:
+        present = {row[0] for row in ledger.conn.execute("SELECT name FROM sqlite_master")}
+        assert names <= present  # opening the ledger built them again
+        assert 0 < ledger.call_count() < ROWS
+    _import(config, tmp_path / "cut.db", now)  # the restart reads on from the cursor
+    assert _dump(tmp_path / "cut.db") == _dump(tmp_path / "whole.db")
