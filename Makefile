@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # the venv is rebuilt when PYTHON names another Python, and left alone otherwise.
 BUILT_WITH := $(VENV)/.python
 
-.PHONY: demo test lint bench bench-first-start bench-stats powerloss run clean FORCE
+.PHONY: demo test lint bench bench-first-start bench-stats bench-delivery powerloss run clean FORCE
 
 $(BUILT_WITH): FORCE
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -53,6 +53,11 @@ bench-first-start: $(STAMP)
 # /stats, the workbook and the bot's responsiveness on a 1M-call ledger (cached in benchmarks/out).
 bench-stats: $(STAMP)
 	$(BIN)/python benchmarks/stats.py $(ARGS)
+
+# A burst to one chat against Telegram's limits, idle CPU (native events vs polling) and
+# a slow spell's copies per case, as ratios; ARGS=--quick for a shorter run.
+bench-delivery: $(STAMP)
+	$(BIN)/python benchmarks/delivery.py $(ARGS)
 
 # Power cuts with LazyFS over the ledger's folder (root, FUSE); not part of `make test`.
 LAZYFS_TOOL ?= ../shared/tools/lazyfs

@@ -4,6 +4,13 @@ Only the outbox sender calls :meth:`CaseMessenger.sync`, one case at a time, so 
 message has one writer: a button press changes the ledger and wakes the outbox, which
 renders the case as the ledger has it *now*. A manual close racing an auto-close therefore
 cannot leave a stale message behind, and no request bypasses the outbox's flood waits.
+
+A post whose answer is lost (unreadable, or not there in :attr:`SendTimeouts.answer`) may
+be in the chat already: it is recorded as unconfirmed and the outbox sends it once more
+after a pause, never a third time. A post that timed out keeps listening for its answer
+in the background (:attr:`SendTimeouts.late`): a late answer names the message, which then
+becomes the case's message (no re-send) or, if the re-send got there first, a duplicate
+that the next sync deletes, so the chat shows the case once.
 """
 
 from __future__ import annotations
@@ -11,12 +18,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+import httpx
 from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, TelegramError
+from telegram.error import BadRequest, ChatMigrated, TelegramError, TimedOut
 
 from bot.render import CardExtras, Rendered, claimer_name, esc, render_case
 from watcher.config import Config
@@ -35,13 +44,32 @@ log = logging.getLogger(__name__)
 MAX_UNCONFIRMED_POSTS = 2
 
 
-class PostUnconfirmed(Exception):
-    """Telegram may have applied a post, but its answer was lost; it is recorded."""
+@dataclass(frozen=True)
+class SendTimeouts:
+    """How long a case post waits for Telegram's answer. PTB's default read timeout (5 s)
+    turned every slow spell into a copy per retry; a post waits longer, and then keeps
+    listening in the background, so a slow answer still names the message it made."""
 
-    def __init__(self, case_id: int, count: int, error: Exception) -> None:
-        super().__init__(f"case {case_id}: answer to post {count} unreadable ({error})")
+    answer: float = 20.0  # then the outbox treats the post as unconfirmed and pauses
+    late: float = 60.0  # the request's read timeout: a late answer is still recorded
+    write: float = 20.0  # sending the request itself (PTB's default is 5 s)
+
+
+SEND_TIMEOUTS = SendTimeouts()
+
+
+class PostUnconfirmed(Exception):
+    """Telegram may have applied a post, but its answer was lost; it is recorded.
+
+    ``lost`` is True when no answer came in time (a slow spell), False when it came
+    unreadable."""
+
+    def __init__(self, case_id: int, count: int, error: Exception, *, lost: bool = False) -> None:
+        what = "lost" if lost else "unreadable"
+        super().__init__(f"case {case_id}: answer to post {count} {what} ({error!r})")
         self.case_id = case_id
         self.count = count
+        self.lost = lost
 
 
 class SyncOutcome(Enum):
@@ -63,6 +91,15 @@ def is_unreadable_answer(error: TelegramError) -> bool:
     return type(error) is TelegramError and "invalid server response" in error.message.lower()
 
 
+def is_lost_answer(error: BaseException) -> bool:
+    """A timeout after the request went out (reading the answer, or writing the request):
+    Telegram may have applied it. A connect or pool timeout means it never left."""
+    if not isinstance(error, TimedOut):
+        return False
+    cause = error.__cause__
+    return isinstance(cause, httpx.ReadTimeout | httpx.WriteTimeout)
+
+
 def is_message_gone(error: BadRequest) -> bool:
     """The message was deleted or can no longer be edited: post a fresh one instead."""
     text = error.message.lower()
@@ -71,16 +108,28 @@ def is_message_gone(error: BadRequest) -> bool:
 
 class CaseMessenger:
     def __init__(
-        self, bot: Bot, ledger: Ledger, config: Config, clock: Callable[[], datetime]
+        self,
+        bot: Bot,
+        ledger: Ledger,
+        config: Config,
+        clock: Callable[[], datetime],
+        *,
+        timeouts: SendTimeouts = SEND_TIMEOUTS,
+        on_duplicate: Callable[[], None] | None = None,
     ) -> None:
         self.bot = bot
         self.ledger = ledger
         self.config = config
         self.language = config.language
         self.clock = clock
+        self.timeouts = timeouts
+        # Called when a late answer shows a post was a duplicate: wake the outbox to delete it.
+        self.on_duplicate = on_duplicate
+        self._listening: set[asyncio.Task[Message]] = set()  # posts awaiting a late answer
         # One new message in flight at a time, whichever chat it is for: a power cut may
         # then cost at most that one (DESIGN "Durability"), though each chat has a lane of
-        # its own. Edits need no such care: repeating one changes nothing.
+        # its own. Edits need no such care: repeating one changes nothing. A post still
+        # listening for its late answer holds no lock: it is on disk as unconfirmed.
         self._sending = asyncio.Lock()
 
     def render(self, case: Case) -> Rendered:
@@ -100,6 +149,7 @@ class CaseMessenger:
             return SyncOutcome.GONE
         rendered = self.render(case)
         outcome = await self._sync_own(case, rendered)
+        await self._drop_duplicates(case.id)
         if outcome in (SyncOutcome.NO_CHAT, SyncOutcome.UNCONFIRMED):
             return outcome
         await self._sync_escalated(case, rendered, post=OutboxKind.ESCALATE in kinds)
@@ -251,16 +301,79 @@ class CaseMessenger:
         return message
 
     async def _send(self, case: Case, chat_id: int, rendered: Rendered) -> Message:
-        try:
-            return await self.bot.send_message(
+        """Post and wait up to ``timeouts.answer``; a post still unanswered then goes on
+        listening for its answer while the outbox pauses (see :meth:`_late_answer`)."""
+        request = asyncio.ensure_future(
+            self.bot.send_message(
                 chat_id,
                 rendered.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=rendered.markup,
                 message_thread_id=self._topic(case, chat_id),
+                read_timeout=self.timeouts.late,
+                write_timeout=self.timeouts.write,
             )
+        )
+        try:
+            done, _ = await asyncio.wait({request}, timeout=self.timeouts.answer)
+        except asyncio.CancelledError:
+            request.cancel()
+            raise
+        if not done:
+            error = TimeoutError(f"no answer in {self.timeouts.answer:g} s")
+            count = self.ledger.record_unconfirmed_post(case.id, chat_id, self.clock(), str(error))
+            post_id = self.ledger.newest_unconfirmed_post(case.id)
+            assert post_id is not None
+            self._listening.add(request)
+            request.add_done_callback(lambda task: self._late_answer(case.id, post_id, task))
+            raise PostUnconfirmed(case.id, count, error, lost=True)
+        try:
+            return request.result()
         except TelegramError as error:
-            if not is_unreadable_answer(error):
+            lost = is_lost_answer(error)
+            if not (lost or is_unreadable_answer(error)):
                 raise
             count = self.ledger.record_unconfirmed_post(case.id, chat_id, self.clock(), str(error))
-            raise PostUnconfirmed(case.id, count, error) from error
+            raise PostUnconfirmed(case.id, count, error, lost=lost) from error
+
+    def _late_answer(self, case_id: int, post_id: int, request: asyncio.Task[Message]) -> None:
+        """The answer to a post the outbox stopped waiting for: record its message."""
+        self._listening.discard(request)
+        if request.cancelled():
+            return
+        error = request.exception()
+        if error is not None:
+            log.debug("case %s: the answer to its unconfirmed post never came (%r)", case_id, error)
+            return
+        message = request.result()
+        duplicate = self.ledger.record_late_answer(
+            post_id, message.chat_id, message.message_id, self.clock()
+        )
+        log.debug(
+            "case %s: a late answer names message %s%s",
+            case_id,
+            message.message_id,
+            " (a duplicate, to delete)" if duplicate else "",
+        )
+        if duplicate and self.on_duplicate is not None:
+            self.on_duplicate()
+
+    async def _drop_duplicates(self, case_id: int) -> None:
+        """Delete the copies of the case's message that a lost answer left in the chat: a
+        user expects a case once, and its buttons on one message."""
+        for post_id, chat_id, message_id in self.ledger.duplicates(case_id):
+            try:
+                await self.bot.delete_message(chat_id, message_id)
+            except BadRequest as error:  # deleted by someone already, or too old to delete
+                log.debug("duplicate %s of case %s not deleted: %s", message_id, case_id, error)
+            else:
+                log.info("case %s: deleted its duplicate message %s", case_id, message_id)
+            self.ledger.duplicate_removed(post_id, self.clock())
+
+    async def close(self) -> None:
+        """Stop listening for late answers (the bot is stopping)."""
+        for request in list(self._listening):
+            request.cancel()
+        if self._listening:
+            await asyncio.gather(*self._listening, return_exceptions=True)
+        self._listening.clear()

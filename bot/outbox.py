@@ -13,8 +13,12 @@ one post or edit. Failures are sorted into three kinds:
 * this batch is undeliverable (no such chat, bot removed, bad request): retry a few
   times, then give it up with an error in the log, so one bad chat id blocks nobody.
 
-A post whose answer could not be read may be in the chat already: it is recorded, sent
-once more after a pause, and never a third time (see :class:`PostUnconfirmed`).
+A post whose answer could not be read, or did not come in time, may be in the chat
+already: it is recorded, sent once more after a pause, and never a third time (see
+:class:`PostUnconfirmed`). An answer that did not come means Telegram is slow: the whole
+pass pauses :data:`RESEND_PAUSE` seconds (other posts would lose theirs too), so a slow
+spell costs a case at most one copy, which a late answer lets the messenger delete, and
+the log gets one warning per spell.
 
 Each chat is a lane of its own: one chat's backlog (Telegram allows a group about 20
 messages a minute, paced by PTB's rate limiter) never holds up another chat's first post.
@@ -52,6 +56,9 @@ PROBE_SECONDS = 3.0
 BASE_BACKOFF = 2.0
 MAX_BACKOFF = 300.0
 GIVE_UP_AFTER = 5
+# After a post whose answer did not come: room for the late answer (which makes a re-send
+# needless) before the one re-send.
+RESEND_PAUSE = 30.0
 
 
 class Step(Enum):
@@ -109,6 +116,7 @@ class OutboxSender:
         give_up_after: int = GIVE_UP_AFTER,
         probe: Callable[[], Awaitable[object]] | None = None,
         probe_seconds: float = PROBE_SECONDS,
+        resend_pause: float = RESEND_PAUSE,
     ) -> None:
         self.ledger = ledger
         self.messenger = messenger
@@ -123,6 +131,8 @@ class OutboxSender:
         self.probe = probe
         self.probe_seconds = probe_seconds
         self._outage: _Outage | None = None  # Telegram unreachable since, and how often
+        self.resend_pause = resend_pause
+        self._slow: _Outage | None = None  # answers to posts lost since, and how many
 
     def wake(self) -> None:
         """Ask for a pass now; call from the event loop (see :meth:`wake_from_thread`)."""
@@ -231,6 +241,8 @@ class OutboxSender:
         try:
             outcome = await self.messenger.sync(batch.case_id, batch.kinds)
         except PostUnconfirmed as error:
+            if error.lost:
+                return self._answer_lost(batch, error, report)
             delay = self._backoff(batch)
             log.warning(
                 "case %s: Telegram's answer to its post was unreadable; the post may be in the"
@@ -263,6 +275,8 @@ class OutboxSender:
             log.exception("delivering case %s failed", batch.case_id)
             return self._undeliverable(batch, error, report)
         self._reachable()
+        if outcome in (SyncOutcome.POSTED, SyncOutcome.EDITED, SyncOutcome.UNCHANGED):
+            self._answering()
         report.outcomes.append(outcome)
         if outcome is SyncOutcome.NO_CHAT:
             log.warning(
@@ -292,6 +306,35 @@ class OutboxSender:
         else:
             log.debug("Telegram still unreachable (%s); next try in %.0f s", error, delay)
         self._outage.failures += 1
+
+    def _answer_lost(self, batch: OutboxBatch, error: PostUnconfirmed, report: DrainReport) -> Step:
+        """A post got no answer in time: pause the pass, then send it once more at most.
+        One warning per slow spell, however many posts it catches; details at debug."""
+        delay = max(self._backoff(batch), self.resend_pause)
+        if self._slow is None:
+            self._slow = _Outage(time.monotonic())
+            log.warning(
+                "Telegram is slow: no answer to the post of case %s; it may be in the chat"
+                " already, so posts pause %g s and each such post is sent once more at most",
+                batch.case_id,
+                delay,
+            )
+        else:
+            log.debug("Telegram still slow (%s); next try in %g s", error, delay)
+        self._slow.failures += 1
+        self._retry(batch, str(error), delay, report)
+        self._resume_at = max(self._resume_at, time.monotonic() + delay)
+        return Step.PAUSE
+
+    def _answering(self) -> None:
+        if self._slow is None:
+            return
+        slow, self._slow = self._slow, None
+        log.debug(
+            "Telegram answers posts again after %.0f s (%s answers lost)",
+            time.monotonic() - slow.since,
+            slow.failures,
+        )
 
     def _reachable(self) -> None:
         if self._outage is None:

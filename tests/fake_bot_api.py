@@ -143,6 +143,8 @@ class RecordedCall:
     """True when the client disconnected before the answer (e.g. PTB cancelled a long poll)."""
     garbled: bool = False
     """True when the request was applied but answered with a body that is not JSON."""
+    delayed: bool = False
+    """True when the request was applied but its answer held back (see ``delay_answers``)."""
 
 
 class _Uploads(dict[str, bytes]):
@@ -163,6 +165,23 @@ class _ApiError(Exception):
         self.status = status
         self.description = description
         self.parameters = parameters
+
+
+@dataclass
+class _SlowAnswers:
+    """Answers of one method held ``delay`` seconds: ``times`` calls, or until ``until``."""
+
+    delay: float
+    times: int | None
+    until: float | None
+
+    def take(self, now: float) -> bool:
+        if self.until is not None:
+            return now < self.until
+        if self.times is not None and self.times > 0:
+            self.times -= 1
+            return True
+        return False
 
 
 @dataclass
@@ -313,6 +332,9 @@ class FakeBotApi:
 
         self._faults: dict[str, list[_Fault]] = {}
         self._garbled: dict[str, int] = {}
+        self._slow: dict[str, _SlowAnswers] = {}
+        self.delayed_answers = 0
+        """How many answers :meth:`delay_answers` has held back (the work was done)."""
         self._limit: tuple[int, float] | None = None  # (messages, seconds) per chat
         self._sent_at: dict[int, list[float]] = {}
         self.flood_answers = 0
@@ -515,6 +537,18 @@ class FakeBotApi:
         key = method.lower()
         self._garbled[key] = self._garbled.get(key, 0) + times
 
+    def delay_answers(
+        self, method: str, delay: float, *, times: int | None = None, seconds: float | None = None
+    ) -> None:
+        """Apply calls of ``method`` (record them, store the message, assign its id) but
+        hold each answer ``delay`` seconds: a slow Telegram, whose answer may come after
+        the client's read timeout. For the next ``times`` calls, or every call for the next
+        ``seconds``; the client that gives up first never sees the answer."""
+        if (times is None) == (seconds is None):
+            raise ValueError("give times or seconds")
+        until = None if seconds is None else time.monotonic() + seconds
+        self._slow[method.lower()] = _SlowAnswers(delay, times, until)
+
     def set_down(
         self, down: bool = True, *, mode: Literal["bad_gateway", "reset"] = "bad_gateway"
     ) -> None:
@@ -701,6 +735,15 @@ class FakeBotApi:
             return web.json_response(call.response, status=500)
         # A snapshot: stored messages keep changing with later edits.
         call.response = {"ok": True, "result": copy.deepcopy(result)}
+        slow = self._slow.get(canonical.lower())
+        if slow is not None and slow.take(time.monotonic()):
+            call.delayed = True
+            self.delayed_answers += 1
+            try:
+                await asyncio.sleep(slow.delay)
+            except asyncio.CancelledError:  # the client gave up: the work is done all the same
+                call.aborted = True
+                raise
         if self._garbled.get(canonical.lower(), 0) > 0:
             self._garbled[canonical.lower()] -= 1
             call.garbled = True

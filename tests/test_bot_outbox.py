@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.app import file_url_for, normalise_base_url
-from bot.messenger import SyncOutcome
+from bot.messenger import PostUnconfirmed, SyncOutcome, is_lost_answer
 from bot.outbox import OutboxSender, backoff_seconds
 from bot.permissions import (
     ScopeKind,
@@ -144,6 +145,51 @@ async def test_network_trouble_is_retried_not_given_up(ledger: Ledger, error: Ex
         clock.now += timedelta(minutes=2)
     assert ledger.outbox_pending_count() == 1  # never given up
     assert (await outbox.drain()).delivered == 1
+
+
+async def test_a_lost_answer_pauses_the_whole_pass_for_the_resend_pause(
+    ledger: Ledger, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram is slow: the next post would lose its answer too, so nothing is sent."""
+    first, second = new_case(ledger, "+79160000001"), new_case(ledger, "+79160000002")
+    messenger, clock = ScriptedMessenger(), Clock()
+
+    def lost(case_id: int, count: int) -> PostUnconfirmed:
+        return PostUnconfirmed(case_id, count, TimeoutError("slow"), lost=True)
+
+    messenger.script[first.id] = [lost(first.id, 1), lost(first.id, 2), SyncOutcome.UNCONFIRMED]
+    messenger.script[second.id] = [lost(second.id, 1), SyncOutcome.POSTED]
+    outbox = sender(ledger, messenger, clock, base_backoff=1.0, resend_pause=40.0)
+    report = await outbox.drain()
+    assert report.paused and messenger.calls == [first.id]
+    assert [b.case_id for b in ledger.outbox_due(clock.now)] == [second.id]
+    clock.now += timedelta(seconds=39)
+    assert (await outbox.drain()).paused  # the second case, not the first one's re-send
+    assert messenger.calls == [first.id, second.id]
+    for _ in range(3):  # the spell goes on: the re-sends are lost too, then it is over
+        clock.now += timedelta(seconds=41)
+        await outbox.drain()
+    assert ledger.outbox_pending_count() == 0
+    assert messenger.calls.count(first.id) == 3 and messenger.calls.count(second.id) == 2
+    slow = [r for r in caplog.records if "Telegram is slow" in r.getMessage()]
+    assert len(slow) == 1 and slow[0].exc_info is None
+
+
+def timed_out(cause: Exception) -> TimedOut:
+    """A TimedOut as PTB raises it: ``raise TimedOut from <the httpx timeout>``."""
+    error = TimedOut()
+    error.__cause__ = cause
+    return error
+
+
+def test_only_timeouts_after_the_request_left_may_have_posted() -> None:
+    assert is_lost_answer(timed_out(httpx.ReadTimeout("read")))
+    assert is_lost_answer(timed_out(httpx.WriteTimeout("write")))
+    # Never reached Telegram: no connection, or none free in the pool.
+    assert not is_lost_answer(timed_out(httpx.ConnectTimeout("connect")))
+    assert not is_lost_answer(timed_out(httpx.PoolTimeout("pool")))
+    assert not is_lost_answer(TimedOut())
+    assert not is_lost_answer(NetworkError("httpx.ReadError: reset"))
 
 
 async def test_case_without_chat_is_marked_done(ledger: Ledger) -> None:

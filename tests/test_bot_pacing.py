@@ -1,9 +1,10 @@
 """Telegram's limits and outages, against the fake Bot API (its counters, not the clock).
 
 The fake server can enforce a per-chat limit (Telegram's ~20 messages a minute per group,
-scaled down to a second here) and answer 429 beyond it. The bot's limiter is a leaky
-bucket of 5 a second, which lets at most 10 through in any one second: the server allows
-10, so a burst must draw no 429 at all.
+scaled down to a second here) and answer 429 beyond it. The bot's limiter allows 5 a
+second, shaped so that no one second holds more than 5 (a plain leaky bucket of 5 a
+second let 10 through); the server allows 10, or just the 5, and a burst must draw no
+429 at all.
 """
 
 from __future__ import annotations
@@ -60,6 +61,28 @@ async def test_a_burst_to_one_chat_draws_no_flood_control_and_others_are_not_hel
         # The other chat's first post went out while the burst was still being paced.
         assert order.index(SERVICE_CHAT) < len(order) - 1
         assert len(office.posts(SALES_CHAT)) == 12
+
+
+async def test_a_burst_stays_within_the_limit_the_bot_is_given_in_any_window(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """The server allows exactly what the bot's limits say (Telegram's 20 a minute, here 5
+    a second), counted over any window: still no 429."""
+    config = office_config(tmp_path, phone_config)
+    async with open_office(config, limits=SCALED) as office:
+        office.api.enforce_limits(5, 1.0)
+        burst(office, 12)
+        await office.scan()
+        await office.api.wait_for("sendMessage", lambda c: not c.failed, count=12, timeout=20)
+        await office.settle()
+        assert office.api.flood_answers == 0
+        assert len(office.posts(SALES_CHAT)) == 12
+
+
+def test_the_group_bucket_keeps_every_minute_within_telegrams_20() -> None:
+    capacity, period = RateLimits().group_bucket()
+    assert (capacity, period) == (5.0, 20.0)
+    assert capacity + capacity / period * 60 <= 20  # at once, plus what drips in a minute
 
 
 async def test_an_outage_is_one_warning_and_one_back_line_and_the_probe_resumes_fast(

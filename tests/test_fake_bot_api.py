@@ -9,6 +9,7 @@ import zlib
 from collections.abc import AsyncIterator
 
 import aiohttp
+import httpx
 import pytest
 import pytest_asyncio
 import telegram
@@ -20,6 +21,7 @@ from telegram.error import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    TimedOut,
 )
 from telegram.ext import (
     ApplicationBuilder,
@@ -216,6 +218,32 @@ async def test_server_down_raises_network_error(
     await bot.send_message(GROUP, "x")
     calls = fake_bot_api.calls_of("sendMessage")
     assert [(c.failed, c.status) for c in calls] == [(True, 502), (True, 0), (False, 200)]
+
+
+async def test_delayed_answers_apply_the_call_but_outlast_the_read_timeout(
+    bot: telegram.Bot, fake_bot_api: FakeBotApi
+) -> None:
+    fake_bot_api.delay_answers("sendMessage", 5.0, times=1)
+    with pytest.raises(TimedOut) as raised:
+        await bot.send_message(GROUP, "slow", read_timeout=0.2)
+    assert isinstance(raised.value.__cause__, httpx.ReadTimeout)
+    assert [m["text"] for m in fake_bot_api.sent_to(GROUP)] == ["slow"]  # applied all the same
+    second = await bot.send_message(GROUP, "fast", read_timeout=0.2)  # times=1: one only
+    assert second.message_id == 2
+    assert [c.delayed for c in fake_bot_api.calls_of("sendMessage")] == [True, False]
+    assert fake_bot_api.delayed_answers == 1
+
+
+async def test_delayed_answers_for_a_while_and_a_client_that_waits_gets_them(
+    bot: telegram.Bot, fake_bot_api: FakeBotApi
+) -> None:
+    fake_bot_api.delay_answers("sendMessage", 0.2, seconds=60)
+    sent = await bot.send_message(GROUP, "waited", read_timeout=10)
+    assert sent.message_id == 1 and fake_bot_api.calls_of("sendMessage")[0].delayed
+    await bot.send_chat_action(GROUP, "typing")  # other methods are not held
+    assert fake_bot_api.delayed_answers == 1
+    with pytest.raises(ValueError):
+        fake_bot_api.delay_answers("sendMessage", 1.0)
 
 
 async def test_wrong_token_and_unknown_method(bot: telegram.Bot, fake_bot_api: FakeBotApi) -> None:

@@ -956,6 +956,56 @@ class Ledger:
         row = self._one("SELECT count(*) FROM unconfirmed_posts WHERE case_id = ?", [case_id])
         return int(row[0]) if row else 0
 
+    def newest_unconfirmed_post(self, case_id: int) -> int | None:
+        """The id of the case's latest unconfirmed post, for its answer if one comes late."""
+        row = self._one("SELECT max(id) FROM unconfirmed_posts WHERE case_id = ?", [case_id])
+        return int(row[0]) if row and row[0] is not None else None
+
+    def record_late_answer(
+        self, post_id: int, chat_id: int, message_id: int, now: datetime
+    ) -> bool:
+        """The late answer to an unconfirmed post names its message. It becomes the case's
+        message if the case has none yet (no re-send then); otherwise it is a duplicate,
+        queued for deletion. True when it is a duplicate."""
+        row = self._one(
+            "SELECT u.case_id, c.silent FROM unconfirmed_posts u JOIN cases c ON c.id = u.case_id"
+            " WHERE u.id = ?",
+            [post_id],
+        )
+        if row is None:
+            return False
+        case_id = int(row[0])
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE unconfirmed_posts SET message_id = ?, chat_id = ? WHERE id = ?",
+                [message_id, chat_id, post_id],
+            )
+            stored = self.case_message(case_id)
+            if stored is None:
+                self.set_case_message(case_id, chat_id, message_id, now)  # joins this one
+                return False
+            if stored == (chat_id, message_id):
+                return False
+            self._enqueue(case_id, OutboxKind.UPDATE, now, bool(row[1]))
+        return True
+
+    def duplicates(self, case_id: int) -> list[tuple[int, int, int]]:
+        """(post id, chat, message) of the case's posts that reached the chat besides its
+        message and are still there: copies a lost answer made."""
+        own = self.case_message(case_id)
+        rows = self.conn.execute(
+            "SELECT id, chat_id, message_id FROM unconfirmed_posts WHERE case_id = ?"
+            " AND message_id IS NOT NULL AND removed_at IS NULL ORDER BY id",
+            [case_id],
+        ).fetchall()
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows if (int(r[1]), int(r[2])) != own]
+
+    def duplicate_removed(self, post_id: int, now: datetime) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE unconfirmed_posts SET removed_at = ? WHERE id = ?", [to_text(now), post_id]
+            )
+
     # -- reminders, escalations and copies of a case's message ----------------------------
 
     def waiting_cases(self) -> list[Case]:
@@ -1012,6 +1062,7 @@ class Ledger:
         own = self.case_message(case_id)
         if own is not None:
             found.add(own)
+        found.update((chat, message) for _, chat, message in self.duplicates(case_id))
         return found
 
     # -- the after-hours digest ---------------------------------------------------------

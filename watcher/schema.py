@@ -71,6 +71,7 @@ def create_latest(conn: sqlite3.Connection) -> None:
     for statement in (
         *OTHER_TABLES,
         _V3_UNCONFIRMED_POSTS,
+        *_V14_LATE_ANSWERS,
         *_V5_PEOPLE,
         _V6_CASE_COPIES,
         _V7_DIGESTS,
@@ -335,6 +336,24 @@ def create_deferred_indexes(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# A post whose answer came after the bot stopped waiting: the id Telegram gave it, so a
+# copy it turned out to be can be deleted, and when that was done.
+_V14_LATE_ANSWER_COLUMNS = (("message_id", "INTEGER"), ("removed_at", "TEXT"))
+_V14_LATE_ANSWERS = tuple(
+    f'ALTER TABLE "unconfirmed_posts" ADD COLUMN "{name}" {kind}'
+    for name, kind in _V14_LATE_ANSWER_COLUMNS
+)
+
+
+def _v14_late_answers(conn: sqlite3.Connection) -> None:
+    """Late answers to unconfirmed posts: the duplicate a slow spell left is known. Only
+    the missing columns: a ledger set back to an older step for a test keeps them."""
+    have = set(_columns(conn, "unconfirmed_posts"))
+    for (name, _), statement in zip(_V14_LATE_ANSWER_COLUMNS, _V14_LATE_ANSWERS, strict=True):
+        if name not in have:
+            conn.execute(statement)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Step n brings a ledger from user_version n - 1 to n.
@@ -352,6 +371,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v11_miss_reasons,
     _v12_why_index,
     _v13_callers,
+    _v14_late_answers,
 )
 LATEST = len(MIGRATIONS)
 CASE_IDS_AUTOINCREMENT = True  # since step 2
