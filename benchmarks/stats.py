@@ -10,6 +10,7 @@ has answered a /stats before: matplotlib's fonts and XlsxWriter are loaded), so 
 growth it reports is the work's own (VmHWM reset through /proc/self/clear_refs):
 
 (a) a year's /stats as the bot computes it (SQL figures + the chart, in a worker thread);
+(a') a year's /load as the bot computes it (the weekday x hour grid + the heatmap);
 (b) a month's workbook (.xlsx), as /report builds it;
 (c) the bot itself (real outbox, real PTB, the fake Bot API of the tests) on a copy of the
     ledger: while (a) and then (b) run, a missed call is stored from another thread, the
@@ -59,6 +60,7 @@ from watcher.stats import Period, parse_period  # noqa: E402
 
 MEAN_GAP = 12.0  # seconds between calls in office hours: 1M calls in about 11 months
 TARGET_STATS_S = 1.0
+TARGET_LOAD_S = 1.0
 TARGET_REPORT_S = 5.0
 TARGET_RSS_MB = 50.0
 TARGET_POST_S = 1.0
@@ -198,6 +200,30 @@ def child_stats(db: Path) -> dict[str, Any]:
         "incoming": stats.incoming,
         "cases": stats.cases_total,
         "png_bytes": len(png),
+        "label": year.label,
+    }
+
+
+def child_load(db: Path) -> dict[str, Any]:
+    """A year's /load for the managers' chat (every department): grid and picture."""
+    from bot.figures import load_picture
+
+    year, _, day = periods(db)
+    config = bench_config(db)
+    load_picture(config, db, day, None, "ru")  # warm-up: the bot drew a heatmap before
+    runs = []
+    with PeakRss() as rss:
+        for _ in range(STATS_RUNS):
+            start = time.perf_counter()
+            photo = load_picture(config, db, year, None, "ru")
+            runs.append(time.perf_counter() - start)
+    return {
+        "runs_s": runs,
+        "median_s": statistics.median(runs),
+        "first_s": runs[0],
+        "rss_growth_mb": rss.growth,
+        "rss_mb": rss.peak,
+        "png_bytes": len(photo.png),
         "label": year.label,
     }
 
@@ -357,7 +383,13 @@ class _LagMeter:
             self.max = max(self.max, lag)
 
 
-CHILDREN = {"stats": child_stats, "report": child_report, "bot": child_bot, "old": child_old}
+CHILDREN = {
+    "stats": child_stats,
+    "load": child_load,
+    "report": child_report,
+    "bot": child_bot,
+    "old": child_old,
+}
 
 
 def run_child(kind: str, db: Path) -> dict[str, Any]:
@@ -375,7 +407,8 @@ def run_child(kind: str, db: Path) -> dict[str, Any]:
 
 
 def report(db: Path, results: dict[str, Any], args: argparse.Namespace) -> bool:
-    stats, book, bot = results["stats"], results["report"], results["bot"]
+    stats, load, book = results["stats"], results["load"], results["report"]
+    bot = results["bot"]
     old = results.get("old")
     calls = sqlite3.connect(db).execute("SELECT count(*) FROM calls").fetchone()[0]
     print(
@@ -390,6 +423,11 @@ def report(db: Path, results: dict[str, Any], args: argparse.Namespace) -> bool:
         ),
         ("  incoming calls / cases in it", f"{stats['incoming']:,} / {stats['cases']:,}"),
         ("  RSS growth", f"{stats['rss_growth_mb']:.1f} MB (peak {stats['rss_mb']:.0f} MB)"),
+        (
+            f"year /load with heatmap ({load['label']}), median of {STATS_RUNS}",
+            f"{load['median_s']:.3f} s (first {load['first_s']:.3f} s)",
+        ),
+        ("  RSS growth", f"{load['rss_growth_mb']:.1f} MB (peak {load['rss_mb']:.0f} MB)"),
         (f"month workbook ({book['label']})", f"{book['seconds']:.2f} s, {book['xlsx_mb']:.1f} MB"),
         ("  RSS growth", f"{book['rss_growth_mb']:.1f} MB (peak {book['rss_mb']:.0f} MB)"),
     ]
@@ -431,6 +469,11 @@ def report(db: Path, results: dict[str, Any], args: argparse.Namespace) -> bool:
             f"{stats['median_s']:.3f} s",
         ),
         (
+            f"year /load with heatmap <= {TARGET_LOAD_S:.0f} s",
+            load["median_s"] <= TARGET_LOAD_S,
+            f"{load['median_s']:.3f} s",
+        ),
+        (
             f"month workbook <= {TARGET_REPORT_S:.0f} s",
             book["seconds"] <= TARGET_REPORT_S,
             f"{book['seconds']:.2f} s",
@@ -439,6 +482,11 @@ def report(db: Path, results: dict[str, Any], args: argparse.Namespace) -> bool:
             f"RSS growth during /stats <= {TARGET_RSS_MB:.0f} MB",
             stats["rss_growth_mb"] <= TARGET_RSS_MB,
             f"{stats['rss_growth_mb']:.1f} MB",
+        ),
+        (
+            f"RSS growth during /load <= {TARGET_RSS_MB:.0f} MB",
+            load["rss_growth_mb"] <= TARGET_RSS_MB,
+            f"{load['rss_growth_mb']:.1f} MB",
         ),
         (
             f"RSS growth during the workbook <= {TARGET_RSS_MB:.0f} MB",
@@ -496,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.build_only:
         print(db)
         return 0
-    kinds = ["stats", "report", "bot"] + ([] if args.skip_old else ["old"])
+    kinds = ["stats", "load", "report", "bot"] + ([] if args.skip_old else ["old"])
     results = {kind: run_child(kind, db) for kind in kinds}
     passed = report(db, results, args)
     return 1 if args.strict and not passed else 0

@@ -170,7 +170,7 @@ def test_the_migration_marks_old_ledgers_and_the_first_open_fills_them(tmp_path:
     path = tmp_path / "perezvon.db"
     config = config_with(tmp_path)
     with Ledger(path) as ledger, ledger.transaction():  # as the previous version left it
-        ledger.conn.execute("DROP INDEX idx_calls_why")  # step 12, after the reasons
+        ledger.conn.execute("DROP INDEX idx_calls_in")  # step 13, after the reasons
         ledger.conn.execute("ALTER TABLE calls DROP COLUMN miss_reason")
         ledger.conn.execute("ALTER TABLE cases DROP COLUMN miss_reason")
         ledger.conn.execute("PRAGMA user_version = 10")  # before step 11, the reasons
