@@ -31,6 +31,7 @@ from watcher.queries import (
     spread_of,
     waits,
 )
+from watcher.schema import CALLERS_FROM_CALLS
 from watcher.stats import Period, stats_from
 
 START = datetime(2026, 11, 2)  # a Monday
@@ -93,6 +94,7 @@ def random_ledger(path: Path, seed: int) -> tuple[Ledger, list[dict[str, object]
                 " VALUES (?, ?, '202')",
                 [leg["fingerprint"], f"a{n}"],
             )
+        ledger.conn.execute(CALLERS_FROM_CALLS)  # written past insert_calls
     return ledger, calls
 
 
