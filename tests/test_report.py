@@ -157,7 +157,18 @@ def test_sheets_headers_filters_and_widths(workbook: openpyxl.Workbook) -> None:
         "Входящих",
         "Отвечено",
         "Пропущено",
+        "Короткие сбросы",
         "Доля пропущенных",
+        "Пропущено: в нерабочее время",
+        "Пропущено: группа не ответила",
+        "Пропущено: положили трубку",
+        "Пропущено: без ответа",
+        "Пропущено: причина неизвестна",
+        "Скорость ответа, медиана",
+        "Скорость ответа, 90%",
+        "Отвечено за 20 с",
+        "Положившие трубку ждали, медиана",
+        "Положившие трубку ждали, 90%",
     ]
 
 
@@ -230,7 +241,10 @@ def test_incoming_per_hour_and_department_adds_up(
     assert sum(r[5] for r in table) == now.missed
     assert {r[2] for r in table} == {"Отдел продаж", "Сервис"}
     assert all(isinstance(r[0], dt.datetime) and 0 <= r[1] <= 23 for r in table)
-    assert all(r[6] == pytest.approx(r[5] / r[3]) for r in table)
+    assert all(r[7] == pytest.approx(r[5] / r[3]) for r in table)
+    # Every missed call has one reason: short abandons and the five other reason columns.
+    assert all(r[6] + sum(r[8:13]) == r[5] for r in table)
+    assert sum(r[6] for r in table) + sum(sum(r[8:13]) for r in table) == now.missed
     slots = [(r[0], r[1], r[2]) for r in table]
     assert slots == sorted(set(slots), key=slots.index) and len(set(slots)) == len(slots)
 

@@ -138,3 +138,29 @@ def test_the_workbook_summary_has_them(known: Config, tmp_path: Path) -> None:
         dt.datetime(2026, 11, 30, 10, 10),
     )
     assert [r[3] for r in frequent[1:]] == [3, 2]
+
+
+def test_the_incoming_sheet_has_them_per_hour(known: Config, tmp_path: Path) -> None:
+    """Входящие per hour gets Сводка's why-columns: 10:00 lost three callers who hung up
+    after 8, 10 and 12 s; at 13:00 two calls were answered after 5 and 10 s."""
+    path = tmp_path / "report.xlsx"
+    make_report(known.database_path, known, parse_period(DAY.isoformat(), DAY), path)
+    sheet = openpyxl.load_workbook(path)["Входящие"]
+    header = [c.value for c in sheet[1]]
+    by_hour = {
+        r[1]: dict(zip(header, r, strict=True))
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    ten = by_hour[10]
+    assert (ten["Входящих"], ten["Пропущено"], ten["Пропущено: положили трубку"]) == (3, 3, 3)
+    assert ten["Короткие сбросы"] == 0 and ten["Доля пропущенных"] == 1
+    assert ten["Положившие трубку ждали, медиана"] == dt.timedelta(seconds=10)
+    assert ten["Положившие трубку ждали, 90%"] == dt.timedelta(seconds=12)
+    assert ten["Скорость ответа, медиана"] is None
+    one = by_hour[13]
+    assert (one["Входящих"], one["Отвечено"], one["Пропущено"]) == (2, 2, 0)
+    assert one["Скорость ответа, медиана"] == dt.timedelta(seconds=7.5)
+    assert one["Скорость ответа, 90%"] == dt.timedelta(seconds=10)
+    assert one["Отвечено за 20 с"] == 1
+    assert by_hour[12]["Пропущено: группа не ответила"] == 1
+    assert by_hour[20]["Пропущено: в нерабочее время"] == 1

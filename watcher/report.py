@@ -30,16 +30,18 @@ from watcher.phones import display_number
 from watcher.queries import (
     HOURS,
     WEEKDAYS,
+    HourLineFigures,
     Lines,
     Waits,
     case_counts,
     frequent_callers,
-    leg_calls,
+    hour_line_figures,
     line_departments,
     load_grid,
     new_callers,
     operator_names,
     scope_lines,
+    spread_of,
     waits,
 )
 from watcher.schema import CASES
@@ -446,50 +448,40 @@ class _Builder:
             "report_col_incoming",
             "report_col_answered",
             "report_col_missed",
+            "report_col_short_abandons",
             "report_col_miss_rate",
+            *(f"report_m_reason_{r}" for r in _OTHER_REASONS),
         )
-        return Sheet(self.tr("report_sheet_incoming"), header, self._incoming_rows())
+        target = self.config.rules.answer_target_seconds
+        header += [
+            self.tr("report_m_answer_median"),
+            self.tr("report_m_answer_p90"),
+            self.tr("report_m_answer_within", target=target),
+            self.tr("report_m_hung_up_median"),
+            self.tr("report_m_hung_up_p90"),
+        ]
+        return Sheet(self.tr("report_sheet_incoming"), header, self._incoming_rows(target))
 
-    def _incoming_rows(self) -> Iterator[Row]:
-        """Per hour and department; the hour's lines are folded into their departments."""
+    def _incoming_rows(self, target: float) -> Iterator[Row]:
+        """Per hour and department (the hour's lines folded into their departments): the
+        counts, missed calls by reason, the speed of answer and the waits of those who
+        hung up, as in Сводка."""
         departments = line_departments(self.conn, self.config.departments)
-        # Missed legs of answered calls are left out: the call counts once, as answered.
-        legs: dict[tuple[str, str, str], int] = {}
-        for leg in leg_calls(self.conn, self.period.start, self.period.end, self.lines):
-            key = (leg.started_at[:13], leg.extension, leg.co_line)
-            legs[key] = legs.get(key, 0) + 1
-        cursor = self.conn.execute(
-            "SELECT substr(started_at, 1, 13), extension, co_line, count(*),"
-            " count(*) FILTER (WHERE coalesce(duration, 0) > 0) FROM calls"
-            " WHERE started_at >= :start AND started_at < :end AND direction = 'in'"
-            " AND coalesce(remote, '') <> '' GROUP BY 1, 2, 3 ORDER BY 1",
-            self.window,
-        )
+        start, end = self.period.start, self.period.end
         slot: str | None = None
-        counts: dict[str, list[int]] = {}
-        nobody = "—"
-        for hour, extension, co_line, incoming, answered in cursor:
-            line = (str(extension), str(co_line))
-            if self.lines is not None and line not in self.lines:
-                continue
-            if hour != slot:
-                yield from self._hour_rows(slot, counts)
-                slot, counts = hour, {}
-            name = departments.get(line) or nobody
-            total = counts.setdefault(name, [0, 0])
-            total[0] += incoming - legs.get((str(hour), *line), 0)
-            total[1] += answered
-        yield from self._hour_rows(slot, counts)
-
-    @staticmethod
-    def _hour_rows(slot: str | None, counts: dict[str, list[int]]) -> Iterator[Row]:
-        if slot is None:
-            return
-        day, hour = date.fromisoformat(slot[:10]), int(slot[11:13])
-        for name in sorted(counts, key=lambda n: (n == "—", n)):
-            incoming, answered = counts[name]
-            missed = incoming - answered
-            yield [day, hour, name, incoming, answered, missed, Share(missed / incoming)]
+        folded: dict[str, HourLineFigures] = {}
+        for figures in hour_line_figures(self.conn, start, end, self.lines):
+            if figures.hour != slot:
+                yield from _hour_rows(slot, folded, target)
+                slot, folded = figures.hour, {}
+            name = departments.get((figures.extension, figures.co_line)) or "—"
+            total = folded.setdefault(name, HourLineFigures(figures.hour, "", ""))
+            total.incoming += figures.incoming
+            total.answered += figures.answered
+            total.reasons.update(figures.reasons)
+            total.rings.update(figures.rings)
+            total.hung_up.update(figures.hung_up)
+        yield from _hour_rows(slot, folded, target)
 
     # -- Исходящие ---------------------------------------------------------------------
 
@@ -683,6 +675,39 @@ class _Builder:
                 from_text(caller.first_at),
                 from_text(caller.last_at),
             ]
+
+
+_OTHER_REASONS = [r for r in MissReason if r != MissReason.SHORT_ABANDON]
+
+
+def _hour_rows(
+    slot: str | None, folded: dict[str, HourLineFigures], target: float
+) -> Iterator[Row]:
+    """One hour's rows of Входящие, a department each ("—" for calls routed nowhere last)."""
+    if slot is None:
+        return
+    day, hour = date.fromisoformat(slot[:10]), int(slot[11:13])
+    for name in sorted(folded, key=lambda n: (n == "—", n)):
+        f = folded[name]
+        missed = f.incoming - f.answered
+        speed = spread_of(sorted(f.rings.items()), target)
+        hung = spread_of(sorted(f.hung_up.items()))
+        yield [
+            day,
+            hour,
+            name,
+            f.incoming,
+            f.answered,
+            missed,
+            f.reasons.get(MissReason.SHORT_ABANDON, 0),
+            Share(missed / f.incoming) if f.incoming else None,
+            *(f.reasons.get(r, 0) for r in _OTHER_REASONS),
+            _cell("span", speed.median),
+            _cell("span", speed.p90),
+            _cell("share", speed.share_within),
+            _cell("span", hung.median),
+            _cell("span", hung.p90),
+        ]
 
 
 def _wait_seconds(case: Case, hours: OfficeHours) -> float | None:
