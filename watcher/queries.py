@@ -986,16 +986,22 @@ class NewCaller:
 
 
 _NOT_REACHED = (ClosedHow.EXPIRY, ClosedHow.NOT_NEEDED, ClosedHow.LEG)
+# The first incoming call from the covering time index (never the table row), and the
+# case only for a first call that was missed: 0.07 s for a year's 13k new numbers, where
+# a join to the call's row and a case lookup for each took 0.2 s.
 _NEW_CALLERS_SQL = """
-SELECT f.remote, f.first_in_at, c.extension, c.co_line, coalesce(c.duration, 0),
+WITH n(remote, at, call) AS MATERIALIZED (
+  SELECT f.remote, f.first_in_at, (SELECT json_array(extension, co_line, coalesce(duration, 0))
+    FROM calls WHERE direction = 'in' AND started_at = f.first_in_at AND remote = f.remote
+    ORDER BY duration DESC LIMIT 1)
+  FROM callers f
+  WHERE f.first_in_at >= :start AND f.first_in_at < :end AND f.first_at = f.first_in_at
+)
+SELECT remote, at, call, CASE WHEN json_extract(call, '$[2]') > 0 THEN NULL ELSE
   (SELECT json_array(status, closed_how, closed_at, callback_at) FROM cases
-   WHERE status IN ('open', 'closed') AND remote = f.remote AND first_at <= f.first_in_at
-   ORDER BY first_at DESC LIMIT 1)
-FROM callers f
-JOIN calls c ON c.rowid = (SELECT rowid FROM calls WHERE remote = f.remote
-  AND started_at = f.first_in_at AND direction = 'in' ORDER BY duration DESC LIMIT 1)
-WHERE f.first_in_at >= :start AND f.first_in_at < :end AND f.first_at = f.first_in_at
-ORDER BY f.first_in_at, f.remote
+   WHERE status IN ('open', 'closed') AND remote = n.remote AND first_at <= n.at
+   ORDER BY first_at DESC LIMIT 1) END
+FROM n WHERE call IS NOT NULL ORDER BY at, remote
 """
 
 
@@ -1011,7 +1017,8 @@ def new_callers(
     employees = set(staff)
     result = []
     window = {"start": to_text(start), "end": to_text(end)}
-    for remote, at, extension, co_line, duration, case in conn.execute(_NEW_CALLERS_SQL, window):
+    for remote, at, call, case in conn.execute(_NEW_CALLERS_SQL, window):
+        extension, co_line, duration = json.loads(call)
         line = (str(extension), str(co_line))
         if remote in employees or (lines is not None and line not in lines):
             continue
