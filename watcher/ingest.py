@@ -211,6 +211,8 @@ class Ingestor:
         deferred: AbstractContextManager[None] = nullcontext()
         if history and self._bulk_import(stop - state.next_index):
             deferred = self.ledger.deferred_indexes()
+        elif self.ledger.restore_figure_indexes():
+            log.warning("built the figure indexes an interrupted import had left out")
         with (
             deferred,
             _ChunkedCommit(self.ledger, long=stop - state.next_index > READ_CHUNK) as commits,

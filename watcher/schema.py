@@ -339,7 +339,9 @@ def _v15_incoming_index(conn: sqlite3.Connection) -> None:
 # a bulk import drops them and builds each once at the end (a sort of the whole table),
 # which costs a fraction of keeping three more random-order b-trees up row by row. A
 # ledger opened without them (an import cut short) gets them back in Ledger._migrate.
-DEFERRED_INDEXES = (*_V9_FIGURE_INDEXES[:2], _V15_INCOMING_INDEX)
+# idx_calls_line stays: the (extension, line) pairs are walked on it (all_lines), and
+# without it every /stats meanwhile would scan the table once per extension.
+DEFERRED_INDEXES = (_V9_FIGURE_INDEXES[0], _V15_INCOMING_INDEX)
 
 
 def deferred_index_names() -> tuple[str, ...]:
@@ -351,10 +353,12 @@ def drop_deferred_indexes(conn: sqlite3.Connection) -> None:
         conn.execute(f'DROP INDEX IF EXISTS "{name}"')
 
 
-def create_deferred_indexes(conn: sqlite3.Connection) -> None:
-    """Build the figure indexes an import cut short left out; nothing when they exist."""
-    for statement in DEFERRED_INDEXES:
-        conn.execute(statement)
+def missing_deferred_indexes(conn: sqlite3.Connection) -> list[str]:
+    """The CREATE statements of the figure indexes an import cut short left out."""
+    have = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return [
+        s for s, n in zip(DEFERRED_INDEXES, deferred_index_names(), strict=True) if n not in have
+    ]
 
 
 # A post whose answer came after the bot stopped waiting: the id Telegram gave it, so a
