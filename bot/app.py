@@ -155,7 +155,7 @@ def build_application(
         probe_seconds=probe_seconds,
         resend_pause=resend_pause,
     )
-    messenger.on_duplicate = outbox.wake
+    messenger.on_late_answer = outbox.wake
     application.bot_data[RUNTIME_KEY] = Runtime(config, ledger, messenger, outbox, now)
     application.bot_data["poll_timeout"] = poll_timeout
     register(application)

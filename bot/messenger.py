@@ -115,7 +115,7 @@ class CaseMessenger:
         clock: Callable[[], datetime],
         *,
         timeouts: SendTimeouts = SEND_TIMEOUTS,
-        on_duplicate: Callable[[], None] | None = None,
+        on_late_answer: Callable[[], None] | None = None,
     ) -> None:
         self.bot = bot
         self.ledger = ledger
@@ -123,8 +123,9 @@ class CaseMessenger:
         self.language = config.language
         self.clock = clock
         self.timeouts = timeouts
-        # Called when a late answer shows a post was a duplicate: wake the outbox to delete it.
-        self.on_duplicate = on_duplicate
+        # Called when a late answer was recorded (an edit, or a duplicate to delete, is
+        # queued) or a post counted as unconfirmed turned out refused: wake the outbox.
+        self.on_late_answer = on_late_answer
         self._listening: set[asyncio.Task[Message]] = set()  # posts awaiting a late answer
         # One new message in flight at a time, whichever chat it is for: a power cut may
         # then cost at most that one (DESIGN "Durability"), though each chat has a lane of
@@ -178,6 +179,7 @@ class CaseMessenger:
             case.id,
             chat_id,
         )
+        self.ledger.forget_case_message(case.id)
         await self._post(case, case.chat if case.chat is not None else chat_id, rendered)
         return SyncOutcome.POSTED
 
@@ -343,7 +345,19 @@ class CaseMessenger:
             return
         error = request.exception()
         if error is not None:
-            log.debug("case %s: the answer to its unconfirmed post never came (%r)", case_id, error)
+            maybe_posted = is_lost_answer(error) or (
+                isinstance(error, TelegramError) and is_unreadable_answer(error)
+            )
+            if maybe_posted:
+                log.debug("case %s: the answer to its post never came (%r)", case_id, error)
+                return
+            # Refused (a flood wait that outlasted the retries, a refused connection, a bad
+            # request): it never reached the chat, so it is no copy and no re-send was used.
+            log.info(
+                "case %s: its unconfirmed post was refused (%r); posting again", case_id, error
+            )
+            self.ledger.forget_unconfirmed_post(post_id)
+            self._wake()
             return
         message = request.result()
         duplicate = self.ledger.record_late_answer(
@@ -355,8 +369,11 @@ class CaseMessenger:
             message.message_id,
             " (a duplicate, to delete)" if duplicate else "",
         )
-        if duplicate and self.on_duplicate is not None:
-            self.on_duplicate()
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.on_late_answer is not None:
+            self.on_late_answer()
 
     async def _drop_duplicates(self, case_id: int) -> None:
         """Delete the copies of the case's message that a lost answer left in the chat: a

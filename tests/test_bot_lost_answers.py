@@ -9,18 +9,19 @@ deletes that duplicate and keeps editing the message the ledger knows.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 import pytest_asyncio
-from telegram import Message
-from telegram.error import TimedOut
+from telegram import Bot, Message
+from telegram.error import RetryAfter, TimedOut
 
-from bot.messenger import SendTimeouts
+from bot.messenger import CaseMessenger, PostUnconfirmed, SendTimeouts
 from tests.conftest import SALES_CHAT
 from tests.fake_bot_api import RecordedCall
 from tests.test_bot_harness import Office, office, office_config, open_office
@@ -165,3 +166,60 @@ async def test_a_connect_timeout_is_no_possibly_applied_post(
     messages = [r.getMessage() for r in caplog.records]
     assert any("Telegram unreachable" in m for m in messages)
     assert not any("Telegram is slow" in m for m in messages)
+
+
+class _SlowRefusal:
+    """A Bot whose sendMessage outlasts the wait for its answer and then is refused for
+    sure (a flood wait that outlasted the limiter's retries)."""
+
+    async def send_message(self, *args: Any, **kwargs: Any) -> Message:
+        await asyncio.sleep(0.4)
+        raise RetryAfter(30)
+
+
+async def test_a_post_refused_after_the_wait_is_no_unconfirmed_post(office: Office) -> None:
+    """It never reached the chat: it must not use up the one re-send, or a case would
+    stay unposted for good after two such refusals."""
+    office.missed()
+    await office.scan()
+    await office.settle()
+    case = office.only_case()
+    woken: list[bool] = []
+    messenger = CaseMessenger(
+        cast(Bot, _SlowRefusal()),
+        office.ledger,
+        office.config,
+        office.now,
+        timeouts=SendTimeouts(answer=0.1, late=5.0, write=5.0),
+        on_late_answer=lambda: woken.append(True),
+    )
+    with pytest.raises(PostUnconfirmed):
+        await messenger._send(case, SALES_CHAT, messenger.render(case))
+    assert office.ledger.unconfirmed_post_count(case.id) == 1  # may have reached it
+    await asyncio.sleep(0.6)
+    assert office.ledger.unconfirmed_post_count(case.id) == 0  # refused: it did not
+    assert woken == [True]
+
+
+async def test_a_late_answer_after_the_message_was_gone_is_the_case_s_message(
+    office: Office,
+) -> None:
+    """The gone message is forgotten before the re-post: the re-post's late answer is the
+    case's message (and gets an edit for what happened meanwhile), not a duplicate."""
+    office.missed()
+    await office.scan()
+    await office.settle()
+    ledger = office.ledger
+    now = office.now()
+    case_id = office.only_case().id
+    ledger.set_case_message(case_id, SALES_CHAT, 5, now)
+    ledger.forget_case_message(case_id)
+    ledger.record_unconfirmed_post(case_id, SALES_CHAT, now, "read timeout")
+    post_id = ledger.newest_unconfirmed_post(case_id)
+    assert post_id is not None
+    pending = ledger.conn.execute("SELECT count(*) FROM outbox WHERE done_at IS NULL").fetchone()
+    assert ledger.record_late_answer(post_id, SALES_CHAT, 9, now) is False
+    assert ledger.case_message(case_id) == (SALES_CHAT, 9)
+    assert ledger.duplicates(case_id) == []
+    after = ledger.conn.execute("SELECT count(*) FROM outbox WHERE done_at IS NULL").fetchone()
+    assert after[0] == pending[0] + 1  # brought up to date

@@ -990,13 +990,26 @@ class Ledger:
                 [message_id, chat_id, post_id],
             )
             stored = self.case_message(case_id)
-            if stored is None:
-                self.set_case_message(case_id, chat_id, message_id, now)  # joins this one
-                return False
             if stored == (chat_id, message_id):
                 return False
+            if stored is None:
+                self.set_case_message(case_id, chat_id, message_id, now)  # joins this one
+            # An edit: to bring that message up to date with what happened while its
+            # answer was late, or to delete the duplicate.
             self._enqueue(case_id, OutboxKind.UPDATE, now, bool(row[1]))
-        return True
+        return stored is not None
+
+    def forget_unconfirmed_post(self, post_id: int) -> None:
+        """A post counted as unconfirmed surely never reached the chat (it ended in a
+        refusal, not a lost answer): it must not count toward the re-send limit."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM unconfirmed_posts WHERE id = ?", [post_id])
+
+    def forget_case_message(self, case_id: int) -> None:
+        """The case's message is gone from the chat: the next post becomes its message,
+        and a late answer to it is no duplicate of the gone one."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM case_messages WHERE case_id = ?", [case_id])
 
     def duplicates(self, case_id: int) -> list[tuple[int, int, int]]:
         """(post id, chat, message) of the case's posts that reached the chat besides its
