@@ -128,7 +128,9 @@ def compute_stats(
             stats.closed_by_user += 1
         if case.closed_at is not None:
             waits.append(max(0.0, (case.closed_at - case.first_at).total_seconds()))
-    stats.new_callers = new_caller_stats(calls if history is None else history, cases, period)
+    stats.new_callers = new_caller_stats(
+        calls if history is None else history, cases, period, legs
+    )
     stats.median_callback_seconds = statistics.median(waits) if waits else None
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
@@ -136,11 +138,11 @@ def compute_stats(
 
 
 def new_caller_stats(
-    calls: list[dict[str, Any]], cases: list[Case], period: Period
+    calls: list[dict[str, Any]], cases: list[Case], period: Period, legs: Collection[str] = ()
 ) -> NewCallerStats:
     """Numbers whose first call of all ``calls`` is an incoming call in the period; answered
-    when a row at that moment has talk time, else reached when the case it opened (or
-    joined) was closed by a person or the call log."""
+    when a row at that moment has talk time or is a missed leg of an answered call, else
+    reached when the case it opened (or joined) was closed by a person or the call log."""
     first: dict[str, str] = {}
     first_in: dict[str, str] = {}
     for call in calls:
@@ -160,7 +162,7 @@ def new_caller_stats(
             for c in calls
             if c["remote"] == remote and c["started_at"] == at and c["direction"] == Direction.IN
         ]
-        if any(int(c["duration"] or 0) > 0 for c in rows):
+        if any(int(c["duration"] or 0) > 0 or c.get("fingerprint") in legs for c in rows):
             result.answered += 1
             continue
         mine = [c for c in cases if c.remote == remote and c.first_at <= from_text(at)]

@@ -1015,6 +1015,9 @@ def new_callers(
     """First-time callers of the period, first first (a range of ``idx_callers_first_in_at``;
     a number's own history is not walked). Employees' numbers are no callers."""
     employees = set(staff)
+    # A first call that is the missed leg of an answered call was answered (by the other
+    # leg, a moment later): no case of its own to wait on.
+    legs = {(leg.remote, leg.call.started_at) for leg in _legs(conn, start, end, None)}
     result = []
     window = {"start": to_text(start), "end": to_text(end)}
     for remote, at, call, case in conn.execute(_NEW_CALLERS_SQL, window):
@@ -1022,6 +1025,9 @@ def new_callers(
         line = (str(extension), str(co_line))
         if remote in employees or (lines is not None and line not in lines):
             continue
+        if int(duration) > 0 or (remote, at) in legs:
+            result.append(NewCaller(str(remote), str(at), *line, True))
+            continue
         outcome = json.loads(case) if case else (None, None, None, None)
-        result.append(NewCaller(str(remote), str(at), *line, int(duration) > 0, *outcome))
+        result.append(NewCaller(str(remote), str(at), *line, False, *outcome))
     return result

@@ -535,8 +535,9 @@ class _Builder:
             "report_col_callbacks",
             "report_col_median_minutes",
         )
-        # Load: talk time against the office time of the period (wall time without hours).
-        office = self.config.hours.office_seconds(self.period.start, self.period.end)
+        # Load: talk time against the office time of the period so far (wall time without
+        # hours), as /stats has it.
+        office = self.current.office_seconds
         header.append(self.tr("report_col_within_share", sla=self.sla_text()))
         callbacks = waits(
             self.conn,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from watcher.clock import local_now
 from watcher.config import Config
 from watcher.contacts import ContactBook, employee_keys
 from watcher.ledger import Ledger
@@ -240,6 +241,7 @@ def stats_from(
     department: str | None = None,
     config: Config | None = None,
     answer_target_seconds: int | None = None,
+    now: datetime | None = None,
 ) -> Stats:
     """The period's figures from SQL aggregates (:mod:`watcher.queries`).
 
@@ -368,7 +370,9 @@ def stats_from(
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
     if config is not None:
-        stats.office_seconds = config.hours.office_seconds(period.start, period.end)
+        # Up to now for a period not over yet: at 11:00 "today" has two office hours.
+        until = min(period.end, now or local_now(config))
+        stats.office_seconds = config.hours.office_seconds(period.start, until)
         stats.operator_names = operator_names(conn, config.operators)
         stats.sla = callback_sla(
             conn,
