@@ -234,7 +234,8 @@ def run_demo(
             notifier.drain()
             today = parse_period("today", clock().date())
             out.write(tr(language, "demo_end"))
-            out.write(render_stats(load_stats(ledger, today), today, language) + "\n")
+            stats = load_stats(ledger, today, config, now=clock())
+            out.write(render_stats(stats, today, language) + "\n")
     except KeyboardInterrupt:
         out.write("\n")
     finally:

@@ -255,3 +255,8 @@ def test_load_of_a_day_not_over_counts_the_office_time_so_far(known: Config) -> 
     with Ledger(known.database_path) as ledger:
         stats = stats_from(ledger.conn, period, config=known, now=at(11, 0))
     assert stats.office_seconds == 2 * 3600  # 09:00-11:00, not the whole office day
+    text = render_stats(stats, period, "ru")
+    assert "/ нагрузка):" in text  # two office hours: a load to show
+    with Ledger(known.database_path) as ledger:
+        early = stats_from(ledger.conn, period, config=known, now=at(9, 10))
+    assert "нагрузка" not in render_stats(early, period, "ru")  # ten minutes say nothing

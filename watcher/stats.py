@@ -187,6 +187,9 @@ class MissedNumber:
     name: str | None = None
 
 
+# Operators' load is shown once the period has had this much office time.
+LOAD_MIN_OFFICE_SECONDS = 3600
+
 # How many numbers /stats names as missed most often, and how often at least.
 TOP_MISSED = 3
 TOP_MISSED_AT_LEAST = 2
@@ -398,11 +401,12 @@ def load_stats(
     period: Period,
     config: Config | None = None,
     department: str | None = None,
+    now: datetime | None = None,
 ) -> Stats:
     """On the ledger's own connection, in its thread (the command line, the demo); with
     ``config``, the callback SLA in its office hours too, and ``department`` (its name)
-    narrows the figures to it."""
-    return _scoped(ledger.conn, period, config, department)
+    narrows the figures to it; ``now`` is the office clock (the demo's runs fast)."""
+    return _scoped(ledger.conn, period, config, department, now)
 
 
 def read_stats(
@@ -414,16 +418,20 @@ def read_stats(
     """On a connection of its own: for a worker thread, off the bot's event loop. With
     ``department`` (a department's chat), its calls and cases only."""
     with reading(path) as conn:
-        return _scoped(conn, period, config, department)
+        return _scoped(conn, period, config, department, None)
 
 
 def _scoped(
-    conn: sqlite3.Connection, period: Period, config: Config | None, department: str | None
+    conn: sqlite3.Connection,
+    period: Period,
+    config: Config | None,
+    department: str | None,
+    now: datetime | None,
 ) -> Stats:
     lines = None
     if department is not None and config is not None:
         lines = scope_lines(conn, config.departments, department)
-    return stats_from(conn, period, config=config, lines=lines, department=department)
+    return stats_from(conn, period, config=config, lines=lines, department=department, now=now)
 
 
 def span_text(seconds: float | None, language: str = "ru") -> str:
@@ -552,6 +560,8 @@ def operator_lines(stats: Stats, language: str) -> list[str]:
     """Each extension (with its operator's name): calls, callbacks, talk time and, with
     office hours known, load = talk time against the period's office time."""
     office = stats.office_seconds
+    if office is not None and office < LOAD_MIN_OFFICE_SECONDS:
+        office = None  # ten minutes after opening, a share of them says nothing yet
     lines = [tr(language, "stats_operators" if office is None else "stats_operators_load")]
     for op in stats.operators:
         line = (
@@ -560,7 +570,7 @@ def operator_lines(stats: Stats, language: str) -> list[str]:
             f"{op.callbacks} / {duration_text(op.talk_seconds, language)}"
         )
         if office is not None:
-            line += f" / {op.talk_seconds / office:.0%}" if office else " / —"
+            line += f" / {op.talk_seconds / office:.0%}"
         lines.append(line)
     return lines
 
