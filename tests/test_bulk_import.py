@@ -1,7 +1,8 @@
 """A bulk import leaves exactly the ledger the row-by-row path left.
 
 The fast paths of a large ``scan(history=True)`` (field texts decoded once per chunk,
-calls that cannot touch a case passed over, the figure indexes built after the load)
+calls that cannot touch a case passed over, the figure indexes built after the load,
+each batch inserted before any fingerprint is looked up)
 must change nothing but the time: the same generated Calls.dbf is imported both ways
 and every table is compared row for row.
 """
@@ -19,11 +20,14 @@ import pytest
 
 from tests.conftest import EMPLOYEE, PhoneRows
 from watcher import ingest, schema
+from watcher import ledger as ledger_module
 from watcher.cases import CaseRules
 from watcher.config import Config
-from watcher.dbf_reader import RecordDecoder
+from watcher.dbf_reader import READ_CHUNK, RecordDecoder, read_layout, read_records
 from watcher.ingest import Ingestor, ScanResult
-from watcher.ledger import Ledger
+from watcher.ledger import Ledger, first_calls
+from watcher.normalise import RowError, to_call
+from watcher.schema import CALLS
 from watcher.sim.wintariff import CallsDbfWriter, make_row
 
 START = dt.datetime(2024, 3, 4, 8, 30)  # a Monday
@@ -69,10 +73,14 @@ def _traffic(rng: random.Random) -> Iterator[dict[str, object]]:
             )  # fmt: skip
 
 
-def _write(path: Path) -> dt.datetime:
-    """The generated file, with deleted and unreadable rows; the import's clock."""
+def _write(path: Path, *, repeats: bool = False) -> dt.datetime:
+    """The generated file, with deleted and unreadable rows; the import's clock.
+    ``repeats``: some rows again in later read chunks (the same call twice)."""
     writer = CallsDbfWriter.create(path)
     rows = list(_traffic(random.Random(7)))
+    if repeats:
+        for index in range(100, 1900, 250):
+            rows[index + 2 * READ_CHUNK] = rows[index + READ_CHUNK] = rows[index]
     for index in range(5, len(rows), 701):
         rows[index] = {**rows[index], "DATE": b"20241340"}
     for index in range(6, len(rows), 907):
@@ -186,3 +194,72 @@ def test_an_import_cut_short_gets_its_indexes_back_and_ends_the_same(
         assert ledger.restore_figure_indexes() == 0
     _import(config, tmp_path / "cut.db", now)  # the restart reads on from the cursor
     assert _dump(tmp_path / "cut.db") == _dump(tmp_path / "whole.db")
+
+
+def _stored_before(config: Config, database: Path, indexes: range) -> None:
+    """Calls of the file at ``indexes`` stored in the ledger before the import."""
+    layout = read_layout(config.source.path)
+    calls = []
+    for record in read_records(layout, indexes.start, indexes.stop, RecordDecoder(layout)):
+        if record.index in indexes and record.valid and not record.deleted:
+            try:
+                calls.append(to_call(record.index, record.values))
+            except RowError:
+                continue
+    with Ledger(database) as ledger:
+        ledger.insert_calls(calls, source="earlier")
+
+
+@pytest.mark.parametrize("stored_before", [False, True], ids=["repeated rows", "stored calls"])
+def test_bulk_import_inserts_first_and_still_skips_known_calls(
+    tmp_path: Path,
+    phone_config: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    stored_before: bool,
+) -> None:
+    """The bulk path inserts a batch before it looks anything up; a batch holding a call
+    stored already (by an earlier chunk, or before the import) is undone and taken the
+    row-by-row way, with the same ledger in the end."""
+    config = phone_config()
+    now = _write(config.source.path, repeats=not stored_before)
+    if stored_before:
+        for name in ("bulk.db", "plain.db"):
+            _stored_before(config, tmp_path / name, range(2500, 3500, 3))
+    monkeypatch.setattr(ingest, "BULK_IMPORT_OVER", 1000)
+    answers: list[bool] = []
+    real_insert = Ledger.insert_unknown_calls
+
+    def spy(self: Ledger, *args: Any, **kwargs: Any) -> bool:
+        answers.append(real_insert(self, *args, **kwargs))
+        return answers[-1]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Ledger, "insert_unknown_calls", spy)
+        bulk = _import(config, tmp_path / "bulk.db", now)
+    assert answers[:2] == [True, False]  # the first chunk went in, the next one hit a call
+    with monkeypatch.context() as patch:
+        _row_by_row(patch)
+        plain = _import(config, tmp_path / "plain.db", now)
+    deleted = len(range(3, bulk.records_read, 499))
+    assert bulk.records_read - bulk.bad_rows - deleted - bulk.new_calls >= 10  # known, skipped
+    assert _summary(bulk) == _summary(plain)
+    assert _dump(tmp_path / "bulk.db") == _dump(tmp_path / "plain.db")
+
+
+def test_callers_from_stored_values_match_first_calls(
+    office: tuple[Config, dt.datetime],
+) -> None:
+    """insert_calls folds each batch into ``callers`` from the values it stores; that
+    gives what first_calls gives from the calls."""
+    config, _ = office
+    layout = read_layout(config.source.path)
+    calls = []
+    for record in read_records(layout, 0, layout.complete_count, RecordDecoder(layout)):
+        if record.valid and not record.deleted:
+            try:
+                calls.append(to_call(record.index, record.values))
+            except RowError:
+                continue
+    rows = [(*CALLS.values(call), "source") for call in reversed(calls)]
+    assert ledger_module._first_calls_of_rows(rows) == first_calls(reversed(calls))
+    assert len(first_calls(calls)) > 300

@@ -223,3 +223,17 @@ def test_route_without_default_gives_none() -> None:
 def test_shared_base_config_is_valid(tmp_path: Path) -> None:
     config = parse_config(PHONE_CONFIG, base_dir=tmp_path)
     assert config.source.path == tmp_path / "Calls.dbf"
+
+
+def test_route_answers_each_set_of_departments_for_itself() -> None:
+    """route() remembers its answers (an import asks once per missed call), per tuple of
+    departments: another config's departments, even at a reused address, get their own."""
+    first = (Department("Sales", -1, extensions=("620",)), Department("Rest", -2, default=True))
+    assert route(first, "620", "01") is first[0]
+    assert route(first, "620", "01") is first[0]
+    for _ in range(3):
+        other = (Department("Service", -3, extensions=("620",)),)
+        assert route(other, "620", "01") is other[0]
+        assert route(other, "630", "01") is None
+        del other
+    assert route(first, "630", "01") is first[1]

@@ -108,9 +108,19 @@ class CaseRules:
 
     def apply(self, call: Call, *, now: datetime, silent: bool) -> ApplyResult:
         """Plan what ``call`` does to the cases, apply it, and say what changed."""
-        self._unapplied.discard(call.fingerprint)
-        if self._inert(call):
+        if self.skip(call):
             return ApplyResult()
+        return self.apply_planned(call, now=now, silent=silent)
+
+    def skip(self, call: Call) -> bool:
+        """The first half of :meth:`apply`: ``call`` counts as applied from now on, and
+        True says it changes no case, so the second half (:meth:`apply_planned`) can be
+        left out; an import skips most calls without building an empty result each."""
+        self._unapplied.discard(call.fingerprint)
+        return self._inert(call)
+
+    def apply_planned(self, call: Call, *, now: datetime, silent: bool) -> ApplyResult:
+        """The rest of :meth:`apply`, for a call :meth:`skip` did not pass over."""
         changes = self.plan(call, silent=silent, now=now)
         if not changes:
             return ApplyResult()

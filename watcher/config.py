@@ -238,8 +238,27 @@ def example_admins(config: Config) -> list[int]:
     return [user for user in config.telegram.admins if user in EXAMPLE_USER_IDS]
 
 
+# route()'s answers by (departments, extension, line): an import asks for every missed
+# call, and a call log has few extensions and lines. Each entry keeps its departments, so
+# an id reused by another tuple is never mistaken for them; cleared when it grows past.
+_ROUTES: dict[tuple[int, str, str], tuple[tuple[Department, ...], Department | None]] = {}
+_ROUTES_MAX = 4096
+
+
 def route(departments: tuple[Department, ...], extension: str, line: str) -> Department | None:
     """The department a missed call belongs to: extension first, then CO line, then default."""
+    key = (id(departments), extension, line)
+    known = _ROUTES.get(key)
+    if known is not None and known[0] is departments:
+        return known[1]
+    found = _route(departments, extension, line)
+    if len(_ROUTES) >= _ROUTES_MAX:
+        _ROUTES.clear()
+    _ROUTES[key] = (departments, found)
+    return found
+
+
+def _route(departments: tuple[Department, ...], extension: str, line: str) -> Department | None:
     for department in departments:
         if department.matches_extension(extension):
             return department

@@ -182,6 +182,9 @@ class Ingestor:
         # The bulk-pass settings (a large page cache) held from the first backfill step to
         # the last: set and reset per step, the cache would be dropped every step.
         self._backfill_bulk: AbstractContextManager[None] | None = None
+        # During a bulk import: insert each batch first and look its fingerprints up only
+        # when the insert finds some stored (Ledger.insert_unknown_calls).
+        self._assume_unknown = False
 
     def scan(self, *, history: bool = False, progress: Progress | None = None) -> ScanResult:
         """Read what is new; ``history`` makes every case silent (an import)."""
@@ -209,24 +212,29 @@ class Ingestor:
         )
         stop = layout.complete_count
         deferred: AbstractContextManager[None] = nullcontext()
-        if history and self._bulk_import(stop - state.next_index):
+        bulk = history and self._bulk_import(stop - state.next_index)
+        if bulk:
             deferred = self.ledger.deferred_indexes()
         elif self.ledger.restore_figure_indexes():
             log.warning("built the figure indexes an interrupted import had left out")
-        with (
-            deferred,
-            _ChunkedCommit(self.ledger, long=stop - state.next_index > READ_CHUNK) as commits,
-        ):
-            for record in read_records(layout, state.next_index, stop, decoder):
-                self._take(record, run, result)
-                if (record.index + 1) % READ_CHUNK == 0:
-                    self._flush(run, record.index + 1, result)
-                    commits.chunk_done()
-                    if progress:
-                        progress(record.index + 1, stop)
-            self._flush(run, stop, result)
-            if progress:
-                progress(stop, stop)
+        self._assume_unknown = bulk
+        try:
+            with (
+                deferred,
+                _ChunkedCommit(self.ledger, long=stop - state.next_index > READ_CHUNK) as commits,
+            ):
+                for record in read_records(layout, state.next_index, stop, decoder):
+                    self._take(record, run, result)
+                    if (record.index + 1) % READ_CHUNK == 0:
+                        self._flush(run, record.index + 1, result)
+                        commits.chunk_done()
+                        if progress:
+                            progress(record.index + 1, stop)
+                self._flush(run, stop, result)
+                if progress:
+                    progress(stop, stop)
+        finally:
+            self._assume_unknown = False
         result.pending = len(state.pending)
         if history and state.backfill_end is not None:
             self._backfill(layout, decoder, state, result, history=True, chunks=None)
@@ -496,22 +504,28 @@ class Ingestor:
         """
         if not calls:
             return False
-        known = self.ledger.known_fingerprints(c.fingerprint for c in calls)
-        fresh: list[Call] = []
-        for call in calls:
-            if call.fingerprint not in known:
-                known.add(call.fingerprint)
-                fresh.append(call)
-        if not fresh:
-            return False
-        fresh = with_reasons(fresh, self.config)
-        self.ledger.insert_calls(fresh, source=self.key)
+        fresh: list[Call] | None = None
+        if self._assume_unknown:
+            fresh = with_reasons(_distinct(calls, set()), self.config)
+            if not self.ledger.insert_unknown_calls(fresh, source=self.key):
+                self._assume_unknown = False  # this file's calls are stored: look them up
+                fresh = None
+        if fresh is None:
+            known = self.ledger.known_fingerprints(c.fingerprint for c in calls)
+            fresh = _distinct(calls, known)
+            if not fresh:
+                return False
+            fresh = with_reasons(fresh, self.config)
+            self.ledger.insert_calls(fresh, source=self.key)
         result.new_calls += len(fresh)
         self.rules.begin(fresh)
         silent_opened = False
+        rules = self.rules
         for call in fresh:
+            if rules.skip(call):
+                continue
             silent = live_since is None or call.started_at < live_since
-            applied = self.rules.apply(call, now=now, silent=silent)
+            applied = rules.apply_planned(call, now=now, silent=silent)
             result.cases.add(applied)
             silent_opened |= silent and applied.opened > 0
         return silent_opened
@@ -542,6 +556,11 @@ class _ChunkedCommit:
     Each commit rewrites the index pages the chunks touched, and random fingerprints
     touch a different page per row; the time limit keeps the bot's writes from waiting
     long. A short pass commits each flush on its own.
+
+    Every commit stays ``synchronous = FULL``, an import's too: with NORMAL a power cut
+    could take back a committed import step that closed a live case whose edit the bot
+    had already sent, and on a history import the syncs measured within the noise
+    (about 6 % of the time, 18 commits for 250k rows; rarer commits gained nothing).
     """
 
     def __init__(self, ledger: Ledger, *, long: bool) -> None:
@@ -587,6 +606,16 @@ class _ChunkedCommit:
                 held.__exit__(None, None, None)
             else:
                 held.__exit__(type(error), error, error.__traceback__)
+
+
+def _distinct(calls: list[Call], known: set[str]) -> list[Call]:
+    """The first call of each fingerprint not in ``known`` (which takes them in)."""
+    fresh: list[Call] = []
+    for call in calls:
+        if call.fingerprint not in known:
+            known.add(call.fingerprint)
+            fresh.append(call)
+    return fresh
 
 
 def _left(state: SourceState) -> int:
