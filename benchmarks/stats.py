@@ -257,7 +257,7 @@ def child_old(db: Path) -> dict[str, Any]:
     year, _, _ = periods(db)
     with Ledger(db) as ledger, PeakRss() as rss:
         start = time.perf_counter()
-        stats = reference_stats(ledger, year)
+        stats = reference_stats(ledger, year, history=False)  # as v0.1: the year only
         seconds = time.perf_counter() - start
     return {"seconds": seconds, "rss_growth_mb": rss.growth, "incoming": stats.incoming}
 

@@ -128,9 +128,7 @@ def compute_stats(
             stats.closed_by_user += 1
         if case.closed_at is not None:
             waits.append(max(0.0, (case.closed_at - case.first_at).total_seconds()))
-    stats.new_callers = new_caller_stats(
-        calls if history is None else history, cases, period, legs
-    )
+    stats.new_callers = new_caller_stats(calls if history is None else history, cases, period, legs)
     stats.median_callback_seconds = statistics.median(waits) if waits else None
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
@@ -152,20 +150,23 @@ def new_caller_stats(
         first[remote] = min(first.get(remote, at), at)
         if call["direction"] == Direction.IN:
             first_in[remote] = min(first_in.get(remote, at), at)
+    at_moment: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for call in calls:
+        if call["remote"] and call["direction"] == Direction.IN:
+            at_moment.setdefault((call["remote"], call["started_at"]), []).append(call)
+    cases_of: dict[str, list[Case]] = {}
+    for case in cases:
+        cases_of.setdefault(case.remote, []).append(case)
     result = NewCallerStats()
     for remote, at in first_in.items():
         if first[remote] != at or not (period.start <= from_text(at) < period.end):
             continue
         result.total += 1
-        rows = [
-            c
-            for c in calls
-            if c["remote"] == remote and c["started_at"] == at and c["direction"] == Direction.IN
-        ]
+        rows = at_moment[(remote, at)]
         if any(int(c["duration"] or 0) > 0 or c.get("fingerprint") in legs for c in rows):
             result.answered += 1
             continue
-        mine = [c for c in cases if c.remote == remote and c.first_at <= from_text(at)]
+        mine = [c for c in cases_of.get(remote, []) if c.first_at <= from_text(at)]
         case = max(mine, key=lambda c: c.first_at) if mine else None
         if (
             case is not None
@@ -191,8 +192,9 @@ def _extension_order(op: OperatorStats) -> tuple[int, int | str]:
     return (0, int(op.extension)) if op.extension.isdigit() else (1, op.extension)
 
 
-def reference_stats(ledger: Ledger, period: Period) -> Stats:
-    """v0.1's load_stats: every call and case of the period into Python."""
+def reference_stats(ledger: Ledger, period: Period, *, history: bool = True) -> Stats:
+    """v0.1's load_stats: every call and case of the period into Python; ``history``:
+    every call before it too, for the new callers (v0.1 had no such figure)."""
     calls = ledger.calls_between(period.start, period.end)
     missed = (c["fingerprint"] for c in calls if c["direction"] == "in" and not c["duration"])
     return compute_stats(
@@ -200,7 +202,9 @@ def reference_stats(ledger: Ledger, period: Period) -> Stats:
         ledger.cases_between(period.start, period.end),
         period,
         ledger.leg_fingerprints(missed),
-        history=ledger.calls_between(datetime(1900, 1, 1), datetime(9999, 1, 1)),
+        history=ledger.calls_between(datetime(1900, 1, 1), datetime(9999, 1, 1))
+        if history
+        else None,
     )
 
 
