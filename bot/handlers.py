@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 from telegram import CallbackQuery, Chat, Message, Update, User
@@ -48,7 +48,7 @@ from bot.render import (
     parse_callback,
     without_button,
 )
-from bot.replies import send_parts
+from bot.replies import Part, send_parts
 from bot.runtime import Runtime, runtime_of
 from watcher.models import Case
 from watcher.stats import Period, days_period, parse_period
@@ -180,16 +180,14 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if request is None:
         return
     runtime, department, period = request
-    language = runtime.language
-    chat = update.effective_chat
-    assert chat is not None
-    try:
-        parts = await stats_parts(runtime.ledger, period, language, runtime.config, department)
-    except Exception:
-        log.exception("stats for %s failed", period.label)
-        await _say(update, context, tr(language, "stats_failed"))
-        return
-    await send_parts(context.bot, chat.id, parts, thread=_thread(update, runtime))
+
+    async def build() -> list[Part]:
+        config = runtime.config
+        return await stats_parts(runtime.ledger, period, runtime.language, config, department)
+
+    await _answer_built(
+        update, context, runtime, f"stats for {period.label}", "stats_failed", build
+    )
 
 
 async def me_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -271,19 +269,39 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if request is None:
         return
     runtime, department, period = request
-    language = runtime.language
+
+    async def build() -> list[Part]:
+        document = await report_document(
+            runtime.config, runtime.ledger, period, department, runtime.language
+        )
+        chat = update.effective_chat.id if update.effective_chat else None
+        log.info("report %s (%d bytes) for chat %s", document.filename, len(document.data), chat)
+        return [document]
+
+    what = f"report for {period.label}"
+    await _answer_built(update, context, runtime, what, "report_failed", build)
+
+
+async def _answer_built(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    runtime: Runtime,
+    what: str,
+    failed: str,
+    build: Callable[[], Awaitable[list[Part]]],
+) -> None:
+    """What /stats, /report and /load do once the request reads: build the answer (off
+    the event loop, in ``build``) and send it to the chat and topic asked from; a failure
+    is logged once with its traceback and said in the chat (text ``failed``)."""
     chat = update.effective_chat
     assert chat is not None
     try:
-        document = await report_document(
-            runtime.config, runtime.ledger, period, department, language
-        )
+        parts = await build()
     except Exception:
-        log.exception("report for %s failed", period.label)
-        await _say(update, context, tr(language, "report_failed"))
+        log.exception("%s failed", what)
+        await _say(update, context, tr(runtime.language, failed))
         return
-    log.info("report %s (%d bytes) for chat %s", document.filename, len(document.data), chat.id)
-    await send_parts(context.bot, chat.id, [document], thread=_thread(update, runtime))
+    await send_parts(context.bot, chat.id, parts, thread=_thread(update, runtime))
 
 
 async def _period_request(
@@ -338,16 +356,12 @@ async def load_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if request is None:
         return
     runtime, department, period = request
-    language = runtime.language
-    chat = update.effective_chat
-    assert chat is not None
-    try:
-        photo = await load_photo(runtime.config, runtime.ledger, period, department, language)
-    except Exception:
-        log.exception("load for %s failed", period.label)
-        await _say(update, context, tr(language, "stats_failed"))
-        return
-    await send_parts(context.bot, chat.id, [photo], thread=_thread(update, runtime))
+
+    async def build() -> list[Part]:
+        config, ledger, language = runtime.config, runtime.ledger, runtime.language
+        return [await load_photo(config, ledger, period, department, language)]
+
+    await _answer_built(update, context, runtime, f"load for {period.label}", "stats_failed", build)
 
 
 # -- buttons ---------------------------------------------------------------------------

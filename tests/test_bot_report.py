@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from typing import Any
 
 import openpyxl
+import pytest
 
+from bot import handlers
 from tests.conftest import SALES_CHAT, SERVICE_CHAT
 from tests.test_bot_harness import FOREIGN_CHAT, IVAN, MANAGERS_CHAT, OLGA, Office, office
 
@@ -89,3 +92,32 @@ async def test_report_default_is_yesterday_and_words_work(office: Office) -> Non
     last = today.replace(day=1) - dt.timedelta(days=1)
     assert call.filenames["document"] == f"perezvon-{last.replace(day=1)}..{last}.xlsx"
     assert sheet_rows(call.files["document"], "Пропущенные") == []
+
+
+async def test_a_figure_that_fails_is_said_in_the_chat_and_logged_once(
+    office: Office, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """/report, /stats and /load share one answer path: a failure to build is one
+    traceback in the log and one line in the chat, and the bot goes on."""
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(handlers, "report_document", broken)
+    monkeypatch.setattr(handlers, "stats_parts", broken)
+    with caplog.at_level(logging.ERROR, logger="bot.handlers"):
+        await office.command(SERVICE_CHAT, IVAN, "/report")
+        await office.wait_posted(SERVICE_CHAT)
+        await office.command(SERVICE_CHAT, IVAN, "/stats")
+        await office.wait_posted(SERVICE_CHAT, count=2)
+    texts = [m["text"] for m in office.posts(SERVICE_CHAT)]
+    assert texts == [
+        "Не удалось составить отчёт, подробности в журнале сервиса.",
+        "Не удалось посчитать статистику, подробности в журнале сервиса.",
+    ]
+    failures = [r for r in caplog.records if r.exc_info]
+    assert [r.getMessage() for r in failures] == [
+        f"report for {office.now().date() - dt.timedelta(days=1)} failed",
+        f"stats for {office.now().date()} failed",
+    ]
+    assert not office.api.calls_of("sendDocument")
