@@ -140,16 +140,20 @@ class CaseRules:
             return False
         return call.direction is not Direction.IN or call.duration != 0
 
-    def plan(self, call: Call, *, silent: bool, now: datetime) -> list[Change]:
-        """The changes ``call`` makes; reads the ledger, writes nothing."""
-        call = with_reason(call, self.config)  # stored with it already when it came in
-        decision = decide(
+    def _decide(self, call: Call) -> Decision:
+        """:func:`decide` with this office's departments, employees and rules."""
+        return decide(
             call,
             departments=self.config.departments,
             employees=self.employees,
             callback_min_seconds=self.config.rules.callback_min_seconds,
             min_ring_seconds=self.config.rules.min_ring_seconds,
         )
+
+    def plan(self, call: Call, *, silent: bool, now: datetime) -> list[Change]:
+        """The changes ``call`` makes; reads the ledger, writes nothing."""
+        call = with_reason(call, self.config)  # stored with it already when it came in
+        decision = self._decide(call)
         if decision.action is Action.MISSED:
             assert decision.department is not None and call.remote is not None
             return [self._missed(call, decision.department, silent=silent, now=now)]
@@ -231,13 +235,7 @@ class CaseRules:
         self, case: OpenCase, remote: str, since: datetime, now: datetime, result: ApplyResult
     ) -> None:
         for call in self.ledger.calls_of(remote, since):
-            decision = decide(
-                call,
-                departments=self.config.departments,
-                employees=self.employees,
-                callback_min_seconds=self.config.rules.callback_min_seconds,
-                min_ring_seconds=self.config.rules.min_ring_seconds,
-            )
+            decision = self._decide(call)
             if decision.action is Action.ATTEMPT:
                 changes = plan_attempt(call, [case])
             elif decision.action is Action.CALLBACK:
