@@ -38,7 +38,7 @@ from typing import Any
 
 from watcher.config import Department, route
 from watcher.models import to_text
-from watcher.vocab import CaseStatus, ClosedHow, MissReason
+from watcher.vocab import REACHED, CaseStatus, MissReason
 
 BUSY_TIMEOUT_MS = 15_000
 # Page cache of a reader, in KiB: a year's index ranges are ~60 MB, read once each.
@@ -475,9 +475,12 @@ def _middle(ordered: list[float]) -> float:
     return float(ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2)
 
 
+# Cases whose caller was reached (vocab.REACHED), as SQL.
+_REACHED_SQL = "closed_how IN ({})".format(", ".join(f"'{how}'" for how in REACHED))
+
 _CALLBACK_WAITS = (
     "WITH"
-    + _WAIT.format(group="NULL", filter="{filter} AND closed_how IN ('call', 'answered', 'user')")
+    + _WAIT.format(group="NULL", filter="{filter} AND " + _REACHED_SQL)
     + """, n(n) AS (SELECT count(*) FROM wait)
 SELECT (SELECT n FROM n), (SELECT count(*) FROM wait WHERE s <= :within), (
   SELECT avg(s) FROM (
@@ -494,7 +497,7 @@ WHERE (SELECT n FROM n) > 0
 
 _ALL_CALLBACK_WAITS = (
     "WITH"
-    + _WAIT.format(group="NULL", filter="{filter} AND closed_how IN ('call', 'answered', 'user')")
+    + _WAIT.format(group="NULL", filter="{filter} AND " + _REACHED_SQL)
     + " SELECT json_group_array(s) FROM wait"
 )
 
@@ -891,7 +894,7 @@ def case_counts(
     one GROUP BY over the period's cases (a query per number scanned the table each time)."""
     sql = (
         "SELECT remote, count(*), count(*) FILTER (WHERE status = 'closed'"
-        " AND closed_how IN ('call', 'answered', 'user')) FROM cases"
+        f" AND {_REACHED_SQL}) FROM cases"
         " WHERE first_at >= :start AND first_at < :end AND coalesce(closed_how, '') <> 'leg'"
     )
     params: dict[str, object] = {"start": to_text(start), "end": to_text(end)}
@@ -981,11 +984,10 @@ class NewCaller:
         return (
             self.case_status == CaseStatus.CLOSED
             and self.case_closed_at is not None
-            and self.case_closed_how not in _NOT_REACHED
+            and self.case_closed_how in REACHED
         )
 
 
-_NOT_REACHED = (ClosedHow.EXPIRY, ClosedHow.NOT_NEEDED, ClosedHow.LEG)
 # The first incoming call from the covering time index (never the table row), and the
 # case only for a first call that was missed: 0.07 s for a year's 13k new numbers, where
 # a join to the call's row and a case lookup for each took 0.2 s.

@@ -122,3 +122,7 @@ class AfterHours(StrEnum):
 
     DIGEST = "digest"  # posted at opening, under one header message per department
     POST = "post"  # posted at once, as in v0.1
+
+
+# How a case ends when its caller was reached (the figures' "called back").
+REACHED = (ClosedHow.CALL, ClosedHow.ANSWER, ClosedHow.USER)
