@@ -1184,28 +1184,15 @@ class Ledger:
             self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
 
-def first_calls(calls: Iterable[Call]) -> list[tuple[str, str, str | None]]:
-    """(number, first call, first incoming call) of each number among ``calls``."""
-    firsts: dict[str, tuple[str, str | None]] = {}
-    for call in calls:
-        if not call.remote:
-            continue
-        at = to_text(call.started_at)
-        first, first_in = firsts.get(call.remote, (at, None))
-        if call.direction == Direction.IN and (first_in is None or at < first_in):
-            first_in = at
-        firsts[call.remote] = (min(first, at), first_in)
-    return [(remote, first, first_in) for remote, (first, first_in) in firsts.items()]
-
-
 _REMOTE = CALLS.names.index("remote")
 _STARTED = CALLS.names.index("started_at")
 _DIRECTION = CALLS.names.index("direction")
 
 
 def _first_calls_of_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[str, str, str | None]]:
-    """:func:`first_calls` from the insert's stored values, whose times are text already
-    (formatting each call's time again cost a tenth of a history import's inserts)."""
+    """(number, first call, first incoming call) of each number among the insert's stored
+    values, whose times are text already (formatting each call's time again cost a tenth
+    of a history import's inserts)."""
     firsts: dict[str, tuple[str, str | None]] = {}
     incoming = Direction.IN
     for row in rows:
