@@ -2,7 +2,7 @@
 
 The fast paths of a large ``scan(history=True)`` (field texts decoded once per chunk,
 calls that cannot touch a case passed over, the figure indexes built after the load,
-each batch inserted before any fingerprint is looked up)
+each batch inserted without a look-up of its fingerprints)
 must change nothing but the time: the same generated Calls.dbf is imported both ways
 and every table is compared row for row.
 """
@@ -25,6 +25,7 @@ from watcher.config import Config
 from watcher.dbf_reader import READ_CHUNK, RecordDecoder, read_layout, read_records
 from watcher.ingest import Ingestor, ScanResult
 from watcher.ledger import Ledger
+from watcher.models import Call
 from watcher.normalise import RowError, to_call
 from watcher.sim.wintariff import CallsDbfWriter, make_row
 
@@ -215,26 +216,28 @@ def test_bulk_import_inserts_first_and_still_skips_known_calls(
     monkeypatch: pytest.MonkeyPatch,
     stored_before: bool,
 ) -> None:
-    """The bulk path inserts a batch before it looks anything up; a batch holding a call
-    stored already (by an earlier chunk, or before the import) is undone and taken the
-    row-by-row way, with the same ledger in the end."""
+    """The bulk path inserts each batch without looking anything up first; a batch holding
+    calls stored already (by an earlier chunk, or before the import) gives the rules only
+    its new ones, with the same ledger in the end."""
     config = phone_config()
     now = _write(config.source.path, repeats=not stored_before)
     if stored_before:
         for name in ("bulk.db", "plain.db"):
             _stored_before(config, tmp_path / name, range(2500, 3500, 3))
     monkeypatch.setattr(ingest, "BULK_IMPORT_OVER", 1000)
-    answers: list[bool] = []
-    real_insert = Ledger.insert_unknown_calls
+    batches: list[tuple[int, int]] = []  # (distinct calls given, calls new)
+    real_store = Ledger.store_new_calls
 
-    def spy(self: Ledger, *args: Any, **kwargs: Any) -> bool:
-        answers.append(real_insert(self, *args, **kwargs))
-        return answers[-1]
+    def spy(self: Ledger, calls: list[Call], source: str = "") -> list[Call]:
+        fresh = real_store(self, calls, source)
+        batches.append((len({c.fingerprint for c in calls}), len(fresh)))
+        return fresh
 
     with monkeypatch.context() as patch:
-        patch.setattr(Ledger, "insert_unknown_calls", spy)
+        patch.setattr(Ledger, "store_new_calls", spy)
         bulk = _import(config, tmp_path / "bulk.db", now)
-    assert answers[:2] == [True, False]  # the first chunk went in, the next one hit a call
+    assert batches[0][0] == batches[0][1]  # the first chunk: all new
+    assert any(given > new for given, new in batches)  # a later one met stored calls
     with monkeypatch.context() as patch:
         _row_by_row(patch)
         plain = _import(config, tmp_path / "plain.db", now)

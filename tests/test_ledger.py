@@ -146,11 +146,20 @@ def test_calls_are_stored_once_by_fingerprint(ledger: Ledger) -> None:
     assert row["started_at"] == "2024-05-06 10:00:00"
 
 
-def test_known_fingerprints_in_large_sets(ledger: Ledger) -> None:
+def test_store_new_calls_gives_back_only_the_calls_it_stored(ledger: Ledger) -> None:
     calls = [missed(i, caller=f"8916{i:07d}", index=i) for i in range(1200)]
-    ledger.insert_calls(calls[:1100])
-    known = ledger.known_fingerprints(c.fingerprint for c in calls)
-    assert known == {c.fingerprint for c in calls[:1100]}
+    assert ledger.store_new_calls(calls[:1100]) == calls[:1100]
+    again = missed(1150, caller=f"8916{1150:07d}", index=5000)  # a row twice in one batch
+    fresh = ledger.store_new_calls([*calls[1050:], again])
+    assert fresh == calls[1100:]  # the first of each fingerprint, in file order
+    assert ledger.call_count() == 1200
+    assert ledger.store_new_calls(calls) == []
+    [(first_at,)] = ledger.conn.execute(
+        "SELECT first_at FROM callers WHERE remote = ?", [calls[1150].remote]
+    ).fetchall()
+    assert first_at == ledger.conn.execute(
+        "SELECT started_at FROM calls WHERE fingerprint = ?", [calls[1150].fingerprint]
+    ).fetchone()[0]
 
 
 def test_call_queries(ledger: Ledger) -> None:

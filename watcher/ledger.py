@@ -218,9 +218,13 @@ class Ledger:
         case_log.write(self.conn, noted)
 
     @contextmanager
-    def _atomic(self) -> Iterator[None]:
-        """Join the caller's transaction as it is (no savepoint: a failure rolls back the
-        whole of it), or run in one of its own."""
+    def atomic(self) -> Iterator[None]:
+        """Join the caller's transaction as it is, or run in one of its own.
+
+        No savepoint: a failure rolls back the whole of the caller's transaction. That is
+        what a step of a pass wants, and a savepoint is not free: under one, SQLite copies
+        each page the step first changes to a sub-journal, which doubled the calls insert
+        of a 1M-row import (random fingerprints change a new index page per row)."""
         if self.conn.in_transaction:
             yield
             return
@@ -258,7 +262,7 @@ class Ledger:
 
     def save_source_state(self, state: SourceState) -> None:
         pending = {str(k): [v[0], v[1]] for k, v in sorted(state.pending.items())}
-        with self.transaction():
+        with self.atomic():
             self.db.table("source_state").upsert(
                 {
                     "path": state.path,
@@ -294,65 +298,43 @@ class Ledger:
 
     # -- calls --------------------------------------------------------------------------
 
-    def known_fingerprints(self, fingerprints: Iterable[str]) -> set[str]:
-        found: set[str] = set()
-        chunk: list[str] = []
-        for fingerprint in fingerprints:
-            chunk.append(fingerprint)
-            if len(chunk) == 500:
-                found |= self._known(chunk)
-                chunk = []
-        if chunk:
-            found |= self._known(chunk)
-        return found
-
-    def _known(self, chunk: list[str]) -> set[str]:
-        marks = ",".join("?" * len(chunk))
-        rows = self.conn.execute(
-            f"SELECT fingerprint FROM calls WHERE fingerprint IN ({marks})", chunk
-        ).fetchall()
-        return {row[0] for row in rows}
-
     def insert_calls(self, calls: Iterable[Call], source: str = "") -> None:
-        """Store calls; a fingerprint already stored is left as it was. Each number's
-        first call and first incoming call (table ``callers``) move with them.
+        """Store calls; a fingerprint already stored is left as it was."""
+        self.store_new_calls(list(calls), source)
 
-        A plain ``INSERT OR IGNORE`` through ``executemany``: the same statement sqlite-utils'
-        ``insert_all(ignore=True)`` issues, without its per-value conversions, which cost
-        more than the insert itself on a history import.
+    def store_new_calls(self, calls: list[Call], source: str = "") -> list[Call]:
+        """Store the calls not stored yet, and give them back: the first call of each
+        fingerprint that the ledger did not hold. Each number's first call and first
+        incoming call (table ``callers``) move with them.
+
+        A plain ``INSERT OR IGNORE`` (the statement sqlite-utils' ``insert_all(ignore=True)``
+        issues, without its per-value conversions): a row count short of the batch says
+        some were stored already, and the rowids past the largest one before the insert
+        are the new ones. A history import, whose calls are all new, so costs the insert
+        and nothing else: no look-up per batch, and no savepoint, under which SQLite
+        copies every index page an insert first touches to a sub-journal (see
+        :meth:`atomic`).
         """
+        fresh = _distinct(calls)
         values = CALLS.values
-        rows = [(*values(c), source) for c in calls]
+        rows = [(*values(c), source) for c in fresh]
         if not rows:
-            return
-        with self.transaction():
-            self.conn.executemany(_INSERT_CALL, rows)
-            self.conn.executemany(schema.CALLERS_UPSERT, _first_calls_of_rows(rows))
-
-    def insert_unknown_calls(self, calls: list[Call], source: str = "") -> bool:
-        """Store ``calls`` (distinct fingerprints) if none of them is stored yet, and say
-        so; otherwise store nothing and give False.
-
-        A bulk import into a ledger without these calls learns that from the insert's own
-        row count, instead of a look-up query per 500 calls before it
-        (:meth:`known_fingerprints`); a batch that hits a stored call is undone through a
-        savepoint, and the caller takes the look-up path for it.
-        """
-        values = CALLS.values
-        rows = [(*values(c), source) for c in calls]
-        if not rows:
-            return True
-        with self.transaction():
-            # A failure leaves the savepoint to the transaction's own rollback.
-            self.conn.execute("SAVEPOINT ledger_unknown")
+            return []
+        with self.atomic():
+            row = self.conn.execute("SELECT max(rowid) FROM calls").fetchone()
+            before = row[0] if row and row[0] is not None else 0
             stored = self.conn.executemany(_INSERT_CALL, rows).rowcount
             if stored != len(rows):
-                self.conn.execute("ROLLBACK TO SAVEPOINT ledger_unknown")
-                self.conn.execute("RELEASE SAVEPOINT ledger_unknown")
-                return False
+                new = {
+                    found
+                    for (found,) in self.conn.execute(
+                        "SELECT fingerprint FROM calls WHERE rowid > ?", [before]
+                    )
+                }
+                kept = [(c, r) for c, r in zip(fresh, rows, strict=True) if c.fingerprint in new]
+                fresh, rows = [c for c, _ in kept], [r for _, r in kept]
             self.conn.executemany(schema.CALLERS_UPSERT, _first_calls_of_rows(rows))
-            self.conn.execute("RELEASE SAVEPOINT ledger_unknown")
-        return True
+        return fresh
 
     def call_count(self) -> int:
         row = self._one("SELECT count(*) FROM calls")
@@ -544,7 +526,7 @@ class Ledger:
             held_until=held_until,
             miss_reason=call.miss_reason,
         )
-        with self._atomic():
+        with self.atomic():
             cursor = self.conn.execute(_INSERT_CASE, CASES.values(case, skip=("id",)))
             case_id = int(cursor.lastrowid or 0)
             self._event(
@@ -561,7 +543,7 @@ class Ledger:
         nothing done, never as a change.
         """
         result = ApplyResult()
-        with self._atomic():
+        with self.atomic():
             for change in changes:
                 if isinstance(change, JoinCase):
                     result.merged += self.add_attempt(change.case_id, change.call, now)
@@ -592,7 +574,7 @@ class Ledger:
 
     def add_attempt(self, case_id: int, call: Call, now: datetime) -> bool:
         """A repeat missed call joins an open case; False if the case is no longer open."""
-        with self._atomic():
+        with self.atomic():
             rows = self.conn.execute(
                 "UPDATE cases SET attempts = attempts + 1,"
                 " last_at = max(last_at, ?), first_at = min(first_at, ?),"
@@ -617,7 +599,7 @@ class Ledger:
 
     def close_by_call(self, case_id: int, call: Call, now: datetime) -> bool:
         """Auto-close from the call log; False when a close came first (it wins quietly)."""
-        with self._atomic():
+        with self.atomic():
             started = to_text(call.started_at)
             rows = self.conn.execute(
                 "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
@@ -732,7 +714,7 @@ class Ledger:
 
     def record_leg(self, leg: AnsweredLeg, now: datetime) -> bool:
         """Mark a missed leg as answered; close its case (posted already) as a leg."""
-        with self._atomic():
+        with self.atomic():
             self.conn.execute(
                 "INSERT OR IGNORE INTO legs (missed_fingerprint, answered_fingerprint,"
                 " extension) VALUES (?, ?, ?)",
@@ -794,7 +776,7 @@ class Ledger:
     ) -> bool:
         """📵 A callback that did not get through (a press, or ``call`` from the log); the
         case stays open. False when it is closed already."""
-        with self._atomic():
+        with self.atomic():
             rows = self.conn.execute(
                 "UPDATE cases SET version = version + 1 WHERE id = ? AND status = 'open'"
                 " RETURNING silent",
@@ -1187,6 +1169,17 @@ class Ledger:
 _REMOTE = CALLS.names.index("remote")
 _STARTED = CALLS.names.index("started_at")
 _DIRECTION = CALLS.names.index("direction")
+
+
+def _distinct(calls: Iterable[Call]) -> list[Call]:
+    """The first call of each fingerprint (a file may hold one row twice)."""
+    seen: set[str] = set()
+    fresh: list[Call] = []
+    for call in calls:
+        if call.fingerprint not in seen:
+            seen.add(call.fingerprint)
+            fresh.append(call)
+    return fresh
 
 
 def _first_calls_of_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[str, str, str | None]]:
