@@ -17,8 +17,11 @@ which is what a power cut does to the page cache. Everything lives in a temporar
 Traffic is mixed: missed calls (some ringing twice), callers coming back after their case was
 closed (a new case), answered and internal calls, callbacks that close cases from the call
 log, and button presses (close, undo) injected as ``callback_query`` updates on the messages
-the service posted. Each cut kills the service and clears the LazyFS cache at once, in turn:
-at a random moment, right after a press was confirmed with the toast "Отмечено: перезвонили"
+the service posted. It is spread over several department chats and asks no chat for more
+messages (posts and edits) than Telegram carries in one group, 20 a minute, with room to
+spare (see ``TRAFFIC_BURST``); the summary shows the most any chat received in 60 s.
+Each cut kills the service and clears the LazyFS cache at once, in turn: at a random
+moment, right after a press was confirmed with the toast "Отмечено: перезвонили"
 (answerCallbackQuery answered), and right after a post was accepted (sendMessage answered).
 Then ``PRAGMA integrity_check`` runs on a copy of the files as the cut left them, a call and
 a press may arrive while the service is down, ``perezvon run`` starts again on the same files
@@ -86,7 +89,37 @@ DEFAULT_LAZYFS = (
 MANAGERS_CHAT = -1001000000000
 SALES_CHAT = -1001000000001
 SERVICE_CHAT = -1001000000002
-DEPARTMENT_EXTENSION = {SALES_CHAT: "620", SERVICE_CHAT: "630"}
+
+
+@dataclass(frozen=True)
+class Dept:
+    """A department of the harness's office: its chat, the extension its missed calls ring
+    and its staff's extensions (a callback goes out from the first)."""
+
+    name: str
+    chat: int
+    extension: str
+    staff: str
+
+
+# Ten departments, each with its own group: Telegram carries about 20 messages a minute to
+# one group, so the traffic is spread over several (see TRAFFIC_BURST).
+DEPARTMENTS = (
+    Dept("Отдел продаж", SALES_CHAT, "620", "201-209"),
+    Dept("Сервис", SERVICE_CHAT, "630", "301-309"),
+    Dept("Бухгалтерия", -1001000000003, "640", "401-409"),
+    Dept("Склад", -1001000000004, "650", "501-509"),
+    Dept("Доставка", -1001000000005, "660", "701-709"),
+    Dept("Монтаж", -1001000000006, "670", "801-809"),
+    Dept("Гарантия", -1001000000007, "680", "901-909"),
+    Dept("Опт", -1001000000008, "690", "101-109"),
+    Dept("Закупки", -1001000000009, "610", "211-219"),
+    Dept("Кадры", -1001000000010, "600", "311-319"),
+)
+DEPARTMENT_EXTENSION = {d.chat: d.extension for d in DEPARTMENTS}
+CALLBACK_EXTENSION = {d.chat: d.staff.split("-")[0] for d in DEPARTMENTS}
+# New callers per department: sales rings most, as in a real office.
+CHAT_WEIGHT = {d.chat: 4.0 if d.chat == SALES_CHAT else 1.0 for d in DEPARTMENTS}
 ADMIN_ID = 1
 USER = make_user(101, "Иван", "ivan", last_name="Петров")
 
@@ -119,6 +152,21 @@ TRIGGER_TIMEOUT = 8.0  # a toast/post cut not triggered by then becomes a random
 RANDOM_CUT_AFTER = (0.8, 4.0)  # seconds of traffic before a random cut
 ARM_AFTER = (0.5, 2.5)  # seconds of traffic before a triggered cut is armed
 EVENT_GAP = (0.06, 0.3)  # seconds between two traffic events
+# Telegram lets a bot send about 20 messages a minute to one group, edits included, and the
+# bot keeps that limit (bot/app.py RateLimits: 5 at once, then one per 4 s, 15 a minute
+# sustained), so traffic that asks one group for more builds a backlog no restart can drain
+# in CATCH_UP_TIMEOUT. Each chat therefore has its own leaky bucket here: an event that
+# makes the bot post or edit in a chat (a new case, a caller back, a press, a callback) goes
+# only while that chat's bucket has room, TRAFFIC_BURST at once, then one per TRAFFIC_DRIP
+# seconds, so the traffic asks at most 2 + 60/5 = 14 messages of a chat in any 60 s, across
+# phases and restarts alike; the rest of the events are calls that post nothing (noise). The
+# margin below 20 is for what the bot sends again after a cut (a post or edit whose record
+# the cut took) and for a restarted process, whose own bucket starts full. The summary
+# reports the most messages any chat received in 60 s against TELEGRAM_GROUP_PER_MINUTE.
+TRAFFIC_BURST = 2
+TRAFFIC_DRIP = 5.0
+TELEGRAM_GROUP_PER_MINUTE = 20
+TELEGRAM_WINDOW = 60.0
 MAX_EVENTS_PER_PHASE = 300
 PRESS_AFTER_ROW = 1.5  # a message is pressed once its last call is this old (seconds)
 QUIET = 0.3  # the caught-up state must hold this long
@@ -515,11 +563,70 @@ def _case_button(chat: int, message: dict[str, Any]) -> tuple[str, str, str] | N
     return number.group(0), moment.group(0) if moment else "", data
 
 
+class ChatBudget:
+    """The traffic's leaky bucket per chat (``TRAFFIC_BURST``, ``TRAFFIC_DRIP``) and the
+    moments it asked each chat for a message."""
+
+    def __init__(self, burst: int = TRAFFIC_BURST, drip: float = TRAFFIC_DRIP) -> None:
+        self.burst = burst
+        self.drip = drip
+        self._level: dict[int, float] = {}
+        self._at: dict[int, float] = {}
+        self.asked: dict[int, list[float]] = {}
+
+    def _now_level(self, chat: int, now: float) -> float:
+        level = self._level.get(chat, 0.0) - (now - self._at.get(chat, now)) / self.drip
+        return max(level, 0.0)
+
+    def free(self, chat: int) -> bool:
+        return self._now_level(chat, time.monotonic()) + 1 <= self.burst + 1e-9
+
+    def take(self, chat: int) -> None:
+        now = time.monotonic()
+        self._level[chat] = self._now_level(chat, now) + 1
+        self._at[chat] = now
+        self.asked.setdefault(chat, []).append(now)
+
+    @property
+    def per_window(self) -> int:
+        """The most a chat is asked for in any ``TELEGRAM_WINDOW``."""
+        return self.burst + int(TELEGRAM_WINDOW / self.drip)
+
+
+# Requests that put a message in a chat or change one: what Telegram's per-group limit counts.
+MESSAGE_METHOD_PREFIXES = ("send", "edit", "copy", "forward")
+
+
+def max_in_window(times: list[float], window: float = TELEGRAM_WINDOW) -> int:
+    """The most of ``times`` in any half-open span of ``window`` seconds."""
+    times = sorted(times)
+    best = start = 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def messages_per_chat(calls: list[RecordedCall]) -> dict[int, list[float]]:
+    """chat -> arrival times of every message request to it (posts, edits, other sends;
+    failed ones too: Telegram counts what it was asked)."""
+    found: dict[int, list[float]] = {}
+    for call in calls:
+        if not call.method.startswith(MESSAGE_METHOD_PREFIXES):
+            continue
+        chat = call.params.get("chat_id")
+        with contextlib.suppress(TypeError, ValueError):
+            found.setdefault(int(chat), []).append(call.time)
+    return found
+
+
 class Harness:
     def __init__(self, args: argparse.Namespace, work: Path) -> None:
         self.args = args
         self.work = work
         self.rng = random.Random(args.seed)
+        self.budget = ChatBudget()
         self.lazyfs = LazyFs(Path(args.lazyfs), work)
         self.api = PowerApi()
         self.api.after_answer = self._after_answer
@@ -561,6 +668,12 @@ class Harness:
 
     def write_config(self) -> None:
         (self.work / "pbx").mkdir()
+        departments = "".join(
+            f'[[department]]\nname = "{d.name}"\nchat = {d.chat}\n'
+            f'extensions = ["{d.extension}", "{d.staff}"]\n'
+            + ("default = true\n" if d.chat == SALES_CHAT else "")
+            for d in DEPARTMENTS
+        )
         self.config_path.write_text(
             f"""language = "ru"
 timezone = "Europe/Moscow"
@@ -578,16 +691,7 @@ employee_numbers = ["+79990000000"]
 managers_chat = {MANAGERS_CHAT}
 admins = [{ADMIN_ID}]
 daily_summary = ""
-[[department]]
-name = "Отдел продаж"
-chat = {SALES_CHAT}
-extensions = ["620", "201-209"]
-default = true
-[[department]]
-name = "Сервис"
-chat = {SERVICE_CHAT}
-extensions = ["630", "301-309"]
-""",
+{departments}""",
             encoding="utf-8",
         )
         self.config = load_config(self.config_path)
@@ -635,17 +739,24 @@ extensions = ["630", "301-309"]
         self.by_caller.setdefault(caller, []).append(episode)
         self.last_call[caller] = max(times)
 
-    def new_missed(self, repeat: bool = False) -> None:
-        """A missed call from a new caller; ``repeat``: it rang twice (two rows at once)."""
+    def new_missed(self, repeat: bool = False) -> bool:
+        """A missed call from a new caller; ``repeat``: it rang twice (two rows at once).
+
+        False (and nothing written) when no chat has room for its post."""
+        chats = [chat for chat in CHAT_WEIGHT if self.budget.free(chat)]
+        if not chats:
+            return False
+        chat = self.rng.choices(chats, weights=[CHAT_WEIGHT[c] for c in chats])[0]
+        self.budget.take(chat)
         n = next(self._numbers)
         caller = f"+7916{n:07d}"
         self.raw_of[caller] = f"8916{n:07d}"
-        chat = SALES_CHAT if self.rng.random() < 0.7 else SERVICE_CHAT
         now = self.now()
         times = [now - timedelta(seconds=self.rng.randint(15, 50))]
         if repeat:
             times.insert(0, now - timedelta(seconds=self.rng.randint(70, 110)))
         self._episode(caller, chat, times)
+        return True
 
     def returning(self) -> bool:
         """A caller whose last case was closed calls again: a new case, a new post."""
@@ -656,12 +767,14 @@ extensions = ["630", "301-309"]
             for caller, episodes in self.by_caller.items()
             if episodes[-1].done
             and episodes[-1].pending is None
+            and self.budget.free(episodes[-1].chat)
             and self.last_call[caller] < when
             and all(e.label != moment_label(when) for e in episodes)
         ]
         if not candidates:
             return False
         last = self.rng.choice(candidates)
+        self.budget.take(last.chat)
         self._episode(last.caller, last.chat, [when])
         self.returns += 1
         return True
@@ -717,6 +830,7 @@ extensions = ["630", "301-309"]
             for caller, episodes in self.by_caller.items()
             if episodes[-1].presses == 0
             and not episodes[-1].closed_by_call
+            and self.budget.free(episodes[-1].chat)
             and shown.get((caller, episodes[-1].label), (0, 0, ""))[2].startswith("c:")
             and now_mono - episodes[-1].last_row_at > PRESS_AFTER_ROW
             and self.last_call[caller] < when
@@ -724,7 +838,8 @@ extensions = ["630", "301-309"]
         if not candidates:
             return False
         episode = self.rng.choice(candidates)
-        ext = "201" if episode.chat == SALES_CHAT else "301"
+        self.budget.take(episode.chat)
+        ext = CALLBACK_EXTENSION[episode.chat]
         number = self.raw_of[episode.caller]
         duration = self.rng.randint(20, 120)
         row = make_row(when=when, duration=duration, extension=ext, number=number, calltype="C")
@@ -759,6 +874,7 @@ extensions = ["630", "301-309"]
                 target is None
                 or episode.pending is not None
                 or episode.closed_by_call
+                or not self.budget.free(episode.chat)
                 or now_mono - episode.last_row_at < PRESS_AFTER_ROW
                 or not target[2].startswith(f"{action}:")
                 or (action == "c") == (episode.expect == "closed")
@@ -768,6 +884,7 @@ extensions = ["630", "301-309"]
         if not candidates:
             return False
         episode, (chat, message_id, data) = self.rng.choice(candidates)
+        self.budget.take(episode.chat)
         foreign: bool | None = None
         if service_up:  # never open the ledger while the service is down
             rows = self.query("SELECT remote FROM cases WHERE id = ?", (int(data[2:]),))
@@ -836,24 +953,24 @@ extensions = ["630", "301-309"]
             await asyncio.sleep(self.rng.uniform(*EVENT_GAP))
 
     def one_event(self) -> None:
+        """One event of the mix; one that would ask a full chat for a message (see
+        ``TRAFFIC_BURST``) becomes another, in the end a call that posts nothing."""
         roll = self.rng.random()
         if roll < 0.26:
-            self.new_missed()
+            done = self.new_missed()
         elif roll < 0.33:
-            self.new_missed(repeat=True)
+            done = self.new_missed(repeat=True)
         elif roll < 0.41:
-            if not self.returning():
-                self.new_missed()
+            done = self.returning() or self.new_missed()
         elif roll < 0.69:
-            if not self.press("c", service_up=True):
-                self.new_missed()
+            done = self.press("c", service_up=True) or self.new_missed()
         elif roll < 0.75:
-            if not self.press("u", service_up=True):
-                self.noise()
+            done = self.press("u", service_up=True)
         elif roll < 0.83:
-            if not self.callback():
-                self.noise()
+            done = self.callback()
         else:
+            done = False
+        if not done:
             self.noise()
 
     # -- the ledger, read from this process ----------------------------------------------------
@@ -1127,6 +1244,18 @@ def print_report(h: Harness, started: bool, final: str, code: int | None, second
     )
     toasts = ", ".join(f"{n}x «{t}»" for t, n in h.toasts.most_common(6))
     print(f"toasts: {toasts}")
+    sent = messages_per_chat(h.api.calls)
+    peak = {chat: max_in_window(times) for chat, times in sent.items()}
+    busiest = max(peak, key=lambda chat: peak[chat], default=None)
+    max_sent = peak.get(busiest, 0) if busiest is not None else 0
+    asked = max((max_in_window(t) for t in h.budget.asked.values()), default=0)
+    print(
+        f"per chat: at most {max_sent} messages (posts, edits, other sends) to one chat in any"
+        f" {TELEGRAM_WINDOW:g} s (chat {busiest}); the traffic asked at most {asked} of one chat"
+        f" (its budget {h.budget.per_window}: {h.budget.burst} at once, then one per"
+        f" {h.budget.drip:g} s) over {len(DEPARTMENTS)} department chats;"
+        f" {sum(len(t) for t in sent.values())} message requests in all, to {len(sent)} chats"
+    )
     print(
         f"also: lost confirmed undos {len(h.lost_undos)}; confirmed presses that closed another"
         f" caller's case (misdirected button) {h.foreign_confirmed}; buttons naming no case"
@@ -1161,6 +1290,12 @@ def print_report(h: Harness, started: bool, final: str, code: int | None, second
             f"{len(h.misdirected)} distinct, at most {h.max_misdirected} at once (target 0)",
         ),
         (
+            f"at most {TELEGRAM_GROUP_PER_MINUTE} messages a minute to one group (Telegram)",
+            max_sent <= TELEGRAM_GROUP_PER_MINUTE,
+            f"max {max_sent} in {TELEGRAM_WINDOW:g} s to one chat, traffic asked at most"
+            f" {asked} (target at most {TELEGRAM_GROUP_PER_MINUTE})",
+        ),
+        (
             "service started every time without help",
             started and started_n == len(cuts),
             f"{started_n}/{len(cuts)} restarts up and caught up",
@@ -1182,6 +1317,9 @@ def print_report(h: Harness, started: bool, final: str, code: int | None, second
         "final_integrity": final,
         "misdirected_buttons": len(h.misdirected),
         "started_every_time": started and started_n == len(cuts),
+        "max_messages_per_chat_minute": max_sent,
+        "max_asked_per_chat_minute": asked,
+        "department_chats": len(DEPARTMENTS),
         "per_cut": [
             {
                 "kind": r.kind,
