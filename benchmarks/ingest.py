@@ -233,7 +233,8 @@ def child_import(dbf: Path, db: Path, clock: str) -> dict[str, Any]:
     now = datetime.fromisoformat(clock)
     config = make_config(dbf, db)
     with Ledger(db) as ledger:
-        ingestor = Ingestor(config, ledger, clock=lambda: now)
+        # As `perezvon import` runs with no `run` beside it: holding the ledger alone.
+        ingestor = Ingestor(config, ledger, clock=lambda: now, alone=True)
         start = time.perf_counter()
         result = ingestor.scan(history=True)
         seconds = time.perf_counter() - start

@@ -559,6 +559,7 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
     logs.use_config(config.logging, verbose=args.verbose)
     path = Path(os.path.abspath(args.path))  # as every message names it: absolute, no ".."
     live = source_key(path) == source_key(config.source.path)
+    alone = True  # no `run` beside it: nobody else's writes wait on the import's
     try:
         lock = _hold_lock(config)
     except LedgerInUse as busy:
@@ -566,11 +567,13 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
             text = tr(config.language, "cli_import_busy", path=path, lock=busy.lock)
             raise CommandError(text, code=1) from None
         lock = LedgerLock(config.database_path)  # an archived copy, next to a running `run`
+        alone = False
     config = replace(config, source=replace(config.source, path=path))
     bar = ProgressBar(sys.stderr, language=config.language)
     with lock, _ledger(config) as ledger:
         try:
-            result = Ingestor(config, ledger).scan(history=True, progress=bar.update)
+            ingestor = Ingestor(config, ledger, alone=alone)
+            result = ingestor.scan(history=True, progress=bar.update)
         except DbfError as error:
             bar.finish()
             print(tr(config.language, "cli_error", error=error), file=sys.stderr)

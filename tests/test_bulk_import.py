@@ -271,3 +271,26 @@ def test_callers_from_stored_values_match_a_fold_of_the_stored_calls(
         ledger.conn.execute(schema.CALLERS_FROM_CALLS)
         assert ledger.conn.execute("SELECT * FROM callers ORDER BY remote").fetchall() == folded
     assert len(folded) > 300
+
+
+def test_an_import_alone_commits_less_often_and_ends_the_same(
+    tmp_path: Path, office: tuple[Config, dt.datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Next to a running `run` an import commits every COMMIT_CHUNKS chunks (the bot's
+    writes wait at most that long); holding the ledger alone, every ALONE_COMMIT_SECONDS.
+    The ledger is the same either way."""
+    config, now = office
+    monkeypatch.setattr(ingest, "COMMIT_CHUNKS", 1)
+    monkeypatch.setattr(ingest, "ALONE_COMMIT_SECONDS", 3600.0)
+    commits: dict[bool, int] = {}
+    for alone in (False, True):
+        with Ledger(tmp_path / f"alone-{alone}.db") as ledger:
+            statements: list[str] = []
+            ledger.conn.set_trace_callback(statements.append)
+            Ingestor(config, ledger, clock=lambda: now, alone=alone).scan(history=True)
+            ledger.conn.set_trace_callback(None)
+        commits[alone] = statements.count("COMMIT")
+    chunks = -(-read_layout(config.source.path).complete_count // READ_CHUNK)
+    assert chunks >= 3
+    assert commits[False] - commits[True] == chunks - 1  # one per chunk, or one for all
+    assert _dump(tmp_path / "alone-False.db") == _dump(tmp_path / "alone-True.db")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from filelock import FileLock
@@ -115,7 +116,17 @@ def test_a_cursor_saved_under_the_old_key_is_found_and_moved(
 # -- one `run` per ledger -----------------------------------------------------------------------
 
 
-def test_import_of_the_live_file_is_refused_while_run_holds_the_lock(tmp_path: Path) -> None:
+def test_import_of_the_live_file_is_refused_while_run_holds_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone: list[bool] = []  # what each import was told of the ledger's other writers
+    real_init = Ingestor.__init__
+
+    def spy(self: Ingestor, *args: Any, **kwargs: Any) -> None:
+        alone.append(kwargs.get("alone", False))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ingestor, "__init__", spy)
     dbf = tmp_path / "Calls.dbf"
     office_day(dbf)
     config = write_config(tmp_path, dbf)
@@ -132,6 +143,8 @@ def test_import_of_the_live_file_is_refused_while_run_holds_the_lock(tmp_path: P
         assert "`perezvon run` works with this ledger" in out
     code, _, err = run_cli("-c", str(config), "import", str(dbf))
     assert code == 0, err
+    # Next to `run` the import commits as often as a pass does; alone, less often.
+    assert alone == [False, True]
 
 
 def test_a_second_run_is_refused_before_it_touches_telegram(

@@ -61,6 +61,10 @@ ROW_WARNINGS_LOGGED = 10
 # fingerprint index, so 20k-row commits cost 8.5 s of a 1M-row import, 2 s ones 5.8 s.
 COMMIT_CHUNKS = 50
 COMMIT_SECONDS = 2.0
+# An import that holds the ledger's lock (no `perezvon run` beside it: no bot waits on
+# its commits) commits every this many seconds instead: 1.6 s of commits on 1M rows. Any
+# other command's write waits at most that long, within its busy timeout (15 s).
+ALONE_COMMIT_SECONDS = 10.0
 # A first pass with more records than this before the window it posts reads that tail
 # first and the history before it afterwards, step by step (Ingestor.backfill): a new
 # call is posted within seconds of the start, not behind a minute of history.
@@ -171,8 +175,12 @@ class Ingestor:
         wall: Callable[[], float] = time.time,
         contacts: ContactBook | None = None,
         backfill_over: int | None = None,
+        alone: bool = False,
     ) -> None:
+        """``alone``: no other process writes to the ledger meanwhile (an import under the
+        ledger's lock), so a long pass may hold its transactions longer."""
         self.config = config
+        self.alone = alone
         self.backfill_over = BACKFILL_OVER if backfill_over is None else backfill_over
         self.ledger = ledger
         self.clock = clock or (lambda: local_now(config))
@@ -218,7 +226,9 @@ class Ingestor:
             log.warning("built the figure indexes an interrupted import had left out")
         with (
             deferred,
-            _ChunkedCommit(self.ledger, long=stop - state.next_index > READ_CHUNK) as commits,
+            _ChunkedCommit(
+                self.ledger, long=stop - state.next_index > READ_CHUNK, alone=self.alone
+            ) as commits,
         ):
             for record in read_records(layout, state.next_index, stop, decoder):
                 self._take(record, run, result)
@@ -538,17 +548,19 @@ class _ChunkedCommit:
 
     Each commit rewrites the index pages the chunks touched, and random fingerprints
     touch a different page per row; the time limit keeps the bot's writes from waiting
-    long. A short pass commits each flush on its own.
+    long (``alone``: there is no bot, see ALONE_COMMIT_SECONDS). A short pass commits
+    each flush on its own.
 
     Every commit stays ``synchronous = FULL``, an import's too: with NORMAL a power cut
     could take back a committed import step that closed a live case whose edit the bot
-    had already sent, and on a history import the syncs measured within the noise
-    (about 6 % of the time, 18 commits for 250k rows; rarer commits gained nothing).
+    had already sent; what commits cost is the pages they write, not the syncs.
     """
 
-    def __init__(self, ledger: Ledger, *, long: bool) -> None:
+    def __init__(self, ledger: Ledger, *, long: bool, alone: bool = False) -> None:
         self.ledger = ledger
         self.long = long
+        self.chunks = None if alone else COMMIT_CHUNKS
+        self.seconds = ALONE_COMMIT_SECONDS if alone else COMMIT_SECONDS
         self._bulk = ledger.bulk_pass() if long else nullcontext()
         self._open: AbstractContextManager[Ledger] | None = None
         self._chunks = 0
@@ -564,7 +576,9 @@ class _ChunkedCommit:
         if not self.long:
             return
         self._chunks += 1
-        if self._chunks >= COMMIT_CHUNKS or time.monotonic() - self._began >= COMMIT_SECONDS:
+        if (self.chunks is not None and self._chunks >= self.chunks) or (
+            time.monotonic() - self._began >= self.seconds
+        ):
             self._commit(None)
             self._begin()
 
