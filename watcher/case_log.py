@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 _CHUNK = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Noted:
-    """One case change as :meth:`Ledger._event` recorded it."""
+    """One case change as :meth:`Ledger._event` recorded it; slots: an import's
+    transaction holds one per event (tens of thousands) until its commit."""
 
     case_id: int
     kind: str
