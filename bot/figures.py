@@ -9,10 +9,10 @@ delivering missed calls meanwhile.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from bot.apart import run_apart
 from bot.chart import ChartLabels, daily_chart_png, hourly_chart_png, load_heatmap_png
 from bot.render import Rendered, esc, pre_blocks
 from bot.replies import Document, Part, Photo
@@ -21,7 +21,7 @@ from watcher.ledger import Ledger
 from watcher.queries import LoadGrid, load_grid, reading, scope_lines
 from watcher.stats import Period, Stats, read_stats, render_stats
 from watcher.texts import tr
-from watcher.workbook import make_report, report_stem
+from watcher.workbook import report_stem, workbook_bytes
 
 
 def chart_png(stats: Stats, period: Period, language: str) -> bytes:
@@ -77,34 +77,20 @@ async def stats_parts(
     return stats_messages(stats, png, period, language)
 
 
-def report_file(
-    config: Config, database: Path, period: Period, department: str | None, language: str
-) -> Document:
-    """The workbook as a document to send; blocking, for a worker thread. It is written
-    to a temporary folder (XlsxWriter streams rows through files there) and read back."""
+def _as_document(data: bytes, period: Period, department: str | None, language: str) -> Document:
+    """The workbook's bytes as the document to send: its file name and caption."""
     scope = department if department is not None else tr(language, "missed_scope_all")
-    name = f"{report_stem(period)}.xlsx"
-    with tempfile.TemporaryDirectory(prefix="perezvon-report-") as folder:
-        path = Path(folder) / name
-        make_report(
-            database,
-            config,
-            period,
-            path,
-            department=department,
-            language=language,
-            tmpdir=Path(folder),
-        )
-        data = path.read_bytes()
     caption = tr(language, "report_caption", label=esc(period.label), scope=esc(scope))
-    return Document(data, name, caption)
+    return Document(data, f"{report_stem(period)}.xlsx", caption)
 
 
 async def report_document(
     config: Config, ledger: Ledger, period: Period, department: str | None, language: str
 ) -> Document:
-    """:func:`report_file` off the event loop."""
-    return await asyncio.to_thread(report_file, config, ledger.path, period, department, language)
+    """The period's workbook, built in a process of its own (:mod:`bot.apart`): in a
+    thread it held the bot's event loop up for a tenth of a second and more."""
+    data = await run_apart(workbook_bytes, ledger.path, config, period, department, language)
+    return _as_document(data, period, department, language)
 
 
 def load_caption(grid: LoadGrid, period: Period, scope: str, language: str) -> str:

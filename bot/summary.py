@@ -23,7 +23,7 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes, Job, JobQueue
 
-from bot.figures import chart_png, report_file, stats_messages
+from bot.figures import chart_png, report_document, stats_messages
 from bot.outbox import retry_after_seconds
 from bot.render import MESSAGE_LIMIT, Rendered, summary_text, utf16_len
 from bot.replies import Part, send_part
@@ -205,8 +205,7 @@ async def build_weekly(runtime: Runtime) -> list[Part]:
         figures=comparison_lines(figures.stats, figures.before, language, against),
         title_key="summary_weekly_title",
     )
-    config, database = runtime.config, runtime.ledger.path
-    workbook = await asyncio.to_thread(report_file, config, database, period, None, language)
+    workbook = await report_document(runtime.config, runtime.ledger, period, None, language)
     parts = _joined(head, stats_messages(figures.stats, figures.png, period, language))
     return [*parts, workbook]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -349,3 +350,27 @@ def make_report(
             language=language,
             tmpdir=tmpdir,
         )
+
+
+def workbook_bytes(
+    database: Path,
+    config: Config,
+    period: Period,
+    department: str | None = None,
+    language: str | None = None,
+) -> bytes:
+    """The period's workbook as the bytes of an .xlsx file, built in a temporary folder
+    (XlsxWriter streams its rows through files there) on a reader connection of its own:
+    for any thread or process."""
+    with tempfile.TemporaryDirectory(prefix="perezvon-report-") as folder:
+        path = Path(folder) / "report.xlsx"
+        make_report(
+            database,
+            config,
+            period,
+            path,
+            department=department,
+            language=language,
+            tmpdir=Path(folder),
+        )
+        return path.read_bytes()
