@@ -1,9 +1,10 @@
 """The figures of a period as chat messages: the `perezvon stats` report plus the chart.
 
 Shared by /stats and the daily summary, so both show exactly what the command line prints.
-Everything is computed in a worker thread on a connection of its own: a year of a busy
-office takes about a second of SQLite and matplotlib, and the event loop must keep
-delivering missed calls meanwhile.
+Everything is computed off the event loop on a connection of its own (the figures in a
+worker thread, the workbook in a process: see :mod:`bot.apart`): a year of a busy office
+takes about a second of SQLite and matplotlib, and the loop must keep delivering missed
+calls meanwhile.
 """
 
 from __future__ import annotations

@@ -257,7 +257,7 @@ def _me_target(update: Update, args: list[str]) -> int | None:
 
 async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/report [period]``: the workbook; the managers' chat gets every department, a
-    department's chat its own. Built in a worker thread, so cards keep flowing meanwhile."""
+    department's chat its own. Built in a process of its own, so cards keep flowing meanwhile."""
     request = await _period_request(
         update,
         context,

@@ -1,12 +1,14 @@
-"""Long work in a process of its own (bot.apart): what it gives back, what it raises, and
-a thread when no process can be had."""
+"""Long work in a process of its own (bot.apart): what it gives back, what it raises, a
+thread when no process can be had, never the work twice, and no process left behind."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import multiprocessing
 import multiprocessing.context
 import os
+import time
+from pathlib import Path
 
 import pytest
 
@@ -49,10 +51,44 @@ def _dies_apart(parent: int) -> str:
     return "done in the bot's process"
 
 
-async def test_a_process_that_dies_under_the_work_hands_it_to_a_thread(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    with caplog.at_level(logging.WARNING, logger="bot.apart"):
-        assert await apart.run_apart(_dies_apart, os.getpid()) == "done in the bot's process"
-    [line] = caplog.messages
-    assert line.startswith("the process for _dies_apart died")
+async def test_a_process_that_dies_under_the_work_is_an_error_not_a_second_run() -> None:
+    said = r"_dies_apart ended without an answer \(exit code 3\)"
+    with pytest.raises(apart.ApartError, match=said):
+        await apart.run_apart(_dies_apart, os.getpid())
+
+
+class _Particular(Exception):
+    """An error that pickles but cannot be rebuilt from its arguments."""
+
+    def __init__(self, *, detail: str) -> None:
+        super().__init__(f"particular: {detail}")
+
+
+def _fails_particularly() -> None:
+    raise _Particular(detail="the sheet")
+
+
+async def test_an_error_that_cannot_come_back_is_named_not_run_again() -> None:
+    with pytest.raises(apart.ApartError, match="its answer could not be read"):
+        await apart.run_apart(_fails_particularly)
+
+
+def _sleeps_apart(where: str) -> None:
+    Path(where).write_text(str(os.getpid()), encoding="ascii")
+    time.sleep(60)
+
+
+async def test_a_cancelled_wait_ends_the_process(tmp_path: Path) -> None:
+    """The bot stopping mid-report leaves no process working on."""
+    marker = tmp_path / "pid"
+    task = asyncio.create_task(apart.run_apart(_sleeps_apart, str(marker)))
+    for _ in range(400):  # the child is up once it has written its pid (a few seconds at most)
+        if marker.exists() and marker.read_text(encoding="ascii"):
+            break
+        await asyncio.sleep(0.05)
+    pid = int(marker.read_text(encoding="ascii"))
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
