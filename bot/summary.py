@@ -205,8 +205,14 @@ async def build_weekly(runtime: Runtime) -> list[Part]:
         figures=comparison_lines(figures.stats, figures.before, language, against),
         title_key="summary_weekly_title",
     )
-    workbook = await report_document(runtime.config, runtime.ledger, period, None, language)
     parts = _joined(head, stats_messages(figures.stats, figures.png, period, language))
+    try:
+        workbook: Part = await report_document(
+            runtime.config, runtime.ledger, period, None, language
+        )
+    except Exception:  # the week's figures still go out; the chat is told, the log says why
+        log.exception("weekly summary: the workbook could not be built; sent without it")
+        workbook = Rendered(tr(language, "report_failed"), None)
     return [*parts, workbook]
 
 

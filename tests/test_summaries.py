@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from bot import summary
 from bot.summary import WEEKLY_JOB_NAME, comparison_lines, summary_job, weekly_job
 from tests.conftest import SALES_CHAT
 from tests.test_bot_harness import IVAN, MANAGERS_CHAT, Office, office, office_config, open_office
@@ -124,6 +127,27 @@ async def test_weekly_summary_compares_weeks_and_attaches_the_workbook(office: O
     book = openpyxl.load_workbook(io.BytesIO(upload.files["document"]))
     assert book["Сводка"]["B1"].value == label
     assert book["Сводка"]["B2"].value == 2 and book["Сводка"]["C2"].value == 1
+
+
+async def test_a_weekly_workbook_that_fails_leaves_the_summary_and_says_so(
+    office: Office, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(summary, "report_document", broken)
+    job_queue = office.bot.application.job_queue
+    assert job_queue is not None
+    with caplog.at_level(logging.ERROR, logger="bot.summary"):
+        job_queue.run_once(weekly_job, 0.01)
+        await office.api.wait_for(
+            "sendMessage", lambda c: "Не удалось составить отчёт" in str(c.params.get("text"))
+        )
+    head, chart, failed = office.posts(MANAGERS_CHAT)
+    assert head["text"].startswith("📊 Итоги недели") and "photo" in chart
+    assert failed["text"] == "Не удалось составить отчёт, подробности в журнале сервиса."
+    assert "weekly summary: the workbook could not be built" in caplog.text
+    assert "disk I/O error" in caplog.text
 
 
 async def test_weekly_summary_can_be_off(
