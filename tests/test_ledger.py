@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -393,3 +394,17 @@ def test_outbox_retry_waits_and_counts(ledger: Ledger) -> None:
     assert again.kinds == frozenset({"new", "update"})
     [row] = ledger._dicts("SELECT last_error FROM outbox WHERE id = 1")
     assert len(row["last_error"]) == 500
+
+
+def test_an_up_to_date_ledger_opens_while_another_process_writes(tmp_path: Path) -> None:
+    """`perezvon stats` or `check` during an import: opening reads the schema, it does not
+    wait for the write lock the import holds (15 s, then "database is locked")."""
+    Ledger(tmp_path / "l.db").close()  # created at the latest schema
+    writer = sqlite3.connect(tmp_path / "l.db", timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with Ledger(tmp_path / "l.db") as ledger:
+            assert ledger.call_count() == 0
+    finally:
+        writer.rollback()
+        writer.close()

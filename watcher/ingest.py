@@ -62,9 +62,14 @@ ROW_WARNINGS_LOGGED = 10
 COMMIT_CHUNKS = 50
 COMMIT_SECONDS = 2.0
 # An import that holds the ledger's lock (no `perezvon run` beside it: no bot waits on
-# its commits) commits every this many seconds instead: 1.6 s of commits on 1M rows. Any
-# other command's write waits at most that long, within its busy timeout (15 s).
+# its commits) commits every this many seconds instead: 1.6 s of commits on 1M rows.
+# Another command that writes (one opening the ledger checks its schema under the write
+# lock) waits at most that long, within its busy timeout (15 s).
 ALONE_COMMIT_SECONDS = 10.0
+# Between two transactions of a long pass the write lock is free this long. A writer
+# waiting for it retries every 100 ms at most (SQLite's busy handler); without a gap the
+# next BEGIN came microseconds after the COMMIT, and a waiter could miss every one.
+COMMIT_GAP_SECONDS = 0.15
 # A first pass with more records than this before the window it posts reads that tail
 # first and the history before it afterwards, step by step (Ingestor.backfill): a new
 # call is posted within seconds of the start, not behind a minute of history.
@@ -332,7 +337,8 @@ class Ingestor:
         seconds: float | None = None,
     ) -> None:
         """Read history records into the ledger, silently, cursor and calls in one
-        transaction per step (all of it in steps of :data:`COMMIT_CHUNKS` for an import).
+        transaction per step (all of it in steps of :data:`COMMIT_CHUNKS` for an import:
+        that is `perezvon import` of the file `run` reads, so `run` is stopped).
 
         Rows there ended long ago, so they are final at once; one newer than the window
         (times out of order) is still posted, as a pass in file order would.
@@ -510,6 +516,8 @@ class Ingestor:
         if not calls:
             return False
         fresh = self.ledger.store_new_calls(with_reasons(calls, self.config), source=self.key)
+        if not fresh:  # all known (a file read again): no rules, not even their set up
+            return False
         result.new_calls += len(fresh)
         self.rules.begin(fresh)
         silent_opened = False
@@ -580,6 +588,7 @@ class _ChunkedCommit:
             time.monotonic() - self._began >= self.seconds
         ):
             self._commit(None)
+            time.sleep(COMMIT_GAP_SECONDS)  # another writer's turn, if one waits
             self._begin()
 
     def __exit__(
