@@ -102,8 +102,9 @@ class Dept:
     staff: str
 
 
-# Ten departments, each with its own group: Telegram carries about 20 messages a minute to
-# one group, so the traffic is spread over several (see TRAFFIC_BURST).
+# Twenty departments, each with its own group: Telegram carries about 20 messages a minute
+# to one group, so the traffic is spread over many (see TRAFFIC_BURST), enough of them for
+# presses and posts to be in flight at every cut (about 100 confirmed presses in 30 cuts).
 DEPARTMENTS = (
     Dept("Отдел продаж", SALES_CHAT, "620", "201-209"),
     Dept("Сервис", SERVICE_CHAT, "630", "301-309"),
@@ -115,6 +116,16 @@ DEPARTMENTS = (
     Dept("Опт", -1001000000008, "690", "101-109"),
     Dept("Закупки", -1001000000009, "610", "211-219"),
     Dept("Кадры", -1001000000010, "600", "311-319"),
+    Dept("Филиал Север", -1001000000011, "720", "221-229"),
+    Dept("Филиал Юг", -1001000000012, "730", "231-239"),
+    Dept("Филиал Запад", -1001000000013, "740", "241-249"),
+    Dept("Филиал Восток", -1001000000014, "750", "251-259"),
+    Dept("Сервисный центр", -1001000000015, "760", "261-269"),
+    Dept("Интернет-магазин", -1001000000016, "770", "271-279"),
+    Dept("Колл-центр", -1001000000017, "780", "281-289"),
+    Dept("Ремонт", -1001000000018, "790", "291-299"),
+    Dept("Аренда", -1001000000019, "820", "321-329"),
+    Dept("Маркетинг", -1001000000020, "830", "331-339"),
 )
 DEPARTMENT_EXTENSION = {d.chat: d.extension for d in DEPARTMENTS}
 CALLBACK_EXTENSION = {d.chat: d.staff.split("-")[0] for d in DEPARTMENTS}
