@@ -63,8 +63,8 @@ COMMIT_CHUNKS = 50
 COMMIT_SECONDS = 2.0
 # An import that holds the ledger's lock (no `perezvon run` beside it: no bot waits on
 # its commits) commits every this many seconds instead: 1.6 s of commits on 1M rows.
-# Another command that writes (one opening the ledger checks its schema under the write
-# lock) waits at most that long, within its busy timeout (15 s).
+# Another command that writes meanwhile waits at most that long (the gap below lets it
+# in), within its busy timeout (15 s); one that only reads does not wait at all (WAL).
 ALONE_COMMIT_SECONDS = 10.0
 # Between two transactions of a long pass the write lock is free this long. A writer
 # waiting for it retries every 100 ms at most (SQLite's busy handler); without a gap the
