@@ -44,6 +44,7 @@ if str(ROOT) not in sys.path:  # run as a plain script from a checkout
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.ingest import generate, make_config  # noqa: E402
+from benchmarks.verdict import verdict  # noqa: E402
 from bot.app import TELEGRAM_LIMITS, PerezvonBot, RateLimits, build_application  # noqa: E402
 from bot.messenger import SEND_TIMEOUTS, SendTimeouts  # noqa: E402
 from bot.outbox import RESEND_PAUSE  # noqa: E402
@@ -377,17 +378,7 @@ def report(results: dict[str, Any]) -> bool:
                 f"{spell['max_copies_posted']} posted, {spell['max_copies_in_chat']} left",
             )
         )
-    print()
-    for text, ok, figure in checks:
-        print(f"{'PASS' if ok else 'FAIL'}  {text}: {figure}")
-    summary = {
-        **results,
-        "idle_native_vs_polling": ratio,
-        "targets": {text: {"pass": ok, "value": figure} for text, ok, figure in checks},
-        "all_pass": all(ok for _, ok, _ in checks),
-    }
-    print("JSON " + json.dumps(summary, ensure_ascii=False, sort_keys=True, default=float))
-    return bool(summary["all_pass"])
+    return verdict(checks, {**results, "idle_native_vs_polling": ratio})
 
 
 def main(argv: list[str] | None = None) -> int:

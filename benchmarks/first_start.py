@@ -19,7 +19,6 @@ is 0 whatever the figures unless ``--strict`` is given.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import shutil
 import sqlite3
@@ -36,6 +35,7 @@ if str(ROOT) not in sys.path:  # run as a plain script from a checkout
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.ingest import fmt_time, generate, make_config  # noqa: E402
+from benchmarks.verdict import verdict  # noqa: E402
 from watcher.ingest import Ingestor  # noqa: E402
 from watcher.ledger import Ledger  # noqa: E402
 from watcher.service import WatcherService  # noqa: E402
@@ -255,9 +255,7 @@ def report(
             f"{start_counts['calls'] - 1:,} history calls vs {plain_counts['calls']:,}",
         ),
     ]
-    for text, ok, figure in checks:
-        print(f"{'PASS' if ok else 'FAIL'}  {text}: {figure}")
-    summary = {
+    figures = {
         "rows": rows,
         "plain_pass_s": plain["seconds"],
         **{f"{k}_s": v for k, v in start.items() if k != "steps"},
@@ -266,13 +264,8 @@ def report(
         "backfill_vs_plain_pass": overhead,
         "counts_plain": plain_counts,
         "counts_first_start": start_counts,
-        "all_pass": all(ok for _, ok, _ in checks),
     }
-    line = json.dumps(summary, ensure_ascii=False, sort_keys=True, default=float)
-    print(f"JSON {line}")
-    if out:
-        (Path(out) / "first-start-bench.json").write_text(line + "\n", encoding="utf-8")
-    return bool(summary["all_pass"])
+    return verdict(checks, figures, Path(out) / "first-start-bench.json" if out else None)
 
 
 if __name__ == "__main__":

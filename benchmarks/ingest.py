@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:  # run as a plain script from a checkout
 
 import dbfread  # noqa: E402
 
+from benchmarks.verdict import verdict  # noqa: E402
 from watcher.config import Config, parse_config  # noqa: E402
 from watcher.ingest import Ingestor  # noqa: E402
 from watcher.ledger import Ledger  # noqa: E402
@@ -426,21 +427,8 @@ def report(small: dict[str, Any], large: dict[str, Any], args: argparse.Namespac
             f"{large['import_maxrss_mb']:.1f} MB",
         ),
     ]
-    print()
-    for text, ok, figure in checks:
-        print(f"{'PASS' if ok else 'FAIL'}  {text}: {figure}")
-    summary = {
-        "small": small,
-        "large": large,
-        "scaling": scaling,
-        "targets": {text: {"pass": ok, "value": figure} for text, ok, figure in checks},
-        "all_pass": all(ok for _, ok, _ in checks),
-    }
-    line = json.dumps(summary, ensure_ascii=False, sort_keys=True, default=float)
-    print("JSON " + line)
-    if args.out:
-        (Path(args.out) / "ingest-bench.json").write_text(line + "\n", encoding="utf-8")
-    return bool(summary["all_pass"])
+    out = Path(args.out) / "ingest-bench.json" if args.out else None
+    return verdict(checks, {"small": small, "large": large, "scaling": scaling}, out)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,7 +51,6 @@ import argparse
 import asyncio
 import contextlib
 import importlib
-import json
 import os
 import random
 import re
@@ -77,6 +76,7 @@ if str(ROOT) not in sys.path:  # run as a plain script from a checkout
 
 from aiohttp import web  # noqa: E402
 
+from benchmarks.verdict import verdict  # noqa: E402
 from tests.fake_bot_api import FakeBotApi, RecordedCall, make_user  # noqa: E402
 from watcher.clock import local_now  # noqa: E402
 from watcher.config import Config, load_config  # noqa: E402
@@ -1312,10 +1312,7 @@ def print_report(h: Harness, started: bool, final: str, code: int | None, second
             f"{started_n}/{len(cuts)} restarts up and caught up",
         ),
     ]
-    print()
-    for text, ok, figure in checks:
-        print(f"{'PASS' if ok else 'FAIL'}  {text}: {figure}")
-    summary = {
+    figures = {
         "cuts": len(cuts),
         "seconds": round(seconds, 1),
         "ledger": h.sqlite_setting,
@@ -1343,11 +1340,8 @@ def print_report(h: Harness, started: bool, final: str, code: int | None, second
             }
             for r in cuts
         ],
-        "targets": {text: {"pass": ok, "value": figure} for text, ok, figure in checks},
-        "all_pass": all(ok for _, ok, _ in checks),
     }
-    print("JSON " + json.dumps(summary, ensure_ascii=False, sort_keys=True))
-    return bool(summary["all_pass"])
+    return verdict(checks, figures)
 
 
 @contextlib.contextmanager

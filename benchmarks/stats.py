@@ -51,6 +51,7 @@ for folder in (ROOT, HERE):  # run as a plain script from a checkout
 
 from ingest import WRITE_BATCH, Traffic, make_config  # noqa: E402
 
+from benchmarks.verdict import verdict  # noqa: E402
 from watcher import schema  # noqa: E402
 from watcher.config import Config, parse_config  # noqa: E402
 from watcher.ingest import Ingestor  # noqa: E402
@@ -510,18 +511,7 @@ def report(db: Path, results: dict[str, Any], args: argparse.Namespace) -> bool:
                 f"{b['max_lag_s'] * 1e3:.1f} ms",
             )
         )
-    print()
-    for text, ok, figure in checks:
-        print(f"{'PASS' if ok else 'FAIL'}  {text}: {figure}")
-    summary = {
-        "calls": calls,
-        **results,
-        "targets": {text: {"pass": ok, "value": figure} for text, ok, figure in checks},
-        "all_pass": all(ok for _, ok, _ in checks),
-    }
-    line = json.dumps(summary, ensure_ascii=False, sort_keys=True, default=float)
-    print("JSON " + line)
-    return bool(summary["all_pass"])
+    return verdict(checks, {"calls": calls, **results})
 
 
 def main(argv: list[str] | None = None) -> int:
