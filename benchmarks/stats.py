@@ -181,23 +181,32 @@ class PeakRss:
         return self.peak - self.base
 
 
-def child_stats(db: Path) -> dict[str, Any]:
-    from bot.figures import figures
-
-    year, _, day = periods(db)
-    figures(db, day, "ru")  # warm-up: the bot answered a /stats before
+def timed_runs(job: Callable[[], Any]) -> tuple[dict[str, Any], Any]:
+    """``job`` run STATS_RUNS times under PeakRss: the times and memory, and its last result."""
     runs = []
     with PeakRss() as rss:
         for _ in range(STATS_RUNS):
             start = time.perf_counter()
-            stats, png = figures(db, year, "ru")
+            result = job()
             runs.append(time.perf_counter() - start)
-    return {
+    figures = {
         "runs_s": runs,
         "median_s": statistics.median(runs),
         "first_s": runs[0],
         "rss_growth_mb": rss.growth,
         "rss_mb": rss.peak,
+    }
+    return figures, result
+
+
+def child_stats(db: Path) -> dict[str, Any]:
+    from bot.figures import figures
+
+    year, _, day = periods(db)
+    figures(db, day, "ru")  # warm-up: the bot answered a /stats before
+    timed, (stats, png) = timed_runs(lambda: figures(db, year, "ru"))
+    return {
+        **timed,
         "incoming": stats.incoming,
         "cases": stats.cases_total,
         "png_bytes": len(png),
@@ -212,21 +221,8 @@ def child_load(db: Path) -> dict[str, Any]:
     year, _, day = periods(db)
     config = bench_config(db)
     load_picture(config, db, day, None, "ru")  # warm-up: the bot drew a heatmap before
-    runs = []
-    with PeakRss() as rss:
-        for _ in range(STATS_RUNS):
-            start = time.perf_counter()
-            photo = load_picture(config, db, year, None, "ru")
-            runs.append(time.perf_counter() - start)
-    return {
-        "runs_s": runs,
-        "median_s": statistics.median(runs),
-        "first_s": runs[0],
-        "rss_growth_mb": rss.growth,
-        "rss_mb": rss.peak,
-        "png_bytes": len(photo.png),
-        "label": year.label,
-    }
+    timed, photo = timed_runs(lambda: load_picture(config, db, year, None, "ru"))
+    return {**timed, "png_bytes": len(photo.png), "label": year.label}
 
 
 def child_report(db: Path) -> dict[str, Any]:
