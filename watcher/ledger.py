@@ -400,13 +400,12 @@ class Ledger:
 
     def calls_of(self, remote: str, since: datetime) -> list[Call]:
         """The stored calls of ``remote`` from ``since`` on, in time order."""
-        cursor = self.conn.execute(
+        rows = self._dicts(
             "SELECT * FROM calls WHERE remote = ? AND started_at >= ?"
             " ORDER BY started_at, record_index",
             [remote, to_text(since)],
         )
-        names = [d[0] for d in cursor.description]
-        return [_call(dict(zip(names, values, strict=True))) for values in cursor]
+        return [_call(row) for row in rows]
 
     def call_dates(self) -> tuple[datetime | None, datetime | None, datetime | None]:
         """(first call, last call, last missed incoming call) for the health check; each
