@@ -282,11 +282,7 @@ class Ingestor:
         result = ScanResult(total_records=layout.complete_count)
         plan = self._plan(layout, result)
         decoder = RecordDecoder(layout, sources=plan.sources)
-        first_hash = _identity(read_one(layout, 0), decoder)
-        last_hash = None
-        if 0 < state.next_index <= layout.complete_count:
-            last_hash = _identity(read_one(layout, state.next_index - 1), decoder)
-        if _rewritten(state, layout.signature, layout.complete_count, first_hash, last_hash):
+        if _rewritten(state, layout, decoder, _identity(read_one(layout, 0), decoder)):
             self._end_bulk()
             return None
         if self._backfill_bulk is None:
@@ -426,10 +422,7 @@ class Ingestor:
         state = find_cursor(self.ledger, self.config.source.path)
         if state is not None and state.path != self.key:
             self._legacy_key, state.path = state.path, self.key
-        last_hash = None
-        if state is not None and 0 < state.next_index <= layout.complete_count:
-            last_hash = _identity(read_one(layout, state.next_index - 1), decoder)
-        reason = _rewritten(state, layout.signature, layout.complete_count, first_hash, last_hash)
+        reason = _rewritten(state, layout, decoder, first_hash)
         if state is not None and reason:
             result.rebaselined = reason
             result.warn(f"{self.key}: {reason}; re-reading it, known calls are skipped")
@@ -654,23 +647,23 @@ def _identity(raw: bytes | None, decoder: RecordDecoder) -> str | None:
 
 
 def _rewritten(
-    state: SourceState | None,
-    signature: str,
-    count: int,
-    first_hash: str | None,
-    last_hash: str | None,
+    state: SourceState | None, layout: DbfLayout, decoder: RecordDecoder, first_hash: str | None
 ) -> str | None:
-    """Why the file on disk is not the one the cursor points into, if it is not."""
+    """Why the file on disk is not the one the cursor points into, if it is not
+    (``first_hash``: the :func:`_identity` of its first record now)."""
     if state is None:
         return None
-    if state.header_signature != signature:
+    if state.header_signature != layout.signature:
         return "the table's structure changed"
+    count = layout.complete_count
     if count < state.next_index:
         return f"the file shrank ({count} records, {state.next_index} were read)"
     if state.first_record_hash and first_hash != state.first_record_hash:
         return "the first record changed (file rewritten)"
-    if state.last_record_hash and last_hash != state.last_record_hash:
-        # Rows were purged or moved in the middle: the cursor no longer points past
-        # what was read, so whatever follows it may be calls never seen.
-        return "the last record read has changed (rows purged or moved)"
+    if state.last_record_hash:
+        last = read_one(layout, state.next_index - 1) if state.next_index > 0 else None
+        if _identity(last, decoder) != state.last_record_hash:
+            # Rows were purged or moved in the middle: the cursor no longer points past
+            # what was read, so whatever follows it may be calls never seen.
+            return "the last record read has changed (rows purged or moved)"
     return None
