@@ -194,26 +194,15 @@ class RecordDecoder:
     def decode(self, raw: bytes) -> tuple[dict[str, Any], tuple[str, ...]]:
         values: dict[str, Any] = {}
         problems: list[str] = []
-        encoding = self.encoding
-        ascii_ok = self._ascii_ok
         for name, start, end, kind, info in self._fields:
             data = raw[start:end]
-            try:
-                if kind == "C":
-                    data = data.rstrip(b"\0 ")
-                    if ascii_ok and data.isascii():  # codes, numbers: the codec's own result
-                        values[name] = data.decode("ascii").strip()
-                    else:
-                        values[name] = data.decode(encoding, "replace").strip()
-                elif kind in ("N", "F"):
-                    values[name] = _number(data)
-                elif kind == "D":
-                    values[name] = _date(data)
-                else:
-                    values[name] = self._fallback.parse(info.source, data)
-            except (ValueError, LookupError) as error:
-                values[name] = None
-                problems.append(f"{name}: {error}")
+            if kind in _OWN_KINDS:
+                value, problem = self._convert(name, kind, data)
+            else:
+                value, problem = self._parse_other(name, info, data)
+            values[name] = value
+            if problem is not None:
+                problems.append(problem)
         return values, tuple(problems)
 
     def decode_many(self, raws: list[bytes]) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
@@ -224,13 +213,11 @@ class RecordDecoder:
         rows: list[dict[str, Any]] = [{} for _ in raws]
         problems: list[list[str]] = [[] for _ in raws]
         for name, start, end, kind, info in self._fields:
-            if kind not in ("C", "N", "F", "D"):
+            if kind not in _OWN_KINDS:
                 for row, trouble, raw in zip(rows, problems, raws, strict=True):
-                    try:
-                        row[name] = self._fallback.parse(info.source, raw[start:end])
-                    except (ValueError, LookupError) as error:
-                        row[name] = None
-                        trouble.append(f"{name}: {error}")
+                    row[name], problem = self._parse_other(name, info, raw[start:end])
+                    if problem is not None:
+                        trouble.append(problem)
                 continue
             seen = self._seen.setdefault(name, {})
             for row, trouble, raw in zip(rows, problems, raws, strict=True):
@@ -246,11 +233,11 @@ class RecordDecoder:
         return [(row, tuple(trouble)) for row, trouble in zip(rows, problems, strict=True)]
 
     def _convert(self, name: str, kind: str, data: bytes) -> tuple[Any, str | None]:
-        """One C/N/F/D field's value and problem, exactly as :meth:`decode` reads it."""
+        """One C/N/F/D field's value and problem (Perezvon's own fast reading)."""
         try:
             if kind == "C":
                 data = data.rstrip(b"\0 ")
-                if self._ascii_ok and data.isascii():
+                if self._ascii_ok and data.isascii():  # codes, numbers: the codec's own result
                     return data.decode("ascii").strip(), None
                 return data.decode(self.encoding, "replace").strip(), None
             if kind == "D":
@@ -259,7 +246,16 @@ class RecordDecoder:
         except (ValueError, LookupError) as error:
             return None, f"{name}: {error}"
 
+    def _parse_other(self, name: str, info: FieldInfo, data: bytes) -> tuple[Any, str | None]:
+        """A field of another type, as dbfread reads it."""
+        try:
+            return self._fallback.parse(info.source, data), None
+        except (ValueError, LookupError) as error:
+            return None, f"{name}: {error}"
 
+
+# Field types read by RecordDecoder itself; the others go through dbfread's parser.
+_OWN_KINDS = ("C", "N", "F", "D")
 _ASCII = bytes(range(128))
 _SHIFTS = b"\x1b$B+AGE-~{"  # would switch iso2022 / utf-7 / hz out of ASCII
 _ASCII_COMPATIBLE: dict[str, bool] = {}
