@@ -170,11 +170,7 @@ class WatcherService:
             self._unreadable.end(f"{self.config.source.path} is readable again")
             self._check_health(self._ledger)
         self.last_result = result
-        if result.cases.changed and self.on_change is not None:
-            try:
-                self.on_change()
-            except Exception:
-                log.exception("change listener failed")
+        self._tell(result)
         return result
 
     def backfill_now(self) -> ScanResult | None:
@@ -188,12 +184,17 @@ class WatcherService:
             except DbfError as error:  # the next scan says so, once per episode
                 log.debug("history step skipped: %s", error)
                 return None
-        if result is not None and result.cases.changed and self.on_change is not None:
+        if result is not None:
+            self._tell(result)
+        return result
+
+    def _tell(self, result: ScanResult) -> None:
+        """Wake the listener (the bot's outbox) when a pass changed cases."""
+        if result.cases.changed and self.on_change is not None:
             try:
                 self.on_change()
             except Exception:
                 log.exception("change listener failed")
-        return result
 
     def _backfill_a_while(self) -> bool:
         """History steps until new rows may be waiting (a file event, or a second
