@@ -100,6 +100,14 @@ def is_lost_answer(error: BaseException) -> bool:
     return isinstance(cause, httpx.ReadTimeout | httpx.WriteTimeout)
 
 
+def may_have_posted(error: BaseException) -> bool:
+    """Whether a post that failed so may be in the chat all the same: its answer was lost
+    or came unreadable, where a refusal means it is not."""
+    if isinstance(error, TelegramError) and is_unreadable_answer(error):
+        return True
+    return is_lost_answer(error)
+
+
 def is_message_gone(error: BadRequest) -> bool:
     """The message was deleted or can no longer be edited: post a fresh one instead."""
     text = error.message.lower()
@@ -332,11 +340,10 @@ class CaseMessenger:
         try:
             return request.result()
         except TelegramError as error:
-            lost = is_lost_answer(error)
-            if not (lost or is_unreadable_answer(error)):
+            if not may_have_posted(error):
                 raise
             count = self.ledger.record_unconfirmed_post(case.id, chat_id, self.clock(), str(error))
-            raise PostUnconfirmed(case.id, count, error, lost=lost) from error
+            raise PostUnconfirmed(case.id, count, error, lost=is_lost_answer(error)) from error
 
     def _late_answer(self, case_id: int, post_id: int, request: asyncio.Task[Message]) -> None:
         """The answer to a post the outbox stopped waiting for: record its message."""
@@ -345,10 +352,7 @@ class CaseMessenger:
             return
         error = request.exception()
         if error is not None:
-            maybe_posted = is_lost_answer(error) or (
-                isinstance(error, TelegramError) and is_unreadable_answer(error)
-            )
-            if maybe_posted:
+            if may_have_posted(error):
                 log.debug("case %s: the answer to its post never came (%r)", case_id, error)
                 return
             # Refused (a flood wait that outlasted the retries, a refused connection, a bad
