@@ -27,9 +27,9 @@ from watcher.queries import (
     frequent_callers,
     load_grid,
     reading,
-    reason_counts,
     spread_of,
     waits,
+    why_figures,
 )
 from watcher.schema import CALLERS_FROM_CALLS
 from watcher.stats import Period, stats_from
@@ -138,7 +138,7 @@ def test_the_shortcuts_equal_the_plain_way_on_random_ledgers(tmp_path: Path, see
             cells = [n for rows in (grid.incoming, grid.missed) for row in rows for n in row]
             assert cells == python_grid(calls, legs, period), period
             lines = frozenset({("201", ""), ("620", "01")})
-            part = reason_counts(conn, start, end, lines)
+            part = why_figures(conn, start, end, target_seconds=0, lines=lines).missed_by_reason
             expected = Counter(
                 str(c["miss_reason"] or "unknown")
                 for c in calls

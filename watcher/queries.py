@@ -707,34 +707,6 @@ def why_figures(
     )
 
 
-def reason_counts(
-    conn: sqlite3.Connection, start: datetime, end: datetime, lines: Lines | None = None
-) -> dict[str, int]:
-    """Missed incoming calls of the period by stored reason (:func:`why_figures`)."""
-    return why_figures(conn, start, end, target_seconds=0, lines=lines).missed_by_reason
-
-
-def answer_speed(
-    conn: sqlite3.Connection,
-    start: datetime,
-    end: datetime,
-    *,
-    target_seconds: float,
-    lines: Lines | None = None,
-) -> Spread:
-    """How long answered incoming calls rang before the answer (those with a ring time),
-    and how many within ``target_seconds``: the service level (:func:`why_figures`)."""
-    return why_figures(conn, start, end, target_seconds=target_seconds, lines=lines).answer_speed
-
-
-def hung_up_waits(
-    conn: sqlite3.Connection, start: datetime, end: datetime, lines: Lines | None = None
-) -> Spread:
-    """How long the callers who hung up had waited: beside the speed of answer, whether a
-    quicker answer would have saved their calls (:func:`why_figures`)."""
-    return why_figures(conn, start, end, target_seconds=0, lines=lines).hung_up_waits
-
-
 # -- each hour and line: the Входящие sheet --------------------------------------------------
 
 

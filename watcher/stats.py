@@ -243,7 +243,6 @@ def stats_from(
     lines: Lines | None = None,
     department: str | None = None,
     config: Config | None = None,
-    answer_target_seconds: int | None = None,
     now: datetime | None = None,
 ) -> Stats:
     """The period's figures from SQL aggregates (:mod:`watcher.queries`).
@@ -336,9 +335,7 @@ def stats_from(
         elif group.closed_how == ClosedHow.USER:
             stats.closed_by_user += count
 
-    target = answer_target_seconds
-    if target is None:
-        target = config.rules.answer_target_seconds if config else DEFAULT_ANSWER_TARGET_SECONDS
+    target = config.rules.answer_target_seconds if config else DEFAULT_ANSWER_TARGET_SECONDS
     stats.answer_target_seconds = target
     # Employees' own numbers are no customers: left out of the most missed and the new.
     staff = employee_keys(config.rules.employee_numbers) if config is not None else frozenset()
