@@ -130,10 +130,10 @@ def test_the_shortcuts_equal_the_plain_way_on_random_ledgers(tmp_path: Path, see
             for minimum in (1, 2, 3):
                 every = frequent_callers(conn, start, end, minimum=minimum, by_missed=True)
                 for limit in (1, 2, 3, 5, 20):
-                    top = frequent_callers(
-                        conn, start, end, minimum=minimum, by_missed=True, limit=limit
+                    why = why_figures(
+                        conn, start, end, target_seconds=0, top=limit, top_at_least=minimum
                     )
-                    assert top == every[:limit], (period, minimum, limit)
+                    assert why.top_missed == every[:limit], (period, minimum, limit)
             grid = load_grid(conn, start, end)
             cells = [n for rows in (grid.incoming, grid.missed) for row in rows for n in row]
             assert cells == python_grid(calls, legs, period), period

@@ -788,13 +788,10 @@ def frequent_callers(
     *,
     minimum: int = 2,
     by_missed: bool = False,
-    limit: int | None = None,
 ) -> list[FrequentCaller]:
     """Numbers with at least ``minimum`` incoming calls (``by_missed``: missed calls),
-    most first, ties by number: one GROUP BY over the period's calls in SQL.
-
-    The few numbers missed most often (``by_missed`` with a ``limit``: /stats) are counted
-    from the missed calls' numbers alone (:func:`_most_missed`), without the sorter."""
+    most first, ties by number: one GROUP BY over the period's calls in SQL. (The few
+    missed most often, for /stats, come from :func:`why_figures`, without the sorter.)"""
     missed = "count(*) FILTER (WHERE coalesce(duration, 0) <= 0)"
     ranked = missed if by_missed else "count(*)"
     where = _INCOMING
@@ -802,18 +799,8 @@ def frequent_callers(
     if lines is not None:
         where += _IN_LINES
         params["lines"] = _lines_json(lines)
-    if by_missed and limit is not None and minimum >= 1:
-        row = conn.execute(f"SELECT {_MISSED_REMOTES} FROM calls" + where, params).fetchone()
-        missed_of = Counter[str](json.loads(row[0]))
-        for leg in _legs(conn, start, end, lines):
-            if not leg.answered:
-                missed_of[leg.remote] -= 1
-        return _most_missed(conn, where, params, missed_of, minimum, limit)
     sql = _CALLER_FIGURES + " FROM calls" + where + _NOT_LEG
     sql += f" GROUP BY remote HAVING {ranked} >= :min ORDER BY {ranked} DESC, remote"
-    if limit is not None:
-        sql += " LIMIT :limit"
-        params["limit"] = limit
     return [
         FrequentCaller(str(r), int(n), int(a), int(m), str(f), str(la))
         for r, n, a, m, f, la in conn.execute(sql, params)
