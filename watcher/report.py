@@ -38,7 +38,6 @@ from watcher.queries import (
     hour_line_figures,
     line_departments,
     load_grid,
-    new_callers,
     operator_names,
     scope_lines,
     spread_of,
@@ -288,6 +287,7 @@ class _Builder:
             lines=self.lines,
             department=self.department,
             config=self.config,
+            contacts=self.contacts,
         )
 
     @property
@@ -316,7 +316,12 @@ class _Builder:
             name = department.name
             lines = scope_lines(self.conn, self.config.departments, name)
             stats = stats_from(
-                self.conn, self.period, lines=lines, department=name, config=self.config
+                self.conn,
+                self.period,
+                lines=lines,
+                department=name,
+                config=self.config,
+                contacts=self.contacts,
             )
             result.append((name, stats, self.within(self.period, name)))
         return result
@@ -587,9 +592,7 @@ class _Builder:
     def _new_caller_rows(self) -> Iterator[Row]:
         """Numbers whose first call ever is an incoming call in the period."""
         departments = line_departments(self.conn, self.config.departments)
-        staff = employee_keys(self.config.rules.employee_numbers)
-        found = new_callers(self.conn, self.period.start, self.period.end, self.lines, staff)
-        for caller in found:
+        for caller in self.current.new_callers.callers:  # as Сводка counts them
             called_back: Value = None
             callback_at: Value = None
             if not caller.answered:

@@ -18,6 +18,7 @@ from watcher.ledger import Ledger
 from watcher.phones import display_number
 from watcher.queries import (
     Lines,
+    NewCaller,
     Spread,
     case_groups,
     hour_slots,
@@ -172,6 +173,8 @@ class NewCallerStats:
     total: int = 0
     answered: int = 0
     called_back: int = 0
+    # The numbers themselves, for the workbook's Новые клиенты sheet (not a figure).
+    callers: tuple[NewCaller, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def waiting(self) -> int:
@@ -244,6 +247,7 @@ def stats_from(
     department: str | None = None,
     config: Config | None = None,
     now: datetime | None = None,
+    contacts: ContactBook | None = None,
 ) -> Stats:
     """The period's figures from SQL aggregates (:mod:`watcher.queries`).
 
@@ -353,14 +357,17 @@ def stats_from(
     stats.answer_speed = why.answer_speed
     stats.hung_up_waits = why.hung_up_waits
     top = [caller for caller in why.top_missed if caller.remote not in staff][:TOP_MISSED]
-    book = ContactBook(config.rules.contacts_csv) if config is not None and top else None
+    book = contacts
+    if book is None and config is not None and top:
+        book = ContactBook(config.rules.contacts_csv)
     for caller in top:
         contact = book.lookup(caller.remote) if book is not None else None
         stats.top_missed.append(
             MissedNumber(caller.remote, caller.missed, contact.name if contact else None)
         )
 
-    for newcomer in new_callers(conn, period.start, period.end, lines, staff):
+    stats.new_callers.callers = tuple(new_callers(conn, period.start, period.end, lines, staff))
+    for newcomer in stats.new_callers.callers:
         stats.new_callers.total += 1
         stats.new_callers.answered += newcomer.answered
         stats.new_callers.called_back += not newcomer.answered and newcomer.called_back
