@@ -238,6 +238,17 @@ class Stats:
     def miss_rate(self) -> float:
         return self.missed / self.incoming if self.incoming else 0.0
 
+    @property
+    def called_back(self) -> int:
+        """Cases closed by a callback, found in the log or marked in the chat; not those
+        whose caller got through on their own."""
+        return self.cases_closed - self.closed_by_answer
+
+    @property
+    def called_back_by_call(self) -> int:
+        """Of :attr:`called_back`, those the call log shows."""
+        return self.closed_by_call - self.closed_by_answer
+
 
 def stats_from(
     conn: sqlite3.Connection,
@@ -487,13 +498,12 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
             rate=stats.miss_rate,
         )
     )
-    called_back = stats.cases_closed - stats.closed_by_answer
-    closed = tr(t, "stats_closed", count=called_back)
-    if called_back:
+    closed = tr(t, "stats_closed", count=stats.called_back)
+    if stats.called_back:
         closed += tr(
             t,
             "stats_closed_how",
-            by_call=stats.closed_by_call - stats.closed_by_answer,
+            by_call=stats.called_back_by_call,
             by_user=stats.closed_by_user,
         )
     parts = [closed]
