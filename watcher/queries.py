@@ -454,7 +454,7 @@ def _overall_waits(
     if not found:
         return {}
     within = sum(1 for s in found if s <= within_seconds)
-    return {None: Waits(len(found), _middle(found), within)}
+    return {None: Waits(len(found), median(found), within)}
 
 
 def _sorted_waits(
@@ -469,10 +469,23 @@ def _sorted_waits(
     return found
 
 
-def _middle(ordered: list[float]) -> float:
-    """The median of sorted values, as :func:`statistics.median` (and SQL's avg) gives it."""
-    half = len(ordered) // 2
-    return float(ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2)
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest rank: the smallest value with at least ``share`` of them at or below it."""
+    if not values:
+        return None
+    rank = max(1, -(-int(share * 100) * len(values) // 100))  # ceil without floats
+    return float(sorted(values)[min(rank, len(values)) - 1])
+
+
+def median(values: list[float]) -> float | None:
+    """As :func:`statistics.median` (and SQL's avg of the middle two) gives it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 # Cases whose caller was reached (vocab.REACHED), as SQL.
@@ -495,11 +508,7 @@ WHERE (SELECT n FROM n) > 0
 )
 
 
-_ALL_CALLBACK_WAITS = (
-    "WITH"
-    + _WAIT.format(group="NULL", filter="{filter} AND " + _REACHED_SQL)
-    + " SELECT json_group_array(s) FROM wait"
-)
+_ALL_CALLBACK_WAITS = _ALL_WAITS.format(group="NULL", filter="{filter} AND " + _REACHED_SQL)
 
 
 def callback_waits(
@@ -527,8 +536,7 @@ def callback_waits(
         if not found:
             return 0, 0, None, None
         within = sum(1 for s in found if s <= within_seconds)
-        p90 = found[max(0, (len(found) * 9 + 9) // 10 - 1)]
-        return len(found), within, _middle(found), float(p90)
+        return len(found), within, median(found), percentile(found, 0.9)
     row = conn.execute(_CALLBACK_WAITS.format(filter=filters), params).fetchone()
     if row is None:
         return 0, 0, None, None

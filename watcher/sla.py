@@ -16,7 +16,7 @@ from datetime import datetime
 
 from watcher.hours import OfficeHours
 from watcher.models import from_text, to_text
-from watcher.queries import callback_waits
+from watcher.queries import callback_waits, median, percentile
 
 # The closes that are callbacks: from the call log, or marked in the chat.
 CALLBACK_CLOSES = ("call", "answered", "user")
@@ -33,24 +33,6 @@ class Sla:
     @property
     def share(self) -> float | None:
         return self.within / self.called_back if self.called_back else None
-
-
-def percentile(values: list[float], share: float) -> float | None:
-    """Nearest rank: the smallest value with at least ``share`` of them at or below it."""
-    if not values:
-        return None
-    rank = max(1, -(-int(share * 100) * len(values) // 100))  # ceil without floats
-    return sorted(values)[min(rank, len(values)) - 1]
-
-
-def median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def callback_sla(
