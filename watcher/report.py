@@ -38,6 +38,7 @@ from watcher.queries import (
     hour_line_figures,
     line_departments,
     load_grid,
+    new_callers,
     operator_names,
     scope_lines,
     spread_of,
@@ -592,7 +593,9 @@ class _Builder:
     def _new_caller_rows(self) -> Iterator[Row]:
         """Numbers whose first call ever is an incoming call in the period."""
         departments = line_departments(self.conn, self.config.departments)
-        for caller in self.current.new_callers.callers:  # as Сводка counts them
+        staff = employee_keys(self.config.rules.employee_numbers)
+        found = new_callers(self.conn, self.period.start, self.period.end, self.lines, staff)
+        for caller in found:
             called_back: Value = None
             callback_at: Value = None
             if not caller.answered:

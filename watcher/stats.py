@@ -18,7 +18,6 @@ from watcher.ledger import Ledger
 from watcher.phones import display_number
 from watcher.queries import (
     Lines,
-    NewCaller,
     Spread,
     case_groups,
     hour_slots,
@@ -173,8 +172,6 @@ class NewCallerStats:
     total: int = 0
     answered: int = 0
     called_back: int = 0
-    # The numbers themselves, for the workbook's Новые клиенты sheet (not a figure).
-    callers: tuple[NewCaller, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def waiting(self) -> int:
@@ -377,8 +374,7 @@ def stats_from(
             MissedNumber(caller.remote, caller.missed, contact.name if contact else None)
         )
 
-    stats.new_callers.callers = tuple(new_callers(conn, period.start, period.end, lines, staff))
-    for newcomer in stats.new_callers.callers:
+    for newcomer in new_callers(conn, period.start, period.end, lines, staff):
         stats.new_callers.total += 1
         stats.new_callers.answered += newcomer.answered
         stats.new_callers.called_back += not newcomer.answered and newcomer.called_back
