@@ -2,7 +2,8 @@
 
 The fast paths of a large ``scan(history=True)`` (field texts decoded once per chunk,
 calls that cannot touch a case passed over, the figure indexes built after the load,
-each batch inserted without a look-up of its fingerprints)
+each batch inserted without a look-up of its fingerprints, and into an empty ledger the
+case rules deciding against an in-memory case book)
 must change nothing but the time: the same generated Calls.dbf is imported both ways
 and every table is compared row for row.
 """
@@ -23,6 +24,7 @@ from watcher import ingest, schema
 from watcher.cases import CaseRules
 from watcher.config import Config
 from watcher.dbf_reader import READ_CHUNK, RecordDecoder, read_layout, read_records
+from watcher.import_book import ImportBook
 from watcher.ingest import Ingestor, ScanResult
 from watcher.ledger import Ledger
 from watcher.models import Call
@@ -72,11 +74,20 @@ def _traffic(rng: random.Random) -> Iterator[dict[str, object]]:
             )  # fmt: skip
 
 
-def _write(path: Path, *, repeats: bool = False) -> dt.datetime:
+def _write(
+    path: Path, *, repeats: bool = False, seed: int = 7, shuffled: bool = False
+) -> dt.datetime:
     """The generated file, with deleted and unreadable rows; the import's clock.
-    ``repeats``: some rows again in later read chunks (the same call twice)."""
+    ``repeats``: some rows again in later read chunks (the same call twice);
+    ``shuffled``: rows out of time order here and there, across read chunks too."""
     writer = CallsDbfWriter.create(path)
-    rows = list(_traffic(random.Random(7)))
+    rows = list(_traffic(random.Random(seed)))
+    if shuffled:
+        rng = random.Random(seed + 1)
+        for _ in range(len(rows) // 10):
+            a = rng.randrange(len(rows) - 60)
+            b = a + rng.randint(1, 60)
+            rows[a], rows[b] = rows[b], rows[a]
     if repeats:
         for index in range(100, 1900, 250):
             rows[index + 2 * READ_CHUNK] = rows[index + READ_CHUNK] = rows[index]
@@ -141,14 +152,35 @@ def office(phone_config: Any) -> tuple[Config, dt.datetime]:
     return config, _write(config.source.path)
 
 
+@pytest.mark.parametrize(
+    ("seed", "shuffled"), [(7, False), (11, True), (23, True)], ids=["in order", "a", "b"]
+)
 def test_bulk_import_leaves_the_same_ledger_as_row_by_row(
-    tmp_path: Path, office: tuple[Config, dt.datetime], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    phone_config: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int,
+    shuffled: bool,
 ) -> None:
-    config, now = office
+    """Into an empty ledger the rules decide against the import's case book, in memory
+    (watcher/import_book.py); row by row they read and write the ledger."""
+    config = phone_config()
+    now = _write(config.source.path, seed=seed, shuffled=shuffled)
     monkeypatch.setattr(ingest, "BULK_IMPORT_OVER", 1000)
-    bulk = _import(config, tmp_path / "bulk.db", now)
+    booked = []
+    real_apply = ImportBook.apply
+
+    def counted(self: ImportBook, *args: Any) -> Any:
+        booked.append(1)
+        return real_apply(self, *args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ImportBook, "apply", counted)
+        bulk = _import(config, tmp_path / "bulk.db", now)
+    assert len(booked) > 1000  # every plan went to the book
     with monkeypatch.context() as patch:
         _row_by_row(patch)
+        patch.setattr(ImportBook, "apply", None)  # never used row by row
         plain = _import(config, tmp_path / "plain.db", now)
     assert bulk.cases.opened > 500 and bulk.cases.closed > 300 and bulk.cases.legs > 10
     assert bulk.cases.merged > 50 and bulk.cases.attempts > 50 and bulk.bad_rows > 10
@@ -228,8 +260,8 @@ def test_bulk_import_inserts_first_and_still_skips_known_calls(
     batches: list[tuple[int, int]] = []  # (distinct calls given, calls new)
     real_store = Ledger.store_new_calls
 
-    def spy(self: Ledger, calls: list[Call], source: str = "") -> list[Call]:
-        fresh = real_store(self, calls, source)
+    def spy(self: Ledger, calls: list[Call], source: str = "", **kwargs: Any) -> list[Call]:
+        fresh = real_store(self, calls, source, **kwargs)
         batches.append((len({c.fingerprint for c in calls}), len(fresh)))
         return fresh
 

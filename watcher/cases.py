@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from watcher.changes import (
     AnsweredLeg,
     ApplyResult,
+    CaseStore,
     Change,
     CloseCase,
     FailedCallback,
@@ -83,10 +84,13 @@ class CaseRules:
     """Decides what each call does to the cases and has the ledger apply it.
 
     Reads (open cases, earlier calls, the contact book) happen here; every write is one
-    :meth:`Ledger.apply` of the plan, inside the caller's write transaction.
+    :meth:`Ledger.apply` of the plan, inside the caller's write transaction. ``ledger``
+    is the ledger, or an import's case book that stands in for it.
     """
 
-    def __init__(self, config: Config, ledger: Ledger, contacts: ContactBook | None = None) -> None:
+    def __init__(
+        self, config: Config, ledger: CaseStore, contacts: ContactBook | None = None
+    ) -> None:
         self.config = config
         self.ledger = ledger
         self.contacts = contacts or ContactBook(config.rules.contacts_csv)
@@ -217,24 +221,30 @@ class CaseRules:
             held_until=None if silent else held_until(self.config.hours, now),
         )
 
-    def answer_history(self, before: datetime, now: datetime) -> ApplyResult:
+    def answer_history(self, ledger: Ledger, before: datetime, now: datetime) -> ApplyResult:
         """After a backfill: the calls from ``before`` on (the tail, read first) act on
         the silent cases still open from before it, as a pass in file order would have
         let them: failed callbacks are listed, the first callback closes the case."""
         result = ApplyResult()
         # Only numbers with calls in the tail can be answered there: a handful.
-        remotes = self.ledger.open_remotes() & self.ledger.remotes_since(before)
+        remotes = ledger.open_remotes() & ledger.remotes_since(before)
         for remote in sorted(remotes):
-            for case in self.ledger.open_cases_of(remote):
+            for case in ledger.open_cases_of(remote):
                 if case.silent and case.first_at < before:
-                    self._replay(case, remote, max(before, case.first_at), now, result)
+                    self._replay(ledger, case, remote, max(before, case.first_at), now, result)
         self._open_remotes = None  # loaded again by the next batch
         return result
 
     def _replay(
-        self, case: OpenCase, remote: str, since: datetime, now: datetime, result: ApplyResult
+        self,
+        ledger: Ledger,
+        case: OpenCase,
+        remote: str,
+        since: datetime,
+        now: datetime,
+        result: ApplyResult,
     ) -> None:
-        for call in self.ledger.calls_of(remote, since):
+        for call in ledger.calls_of(remote, since):
             decision = self._decide(call)
             if decision.action is Action.ATTEMPT:
                 changes = plan_attempt(call, [case])
@@ -243,7 +253,7 @@ class CaseRules:
             else:
                 continue
             if changes:
-                result.add(self.ledger.apply(changes, now))
+                result.add(ledger.apply(changes, now))
             if decision.action is Action.CALLBACK and changes:
                 return
 

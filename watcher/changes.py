@@ -7,8 +7,10 @@ that tell the chats. Nothing here touches SQLite.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from watcher.models import Call
 
@@ -98,3 +100,29 @@ class ApplyResult:
         self.closed += other.closed
         self.attempts += other.attempts
         self.legs += other.legs
+
+
+class CaseStore(Protocol):
+    """What the rules read and where their plans go: the ledger, or during an import
+    into an empty ledger the import's case book (watcher/import_book.py)."""
+
+    def open_remotes(self) -> set[str]: ...
+
+    def has_open_case(self, remote: str) -> bool: ...
+
+    def open_cases_of(self, remote: str) -> list[OpenCase]: ...
+
+    def answered_leg(self, remote: str, start: datetime, end: datetime) -> Call | None: ...
+
+    def has_call_before(self, remote: str, before: datetime) -> bool: ...
+
+    def first_answer_since(
+        self,
+        remote: str,
+        since: datetime,
+        min_outgoing: int,
+        exclude: Collection[str] = (),
+        before: datetime | None = None,
+    ) -> Call | None: ...
+
+    def apply(self, changes: Iterable[Change], now: datetime) -> ApplyResult: ...

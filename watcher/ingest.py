@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from watcher import fields
+from watcher import fields, schema
 from watcher.cases import ApplyResult, CaseRules
 from watcher.clock import local_now
 from watcher.config import Config
@@ -39,7 +39,8 @@ from watcher.dbf_reader import (
     read_one,
     read_records,
 )
-from watcher.ledger import Ledger, SourceState
+from watcher.import_book import ImportBook
+from watcher.ledger import BOOK_CACHE_KIB, BULK_CACHE_KIB, Ledger, SourceState
 from watcher.models import Call
 from watcher.normalise import RowError, to_call
 from watcher.reasons import with_reasons
@@ -225,14 +226,22 @@ class Ingestor:
         stop = layout.complete_count
         deferred: AbstractContextManager[None] = nullcontext()
         bulk = history and self._bulk_import(stop - state.next_index)
-        if bulk:
-            deferred = self.ledger.deferred_indexes()
-        elif self.ledger.restore_figure_indexes():
-            log.warning("built the figure indexes an interrupted import had left out")
+        if bulk and self.ledger.is_empty():
+            run.book = ImportBook(self.ledger, min_outgoing=self.config.rules.callback_min_seconds)
+            run.rules = CaseRules(self.config, run.book, self.rules.contacts)
+            deferred = self.ledger.deferred_indexes(schema.DEFERRED_INDEXES)
+        else:
+            if self.ledger.restore_figure_indexes():
+                log.warning("built the indexes an interrupted import had left out")
+            if bulk:
+                deferred = self.ledger.deferred_indexes()
         with (
             deferred,
             _ChunkedCommit(
-                self.ledger, long=stop - state.next_index > READ_CHUNK, alone=self.alone
+                self.ledger,
+                long=stop - state.next_index > READ_CHUNK,
+                alone=self.alone,
+                book=run.book,
             ) as commits,
         ):
             for record in read_records(layout, state.next_index, stop, decoder):
@@ -388,7 +397,7 @@ class Ingestor:
         state.backfill_next = state.backfill_end = None
         since = self.rules.history_before
         if since is not None:
-            self.rules.answer_history(since, now)
+            self.rules.answer_history(self.ledger, since, now)
             self.ledger.recheck_new_callers(since)
         self.ledger.expire_silent_cases(now)
         log.info("%s: history read (%s records)", self.key, tail)
@@ -462,7 +471,9 @@ class Ingestor:
             last = read_one(run.layout, state.next_index - 1)
             state.last_record_hash = _identity(last, run.decoder)
         with self.ledger.atomic():  # a step of the pass's transaction, if it has one
-            run.opened_silent |= self._store(run.batch, run.now, run.live_since, result)
+            run.opened_silent |= self._store(
+                run.batch, run.now, run.live_since, result, rules=run.rules, book=run.book
+            )
             self.ledger.save_source_state(state)
             if self._legacy_key is not None:
                 self.ledger.forget_source_state(self._legacy_key)
@@ -500,28 +511,45 @@ class Ingestor:
         return False, None
 
     def _store(
-        self, calls: list[Call], now: datetime, live_since: datetime | None, result: ScanResult
+        self,
+        calls: list[Call],
+        now: datetime,
+        live_since: datetime | None,
+        result: ScanResult,
+        *,
+        rules: CaseRules | None = None,
+        book: ImportBook | None = None,
     ) -> bool:
         """Insert one chunk's new calls and apply the rules; True if silent cases opened.
 
         Calls before ``live_since`` (all of them when it is None) make silent cases.
+        With an import's case ``book`` the ``rules`` decide against it, and it keeps the
+        numbers' first calls as well.
         """
         if not calls:
             return False
-        fresh = self.ledger.store_new_calls(with_reasons(calls, self.config), source=self.key)
+        fresh = self.ledger.store_new_calls(
+            with_reasons(calls, self.config), source=self.key, callers=book is None
+        )
         if not fresh:  # all known (a file read again): no rules, not even their set up
             return False
         result.new_calls += len(fresh)
-        self.rules.begin(fresh)
+        rules = rules or self.rules
+        rowid = book.add_calls(fresh) - 1 if book is not None else 0
+        rules.begin(fresh)
         silent_opened = False
-        rules = self.rules
         for call in fresh:
+            rowid += 1
             if rules.skip(call):
                 continue
+            if book is not None:
+                book.cursor = rowid
             silent = live_since is None or call.started_at < live_since
             applied = rules.apply_planned(call, now=now, silent=silent)
             result.cases.add(applied)
             silent_opened |= silent and applied.opened > 0
+        if book is not None:
+            _write_book(self.ledger, book)
         return silent_opened
 
 
@@ -542,6 +570,9 @@ class _Pass:
     pending: dict[int, tuple[str, float]] = field(default_factory=dict)
     batch: list[Call] = field(default_factory=list)
     opened_silent: bool = False
+    # An import into an empty ledger: the case book its rules decide against.
+    book: ImportBook | None = None
+    rules: CaseRules | None = None
 
 
 class _ChunkedCommit:
@@ -557,12 +588,22 @@ class _ChunkedCommit:
     had already sent; what commits cost is the pages they write, not the syncs.
     """
 
-    def __init__(self, ledger: Ledger, *, long: bool, alone: bool = False) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        *,
+        long: bool,
+        alone: bool = False,
+        book: ImportBook | None = None,
+    ) -> None:
+        """``book``: an import's case book; each commit writes what it still holds."""
         self.ledger = ledger
+        self.book = book
         self.long = long
         self.chunks = None if alone else COMMIT_CHUNKS
         self.seconds = ALONE_COMMIT_SECONDS if alone else COMMIT_SECONDS
-        self._bulk = ledger.bulk_pass() if long else nullcontext()
+        cache = BULK_CACHE_KIB if book is None else BOOK_CACHE_KIB
+        self._bulk = ledger.bulk_pass(cache) if long else nullcontext()
         self._open: AbstractContextManager[Ledger] | None = None
         self._chunks = 0
         self._began = 0.0
@@ -602,9 +643,24 @@ class _ChunkedCommit:
         held, self._open = self._open, None
         if held is not None:
             if error is None:
+                if self.book is not None:
+                    try:
+                        _write_book(self.ledger, self.book, commit=True)
+                    except BaseException as failed:
+                        held.__exit__(type(failed), failed, failed.__traceback__)
+                        raise
                 held.__exit__(None, None, None)
             else:
                 held.__exit__(type(error), error, error.__traceback__)
+
+
+def _write_book(ledger: Ledger, book: ImportBook, *, commit: bool = False) -> None:
+    """Hand what the case book applied to the ledger: after each batch, and all of it
+    with the numbers' first calls before each commit."""
+    rows = book.take(all_cases=commit)
+    ledger.write_case_rows(cases=rows.cases, events=rows.events, legs=rows.legs, noted=rows.noted)
+    if commit:
+        ledger.fold_callers(book.take_callers())
 
 
 def _left(state: SourceState) -> int:

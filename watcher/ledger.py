@@ -49,12 +49,25 @@ BUSY_TIMEOUT_MS = 15_000
 # (remote, started_at) indexes of a large ledger outgrow SQLite's default 2 MB cache, and
 # every page evicted is written and read again. Memory only; the data is the same.
 BULK_CACHE_KIB = 65_536
+# An import into an empty ledger keeps up neither of those but the fingerprints (its
+# rules look up in memory, watcher/import_book.py): half the cache inserts as fast
+# (measured on 1M rows), and the book's own memory fits under the import's bound.
+BOOK_CACHE_KIB = 32_768
 # WAL pages between automatic checkpoints during a long pass (SQLite's default is 1000):
 # each checkpoint copies the WAL into the database and syncs it, and a long pass's
 # commits touch the same index pages again and again. The WAL grows to ~64 MB at most.
 BULK_CHECKPOINT_PAGES = 16_384
 _INSERT_CALL = CALLS.insert_sql("calls", or_ignore=True)
 _INSERT_CASE = CASES.insert_sql("cases", skip=("id",))
+_REPLACE_CASE = CASES.insert_sql("cases", or_replace=True)
+_INSERT_EVENT = (
+    "INSERT INTO case_events (case_id, at, kind, actor_kind, actor_id, actor_name,"
+    " extension, call_fingerprint, duration, note) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
+_INSERT_LEG = (
+    "INSERT OR IGNORE INTO legs (missed_fingerprint, answered_fingerprint, extension)"
+    " VALUES (?, ?, ?)"
+)
 
 
 @dataclass
@@ -165,14 +178,14 @@ class Ledger:
         return row is not None and row[0] == str(schema.LATEST)
 
     @contextmanager
-    def bulk_pass(self) -> Iterator[None]:
+    def bulk_pass(self, cache_kib: int = BULK_CACHE_KIB) -> Iterator[None]:
         """A larger page cache and rarer WAL checkpoints for the duration of a long pass,
         then the previous settings."""
         row = self.conn.execute("PRAGMA cache_size").fetchone()
         previous = int(row[0]) if row else -2000
         row = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()
         previous_checkpoint = int(row[0]) if row else 1000
-        self.conn.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+        self.conn.execute(f"PRAGMA cache_size = {-cache_kib}")
         self.conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
         try:
             yield
@@ -191,13 +204,15 @@ class Ledger:
         return len(missing)
 
     @contextmanager
-    def deferred_indexes(self) -> Iterator[None]:
-        """A bulk import without the figure indexes (:data:`schema.DEFERRED_INDEXES`),
-        each built once at the end. A pass that fails leaves them to the next open."""
+    def deferred_indexes(
+        self, statements: tuple[str, ...] = schema.FIGURE_INDEXES
+    ) -> Iterator[None]:
+        """A bulk import without these indexes, each built once at the end. A pass that
+        fails leaves them to the watcher's next pass (:meth:`restore_figure_indexes`)."""
         with self.transaction():
-            schema.drop_deferred_indexes(self.conn)
+            schema.drop_indexes(self.conn, statements)
         yield
-        for statement in schema.DEFERRED_INDEXES:  # one lock hold each, not all three
+        for statement in statements:  # one lock hold each, not all at once
             with self.transaction():
                 self.conn.execute(statement)
 
@@ -319,7 +334,9 @@ class Ledger:
         """Store calls; a fingerprint already stored is left as it was."""
         self.store_new_calls(list(calls), source)
 
-    def store_new_calls(self, calls: list[Call], source: str = "") -> list[Call]:
+    def store_new_calls(
+        self, calls: list[Call], source: str = "", *, callers: bool = True
+    ) -> list[Call]:
         """Store the calls not stored yet, and give them back: the first call of each
         fingerprint that the ledger did not hold. Each number's first call and first
         incoming call (table ``callers``) move with them.
@@ -330,7 +347,8 @@ class Ledger:
         are the new ones. A history import, whose calls are all new, so costs the insert
         and nothing else: no look-up per batch, and no savepoint, under which SQLite
         copies every index page an insert first touches to a sub-journal (see
-        :meth:`atomic`).
+        :meth:`atomic`). ``callers=False``: the caller folds them in itself (an import's
+        case book, see :meth:`fold_callers`).
         """
         fresh = _distinct(calls)
         values = CALLS.values
@@ -350,8 +368,52 @@ class Ledger:
                 }
                 kept = [(c, r) for c, r in zip(fresh, rows, strict=True) if c.fingerprint in new]
                 fresh, rows = [c for c, _ in kept], [r for _, r in kept]
-            self.conn.executemany(schema.CALLERS_UPSERT, _first_calls_of_rows(rows))
+            if callers:
+                self.conn.executemany(schema.CALLERS_UPSERT, _first_calls_of_rows(rows))
         return fresh
+
+    def is_empty(self) -> bool:
+        """No calls and no cases yet: a first import (see watcher/import_book.py)."""
+        return (
+            self._one("SELECT 1 FROM calls LIMIT 1") is None
+            and self._one("SELECT 1 FROM cases LIMIT 1") is None
+        )
+
+    def last_rowid(self) -> int:
+        """The rowid of the last call stored (0 for none): a rowid table without
+        AUTOINCREMENT gives each new row the largest rowid plus one."""
+        row = self._one("SELECT max(rowid) FROM calls")
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def last_case_id(self) -> int:
+        row = self._one("SELECT max(id) FROM cases")
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def call_at(self, rowid: int) -> Call | None:
+        rows = self._dicts("SELECT * FROM calls WHERE rowid = ?", [rowid])
+        return _call(rows[0]) if rows else None
+
+    def write_case_rows(
+        self,
+        *,
+        cases: list[tuple[Any, ...]],
+        events: list[tuple[Any, ...]],
+        legs: list[tuple[str, str, str]],
+        noted: list[case_log.Noted],
+    ) -> None:
+        """Write what an import's case book applied: whole case rows (new or changed,
+        id first), their events in order and legs, in the caller's transaction; the
+        changes are logged once it commits."""
+        with self.atomic():
+            self.conn.executemany(_REPLACE_CASE, cases)
+            self.conn.executemany(_INSERT_EVENT, events)
+            self.conn.executemany(_INSERT_LEG, legs)
+        self._noted.extend(noted)
+
+    def fold_callers(self, rows: list[tuple[str, str, str | None]]) -> None:
+        """Fold (number, first call, first incoming call) rows into ``callers``."""
+        with self.atomic():
+            self.conn.executemany(schema.CALLERS_UPSERT, rows)
 
     def call_count(self) -> int:
         row = self._one("SELECT count(*) FROM calls")
@@ -732,8 +794,7 @@ class Ledger:
         """Mark a missed leg as answered; close its case (posted already) as a leg."""
         with self.atomic():
             self.conn.execute(
-                "INSERT OR IGNORE INTO legs (missed_fingerprint, answered_fingerprint,"
-                " extension) VALUES (?, ?, ?)",
+                _INSERT_LEG,
                 [leg.missed_fingerprint, leg.answered.fingerprint, leg.answered.extension],
             )
             if leg.case_id is None:
@@ -872,8 +933,7 @@ class Ledger:
     ) -> None:
         self._noted.append(case_log.Noted(case_id, kind, actor_kind, extension))
         self.conn.execute(
-            "INSERT INTO case_events (case_id, at, kind, actor_kind, actor_id, actor_name,"
-            " extension, call_fingerprint, duration, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            _INSERT_EVENT,
             [
                 case_id,
                 to_text(at),

@@ -127,10 +127,17 @@ class Columns(Generic[T]):
                 parts.append(f'"{column.name}" {sql_type(column.kind)}')
         return f'CREATE TABLE IF NOT EXISTS "{table}" ({", ".join(parts)})'
 
-    def insert_sql(self, table: str, *, skip: Sequence[str] = (), or_ignore: bool = False) -> str:
+    def insert_sql(
+        self,
+        table: str,
+        *,
+        skip: Sequence[str] = (),
+        or_ignore: bool = False,
+        or_replace: bool = False,
+    ) -> str:
         """An INSERT of the dataclass fields (less ``skip``) and then the extra columns."""
         names = [n for n in self.names if n not in skip] + [c.name for c in self.extra]
-        verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+        verb = "INSERT OR IGNORE" if or_ignore else "INSERT OR REPLACE" if or_replace else "INSERT"
         marks = ", ".join("?" * len(names))
         return f"{verb} INTO {table} ({', '.join(names)}) VALUES ({marks})"
 

@@ -342,24 +342,32 @@ def _v15_incoming_index(conn: sqlite3.Connection) -> None:
 # pass (Ledger.restore_figure_indexes).
 # idx_calls_line stays: the (extension, line) pairs are walked on it (all_lines), and
 # without it every /stats meanwhile would scan the table once per extension.
-DEFERRED_INDEXES = (_V9_FIGURE_INDEXES[0], _V15_INCOMING_INDEX)
+FIGURE_INDEXES = (_V9_FIGURE_INDEXES[0], _V15_INCOMING_INDEX)
+# The case rules' look-ups (a number's calls around a time). An import into an empty
+# ledger keeps them in memory (watcher/import_book.py), so it builds this one at the end
+# as well; every other pass needs it.
+RULES_INDEX = _index_sql("calls", ("remote", "started_at"))
+# Every index an import may leave out, in the order they are built.
+DEFERRED_INDEXES = (*FIGURE_INDEXES, RULES_INDEX)
+
+
+def index_name(statement: str) -> str:
+    return statement.split('"')[1]
 
 
 def deferred_index_names() -> tuple[str, ...]:
-    return tuple(statement.split('"')[1] for statement in DEFERRED_INDEXES)
+    return tuple(index_name(statement) for statement in DEFERRED_INDEXES)
 
 
-def drop_deferred_indexes(conn: sqlite3.Connection) -> None:
-    for name in deferred_index_names():
-        conn.execute(f'DROP INDEX IF EXISTS "{name}"')
+def drop_indexes(conn: sqlite3.Connection, statements: tuple[str, ...]) -> None:
+    for statement in statements:
+        conn.execute(f'DROP INDEX IF EXISTS "{index_name(statement)}"')
 
 
 def missing_deferred_indexes(conn: sqlite3.Connection) -> list[str]:
-    """The CREATE statements of the figure indexes an import cut short left out."""
+    """The CREATE statements of the indexes an import cut short left out."""
     have = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    return [
-        s for s, n in zip(DEFERRED_INDEXES, deferred_index_names(), strict=True) if n not in have
-    ]
+    return [s for s in DEFERRED_INDEXES if index_name(s) not in have]
 
 
 # A post whose answer came after the bot stopped waiting: the id Telegram gave it, so a
