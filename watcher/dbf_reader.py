@@ -212,25 +212,63 @@ class RecordDecoder:
         field instead of a slice, strip and decode."""
         rows: list[dict[str, Any]] = [{} for _ in raws]
         problems: list[list[str]] = [[] for _ in raws]
+        for name, column in self._columns(raws):
+            for row, trouble, (value, problem) in zip(rows, problems, column, strict=True):
+                row[name] = value
+                if problem is not None:
+                    trouble.append(problem)
+        return [(row, tuple(trouble)) for row, trouble in zip(rows, problems, strict=True)]
+
+    def columns(self, raws: list[bytes]) -> tuple[dict[str, list[Any]], list[bool]]:
+        """The values of records ``raws`` (valid or not) field by field, and per record
+        whether it is a plain one: marked ' ' and every field read without a problem.
+        A table's own names come out under the standard ones, as in :meth:`decode`."""
+        plain = [raw[:1] == b" " for raw in raws]
+        columns: dict[str, list[Any]] = {}
+        for name, column in self._columns(raws):
+            columns[name] = [known[0] for known in column]
+            troubles = [known[1] for known in column]
+            if any(troubles):
+                for at, trouble in enumerate(troubles):
+                    if trouble is not None:
+                        plain[at] = False
+        return columns, plain
+
+    def _columns(self, raws: list[bytes]) -> Iterator[tuple[str, list[tuple[Any, str | None]]]]:
+        """(field, (value, problem) per record) for each field read."""
         for name, start, end, kind, info in self._fields:
             if kind not in _OWN_KINDS:
-                for row, trouble, raw in zip(rows, problems, raws, strict=True):
-                    row[name], problem = self._parse_other(name, info, raw[start:end])
-                    if problem is not None:
-                        trouble.append(problem)
+                yield name, [self._parse_other(name, info, raw[start:end]) for raw in raws]
                 continue
             seen = self._seen.setdefault(name, {})
-            for row, trouble, raw in zip(rows, problems, raws, strict=True):
-                data = raw[start:end]
-                known = seen.get(data)
-                if known is None:
+            column = [seen.get(raw[start:end]) for raw in raws]
+            if None not in column:
+                yield name, column  # type: ignore[misc]
+                continue
+            ascii_ok = self._ascii_ok
+            for at, known in enumerate(column):
+                if known is not None:
+                    continue
+                # Times and numbers hardly repeat: past the memo, the usual shapes are
+                # read directly, as _convert would read them, and the rest by it.
+                data = raws[at][start:end]
+                known = seen.get(data)  # met earlier in this chunk
+                if known is not None:
+                    column[at] = known
+                    continue
+                if kind == "N":
+                    try:
+                        known = (int(data), None)  # as _number: int() takes what it strips
+                    except ValueError:
+                        known = self._convert(name, kind, data)
+                elif kind == "C" and ascii_ok and data.isascii():
+                    known = (data.rstrip(b"\0 ").decode("ascii").strip(), None)
+                else:
                     known = self._convert(name, kind, data)
-                    if len(seen) < DECODE_MEMO:
-                        seen[data] = known
-                row[name] = known[0]
-                if known[1] is not None:
-                    trouble.append(known[1])
-        return [(row, tuple(trouble)) for row, trouble in zip(rows, problems, strict=True)]
+                column[at] = known
+                if len(seen) < DECODE_MEMO:
+                    seen[data] = known
+            yield name, column  # type: ignore[misc]
 
     def _convert(self, name: str, kind: str, data: bytes) -> tuple[Any, str | None]:
         """One C/N/F/D field's value and problem (Perezvon's own fast reading)."""
@@ -299,7 +337,32 @@ def _date(data: bytes) -> date | None:
 def read_records(
     layout: DbfLayout, start: int, stop: int, decoder: RecordDecoder
 ) -> Iterator[RawRecord]:
-    """Records ``start`` to ``stop`` (exclusive), read in large chunks by position.
+    """Records ``start`` to ``stop`` (exclusive), read in large chunks by position
+    (:func:`read_chunks`), each decoded."""
+    for index, raws in read_chunks(layout, start, stop):
+        decoded = iter(decoder.decode_many([raw for raw in raws if raw[:1] in (b" ", b"*")]))
+        for i, raw in enumerate(raws):
+            if raw[:1] in (b" ", b"*"):
+                yield RawRecord(index + i, raw[:1], raw, *next(decoded))
+            else:
+                yield _bad_marker(index + i, raw)
+
+
+def read_record(decoder: RecordDecoder, index: int, raw: bytes) -> RawRecord:
+    """One record of a chunk (:func:`read_chunks`) as :func:`read_records` gives it."""
+    if raw[:1] in (b" ", b"*"):
+        return RawRecord(index, raw[:1], raw, *decoder.decode(raw))
+    return _bad_marker(index, raw)
+
+
+def _bad_marker(index: int, raw: bytes) -> RawRecord:
+    flag = raw[:1]
+    return RawRecord(index, flag, raw, {}, (f"bad record marker {flag!r}",))
+
+
+def read_chunks(layout: DbfLayout, start: int, stop: int) -> Iterator[tuple[int, list[bytes]]]:
+    """The raw bytes of records ``start`` to ``stop`` (exclusive), in chunks of
+    :data:`READ_CHUNK`: (index of the first, records).
 
     Each chunk opens the file, reads and closes it before its records are yielded: a long
     pass (an import stores each chunk before the next is read) must not hold Calls.dbf
@@ -328,15 +391,7 @@ def read_records(
                 f"{layout.path}: the file shrank while it was read ({index + got} of"
                 f" {stop} records); it is read again on the next pass"
             )
-        raws = [block[i * record_len : (i + 1) * record_len] for i in range(got)]
-        decoded = iter(decoder.decode_many([raw for raw in raws if raw[:1] in (b" ", b"*")]))
-        for i, raw in enumerate(raws):
-            flag = raw[:1]
-            if flag in (b" ", b"*"):
-                values, problems = next(decoded)
-            else:
-                values, problems = {}, (f"bad record marker {flag!r}",)
-            yield RawRecord(index + i, flag, raw, values, problems)
+        yield index, [block[i * record_len : (i + 1) * record_len] for i in range(got)]
         index += got
 
 
