@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from watcher import fields
-from watcher.models import Call
+from watcher.models import Call, built_call
 from watcher.phones import external_key, phone_key
 from watcher.vocab import Direction, MissReason
 
@@ -181,7 +181,7 @@ def _call(
         f"{day.isoformat()}|{seconds}|{extension}|{number}|{co_line}|{callerid}|{duration}"
         f"|{ring_text}"
     )
-    return Call(
+    return built_call(
         fingerprint=hashlib.blake2b(identity.encode("utf-8"), digest_size=12).hexdigest(),
         record_index=index,
         started_at=started,
