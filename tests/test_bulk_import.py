@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import EMPLOYEE, PhoneRows
-from watcher import ingest, schema
+from watcher import ingest, queries, schema
 from watcher.cases import CaseRules
 from watcher.config import Config
 from watcher.dbf_reader import READ_CHUNK, RecordDecoder, read_layout, read_records
@@ -221,10 +221,19 @@ def test_an_import_cut_short_gets_its_indexes_back_and_ends_the_same(
         assert not names & present  # an opener (a `perezvon stats` meanwhile) builds none
         assert 0 < ledger.call_count() < ROWS
         assert "idx_calls_line" in present  # kept through the import: figures meanwhile
-        assert ledger.restore_figure_indexes() == len(names)  # the watcher's next pass
-        assert ledger.restore_figure_indexes() == 0
+        meanwhile = _why(ledger)  # /stats between the cut and the next pass
+        assert meanwhile.top_missed  # the numbers missed most often, without their index
+        assert ledger.restore_deferred_indexes() == len(names)  # the watcher's next pass
+        assert ledger.restore_deferred_indexes() == 0
+        assert _why(ledger) == meanwhile
     _import(config, tmp_path / "cut.db", now)  # the restart reads on from the cursor
     assert _dump(tmp_path / "cut.db") == _dump(tmp_path / "whole.db")
+
+
+def _why(ledger: Ledger) -> queries.WhyFigures:
+    return queries.why_figures(
+        ledger.conn, START, START + dt.timedelta(days=400), target_seconds=20, top=5
+    )
 
 
 def _stored_before(config: Config, database: Path, indexes: range) -> None:
@@ -326,3 +335,23 @@ def test_an_import_alone_commits_less_often_and_ends_the_same(
     assert chunks >= 3
     assert commits[False] - commits[True] == chunks - 1  # one per chunk, or one for all
     assert _dump(tmp_path / "alone-False.db") == _dump(tmp_path / "alone-True.db")
+
+
+def test_the_case_book_goes_on_from_ids_given_before(
+    tmp_path: Path, office: tuple[Config, dt.datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Case ids are never given twice, even after cases were deleted: an import into an
+    emptied ledger goes on from the sequence, as SQLite's AUTOINCREMENT does."""
+    config, now = office
+    for name in ("bulk.db", "plain.db"):
+        with Ledger(tmp_path / name) as ledger, ledger.transaction():
+            ledger.conn.execute("INSERT INTO cases (id, remote, status) VALUES (41, 'x', 'open')")
+            ledger.conn.execute("DELETE FROM cases")
+    monkeypatch.setattr(ingest, "BULK_IMPORT_OVER", 1000)
+    _import(config, tmp_path / "bulk.db", now)
+    with monkeypatch.context() as patch:
+        _row_by_row(patch)
+        _import(config, tmp_path / "plain.db", now)
+    with Ledger(tmp_path / "bulk.db") as ledger:
+        assert ledger.conn.execute("SELECT min(id) FROM cases").fetchone()[0] == 42
+    assert _dump(tmp_path / "bulk.db") == _dump(tmp_path / "plain.db")

@@ -237,8 +237,16 @@ class RecordDecoder:
     def _columns(self, raws: list[bytes]) -> Iterator[tuple[str, list[tuple[Any, str | None]]]]:
         """(field, (value, problem) per record) for each field read."""
         for name, start, end, kind, info in self._fields:
-            if kind not in _OWN_KINDS:
-                yield name, [self._parse_other(name, info, raw[start:end]) for raw in raws]
+            if kind not in _OWN_KINDS:  # dbfread's parser, on records it would be given
+                yield (
+                    name,
+                    [
+                        self._parse_other(name, info, raw[start:end])
+                        if raw[:1] in (b" ", b"*")
+                        else (None, None)
+                        for raw in raws
+                    ],
+                )
                 continue
             seen = self._seen.setdefault(name, {})
             column = [seen.get(raw[start:end]) for raw in raws]

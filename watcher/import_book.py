@@ -236,8 +236,8 @@ class ImportBook:
         """The rows of what changed since the last hand-over: a batch's events and legs
         (held for a whole commit, a 10 s one's rows took 60 MB), and the changed cases
         once :data:`CASES_HELD` have gathered or ``all_cases`` (before a commit): most
-        cases close within a batch or two, and a case written once is not written again
-        when it closes. Closed cases written are forgotten."""
+        cases close within a batch or two, so most are written once, closed; one still
+        open then is written again when it changes. Closed cases written are forgotten."""
         stored = self.ledger.last_rowid()
         if stored != self._next_rowid - 1:
             raise RuntimeError(

@@ -229,12 +229,13 @@ class Ingestor:
         stop = layout.complete_count
         deferred: AbstractContextManager[None] = nullcontext()
         bulk = history and self._bulk_import(stop - state.next_index)
-        if bulk and self.ledger.is_empty():
+        long = stop - state.next_index > READ_CHUNK
+        if bulk and long and self.ledger.is_empty():  # a book's cases commit with the pass
             run.book = ImportBook(self.ledger, min_outgoing=self.config.rules.callback_min_seconds)
             run.rules = CaseRules(self.config, run.book, self.rules.contacts)
             deferred = self.ledger.deferred_indexes(schema.DEFERRED_INDEXES)
         else:
-            if self.ledger.restore_figure_indexes():
+            if self.ledger.restore_deferred_indexes():
                 log.warning("built the indexes an interrupted import had left out")
             if bulk:
                 deferred = self.ledger.deferred_indexes()
@@ -242,7 +243,7 @@ class Ingestor:
             deferred,
             _ChunkedCommit(
                 self.ledger,
-                long=stop - state.next_index > READ_CHUNK,
+                long=long,
                 alone=self.alone,
                 book=run.book,
             ) as commits,
@@ -654,7 +655,10 @@ class _ChunkedCommit:
         alone: bool = False,
         book: ImportBook | None = None,
     ) -> None:
-        """``book``: an import's case book; each commit writes what it still holds."""
+        """``book``: an import's case book; each commit writes what it still holds (a
+        long pass only: a short one would commit its flushes without it)."""
+        if book is not None and not long:
+            raise ValueError("an import's case book needs a long pass")
         self.ledger = ledger
         self.book = book
         self.long = long

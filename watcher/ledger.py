@@ -193,10 +193,11 @@ class Ledger:
             self.conn.execute(f"PRAGMA cache_size = {previous}")
             self.conn.execute(f"PRAGMA wal_autocheckpoint = {previous_checkpoint}")
 
-    def restore_figure_indexes(self) -> int:
-        """Build the figure indexes a bulk import cut short left out (how many). The
-        watcher does it before its next pass, not every opener: a `perezvon stats` during
-        an import must not build them under the importer's feet."""
+    def restore_deferred_indexes(self) -> int:
+        """Build the indexes a bulk import cut short left out (how many; see
+        :data:`schema.DEFERRED_INDEXES`). The watcher does it before its next pass, not
+        every opener: a `perezvon stats` during an import must not build them under the
+        importer's feet."""
         missing = schema.missing_deferred_indexes(self.conn)
         for statement in missing:  # one lock hold each
             with self.transaction():
@@ -208,7 +209,7 @@ class Ledger:
         self, statements: tuple[str, ...] = schema.FIGURE_INDEXES
     ) -> Iterator[None]:
         """A bulk import without these indexes, each built once at the end. A pass that
-        fails leaves them to the watcher's next pass (:meth:`restore_figure_indexes`)."""
+        fails leaves them to the watcher's next pass (:meth:`restore_deferred_indexes`)."""
         with self.transaction():
             schema.drop_indexes(self.conn, statements)
         yield
@@ -386,8 +387,15 @@ class Ledger:
         return int(row[0]) if row and row[0] is not None else 0
 
     def last_case_id(self) -> int:
+        """The largest case id given so far: cases' ids are AUTOINCREMENT, never reused
+        even after a case was deleted, so the sequence counts as well as the table."""
         row = self._one("SELECT max(id) FROM cases")
-        return int(row[0]) if row and row[0] is not None else 0
+        largest = int(row[0]) if row and row[0] is not None else 0
+        if schema.CASE_IDS_AUTOINCREMENT:
+            seq = self._one("SELECT seq FROM sqlite_sequence WHERE name = 'cases'")
+            if seq is not None and seq[0] is not None:
+                largest = max(largest, int(seq[0]))
+        return largest
 
     def call_at(self, rowid: int) -> Call | None:
         rows = self._dicts("SELECT * FROM calls WHERE rowid = ?", [rowid])

@@ -85,11 +85,11 @@ def quick_calls(
     count = len(plain)
     blank: list[Any] = [None] * count
     empty = [""] * count  # a text field the table lacks reads as ""
-    ok = plain
+    usual = plain
     for name in _TEXT_FIELDS:  # text read from N fields: to_call's own conversions
         column = columns.get(name)
         if column is not None and set(map(type, column)) != {str}:
-            ok = [good and type(value) is str for good, value in zip(ok, column, strict=True)]
+            usual = [good and type(v) is str for good, v in zip(usual, column, strict=True)]
 
     def text(name: str) -> list[Any]:
         return columns.get(name) or empty
@@ -97,7 +97,7 @@ def quick_calls(
     calls: list[Call | None] = []
     append = calls.append
     rows = zip(
-        ok,
+        usual,
         columns.get(fields.DATE, blank),
         columns.get(fields.ITIME, blank),
         columns.get(fields.IDURATION, blank),

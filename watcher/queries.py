@@ -36,6 +36,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from watcher import schema
 from watcher.config import Department, route
 from watcher.models import to_text
 from watcher.vocab import REACHED, CaseStatus, MissReason
@@ -839,7 +840,8 @@ def _most_missed(
         return []
     full = (
         _CALLER_FIGURES
-        + " FROM calls INDEXED BY idx_calls_remote_started_at"
+        + " FROM calls"
+        + _by_number(conn)
         + where
         + _NOT_LEG
         + " AND remote IN (SELECT value FROM json_each(:remotes)) GROUP BY remote"
@@ -849,6 +851,14 @@ def _most_missed(
         for r, n, a, m, f, la in conn.execute(full, {**params, "remotes": json.dumps(chosen)})
     }
     return [found[remote] for remote in chosen if remote in found]
+
+
+def _by_number(conn: sqlite3.Connection) -> str:
+    """Seek each chosen number on the (remote, started_at) index; none while a first
+    import builds it (schema.DEFERRED_INDEXES): INDEXED BY a missing index is an error."""
+    name = schema.index_name(schema.RULES_INDEX)
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [name])
+    return f' INDEXED BY "{name}"' if found.fetchone() else ""
 
 
 def case_counts(

@@ -337,9 +337,9 @@ def _v15_incoming_index(conn: sqlite3.Connection) -> None:
 
 # The calls indexes only the figures read (watcher/queries.py), never the ingest's rules:
 # a bulk import drops them and builds each once at the end (a sort of the whole table),
-# which costs a fraction of keeping three more random-order b-trees up row by row. A
-# ledger left without them (an import cut short) gets them back before the watcher's next
-# pass (Ledger.restore_figure_indexes).
+# which costs a fraction of keeping more random-order b-trees up row by row. A ledger
+# left without them (an import cut short) gets them back before the watcher's next pass
+# (Ledger.restore_deferred_indexes); the figures read meanwhile do without them.
 # idx_calls_line stays: the (extension, line) pairs are walked on it (all_lines), and
 # without it every /stats meanwhile would scan the table once per extension.
 FIGURE_INDEXES = (_V9_FIGURE_INDEXES[0], _V15_INCOMING_INDEX)
