@@ -79,7 +79,7 @@ async def test_no_answer_is_listed_and_the_case_stays_open(office: Office) -> No
     toast = await office.press(SALES_CHAT, message["message_id"], IVAN, f"f:{case_id}")
     assert toast == "Отмечено: не дозвонились, звонок ждёт"
     card = await shown(office)
-    assert "📵 Иван Петров в " in card["text"] and "— не дозвонился" in card["text"]
+    assert "📵 Иван Петров в " in card["text"] and "— не удалось дозвониться" in card["text"]
     assert office.case(case_id).is_open
     assert buttons(card)[0][0] == f"c:{case_id}"
     assert events(office, case_id) == ["opened", "callback_failed"]

@@ -125,7 +125,7 @@ def test_very_long_contact_names_are_clipped() -> None:
 
 def test_closed_by_user_shows_who_and_when_and_offers_undo() -> None:
     case = closed_by_user()
-    assert "✅ Перезвонил Иван Петров в 10:50" in case_text(case, "ru")
+    assert "✅ Перезвонили: Иван Петров, 10:50" in case_text(case, "ru")
     assert buttons(case) == [("↩️ Отменить", "u:7")]
     assert "✅ Called back by Иван Петров at 10:50" in case_text(case, "en")
 
@@ -371,7 +371,7 @@ def test_claim_attempts_and_not_needed_on_the_card_in_both_languages() -> None:
     assert "👋 Взято: &lt;Ольга&gt;, 10:41" in text
     assert "📵 доб. 201 в 10:42 — не дозвонился\n" in text
     assert "📵 доб. 202 в 10:44 — не дозвонился (0:03)" in text
-    assert "📵 Иван в 10:45 — не дозвонился" in text
+    assert "📵 Иван в 10:45 — не удалось дозвониться" in text
     english = case_text(claimed, "en", CardExtras(attempts))
     assert "👋 Taken: &lt;Ольга&gt;, 10:41" in english
     assert "📵 ext. 201 at 10:42 — no answer" in english

@@ -73,7 +73,7 @@ def test_describe_says_how_a_case_closed() -> None:
     by_user = case(
         status=CaseStatus.CLOSED, closed_how=ClosedHow.USER, closed_by_name="Анна", closed_at=closed
     )
-    assert describe(by_user, "ru").endswith("отметил Анна в 10:50")
+    assert describe(by_user, "ru").endswith("отмечено: Анна, 10:50")
 
 
 def test_notifier_prints_open_grow_close_once_each(tmp_path: Path) -> None:
