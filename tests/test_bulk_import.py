@@ -209,7 +209,7 @@ def test_an_import_cut_short_gets_its_indexes_back_and_ends_the_same(
         patch.setattr(Ingestor, "_store", failing_store)
         with pytest.raises(OSError):
             _import(config, tmp_path / "cut.db", now)
-    names = set(schema.deferred_index_names())
+    names = {schema.index_name(s) for s in schema.BOOK_DEFERRED_INDEXES}
     conn = sqlite3.connect(tmp_path / "cut.db")
     try:
         left = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
@@ -220,7 +220,7 @@ def test_an_import_cut_short_gets_its_indexes_back_and_ends_the_same(
         present = {row[0] for row in ledger.conn.execute("SELECT name FROM sqlite_master")}
         assert not names & present  # an opener (a `perezvon stats` meanwhile) builds none
         assert 0 < ledger.call_count() < ROWS
-        assert "idx_calls_line" in present  # kept through the import: figures meanwhile
+        assert {"idx_calls_line", "idx_calls_time"} <= present  # kept: figures meanwhile
         meanwhile = _why(ledger)  # /stats between the cut and the next pass
         assert meanwhile.top_missed  # the numbers missed most often, without their index
         assert ledger.restore_deferred_indexes() == len(names)  # the watcher's next pass
@@ -355,3 +355,24 @@ def test_the_case_book_goes_on_from_ids_given_before(
     with Ledger(tmp_path / "bulk.db") as ledger:
         assert ledger.conn.execute("SELECT min(id) FROM cases").fetchone()[0] == 42
     assert _dump(tmp_path / "bulk.db") == _dump(tmp_path / "plain.db")
+
+
+def test_hour_slots_without_the_time_index_are_the_same(
+    tmp_path: Path, office: tuple[Config, dt.datetime]
+) -> None:
+    """An import next to `run` builds idx_calls_time at the end; the hours counted
+    meanwhile by one pass over the period are the ones a seek per hour gives."""
+    config, now = office
+    _import(config, tmp_path / "ledger.db", now)
+    periods = [
+        (START, START + dt.timedelta(days=40)),
+        (START + dt.timedelta(minutes=17), START + dt.timedelta(days=3, minutes=41)),
+    ]
+    lines = [("620", "01"), ("630", "02"), ("777", "05")]
+    with Ledger(tmp_path / "ledger.db") as ledger:
+        conn = ledger.conn
+        asked = [(a, b, w) for a, b in periods for w in (None, lines)]
+        seek = [queries.hour_slots(conn, a, b, w) for a, b, w in asked]
+        assert sum(slot.incoming for slot in seek[0]) > 500
+        conn.execute('DROP INDEX "idx_calls_time"')
+        assert [queries.hour_slots(conn, a, b, w) for a, b, w in asked] == seek

@@ -233,7 +233,7 @@ class Ingestor:
         if bulk and long and self.ledger.is_empty():  # a book's cases commit with the pass
             run.book = ImportBook(self.ledger, min_outgoing=self.config.rules.callback_min_seconds)
             run.rules = CaseRules(self.config, run.book, self.rules.contacts)
-            deferred = self.ledger.deferred_indexes(schema.DEFERRED_INDEXES)
+            deferred = self.ledger.deferred_indexes(schema.BOOK_DEFERRED_INDEXES)
         else:
             if self.ledger.restore_deferred_indexes():
                 log.warning("built the indexes an interrupted import had left out")

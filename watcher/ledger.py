@@ -49,9 +49,10 @@ BUSY_TIMEOUT_MS = 15_000
 # (remote, started_at) indexes of a large ledger outgrow SQLite's default 2 MB cache, and
 # every page evicted is written and read again. Memory only; the data is the same.
 BULK_CACHE_KIB = 65_536
-# An import into an empty ledger keeps up neither of those but the fingerprints (its
-# rules look up in memory, watcher/import_book.py): half the cache inserts as fast
-# (measured on 1M rows), and the book's own memory fits under the import's bound.
+# An import into an empty ledger keeps up no (remote, started_at) index (its rules look
+# up in memory, watcher/import_book.py), only the fingerprints in random order: half the
+# cache inserts as fast (measured on 1M rows), and the book's own memory fits under the
+# import's bound.
 BOOK_CACHE_KIB = 32_768
 # WAL pages between automatic checkpoints during a long pass (SQLite's default is 1000):
 # each checkpoint copies the WAL into the database and syncs it, and a long pass's
