@@ -8,10 +8,11 @@ one) and their plans are applied to it; :meth:`ImportBook.take` hands what chang
 :meth:`Ledger.write_case_rows <watcher.ledger.Ledger.write_case_rows>` after each batch,
 in the pass's transaction, so the calls, the cursor and their cases commit together.
 
-It stands on one fact: in a ledger that holds no calls, every call the import stores
-gets the next rowid, in the order the rules apply them (checked at every hand-over).
-An import into a ledger with calls goes through the ledger itself; both end in the same
-ledger (tests/test_bulk_import.py compares every table).
+It stands on one fact: in a ledger that holds no calls, written by nobody else (an
+import holding the ledger's lock: no `run` beside it), every call the import stores gets
+the next rowid, in the order the rules apply them (checked at every hand-over). Any
+other import goes through the ledger itself; both end in the same ledger
+(tests/test_bulk_import.py compares every table).
 """
 
 from __future__ import annotations

@@ -230,7 +230,9 @@ class Ingestor:
         deferred: AbstractContextManager[None] = nullcontext()
         bulk = history and self._bulk_import(stop - state.next_index)
         long = stop - state.next_index > READ_CHUNK
-        if bulk and long and self.ledger.is_empty():  # a book's cases commit with the pass
+        # The book stands in for the ledger: only where nobody else writes to it (an
+        # import holding its lock) and nothing is in it yet.
+        if bulk and long and self.alone and self.ledger.is_empty():
             run.book = ImportBook(self.ledger, min_outgoing=self.config.rules.callback_min_seconds)
             run.rules = CaseRules(self.config, run.book, self.rules.contacts)
             deferred = self.ledger.deferred_indexes(schema.BOOK_DEFERRED_INDEXES)
