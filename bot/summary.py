@@ -119,8 +119,8 @@ def comparison_lines(stats: Stats, before: Stats, language: str, against: str) -
     cases = tr(
         language,
         "summary_compare_cases",
-        closed=stats.cases_closed,
-        d_closed=_delta(stats.cases_closed, before.cases_closed, count),
+        closed=stats.called_back,  # as the label says, and the workbook's Перезвонили
+        d_closed=_delta(stats.called_back, before.called_back, count),
         median=span_text(median, language),
         d_median=_delta(median, median_before, span),
     )

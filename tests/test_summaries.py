@@ -52,6 +52,9 @@ def test_comparison_lines_show_direction_and_difference() -> None:
     )
     assert cases == "Перезвонили <b>3</b> (=) · медиана до перезвона <b>25 мин</b> (▼ 10 мин)"
     assert against == "<i>к пн 29.04</i>"
+    got_through = Stats(cases_closed=3, closed_by_call=3, closed_by_answer=2)
+    _, cases, _ = comparison_lines(got_through, Stats(cases_closed=1), "ru", "")
+    assert cases.startswith("Перезвонили <b>1</b> (=)")  # two got through on their own
     calls, cases, _ = comparison_lines(now, Stats(), "en", "")
     assert calls.startswith("Incoming <b>12</b> (▲ 12) · missed <b>3</b> (▲ 3) · rate <b>25%</b>")
     assert calls.endswith("<b>25%</b>")  # nothing to compare a rate with: no arrow
