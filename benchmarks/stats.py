@@ -96,7 +96,7 @@ def build_ledger(rows: int, seed: int, out: Path) -> Path:
     config = make_config(dbf, db)
     now = traffic.now + timedelta(minutes=1)
     with Ledger(db) as ledger:
-        Ingestor(config, ledger, clock=lambda: now).scan(history=True)
+        Ingestor(config, ledger, clock=lambda: now, alone=True).scan(history=True)
     dbf.unlink()
     done.write_text(f"{traffic.now.isoformat()}\n", encoding="utf-8")
     print(f"  ledger ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -73,7 +73,7 @@ async def test_press_closes_case_edits_message_and_offers_undo(office: Office) -
     assert closed.closed_by_user_id == IVAN["id"]
     assert closed.closed_by_name == "Иван Петров"
     shown = office.posts(SALES_CHAT)[-1]
-    assert "✅ Перезвонили: Иван Петров, " in shown["text"]
+    assert "✅ Перезвонил(а) Иван Петров в " in shown["text"]
     assert button(shown) == ("↩️ Отменить", f"u:{case.id}")
     # One writer per message: the outbox shows the close with one edit, the handler none.
     assert len([c for c in office.api.calls_of("editMessageText") if not c.failed]) == 1
@@ -118,7 +118,7 @@ async def test_undo_by_the_same_user_and_refused_for_another(office: Office) -> 
     toast = await office.press(SALES_CHAT, mid, IVAN, f"u:{case_id}")
     assert toast == "Отметка снята, звонок снова ждёт"
     assert office.case(case_id).is_open
-    await office.wait_edited(lambda c: "Перезвонили: Иван" not in c.params["text"])
+    await office.wait_edited(lambda c: "Перезвонил(а) Иван" not in c.params["text"])
     await office.settle()
     assert button(office.posts(SALES_CHAT)[-1]) == ("✅ Перезвонил", f"c:{case_id}")
 
@@ -219,7 +219,7 @@ async def test_manual_close_racing_auto_close_ends_consistent(office: Office) ->
     assert events.count("closed") + events.count("callback") == 1
     if case.closed_how == ClosedHow.USER:
         assert toast == "Отмечено: перезвонили"
-        assert "Перезвонили: Иван Петров" in shown["text"]
+        assert "Перезвонил(а) Иван Петров" in shown["text"]
         assert button(shown) == ("↩️ Отменить", f"u:{case_id}")
     else:
         assert toast.startswith("Уже закрыто: перезвонил доб. 203")

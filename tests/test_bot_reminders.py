@@ -180,8 +180,8 @@ async def test_escalation_posts_a_copy_with_buttons_that_work_and_edit_both(
         assert toast == "Отмечено: перезвонили"
         await office.settle()
         await asyncio.sleep(0.05)
-        assert "✅ Перезвонили: Ольга, " in office.posts(SALES_CHAT)[0]["text"]
-        assert "✅ Перезвонили: Ольга, " in office.posts(MANAGERS_CHAT)[-1]["text"]
+        assert "✅ Перезвонил(а) Ольга в " in office.posts(SALES_CHAT)[0]["text"]
+        assert "✅ Перезвонил(а) Ольга в " in office.posts(MANAGERS_CHAT)[-1]["text"]
         kinds = [e["kind"] for e in office.ledger.case_events(case_id)]
         assert kinds == ["opened", "reminded", "escalated", "closed"]
 

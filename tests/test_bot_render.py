@@ -125,7 +125,7 @@ def test_very_long_contact_names_are_clipped() -> None:
 
 def test_closed_by_user_shows_who_and_when_and_offers_undo() -> None:
     case = closed_by_user()
-    assert "✅ Перезвонили: Иван Петров, 10:50" in case_text(case, "ru")
+    assert "✅ Перезвонил(а) Иван Петров в 10:50" in case_text(case, "ru")
     assert buttons(case) == [("↩️ Отменить", "u:7")]
     assert "✅ Called back by Иван Петров at 10:50" in case_text(case, "en")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import sys
 from datetime import datetime
 
 import pytest
@@ -41,6 +42,8 @@ def test_built_call_is_the_call_the_dataclass_builds() -> None:
     built, plain = built_call(**VALUES), Call(**VALUES)  # type: ignore[arg-type]
     assert built == plain and hash(built) == hash(plain) and repr(built) == repr(plain)
     assert type(built) is Call and vars(built) == vars(plain)
+    # its __dict__ shares the keys of every other Call, as __init__'s does
+    assert sys.getsizeof(vars(built)) <= sys.getsizeof(vars(plain))
     assert dataclasses.replace(built, duration=5) == dataclasses.replace(plain, duration=5)
     assert built.is_missed_incoming and not built.answered
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -171,7 +171,8 @@ SELECT s, (
 """.replace("{pack}", str(_PACK))
 
 
-# Without idx_calls_time (a bulk import builds it at the end, schema.DEFERRED_INDEXES) a
+# Without idx_calls_time (an import next to `run` builds it at the end, with the other
+# schema.FIGURE_INDEXES; an import cut short may leave it out until the next pass) a
 # seek per hour is a scan per hour: a year took minutes. Then one pass counts the period's
 # calls by hour (the text's first 13 characters, which every slot's start shares with the
 # calls in it: a slot never spans two hours) and the slots take their counts from it.

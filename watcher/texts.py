@@ -43,7 +43,7 @@ RU: dict[str, str] = {
     "reason_name_hung_up": "положили трубку",
     "reason_name_unanswered": "без ответа",
     "reason_name_unknown": "причина неизвестна",
-    "closed_by_user": "✅ Перезвонили: {name}, {when}",
+    "closed_by_user": "✅ Перезвонил(а) {name} в {when}",
     "closed_by_call": "✅ Перезвонил доб. {extension} в {when}, {duration}",
     "closed_answered_later": "✅ Дозвонился сам, ответил доб. {extension} в {when}, {duration}",
     "closed_expired": "☑️ Закрыт как устаревший",
