@@ -352,3 +352,36 @@ def test_history_of_a_big_file_is_read_in_the_background(
     wait_for(
         lambda: not w.reader._dicts("SELECT * FROM source_state WHERE backfill_end IS NOT NULL")
     )
+
+
+def test_history_steps_leave_the_write_lock_free_between_them(
+    watch, folder: Path, phone_rows: PhoneRows, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between two history steps the watcher waits COMMIT_GAP_SECONDS (for a file event,
+    if one comes) with no transaction open: a button press waiting for the lock gets in.
+    Back to back, one waited 2-4 s behind the steps of a 200k-row first start."""
+    monkeypatch.setattr(ingest, "BACKFILL_OVER", 100)
+    old = NOW - dt.timedelta(days=1)
+    history = (ingest.BACKFILL_CHUNKS + 1) * READ_CHUNK  # two steps at least
+    writer = CallsDbfWriter.create(folder / "Calls.dbf")
+    writer.append_many(phone_rows.internal(old + dt.timedelta(seconds=i)) for i in range(history))
+    writer.append(phone_rows.missed(at(0), "89160000001"))
+    w = watch(recheck=0.5)
+    pauses: list[tuple[float | None, bool]] = []
+    service = w.service
+
+    class Recording(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            if timeout == ingest.COMMIT_GAP_SECONDS:
+                ledger = service._ledger
+                pauses.append((timeout, bool(ledger and ledger.conn.in_transaction)))
+            return super().wait(timeout)
+
+    service._wake = Recording()
+    service.start()
+    wait_for(lambda: w.reader.call_count() == history + 1)
+    wait_for(
+        lambda: not w.reader._dicts("SELECT * FROM source_state WHERE backfill_end IS NOT NULL")
+    )
+    assert pauses  # after each step but the last
+    assert not any(in_transaction for _, in_transaction in pauses)
