@@ -283,9 +283,6 @@ class Ingestor:
         (deleted, damaged, unusual types, not final yet) goes through :meth:`_take`.
         """
         settle = self.config.source.settle_seconds
-        at_once = run.final_at_once or settle <= 0
-        old_before = run.old_before
-        assert old_before is not None  # an import
         config = self.config
 
         def reason_of(started: datetime, ring: int | None, extension: str, co: str) -> MissReason:
@@ -298,11 +295,7 @@ class Ingestor:
             columns, plain = run.decoder.columns(raws)
             calls = quick_calls(index, columns, plain, reason_of)
             for at, (raw, call) in enumerate(zip(raws, calls, strict=True), index):
-                if call is not None and (
-                    at_once
-                    or call.calltype
-                    or call.started_at + timedelta(seconds=call.duration) < old_before
-                ):
+                if call is not None and run.final_as_read(call, settle):
                     result.records_read += 1
                     batch.append(call)
                 else:
@@ -559,12 +552,7 @@ class Ingestor:
             detail = "; ".join(record.problems) or str(error)
             result.warn_row(f"record {record.index + 1}: {detail}; skipped")
             return True, None
-        if call.calltype or run.final_at_once or settle <= 0:
-            return True, call
-        # An import: WinTariff fills CALLTYPE seconds after a call, so a call that ended
-        # long ago will not get it any more; waiting would only hold the cursor.
-        ended = call.started_at + timedelta(seconds=call.duration)
-        if run.old_before is not None and ended < run.old_before:
+        if run.final_as_read(call, settle):
             return True, call
         seen = run.previous.get(record.index)
         if seen is not None and seen[0] == record.digest and run.wall - seen[1] >= settle:
@@ -596,11 +584,10 @@ class Ingestor:
             return False
         result.new_calls += len(fresh)
         rules = rules or self.rules
-        rowid = book.add_calls(fresh) - 1 if book is not None else 0
+        first = book.add_calls(fresh) if book is not None else 0  # the rowids they got
         rules.begin(fresh)
         silent_opened = False
-        for call in fresh:
-            rowid += 1
+        for rowid, call in enumerate(fresh, first):
             if rules.skip(call):
                 continue
             if book is not None:
@@ -634,6 +621,15 @@ class _Pass:
     # An import into an empty ledger: the case book its rules decide against.
     book: ImportBook | None = None
     rules: CaseRules | None = None
+
+    def final_as_read(self, call: Call, settle: float) -> bool:
+        """Whether ``call`` is final from what it says itself: CALLTYPE filled, a table
+        with nothing to wait for, or (an import) it ended long ago, when WinTariff will
+        not fill CALLTYPE any more and waiting would only hold the cursor."""
+        if call.calltype or self.final_at_once or settle <= 0:
+            return True
+        ended = call.started_at + timedelta(seconds=call.duration)
+        return self.old_before is not None and ended < self.old_before
 
 
 class _ChunkedCommit:
