@@ -358,8 +358,7 @@ class Ledger:
         if not rows:
             return []
         with self.atomic():
-            row = self.conn.execute("SELECT max(rowid) FROM calls").fetchone()
-            before = row[0] if row and row[0] is not None else 0
+            before = self.last_rowid()
             stored = self.conn.executemany(_INSERT_CALL, rows).rowcount
             if stored != len(rows):
                 new = {
@@ -371,7 +370,7 @@ class Ledger:
                 kept = [(c, r) for c, r in zip(fresh, rows, strict=True) if c.fingerprint in new]
                 fresh, rows = [c for c, _ in kept], [r for _, r in kept]
             if callers:
-                self.conn.executemany(schema.CALLERS_UPSERT, _first_calls_of_rows(rows))
+                self.fold_callers(_first_calls_of_rows(rows))
         return fresh
 
     def is_empty(self) -> bool:
