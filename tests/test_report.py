@@ -22,7 +22,7 @@ from watcher.contacts import employee_keys
 from watcher.ledger import Ledger
 from watcher.report import Change, Share, Span, previous_period
 from watcher.stats import Period, days_period, parse_period
-from watcher.workbook import csv_value, make_report, report_stem
+from watcher.workbook import csv_value, excel_serial, make_report, report_stem
 
 TODAY = dt.date(2024, 5, 8)  # a Wednesday
 SHEETS_RU = [
@@ -431,3 +431,22 @@ def test_the_command_line_writes_the_workbook(
     assert "period not understood" in capsys.readouterr().err
     assert cli.main(["-c", str(config), "report", "week", "-o", "x.txt"]) == 2
     assert cli.main(["-c", str(config), "report", "week", "--department", "Склад"]) == 2
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2024, 5, 6, 10, 42, 7, 250_000),
+        dt.datetime(1900, 2, 28, 23, 59),
+        dt.datetime(1900, 3, 1, 0, 0, 1),
+        dt.date(2024, 2, 29),
+        dt.date(1900, 1, 5),
+        dt.time(0, 0),
+        dt.time(23, 59, 59, 500_000),
+    ],
+)
+def test_excel_serial_is_xlsxwriters_number(value: dt.datetime | dt.date | dt.time) -> None:
+    """The workbook writes dates as numbers itself; Excel must read the same moment."""
+    from xlsxwriter.utility import _datetime_to_excel_datetime
+
+    assert excel_serial(value) == _datetime_to_excel_datetime(value, False, False)

@@ -49,6 +49,7 @@ LOAD_SCALE = {
     "max_color": "#F8696B",
 }
 SECONDS_PER_DAY = 86_400
+_EXCEL_EPOCH = datetime(1899, 12, 31)
 _SHEET_NAME_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -69,6 +70,21 @@ _STYLES = {
 
 def _style(language: str) -> _Style:
     return _STYLES.get(language, _STYLES["ru"])
+
+
+def excel_serial(value: datetime | date | time) -> float:
+    """Excel's number for a naive date, time or both, as XlsxWriter's write_datetime
+    computes it (days since 1899-12-31, plus Excel's 29 February 1900)."""
+    if isinstance(value, datetime):
+        delta = value - _EXCEL_EPOCH
+    elif isinstance(value, date):
+        delta = datetime.fromordinal(value.toordinal()) - _EXCEL_EPOCH
+    else:
+        return (
+            value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+        ) / SECONDS_PER_DAY
+    serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / SECONDS_PER_DAY
+    return serial + 1 if serial > 59 else serial
 
 
 def sheet_name(name: str) -> str:
@@ -109,6 +125,12 @@ class _SheetWriter:
         self.formats = formats
         self.language = language
         self.widths: dict[int, int] = {}
+        self._by_type: dict[type, Any] = {
+            str: self._string,
+            int: self._number,
+            float: self._number,
+            datetime: self._datetime,
+        }
 
     def _width(self, col: int, chars: int) -> None:
         if chars > self.widths.get(col, 0):
@@ -120,34 +142,52 @@ class _SheetWriter:
             self._width(first_col + offset, len(name) + 2)  # room for the filter button
 
     def row(self, row: int, first_col: int, values: Iterable[Value]) -> None:
+        cell = self.cell
         for offset, value in enumerate(values):
-            self.cell(row, first_col + offset, value)
+            if value is not None:
+                cell(row, first_col + offset, value)
 
     def cell(self, row: int, col: int, value: Value) -> None:
+        # By exact type first: a month's sheets are some 350k cells, and XlsxWriter's own
+        # date conversion (write_datetime) costs twice the number it ends in.
+        write = self._by_type.get(type(value))
+        if write is not None:
+            write(row, col, value)
+        elif value is not None:
+            self._other(row, col, value)
+
+    def _number(self, row: int, col: int, value: Any) -> None:
+        if isinstance(value, float) and not value.is_integer():
+            self.ws.write_number(row, col, value, self.formats.decimal)
+        else:
+            self.ws.write_number(row, col, value)
+        self._width(col, len(f"{value:g}"))
+
+    def _string(self, row: int, col: int, value: Any) -> None:
+        self.ws.write_string(row, col, value)
+        self._width(col, len(value))
+
+    def _datetime(self, row: int, col: int, value: Any) -> None:
+        self.ws.write_number(row, col, excel_serial(value), self.formats.datetime)
+        self._width(col, 16)
+
+    def _other(self, row: int, col: int, value: Value) -> None:
         ws, f = self.ws, self.formats
-        if value is None:
-            return
         if isinstance(value, bool):  # before int: bool is an int
             text = tr(self.language, "report_yes" if value else "report_no")
             ws.write_string(row, col, text)
             self._width(col, len(text))
         elif isinstance(value, int | float):
-            if isinstance(value, float) and not value.is_integer():
-                ws.write_number(row, col, value, f.decimal)
-            else:
-                ws.write_number(row, col, value)
-            self._width(col, len(f"{value:g}"))
+            self._number(row, col, value)
         elif isinstance(value, str):
-            ws.write_string(row, col, value)
-            self._width(col, len(value))
+            self._string(row, col, value)
         elif isinstance(value, datetime):
-            ws.write_datetime(row, col, value, f.datetime)
-            self._width(col, 16)
+            self._datetime(row, col, value)
         elif isinstance(value, date):
-            ws.write_datetime(row, col, value, f.date)
+            ws.write_number(row, col, excel_serial(value), f.date)
             self._width(col, 10)
         elif isinstance(value, time):
-            ws.write_datetime(row, col, value, f.time)
+            ws.write_number(row, col, excel_serial(value), f.time)
             self._width(col, 8)
         elif isinstance(value, Span):
             ws.write_number(row, col, value.seconds / SECONDS_PER_DAY, f.span)
