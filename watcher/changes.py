@@ -102,6 +102,42 @@ class ApplyResult:
         self.legs += other.legs
 
 
+class PlanWriter(Protocol):
+    """How a store writes each kind of change: the ledger in SQL, an import's case book in
+    memory. :func:`apply_plan` is the one place that reads a plan."""
+
+    def open_case(self, change: NewCase, now: datetime) -> int: ...
+
+    def add_attempt(self, case_id: int, call: Call, now: datetime) -> bool: ...
+
+    def close_by_call(self, case_id: int, call: Call, now: datetime) -> bool: ...
+
+    def record_leg(self, leg: AnsweredLeg, now: datetime) -> bool: ...
+
+    def add_failed_callback(self, case_id: int, *, now: datetime, call: Call) -> bool: ...
+
+
+def apply_plan(writer: PlanWriter, changes: Iterable[Change], now: datetime) -> ApplyResult:
+    """Each change to ``writer``; what it did, counted (a case found closed already counts
+    as nothing done)."""
+    result = ApplyResult()
+    for change in changes:
+        if isinstance(change, JoinCase):
+            result.merged += writer.add_attempt(change.case_id, change.call, now)
+        elif isinstance(change, CloseCase):
+            result.closed += writer.close_by_call(change.case_id, change.call, now)
+        elif isinstance(change, AnsweredLeg):
+            result.legs += writer.record_leg(change, now)
+        elif isinstance(change, FailedCallback):
+            result.attempts += writer.add_failed_callback(change.case_id, now=now, call=change.call)
+        else:
+            case_id = writer.open_case(change, now)
+            result.opened += 1
+            if change.answered_by is not None:
+                result.closed += writer.close_by_call(case_id, change.answered_by, now)
+    return result
+
+
 class CaseStore(Protocol):
     """What the rules read and where their plans go: the ledger, or during an import
     into an empty ledger the import's case book (watcher/import_book.py)."""

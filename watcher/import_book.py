@@ -29,11 +29,9 @@ from watcher.changes import (
     AnsweredLeg,
     ApplyResult,
     Change,
-    CloseCase,
-    FailedCallback,
-    JoinCase,
     NewCase,
     OpenCase,
+    apply_plan,
 )
 from watcher.ledger import Ledger
 from watcher.models import Call, Case, from_text, to_text
@@ -117,6 +115,8 @@ class ImportBook:
         self._legs: list[tuple[str, str, str]] = []
         self._leg_keys: set[str] = set()
         self._new_callers: dict[str, None] = {}
+        self._now: datetime | None = None  # the plan being applied, and its moment as text
+        self._now_text = ""
 
     # -- the calls ----------------------------------------------------------------------
 
@@ -215,23 +215,7 @@ class ImportBook:
 
     def apply(self, changes: Iterable[Change], now: datetime) -> ApplyResult:
         """What :meth:`Ledger.apply` does with a plan, done to the book."""
-        result = ApplyResult()
-        when = to_text(now)
-        for change in changes:
-            if isinstance(change, JoinCase):
-                result.merged += self._join(change.case_id, change.call, when)
-            elif isinstance(change, CloseCase):
-                result.closed += self._close_by_call(change.case_id, change.call, when)
-            elif isinstance(change, AnsweredLeg):
-                result.legs += self._leg(change, when)
-            elif isinstance(change, FailedCallback):
-                result.attempts += self._failed(change.case_id, change.call)
-            else:
-                case_id = self._create(change, when)
-                result.opened += 1
-                if change.answered_by is not None:
-                    result.closed += self._close_by_call(case_id, change.answered_by, when)
-        return result
+        return apply_plan(self, changes, now)
 
     def take(self, *, all_cases: bool = False) -> CaseRows:
         """The rows of what changed since the last hand-over: a batch's events and legs
@@ -268,7 +252,13 @@ class ImportBook:
         self._new_callers = {}
         return rows
 
-    def _create(self, change: NewCase, when: str) -> int:
+    def _when(self, now: datetime) -> str:
+        """``now`` as text, once per plan: every change of a plan shares its moment."""
+        if now is not self._now:
+            self._now, self._now_text = now, to_text(now)
+        return self._now_text
+
+    def open_case(self, change: NewCase, now: datetime) -> int:
         if not change.silent:
             raise ValueError("a history import's cases are silent; this one would be posted")
         call = change.call
@@ -294,7 +284,7 @@ class ImportBook:
         self._cases[case_id] = _OpenCase(CASES.values(case), call.fingerprint)
         self._open.setdefault(call.remote, []).append(case_id)
         self._changed[case_id] = None
-        self._event(case_id, when, EventKind.OPENED, call.extension, call)
+        self._event(case_id, self._when(now), EventKind.OPENED, call.extension, call)
         return case_id
 
     def _still_open(self, case_id: int) -> list[Any] | None:
@@ -306,7 +296,7 @@ class ImportBook:
         case.values[_VERSION] += 1
         return case.values
 
-    def _join(self, case_id: int, call: Call, when: str) -> bool:
+    def add_attempt(self, case_id: int, call: Call, now: datetime) -> bool:
         v = self._still_open(case_id)
         if v is None:
             return False
@@ -318,19 +308,19 @@ class ImportBook:
             v[_RING] = call.ring_seconds
         if call.miss_reason is not None:
             v[_REASON] = call.miss_reason
-        self._event(case_id, when, EventKind.ATTEMPT, call.extension, call)
+        self._event(case_id, self._when(now), EventKind.ATTEMPT, call.extension, call)
         return True
 
-    def _close_by_call(self, case_id: int, call: Call, when: str) -> bool:
+    def close_by_call(self, case_id: int, call: Call, now: datetime) -> bool:
         outgoing = call.direction == Direction.OUT
         how = ClosedHow.CALL if outgoing else ClosedHow.ANSWER
         if not self._close(case_id, how, call, by_user_cleared=True):
             return False
         kind = EventKind.CALLBACK if outgoing else EventKind.ANSWERED_LATER
-        self._event(case_id, when, kind, call.extension, call)
+        self._event(case_id, self._when(now), kind, call.extension, call)
         return True
 
-    def _leg(self, leg: AnsweredLeg, when: str) -> bool:
+    def record_leg(self, leg: AnsweredLeg, now: datetime) -> bool:
         answered = leg.answered
         if leg.missed_fingerprint not in self._leg_keys:
             self._leg_keys.add(leg.missed_fingerprint)
@@ -339,7 +329,9 @@ class ImportBook:
             return True
         if not self._close(leg.case_id, ClosedHow.LEG, answered, by_user_cleared=False):
             return False
-        self._event(leg.case_id, when, EventKind.ANSWERED_LEG, answered.extension, answered)
+        self._event(
+            leg.case_id, self._when(now), EventKind.ANSWERED_LEG, answered.extension, answered
+        )
         return True
 
     def _close(self, case_id: int, how: ClosedHow, call: Call, *, by_user_cleared: bool) -> bool:
@@ -362,7 +354,7 @@ class ImportBook:
             del self._open[remote]
         return True
 
-    def _failed(self, case_id: int, call: Call) -> bool:
+    def add_failed_callback(self, case_id: int, *, now: datetime, call: Call) -> bool:
         if self._still_open(case_id) is None:
             return False
         self._event(

@@ -22,15 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from watcher import case_log, schema
-from watcher.changes import (
-    AnsweredLeg,
-    ApplyResult,
-    Change,
-    CloseCase,
-    FailedCallback,
-    JoinCase,
-    OpenCase,
-)
+from watcher.changes import AnsweredLeg, ApplyResult, Change, NewCase, OpenCase, apply_plan
 from watcher.models import Call, CallbackAttempt, CallReason, Case, from_text, to_text
 from watcher.queries import operator_names
 from watcher.schema import CALLS, CASES
@@ -628,35 +620,22 @@ class Ledger:
         as it saw them; a conditional UPDATE that still finds a case closed is counted as
         nothing done, never as a change.
         """
-        result = ApplyResult()
         with self.atomic():
-            for change in changes:
-                if isinstance(change, JoinCase):
-                    result.merged += self.add_attempt(change.case_id, change.call, now)
-                elif isinstance(change, CloseCase):
-                    result.closed += self.close_by_call(change.case_id, change.call, now)
-                elif isinstance(change, AnsweredLeg):
-                    result.legs += self.record_leg(change, now)
-                elif isinstance(change, FailedCallback):
-                    result.attempts += self.add_failed_callback(
-                        change.case_id, now=now, call=change.call
-                    )
-                else:
-                    case_id = self.create_case(
-                        call=change.call,
-                        department=change.department,
-                        chat=change.chat,
-                        new_caller=change.new_caller,
-                        contact_name=change.contact_name,
-                        contact_company=change.contact_company,
-                        silent=change.silent,
-                        now=now,
-                        held_until=change.held_until,
-                    )
-                    result.opened += 1
-                    if change.answered_by is not None:
-                        result.closed += self.close_by_call(case_id, change.answered_by, now)
-        return result
+            return apply_plan(self, changes, now)
+
+    def open_case(self, change: NewCase, now: datetime) -> int:
+        """The case a plan's :class:`~watcher.changes.NewCase` opens; its id."""
+        return self.create_case(
+            call=change.call,
+            department=change.department,
+            chat=change.chat,
+            new_caller=change.new_caller,
+            contact_name=change.contact_name,
+            contact_company=change.contact_company,
+            silent=change.silent,
+            now=now,
+            held_until=change.held_until,
+        )
 
     def add_attempt(self, case_id: int, call: Call, now: datetime) -> bool:
         """A repeat missed call joins an open case; False if the case is no longer open."""
