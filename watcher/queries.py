@@ -195,7 +195,7 @@ def hour_slots(
     if lines is not None:
         params["lines"] = _lines_json(lines)
         where = _IN_LINES
-    if not _has_index(conn, _TIME_INDEX):
+    if _TIME_INDEX not in schema.index_names(conn):
         counts = {
             str(hour): (int(n), int(answered))
             for hour, n, answered in conn.execute(_HOURS_SQL.format(filter=where), params)
@@ -209,11 +209,6 @@ def hour_slots(
         incoming, answered = divmod(int(packed), _PACK)
         slots.append(HourSlot(str(text), incoming, answered))
     return slots
-
-
-def _has_index(conn: sqlite3.Connection, name: str) -> bool:
-    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [name])
-    return found.fetchone() is not None
 
 
 # -- per extension and trunk line -----------------------------------------------------------
@@ -885,7 +880,7 @@ def _by_number(conn: sqlite3.Connection) -> str:
     """Seek each chosen number on the (remote, started_at) index; none while a first
     import builds it (schema.DEFERRED_INDEXES): INDEXED BY a missing index is an error."""
     name = schema.index_name(schema.RULES_INDEX)
-    return f' INDEXED BY "{name}"' if _has_index(conn, name) else ""
+    return f' INDEXED BY "{name}"' if name in schema.index_names(conn) else ""
 
 
 def case_counts(

@@ -369,9 +369,14 @@ def drop_indexes(conn: sqlite3.Connection, statements: tuple[str, ...]) -> None:
         conn.execute(f'DROP INDEX IF EXISTS "{index_name(statement)}"')
 
 
+def index_names(conn: sqlite3.Connection) -> set[str]:
+    """The indexes the ledger has now: an import leaves some out until it is done."""
+    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
 def missing_deferred_indexes(conn: sqlite3.Connection) -> list[str]:
     """The CREATE statements of the indexes an import cut short left out."""
-    have = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    have = index_names(conn)
     return [s for s in DEFERRED_INDEXES if index_name(s) not in have]
 
 
