@@ -72,9 +72,7 @@ async def stats_parts(
 ) -> list[Part]:
     """:func:`stats_messages` of the period (a department's chat: its own department),
     computed off the event loop."""
-    stats, png = await asyncio.to_thread(
-        figures, ledger.path, period, language, config, department
-    )
+    stats, png = await asyncio.to_thread(figures, ledger.path, period, language, config, department)
     return stats_messages(stats, png, period, language)
 
 

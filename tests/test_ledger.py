@@ -158,9 +158,12 @@ def test_store_new_calls_gives_back_only_the_calls_it_stored(ledger: Ledger) -> 
     [(first_at,)] = ledger.conn.execute(
         "SELECT first_at FROM callers WHERE remote = ?", [calls[1150].remote]
     ).fetchall()
-    assert first_at == ledger.conn.execute(
-        "SELECT started_at FROM calls WHERE fingerprint = ?", [calls[1150].fingerprint]
-    ).fetchone()[0]
+    assert (
+        first_at
+        == ledger.conn.execute(
+            "SELECT started_at FROM calls WHERE fingerprint = ?", [calls[1150].fingerprint]
+        ).fetchone()[0]
+    )
 
 
 def test_call_queries(ledger: Ledger) -> None:
