@@ -190,6 +190,13 @@ async def test_stats_with_period_and_with_nonsense(office: Office) -> None:
     await office.command(SALES_CHAT, IVAN, "/stats someday")
     await office.wait_posted(SALES_CHAT, count=2)
     assert office.posts(SALES_CHAT)[-1]["text"].startswith("Не понял период «someday».")
+    # At the ends of the calendar the answer is the same, not an error in the log only.
+    await office.command(SALES_CHAT, IVAN, "/stats 9999-12-31")
+    await office.wait_posted(SALES_CHAT, count=3)
+    assert office.posts(SALES_CHAT)[-1]["text"].startswith("Не понял период «9999-12-31».")
+    await office.command(SALES_CHAT, IVAN, "/report 0001-01-01")
+    await office.wait_posted(SALES_CHAT, count=4)
+    assert office.posts(SALES_CHAT)[-1]["text"].startswith("Не понял период «0001-01-01».")
     await office.command(FOREIGN_CHAT, IVAN, "/stats")
     [refused] = await new_posts(office, FOREIGN_CHAT, 0)
     assert refused["text"] == "Статистика доступна в чатах отделов и руководителей."

@@ -87,6 +87,9 @@ def test_one_day_and_a_range() -> None:
         ("2024-05-01..", "period not understood"),
         ("06.05.2024", "period not understood"),
         ("2024-05-10..2024-05-01", "period goes backwards: '2024-05-10..2024-05-01'"),
+        # Python's last day has no day after it; year 1 has no period before it.
+        ("9999-12-31", "period outside the years 1970..2199: '9999-12-31'"),
+        ("0001-01-01..2024-01-01", "period outside the years"),
     ],
 )
 def test_bad_periods_say_what_is_accepted(text: str, message: str) -> None:

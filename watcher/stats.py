@@ -78,6 +78,12 @@ class Period:
         return (self.end - timedelta(seconds=1)).date()
 
 
+# The years a period may name: a call log has nothing outside them, and a period at
+# Python's ends (9999-12-31, year 1) overflows the day after it or the period before it,
+# which the workbook compares with.
+PERIOD_YEARS = (1970, 2199)
+
+
 def days_period(first: date, last: date) -> Period:
     """From the start of ``first`` to the end of ``last``, labelled in ISO dates."""
     start = datetime(first.year, first.month, first.day)
@@ -133,6 +139,8 @@ def parse_period(text: str | None, today: date, *, extended: bool = False) -> Pe
         ) from None
     if end_day < start_day:
         raise ValueError(f"period goes backwards: {text!r}")
+    if start_day.year < PERIOD_YEARS[0] or end_day.year > PERIOD_YEARS[1]:
+        raise ValueError(f"period outside the years {PERIOD_YEARS[0]}..{PERIOD_YEARS[1]}: {text!r}")
     return days_period(start_day, end_day)
 
 
