@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -108,6 +108,12 @@ def may_have_posted(error: BaseException) -> bool:
     return is_lost_answer(error)
 
 
+def is_topic_gone(error: BadRequest) -> bool:
+    """The forum topic was deleted or closed: nothing can be sent into it any more."""
+    text = error.message.lower()
+    return any(sign in text for sign in ("thread not found", "topic_deleted", "topic_closed"))
+
+
 def is_message_gone(error: BadRequest) -> bool:
     """The message was deleted or can no longer be edited: post a fresh one instead."""
     text = error.message.lower()
@@ -140,6 +146,9 @@ class CaseMessenger:
         # its own. Edits need no such care: repeating one changes nothing. A post still
         # listening for its late answer holds no lock: it is on disk as unconfirmed.
         self._sending = asyncio.Lock()
+        # Forum topics Telegram refused as gone, (chat, topic): their department's messages
+        # go to the chat itself until a restart, so no case waits for a topic to return.
+        self._gone_topics: set[tuple[int, int]] = set()
 
     def render(self, case: Case) -> Rendered:
         extras = CardExtras(
@@ -254,12 +263,16 @@ class CaseMessenger:
             text += "\n" + tr(self.language, "reminder_claimed", mention=mention)
         chat_id, message_id = stored
         async with self._sending:
-            await self.bot.send_message(
+            await self._outside_gone_topic(
+                case,
                 chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True),
-                message_thread_id=self._topic(case, chat_id),
+                lambda: self.bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True),
+                    message_thread_id=self._topic(case, chat_id),
+                ),
             )
         log.debug("case %s reminded in chat %s", case.id, chat_id)
 
@@ -268,12 +281,17 @@ class CaseMessenger:
         if self.ledger.digest_posted(case.department, held_until):
             return
         count = self.ledger.held_count(case.department, held_until)
+        text = tr(self.language, "digest_header", count=count, department=esc(case.department))
         async with self._sending:
-            message = await self.bot.send_message(
+            message = await self._outside_gone_topic(
+                case,
                 chat_id,
-                tr(self.language, "digest_header", count=count, department=esc(case.department)),
-                parse_mode=ParseMode.HTML,
-                message_thread_id=self._topic(case, chat_id),
+                lambda: self.bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    message_thread_id=self._topic(case, chat_id),
+                ),
             )
             self.ledger.set_digest(
                 case.department, held_until, message.chat_id, message.message_id, self.clock()
@@ -285,7 +303,33 @@ class CaseMessenger:
         department = self.config.department_named(case.department)
         if department is None or not department.topic or department.chat != chat_id:
             return None
+        if (chat_id, department.topic) in self._gone_topics:
+            return None
         return department.topic
+
+    async def _outside_gone_topic(
+        self, case: Case, chat_id: int, send: Callable[[], Awaitable[Message]]
+    ) -> Message:
+        """``send`` (which asks :meth:`_topic` for its thread), and once more into the chat
+        itself when Telegram says the department's topic is gone: a deleted topic must not
+        swallow every new case. One warning, naming the key to fix."""
+        try:
+            return await send()
+        except BadRequest as error:
+            topic = self._topic(case, chat_id)
+            if topic is None or not is_topic_gone(error):
+                raise
+            self._gone_topics.add((chat_id, topic))
+            log.warning(
+                "forum topic %s of department %r in chat %s is gone (%s): posting in the chat"
+                " itself until a restart; set [[department]] topic to an existing topic or"
+                " remove it (perezvon check --send-test shows where posts land)",
+                topic,
+                case.department,
+                chat_id,
+                error.message,
+            )
+            return await send()
 
     async def _post(self, case: Case, chat_id: int, rendered: Rendered) -> Message:
         """Send the case's message and record it, one post at a time (see ``_sending``):
@@ -295,7 +339,9 @@ class CaseMessenger:
 
     async def _post_and_record(self, case: Case, chat_id: int, rendered: Rendered) -> Message:
         try:
-            message = await self._send(case, chat_id, rendered)
+            message = await self._outside_gone_topic(
+                case, chat_id, lambda: self._send(case, chat_id, rendered)
+            )
         except ChatMigrated as migrated:
             new_id = int(migrated.new_chat_id)
             log.error(

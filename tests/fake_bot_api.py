@@ -326,6 +326,8 @@ class FakeBotApi:
         self.updates: list[dict[str, Any]] = []
         """Pending (not yet confirmed) updates."""
         self.webhook_url = ""
+        self.deleted_topics: set[tuple[int, int]] = set()
+        """Forum topics (chat_id, message_thread_id) deleted: a send into one is refused."""
         self.down: bool = False
         self.down_mode: Literal["bad_gateway", "reset"] = "bad_gateway"
         self.port: int = 0
@@ -815,6 +817,9 @@ class FakeBotApi:
         return None  # reply keyboards / removals are not echoed in messages
 
     def _new_message(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        thread = params.get("message_thread_id")
+        if thread is not None and (chat_id, int(thread)) in self.deleted_topics:
+            raise _ApiError(400, "Bad Request: message thread not found")
         message: dict[str, Any] = {
             "message_id": self._new_message_id(chat_id),
             "from": self.bot_user,

@@ -6,6 +6,7 @@ import copy
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 
 from bot.app import runtime
@@ -59,3 +60,28 @@ async def test_a_department_without_a_topic_posts_to_the_chat(office: Office) ->
     await office.scan()
     await office.wait_posted(SERVICE_CHAT)
     assert threads(office, SERVICE_CHAT) == [None]
+
+
+async def test_a_deleted_topic_sends_to_the_chat_itself_with_one_warning(
+    office: Office, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Someone deleted the department's topic: its cases and reminders must still reach
+    the chat (not be dropped after the outbox's retries), and the admin is told once."""
+    office.api.deleted_topics.add((SALES_CHAT, TOPIC))
+    office.missed(minutes_ago=3)
+    office.missed(minutes_ago=2, caller="89162222222")
+    await office.scan()
+    await office.wait_posted(SALES_CHAT, count=2)
+    await office.settle()
+    assert check_reminders(runtime(office.bot.application)) == 2
+    await office.wait_posted(SALES_CHAT, count=4)
+    posted = [c for c in office.api.calls_of("sendMessage") if c.params["chat_id"] == SALES_CHAT]
+    # One refused try into the topic, then everything into the chat.
+    assert [c.params.get("message_thread_id") for c in posted] == [TOPIC, None, None, None, None]
+    assert [c.failed for c in posted] == [True, False, False, False, False]
+    for case in office.ledger.open_cases():
+        chat, _ = office.ledger.case_message(case.id) or (None, None)
+        assert chat == SALES_CHAT
+    gone = [r for r in caplog.records if "forum topic 42" in r.getMessage()]
+    assert len(gone) == 1 and gone[0].levelname == "WARNING"
+    assert "[[department]] topic" in gone[0].getMessage()
