@@ -205,12 +205,47 @@ DEPARTMENTS = (
         ("999", "01", "Sales"),  # default
         ("999", "", "Sales"),
         ("ab1", "01", "Sales"),  # not a number: no range matches, default
+        # Records may name a ring group with a letter before it (README): the same group.
+        ("G630", "01", "Service"),
+        ("g630", "01", "Service"),
+        ("G305", "01", "Service"),
+        ("G620", "05", "Sales"),
     ],
 )
 def test_route(extension: str, line: str, expected: str) -> None:
     department = route(DEPARTMENTS, extension, line)
     assert department is not None
     assert department.name == expected
+
+
+def test_a_group_written_with_its_letter_matches_the_bare_number() -> None:
+    departments = (Department("Service", SERVICE_CHAT, ("G630",)),)
+    assert route(departments, "630", "") is departments[0]
+    assert route(departments, "G631", "") is None
+
+
+@pytest.mark.parametrize(
+    ("sales", "service", "shared"),
+    [
+        (["620", "201-209"], ["630", "205-219"], "'201-209') and department 'Service'"
+         ".extensions ('205-219') both have 205-209"),
+        (["620"], ["G620"], "both have 620"),
+        (["201-209"], ["207"], "both have 207"),
+    ],
+)  # fmt: skip
+def test_an_extension_in_two_departments_is_refused(
+    tmp_path: Path, sales: list[str], service: list[str], shared: str
+) -> None:
+    """Its missed calls would all go to the first department; the other never hears."""
+    data = {
+        "department": [
+            {"name": "Sales", "chat": -1, "extensions": sales, "default": True},
+            {"name": "Service", "chat": -2, "extensions": service},
+        ]
+    }
+    [problem] = problems_of(data, tmp_path)
+    assert problem.startswith("department 'Sales'.extensions (")
+    assert shared in problem and "keep it in one of them" in problem
 
 
 def test_route_without_default_gives_none() -> None:

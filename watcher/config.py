@@ -206,12 +206,25 @@ class Config:
 def _matches(pattern: str, extension: str) -> bool:
     extension = extension.strip()
     found = _RANGE.match(pattern)
+    number = _number_of(extension)
     if found:
-        if not extension.isdigit():
+        if number is None:
             return False
         low, high = int(found.group(1)), int(found.group(2))
-        return low <= int(extension) <= high
-    return pattern.strip() == extension
+        return low <= number <= high
+    pattern = pattern.strip()
+    if pattern.upper() == extension.upper():
+        return True
+    return number is not None and number == _number_of(pattern)
+
+
+def _number_of(extension: str) -> int | None:
+    """The number of a station or ring group, with the letters some records put before a
+    group's (``G620`` is group 620, as the PBX dials it): the config may say ``620``."""
+    found = _EXTENSION.match(extension)
+    if found is None:
+        return None
+    return int(extension.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
 
 
 def _same_line(pattern: str, line: str) -> bool:
@@ -530,7 +543,41 @@ def _departments(raw: Any, problems: list[str]) -> tuple[Department, ...]:
         problems.append(f"department {name!r}: the name is used twice")
     if sum(d.default for d in result) > 1:
         problems.append("department: only one department may have default = true")
+    problems.extend(_shared_extensions(result))
     return tuple(result)
+
+
+def _shared_extensions(departments: list[Department]) -> list[str]:
+    """An extension in two departments' lists: its missed calls would all go to the first
+    one listed, and the other department would never hear of them."""
+    spans = [
+        (department, pattern, _span(pattern))
+        for department in departments
+        for pattern in department.extensions
+    ]
+    problems: list[str] = []
+    for index, (first, pattern, (low, high)) in enumerate(spans):
+        for second, other, (other_low, other_high) in spans[index + 1 :]:
+            if second is first or max(low, other_low) > min(high, other_high):
+                continue
+            shared_low, shared_high = max(low, other_low), min(high, other_high)
+            shared = str(shared_low) if shared_low == shared_high else f"{shared_low}-{shared_high}"
+            problems.append(
+                f"department {first.name!r}.extensions ({pattern!r}) and department"
+                f" {second.name!r}.extensions ({other!r}) both have {shared}: a missed call"
+                " there can go to one department only; keep it in one of them"
+            )
+    return problems
+
+
+def _span(pattern: str) -> tuple[int, int]:
+    """The numbers a canonical pattern covers (both ends included)."""
+    low_high = pattern_range(pattern)
+    if low_high is not None:
+        return low_high
+    number = _number_of(pattern)
+    assert number is not None  # _extension_patterns let only extensions and ranges in
+    return number, number
 
 
 def _split_commas(items: list[str]) -> list[str]:
