@@ -352,14 +352,14 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
     if problem is not None:
         out.write(tr(t, "cli_check_error", error=problem) + "\n")
         return False
-    _show_reading(plan, config, out)
+    readable = _show_reading(plan, config, out)
     try:
         found = sample(layout, plan, max(rows, SAMPLE_ROWS))
     except DbfError as error:
         out.write(tr(t, "cli_check_error", error=error) + "\n")
         return False
     _show_rows(layout, found, out, config, rows)
-    return _judge_sample(found, out, t)
+    return _judge_sample(found, out, t) and readable
 
 
 def _show_fields(layout: DbfLayout, plan: fields.FieldPlan, out: TextIO, t: str) -> None:
@@ -377,8 +377,9 @@ def _show_fields(layout: DbfLayout, plan: fields.FieldPlan, out: TextIO, t: str)
         out.write(f"    {f.name:<11} {f.type} {size:<5} {role}".rstrip() + "\n")
 
 
-def _show_reading(plan: fields.FieldPlan, config: Config, out: TextIO) -> None:
-    """How rows become final and where the caller's number comes from."""
+def _show_reading(plan: fields.FieldPlan, config: Config, out: TextIO) -> bool:
+    """How rows become final and where the caller's number comes from; False when no
+    field gives it, so no missed call could ever be posted."""
     t = config.language
     if plan.final_at_once:
         out.write(tr(t, "cli_check_no_calltype") + "\n")
@@ -389,10 +390,12 @@ def _show_reading(plan: fields.FieldPlan, config: Config, out: TextIO) -> None:
     caller = plan.caller_number
     if caller is None:
         out.write(tr(t, "cli_check_no_caller") + "\n")
-    elif not plan.has(fields.CALLERID):
+        return False
+    if not plan.has(fields.CALLERID):
         out.write(tr(t, "cli_check_caller_from_number", field=caller) + "\n")
     else:
         out.write(tr(t, "cli_check_caller", field=caller) + "\n")
+    return True
 
 
 def _show_rows(layout: DbfLayout, found: Sample, out: TextIO, config: Config, rows: int) -> None:
@@ -435,14 +438,15 @@ def _judge_sample(found: Sample, out: TextIO, t: str) -> bool:
     if found.slashed_dates:
         out.write(tr(t, "cli_check_hint_slashed", example=found.slashed_dates[0]) + "\n")
     incoming = found.incoming
-    if incoming and not any(call.remote for call in incoming):
+    numberless = bool(incoming) and not any(call.remote for call in incoming)
+    if numberless:
         out.write(tr(t, "cli_check_incoming_no_number", count=len(incoming)) + "\n")
     if found.mostly_not_calls:
         bad = tr(t, "cli_check_mostly_not_calls", bad=len(found.errors), checked=found.checked)
         out.write(bad + "\n")
         if not found.misread:
             out.write(tr(t, "cli_check_hint_not_calls") + "\n")
-    return not (found.mostly_not_calls or found.misread)
+    return not (found.mostly_not_calls or found.misread or numberless)
 
 
 def _hhmmss(value: int) -> str:

@@ -19,22 +19,45 @@ from datetime import datetime
 from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import MessageLimit
 
 from watcher.closing import Surface, closing_words
 from watcher.models import CallbackAttempt, CallReason, Case
 from watcher.phones import dial_form, display_number
 from watcher.reasons import reason_words
 from watcher.stats import duration_text, span_text
-from watcher.texts import clock_text, moment_text, operator_label, times_word, tr
+from watcher.texts import (
+    RU,
+    catalog,
+    clock_text,
+    moment_text,
+    operator_label,
+    russian_plural,
+    times_word,
+    tr,
+)
 from watcher.vocab import ClosedHow
 
-MESSAGE_LIMIT = 4096
+MESSAGE_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096, counted after the HTML is parsed
 CALLBACK_DATA_LIMIT = 64
 NAME_LIMIT = 80
 # Buttons per /missed message: Telegram rejects very large keyboards, and a wall of
 # buttons is unusable on a phone anyway.
 LIST_BUTTONS_PER_MESSAGE = 20
 LIST_MAX_CASES = 100
+# A busy case's card shows the newest calls and failed callbacks, each list saying in one
+# line how many earlier ones it leaves out: a phone screen, and Telegram's limit, hold only
+# so much, and past the limit every edit is refused and the card freezes.
+CARD_CALLS_SHOWN = 10
+CARD_ATTEMPTS_SHOWN = 10
+# Room a card leaves for the header of its copy in the managers' chat (the header, a blank
+# line, then the card): a card fits in MESSAGE_LIMIT - ESCALATION_ROOM.
+ESCALATION_ROOM = 256
+CARD_LIMIT = MESSAGE_LIMIT - ESCALATION_ROOM
+# The last resort for a card still too long with both lists folded away (a department or
+# operator name of thousands of characters): longer lines lose their markup and are cut.
+CARD_LINE_LIMIT = 256
+_TAG = re.compile(r"<[^>]*>")
 
 
 class Button(StrEnum):
@@ -105,6 +128,44 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def plain_text(markup: str) -> str:
+    """What Telegram makes of our HTML: the text without its tags, entities decoded."""
+    return html.unescape(_TAG.sub("", markup))
+
+
+def telegram_len(markup: str) -> int:
+    """The length Telegram checks against its limit: of the parsed text, in UTF-16 units."""
+    return utf16_len(plain_text(markup))
+
+
+def clip_units(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-16 units, ending in "…" when cut."""
+    if utf16_len(text) <= limit:
+        return text
+    kept: list[str] = []
+    size = 1  # the "…"
+    for char in text:
+        size += utf16_len(char)
+        if size > limit:
+            break
+        kept.append(char)
+    return "".join(kept) + "…" if limit > 0 else ""
+
+
+def counted(language: str, key: str, count: int) -> str:
+    """``key_one``, ``key_few`` or ``key_many`` with ``{count}`` filled in, picked the way
+    ``times_word`` picks its forms (three in Russian, two in English)."""
+    form = russian_plural(count)
+    if catalog(language) is not RU and count != 1:
+        form = "few"
+    return tr(language, f"{key}_{form}", count=count)
+
+
 def clip(text: str, limit: int = NAME_LIMIT) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -136,20 +197,86 @@ class CardExtras:
 NO_EXTRAS = CardExtras()
 
 
-def case_text(case: Case, language: str, extras: CardExtras = NO_EXTRAS) -> str:
-    """The post of one case, open or closed, with who took it and the failed callbacks."""
+def case_text(
+    case: Case, language: str, extras: CardExtras = NO_EXTRAS, *, limit: int = CARD_LIMIT
+) -> str:
+    """The post of one case, open or closed, with who took it and the failed callbacks.
+
+    Always fits ``limit`` as Telegram counts it: the calls and the failed callbacks show
+    their newest entries (at most ``CARD_CALLS_SHOWN`` and ``CARD_ATTEMPTS_SHOWN``, fewer
+    when the card would still be too long) and say how many earlier ones they leave out.
+    """
+    card = _card_parts(case, language, extras)
+    text = ""
+    # Lines of thousands of characters (a department's or an operator's name) are cut only
+    # when folding the lists is not enough; the whole text only for a tiny ``limit``.
+    for line_limit in (None, min(CARD_LINE_LIMIT, limit)):
+        calls = min(len(card.calls), CARD_CALLS_SHOWN)
+        attempts = min(len(card.attempts), CARD_ATTEMPTS_SHOWN)
+        text = card.text(language, calls, attempts, line_limit=line_limit)
+        while telegram_len(text) > limit and (calls or attempts):
+            if calls > attempts:
+                calls -= 1
+            else:
+                attempts -= 1
+            text = card.text(language, calls, attempts, line_limit=line_limit)
+        if telegram_len(text) <= limit:
+            return text
+    return esc(clip_units(plain_text(text), limit))
+
+
+@dataclass(frozen=True)
+class _CardParts:
+    """A card cut where its lists may be folded: ``head``, the calls under their heading,
+    the failed callbacks, then ``tail`` (who took it, who closed it)."""
+
+    head: list[str]
+    calls_title: list[str]  # "Calls:" over the list, or the one reason line of a case
+    calls: list[str]
+    attempts: list[str]
+    tail: list[str]
+
+    def text(
+        self, language: str, calls: int, attempts: int, *, line_limit: int | None = None
+    ) -> str:
+        """The card with the last ``calls`` calls and the last ``attempts`` attempts."""
+        lines = [*self.head, *self.calls_title]
+        lines += _newest(self.calls, calls, language, "card_more_calls")
+        lines += _newest(self.attempts, attempts, language, "card_more_attempts")
+        lines += self.tail
+        if line_limit is not None:
+            lines = [_fit_line(line, line_limit) for line in lines]
+        return "\n".join(lines)
+
+
+def _newest(lines: Sequence[str], shown: int, language: str, more_key: str) -> list[str]:
+    """The last ``shown`` of ``lines``, after one line counting the earlier ones left out."""
+    hidden = len(lines) - max(shown, 0)
+    if hidden <= 0:
+        return list(lines)
+    return [counted(language, more_key, hidden), *lines[hidden:]]
+
+
+def _fit_line(line: str, limit: int) -> str:
+    """A line (well-formed HTML) of at most ``limit`` units: a longer one as plain text."""
+    if telegram_len(line) <= limit:
+        return line
+    return esc(clip_units(plain_text(line), limit))
+
+
+def _card_parts(case: Case, language: str, extras: CardExtras) -> _CardParts:
     t = language
-    lines = [tr(t, "case_title", department=esc(case.department))]
+    head = [tr(t, "case_title", department=esc(case.department))]
     number = f"<b>{esc(display_number(case.remote))}</b>"
     dial = dial_form(case.remote)
-    lines.append(number if dial is None else f"{number}\n{tr(t, 'case_dial', dial=esc(dial))}")
+    head.append(number if dial is None else f"{number}\n{tr(t, 'case_dial', dial=esc(dial))}")
     contact = contact_text(case)
     if contact:
-        lines.append(tr(t, "case_contact", contact=esc(contact)))
+        head.append(tr(t, "case_contact", contact=esc(contact)))
     if case.new_caller:
-        lines.append(tr(t, "case_new_caller"))
+        head.append(tr(t, "case_new_caller"))
     if case.attempts > 1:
-        lines.append(
+        head.append(
             tr(
                 t,
                 "case_repeated",
@@ -160,33 +287,46 @@ def case_text(case: Case, language: str, extras: CardExtras = NO_EXTRAS) -> str:
             )
         )
     else:
-        lines.append(tr(t, "case_first", when=moment_text(case.first_at)))
-    lines += reason_lines(case, language, extras.calls)
-    for attempt in extras.attempts:
-        lines.append(attempt_line(attempt, case, language, extras.names))
+        head.append(tr(t, "case_first", when=moment_text(case.first_at)))
+    calls_title, calls = _reason_parts(case, language, extras.calls)
+    attempts = [attempt_line(a, case, language, extras.names) for a in extras.attempts]
+    tail: list[str] = []
     if case.is_open and case.claimed_by_user_id is not None:
         when = clock_text(case.claimed_at, case.last_at) if case.claimed_at else ""
-        lines.append(tr(t, "case_claimed", name=esc(claimer_name(case)), when=when))
+        tail.append(tr(t, "case_claimed", name=esc(claimer_name(case)), when=when))
     closed = closed_line(case, language, extras.names)
     if closed:
-        lines += ["", closed]
+        tail += ["", closed]
         if case.closed_how is not None and ClosedHow(case.closed_how).from_log:
-            lines.append(f"<i>{tr(t, 'auto_note')}</i>")
-    return "\n".join(lines)
+            tail.append(f"<i>{tr(t, 'auto_note')}</i>")
+    return _CardParts(head, calls_title, calls, attempts, tail)
 
 
-def reason_lines(case: Case, language: str, calls: Sequence[CallReason] = ()) -> list[str]:
+def reason_lines(
+    case: Case, language: str, calls: Sequence[CallReason] = (), *, shown: int | None = None
+) -> list[str]:
     """One line for a case of one call (or one reason); a case that grew lists each of its
-    calls with its own reason, as each was stored."""
+    calls with its own reason, as each was stored (only the last ``shown`` when given, after
+    a line counting the earlier ones)."""
+    title, lines = _reason_parts(case, language, calls)
+    if shown is not None:
+        lines = _newest(lines, shown, language, "card_more_calls")
+    return title + lines
+
+
+def _reason_parts(
+    case: Case, language: str, calls: Sequence[CallReason]
+) -> tuple[list[str], list[str]]:
+    """(the heading or the one reason line, the per-call lines under the heading)."""
     if len(calls) > 1 and len({(c.reason, c.ring_seconds) for c in calls}) > 1:
-        lines = [tr(language, "case_reasons")]
+        lines = []
         for call in calls:
             words = reason_words(call.reason, call.ring_seconds, language) or "—"
             when = clock_text(call.at, case.first_at)
             lines.append(tr(language, "case_reason_call", when=when, reason=words))
-        return lines
+        return [tr(language, "case_reasons")], lines
     words = reason_words(case.miss_reason, case.ring_seconds, language)
-    return [words] if words else []
+    return ([words] if words else []), []
 
 
 def closed_line(case: Case, language: str, names: Mapping[str, str] | None = None) -> str | None:
@@ -255,7 +395,19 @@ def case_keyboard(case: Case, language: str) -> InlineKeyboardMarkup | None:
 
 
 def render_case(case: Case, language: str, extras: CardExtras = NO_EXTRAS) -> Rendered:
+    """The card; its text leaves ``ESCALATION_ROOM`` for the managers' copy's header."""
     return Rendered(case_text(case, language, extras), case_keyboard(case, language))
+
+
+def render_escalated(
+    header: str, case: Case, language: str, extras: CardExtras = NO_EXTRAS
+) -> Rendered:
+    """The copy in the managers' chat: ``header`` (HTML), a blank line, then the card,
+    folded to fit whatever the header's length."""
+    header = _fit_line(header, ESCALATION_ROOM - 2)
+    room = MESSAGE_LIMIT - telegram_len(header) - 2
+    text = f"{header}\n\n{case_text(case, language, extras, limit=room)}"
+    return Rendered(text, case_keyboard(case, language))
 
 
 def closed_toast(case: Case, language: str) -> str:
@@ -264,11 +416,6 @@ def closed_toast(case: Case, language: str) -> str:
 
 
 # -- /missed ---------------------------------------------------------------------------
-
-
-def utf16_len(text: str) -> int:
-    """Telegram counts message length in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def pack_lines(

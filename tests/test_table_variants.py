@@ -188,7 +188,7 @@ def test_no_field_for_the_callers_number_is_warned_once_per_table(
     assert len(told) == 1
 
 
-def test_check_and_import_warn_loudly_when_no_field_gives_the_callers_number(
+def test_check_fails_and_import_warns_when_no_field_gives_the_callers_number(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phone_rows: PhoneRows
 ) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
@@ -196,8 +196,9 @@ def test_check_and_import_warn_loudly_when_no_field_gives_the_callers_number(
     dbf.append(phone_rows.missed(at(0), CUSTOMER))
     config = write_config(tmp_path, dbf.path)
     code, out, _ = run_cli("-c", str(config), "check")
-    assert "!!! WARNING: no field gives the caller's number" in out
-    assert code == 0  # a warning: the admin may know better (a later CALLERID field)
+    assert "ERROR: no field gives the caller's number" in out
+    assert 'callerid = "..."' in out
+    assert code == 1  # no missed call could ever be posted: the setup is not done
     code, out, _ = run_cli("-c", str(config), "import", str(dbf.path))
     assert code == 0
     assert "!!! WARNING: no field of the table gives the caller's number" in out
@@ -210,10 +211,10 @@ def test_check_explains_number_standing_in_for_callerid(
     dbf = table(tmp_path, without("CALLERID"))
     dbf.append(make_row(when=at(0), duration=0, extension="620", number="620", calltype="I"))
     code, out, _ = run_cli("-c", str(write_config(tmp_path, dbf.path)), "check")
-    assert code == 0, out
     assert "no CALLERID field: the caller's number comes from NUMBER on incoming calls" in out
     # The one incoming row has only the group's own number: nobody to call back.
-    assert "!!! WARNING: none of the 1 incoming calls among the last rows" in out
+    assert "ERROR: none of the 1 incoming calls among the last rows" in out
+    assert code == 1, out
 
 
 # -- [source.fields] ----------------------------------------------------------------------

@@ -348,7 +348,7 @@ RU: dict[str, str] = {
         "если там внешний номер"
     ),
     "cli_check_no_caller": (
-        "  !!! ВНИМАНИЕ: ни одно поле не даёт номер звонящего (нет CALLERID, а без CALLTYPE "
+        "  ОШИБКА: ни одно поле не даёт номер звонящего (нет CALLERID, а без CALLTYPE "
         "входящие не отличить): пропущенные звонки не будут найдены и опубликованы. "
         'Укажите поле в [source.fields]: callerid = "..."'
     ),
@@ -370,8 +370,10 @@ RU: dict[str, str] = {
         "ДД.ММ.ГГГГ / ГГГГ-ММ-ДД"
     ),
     "cli_check_incoming_no_number": (
-        "  !!! ВНИМАНИЕ: ни у одного из {count} входящих звонков среди последних строк нет "
-        "номера звонящего: перезванивать будет некуда. Проверьте CALLERID и [source.fields]"
+        "  ОШИБКА: ни у одного из {count} входящих звонков среди последних строк нет "
+        "номера звонящего: перезванивать будет некуда. Проверьте, что АТС передаёт номер "
+        "(CLIP на линиях), и поле номера: если оно называется не CALLERID, укажите его в "
+        '[source.fields]: callerid = "..."'
     ),
     "cli_field_required": "обязательное",
     "cli_field_time": "время суток (или TIME)",
@@ -989,7 +991,7 @@ EN: dict[str, str] = {
         "when it holds an outside number"
     ),
     "cli_check_no_caller": (
-        "  !!! WARNING: no field gives the caller's number (no CALLERID, and without "
+        "  ERROR: no field gives the caller's number (no CALLERID, and without "
         "CALLTYPE incoming calls cannot be told apart): missed calls will not be found or "
         'posted. Map the field in [source.fields]: callerid = "..."'
     ),
@@ -1011,8 +1013,10 @@ EN: dict[str, str] = {
         "DD.MM.YYYY / YYYY-MM-DD"
     ),
     "cli_check_incoming_no_number": (
-        "  !!! WARNING: none of the {count} incoming calls among the last rows has the "
-        "caller's number: there is nobody to call back. Check CALLERID and [source.fields]"
+        "  ERROR: none of the {count} incoming calls among the last rows has the "
+        "caller's number: there is nobody to call back. Check that the PBX passes the number "
+        "on (CLIP on the trunks), and the number's field: if it is not called CALLERID, map "
+        'it in [source.fields]: callerid = "..."'
     ),
     "cli_field_required": "required",
     "cli_field_time": "time of day (or TIME)",
