@@ -181,6 +181,42 @@ def test_load_config_rejects_non_utf8_and_bad_toml(tmp_path: Path) -> None:
     assert caught.value.source == str(path)
 
 
+DEPARTMENT_TOML = '[[department]]\nname = "A"\nchat = -1\ndefault = true\n'
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        # As Explorer shows it: TOML refuses \P, \W, \C ...
+        '"C:\\Program Files\\WinTariff32\\Calls\\Calls.dbf"',
+        # ... or takes \n and \t for a new line and a tab, silently.
+        '"D:\\new\\tariff.dbf"',
+    ],
+)
+def test_a_windows_path_in_double_quotes_gets_the_fix(tmp_path: Path, written: str) -> None:
+    path = tmp_path / "perezvon.toml"
+    path.write_text(f"[source]\npath = {written}\n{DEPARTMENT_TOML}", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    [problem] = caught.value.problems
+    assert "write it with /" in problem and "in single quotes" in problem
+
+
+def test_a_windows_path_in_single_quotes_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "perezvon.toml"
+    written = "'D:\\new\\tariff.dbf'"
+    path.write_text(f"[source]\npath = {written}\n{DEPARTMENT_TOML}", encoding="utf-8")
+    assert str(load_config(path).source.path) == "D:\\new\\tariff.dbf"
+
+
+def test_a_folder_given_as_the_config_names_the_file_to_give(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert caught.value.problems == [
+        f"{tmp_path} is a folder: give the config file itself, e.g. {tmp_path / 'perezvon.toml'}"
+    ]
+
+
 # -- routing ------------------------------------------------------------------------------
 
 DEPARTMENTS = (

@@ -288,12 +288,22 @@ def load_config(path: str | Path) -> Config:
             [f"file not found: {path} (copy perezvon.example.toml to {path.name} and edit it)"],
             str(path),
         )
+    if path.is_dir():
+        raise ConfigError(
+            [f"{path} is a folder: give the config file itself, e.g. {path / 'perezvon.toml'}"],
+            str(path),
+        )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise ConfigError(["the file is not UTF-8 text; save it as UTF-8"], str(path)) from None
+    except OSError as error:
+        raise ConfigError([f"cannot read the file: {error.strerror or error}"], str(path)) from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError([f"not valid TOML: {error}"], str(path)) from None
+        raise ConfigError(
+            [f"not valid TOML: {error}{_backslash_hint(text, error)}"], str(path)
+        ) from None
     return parse_config(data, base_dir=path.resolve().parent, source=str(path), config_path=path)
 
 
@@ -315,8 +325,9 @@ def parse_config(
         problems.append(f"timezone: unknown time zone {timezone!r} (e.g. 'Europe/Moscow')")
 
     src = check.table(data, "source")
+    source_path = check.string(src, "path", DEFAULT_DBF_PATH, where="source")
     source_cfg = SourceConfig(
-        path=_resolve(base_dir, check.string(src, "path", DEFAULT_DBF_PATH, where="source")),
+        path=_resolve(base_dir, source_path),
         encoding=check.encoding(src.get("encoding", "auto")),
         poll_interval=check.number(src, "poll_interval", 0.0, where="source", minimum=0),
         settle_seconds=check.number(src, "settle_seconds", 30.0, where="source", minimum=0),
@@ -324,7 +335,12 @@ def parse_config(
     )
 
     db = check.table(data, "database")
-    database_path = _resolve(base_dir, check.string(db, "path", "perezvon.db", where="database"))
+    db_path = check.string(db, "path", "perezvon.db", where="database")
+    database_path = _resolve(base_dir, db_path)
+    for key, value in (("source.path", source_path), ("database.path", db_path)):
+        problem = _path_problem(key, value)
+        if problem is not None:
+            problems.append(problem)
 
     rules = check.table(data, "rules")
     contacts = rules.get("contacts_csv")
@@ -764,6 +780,31 @@ def _unknown(
             guess=f"{left}{guess}{right}",
         )
     return tr(MESSAGE_LANGUAGE, "config_unknown_key_guess", key=shown, guess=guess)
+
+
+_WINDOWS_PATHS = (
+    "; a Windows path in double quotes needs its backslashes doubled: write it with /"
+    ' (path = "C:/WinTariff32/Calls/Calls.dbf") or in single quotes'
+    " (path = 'C:\\WinTariff32\\Calls\\Calls.dbf')"
+)
+
+
+def _backslash_hint(text: str, error: tomllib.TOMLDecodeError) -> str:
+    """The fix for TOML's complaint about a Windows path written as Explorer shows it."""
+    found = re.search(r"at line (\d+)", str(error))
+    if found is None:
+        return ""
+    lines = text.splitlines()
+    number = int(found.group(1))
+    line = lines[number - 1] if 0 < number <= len(lines) else ""
+    return _WINDOWS_PATHS if "\\" in line and '"' in line else ""
+
+
+def _path_problem(key: str, value: str) -> str | None:
+    """A control character in a path is a backslash TOML took for an escape (\\n, \\t)."""
+    if any(ord(char) < 32 for char in value):
+        return f"{key}: {value!r} has a control character{_WINDOWS_PATHS}"
+    return None
 
 
 def _resolve(base_dir: Path, value: str) -> Path:
