@@ -302,15 +302,10 @@ def _card_parts(case: Case, language: str, extras: CardExtras) -> _CardParts:
     return _CardParts(head, calls_title, calls, attempts, tail)
 
 
-def reason_lines(
-    case: Case, language: str, calls: Sequence[CallReason] = (), *, shown: int | None = None
-) -> list[str]:
+def reason_lines(case: Case, language: str, calls: Sequence[CallReason] = ()) -> list[str]:
     """One line for a case of one call (or one reason); a case that grew lists each of its
-    calls with its own reason, as each was stored (only the last ``shown`` when given, after
-    a line counting the earlier ones)."""
+    calls with its own reason, as each was stored (all of them: the card folds the list)."""
     title, lines = _reason_parts(case, language, calls)
-    if shown is not None:
-        lines = _newest(lines, shown, language, "card_more_calls")
     return title + lines
 
 
@@ -397,17 +392,6 @@ def case_keyboard(case: Case, language: str) -> InlineKeyboardMarkup | None:
 def render_case(case: Case, language: str, extras: CardExtras = NO_EXTRAS) -> Rendered:
     """The card; its text leaves ``ESCALATION_ROOM`` for the managers' copy's header."""
     return Rendered(case_text(case, language, extras), case_keyboard(case, language))
-
-
-def render_escalated(
-    header: str, case: Case, language: str, extras: CardExtras = NO_EXTRAS
-) -> Rendered:
-    """The copy in the managers' chat: ``header`` (HTML), a blank line, then the card,
-    folded to fit whatever the header's length."""
-    header = _fit_line(header, ESCALATION_ROOM - 2)
-    room = MESSAGE_LIMIT - telegram_len(header) - 2
-    text = f"{header}\n\n{case_text(case, language, extras, limit=room)}"
-    return Rendered(text, case_keyboard(case, language))
 
 
 def closed_toast(case: Case, language: str) -> str:

@@ -5,30 +5,39 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.chart import ChartLabels, hourly_chart_png
 from bot.render import (
+    CARD_ATTEMPTS_SHOWN,
+    CARD_CALLS_SHOWN,
     CardExtras,
     Press,
+    attempt_line,
     callback_data,
     case_keyboard,
     case_text,
     clock_text,
     closed_toast,
+    counted,
     missed_messages,
     pack_lines,
     parse_callback,
     pre_blocks,
+    reason_lines,
+    render_case,
     summary_text,
+    telegram_len,
     utf16_len,
     without_button,
 )
-from watcher.models import CallbackAttempt, Case
+from tests.fake_bot_api import _parse_text
+from watcher.models import CallbackAttempt, CallReason, Case
+from watcher.stats import span_text
 from watcher.texts import EN, RU, times_word, tr
-from watcher.vocab import CaseStatus, ClosedHow
+from watcher.vocab import CaseStatus, ClosedHow, MissReason
 
 T0 = datetime(2024, 3, 12, 10, 42)
 
@@ -385,3 +394,163 @@ def test_claim_attempts_and_not_needed_on_the_card_in_both_languages() -> None:
     assert "🚫 Не нужно перезванивать: Иван Петров, 10:50" in case_text(not_needed, "ru")
     assert "🚫 No callback needed: Иван Петров, 10:50" in case_text(not_needed, "en")
     assert buttons(not_needed) == [("↩️ Отменить", "u:7")]
+
+
+# -- a busy case: the card stays under Telegram's limit --------------------------------
+
+TELEGRAM_LIMIT = 4096
+
+
+def parsed_length(text: str) -> int:
+    """The length Telegram checks: of the text after its HTML is parsed, in UTF-16 units
+    (the fake Bot API's parser, which also refuses HTML that does not parse)."""
+    plain, _ = _parse_text(text, "HTML", None)
+    return utf16_len(plain)
+
+
+def busy_case(calls: int = 80, attempts: int = 40) -> tuple[Case, CardExtras]:
+    """``calls`` missed calls a minute apart with alternating reasons, ``attempts`` failed
+    callbacks alternating a press in the chat and an extension from the call log."""
+    alternate = [(MissReason.HUNG_UP, 8), (MissReason.TIMED_OUT, 30)]
+    reasons = [CallReason(T0 + timedelta(minutes=i), *alternate[i % 2]) for i in range(calls)]
+    tries = [
+        CallbackAttempt(T0 + timedelta(minutes=2 * i + 1), None, "Ольга", None)
+        if i % 2
+        else CallbackAttempt(T0 + timedelta(minutes=2 * i + 1), "201", None, 3 + i)
+        for i in range(attempts)
+    ]
+    case = make_case(
+        attempts=calls,
+        last_at=T0 + timedelta(minutes=calls - 1),
+        claimed_by_user_id=5,
+        claimed_by_name="Ольга",
+        claimed_at=T0 + timedelta(minutes=3),
+    )
+    return case, CardExtras(tries, {"201": "Ольга"}, reasons)
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_busy_card_fits_telegram_and_shows_the_newest_calls_and_attempts(
+    language: str,
+) -> None:
+    case, extras = busy_case(80, 40)
+    all_calls = reason_lines(case, language, extras.calls)
+    all_attempts = [attempt_line(a, case, language, extras.names) for a in extras.attempts]
+    # Everything listed would not fit: the defect this guards against.
+    assert parsed_length("\n".join(all_calls + all_attempts)) > TELEGRAM_LIMIT
+    text = render_case(case, language, extras).text
+    assert parsed_length(text) <= TELEGRAM_LIMIT
+    assert telegram_len(text) == parsed_length(text)
+    calls_block = [
+        tr(language, "case_reasons"),
+        counted(language, "card_more_calls", 80 - CARD_CALLS_SHOWN),
+        *all_calls[-CARD_CALLS_SHOWN:],
+    ]
+    attempts_block = [
+        counted(language, "card_more_attempts", 40 - CARD_ATTEMPTS_SHOWN),
+        *all_attempts[-CARD_ATTEMPTS_SHOWN:],
+    ]
+    assert "\n".join(calls_block + attempts_block) in text
+    assert all_calls[-CARD_CALLS_SHOWN - 1] not in text  # the 70th call is folded away
+    assert all_attempts[-CARD_ATTEMPTS_SHOWN - 1] not in text
+    last_call = "  12:01 — " if language == "en" else "  12:01 — ⏳ группа не ответила за 30 с"
+    assert last_call in text  # the 80th call, 79 minutes after 10:42
+    lines = text.splitlines()
+    assert lines[0] == case_text(make_case(), language).splitlines()[0]  # the title stays
+    assert lines[-1] == tr(language, "case_claimed", name="Ольга", when="10:45")
+    assert len(lines) < 40  # a phone screen, not a scroll
+
+
+def test_the_folded_lines_count_what_they_leave_out() -> None:
+    case, extras = busy_case(11, 12)
+    text = case_text(case, "ru", extras)
+    assert counted("ru", "card_more_calls", 1) in text
+    assert counted("ru", "card_more_attempts", 2) in text
+    assert len(re.findall(r"^  \d\d:\d\d — ", text, re.M)) == CARD_CALLS_SHOWN
+    assert "  10:42 — " not in text and "  10:52 — " in text
+    assert text.count("📵") == CARD_ATTEMPTS_SHOWN + 1
+    case, extras = busy_case(CARD_CALLS_SHOWN, CARD_ATTEMPTS_SHOWN)
+    at_the_cap = case_text(case, "ru", extras)
+    assert "…" not in at_the_cap and at_the_cap.count("📵") == CARD_ATTEMPTS_SHOWN
+    assert len(re.findall(r"^  \d\d:\d\d — ", at_the_cap, re.M)) == CARD_CALLS_SHOWN
+
+
+@pytest.mark.parametrize(
+    ("count", "form"),
+    [(1, "one"), (2, "few"), (4, "few"), (5, "many"), (11, "many"), (21, "one"), (70, "many")],
+)
+def test_folded_lines_use_the_russian_plural_forms(count: int, form: str) -> None:
+    for key in ("card_more_calls", "card_more_attempts"):
+        assert counted("ru", key, count) == tr("ru", f"{key}_{form}", count=count)
+        english = "one" if count == 1 else "few"
+        assert counted("en", key, count) == tr("en", f"{key}_{english}", count=count)
+        assert str(count) in counted("en", key, count)
+
+
+def test_a_normal_card_renders_exactly_as_before() -> None:
+    case, extras = busy_case(3, 2)
+    assert case_text(case, "ru", extras) == (
+        "📞 <b>Пропущенный звонок</b> · Отдел продаж\n"
+        "<b>+7 916 123-45-67</b>\n"
+        "Набрать: +79161234567\n"
+        "🕒 12.03 10:42 · звонил 3 раза, последний в 10:44\n"
+        "Звонки:\n"
+        "  10:42 — ⏳ ждал 8 с и положил трубку\n"
+        "  10:43 — ⏳ группа не ответила за 30 с\n"
+        "  10:44 — ⏳ ждал 8 с и положил трубку\n"
+        "📵 доб. 201 (Ольга) в 10:43 — не дозвонился (0:03)\n"
+        "📵 Ольга в 10:45 — не удалось дозвониться\n"
+        "👋 Взято: Ольга, 10:45"
+    )
+    assert case_text(case, "en", extras) == (
+        "📞 <b>Missed call</b> · Отдел продаж\n"
+        "<b>+7 916 123-45-67</b>\n"
+        "Dial: +79161234567\n"
+        "🕒 12.03 10:42 · called 3 times, last at 10:44\n"
+        "Calls:\n"
+        "  10:42 — ⏳ waited 8 s and hung up\n"
+        "  10:43 — ⏳ the group did not answer in 30 s\n"
+        "  10:44 — ⏳ waited 8 s and hung up\n"
+        "📵 ext. 201 (Ольга) at 10:43 — no answer (0:03)\n"
+        "📵 Ольга at 10:45 — no answer\n"
+        "👋 Taken: Ольга, 10:45"
+    )
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_escalated_copy_fits_too(language: str) -> None:
+    case, extras = busy_case(80, 40)
+    header = tr(
+        language,
+        "escalation_header",
+        wait=span_text(60 * 60, language),
+        department="Отдел продаж и сопровождения ключевых клиентов",
+    )
+    # As the messenger builds the copy: its header, a blank line, the card.
+    shown = f"{header}\n\n{render_case(case, language, extras).text}"
+    assert parsed_length(shown) <= TELEGRAM_LIMIT
+
+
+def test_huge_names_fold_the_lists_further_and_still_fit() -> None:
+    case, extras = busy_case(2, 10)
+    names = {"201": "Ольга " * 250}  # a 1500-character operator name from the config
+    attempts = [replace(a, extension="201", user_name=None) for a in extras.attempts]
+    text = case_text(case, "ru", replace(extras, attempts=attempts, names=names))
+    assert parsed_length(text) <= TELEGRAM_LIMIT
+    shown = text.count("📵 доб. 201")
+    assert 0 < shown < 10
+    assert counted("ru", "card_more_attempts", 10 - shown) in text
+    assert text.rstrip().endswith("👋 Взято: Ольга, 10:45")  # the newest attempt is shown
+
+
+def test_a_department_name_of_thousands_of_characters_is_cut_not_the_html() -> None:
+    case, extras = busy_case(80, 40)
+    huge = replace(case, department="<Отдел> & " * 800)
+    for language in ("ru", "en"):
+        text = case_text(huge, language, extras)
+        assert parsed_length(text) <= TELEGRAM_LIMIT
+        assert "<b>+7 916 123-45-67</b>" in text  # the other lines keep their markup
+        assert "&lt;Отдел&gt; &amp;" in text
+        assert tr(language, "case_claimed", name="Ольга", when="10:45") in text
+    tiny = case_text(huge, "ru", extras, limit=50)
+    assert parsed_length(tiny) <= 50 and tiny.endswith("…")
