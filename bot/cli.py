@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -33,7 +34,7 @@ from watcher.ledger_open import LedgerError, LedgerProblem, explain, open_ledger
 from watcher.sample import SAMPLE_ROWS, Sample, sample
 from watcher.stats import load_stats, parse_period, render_stats
 from watcher.texts import tr
-from watcher.workbook import is_csv_target, report_stem, save_report
+from watcher.workbook import ReportNotWritten, is_csv_target, report_stem, save_report
 
 log = logging.getLogger("perezvon")
 
@@ -225,12 +226,28 @@ def _parser() -> argparse.ArgumentParser:
 # -- run --------------------------------------------------------------------------------
 
 
+def token_shape_problem(token: str) -> str | None:
+    """The catalog key of what is wrong with a token's shape, before any network: a link
+    pasted whole, "bot" kept from the URL, or something else than digits:letters."""
+    if "/" in token or "telegram.org" in token.lower():
+        return "token_shape_url"
+    if token[:3].lower() == "bot" and token[3:4].isdigit():
+        return "token_shape_bot"
+    if not re.fullmatch(r"\d+:[\w-]+", token):
+        return "token_shape"
+    return None
+
+
 def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
         print(tr(PRE_CONFIG_LANGUAGE, "cli_no_token"), file=sys.stderr)
         return 2
     config = load_config(config_path)
+    shape = token_shape_problem(token)
+    if shape is not None:
+        print(tr(config.language, shape), file=sys.stderr)
+        return 2
     logs.use_config(config.logging, verbose=args.verbose)
     from bot.app import run as run_bot
 
@@ -453,6 +470,20 @@ def _hhmmss(value: int) -> str:
     return f"{value} = {value // 10000:02d}:{value // 100 % 100:02d}:{value % 100:02d}"
 
 
+def _folder_writable(folder: Path, out: TextIO, t: str) -> bool:
+    """Whether the first run can create the ledger in ``folder`` (or the nearest folder
+    of it that exists: the run creates the rest); False, with the fix, if not."""
+    existing = next((f for f in (folder, *folder.parents) if f.exists()), folder)
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        out.write(tr(t, "cli_check_ledger_folder", folder=existing, reason=reason) + "\n")
+        return False
+    return True
+
+
 def _check_ledger(config: Config, out: TextIO) -> bool:
     """The ledger's counts and cursor; False (with the fix) when it cannot be opened."""
     t = config.language
@@ -460,7 +491,7 @@ def _check_ledger(config: Config, out: TextIO) -> bool:
     out.write(tr(t, "cli_check_ledger", path=path) + "\n")
     if not path.exists():
         out.write(tr(t, "cli_check_ledger_missing") + "\n")
-        return True
+        return _folder_writable(path.parent, out, t)
     if in_use(path):
         out.write(tr(t, "cli_check_running", lock=lock_path(path)) + "\n")
     try:
@@ -509,6 +540,10 @@ def _check_token(out: TextIO, language: str) -> bool:
     if not token:
         out.write(tr(language, "cli_check_no_token") + "\n")
         return True
+    shape = token_shape_problem(token)
+    if shape is not None:
+        out.write(tr(language, "cli_check_error", error=tr(language, shape)) + "\n")
+        return False
     from bot.app import check_token
 
     base_url = os.environ.get("TELEGRAM_BASE_URL") or None
@@ -704,9 +739,16 @@ def cmd_report(args: argparse.Namespace, config_path: Path) -> int:
         print(tr(language, "cli_report_bad_target", path=target), file=sys.stderr)
         return 2
     with _ledger(config) as ledger:  # brings an older ledger's schema up to date
-        written = save_report(
-            ledger.conn, config, period, target, department=args.department, language=language
-        )
+        try:
+            written = save_report(
+                ledger.conn, config, period, target, department=args.department, language=language
+            )
+        except ReportNotWritten as error:
+            print(
+                tr(language, "cli_report_not_written", path=error.path, reason=error.reason),
+                file=sys.stderr,
+            )
+            return 1
     for path in written:
         print(tr(language, "cli_report_written", path=path))
     return 0

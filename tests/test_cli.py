@@ -108,6 +108,46 @@ def test_check_describes_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "TELEGRAM_BOT_TOKEN not set" in out
 
 
+def test_check_fails_when_the_ledger_could_not_be_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run would fail to create the ledger there: check says so now."""
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    (tmp_path / "data").write_text("a file where the ledger's folder should be")
+    text = config.read_text(encoding="utf-8").replace('"ledger.db"', '"data/db/ledger.db"')
+    config.write_text(text, encoding="utf-8")
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1, out
+    assert f"ERROR: the folder {tmp_path / 'data'} cannot be written" in out
+    assert "database.path" in out
+
+
+@pytest.mark.parametrize(
+    ("token", "says"),
+    [
+        ("https://api.telegram.org/bot123456:ABC-def/getMe", "looks like a link"),
+        ("bot123456:ABC-def", 'starts with "bot"'),
+        ("AAHfakefake", "does not look like a bot token"),
+        ("123456 ABC", "does not look like a bot token"),
+    ],
+)
+def test_a_token_of_the_wrong_shape_is_named_before_any_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str, says: str
+) -> None:
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1 and says in out, out
+    assert token not in out
+    code, _, err = run_cli("-c", str(config), "run")
+    assert code == 2 and says in err, err
+
+
 def test_check_reports_missing_file_and_bad_config(tmp_path: Path) -> None:
     config = write_config(tmp_path, tmp_path / "nowhere" / "Calls.dbf")
     code, out, _ = run_cli("-c", str(config), "check")

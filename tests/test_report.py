@@ -431,6 +431,17 @@ def test_the_command_line_writes_the_workbook(
     assert "period not understood" in capsys.readouterr().err
     assert cli.main(["-c", str(config), "report", "week", "-o", "x.txt"]) == 2
     assert cli.main(["-c", str(config), "report", "week", "--department", "Склад"]) == 2
+    # A target that cannot be written (no such folder here; Excel holding it open on
+    # Windows): the reason and the fix, not XlsxWriter's traceback.
+    capsys.readouterr()
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a folder")
+    for target, folder in ((tmp_path / "no such folder" / "r.xlsx", "no such folder"),
+                           (blocked / "r.csv", "a file")):  # fmt: skip
+        assert cli.main(["-c", str(config), "report", period, "-o", str(target)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"ошибка: не удалось записать {tmp_path / folder}"), err
+        assert "закройте" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(

@@ -679,6 +679,27 @@ RU: dict[str, str] = {
     "load_none": "Пропущенных нет 🎉",
     "cli_report_written": "Записано: {path}",
     "cli_report_bad_target": "ошибка: {path}: нужен файл .xlsx, .csv или папка",
+    "cli_report_not_written": (
+        "ошибка: не удалось записать {path} ({reason}). Если файл открыт в Excel, закройте "
+        "его или дайте другое имя (-o); папка должна существовать, и в неё должно быть можно "
+        "писать"
+    ),
+    "cli_check_ledger_folder": (
+        "  ОШИБКА: в папку {folder} нельзя записать ({reason}): базу не создать. Дайте "
+        "пользователю службы право записи в неё или укажите другую папку в database.path"
+    ),
+    "token_shape_url": (
+        "TELEGRAM_BOT_TOKEN похож на ссылку: в .env нужен только сам токен — то, что после "
+        "/bot и до следующей /, вида 123456789:AA…"
+    ),
+    "token_shape_bot": (
+        "TELEGRAM_BOT_TOKEN начинается с «bot»: уберите это слово, токен начинается с цифр "
+        "(123456789:AA…)"
+    ),
+    "token_shape": (
+        "TELEGRAM_BOT_TOKEN не похож на токен бота (цифры, двоеточие, затем буквы и цифры: "
+        "123456789:AA…). Скопируйте его у @BotFather: /mybots → API Token"
+    ),
 }
 
 EN: dict[str, str] = {
@@ -1325,6 +1346,27 @@ EN: dict[str, str] = {
     "load_none": "No missed calls 🎉",
     "cli_report_written": "Written: {path}",
     "cli_report_bad_target": "error: {path}: give an .xlsx file, a .csv file or a folder",
+    "cli_report_not_written": (
+        "error: cannot write {path} ({reason}). If Excel has the file open, close it or give "
+        "another name (-o); the folder must exist and be writable"
+    ),
+    "cli_check_ledger_folder": (
+        "  ERROR: the folder {folder} cannot be written ({reason}): the database cannot be "
+        "created there. Give the service's user the right to write there, or choose another "
+        "folder in database.path"
+    ),
+    "token_shape_url": (
+        "TELEGRAM_BOT_TOKEN looks like a link: .env needs only the token itself, the part after "
+        "/bot up to the next /, like 123456789:AA…"
+    ),
+    "token_shape_bot": (
+        'TELEGRAM_BOT_TOKEN starts with "bot": remove that word; a token starts with digits '
+        "(123456789:AA…)"
+    ),
+    "token_shape": (
+        "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters and "
+        "digits: 123456789:AA…). Copy it from @BotFather: /mybots → API Token"
+    ),
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"ru": RU, "en": EN}

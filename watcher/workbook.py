@@ -204,6 +204,15 @@ class _SheetWriter:
             self.ws.set_column(col, col, min(MAX_WIDTH, chars + 1))
 
 
+class ReportNotWritten(Exception):
+    """The target cannot be written: open in Excel (locked), no such folder, no rights."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
 def write_xlsx(report: Report, path: Path, *, tmpdir: Path | None = None) -> None:
     """The workbook at ``path``; rows stream through XlsxWriter's temporary files."""
     options: dict[str, object] = {"constant_memory": True}
@@ -217,7 +226,13 @@ def write_xlsx(report: Report, path: Path, *, tmpdir: Path | None = None) -> Non
             _write_summary(workbook, worksheet, sheet, formats, report.language)
         else:
             _write_table(worksheet, sheet, formats, report.language)
-    workbook.close()
+    try:
+        workbook.close()
+    except xlsxwriter.exceptions.FileCreateError as error:
+        # XlsxWriter wraps the OSError it met (as its argument, not as the cause).
+        cause = next((a for a in error.args if isinstance(a, OSError)), None)
+        reason = cause.strerror if cause is not None and cause.strerror else str(error)
+        raise ReportNotWritten(path, reason) from error
 
 
 def _write_table(worksheet: Any, sheet: Sheet, formats: _Formats, language: str) -> None:
@@ -317,6 +332,14 @@ def csv_value(value: Value, language: str) -> str:
 
 def write_csv(report: Report, folder: Path, *, prefix: str = "") -> list[Path]:
     """One ``<prefix><sheet>.csv`` per sheet in ``folder``; the paths written."""
+    try:
+        return _write_csv(report, folder, prefix)
+    except OSError as error:
+        path = Path(error.filename) if error.filename else folder
+        raise ReportNotWritten(path, error.strerror or str(error)) from error
+
+
+def _write_csv(report: Report, folder: Path, prefix: str) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for sheet in report.sheets:
