@@ -25,7 +25,7 @@ from enum import Enum
 import httpx
 from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, TelegramError, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError, TimedOut
 
 from bot.render import CardExtras, Rendered, claimer_name, esc, render_case
 from watcher.config import Config
@@ -149,6 +149,7 @@ class CaseMessenger:
         # Forum topics Telegram refused as gone, (chat, topic): their department's messages
         # go to the chat itself until a restart, so no case waits for a topic to return.
         self._gone_topics: set[tuple[int, int]] = set()
+        self._managers_refusing = False  # told once, until a copy goes through again
 
     def render(self, case: Case) -> Rendered:
         extras = CardExtras(
@@ -170,7 +171,12 @@ class CaseMessenger:
         await self._drop_duplicates(case.id)
         if outcome in (SyncOutcome.NO_CHAT, SyncOutcome.UNCONFIRMED):
             return outcome
-        await self._sync_escalated(case, rendered, post=OutboxKind.ESCALATE in kinds)
+        try:
+            await self._sync_escalated(case, rendered, post=OutboxKind.ESCALATE in kinds)
+        except (BadRequest, Forbidden) as error:
+            # The managers' chat refused (the bot removed from it, a wrong id): that costs
+            # the copy, never the department's own reminder in the same batch.
+            self._managers_refused(case, error)
         if OutboxKind.REMIND in kinds:
             await self._remind(case)
         return outcome
@@ -243,7 +249,24 @@ class CaseMessenger:
             self.ledger.set_case_copy(
                 case.id, OutboxKind.ESCALATE, message.chat_id, message.message_id, self.clock()
             )
+        self._managers_refusing = False
         log.debug("case %s escalated to the managers' chat", case.id)
+
+    def _managers_refused(self, case: Case, error: TelegramError) -> None:
+        """One error per refusal of the managers' chat until it takes a copy again."""
+        chat = self.config.telegram.managers_chat
+        if self._managers_refusing:
+            log.debug("the managers' chat refused case %s's copy too (%s)", case.id, error)
+            return
+        self._managers_refusing = True
+        log.error(
+            "the managers' chat %s refused the escalated copy of case %s (%s); cases are"
+            " still posted and reminded in their departments' chats. Add the bot to that chat"
+            " or fix telegram.managers_chat (perezvon check --send-test tries it)",
+            chat,
+            case.id,
+            error.message,
+        )
 
     async def _remind(self, case: Case) -> None:
         """A reply to the case's own message, naming whoever took it; never for a closed one."""

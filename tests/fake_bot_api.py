@@ -327,6 +327,8 @@ class FakeBotApi:
         """Pending (not yet confirmed) updates."""
         self.webhook_url = ""
         self.deleted_topics: set[tuple[int, int]] = set()
+        self.kicked_from: set[int] = set()
+        """Chats the bot was removed from: every request naming one answers 403."""
         """Forum topics (chat_id, message_thread_id) deleted: a send into one is refused."""
         self.down: bool = False
         self.down_mode: Literal["bad_gateway", "reset"] = "bad_gateway"
@@ -720,6 +722,9 @@ class FakeBotApi:
             if handler is None:
                 raise _ApiError(404, "Not Found")
             self._maybe_fault(canonical)
+            named = params.get("chat_id") not in (None, "")
+            if named and self._chat_id(params) in self.kicked_from:
+                raise _ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
             self._check_limit(canonical, params)
             result = await handler(params, files)
         except asyncio.CancelledError:  # the client went away (e.g. a cancelled long poll)

@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.app import runtime
 from bot.reminders import check_reminders
 from tests.conftest import SALES_CHAT
@@ -184,6 +186,35 @@ async def test_escalation_posts_a_copy_with_buttons_that_work_and_edit_both(
         assert "✅ Перезвонил(а) Ольга в " in office.posts(MANAGERS_CHAT)[-1]["text"]
         kinds = [e["kind"] for e in office.ledger.case_events(case_id)]
         assert kinds == ["opened", "reminded", "escalated", "closed"]
+
+
+async def test_a_managers_chat_that_refuses_costs_the_copy_not_the_reminder(
+    tmp_path: Path, phone_config: Callable[..., Config], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot was removed from the managers' chat, and the reminder and the escalation
+    fell due together (the bot was down a while): the department still gets its reply."""
+    clock = Clock(FRIDAY + dt.timedelta(hours=10, minutes=1))
+    async with clocked_office(make_config(tmp_path, phone_config), clock) as office:
+        case_id, card = await posted_case(office, FRIDAY + dt.timedelta(hours=10))
+        office.api.kicked_from.add(MANAGERS_CHAT)
+        clock.advance(minutes=70)
+        assert await remind(office) == 2
+        await office.wait_posted(SALES_CHAT, count=2)
+        assert len(replies_to(office, card["message_id"])) == 1
+        assert office.ledger.outbox_pending_count() == 0
+        # A second case refused there too: told once, not once a case.
+        missed_at(office, clock() - dt.timedelta(minutes=1), caller="89162222222")
+        await office.scan()
+        await office.wait_posted(SALES_CHAT, count=3)
+        await office.settle()
+        clock.advance(minutes=70)
+        assert await remind(office) == 2
+        await office.wait_posted(SALES_CHAT, count=4)
+        assert office.case(case_id).is_open and office.ledger.outbox_pending_count() == 0
+    refused = [r for r in caplog.records if "refused the escalated copy" in r.getMessage()]
+    assert len(refused) == 1 and refused[0].levelname == "ERROR"
+    assert "telegram.managers_chat" in refused[0].getMessage()
+    assert not any(r.exc_info for r in caplog.records)
 
 
 def test_due_now_is_off_at_zero_and_skips_closed_and_silent_cases(
