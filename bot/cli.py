@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import check_setup, logs
-from bot.dotenv import ENV_FILE, DotenvError, dotenv_files, load_dotenv, read_dotenv
+from bot.dotenv import (
+    ENV_FILE,
+    DotenvError,
+    dotenv_files,
+    load_dotenv,
+    read_dotenv,
+    token_hints,
+)
 from watcher import fields, health
 from watcher.clock import local_now
 from watcher.config import Config, ConfigError, Department, load_config, pattern_range
@@ -117,6 +124,8 @@ def _load_environment(env_file: str | None, config: str | None) -> Path:
     """
     if env_file is not None:
         if env_file:
+            if not Path(env_file).is_file():
+                raise DotenvError("cli_env_missing", Path(env_file))
             load_dotenv(env_file)
         return _config_path(config, {})
     here = Path(ENV_FILE)
@@ -226,6 +235,11 @@ def _parser() -> argparse.ArgumentParser:
 # -- run --------------------------------------------------------------------------------
 
 
+def _print_token_hints(config_path: Path, language: str, out: TextIO) -> None:
+    for key, values in token_hints(config_path):
+        out.write(tr(language, key, **values) + "\n")
+
+
 def token_shape_problem(token: str) -> str | None:
     """The catalog key of what is wrong with a token's shape, before any network: a link
     pasted whole, "bot" kept from the URL, or something else than digits:letters."""
@@ -242,6 +256,7 @@ def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
         print(tr(PRE_CONFIG_LANGUAGE, "cli_no_token"), file=sys.stderr)
+        _print_token_hints(config_path, PRE_CONFIG_LANGUAGE, sys.stderr)
         return 2
     config = load_config(config_path)
     shape = token_shape_problem(token)
@@ -293,7 +308,7 @@ def cmd_check(args: argparse.Namespace, config_path: Path) -> int:
     check_setup.show_contacts(config, out)
     ok = _check_dbf(config, out, args.rows)
     ok = _check_ledger(config, out) and ok
-    token_ok = _check_token(out, t)
+    token_ok = _check_token(out, t, config_path)
     ok = token_ok and ok
     if args.send_test:
         token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
@@ -534,11 +549,12 @@ def _check_health(config: Config, ledger: Ledger, out: TextIO) -> None:
         out.write(tr(t, key, days=verdict.days, since=since) + "\n")
 
 
-def _check_token(out: TextIO, language: str) -> bool:
+def _check_token(out: TextIO, language: str, config_path: Path) -> bool:
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     out.write(tr(language, "cli_check_telegram") + "\n")
     if not token:
         out.write(tr(language, "cli_check_no_token") + "\n")
+        _print_token_hints(config_path, language, out)
         return True
     shape = token_shape_problem(token)
     if shape is not None:

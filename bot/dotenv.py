@@ -64,6 +64,33 @@ def load_dotenv(path: str | Path = ENV_FILE) -> list[str]:
     return set_keys
 
 
+TOKEN_KEY = "TELEGRAM_BOT_TOKEN"
+
+
+def token_hints(config_path: Path, cwd: Path | None = None) -> list[tuple[str, dict[str, str]]]:
+    """Why no token was found, as (catalog key, its values): a ``.env.txt`` (Notepad adds
+    .txt to a name it does not know), a token under another key, a line without ``=``."""
+    cwd = cwd or Path.cwd()
+    hints: list[tuple[str, dict[str, str]]] = []
+    for folder in dict.fromkeys((config_path.absolute().parent, cwd.absolute())):
+        stray = folder / f"{ENV_FILE}.txt"
+        if stray.is_file():
+            hints.append(("cli_env_txt", {"path": str(stray)}))
+        env = folder / ENV_FILE
+        if not env.is_file():
+            continue
+        try:
+            text = env.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue  # read_dotenv has said why already
+        for key in parse_dotenv(text):
+            if key != TOKEN_KEY and "TOKEN" in key.upper():
+                hints.append(("cli_env_token_key", {"path": str(env), "key": key}))
+        if any(TOKEN_KEY in line and "=" not in line for line in text.splitlines()):
+            hints.append(("cli_env_no_equals", {"path": str(env)}))
+    return hints
+
+
 def dotenv_files(config_path: Path, cwd: Path | None = None) -> list[Path]:
     """The ``.env`` files to read, in order: the config's folder's, the current folder's."""
     cwd = cwd or Path.cwd()

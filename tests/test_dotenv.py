@@ -121,3 +121,32 @@ def test_a_file_notepad_saved_in_another_encoding_gets_a_clear_message(
     assert message in err
     assert "File → Save as → Encoding: UTF-8" in err
     assert "Traceback" not in err + out
+
+
+def test_an_env_file_that_is_not_there_is_an_error(tmp_path: Path) -> None:
+    code, _, err = main("--env-file", str(tmp_path / ".env.prod"), "run")
+    assert code == 2
+    assert f"{tmp_path / '.env.prod'}: no such file (--env-file)" in err
+
+
+@pytest.mark.parametrize(
+    ("files", "hint"),
+    [
+        ({".env.txt": "TELEGRAM_BOT_TOKEN=1:x\n"}, "there is {folder}/.env.txt: Notepad"),
+        ({".env": "TELEGRAM_TOKEN=1:x\n"}, "{folder}/.env has TELEGRAM_TOKEN; the key is"),
+        ({".env": "TELEGRAM_BOT_TOKEN 1:x\n"}, 'TELEGRAM_BOT_TOKEN line without "="'),
+    ],
+)
+def test_no_token_says_where_the_admin_went_wrong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str], hint: str
+) -> None:
+    """The token is missing because of a file next to the config, not because none was
+    ever written: run says which file, and so does check."""
+    for name, text in files.items():
+        write(tmp_path / name, text)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = main("-c", str(tmp_path / "perezvon.toml"), "run")
+    assert code == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in err
+    assert hint.format(folder=tmp_path) in err
+    assert cli.token_hints(tmp_path / "perezvon.toml") != []

@@ -281,6 +281,16 @@ RU: dict[str, str] = {
         "{path}: файл не в UTF-8 (похоже, сохранён как ANSI / cp1251). В Блокноте: "
         "Файл → Сохранить как → Кодировка: UTF-8"
     ),
+    "cli_env_missing": "{path}: такого файла нет (--env-file); проверьте путь",
+    "cli_env_txt": (
+        "  подсказка: есть {path} — Блокнот дописал к имени .txt. Переименуйте файл в .env "
+        "(в Проводнике: Вид → Расширения имён файлов)"
+    ),
+    "cli_env_token_key": ("  подсказка: в {path} есть {key}, а ключ называется TELEGRAM_BOT_TOKEN"),
+    "cli_env_no_equals": (
+        "  подсказка: в {path} строка с TELEGRAM_BOT_TOKEN без «=»; пишите "
+        "TELEGRAM_BOT_TOKEN=123456789:AA…"
+    ),
     "cli_error": "ошибка: {error}",
     "cli_no_department": (
         "ошибка: отдела «{name}» нет в настройках; есть: {names}"
@@ -952,6 +962,16 @@ EN: dict[str, str] = {
     "cli_env_not_utf8": (
         "{path}: the file is not UTF-8 (saved as ANSI / cp1251?). In Notepad: "
         "File → Save as → Encoding: UTF-8"
+    ),
+    "cli_env_missing": "{path}: no such file (--env-file); check the path",
+    "cli_env_txt": (
+        "  hint: there is {path}: Notepad added .txt to the name. Rename it to .env "
+        "(Explorer: View → File name extensions)"
+    ),
+    "cli_env_token_key": "  hint: {path} has {key}; the key is TELEGRAM_BOT_TOKEN",
+    "cli_env_no_equals": (
+        '  hint: {path} has a TELEGRAM_BOT_TOKEN line without "="; write '
+        "TELEGRAM_BOT_TOKEN=123456789:AA…"
     ),
     "cli_error": "error: {error}",
     "cli_no_department": (
