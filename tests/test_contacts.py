@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from watcher.contacts import Contact, ContactBook, employee_keys, parse_contacts
+from watcher.contacts import (
+    Contact,
+    ContactBook,
+    employee_keys,
+    parse_contacts,
+    read_contacts,
+)
 
 IVAN = Contact("Иван Петров", "ООО Ромашка")
 
@@ -67,6 +73,26 @@ def test_contact_book_reads_cp1251_from_excel(tmp_path: Path) -> None:
     )
     book = ContactBook(path)
     assert book.lookup("+79161234567") == IVAN
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_contact_book_reads_excels_unicode_text(tmp_path: Path, encoding: str) -> None:
+    """Excel's "Unicode text" (UTF-16, tabs between cells), with its BOM or without."""
+    path = tmp_path / "contacts.txt"
+    text = "Телефон\tИмя\tКомпания\r\n89161234567\tИван Петров\tООО Ромашка\r\n"
+    path.write_bytes(text.encode(encoding))
+    assert ContactBook(path).lookup("+79161234567") == IVAN
+
+
+def test_an_excel_workbook_renamed_to_csv_says_how_to_save_it(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(b"PK\x03\x04" + bytes(200))  # what an .xlsx starts with
+    contacts, problems = read_contacts(path)
+    assert contacts == {}
+    assert problems == [
+        "this is an Excel workbook, not CSV text: in Excel, File → Save as → "
+        '"CSV UTF-8 (comma delimited)", and name that file in rules.contacts_csv'
+    ]
 
 
 def test_contact_book_rereads_a_changed_file(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ with or without a header row, are accepted. The file is re-read when it changes.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -58,13 +59,23 @@ def parse_contacts(text: str) -> tuple[dict[str, Contact], list[str]]:
 
 
 def read_contacts(path: Path) -> tuple[dict[str, Contact], list[str]]:
-    """The contacts of a CSV file (UTF-8, else cp1251) and its skipped lines; OSError
-    when it cannot be read."""
+    """The contacts of a CSV file (UTF-8, Excel's "Unicode text" UTF-16, else cp1251) and
+    its skipped lines; OSError when it cannot be read."""
     data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1251", errors="replace")
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # .xlsx (a zip), or .xls
+        return {}, [
+            "this is an Excel workbook, not CSV text: in Excel, File → Save as → "
+            '"CSV UTF-8 (comma delimited)", and name that file in rules.contacts_csv'
+        ]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16")
+    elif b"\0" in data[:4096]:  # UTF-16 without its BOM: every other byte of Latin text 0
+        text = data.decode("utf-16-le", errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1251", errors="replace")
     return parse_contacts(text)
 
 
