@@ -156,7 +156,7 @@ def build_application(
         resend_pause=resend_pause,
     )
     messenger.on_late_answer = outbox.wake
-    application.bot_data[RUNTIME_KEY] = Runtime(config, ledger, messenger, outbox, now)
+    application.bot_data[RUNTIME_KEY] = Runtime(ledger, messenger, outbox, now)
     application.bot_data["poll_timeout"] = poll_timeout
     register(application)
     return application

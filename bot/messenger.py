@@ -28,7 +28,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError, TimedOut
 
 from bot.render import CardExtras, Rendered, claimer_name, esc, render_case
-from watcher.config import Config
+from watcher.config import Config, with_chats_moved
 from watcher.ledger import Ledger
 from watcher.models import Case
 from watcher.phones import display_number
@@ -120,6 +120,20 @@ def is_message_gone(error: BadRequest) -> bool:
     return "message to edit not found" in text or "message can't be edited" in text
 
 
+_MOVED = (
+    "chat %s became supergroup %s (Telegram upgraded the group): posting there from now"
+    " on; put %s into the config in its place"
+)
+_MOVED_STILL = "chat %s in the config became supergroup %s: the bot uses %s; put it into the config"
+
+
+def _configured_chats(config: Config) -> set[int]:
+    chats = {d.chat for d in config.departments if d.chat is not None}
+    if config.telegram.managers_chat is not None:
+        chats.add(config.telegram.managers_chat)
+    return chats
+
+
 class CaseMessenger:
     def __init__(
         self,
@@ -133,7 +147,13 @@ class CaseMessenger:
     ) -> None:
         self.bot = bot
         self.ledger = ledger
-        self.config = config
+        # Chats Telegram said became supergroups (old id -> new), from earlier runs too:
+        # the config as the bot uses it names the new ids until the admin writes them in.
+        self.moves = ledger.chat_moves()
+        self.config = with_chats_moved(config, self.moves)
+        for old, new in self.moves.items():
+            if old in _configured_chats(config):
+                log.warning(_MOVED_STILL, old, new, new)
         self.language = config.language
         self.clock = clock
         self.timeouts = timeouts
@@ -150,6 +170,24 @@ class CaseMessenger:
         # go to the chat itself until a restart, so no case waits for a topic to return.
         self._gone_topics: set[tuple[int, int]] = set()
         self._managers_refusing = False  # told once, until a copy goes through again
+
+    def chat_for(self, chat_id: int) -> int:
+        """Where a message for ``chat_id`` goes now: its supergroup, if it became one."""
+        seen: set[int] = set()
+        while chat_id in self.moves and chat_id not in seen:
+            seen.add(chat_id)
+            chat_id = self.moves[chat_id]
+        return chat_id
+
+    def chat_moved(self, old: int, new: int) -> None:
+        """Telegram answered that ``old`` is now supergroup ``new``: remember it (in the
+        ledger, for restarts) and use it everywhere, with one error saying what to fix."""
+        if self.moves.get(old) == new:
+            return
+        self.moves[old] = new
+        self.ledger.record_chat_move(old, new)
+        self.config = with_chats_moved(self.config, {old: new})
+        log.error(_MOVED, old, new, new)
 
     def render(self, case: Case) -> Rendered:
         extras = CardExtras(
@@ -189,9 +227,10 @@ class CaseMessenger:
                 return SyncOutcome.NO_CHAT
             if self.ledger.unconfirmed_post_count(case.id) >= MAX_UNCONFIRMED_POSTS:
                 return SyncOutcome.UNCONFIRMED
+            chat = self.chat_for(case.chat)
             if case.held_until is not None:
-                await self._digest_header(case, case.chat, case.held_until)
-            await self._post(case, case.chat, rendered)
+                await self._digest_header(case, chat, case.held_until)
+            await self._post(case, chat, rendered)
             return SyncOutcome.POSTED
         chat_id, message_id = stored
         if await self._edit(chat_id, message_id, rendered):
@@ -203,11 +242,13 @@ class CaseMessenger:
             chat_id,
         )
         self.ledger.forget_case_message(case.id)
-        await self._post(case, case.chat if case.chat is not None else chat_id, rendered)
+        chat = self.chat_for(case.chat if case.chat is not None else chat_id)
+        await self._post(case, chat, rendered)
         return SyncOutcome.POSTED
 
     async def _edit(self, chat_id: int, message_id: int, rendered: Rendered) -> bool:
-        """Edit one message; False when it is gone (deleted, too old to edit)."""
+        """Edit one message; False when it is gone (deleted, too old to edit, or left in a
+        group that became a supergroup: the bot cannot reach the old group any more)."""
         try:
             await self.bot.edit_message_text(
                 rendered.text,
@@ -216,6 +257,9 @@ class CaseMessenger:
                 parse_mode=ParseMode.HTML,
                 reply_markup=rendered.markup,
             )
+        except ChatMigrated as migrated:
+            self.chat_moved(chat_id, int(migrated.new_chat_id))
+            return False
         except BadRequest as error:
             if is_not_modified(error):
                 return True
@@ -243,14 +287,29 @@ class CaseMessenger:
             return
         assert managers is not None
         async with self._sending:
-            message = await self.bot.send_message(
-                managers, shown.text, parse_mode=ParseMode.HTML, reply_markup=shown.markup
+            message = await self._following_moves(
+                managers,
+                lambda chat: self.bot.send_message(
+                    chat, shown.text, parse_mode=ParseMode.HTML, reply_markup=shown.markup
+                ),
             )
             self.ledger.set_case_copy(
                 case.id, OutboxKind.ESCALATE, message.chat_id, message.message_id, self.clock()
             )
         self._managers_refusing = False
         log.debug("case %s escalated to the managers' chat", case.id)
+
+    async def _following_moves(
+        self, chat_id: int, send: Callable[[int], Awaitable[Message]]
+    ) -> Message:
+        """``send`` to the chat, and once more to its supergroup if it just became one."""
+        chat_id = self.chat_for(chat_id)
+        try:
+            return await send(chat_id)
+        except ChatMigrated as migrated:
+            new_id = int(migrated.new_chat_id)
+            self.chat_moved(chat_id, new_id)
+            return await send(new_id)
 
     def _managers_refused(self, case: Case, error: TelegramError) -> None:
         """One error per refusal of the managers' chat until it takes a copy again."""
@@ -284,19 +343,27 @@ class CaseMessenger:
                 f'<a href="tg://user?id={case.claimed_by_user_id}">{esc(claimer_name(case))}</a>'
             )
             text += "\n" + tr(self.language, "reminder_claimed", mention=mention)
-        chat_id, message_id = stored
-        async with self._sending:
-            await self._outside_gone_topic(
+        stored_chat, message_id = stored
+        # A card left in a group that became a supergroup: the reminder goes to the
+        # supergroup, as a plain message (the card it would answer is out of reach).
+        reply = ReplyParameters(message_id, allow_sending_without_reply=True)
+
+        async def send(chat_id: int) -> Message:
+            return await self._outside_gone_topic(
                 case,
                 chat_id,
                 lambda: self.bot.send_message(
                     chat_id,
                     text,
                     parse_mode=ParseMode.HTML,
-                    reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True),
+                    reply_parameters=reply if chat_id == stored_chat else None,
                     message_thread_id=self._topic(case, chat_id),
                 ),
             )
+
+        async with self._sending:
+            message = await self._following_moves(stored_chat, send)
+        chat_id = message.chat_id
         log.debug("case %s reminded in chat %s", case.id, chat_id)
 
     async def _digest_header(self, case: Case, chat_id: int, held_until: datetime) -> None:
@@ -305,17 +372,18 @@ class CaseMessenger:
             return
         count = self.ledger.held_count(case.department, held_until)
         text = tr(self.language, "digest_header", count=count, department=esc(case.department))
-        async with self._sending:
-            message = await self._outside_gone_topic(
+
+        async def send(chat: int) -> Message:
+            return await self._outside_gone_topic(
                 case,
-                chat_id,
+                chat,
                 lambda: self.bot.send_message(
-                    chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    message_thread_id=self._topic(case, chat_id),
+                    chat, text, parse_mode=ParseMode.HTML, message_thread_id=self._topic(case, chat)
                 ),
             )
+
+        async with self._sending:
+            message = await self._following_moves(chat_id, send)
             self.ledger.set_digest(
                 case.department, held_until, message.chat_id, message.message_id, self.clock()
             )
@@ -367,15 +435,10 @@ class CaseMessenger:
             )
         except ChatMigrated as migrated:
             new_id = int(migrated.new_chat_id)
-            log.error(
-                "chat %s of department %r became supergroup %s: posting there; put %s into"
-                " the config",
-                chat_id,
-                case.department,
-                new_id,
-                new_id,
+            self.chat_moved(chat_id, new_id)
+            message = await self._outside_gone_topic(
+                case, new_id, lambda: self._send(case, new_id, rendered)
             )
-            message = await self._send(case, new_id, rendered)
         self.ledger.set_case_message(case.id, message.chat_id, message.message_id, self.clock())
         return message
 

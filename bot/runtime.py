@@ -22,11 +22,16 @@ RUNTIME_KEY = "perezvon"
 
 @dataclass
 class Runtime:
-    config: Config
     ledger: Ledger
     messenger: CaseMessenger
     outbox: OutboxSender
     clock: Callable[[], datetime]  # naive local wall time, like the ledger's timestamps
+
+    @property
+    def config(self) -> Config:
+        """The config as the bot uses it: the messenger's, which follows a group that
+        Telegram upgraded to a supergroup (see :meth:`CaseMessenger.chat_moved`)."""
+        return self.messenger.config
 
     @property
     def language(self) -> str:

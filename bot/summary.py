@@ -20,7 +20,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes, Job, JobQueue
 
 from bot.figures import chart_png, report_document, stats_messages
@@ -246,7 +246,9 @@ async def _run(
     parts: list[Part] | None = state.get("parts")
     if parts is None:
         parts = await build(runtime)
-    left = await send_summary(context.bot, chat_id, parts, what=what)
+    left = await send_summary(
+        context.bot, chat_id, parts, what=what, on_moved=runtime.messenger.chat_moved
+    )
     if not left:
         log.info("%s sent to chat %s", what, chat_id)
         return
@@ -261,12 +263,25 @@ async def _run(
 
 
 async def send_summary(
-    bot: Bot, chat_id: int, parts: list[Part], *, what: str = "daily summary"
+    bot: Bot,
+    chat_id: int,
+    parts: list[Part],
+    *,
+    what: str = "daily summary",
+    on_moved: Callable[[int, int], None] | None = None,
 ) -> list[Part]:
-    """Send the parts in order; returns those left when Telegram is unavailable."""
+    """Send the parts in order; returns those left when Telegram is unavailable. A chat
+    that became a supergroup gets them there (``on_moved`` is told)."""
     for index, part in enumerate(parts):
         try:
-            await send_part(bot, chat_id, part)
+            try:
+                await send_part(bot, chat_id, part)
+            except ChatMigrated as migrated:
+                new_id = int(migrated.new_chat_id)
+                if on_moved is not None:
+                    on_moved(chat_id, new_id)
+                chat_id = new_id
+                await send_part(bot, chat_id, part)
         except RetryAfter as error:
             log.warning("%s: flood control (%.0f s)", what, retry_after_seconds(error))
             return parts[index:]

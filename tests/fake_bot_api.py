@@ -329,6 +329,9 @@ class FakeBotApi:
         self.deleted_topics: set[tuple[int, int]] = set()
         self.kicked_from: set[int] = set()
         """Chats the bot was removed from: every request naming one answers 403."""
+        self.migrated: dict[int, int] = {}
+        """Groups upgraded to supergroups (old id -> new): a request naming the old id is
+        refused with ``migrate_to_chat_id``, as Telegram does."""
         """Forum topics (chat_id, message_thread_id) deleted: a send into one is refused."""
         self.down: bool = False
         self.down_mode: Literal["bad_gateway", "reset"] = "bad_gateway"
@@ -725,6 +728,12 @@ class FakeBotApi:
             named = params.get("chat_id") not in (None, "")
             if named and self._chat_id(params) in self.kicked_from:
                 raise _ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
+            if named and self._chat_id(params) in self.migrated:
+                raise _ApiError(
+                    400,
+                    "Bad Request: group chat was upgraded to a supergroup chat",
+                    {"migrate_to_chat_id": self.migrated[self._chat_id(params)]},
+                )
             self._check_limit(canonical, params)
             result = await handler(params, files)
         except asyncio.CancelledError:  # the client went away (e.g. a cancelled long poll)

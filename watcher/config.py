@@ -14,7 +14,7 @@ import tomllib
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -232,6 +232,22 @@ def _same_line(pattern: str, line: str) -> bool:
     if a.isdigit() and b.isdigit():
         return int(a) == int(b)
     return a == b
+
+
+def with_chats_moved(config: Config, moves: dict[int, int]) -> Config:
+    """The config with each moved chat id (a group that became a supergroup: old -> new)
+    replaced, in the departments and as the managers' chat; a chain is followed."""
+
+    def moved(chat: int | None) -> int | None:
+        seen: set[int] = set()
+        while chat is not None and chat in moves and chat not in seen:
+            seen.add(chat)
+            chat = moves[chat]
+        return chat
+
+    departments = tuple(replace(d, chat=moved(d.chat)) for d in config.departments)
+    telegram = replace(config.telegram, managers_chat=moved(config.telegram.managers_chat))
+    return replace(config, departments=departments, telegram=telegram)
 
 
 def example_chats(config: Config) -> list[tuple[str, int]]:

@@ -1228,6 +1228,20 @@ class Ledger:
         with self.transaction():
             self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
+    def chat_moves(self) -> dict[int, int]:
+        """Chats Telegram said became supergroups: old id -> new id, remembered so a
+        restart keeps posting (and taking presses) there until the config says so."""
+        rows = self.conn.execute(
+            "SELECT key, value FROM meta WHERE key LIKE ?", [f"{_CHAT_MOVE}%"]
+        ).fetchall()
+        return {int(key.removeprefix(_CHAT_MOVE)): int(value) for key, value in rows}
+
+    def record_chat_move(self, old: int, new: int) -> None:
+        self.set_meta(f"{_CHAT_MOVE}{old}", str(new))
+
+
+_CHAT_MOVE = "chat_moved:"
+
 
 _REMOTE = CALLS.names.index("remote")
 _STARTED = CALLS.names.index("started_at")
