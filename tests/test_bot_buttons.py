@@ -85,6 +85,24 @@ async def test_no_answer_is_listed_and_the_case_stays_open(office: Office) -> No
     assert events(office, case_id) == ["opened", "callback_failed"]
 
 
+async def test_a_double_tap_on_no_answer_is_one_attempt(office: Office) -> None:
+    """Two taps by one person in the same moment list one 📵, not two; another person's
+    press is an attempt of its own."""
+    case_id, message = await posted(office)
+    mid = message["message_id"]
+    toasts = await asyncio.gather(
+        office.press(SALES_CHAT, mid, IVAN, f"f:{case_id}"),
+        office.press(SALES_CHAT, mid, IVAN, f"f:{case_id}"),
+    )
+    assert toasts == ["Отмечено: не дозвонились, звонок ждёт"] * 2
+    await office.press(SALES_CHAT, mid, OLGA, f"f:{case_id}")
+    card = await shown(office)
+    attempts = [line for line in card["text"].splitlines() if line.startswith("📵")]
+    assert len(attempts) == 2
+    assert attempts[0].startswith("📵 Иван Петров в ") and attempts[1].startswith("📵 Ольга в ")
+    assert events(office, case_id) == ["opened", "callback_failed", "callback_failed"]
+
+
 async def test_failed_callbacks_from_the_call_log_are_listed(office: Office) -> None:
     case_id, _ = await posted(office)
     office.callback(ext="203", seconds=0)  # nobody picked up

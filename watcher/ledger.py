@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ from watcher.vocab import (
 )
 
 BUSY_TIMEOUT_MS = 15_000
+# Two 📵 presses by one person on one case this close together are a double tap.
+DOUBLE_PRESS_SECONDS = 10
 # Page cache of a long pass (an import), in KiB: the random-order fingerprint and
 # (remote, started_at) indexes of a large ledger outgrow SQLite's default 2 MB cache, and
 # every page evicted is written and read again. Memory only; the data is the same.
@@ -839,8 +841,16 @@ class Ledger:
         call: Call | None = None,
     ) -> bool:
         """📵 A callback that did not get through (a press, or ``call`` from the log); the
-        case stays open. False when it is closed already."""
+        case stays open. False when it is closed already. A second press by the same
+        person within DOUBLE_PRESS_SECONDS is one attempt: a double tap, not a redial."""
         with self.atomic():
+            if (
+                call is None
+                and user_id is not None
+                and self._pressed_just_now(case_id, user_id, now)
+            ):
+                case = self.get_case(case_id)
+                return case is not None and case.is_open
             rows = self.conn.execute(
                 "UPDATE cases SET version = version + 1 WHERE id = ? AND status = 'open'"
                 " RETURNING silent",
@@ -861,6 +871,15 @@ class Ledger:
             )
             self._enqueue(case_id, OutboxKind.UPDATE, now, bool(rows[0][0]))
         return True
+
+    def _pressed_just_now(self, case_id: int, user_id: int, now: datetime) -> bool:
+        since = to_text(now - timedelta(seconds=DOUBLE_PRESS_SECONDS))
+        row = self._one(
+            "SELECT 1 FROM case_events WHERE case_id = ? AND kind = ? AND actor_id = ?"
+            " AND at >= ? LIMIT 1",
+            [case_id, EventKind.CALLBACK_FAILED, user_id, since],
+        )
+        return row is not None
 
     def _change_by_user(
         self,
