@@ -428,13 +428,16 @@ def _close(runtime: Runtime, case: Case, user: User) -> str:
 
 def _undo(runtime: Runtime, case: Case, user: User) -> str:
     language = runtime.language
-    verdict = may_undo(runtime.config, case, user.id)
+    newer_open = not case.is_open and runtime.ledger.has_open_case(case.remote)
+    verdict = may_undo(runtime.config, case, user.id, newer_open=newer_open)
     if verdict is UndoVerdict.ALREADY_OPEN:
         return tr(language, "toast_already_open")
     if verdict is UndoVerdict.NOT_BY_USER:
         return tr(language, "toast_undo_auto")
     if verdict is UndoVerdict.NOT_YOURS:
         return tr(language, "toast_undo_not_yours", name=closer_name(case))
+    if verdict is UndoVerdict.NEWER_OPEN:
+        return tr(language, "toast_undo_newer_open")
     result = runtime.ledger.reopen_by_user(
         case.id, user_id=user.id, user_name=_user_name(user), now=runtime.clock()
     )

@@ -61,17 +61,20 @@ class UndoVerdict(Enum):
     ALREADY_OPEN = "already_open"
     NOT_BY_USER = "not_by_user"
     NOT_YOURS = "not_yours"
+    NEWER_OPEN = "newer_open"  # the number called again: its newer case is the open one
 
 
-def may_undo(config: Config, case: Case, user_id: int) -> UndoVerdict:
-    """Only a close made in the chat can be undone, by the same person or an admin."""
+def may_undo(config: Config, case: Case, user_id: int, *, newer_open: bool = False) -> UndoVerdict:
+    """Only a close made in the chat can be undone, by the same person or an admin; and
+    not while the number has a newer open case (``newer_open``): one number, one open
+    case, as the rules keep it."""
     if case.is_open:
         return UndoVerdict.ALREADY_OPEN
     if case.closed_how is None or not ClosedHow(case.closed_how).by_person:
         return UndoVerdict.NOT_BY_USER
-    if case.closed_by_user_id == user_id or is_admin(config, user_id):
-        return UndoVerdict.ALLOWED
-    return UndoVerdict.NOT_YOURS
+    if not (case.closed_by_user_id == user_id or is_admin(config, user_id)):
+        return UndoVerdict.NOT_YOURS
+    return UndoVerdict.NEWER_OPEN if newer_open else UndoVerdict.ALLOWED
 
 
 class ClaimVerdict(Enum):

@@ -145,6 +145,22 @@ async def test_not_needed_closes_apart_and_can_be_undone_by_the_same_person(
     assert events(office, case_id) == ["opened", "not_needed", "reopened"]
 
 
+async def test_no_undo_while_the_number_has_a_newer_open_case(office: Office) -> None:
+    """Closed by a press, then the number called again (a new case, a new card): undo on
+    the old card would leave the number with two open cases, in /missed and reminders."""
+    case_id, message = await posted(office)
+    mid = message["message_id"]
+    assert await office.press(SALES_CHAT, mid, OLGA, f"c:{case_id}") == "Отмечено: перезвонили"
+    await office.settle()
+    office.missed(minutes_ago=1)
+    await office.scan()
+    await office.wait_posted(SALES_CHAT, count=2)
+    toast = await office.press(SALES_CHAT, mid, OLGA, f"u:{case_id}")
+    assert toast == "Этот номер звонил снова: его новый звонок открыт, отмечайте его"
+    assert not office.case(case_id).is_open
+    assert len(office.ledger.open_cases()) == 1
+
+
 async def test_a_claimed_case_called_back_from_the_log_closes(office: Office) -> None:
     case_id, message = await posted(office)
     await office.press(SALES_CHAT, message["message_id"], OLGA, f"k:{case_id}")

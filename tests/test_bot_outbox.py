@@ -268,6 +268,8 @@ def test_who_may_undo(config: Config, ledger: Ledger) -> None:
     assert may_undo(config, closed, 5) is UndoVerdict.ALLOWED
     assert may_undo(config, closed, 6) is UndoVerdict.NOT_YOURS
     assert may_undo(config, closed, 1) is UndoVerdict.ALLOWED
+    assert may_undo(config, closed, 5, newer_open=True) is UndoVerdict.NEWER_OPEN
+    assert may_undo(config, closed, 6, newer_open=True) is UndoVerdict.NOT_YOURS
 
 
 # -- base URL --------------------------------------------------------------------------

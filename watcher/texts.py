@@ -89,6 +89,7 @@ RU: dict[str, str] = {
     "toast_foreign_chat": "Этот звонок не относится к этому чату",
     "toast_undo_not_yours": "Отменить может только {name} или администратор",
     "toast_undo_auto": "Закрыто по журналу звонков, отменить нельзя",
+    "toast_undo_newer_open": "Этот номер звонил снова: его новый звонок открыт, отмечайте его",
     "toast_unknown": "Кнопка устарела или не относится к звонку",
     "toast_stale_message": "Это сообщение устарело, звонок показан в другом. Откройте /missed",
     # /start, /help
@@ -780,6 +781,7 @@ EN: dict[str, str] = {
     "toast_foreign_chat": "This call does not belong to this chat",
     "toast_undo_not_yours": "Only {name} or an admin can undo this",
     "toast_undo_auto": "Closed from the call log, cannot be undone",
+    "toast_undo_newer_open": "This number called again: its newer call is open, mark that one",
     "toast_unknown": "This button is outdated or does not match a call",
     "toast_stale_message": "This message is out of date; the call is shown in another. Try /missed",
     "help": (
