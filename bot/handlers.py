@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
@@ -402,7 +403,17 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
         await _answer(query, tr(language, "toast_stale_message"))
         return
-    toast = _ACTIONS[press.action](runtime, case, query.from_user)
+    try:
+        toast = _ACTIONS[press.action](runtime, case, query.from_user)
+    except sqlite3.OperationalError as error:  # locked past the busy timeout
+        log.warning(
+            "press %r on case %s not taken: the ledger is busy (%s); the user was asked to"
+            " press again",
+            press.action.value,
+            case.id,
+            error,
+        )
+        toast = tr(language, "toast_busy")
     await _answer(query, toast)
     runtime.outbox.wake()
     if press.action is Button.LIST_CLOSE:

@@ -4,7 +4,10 @@ callbacks from the call log listed on the card. Through PTB's real HTTP stack.""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from typing import Any
+
+import pytest
 
 from tests.conftest import SALES_CHAT
 from tests.test_bot_harness import ADMIN, CALLER, IVAN, OLGA, Office, office
@@ -183,3 +186,27 @@ async def test_not_needed_is_counted_apart_in_the_figures(office: Office) -> Non
     assert (stats.cases_total, stats.cases_closed, stats.closed_not_needed) == (1, 0, 1)
     assert stats.median_callback_seconds is None  # no callback: no wait to count
     assert "не нужно перезванивать 1" in render_stats(stats, period, "ru")
+
+
+async def test_a_press_while_the_ledger_stays_locked_asks_to_press_again(
+    office: Office, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another writer holds the ledger past the bot's busy timeout (shortened here): the
+    press gets a toast saying nothing was marked, one warning, no traceback; the user's
+    name is recorded without waiting for the lock."""
+    case_id, message = await posted(office)
+    bot_ledger = office.bot.runtime.ledger
+    bot_ledger.conn.execute("PRAGMA busy_timeout = 100")
+    holder = sqlite3.connect(office.config.database_path, timeout=1)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        toast = await office.press(SALES_CHAT, message["message_id"], IVAN, f"c:{case_id}")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert toast == "База занята, ничего не отмечено: нажмите ещё раз через минуту"
+    assert office.case(case_id).is_open
+    busy = [r for r in caplog.records if "the ledger is busy" in r.getMessage()]
+    assert len(busy) == 1 and busy[0].levelname == "WARNING" and not busy[0].exc_info
+    toast = await office.press(SALES_CHAT, message["message_id"], IVAN, f"c:{case_id}")
+    assert toast == "Отмечено: перезвонили"

@@ -1206,7 +1206,11 @@ class Ledger:
     # -- people: the names the bot saw, and extensions linked to users ----------------------
 
     def saw_user(self, user_id: int, name: str, now: datetime) -> None:
-        """Remember the name Telegram last showed for ``user_id`` (cards show that one)."""
+        """Remember the name Telegram last showed for ``user_id`` (cards show that one).
+        Read first: every update names its user, and an unchanged name must not wait for
+        the write lock (the watcher or an import may hold it)."""
+        if self.user_name(user_id) == name:
+            return
         with self.transaction():
             self.conn.execute(
                 "INSERT INTO users (user_id, name, seen_at) VALUES (?, ?, ?)"

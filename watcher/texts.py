@@ -91,6 +91,7 @@ RU: dict[str, str] = {
     "toast_undo_auto": "Закрыто по журналу звонков, отменить нельзя",
     "toast_undo_newer_open": "Этот номер звонил снова: его новый звонок открыт, отмечайте его",
     "toast_unknown": "Кнопка устарела или не относится к звонку",
+    "toast_busy": "База занята, ничего не отмечено: нажмите ещё раз через минуту",
     "toast_stale_message": "Это сообщение устарело, звонок показан в другом. Откройте /missed",
     # /start, /help
     "help": (
@@ -783,6 +784,7 @@ EN: dict[str, str] = {
     "toast_undo_auto": "Closed from the call log, cannot be undone",
     "toast_undo_newer_open": "This number called again: its newer call is open, mark that one",
     "toast_unknown": "This button is outdated or does not match a call",
+    "toast_busy": "The ledger is busy, nothing was marked: press again in a minute",
     "toast_stale_message": "This message is out of date; the call is shown in another. Try /missed",
     "help": (
         "I am Perezvon: I post the department's missed incoming calls from the WinTariff "
