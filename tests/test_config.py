@@ -308,3 +308,17 @@ def test_route_answers_each_set_of_departments_for_itself() -> None:
         assert route(other, "630", "01") is None
         del other
     assert route(first, "630", "01") is first[1]
+
+
+def test_a_table_put_at_the_top_is_pointed_to_its_place(tmp_path: Path) -> None:
+    data = {**MINIMAL, "fields": {"callerid": "CLI"}}
+    assert problems_of(data, tmp_path) == ["[fields]: unknown table, did you mean [source.fields]?"]
+
+
+def test_operators_are_keyed_by_extension(tmp_path: Path) -> None:
+    """A name as the key ("Ольга" = 111) would link no extension, silently."""
+    data = {**MINIMAL, "operators": {"Ольга": 111, "201": 222}}
+    assert problems_of(data, tmp_path) == [
+        "operators.Ольга: the key is the extension, the value the user id:"
+        ' write "201" = 111, one line per extension'
+    ]

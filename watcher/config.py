@@ -511,6 +511,12 @@ def _operators(raw: Any, problems: list[str]) -> tuple[tuple[str, int], ...]:
         return ()
     links: list[tuple[str, int]] = []
     for extension, user in raw.items():
+        if not _EXTENSION.match(str(extension).strip()):
+            problems.append(
+                f"operators.{extension}: the key is the extension, the value the user id:"
+                f' write "201" = {user!r}, one line per extension'
+            )
+            continue
         try:
             links.append((str(extension).strip(), _as_int(user)))
         except ValueError:
@@ -768,6 +774,15 @@ def _item_label(where: str, number: int, item: Mapping[str, Any]) -> str:
     return f"{where} #{number}"
 
 
+def _nested(node: _Node) -> dict[str, _Node]:
+    """The keys under a node that is a table; none for a plain key."""
+    if isinstance(node, dict | tuple) or (
+        isinstance(node, type) and dataclasses.is_dataclass(node)
+    ):
+        return _subtree(node)
+    return {}
+
+
 def _unknown(
     key: str, value: Any, tree: dict[str, _Node], path: str, shown: str, where: str
 ) -> str:
@@ -780,6 +795,19 @@ def _unknown(
     by_lower = {name.lower(): name for name in tree}
     found = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.6)
     known = ", ".join(tree)
+    if not found and table and not where:
+        # [fields] for [source.fields]: a table of one of the top-level tables, put at the top.
+        parent = next(
+            (name for name, node in tree.items() if node is not None and key in _nested(node)),
+            None,
+        )
+        if parent is not None:
+            return tr(
+                MESSAGE_LANGUAGE,
+                "config_unknown_table_guess",
+                key=f"{left}{shown}{right}",
+                guess=f"{left}{parent}.{key}{right}",
+            )
     if not found:
         if table:
             return tr(
