@@ -60,6 +60,9 @@ log = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "missed", "stats", "report", "load", "me")
 # /load without a period: the last four weeks, today included.
 LOAD_DEFAULT_DAYS = 28
+# How long a press waits for a ledger another writer holds: its answer (the toast) must
+# reach Telegram while the press is still fresh, some ten seconds at most.
+PRESS_WAIT_MS = 4_000
 # An extension as the PBX writes it: digits, maybe a group prefix letter (G620).
 _EXTENSION = re.compile(r"^[A-Za-z]?[0-9]{1,8}$")
 
@@ -123,9 +126,10 @@ async def _say(
 def _remember(runtime: Runtime, user: User) -> None:
     """Cards show the name the bot last saw for an operator."""
     try:
-        runtime.ledger.saw_user(user.id, _user_name(user), runtime.clock())
-    except Exception:  # a locked ledger must not cost the answer
-        log.warning("could not record the name of user %s", user.id, exc_info=True)
+        with runtime.ledger.waiting_at_most(PRESS_WAIT_MS):
+            runtime.ledger.saw_user(user.id, _user_name(user), runtime.clock())
+    except sqlite3.OperationalError as error:  # a locked ledger must not cost the answer
+        log.warning("could not record the name of user %s (%s)", user.id, error)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -383,7 +387,8 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         log.info("refused press with data %r from user %s", query.data, query.from_user.id)
         await _answer(query, tr(language, "toast_unknown"))
         return
-    if not chat_may_act_on(runtime.config, case, message.chat_id, query.from_user.id):
+    chat_for = runtime.messenger.chat_for
+    if not chat_may_act_on(runtime.config, case, message.chat_id, query.from_user.id, chat_for):
         log.info(
             "refused press on case %s from chat %s by user %s",
             case.id,
@@ -404,8 +409,11 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _answer(query, tr(language, "toast_stale_message"))
         return
     try:
-        toast = _ACTIONS[press.action](runtime, case, query.from_user)
-    except sqlite3.OperationalError as error:  # locked past the busy timeout
+        with runtime.ledger.waiting_at_most(PRESS_WAIT_MS):
+            toast = _ACTIONS[press.action](runtime, case, query.from_user)
+    except sqlite3.OperationalError as error:
+        if not is_locked(error):
+            raise
         log.warning(
             "press %r on case %s not taken: the ledger is busy (%s); the user was asked to"
             " press again",
@@ -418,6 +426,12 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     runtime.outbox.wake()
     if press.action is Button.LIST_CLOSE:
         await _drop_list_button(query, message)
+
+
+def is_locked(error: sqlite3.OperationalError) -> bool:
+    """Another writer held the ledger past the wait; any other error is a real fault."""
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
 
 
 def _is_case_message(runtime: Runtime, case: Case, message: Message) -> bool:
@@ -439,7 +453,7 @@ def _close(runtime: Runtime, case: Case, user: User) -> str:
 
 def _undo(runtime: Runtime, case: Case, user: User) -> str:
     language = runtime.language
-    newer_open = not case.is_open and runtime.ledger.has_open_case(case.remote)
+    newer_open = not case.is_open and runtime.ledger.newer_case_open(case.id)
     verdict = may_undo(runtime.config, case, user.id, newer_open=newer_open)
     if verdict is UndoVerdict.ALREADY_OPEN:
         return tr(language, "toast_already_open")
@@ -454,6 +468,8 @@ def _undo(runtime: Runtime, case: Case, user: User) -> str:
     )
     if result.changed:
         return tr(language, "toast_reopened")
+    if runtime.ledger.newer_case_open(case.id):  # the number called again meanwhile
+        return tr(language, "toast_undo_newer_open")
     return tr(language, "toast_already_open")
 
 

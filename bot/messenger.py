@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -108,6 +109,18 @@ def may_have_posted(error: BaseException) -> bool:
     return is_lost_answer(error)
 
 
+def is_chat_refusal(error: TelegramError) -> bool:
+    """The chat will take nothing from the bot (removed, no rights, no such chat), where a
+    bad request about the message itself says nothing of the chat."""
+    if isinstance(error, Forbidden):
+        return True
+    text = error.message.lower()
+    return any(
+        sign in text
+        for sign in ("chat not found", "not enough rights", "have no rights", "peer_id_invalid")
+    )
+
+
 def is_topic_gone(error: BadRequest) -> bool:
     """The forum topic was deleted or closed: nothing can be sent into it any more."""
     text = error.message.lower()
@@ -184,10 +197,15 @@ class CaseMessenger:
         ledger, for restarts) and use it everywhere, with one error saying what to fix."""
         if self.moves.get(old) == new:
             return
+        # In use first: a ledger busy right now must not leave posts going to the new id
+        # while presses there are refused (the config still naming the old one).
         self.moves[old] = new
-        self.ledger.record_chat_move(old, new)
         self.config = with_chats_moved(self.config, {old: new})
         log.error(_MOVED, old, new, new)
+        try:
+            self.ledger.record_chat_move(old, new)
+        except sqlite3.Error as error:
+            log.warning("chat %s -> %s not remembered for a restart (%s)", old, new, error)
 
     def render(self, case: Case) -> Rendered:
         extras = CardExtras(
@@ -214,6 +232,8 @@ class CaseMessenger:
         except (BadRequest, Forbidden) as error:
             # The managers' chat refused (the bot removed from it, a wrong id): that costs
             # the copy, never the department's own reminder in the same batch.
+            if not is_chat_refusal(error):
+                raise
             self._managers_refused(case, error)
         if OutboxKind.REMIND in kinds:
             await self._remind(case)
@@ -429,16 +449,12 @@ class CaseMessenger:
             return await self._post_and_record(case, chat_id, rendered)
 
     async def _post_and_record(self, case: Case, chat_id: int, rendered: Rendered) -> Message:
-        try:
-            message = await self._outside_gone_topic(
-                case, chat_id, lambda: self._send(case, chat_id, rendered)
+        async def send(chat: int) -> Message:
+            return await self._outside_gone_topic(
+                case, chat, lambda: self._send(case, chat, rendered)
             )
-        except ChatMigrated as migrated:
-            new_id = int(migrated.new_chat_id)
-            self.chat_moved(chat_id, new_id)
-            message = await self._outside_gone_topic(
-                case, new_id, lambda: self._send(case, new_id, rendered)
-            )
+
+        message = await self._following_moves(chat_id, send)
         self.ledger.set_case_message(case.id, message.chat_id, message.message_id, self.clock())
         return message
 
@@ -517,6 +533,8 @@ class CaseMessenger:
         for post_id, chat_id, message_id in self.ledger.duplicates(case_id):
             try:
                 await self.bot.delete_message(chat_id, message_id)
+            except ChatMigrated as migrated:  # left in a group the bot can no longer reach
+                self.chat_moved(chat_id, int(migrated.new_chat_id))
             except BadRequest as error:  # deleted by someone already, or too old to delete
                 log.debug("duplicate %s of case %s not deleted: %s", message_id, case_id, error)
             else:

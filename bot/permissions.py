@@ -6,6 +6,7 @@ it came from and the user who made it, never by the data alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -44,11 +45,18 @@ def is_admin(config: Config, user_id: int) -> bool:
     return user_id in config.telegram.admins
 
 
-def chat_may_act_on(config: Config, case: Case, chat_id: int, user_id: int) -> bool:
-    """The case's own chat, its department's chat today, the managers' chat, or an admin."""
+def chat_may_act_on(
+    config: Config,
+    case: Case,
+    chat_id: int,
+    user_id: int,
+    chat_for: Callable[[int], int] = lambda chat: chat,
+) -> bool:
+    """The case's own chat (``chat_for``: where it is now, if its group became a
+    supergroup), its department's chat today, the managers' chat, or an admin."""
     if is_admin(config, user_id):
         return True
-    if case.chat is not None and chat_id == case.chat:
+    if case.chat is not None and chat_id in (case.chat, chat_for(case.chat)):
         return True
     scope = chat_scope(config, chat_id)
     if scope.kind is ScopeKind.ALL:

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SALES_CHAT
+from bot import handlers
+from tests.conftest import SALES_CHAT, SERVICE_CHAT
 from tests.test_bot_harness import ADMIN, CALLER, IVAN, OLGA, Office, office
+from watcher.ledger import BUSY_TIMEOUT_MS
 from watcher.vocab import ClosedHow
 
 __all__ = ["office"]  # the fixture, imported for pytest
@@ -164,6 +166,24 @@ async def test_no_undo_while_the_number_has_a_newer_open_case(office: Office) ->
     assert len(office.ledger.open_cases()) == 1
 
 
+async def test_undo_is_allowed_when_the_number_waits_in_another_department(
+    office: Office,
+) -> None:
+    """One open case per number per department: a call to Service does not block an
+    undo in Sales, whose chat has no other card for the number."""
+    case_id, message = await posted(office)
+    mid = message["message_id"]
+    await office.press(SALES_CHAT, mid, OLGA, f"c:{case_id}")
+    await office.settle()
+    office.missed(minutes_ago=1, ext="630")
+    await office.scan()
+    await office.wait_posted(SERVICE_CHAT)
+    assert await office.press(SALES_CHAT, mid, OLGA, f"u:{case_id}") == (
+        "Отметка снята, звонок снова ждёт"
+    )
+    assert office.case(case_id).is_open
+
+
 async def test_a_claimed_case_called_back_from_the_log_closes(office: Office) -> None:
     case_id, message = await posted(office)
     await office.press(SALES_CHAT, message["message_id"], OLGA, f"k:{case_id}")
@@ -189,14 +209,13 @@ async def test_not_needed_is_counted_apart_in_the_figures(office: Office) -> Non
 
 
 async def test_a_press_while_the_ledger_stays_locked_asks_to_press_again(
-    office: Office, caplog: pytest.LogCaptureFixture
+    office: Office, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another writer holds the ledger past the bot's busy timeout (shortened here): the
-    press gets a toast saying nothing was marked, one warning, no traceback; the user's
-    name is recorded without waiting for the lock."""
+    """Another writer holds the ledger past the press's wait (shortened here): the press
+    gets a toast saying nothing was marked, one warning, no traceback; the user's name is
+    recorded without waiting for the lock."""
     case_id, message = await posted(office)
-    bot_ledger = office.bot.runtime.ledger
-    bot_ledger.conn.execute("PRAGMA busy_timeout = 100")
+    monkeypatch.setattr(handlers, "PRESS_WAIT_MS", 100)
     holder = sqlite3.connect(office.config.database_path, timeout=1)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -210,3 +229,6 @@ async def test_a_press_while_the_ledger_stays_locked_asks_to_press_again(
     assert len(busy) == 1 and busy[0].levelname == "WARNING" and not busy[0].exc_info
     toast = await office.press(SALES_CHAT, message["message_id"], IVAN, f"c:{case_id}")
     assert toast == "Отмечено: перезвонили"
+    # The wait is the ledger's usual one again after the press.
+    busy_ms = office.bot.runtime.ledger.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    assert busy_ms == BUSY_TIMEOUT_MS

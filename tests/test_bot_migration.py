@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -112,3 +113,43 @@ def test_moves_replace_the_configs_chats_and_follow_a_chain(
     assert moved.departments[1:] == config.departments[1:]
     assert moved.telegram.managers_chat == -3
     assert with_chats_moved(config, {}) == config
+
+
+async def test_two_departments_sharing_a_group_both_keep_their_buttons(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """Sales and Service post into one group; it becomes a supergroup. A press on a
+    Service card there is Service's, not refused as another chat's call."""
+    departments = copy.deepcopy(PHONE_CONFIG["department"])
+    for department in departments:
+        department["chat"] = OLD
+    config = office_config(tmp_path, phone_config, department=departments)
+    async with open_office(config) as office:
+        office.api.migrated[OLD] = NEW
+        office.missed(minutes_ago=3, ext="630")
+        await office.scan()
+        await office.wait_posted(NEW)
+        await drained(office)
+        case = office.only_case()
+        assert case.department == "Сервис"
+        card = office.posts(NEW)[-1]
+        toast = await office.press(NEW, card["message_id"], IVAN, f"c:{case.id}")
+        assert toast == "Отмечено: перезвонили"
+
+
+async def test_a_move_is_used_even_when_the_ledger_cannot_keep_it(
+    office: Office, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A ledger locked at that moment costs only the memory of the move for a restart:
+    posts and presses go to the supergroup all the same."""
+    messenger = office.bot.runtime.messenger
+
+    def locked(old: int, new: int) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(messenger.ledger, "record_chat_move", locked)
+    messenger.chat_moved(MANAGERS_CHAT, NEW)
+    assert office.bot.runtime.config.telegram.managers_chat == NEW
+    assert messenger.chat_for(MANAGERS_CHAT) == NEW
+    [warning] = [r for r in caplog.records if "not remembered" in r.getMessage()]
+    assert warning.levelname == "WARNING"

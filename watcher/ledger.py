@@ -213,6 +213,16 @@ class Ledger:
                 self.conn.execute(statement)
 
     @contextmanager
+    def waiting_at_most(self, milliseconds: int) -> Iterator[Ledger]:
+        """A shorter wait for the write lock inside the block: a button press must be
+        answered while Telegram still takes the answer, not after BUSY_TIMEOUT_MS."""
+        self.conn.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+        try:
+            yield self
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    @contextmanager
     def transaction(self) -> Iterator[Ledger]:
         """One write transaction holding the lock from the start; nested use joins it."""
         if self.conn.in_transaction:
@@ -702,19 +712,27 @@ class Ledger:
     def reopen_by_user(
         self, case_id: int, *, user_id: int, user_name: str, now: datetime
     ) -> CloseResult:
-        """Undo of a close; the caller decides who may do it."""
+        """Undo of a close; the caller decides who may do it. Not while the number has a
+        newer case open in the department (see :meth:`newer_case_open`): one number, one
+        open case there, as the rules keep it; checked in the same statement."""
         return self._change_by_user(
             case_id,
             "UPDATE cases SET status = 'open', closed_at = NULL, closed_how = NULL,"
             " closed_by_user_id = NULL, closed_by_name = NULL, closed_by_extension = NULL,"
             " callback_at = NULL, callback_duration = NULL, version = version + 1"
-            " WHERE id = ? AND status = 'closed'",
+            f" WHERE id = ? AND status = 'closed' AND NOT EXISTS ({_NEWER_OPEN})",
             [case_id],
             EventKind.REOPENED,
             user_id=user_id,
             user_name=user_name,
             now=now,
         )
+
+    def newer_case_open(self, case_id: int) -> bool:
+        """Whether the case's number has another case open in its department that the chat
+        was told of (silent history cases never take a live call)."""
+        found = self._one(f"SELECT 1 FROM cases WHERE id = ? AND EXISTS ({_NEWER_OPEN})", [case_id])
+        return found is not None
 
     def close_not_needed(
         self, case_id: int, *, user_id: int, user_name: str, now: datetime
@@ -1264,6 +1282,12 @@ class Ledger:
 
 
 _CHAT_MOVE = "chat_moved:"
+# Another open, posted case of the same number in the same department as ``cases``' row.
+_NEWER_OPEN = (
+    "SELECT 1 FROM cases AS other WHERE other.status = 'open' AND other.silent = 0"
+    " AND other.remote = cases.remote AND other.department = cases.department"
+    " AND other.id <> cases.id"
+)
 
 
 _REMOTE = CALLS.names.index("remote")
