@@ -47,9 +47,10 @@ log = logging.getLogger("perezvon")
 
 # The Calls.dbf fields Perezvon reads, and the catalog key of what each one is for.
 # The language of what the CLI says before a config has told it the office's language
-# (no token, Ctrl+C, a config that cannot be read). English, like --help, and what
-# ``perezvon run`` without a token has always printed (tests/test_cli.py checks it).
-PRE_CONFIG_LANGUAGE = "en"
+# (no token, Ctrl+C, a .env that cannot be read). Russian, the default of every surface:
+# the config's own language is not known yet (watcher.config.problems_language says the
+# same for a config that cannot be read).
+PRE_CONFIG_LANGUAGE = "ru"
 
 
 def main(argv: list[str] | None = None) -> int:

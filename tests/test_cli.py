@@ -155,12 +155,33 @@ def test_check_reports_missing_file_and_bad_config(tmp_path: Path) -> None:
     assert "file not found" in out
 
     bad = tmp_path / "bad.toml"
+    bad.write_text('language = "en"\n[source]\npoll_interval = "fast"\n', encoding="utf-8")
+    code, _, err = run_cli("-c", str(bad), "check")
+    assert code == 2
+    assert err.startswith(f"Problems in {bad}:\n")
+    assert "source.poll_interval: must be a number" in err
+    assert "at least one [[department]]" in err
+
+    # A language Perezvon does not speak: the problems in Russian, the default.
     bad.write_text('language = "de"\n[source]\npoll_interval = "fast"\n', encoding="utf-8")
     code, _, err = run_cli("-c", str(bad), "check")
     assert code == 2
-    assert "language: must be one of ru, en" in err
-    assert "source.poll_interval: must be a number" in err
-    assert "at least one [[department]]" in err
+    assert err.startswith(f"Ошибки в {bad}:\n")
+    assert "language: допустимые значения — ru, en; указано 'de'" in err
+    assert "source.poll_interval: нужно число, а не 'fast'" in err
+    assert "department: нужен хотя бы один отдел [[department]]" in err
+
+
+def test_a_config_that_cannot_be_read_is_told_in_russian(tmp_path: Path) -> None:
+    """Before the file is parsed the office's language is not known: Russian, the default."""
+    bad = tmp_path / "perezvon.toml"
+    bad.write_text('language = "en"\n[source\n', encoding="utf-8")
+    code, out, err = run_cli("-c", str(bad), "check")
+    assert code == 2, out
+    assert err.startswith(f"Ошибки в {bad}:\n  - ошибка в синтаксисе TOML: ")
+    code, _, err = run_cli("-c", str(tmp_path / "none.toml"), "import", "Calls.dbf")
+    assert code == 2
+    assert "файл не найден" in err and "скопируйте perezvon.example.toml в none.toml" in err
 
 
 def test_import_then_stats(tmp_path: Path) -> None:
@@ -200,7 +221,7 @@ def test_run_refuses_without_token(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     code, _, err = run_cli("-c", str(tmp_path / "perezvon.toml"), "run")
     assert code == 2
-    assert "TELEGRAM_BOT_TOKEN is not set" in err and "perezvon demo" in err
+    assert "TELEGRAM_BOT_TOKEN не задан" in err and "perezvon demo" in err
 
 
 def test_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

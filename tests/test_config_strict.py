@@ -76,17 +76,18 @@ def problems_of(data: dict, tmp_path: Path) -> list[str]:
 def test_a_typo_is_refused_with_its_path_and_a_guess(
     tmp_path: Path, data: dict, expected: str
 ) -> None:
-    data = {"department": [SALES], **data}
+    data = {"language": "en", "department": [SALES], **data}
     assert expected in problems_of(data, tmp_path)
 
 
 def test_an_unknown_key_without_a_near_name_lists_the_known_ones(tmp_path: Path) -> None:
-    [problem] = problems_of({"department": [SALES], "database": {"wal": True}}, tmp_path)
+    data = {"language": "en", "department": [SALES], "database": {"wal": True}}
+    [problem] = problems_of(data, tmp_path)
     assert problem == "database.wal: unknown key (known here: path)"
 
 
 def test_a_department_without_a_name_is_named_by_its_number(tmp_path: Path) -> None:
-    data = {"department": [SALES, {"chat": -2, "extentions": "630"}]}
+    data = {"language": "en", "department": [SALES, {"chat": -2, "extentions": "630"}]}
     assert "department #2.extentions: unknown key, did you mean extensions?" in problems_of(
         data, tmp_path
     )
@@ -177,7 +178,7 @@ def test_why_and_when_keys_are_read_and_checked(tmp_path: Path) -> None:
 
 
 def test_typos_in_hours_are_named_and_operators_take_any_extension(tmp_path: Path) -> None:
-    data = {"hours": {"opne": "09:00"}, "department": [SALES]}
+    data = {"language": "en", "hours": {"opne": "09:00"}, "department": [SALES]}
     assert problems_of(data, tmp_path) == ["hours.opne: unknown key, did you mean open?"]
     config = parse_config(
         {"operators": {"201": 1, "G620": 2}, "department": [SALES]}, base_dir=tmp_path
@@ -287,7 +288,8 @@ def test_extension_patterns_are_read_in_the_usual_spellings(
 
 @pytest.mark.parametrize("bad", ["abc", "201-", "201-2x9", "201 209", "201/209", "2..3..4", "#5"])
 def test_anything_else_is_refused_with_the_key_path(tmp_path: Path, bad: str) -> None:
-    [problem] = problems_of({"department": [{**SALES, "extensions": ["620", bad]}]}, tmp_path)
+    data = {"language": "en", "department": [{**SALES, "extensions": ["620", bad]}]}
+    [problem] = problems_of(data, tmp_path)
     assert problem == (
         f"department 'Sales'.extensions: {bad!r} is not an extension, a ring group or a range"
         ' like 201-209 (several: "630, 210-219")'
@@ -295,7 +297,8 @@ def test_anything_else_is_refused_with_the_key_path(tmp_path: Path, bad: str) ->
 
 
 def test_a_backwards_range_in_any_spelling_is_refused(tmp_path: Path) -> None:
-    problems = problems_of({"department": [{**SALES, "extensions": "219–210"}]}, tmp_path)
+    data = {"language": "en", "department": [{**SALES, "extensions": "219–210"}]}
+    problems = problems_of(data, tmp_path)
     assert problems == ["department 'Sales'.extensions: range '219–210' goes backwards"]
 
 

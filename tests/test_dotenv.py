@@ -104,9 +104,9 @@ def test_a_utf8_file_with_a_bom_and_russian_comments_is_read(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("encoding", "message"),
     [
-        ("utf-16", "the file is saved as UTF-16"),  # Notepad's "Unicode", with a BOM
-        ("utf-16-le", "the file is saved as UTF-16"),
-        ("cp1251", "the file is not UTF-8 (saved as ANSI / cp1251?)"),
+        ("utf-16", "файл сохранён в UTF-16 («Юникод»)"),  # Notepad's "Unicode", with a BOM
+        ("utf-16-le", "файл сохранён в UTF-16"),
+        ("cp1251", "файл не в UTF-8 (похоже, сохранён как ANSI / cp1251)"),
     ],
 )
 def test_a_file_notepad_saved_in_another_encoding_gets_a_clear_message(
@@ -119,22 +119,22 @@ def test_a_file_notepad_saved_in_another_encoding_gets_a_clear_message(
     code, out, err = main("-c", str(tmp_path / "perezvon.toml"), "check")
     assert code == 2
     assert message in err
-    assert "File → Save as → Encoding: UTF-8" in err
+    assert "Файл → Сохранить как → Кодировка: UTF-8" in err  # before any config: Russian
     assert "Traceback" not in err + out
 
 
 def test_an_env_file_that_is_not_there_is_an_error(tmp_path: Path) -> None:
     code, _, err = main("--env-file", str(tmp_path / ".env.prod"), "run")
     assert code == 2
-    assert f"{tmp_path / '.env.prod'}: no such file (--env-file)" in err
+    assert f"{tmp_path / '.env.prod'}: такого файла нет (--env-file)" in err
 
 
 @pytest.mark.parametrize(
     ("files", "hint"),
     [
-        ({".env.txt": "TELEGRAM_BOT_TOKEN=1:x\n"}, "there is {folder}/.env.txt: Notepad"),
-        ({".env": "TELEGRAM_TOKEN=1:x\n"}, "{folder}/.env has TELEGRAM_TOKEN; the key is"),
-        ({".env": "TELEGRAM_BOT_TOKEN 1:x\n"}, 'TELEGRAM_BOT_TOKEN line without "="'),
+        ({".env.txt": "TELEGRAM_BOT_TOKEN=1:x\n"}, "есть {folder}/.env.txt — Блокнот"),
+        ({".env": "TELEGRAM_TOKEN=1:x\n"}, "в {folder}/.env есть TELEGRAM_TOKEN, а ключ"),
+        ({".env": "TELEGRAM_BOT_TOKEN 1:x\n"}, "строка с TELEGRAM_BOT_TOKEN без «=»"),
     ],
 )
 def test_no_token_says_where_the_admin_went_wrong(
@@ -147,6 +147,6 @@ def test_no_token_says_where_the_admin_went_wrong(
     monkeypatch.chdir(tmp_path)
     code, _, err = main("-c", str(tmp_path / "perezvon.toml"), "run")
     assert code == 2
-    assert "TELEGRAM_BOT_TOKEN is not set" in err
+    assert "TELEGRAM_BOT_TOKEN не задан" in err  # before the config is read: Russian
     assert hint.format(folder=tmp_path) in err
     assert cli.token_hints(tmp_path / "perezvon.toml") != []

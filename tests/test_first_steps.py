@@ -164,8 +164,8 @@ async def test_chats_says_when_the_bot_cannot_write_back(
         api.inject_command(GROUP, ADMIN, "/start")
         code, out, _ = await asyncio.wait_for(task, 20)
     assert code == 0
-    assert str(GROUP) in out  # no config yet: English, and it still works
-    assert "! the bot cannot write to this chat: Forbidden: bot was kicked" in out
+    assert str(GROUP) in out  # no config yet: Russian, the default, and it still works
+    assert "! бот не может писать в этот чат: Forbidden: bot was kicked" in out
 
 
 async def test_chats_with_nobody_writing_says_what_to_do(
@@ -178,8 +178,8 @@ async def test_chats_with_nobody_writing_says_what_to_do(
             run_cli, "-c", str(tmp_path / "none.toml"), "chats", "--seconds", "1"
         )
     assert code == 1
-    assert "No chat wrote to the bot in 1 s." in out
-    assert f"send /start@{BOT_USERNAME}" in out
+    assert "Ни один чат не написал боту за 1 с." in out
+    assert f"напишите /start@{BOT_USERNAME}" in out
 
 
 async def test_chats_while_another_program_polls(
@@ -193,10 +193,10 @@ async def test_chats_while_another_program_polls(
             run_cli, "-c", str(tmp_path / "none.toml"), "chats", "--seconds", "5"
         )
     assert code == 2
-    assert "Another program reads the bot's messages already" in err
+    assert "Сообщения боту уже читает другая программа" in err
 
 
 def test_chats_needs_the_token(tmp_path: Path) -> None:
     code, _, err = run_cli("-c", str(tmp_path / "none.toml"), "chats")
     assert code == 2
-    assert "TELEGRAM_BOT_TOKEN is not set" in err
+    assert "TELEGRAM_BOT_TOKEN не задан" in err

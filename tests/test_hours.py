@@ -132,26 +132,46 @@ def test_no_hours_table_is_always_open(phone_config: Callable[..., Config]) -> N
 
 
 @pytest.mark.parametrize(
-    ("hours", "message"),
+    ("hours", "message", "russian"),
     [
-        ({"days": ["mon", "fry"]}, "hours.days: 'fry' is not a day"),
-        ({"open": "9am"}, 'hours.open: must be a time like "09:00"'),
-        ({"open": "18:00", "close": "09:00"}, "close (09:00) must be after open (18:00)"),
-        ({"holidays": ["31.12.2026"]}, "hours.holidays: '31.12.2026' is not a date"),
-        ({"holidays": ["2027-01-08..2027-01-01"]}, "goes backwards"),
-        ({"after_hours": "later"}, 'hours.after_hours: must be "digest" or "post"'),
+        ({"days": ["mon", "fry"]}, "hours.days: 'fry' is not a day", "'fry' — не день недели"),
+        (
+            {"open": "9am"},
+            'hours.open: must be a time like "09:00"',
+            "hours.open: нужно время вида \"09:00\", а не '9am'",
+        ),
+        (
+            {"open": "18:00", "close": "09:00"},
+            "close (09:00) must be after open (18:00)",
+            "время закрытия close (09:00) должно быть позже открытия open (18:00)",
+        ),
+        (
+            {"holidays": ["31.12.2026"]},
+            "hours.holidays: '31.12.2026' is not a date",
+            "hours.holidays: '31.12.2026' — не дата",
+        ),
+        ({"holidays": ["2027-01-08..2027-01-01"]}, "goes backwards", "начало больше конца"),
+        (
+            {"after_hours": "later"},
+            'hours.after_hours: must be "digest" or "post"',
+            'hours.after_hours: допустимо "digest" или "post"',
+        ),
         (
             {"holidays": ["2026-12-27"], "extra_workdays": ["2026-12-27"]},
             "2026-12-27 is both a holiday and an extra working day",
+            "2026-12-27 указан и как праздник (holidays), и как рабочий день (extra_workdays)",
         ),
     ],
 )
 def test_mistakes_in_the_hours_table_are_named(
-    phone_config: Callable[..., Config], hours: dict[str, object], message: str
+    phone_config: Callable[..., Config], hours: dict[str, object], message: str, russian: str
 ) -> None:
     with pytest.raises(ConfigError) as error:
-        phone_config(hours=hours)
+        phone_config(hours=hours, language="en")
     assert any(message in problem for problem in error.value.problems), error.value.problems
+    with pytest.raises(ConfigError) as error:
+        phone_config(hours=hours)  # the test office's language = "ru"
+    assert any(russian in problem for problem in error.value.problems), error.value.problems
 
 
 def test_operators_and_topics_are_read(phone_config: Callable[..., Config]) -> None:

@@ -44,6 +44,7 @@ def test_logging_defaults_and_paths_from_the_config_folder(tmp_path: Path) -> No
 
 def test_bad_logging_values_are_refused(tmp_path: Path) -> None:
     data = {
+        "language": "en",
         "department": [SALES],
         "logging": {"level": "verbose", "max_mb": -1, "backups": 2.5, "file": 3},
     }

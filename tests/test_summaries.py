@@ -202,5 +202,6 @@ def test_weekly_summary_default_and_mistakes(tmp_path: Path) -> None:
     default = parse_config(BASE, base_dir=tmp_path).telegram.weekly_summary
     assert default == Weekly(0, dt.time(9, 0))
     for wrong in ("monday", "sun 24:00", "someday 09:00", 9):
+        data = {**BASE, "language": "en", "telegram": {"weekly_summary": wrong}}
         with pytest.raises(ConfigError, match='like "mon 09:00"'):
-            parse_config({**BASE, "telegram": {"weekly_summary": wrong}}, base_dir=tmp_path)
+            parse_config(data, base_dir=tmp_path)

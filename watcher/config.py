@@ -1,6 +1,8 @@
 """The TOML config (``perezvon.toml``): parsed once, validated with messages a person can act on.
 
-Every problem is collected, not just the first, so an admin fixes the file in one go.
+Every problem is collected, not just the first, so an admin fixes the file in one go,
+and told in the file's own ``language`` (Russian, its default, when the file has none or
+cannot be parsed at all): the texts are in the catalog, :mod:`watcher.texts`.
 Relative paths are taken from the config file's folder, because the service on Windows
 is usually started from somewhere else.
 """
@@ -22,16 +24,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from watcher import fields as dbf_fields
 from watcher.hours import MINUTES_PER_DAY, OfficeHours, parse_clock
-from watcher.texts import tr
+from watcher.texts import DEFAULT_LANGUAGE, tr
 from watcher.vocab import AfterHours
 
 LANGUAGES = ("ru", "en")
 LOG_LEVELS = ("debug", "info", "warning")
 DEFAULT_DBF_PATH = "C:/Program Files/WinTariff32/Calls/Calls.dbf"
-# Config problems are told before the file has said which language the office reads
-# (it may be the very line that is wrong), so in English, like the CLI's other
-# pre-config messages; the catalog holds the Russian too.
-MESSAGE_LANGUAGE = "en"
 # The canonical form of a range in Department.extensions; _extension_patterns writes it.
 _RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
 # What an admin types for a range: "201-209", "201–209" (Word and Excel turn "-" into an
@@ -82,16 +80,30 @@ def toml(
 
 
 class ConfigError(Exception):
-    """One or more problems in the config; ``problems`` holds a line for each."""
+    """One or more problems in the config; ``problems`` holds a line for each, already in
+    ``language`` (see :func:`problems_language`), which the header is told in too."""
 
-    def __init__(self, problems: list[str], source: str = "config") -> None:
+    def __init__(
+        self, problems: list[str], source: str = "config", language: str = DEFAULT_LANGUAGE
+    ) -> None:
         self.problems = problems
         self.source = source
+        self.language = language
         super().__init__(f"{source}: " + "; ".join(problems))
 
     def __str__(self) -> str:
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        return f"Problems in {self.source}:\n{lines}"
+        return tr(self.language, "config_problems_in", source=self.source) + f"\n{lines}"
+
+
+def problems_language(data: Mapping[str, Any]) -> str:
+    """The language a config's problems are told in: its own ``language`` when that is
+    one Perezvon speaks, else Russian (the default of ``language``), as for a file that
+    cannot be parsed at all: the office has not said otherwise."""
+    value = data.get("language")
+    if isinstance(value, str) and value.strip() in LANGUAGES:
+        return value.strip()
+    return DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -299,27 +311,26 @@ def _route(departments: tuple[Department, ...], extension: str, line: str) -> De
 
 def load_config(path: str | Path) -> Config:
     path = Path(path)
+    # Until the file is parsed it has not said which language the office reads.
+    language = DEFAULT_LANGUAGE
+
+    def error_of(problem: str) -> ConfigError:
+        return ConfigError([problem], str(path), language)
+
     if not path.exists():
-        raise ConfigError(
-            [f"file not found: {path} (copy perezvon.example.toml to {path.name} and edit it)"],
-            str(path),
-        )
+        raise error_of(tr(language, "config_file_not_found", path=path, name=path.name))
     if path.is_dir():
-        raise ConfigError(
-            [f"{path} is a folder: give the config file itself, e.g. {path / 'perezvon.toml'}"],
-            str(path),
-        )
+        raise error_of(tr(language, "config_is_folder", path=path, file=path / "perezvon.toml"))
     try:
         text = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text)
     except UnicodeDecodeError:
-        raise ConfigError(["the file is not UTF-8 text; save it as UTF-8"], str(path)) from None
+        raise error_of(tr(language, "config_not_utf8")) from None
     except OSError as error:
-        raise ConfigError([f"cannot read the file: {error.strerror or error}"], str(path)) from None
+        raise error_of(tr(language, "config_unreadable", error=error.strerror or error)) from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(
-            [f"not valid TOML: {error}{_backslash_hint(text, error)}"], str(path)
-        ) from None
+        problem = tr(language, "config_toml_bad", error=error)
+        raise error_of(problem + _backslash_hint(text, error, language)) from None
     return parse_config(data, base_dir=path.resolve().parent, source=str(path), config_path=path)
 
 
@@ -330,15 +341,16 @@ def parse_config(
     source: str = "config",
     config_path: Path | None = None,
 ) -> Config:
-    problems: list[str] = unknown_keys(data)
-    check = _Checker(problems)
+    told_in = problems_language(data)
+    problems: list[str] = unknown_keys(data, told_in)
+    check = _Checker(problems, told_in)
 
     language = check.choice(data, "language", LANGUAGES, "ru")
     timezone = check.string(data, "timezone", "Europe/Moscow")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"timezone: unknown time zone {timezone!r} (e.g. 'Europe/Moscow')")
+        problems.append(tr(told_in, "config_timezone_unknown", value=repr(timezone)))
 
     src = check.table(data, "source")
     source_path = check.string(src, "path", DEFAULT_DBF_PATH, where="source")
@@ -347,21 +359,21 @@ def parse_config(
         encoding=check.encoding(src.get("encoding", "auto")),
         poll_interval=check.number(src, "poll_interval", 0.0, where="source", minimum=0),
         settle_seconds=check.number(src, "settle_seconds", 30.0, where="source", minimum=0),
-        fields=_field_names(src.get("fields", {}), problems),
+        fields=_field_names(src.get("fields", {}), check),
     )
 
     db = check.table(data, "database")
     db_path = check.string(db, "path", "perezvon.db", where="database")
     database_path = _resolve(base_dir, db_path)
     for key, value in (("source.path", source_path), ("database.path", db_path)):
-        problem = _path_problem(key, value)
+        problem = _path_problem(key, value, told_in)
         if problem is not None:
             problems.append(problem)
 
     rules = check.table(data, "rules")
     contacts = rules.get("contacts_csv")
     if contacts is not None and not isinstance(contacts, str):
-        problems.append("rules.contacts_csv: must be a path in quotes")
+        problems.append(tr(told_in, "config_contacts_path"))
         contacts = None
     rules_cfg = RulesConfig(
         callback_min_seconds=int(
@@ -392,13 +404,13 @@ def parse_config(
         weekly_summary=check.weekly(tg, "weekly_summary", "mon 09:00", where="telegram"),
     )
 
-    departments = _departments(data.get("department", []), problems)
-    hours = _hours(data.get("hours"), problems)
-    operators = _operators(data.get("operators", {}), problems)
+    departments = _departments(data.get("department", []), check)
+    hours = _hours(data.get("hours"), check)
+    operators = _operators(data.get("operators", {}), check)
     logging_cfg = _logging(check.table(data, "logging"), base_dir, check)
 
     if problems:
-        raise ConfigError(problems, source)
+        raise ConfigError(problems, source, told_in)
     return Config(
         source=source_cfg,
         database_path=database_path,
@@ -420,37 +432,43 @@ DAY_NAMES = {
 }
 
 
-def _hours(raw: Any, problems: list[str]) -> OfficeHours:
+def _hours(raw: Any, check: _Checker) -> OfficeHours:
     """``[hours]``; without the table the office is always open."""
+    problems, language = check.problems, check.language
     if raw is None:
         return OfficeHours()
     if not isinstance(raw, dict):
-        problems.append("[hours] must be a table")
+        problems.append(tr(language, "config_not_table", key="hours"))
         return OfficeHours()
     days: set[int] = set()
     names = raw.get("days", ["mon", "tue", "wed", "thu", "fri"])
     if not isinstance(names, list) or not names:
-        problems.append('hours.days: must be a list like ["mon", "tue", "wed", "thu", "fri"]')
+        problems.append(tr(language, "config_hours_days_list"))
         names = []
     for name in names:
         number = DAY_NAMES.get(str(name).strip().lower())
         if number is None:
-            problems.append(
-                f"hours.days: {name!r} is not a day (mon, tue, wed, thu, fri, sat, sun)"
-            )
+            problems.append(tr(language, "config_hours_day_bad", value=repr(name)))
         else:
             days.add(number)
-    opening = _minute(raw, "open", "09:00", problems)
-    closing = _minute(raw, "close", "18:00", problems)
+    opening = _minute(raw, "open", "09:00", check)
+    closing = _minute(raw, "close", "18:00", check)
     if closing <= opening:
-        problems.append(f"hours: close ({raw.get('close')}) must be after open ({raw.get('open')})")
-    holidays = _dates(raw.get("holidays", []), "hours.holidays", problems)
-    extra = _dates(raw.get("extra_workdays", []), "hours.extra_workdays", problems)
+        problems.append(
+            tr(
+                language,
+                "config_hours_close_before_open",
+                close=raw.get("close"),
+                open=raw.get("open"),
+            )
+        )
+    holidays = _dates(raw.get("holidays", []), "hours.holidays", check)
+    extra = _dates(raw.get("extra_workdays", []), "hours.extra_workdays", check)
     for day in sorted(holidays & extra):
-        problems.append(f"hours: {day} is both a holiday and an extra working day")
+        problems.append(tr(language, "config_hours_both", day=day))
     after = raw.get("after_hours", AfterHours.DIGEST)
     if after not in tuple(AfterHours):
-        problems.append(f'hours.after_hours: must be "digest" or "post", not {after!r}')
+        problems.append(tr(language, "config_hours_after_hours", value=repr(after)))
         after = AfterHours.DIGEST
     return OfficeHours(
         days=frozenset(days),
@@ -462,19 +480,27 @@ def _hours(raw: Any, problems: list[str]) -> OfficeHours:
     )
 
 
-def _minute(raw: dict[str, Any], key: str, default: str, problems: list[str]) -> int:
+def _minute(raw: dict[str, Any], key: str, default: str, check: _Checker) -> int:
     value = raw.get(key, default)
     if isinstance(value, time):
         return value.hour * 60 + value.minute
     minute = parse_clock(value) if isinstance(value, str) else None
     if minute is None:
-        problems.append(f'hours.{key}: must be a time like "{default}", not {value!r}')
+        check.problems.append(
+            tr(
+                check.language,
+                "config_time_bad",
+                key=f"hours.{key}",
+                example=default,
+                value=repr(value),
+            )
+        )
         minute = parse_clock(default)
         assert minute is not None
     return min(minute, MINUTES_PER_DAY)
 
 
-def _dates(raw: Any, where: str, problems: list[str]) -> set[date]:
+def _dates(raw: Any, where: str, check: _Checker) -> set[date]:
     """Dates and ``"YYYY-MM-DD..YYYY-MM-DD"`` ranges (both days included)."""
     if not isinstance(raw, list):
         raw = [raw]
@@ -489,63 +515,65 @@ def _dates(raw: Any, where: str, problems: list[str]) -> set[date]:
             low = date.fromisoformat(first.strip())
             high = date.fromisoformat(last.strip()) if sep else low
         except ValueError:
-            problems.append(
-                f'{where}: {item!r} is not a date like "2026-12-31" or a range'
-                ' like "2027-01-01..2027-01-08"'
+            check.problems.append(
+                tr(check.language, "config_date_bad", key=where, value=repr(item))
             )
             continue
         if high < low:
-            problems.append(f"{where}: range {text!r} goes backwards")
+            check.problems.append(
+                tr(check.language, "config_range_backwards", key=where, value=repr(text))
+            )
             continue
         if (high - low).days > 366:
-            problems.append(f"{where}: range {text!r} is longer than a year")
+            check.problems.append(
+                tr(check.language, "config_range_too_long", key=where, value=repr(text))
+            )
             continue
         days.update(low + timedelta(days=n) for n in range((high - low).days + 1))
     return days
 
 
-def _operators(raw: Any, problems: list[str]) -> tuple[tuple[str, int], ...]:
+def _operators(raw: Any, check: _Checker) -> tuple[tuple[str, int], ...]:
     """``[operators]``: ``"201" = 111111111`` (extension = Telegram user id)."""
+    problems, language = check.problems, check.language
     if not isinstance(raw, dict):
-        problems.append('[operators] must be a table of "extension" = user id')
+        problems.append(tr(language, "config_operators_table"))
         return ()
     links: list[tuple[str, int]] = []
     for extension, user in raw.items():
         if not _EXTENSION.match(str(extension).strip()):
             problems.append(
-                f"operators.{extension}: the key is the extension, the value the user id:"
-                f' write "201" = {user!r}, one line per extension'
+                tr(language, "config_operator_key", extension=extension, user=repr(user))
             )
             continue
         try:
             links.append((str(extension).strip(), _as_int(user)))
         except ValueError:
             problems.append(
-                f"operators.{extension}: {user!r} is not a Telegram user id (a number;"
-                " /me in a chat shows it)"
+                tr(language, "config_operator_user", extension=extension, user=repr(user))
             )
     return tuple(links)
 
 
-def _departments(raw: Any, problems: list[str]) -> tuple[Department, ...]:
+def _departments(raw: Any, check: _Checker) -> tuple[Department, ...]:
+    problems, language = check.problems, check.language
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list):
-        problems.append("department: write each one as a [[department]] table")
+        problems.append(tr(language, "config_departments_shape"))
         return ()
     if not raw:
-        problems.append("department: at least one [[department]] is needed")
+        problems.append(tr(language, "config_departments_none"))
         return ()
-    check = _Checker(problems)
     result: list[Department] = []
     for number, item in enumerate(raw, start=1):
         where = f"department #{number}"
         if not isinstance(item, dict):
-            problems.append(f"{where}: must be a table")
+            problems.append(tr(language, "config_department_not_table", key=where))
             continue
         name = check.string(item, "name", "", where=where)
         if not name:
-            problems.append(f"{where}: 'name' is required")
+            problems.append(tr(language, "config_department_name_required", key=where))
         where = f"department {name!r}" if name else where
         patterns = []
         for written, pattern in _extension_patterns(check.strings(item, "extensions", where)):
@@ -553,14 +581,21 @@ def _departments(raw: Any, problems: list[str]) -> tuple[Department, ...]:
             if pattern is None:
                 problems.append(
                     tr(
-                        MESSAGE_LANGUAGE,
+                        language,
                         "config_extension_bad",
                         key=f"{where}.extensions",
                         pattern=repr(written),
                     )
                 )
             elif low_high is not None and low_high[0] > low_high[1]:
-                problems.append(f"{where}.extensions: range {written!r} goes backwards")
+                problems.append(
+                    tr(
+                        language,
+                        "config_range_backwards",
+                        key=f"{where}.extensions",
+                        value=repr(written),
+                    )
+                )
             else:
                 patterns.append(pattern)
         result.append(
@@ -578,14 +613,14 @@ def _departments(raw: Any, problems: list[str]) -> tuple[Department, ...]:
         )
     names = [d.name for d in result]
     for name in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(f"department {name!r}: the name is used twice")
+        problems.append(tr(language, "config_department_name_twice", name=repr(name)))
     if sum(d.default for d in result) > 1:
-        problems.append("department: only one department may have default = true")
-    problems.extend(_shared_extensions(result))
+        problems.append(tr(language, "config_departments_two_defaults"))
+    problems.extend(_shared_extensions(result, language))
     return tuple(result)
 
 
-def _shared_extensions(departments: list[Department]) -> list[str]:
+def _shared_extensions(departments: list[Department], language: str) -> list[str]:
     """An extension in two departments' lists: its missed calls would all go to the first
     one listed, and the other department would never hear of them."""
     spans = [
@@ -601,9 +636,15 @@ def _shared_extensions(departments: list[Department]) -> list[str]:
             shared_low, shared_high = max(low, other_low), min(high, other_high)
             shared = str(shared_low) if shared_low == shared_high else f"{shared_low}-{shared_high}"
             problems.append(
-                f"department {first.name!r}.extensions ({pattern!r}) and department"
-                f" {second.name!r}.extensions ({other!r}) both have {shared}: a missed call"
-                " there can go to one department only; keep it in one of them"
+                tr(
+                    language,
+                    "config_extensions_shared",
+                    first=repr(first.name),
+                    pattern=repr(pattern),
+                    second=repr(second.name),
+                    other=repr(other),
+                    shared=shared,
+                )
             )
     return problems
 
@@ -653,13 +694,19 @@ def _logging(table: dict[str, Any], base_dir: Path, check: _Checker) -> LoggingC
     level = check.string(table, "level", "info", where="logging").lower()
     if level not in LOG_LEVELS:
         check.problems.append(
-            f"logging.level: must be one of {', '.join(LOG_LEVELS)}, not {level!r}"
+            tr(
+                check.language,
+                "config_choice_bad",
+                key="logging.level",
+                options=", ".join(LOG_LEVELS),
+                value=repr(level),
+            )
         )
         level = "info"
     max_mb = check.number(table, "max_mb", 10.0, where="logging", minimum=0)
     backups = check.number(table, "backups", 5, where="logging", minimum=0)
     if not float(backups).is_integer():
-        check.problems.append("logging.backups: must be a whole number")
+        check.problems.append(tr(check.language, "config_whole_number", key="logging.backups"))
     return LoggingConfig(
         file=_resolve(base_dir, name) if name else None,
         level=level,
@@ -668,18 +715,20 @@ def _logging(table: dict[str, Any], base_dir: Path, check: _Checker) -> LoggingC
     )
 
 
-def _field_names(raw: Any, problems: list[str]) -> dict[str, str]:
+def _field_names(raw: Any, check: _Checker) -> dict[str, str]:
     """[source.fields]: role -> field name. Unknown roles are unknown_keys' to report."""
     if not isinstance(raw, dict):
-        problems.append(f'[source.fields] must be a table, like callerid = "{dbf_fields.CALLERID}"')
+        check.problems.append(
+            tr(check.language, "config_fields_table", example=dbf_fields.CALLERID)
+        )
         return {}
     result: dict[str, str] = {}
     for role, name in raw.items():
         if role not in dbf_fields.ROLES:
             continue
         if not isinstance(name, str) or not re.fullmatch(r"\s*[A-Za-z_][A-Za-z0-9_]{0,9}\s*", name):
-            problems.append(
-                f"source.fields.{role}: must be a DBF field name in quotes, not {name!r}"
+            check.problems.append(
+                tr(check.language, "config_field_name_bad", role=role, value=repr(name))
             )
             continue
         result[role] = name.strip().upper()
@@ -729,7 +778,7 @@ def _subtree(node: _Node) -> dict[str, _Node]:
     return key_tree(node)
 
 
-def unknown_keys(data: Mapping[str, Any]) -> list[str]:
+def unknown_keys(data: Mapping[str, Any], language: str = DEFAULT_LANGUAGE) -> list[str]:
     """A problem for every key and table the config does not know, with a guess.
 
     A typo must not pass as a default: ``defualt = true`` would leave no default
@@ -737,7 +786,7 @@ def unknown_keys(data: Mapping[str, Any]) -> list[str]:
     version does not implement get a message of their own (NOT_YET).
     """
     problems: list[str] = []
-    _walk(data, key_tree(Config), "", "", problems)
+    _walk(data, key_tree(Config), "", "", problems, language)
     return problems
 
 
@@ -747,23 +796,24 @@ def _walk(
     schema: str,
     where: str,
     problems: list[str],
+    language: str,
 ) -> None:
     for key, value in data.items():
         path = f"{schema}.{key}" if schema else key
         shown = f"{where}.{key}" if where else key
         if key not in tree:
-            problems.append(_unknown(key, value, tree, path, shown, where))
+            problems.append(_unknown(key, value, tree, path, shown, where, language))
             continue
         node = tree[key]
         if node is None:
             continue
         if isinstance(value, dict):
-            _walk(value, _subtree(node), path, shown, problems)
+            _walk(value, _subtree(node), path, shown, problems, language)
         elif isinstance(value, list) and not isinstance(node, dict | tuple):
             for number, item in enumerate(value, start=1):
                 if isinstance(item, dict):
                     label = _item_label(shown, number, item)
-                    _walk(item, _subtree(node), path, label, problems)
+                    _walk(item, _subtree(node), path, label, problems, language)
 
 
 def _item_label(where: str, number: int, item: Mapping[str, Any]) -> str:
@@ -784,14 +834,20 @@ def _nested(node: _Node) -> dict[str, _Node]:
 
 
 def _unknown(
-    key: str, value: Any, tree: dict[str, _Node], path: str, shown: str, where: str
+    key: str,
+    value: Any,
+    tree: dict[str, _Node],
+    path: str,
+    shown: str,
+    where: str,
+    language: str,
 ) -> str:
     """The message for one unknown key: a table is shown as written, ``[x]`` or ``[[x]]``."""
     tables = isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
     table = isinstance(value, dict) or tables
     left, right = ("[[", "]]") if tables else ("[", "]") if table else ("", "")
     if path in NOT_YET:
-        return tr(MESSAGE_LANGUAGE, "config_not_yet", key=f"{left}{shown}{right}")
+        return tr(language, "config_not_yet", key=f"{left}{shown}{right}")
     by_lower = {name.lower(): name for name in tree}
     found = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.6)
     known = ", ".join(tree)
@@ -803,37 +859,33 @@ def _unknown(
         )
         if parent is not None:
             return tr(
-                MESSAGE_LANGUAGE,
+                language,
                 "config_unknown_table_guess",
                 key=f"{left}{shown}{right}",
                 guess=f"{left}{parent}.{key}{right}",
             )
     if not found:
         if table:
-            return tr(
-                MESSAGE_LANGUAGE, "config_unknown_table", key=f"{left}{shown}{right}", known=known
-            )
-        return tr(MESSAGE_LANGUAGE, "config_unknown_key", key=shown, known=known)
+            return tr(language, "config_unknown_table", key=f"{left}{shown}{right}", known=known)
+        return tr(language, "config_unknown_key", key=shown, known=known)
     guess = by_lower[found[0]]
     if table:
         guess = f"{where}.{guess}" if where else guess
         return tr(
-            MESSAGE_LANGUAGE,
+            language,
             "config_unknown_table_guess",
             key=f"{left}{shown}{right}",
             guess=f"{left}{guess}{right}",
         )
-    return tr(MESSAGE_LANGUAGE, "config_unknown_key_guess", key=shown, guess=guess)
+    return tr(language, "config_unknown_key_guess", key=shown, guess=guess)
 
 
-_WINDOWS_PATHS = (
-    "; a Windows path in double quotes needs its backslashes doubled: write it with /"
-    ' (path = "C:/WinTariff32/Calls/Calls.dbf") or in single quotes'
-    " (path = 'C:\\WinTariff32\\Calls\\Calls.dbf')"
-)
+def _windows_paths(language: str) -> str:
+    """How to write a Windows path, after a problem that a path in double quotes made."""
+    return "; " + tr(language, "config_windows_paths")
 
 
-def _backslash_hint(text: str, error: tomllib.TOMLDecodeError) -> str:
+def _backslash_hint(text: str, error: tomllib.TOMLDecodeError, language: str) -> str:
     """The fix for TOML's complaint about a Windows path written as Explorer shows it."""
     found = re.search(r"at line (\d+)", str(error))
     if found is None:
@@ -841,13 +893,14 @@ def _backslash_hint(text: str, error: tomllib.TOMLDecodeError) -> str:
     lines = text.splitlines()
     number = int(found.group(1))
     line = lines[number - 1] if 0 < number <= len(lines) else ""
-    return _WINDOWS_PATHS if "\\" in line and '"' in line else ""
+    return _windows_paths(language) if "\\" in line and '"' in line else ""
 
 
-def _path_problem(key: str, value: str) -> str | None:
+def _path_problem(key: str, value: str, language: str) -> str | None:
     """A control character in a path is a backslash TOML took for an escape (\\n, \\t)."""
     if any(ord(char) < 32 for char in value):
-        return f"{key}: {value!r} has a control character{_WINDOWS_PATHS}"
+        problem = tr(language, "config_path_control", key=key, value=repr(value))
+        return problem + _windows_paths(language)
     return None
 
 
@@ -860,10 +913,12 @@ def _resolve(base_dir: Path, value: str) -> Path:
 
 
 class _Checker:
-    """Typed getters that record a readable problem instead of raising."""
+    """Typed getters that record a readable problem, in ``language``, instead of raising;
+    the helpers of :func:`parse_config` add theirs to ``problems`` in it too."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], language: str) -> None:
         self.problems = problems
+        self.language = language
 
     def _key(self, where: str | None, key: str) -> str:
         return f"{where}.{key}" if where else key
@@ -871,21 +926,31 @@ class _Checker:
     def table(self, data: dict[str, Any], key: str) -> dict[str, Any]:
         value = data.get(key, {})
         if not isinstance(value, dict):
-            self.problems.append(f"[{key}] must be a table")
+            self.problems.append(tr(self.language, "config_not_table", key=key))
             return {}
         return value
 
     def string(self, data: dict[str, Any], key: str, default: str, where: str | None = None) -> str:
         value = data.get(key, default)
         if not isinstance(value, str):
-            self.problems.append(f"{self._key(where, key)}: must be text in quotes")
+            self.problems.append(
+                tr(self.language, "config_text_required", key=self._key(where, key))
+            )
             return default
         return value.strip()
 
     def choice(self, data: dict[str, Any], key: str, options: tuple[str, ...], default: str) -> str:
         value = self.string(data, key, default)
         if value not in options:
-            self.problems.append(f"{key}: must be one of {', '.join(options)}, not {value!r}")
+            self.problems.append(
+                tr(
+                    self.language,
+                    "config_choice_bad",
+                    key=key,
+                    options=", ".join(options),
+                    value=repr(value),
+                )
+            )
             return default
         return value
 
@@ -893,16 +958,14 @@ class _Checker:
         import codecs
 
         if not isinstance(value, str):
-            self.problems.append("source.encoding: must be text such as 'auto' or 'cp866'")
+            self.problems.append(tr(self.language, "config_encoding_text"))
             return "auto"
         if value == "auto":
             return value
         try:
             codecs.lookup(value)
         except LookupError:
-            self.problems.append(
-                f"source.encoding: unknown code page {value!r} (use auto, cp866 or cp1251)"
-            )
+            self.problems.append(tr(self.language, "config_encoding_unknown", value=repr(value)))
             return "auto"
         return value
 
@@ -916,17 +979,31 @@ class _Checker:
     ) -> float:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.problems.append(f"{self._key(where, key)}: must be a number, not {value!r}")
+            self.problems.append(
+                tr(
+                    self.language,
+                    "config_number_bad",
+                    key=self._key(where, key),
+                    value=repr(value),
+                )
+            )
             return default
         if minimum is not None and value < minimum:
-            self.problems.append(f"{self._key(where, key)}: must be at least {minimum}")
+            self.problems.append(
+                tr(
+                    self.language,
+                    "config_number_min",
+                    key=self._key(where, key),
+                    minimum=minimum,
+                )
+            )
             return default
         return value
 
     def boolean(self, data: dict[str, Any], key: str, default: bool, where: str) -> bool:
         value = data.get(key, default)
         if not isinstance(value, bool):
-            self.problems.append(f"{where}.{key}: must be true or false")
+            self.problems.append(tr(self.language, "config_bool_bad", key=f"{where}.{key}"))
             return default
         return value
 
@@ -935,12 +1012,19 @@ class _Checker:
         if isinstance(value, str | int):
             value = [value]
         if not isinstance(value, list):
-            self.problems.append(f'{where}.{key}: must be a list like ["620", "201-209"]')
+            self.problems.append(tr(self.language, "config_list_bad", key=f"{where}.{key}"))
             return []
         result = []
         for item in value:
             if isinstance(item, bool) or not isinstance(item, str | int):
-                self.problems.append(f"{where}.{key}: {item!r} is not text")
+                self.problems.append(
+                    tr(
+                        self.language,
+                        "config_item_not_text",
+                        key=f"{where}.{key}",
+                        value=repr(item),
+                    )
+                )
                 continue
             result.append(str(item).strip())
         return result
@@ -954,7 +1038,14 @@ class _Checker:
             try:
                 result.append(_as_int(item))
             except ValueError:
-                self.problems.append(f"{where}.{key}: {item!r} is not a Telegram user id")
+                self.problems.append(
+                    tr(
+                        self.language,
+                        "config_user_id_bad",
+                        key=f"{where}.{key}",
+                        value=repr(item),
+                    )
+                )
         return result
 
     def chat_id(self, data: dict[str, Any], key: str, where: str) -> int | None:
@@ -965,8 +1056,12 @@ class _Checker:
             return _as_int(value)
         except ValueError:
             self.problems.append(
-                f"{where}.{key}: {value!r} is not a chat id (a number like -1001234567890;"
-                " /start in that chat prints it)"
+                tr(
+                    self.language,
+                    "config_chat_id_bad",
+                    key=f"{where}.{key}",
+                    value=repr(value),
+                )
             )
             return None
 
@@ -980,7 +1075,15 @@ class _Checker:
             found = re.match(r"^\s*(\d{1,2}):(\d{2})\s*$", value)
             if found and int(found.group(1)) < 24 and int(found.group(2)) < 60:
                 return time(int(found.group(1)), int(found.group(2)))
-        self.problems.append(f'{where}.{key}: must be a time like "09:00", not {value!r}')
+        self.problems.append(
+            tr(
+                self.language,
+                "config_time_bad",
+                key=f"{where}.{key}",
+                example="09:00",
+                value=repr(value),
+            )
+        )
         return None
 
     def weekly(self, data: dict[str, Any], key: str, default: str, where: str) -> Weekly | None:
@@ -995,8 +1098,7 @@ class _Checker:
                 if hour < 24 and minute < 60:
                     return Weekly(WEEKDAYS[day], time(hour, minute))
         self.problems.append(
-            f'{where}.{key}: must be a day and a time like "mon 09:00", or "" for none;'
-            f" not {value!r}"
+            tr(self.language, "config_weekly_bad", key=f"{where}.{key}", value=repr(value))
         )
         return None
 

@@ -561,7 +561,22 @@ RU: dict[str, str] = {
         "`perezvon chats` снова."
     ),
     "cli_check_running": "  `perezvon run` работает с этой базой (занят {lock})",
-    # problems in perezvon.toml (told in English, see watcher.config.MESSAGE_LANGUAGE)
+    # problems in perezvon.toml, in the config's own language (watcher.config.problems_language)
+    "config_problems_in": "Ошибки в {source}:",
+    "config_file_not_found": (
+        "файл не найден: {path} (скопируйте perezvon.example.toml в {name} и впишите в него "
+        "свои настройки)"
+    ),
+    "config_is_folder": "{path} — это папка: укажите сам файл настроек, например {file}",
+    "config_not_utf8": "файл сохранён не в UTF-8; сохраните его в кодировке UTF-8",
+    "config_unreadable": "не удаётся прочитать файл: {error}",
+    "config_toml_bad": "ошибка в синтаксисе TOML: {error}",
+    "config_windows_paths": (
+        "в двойных кавычках обратную косую черту в пути Windows нужно удваивать: пишите путь "
+        'через / (path = "C:/WinTariff32/Calls/Calls.dbf") или в одинарных кавычках '
+        "(path = 'C:\\WinTariff32\\Calls\\Calls.dbf')"
+    ),
+    "config_path_control": "{key}: в {value} есть управляющий символ",
     "config_unknown_key": "{key}: неизвестный ключ (здесь допустимы: {known})",
     "config_unknown_key_guess": "{key}: неизвестный ключ — может быть, {guess}?",
     "config_unknown_table": "{key}: неизвестная таблица (здесь допустимы: {known})",
@@ -570,9 +585,81 @@ RU: dict[str, str] = {
         "{key}: эта версия Перезвона такой настройки ещё не поддерживает; уберите её, "
         "сейчас она ни на что не влияет"
     ),
+    "config_not_table": "[{key}] должна быть таблицей",
+    "config_text_required": "{key}: нужен текст в кавычках",
+    "config_choice_bad": "{key}: допустимые значения — {options}; указано {value}",
+    "config_number_bad": "{key}: нужно число, а не {value}",
+    "config_number_min": "{key}: должно быть не меньше {minimum}",
+    "config_whole_number": "{key}: нужно целое число",
+    "config_bool_bad": "{key}: нужно true или false",
+    "config_list_bad": '{key}: нужен список вида ["620", "201-209"]',
+    "config_item_not_text": "{key}: {value} — не текст",
+    "config_time_bad": '{key}: нужно время вида "{example}", а не {value}',
+    "config_weekly_bad": (
+        '{key}: нужны день недели и время вида "mon 09:00" (или "пн 09:00"), либо "", '
+        "чтобы отключить; указано {value}"
+    ),
+    "config_timezone_unknown": (
+        "timezone: неизвестный часовой пояс {value} (например, 'Europe/Moscow')"
+    ),
+    "config_encoding_text": "source.encoding: нужен текст, например 'auto' или 'cp866'",
+    "config_encoding_unknown": (
+        "source.encoding: неизвестная кодировка {value} (укажите auto, cp866 или cp1251)"
+    ),
+    "config_fields_table": '[source.fields] должна быть таблицей, например callerid = "{example}"',
+    "config_field_name_bad": "source.fields.{role}: нужно имя поля DBF в кавычках, а не {value}",
+    "config_contacts_path": "rules.contacts_csv: нужен путь к файлу в кавычках",
+    "config_chat_id_bad": (
+        "{key}: {value} — не ID чата (это число вида -1001234567890; его покажет /start "
+        "в этом чате)"
+    ),
+    "config_user_id_bad": "{key}: {value} — не ID пользователя Telegram",
+    "config_departments_shape": (
+        "department: каждый отдел записывается отдельной таблицей [[department]]"
+    ),
+    "config_departments_none": "department: нужен хотя бы один отдел [[department]]",
+    "config_department_not_table": "{key}: это должна быть таблица",
+    "config_department_name_required": "{key}: не задано имя отдела (name)",
+    "config_department_name_twice": "department {name}: это имя встречается дважды",
+    "config_departments_two_defaults": (
+        "department: default = true может быть только у одного отдела"
+    ),
     "config_extension_bad": (
         "{key}: {pattern} — не номер, не группа и не диапазон вида 201-209 "
         '(через запятую: "630, 210-219")'
+    ),
+    "config_extensions_shared": (
+        "department {first}.extensions ({pattern}) и department {second}.extensions "
+        "({other}) оба содержат {shared}: пропущенный звонок на этот номер может попасть "
+        "только в один отдел; оставьте номер в одном из них"
+    ),
+    "config_hours_days_list": 'hours.days: нужен список вида ["mon", "tue", "wed", "thu", "fri"]',
+    "config_hours_day_bad": (
+        "hours.days: {value} — не день недели (mon, tue, wed, thu, fri, sat, sun "
+        "или пн, вт, ср, чт, пт, сб, вс)"
+    ),
+    "config_hours_close_before_open": (
+        "hours: время закрытия close ({close}) должно быть позже открытия open ({open})"
+    ),
+    "config_hours_both": (
+        "hours: {day} указан и как праздник (holidays), и как рабочий день (extra_workdays)"
+    ),
+    "config_hours_after_hours": 'hours.after_hours: допустимо "digest" или "post", а не {value}',
+    "config_date_bad": (
+        '{key}: {value} — не дата вида "2026-12-31" и не диапазон вида "2027-01-01..2027-01-08"'
+    ),
+    "config_range_backwards": "{key}: в диапазоне {value} начало больше конца",
+    "config_range_too_long": "{key}: диапазон {value} длиннее года",
+    "config_operators_table": (
+        '[operators] должна быть таблицей строк вида "внутренний номер" = ID пользователя'
+    ),
+    "config_operator_key": (
+        "operators.{extension}: слева пишется внутренний номер, справа ID пользователя: "
+        '"201" = {user}, по строке на каждый номер'
+    ),
+    "config_operator_user": (
+        "operators.{extension}: {user} — не ID пользователя Telegram (это число; "
+        "его показывает /me в чате)"
     ),
     # lengths of time (waits, ages, medians; talk time from an hour up)
     "span_seconds": "{seconds} с",
@@ -1244,6 +1331,20 @@ EN: dict[str, str] = {
         "service and run `perezvon chats` again."
     ),
     "cli_check_running": "  `perezvon run` works with this ledger ({lock} is held)",
+    "config_problems_in": "Problems in {source}:",
+    "config_file_not_found": (
+        "file not found: {path} (copy perezvon.example.toml to {name} and edit it)"
+    ),
+    "config_is_folder": "{path} is a folder: give the config file itself, e.g. {file}",
+    "config_not_utf8": "the file is not UTF-8 text; save it as UTF-8",
+    "config_unreadable": "cannot read the file: {error}",
+    "config_toml_bad": "not valid TOML: {error}",
+    "config_windows_paths": (
+        "a Windows path in double quotes needs its backslashes doubled: write it with /"
+        ' (path = "C:/WinTariff32/Calls/Calls.dbf") or in single quotes'
+        " (path = 'C:\\WinTariff32\\Calls\\Calls.dbf')"
+    ),
+    "config_path_control": "{key}: {value} has a control character",
     "config_unknown_key": "{key}: unknown key (known here: {known})",
     "config_unknown_key_guess": "{key}: unknown key, did you mean {guess}?",
     "config_unknown_table": "{key}: unknown table (known here: {known})",
@@ -1251,9 +1352,66 @@ EN: dict[str, str] = {
     "config_not_yet": (
         "{key}: not supported by this version of Perezvon yet; remove it, it would have no effect"
     ),
+    "config_not_table": "[{key}] must be a table",
+    "config_text_required": "{key}: must be text in quotes",
+    "config_choice_bad": "{key}: must be one of {options}, not {value}",
+    "config_number_bad": "{key}: must be a number, not {value}",
+    "config_number_min": "{key}: must be at least {minimum}",
+    "config_whole_number": "{key}: must be a whole number",
+    "config_bool_bad": "{key}: must be true or false",
+    "config_list_bad": '{key}: must be a list like ["620", "201-209"]',
+    "config_item_not_text": "{key}: {value} is not text",
+    "config_time_bad": '{key}: must be a time like "{example}", not {value}',
+    "config_weekly_bad": (
+        '{key}: must be a day and a time like "mon 09:00", or "" for none; not {value}'
+    ),
+    "config_timezone_unknown": "timezone: unknown time zone {value} (e.g. 'Europe/Moscow')",
+    "config_encoding_text": "source.encoding: must be text such as 'auto' or 'cp866'",
+    "config_encoding_unknown": (
+        "source.encoding: unknown code page {value} (use auto, cp866 or cp1251)"
+    ),
+    "config_fields_table": '[source.fields] must be a table, like callerid = "{example}"',
+    "config_field_name_bad": (
+        "source.fields.{role}: must be a DBF field name in quotes, not {value}"
+    ),
+    "config_contacts_path": "rules.contacts_csv: must be a path in quotes",
+    "config_chat_id_bad": (
+        "{key}: {value} is not a chat id (a number like -1001234567890;"
+        " /start in that chat prints it)"
+    ),
+    "config_user_id_bad": "{key}: {value} is not a Telegram user id",
+    "config_departments_shape": "department: write each one as a [[department]] table",
+    "config_departments_none": "department: at least one [[department]] is needed",
+    "config_department_not_table": "{key}: must be a table",
+    "config_department_name_required": "{key}: 'name' is required",
+    "config_department_name_twice": "department {name}: the name is used twice",
+    "config_departments_two_defaults": "department: only one department may have default = true",
     "config_extension_bad": (
         "{key}: {pattern} is not an extension, a ring group or a range like 201-209 "
         '(several: "630, 210-219")'
+    ),
+    "config_extensions_shared": (
+        "department {first}.extensions ({pattern}) and department {second}.extensions"
+        " ({other}) both have {shared}: a missed call there can go to one department only;"
+        " keep it in one of them"
+    ),
+    "config_hours_days_list": 'hours.days: must be a list like ["mon", "tue", "wed", "thu", "fri"]',
+    "config_hours_day_bad": "hours.days: {value} is not a day (mon, tue, wed, thu, fri, sat, sun)",
+    "config_hours_close_before_open": "hours: close ({close}) must be after open ({open})",
+    "config_hours_both": "hours: {day} is both a holiday and an extra working day",
+    "config_hours_after_hours": 'hours.after_hours: must be "digest" or "post", not {value}',
+    "config_date_bad": (
+        '{key}: {value} is not a date like "2026-12-31" or a range like "2027-01-01..2027-01-08"'
+    ),
+    "config_range_backwards": "{key}: range {value} goes backwards",
+    "config_range_too_long": "{key}: range {value} is longer than a year",
+    "config_operators_table": '[operators] must be a table of "extension" = user id',
+    "config_operator_key": (
+        "operators.{extension}: the key is the extension, the value the user id:"
+        ' write "201" = {user}, one line per extension'
+    ),
+    "config_operator_user": (
+        "operators.{extension}: {user} is not a Telegram user id (a number; /me in a chat shows it)"
     ),
     "span_seconds": "{seconds} s",
     "span_minutes": "{minutes} min",
