@@ -29,7 +29,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError, TimedOut
 
 from bot.render import CardExtras, Rendered, claimer_name, esc, render_case
-from watcher.config import Config, with_chats_moved
+from watcher.config import Config, moved_chat, with_chats_moved
 from watcher.ledger import Ledger
 from watcher.models import Case
 from watcher.phones import display_number
@@ -186,11 +186,7 @@ class CaseMessenger:
 
     def chat_for(self, chat_id: int) -> int:
         """Where a message for ``chat_id`` goes now: its supergroup, if it became one."""
-        seen: set[int] = set()
-        while chat_id in self.moves and chat_id not in seen:
-            seen.add(chat_id)
-            chat_id = self.moves[chat_id]
-        return chat_id
+        return moved_chat(self.moves, chat_id)
 
     def chat_moved(self, old: int, new: int) -> None:
         """Telegram answered that ``old`` is now supergroup ``new``: remember it (in the

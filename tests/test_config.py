@@ -427,18 +427,21 @@ def test_a_group_written_with_its_letter_matches_the_bare_number() -> None:
 
 
 @pytest.mark.parametrize(
-    ("sales", "service", "shared"),
+    ("sales", "service", "problem"),
     [
-        (["620", "201-209"], ["630", "205-219"], "'201-209') and department 'Service'"
-         ".extensions ('205-219') both have 205-209"),
-        (["620"], ["G620"], "both have 620"),
-        (["201-209"], ["207"], "both have 207"),
+        (["620"], ["G620"], "department 'Service'.extensions ('G620') never gets a call:"
+         " department 'Sales' ('620'), listed before it, takes 620 first"),
+        (["201-209"], ["207"], "department 'Service'.extensions ('207') never gets a call:"
+         " department 'Sales' ('201-209'), listed before it, takes 207 first"),
+        (["201-205", "206-209"], ["203-208"], "department 'Service'.extensions ('203-208')"
+         " never gets a call: department 'Sales' ('201-205'), listed before it, takes 203-205"),
     ],
 )  # fmt: skip
-def test_an_extension_in_two_departments_is_refused(
-    tmp_path: Path, sales: list[str], service: list[str], shared: str
+def test_an_extension_no_call_can_reach_is_refused(
+    tmp_path: Path, sales: list[str], service: list[str], problem: str
 ) -> None:
-    """Its missed calls would all go to the first department; the other never hears."""
+    """Routing takes the first department that matches: a pattern whose every number an
+    earlier department lists is dead, and its department would never hear of them."""
     data = {
         "language": "en",
         "department": [
@@ -446,9 +449,36 @@ def test_an_extension_in_two_departments_is_refused(
             {"name": "Service", "chat": -2, "extensions": service},
         ],
     }
-    [problem] = problems_of(data, tmp_path)
-    assert problem.startswith("department 'Sales'.extensions (")
-    assert shared in problem and "keep it in one of them" in problem
+    [found] = problems_of(data, tmp_path)
+    assert found.startswith(problem) and found.endswith("or list the exception first")
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        (["250"], ["200-299"]),  # an exception listed first: 250 is the boss's
+        (["201-209"], ["205-219"]),  # overlapping ranges: 210-219 still reach the second
+    ],
+)
+def test_a_carve_out_listed_first_is_fine(
+    tmp_path: Path, first: list[str], then: list[str]
+) -> None:
+    data = {
+        "department": [
+            {"name": "Boss", "chat": -1, "extensions": first},
+            {"name": "Sales", "chat": -2, "extensions": then, "default": True},
+        ]
+    }
+    config = parse_config(data, base_dir=tmp_path)
+    assert route(config.departments, "250" if first == ["250"] else "207", "").name == "Boss"
+
+
+def test_only_a_g_names_a_group_by_its_number() -> None:
+    """A trunk or a line written with other letters (T5, CO1) is not station 5 or 1."""
+    departments = (Department("Small", SALES_CHAT, ("1-9",)),)
+    assert route(departments, "G5", "") is departments[0]
+    assert route(departments, "T5", "") is None
+    assert route(departments, "CO1", "") is None
 
 
 def test_route_without_default_gives_none() -> None:

@@ -231,12 +231,11 @@ def _matches(pattern: str, extension: str) -> bool:
 
 
 def _number_of(extension: str) -> int | None:
-    """The number of a station or ring group, with the letters some records put before a
-    group's (``G620`` is group 620, as the PBX dials it): the config may say ``620``."""
-    found = _EXTENSION.match(extension)
-    if found is None:
-        return None
-    return int(extension.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+    """The number of a station or ring group, with the G some records put before a group's
+    (``G620`` is group 620, as the PBX dials it): the config may say ``620``. Other
+    letters (a trunk ``T5``, ``CO1``) name something else and have no number here."""
+    digits = extension[1:] if extension[:1] in ("G", "g") else extension
+    return int(digits) if digits.isdigit() else None
 
 
 def _same_line(pattern: str, line: str) -> bool:
@@ -246,16 +245,22 @@ def _same_line(pattern: str, line: str) -> bool:
     return a == b
 
 
-def with_chats_moved(config: Config, moves: dict[int, int]) -> Config:
-    """The config with each moved chat id (a group that became a supergroup: old -> new)
-    replaced, in the departments and as the managers' chat; a chain is followed."""
+def moved_chat(moves: Mapping[int, int], chat: int) -> int:
+    """Where ``chat`` is now, following its moves (a group upgraded to a supergroup, old ->
+    new), a chain too; a loop in them stops where it would repeat."""
+    seen: set[int] = set()
+    while chat in moves and chat not in seen:
+        seen.add(chat)
+        chat = moves[chat]
+    return chat
+
+
+def with_chats_moved(config: Config, moves: Mapping[int, int]) -> Config:
+    """The config with each moved chat id replaced, in the departments and as the
+    managers' chat (see :func:`moved_chat`)."""
 
     def moved(chat: int | None) -> int | None:
-        seen: set[int] = set()
-        while chat is not None and chat in moves and chat not in seen:
-            seen.add(chat)
-            chat = moves[chat]
-        return chat
+        return None if chat is None else moved_chat(moves, chat)
 
     departments = tuple(replace(d, chat=moved(d.chat)) for d in config.departments)
     telegram = replace(config.telegram, managers_chat=moved(config.telegram.managers_chat))
@@ -621,32 +626,47 @@ def _departments(raw: Any, check: _Checker) -> tuple[Department, ...]:
 
 
 def _shared_extensions(departments: list[Department], language: str) -> list[str]:
-    """An extension in two departments' lists: its missed calls would all go to the first
-    one listed, and the other department would never hear of them."""
-    spans = [
-        (department, pattern, _span(pattern))
-        for department in departments
-        for pattern in department.extensions
-    ]
+    """A pattern no call can ever reach: routing takes the first department that matches,
+    so numbers an earlier department lists all of are never this one's. An exception
+    listed first (250 before 200-299) is how a carve-out is written, and is fine."""
     problems: list[str] = []
-    for index, (first, pattern, (low, high)) in enumerate(spans):
-        for second, other, (other_low, other_high) in spans[index + 1 :]:
-            if second is first or max(low, other_low) > min(high, other_high):
+    earlier: list[tuple[Department, str, tuple[int, int]]] = []
+    for department in departments:
+        mine = [(department, p, _span(p)) for p in department.extensions]
+        for _, pattern, (low, high) in mine:
+            covering = [item for item in earlier if item[0] is not department]
+            if not _covered(low, high, [span for _, _, span in covering]):
                 continue
-            shared_low, shared_high = max(low, other_low), min(high, other_high)
+            first, theirs, (their_low, their_high) = next(
+                item for item in covering if max(low, item[2][0]) <= min(high, item[2][1])
+            )
+            shared_low, shared_high = max(low, their_low), min(high, their_high)
             shared = str(shared_low) if shared_low == shared_high else f"{shared_low}-{shared_high}"
             problems.append(
                 tr(
                     language,
-                    "config_extensions_shared",
+                    "config_extensions_shadowed",
                     first=repr(first.name),
-                    pattern=repr(pattern),
-                    second=repr(second.name),
-                    other=repr(other),
+                    pattern=repr(theirs),
+                    second=repr(department.name),
+                    other=repr(pattern),
                     shared=shared,
                 )
             )
+        earlier += mine
     return problems
+
+
+def _covered(low: int, high: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether ``spans`` together cover every number from ``low`` to ``high``."""
+    reach = low
+    for span_low, span_high in sorted(spans):
+        if span_low > reach:
+            break
+        reach = max(reach, span_high + 1)
+        if reach > high:
+            return True
+    return False
 
 
 def _span(pattern: str) -> tuple[int, int]:

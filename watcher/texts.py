@@ -628,10 +628,10 @@ RU: dict[str, str] = {
         "{key}: {pattern} — не номер, не группа и не диапазон вида 201-209 "
         '(через запятую: "630, 210-219")'
     ),
-    "config_extensions_shared": (
-        "department {first}.extensions ({pattern}) и department {second}.extensions "
-        "({other}) оба содержат {shared}: пропущенный звонок на этот номер может попасть "
-        "только в один отдел; оставьте номер в одном из них"
+    "config_extensions_shadowed": (
+        "department {second}.extensions ({other}): сюда не попадёт ни один звонок — "
+        "department {first} ({pattern}) стоит раньше и забирает {shared}. Оставьте номер в "
+        "одном отделе или поставьте отдел-исключение первым"
     ),
     "config_hours_days_list": 'hours.days: нужен список вида ["mon", "tue", "wed", "thu", "fri"]',
     "config_hours_day_bad": (
@@ -1390,10 +1390,10 @@ EN: dict[str, str] = {
         "{key}: {pattern} is not an extension, a ring group or a range like 201-209 "
         '(several: "630, 210-219")'
     ),
-    "config_extensions_shared": (
-        "department {first}.extensions ({pattern}) and department {second}.extensions"
-        " ({other}) both have {shared}: a missed call there can go to one department only;"
-        " keep it in one of them"
+    "config_extensions_shadowed": (
+        "department {second}.extensions ({other}) never gets a call: department {first}"
+        " ({pattern}), listed before it, takes {shared} first; keep the number in one"
+        " department, or list the exception first"
     ),
     "config_hours_days_list": 'hours.days: must be a list like ["mon", "tue", "wed", "thu", "fri"]',
     "config_hours_day_bad": "hours.days: {value} is not a day (mon, tue, wed, thu, fri, sat, sun)",
