@@ -26,16 +26,7 @@ from watcher.models import CallbackAttempt, CallReason, Case
 from watcher.phones import dial_form, display_number
 from watcher.reasons import reason_words
 from watcher.stats import duration_text, span_text
-from watcher.texts import (
-    RU,
-    catalog,
-    clock_text,
-    moment_text,
-    operator_label,
-    russian_plural,
-    times_word,
-    tr,
-)
+from watcher.texts import clock_text, counted, moment_text, operator_label, times_word, tr
 from watcher.vocab import ClosedHow
 
 MESSAGE_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096, counted after the HTML is parsed
@@ -155,15 +146,6 @@ def clip_units(text: str, limit: int) -> str:
             break
         kept.append(char)
     return "".join(kept) + "…" if limit > 0 else ""
-
-
-def counted(language: str, key: str, count: int) -> str:
-    """``key_one``, ``key_few`` or ``key_many`` with ``{count}`` filled in, picked the way
-    ``times_word`` picks its forms (three in Russian, two in English)."""
-    form = russian_plural(count)
-    if catalog(language) is not RU and count != 1:
-        form = "few"
-    return tr(language, f"{key}_{form}", count=count)
 
 
 def clip(text: str, limit: int = NAME_LIMIT) -> str:

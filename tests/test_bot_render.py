@@ -21,7 +21,6 @@ from bot.render import (
     case_text,
     clock_text,
     closed_toast,
-    counted,
     missed_messages,
     pack_lines,
     parse_callback,
@@ -36,7 +35,7 @@ from bot.render import (
 from tests.fake_bot_api import _parse_text
 from watcher.models import CallbackAttempt, CallReason, Case
 from watcher.stats import span_text
-from watcher.texts import EN, RU, times_word, tr
+from watcher.texts import EN, RU, counted, times_word, tr
 from watcher.vocab import CaseStatus, ClosedHow, MissReason
 
 T0 = datetime(2024, 3, 12, 10, 42)

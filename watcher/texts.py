@@ -1580,13 +1580,24 @@ def russian_plural(count: int) -> str:
     return "many"
 
 
+def plural_key(language: str, key: str, count: int) -> str:
+    """``key_one``, ``key_few`` or ``key_many``, the form that follows ``count``: Russian
+    has three; English two (``_few`` holds its plural); an unknown language gets Russian
+    words, so Russian forms."""
+    form = russian_plural(count)
+    if catalog(language) is not RU and count != 1:
+        form = "few"
+    return f"{key}_{form}"
+
+
+def counted(language: str, key: str, count: int) -> str:
+    """The text of :func:`plural_key` with ``{count}`` filled in (…раньше ещё 5 звонков)."""
+    return tr(language, plural_key(language, key, count), count=count)
+
+
 def times_word(language: str, count: int) -> str:
     """The word after a count of attempts (2 раза, 5 раз; 2 times): Russian needs three forms."""
-    form = f"times_{russian_plural(count)}"
-    # English has two forms; an unknown language gets Russian words, so Russian forms.
-    if catalog(language) is not RU and count != 1:
-        form = "times_few"
-    return tr(language, form)
+    return tr(language, plural_key(language, "times", count))
 
 
 def moment_text(moment: datetime) -> str:
