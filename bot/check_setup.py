@@ -96,7 +96,7 @@ def show_contacts(config: Config, out: TextIO) -> None:
         out.write(tr(t, "cli_check_contacts_missing", path=path) + "\n")
         return
     try:
-        contacts, problems = read_contacts(path)
+        contacts, problems = read_contacts(path, t)
     except OSError as error:
         reason = error.strerror or str(error)
         out.write(tr(t, "cli_check_contacts_unreadable", path=path, error=reason) + "\n")

@@ -137,3 +137,13 @@ def test_contact_book_logs_bad_lines(tmp_path: Path, caplog: pytest.LogCaptureFi
 def test_employee_keys_normalise_every_form() -> None:
     keys = employee_keys(("+79990000000", "8 (999) 000-00-01", "201", "", "internal-5"))
     assert keys == frozenset({"+79990000000", "+79990000001", "201"})
+
+
+def test_check_tells_the_skipped_lines_in_the_offices_language(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("phone;name\nnobody;Иван\n89161234567;\n", encoding="utf-8")
+    assert read_contacts(path, "ru")[1] == [
+        "строка 2: нет номера телефона в 'nobody'",
+        "строка 3: нет имени для 89161234567",
+    ]
+    assert read_contacts(path)[1][0] == "line 2: no phone number in 'nobody'"  # the log's

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from watcher.phones import phone_key
+from watcher.texts import tr
+
+# The bot logs a contacts file's skipped lines in English, as its other log lines.
+LOG_LANGUAGE = "en"
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +28,9 @@ class Contact:
     company: str | None = None
 
 
-def parse_contacts(text: str) -> tuple[dict[str, Contact], list[str]]:
-    """Contacts by phone key, and a readable line for every row that was skipped."""
+def parse_contacts(text: str, language: str = LOG_LANGUAGE) -> tuple[dict[str, Contact], list[str]]:
+    """Contacts by phone key, and a readable line for every row that was skipped (in
+    ``language``: English for the log, the office's for ``perezvon check``)."""
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
             text[:4096], delimiters=",;\t"
@@ -47,18 +52,20 @@ def parse_contacts(text: str) -> tuple[dict[str, Contact], list[str]]:
         key = phone_key(cells[0]) if cells else None
         if key is None:
             if line_no > 1:
-                problems.append(f"line {line_no}: no phone number in {cells[0]!r}")
+                problems.append(
+                    tr(language, "contacts_no_number", line=line_no, cell=repr(cells[0]))
+                )
             continue
         name = cells[1] if len(cells) > 1 else ""
         if not name:
-            problems.append(f"line {line_no}: no name for {cells[0]}")
+            problems.append(tr(language, "contacts_no_name", line=line_no, number=cells[0]))
             continue
         company = cells[2] if len(cells) > 2 and cells[2] else None
         contacts[key] = Contact(name, company)
     return contacts, problems
 
 
-def read_contacts(path: Path) -> tuple[dict[str, Contact], list[str]]:
+def read_contacts(path: Path, language: str = LOG_LANGUAGE) -> tuple[dict[str, Contact], list[str]]:
     """The contacts of a CSV file (UTF-8, Excel's "Unicode text" UTF-16, else cp1251) and
     its skipped lines; OSError when it cannot be read."""
     data = path.read_bytes()
@@ -76,7 +83,7 @@ def read_contacts(path: Path) -> tuple[dict[str, Contact], list[str]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = data.decode("cp1251", errors="replace")
-    return parse_contacts(text)
+    return parse_contacts(text, language)
 
 
 class ContactBook:

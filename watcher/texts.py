@@ -454,6 +454,12 @@ RU: dict[str, str] = {
     "cli_check_operator": "  доб. {extension} → пользователь {user}",
     "cli_check_operators_none": "  нет; /me 201 в чате отдела привязывает добавочный к человеку",
     "cli_check_operators_linked": "  ещё привязано через /me: {count}",
+    "contacts_no_number": "строка {line}: нет номера телефона в {cell}",
+    "contacts_no_name": "строка {line}: нет имени для {number}",
+    "contacts_workbook": (
+        "это книга Excel, а не текст CSV: в Excel — Файл → Сохранить как → «CSV UTF-8 "
+        "(разделитель — запятая)», и укажите этот файл в rules.contacts_csv"
+    ),
     "cli_check_contacts_title": "\nКонтакты",
     "cli_check_contacts_off": "  rules.contacts_csv не задан: карточки без имён клиентов",
     "cli_check_contacts": "  загружено контактов: {count} из {path}",
@@ -1225,6 +1231,12 @@ EN: dict[str, str] = {
         "  none; /me 201 in a department chat links an extension to a person"
     ),
     "cli_check_operators_linked": "  also linked with /me: {count}",
+    "contacts_no_number": "line {line}: no phone number in {cell}",
+    "contacts_no_name": "line {line}: no name for {number}",
+    "contacts_workbook": (
+        "this is an Excel workbook, not CSV text: in Excel, File → Save as → "
+        '"CSV UTF-8 (comma delimited)", and name that file in rules.contacts_csv'
+    ),
     "cli_check_contacts_title": "\nContacts",
     "cli_check_contacts_off": "  rules.contacts_csv not set: cards show no caller names",
     "cli_check_contacts": "  loaded {count} contacts from {path}",
