@@ -639,6 +639,10 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
             raise _ledger_problem(config, explain(config.database_path, error)) from None
         bar.finish()
     print(_import_summary(result, config))
+    if result.bad_rows * 2 > result.records_read > 0:
+        # As check judges a sample: more than half not calls is a table read wrong.
+        print(tr(config.language, "cli_import_mostly_bad", bad=result.bad_rows), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -58,6 +58,12 @@ def test_itime_as_hhmmss_fails_check_with_a_hint(tmp_path: Path) -> None:
     assert "ERROR: 12 of the last 12 rows are not calls" in out
     assert "ITIME looks like HHMMSS (90000 = 09:00:00)" in out
     assert "not a call: time of day out of range" in out
+    # An import of that table says so as well, and fails, instead of counting bad rows.
+    config = str(tmp_path / "perezvon.toml")
+    code, out, err = run_cli("-c", config, "import", str(dbf.path))
+    assert code == 1
+    assert "ERROR: 12 rows of the table could not be read as calls" in err
+    assert "Run perezvon check" in err
 
 
 def test_even_a_few_hhmmss_times_fail_check(tmp_path: Path) -> None:

@@ -413,6 +413,11 @@ RU: dict[str, str] = {
         "  случаи: открыто {opened}, повторных звонков {merged}, закрыто по журналу звонков "
         "{closed}; уведомления не отправлялись"
     ),
+    "cli_import_mostly_bad": (
+        "ОШИБКА: {bad} строк таблицы не прочитаны как звонки — больше половины. Запустите "
+        "perezvon check: он покажет, что не так с полями (например, ITIME как ЧЧММСС), и "
+        "как это указать в [source.fields]"
+    ),
     "cli_import_no_caller": (
         "  !!! ВНИМАНИЕ: ни одно поле таблицы не даёт номер звонящего (нет CALLERID, а без "
         "CALLTYPE входящие не отличить): пропущенных звонков в истории нет. "
@@ -1187,6 +1192,11 @@ EN: dict[str, str] = {
     "cli_import_cases": (
         "  cases: {opened} opened, {merged} repeat calls, {closed} closed by the call log; "
         "no notifications were sent"
+    ),
+    "cli_import_mostly_bad": (
+        "ERROR: {bad} rows of the table could not be read as calls, more than half. Run "
+        "perezvon check: it shows what is wrong with the fields (ITIME as HHMMSS, say) and "
+        "how to say so in [source.fields]"
     ),
     "cli_import_no_caller": (
         "  !!! WARNING: no field of the table gives the caller's number (no CALLERID, and "
