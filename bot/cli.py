@@ -33,7 +33,15 @@ from bot.dotenv import (
 from watcher import fields, health
 from watcher.clock import local_now
 from watcher.config import Config, ConfigError, Department, load_config, pattern_range
-from watcher.dbf_reader import DbfError, DbfLayout, decode_all_fields, read_layout, read_one
+from watcher.dbf_reader import (
+    DbfError,
+    DbfLayout,
+    character_values,
+    decode_all_fields,
+    guess_cyrillic,
+    read_layout,
+    read_one,
+)
 from watcher.ingest import Ingestor, ScanResult, find_cursor, source_key
 from watcher.instance import RUN_WAIT_SECONDS, LedgerInUse, LedgerLock, in_use, lock_path
 from watcher.ledger import Ledger
@@ -368,6 +376,10 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
         driver=layout.language_driver,
     )
     out.write(layout_line + "\n")
+    if layout.encoding_source == "default":
+        guess = guess_cyrillic(character_values(layout))
+        if guess is not None and guess != layout.encoding:
+            out.write(tr(t, "cli_check_encoding_guess", encoding=guess) + "\n")
     records = tr(
         t,
         "cli_check_records",

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import PhoneRows
 from tests.test_cli import run_cli, write_config
+from watcher.dbf_reader import guess_cyrillic
 from watcher.ingest import ROW_WARNINGS_LOGGED, Ingestor
 from watcher.ledger import Ledger
 from watcher.normalise import RowError, to_call
@@ -164,3 +165,20 @@ def test_a_problem_repeated_row_after_row_is_logged_ten_times_then_counted(
     assert messages[-1] == (
         "15 more rows were skipped in this pass (25 in all); the first 10 are above"
     )
+
+
+def test_a_cp1251_table_whose_header_names_no_code_page_gets_a_hint(tmp_path: Path) -> None:
+    """WinTariff writes language driver 0 on some installs: read as cp866 by default,
+    Russian text in cp1251 comes out as box drawing; check says which setting fixes it."""
+    dbf = CallsDbfWriter.create(tmp_path / "Calls.dbf", encoding="cp1251", language_driver=0)
+    dbf.append_many([{**row, "STATUS": "Входящий"} for row in office_rows()])
+    code, out = check(tmp_path, dbf)
+    assert code == 0, out
+    assert "the table's header names no code page, and its text looks like cp1251" in out
+    assert '[source] encoding = "cp1251"' in out
+
+
+def test_the_guess_needs_enough_russian_text() -> None:
+    assert guess_cyrillic(["Входящий звонок".encode("cp1251")] * 3) == "cp1251"
+    assert guess_cyrillic(["Входящий звонок".encode("cp866")] * 3) == "cp866"
+    assert guess_cyrillic([b"Incoming", "Да".encode("cp1251")]) is None

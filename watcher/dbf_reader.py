@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,6 +23,7 @@ from dbfread.field_parser import FieldParser
 from watcher import fields
 
 DEFAULT_ENCODING = "cp866"
+GUESS_MIN_BYTES = 10  # telling high bytes a code page guess needs (a few Russian words)
 # The fields the rules read; everything else in the row is decoded only on demand.
 WANTED_FIELDS = fields.WANTED
 READ_CHUNK = 2000
@@ -451,3 +452,36 @@ def decode_all_fields(layout: DbfLayout, raw: bytes) -> dict[str, Any]:
     """Every field of a record, for `perezvon check`."""
     values, _ = RecordDecoder(layout, names=None).decode(raw)
     return values
+
+
+def guess_cyrillic(texts: Iterable[bytes]) -> str | None:
+    """cp1251 or cp866, from how Russian text in character fields uses the high bytes;
+    None when there is too little to tell. For a table whose header names no code page:
+    0xC0-0xDF are capitals in cp1251 but box drawing in cp866, and 0x80-0xAF letters in
+    cp866 but rare signs in cp1251."""
+    windows = dos = 0
+    for text in texts:
+        for byte in text:
+            if 0xC0 <= byte <= 0xDF or byte >= 0xF2:
+                windows += 1
+            elif 0x80 <= byte <= 0xAF:
+                dos += 1
+    if windows + dos < GUESS_MIN_BYTES:
+        return None
+    if windows > 2 * dos:
+        return "cp1251"
+    if dos > 2 * windows:
+        return "cp866"
+    return None
+
+
+def character_values(layout: DbfLayout, rows: int = 50) -> list[bytes]:
+    """The raw bytes of the character fields of the last ``rows`` complete records."""
+    texts: list[bytes] = []
+    text_fields = [f for f in layout.fields if f.type == "C"]
+    for index in range(max(0, layout.complete_count - rows), layout.complete_count):
+        raw = read_one(layout, index)
+        if raw is None:
+            continue
+        texts += [raw[f.offset : f.offset + f.length] for f in text_fields]
+    return texts

@@ -312,6 +312,11 @@ RU: dict[str, str] = {
         "  {version}; кодовая страница {encoding} (источник: {source}, "
         "language driver 0x{driver:02X})"
     ),
+    "cli_check_encoding_guess": (
+        "  подсказка: заголовок таблицы не называет кодовую страницу, а текст в ней похож "
+        "на {encoding}; если русские буквы в строках ниже нечитаемы, укажите [source] encoding = "
+        '"{encoding}"'
+    ),
     "cli_check_records": (
         "  записей: {complete} полных на диске, {header} по заголовку; запись {record_len} "
         "байт, заголовок {header_len} байт"
@@ -1092,6 +1097,11 @@ EN: dict[str, str] = {
     "cli_check_error": "  ERROR: {error}",
     "cli_check_layout": (
         "  {version}; code page {encoding} (from {source}, language driver 0x{driver:02X})"
+    ),
+    "cli_check_encoding_guess": (
+        "  hint: the table's header names no code page, and its text looks like "
+        "{encoding}; if Russian letters in the rows below are unreadable, set [source] encoding = "
+        '"{encoding}"'
     ),
     "cli_check_records": (
         "  records: {complete} complete on disk, {header} in the header; record {record_len} "
