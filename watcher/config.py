@@ -940,37 +940,31 @@ class _Checker:
         self.problems = problems
         self.language = language
 
+    def say(self, text: str, /, **values: object) -> None:
+        """A problem from the catalog, in the language the file's problems are told in."""
+        self.problems.append(tr(self.language, text, **values))
+
     def _key(self, where: str | None, key: str) -> str:
         return f"{where}.{key}" if where else key
 
     def table(self, data: dict[str, Any], key: str) -> dict[str, Any]:
         value = data.get(key, {})
         if not isinstance(value, dict):
-            self.problems.append(tr(self.language, "config_not_table", key=key))
+            self.say("config_not_table", key=key)
             return {}
         return value
 
     def string(self, data: dict[str, Any], key: str, default: str, where: str | None = None) -> str:
         value = data.get(key, default)
         if not isinstance(value, str):
-            self.problems.append(
-                tr(self.language, "config_text_required", key=self._key(where, key))
-            )
+            self.say("config_text_required", key=self._key(where, key))
             return default
         return value.strip()
 
     def choice(self, data: dict[str, Any], key: str, options: tuple[str, ...], default: str) -> str:
         value = self.string(data, key, default)
         if value not in options:
-            self.problems.append(
-                tr(
-                    self.language,
-                    "config_choice_bad",
-                    key=key,
-                    options=", ".join(options),
-                    value=repr(value),
-                )
-            )
+            self.say("config_choice_bad", key=key, options=", ".join(options), value=repr(value))
             return default
         return value
 
@@ -978,14 +972,14 @@ class _Checker:
         import codecs
 
         if not isinstance(value, str):
-            self.problems.append(tr(self.language, "config_encoding_text"))
+            self.say("config_encoding_text")
             return "auto"
         if value == "auto":
             return value
         try:
             codecs.lookup(value)
         except LookupError:
-            self.problems.append(tr(self.language, "config_encoding_unknown", value=repr(value)))
+            self.say("config_encoding_unknown", value=repr(value))
             return "auto"
         return value
 
@@ -999,31 +993,17 @@ class _Checker:
     ) -> float:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.problems.append(
-                tr(
-                    self.language,
-                    "config_number_bad",
-                    key=self._key(where, key),
-                    value=repr(value),
-                )
-            )
+            self.say("config_number_bad", key=self._key(where, key), value=repr(value))
             return default
         if minimum is not None and value < minimum:
-            self.problems.append(
-                tr(
-                    self.language,
-                    "config_number_min",
-                    key=self._key(where, key),
-                    minimum=minimum,
-                )
-            )
+            self.say("config_number_min", key=self._key(where, key), minimum=minimum)
             return default
         return value
 
     def boolean(self, data: dict[str, Any], key: str, default: bool, where: str) -> bool:
         value = data.get(key, default)
         if not isinstance(value, bool):
-            self.problems.append(tr(self.language, "config_bool_bad", key=f"{where}.{key}"))
+            self.say("config_bool_bad", key=f"{where}.{key}")
             return default
         return value
 
@@ -1032,19 +1012,12 @@ class _Checker:
         if isinstance(value, str | int):
             value = [value]
         if not isinstance(value, list):
-            self.problems.append(tr(self.language, "config_list_bad", key=f"{where}.{key}"))
+            self.say("config_list_bad", key=f"{where}.{key}")
             return []
         result = []
         for item in value:
             if isinstance(item, bool) or not isinstance(item, str | int):
-                self.problems.append(
-                    tr(
-                        self.language,
-                        "config_item_not_text",
-                        key=f"{where}.{key}",
-                        value=repr(item),
-                    )
-                )
+                self.say("config_item_not_text", key=f"{where}.{key}", value=repr(item))
                 continue
             result.append(str(item).strip())
         return result
@@ -1058,14 +1031,7 @@ class _Checker:
             try:
                 result.append(_as_int(item))
             except ValueError:
-                self.problems.append(
-                    tr(
-                        self.language,
-                        "config_user_id_bad",
-                        key=f"{where}.{key}",
-                        value=repr(item),
-                    )
-                )
+                self.say("config_user_id_bad", key=f"{where}.{key}", value=repr(item))
         return result
 
     def chat_id(self, data: dict[str, Any], key: str, where: str) -> int | None:
@@ -1075,14 +1041,7 @@ class _Checker:
         try:
             return _as_int(value)
         except ValueError:
-            self.problems.append(
-                tr(
-                    self.language,
-                    "config_chat_id_bad",
-                    key=f"{where}.{key}",
-                    value=repr(value),
-                )
-            )
+            self.say("config_chat_id_bad", key=f"{where}.{key}", value=repr(value))
             return None
 
     def clock(self, data: dict[str, Any], key: str, default: str, where: str) -> time | None:
@@ -1095,15 +1054,7 @@ class _Checker:
             found = re.match(r"^\s*(\d{1,2}):(\d{2})\s*$", value)
             if found and int(found.group(1)) < 24 and int(found.group(2)) < 60:
                 return time(int(found.group(1)), int(found.group(2)))
-        self.problems.append(
-            tr(
-                self.language,
-                "config_time_bad",
-                key=f"{where}.{key}",
-                example="09:00",
-                value=repr(value),
-            )
-        )
+        self.say("config_time_bad", key=f"{where}.{key}", example="09:00", value=repr(value))
         return None
 
     def weekly(self, data: dict[str, Any], key: str, default: str, where: str) -> Weekly | None:
@@ -1117,9 +1068,7 @@ class _Checker:
                 hour, minute = int(found.group(1)), int(found.group(2))
                 if hour < 24 and minute < 60:
                     return Weekly(WEEKDAYS[day], time(hour, minute))
-        self.problems.append(
-            tr(self.language, "config_weekly_bad", key=f"{where}.{key}", value=repr(value))
-        )
+        self.say("config_weekly_bad", key=f"{where}.{key}", value=repr(value))
         return None
 
 
