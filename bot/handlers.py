@@ -23,6 +23,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    MessageHandler,
     filters,
 )
 
@@ -77,7 +78,23 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("load", load_command, filters=only_new))
     application.add_handler(CommandHandler("me", me_command, filters=only_new))
     application.add_handler(CallbackQueryHandler(button_pressed))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated))
     application.add_error_handler(log_error)
+
+
+async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram's note that a group became a supergroup (in the old chat: migrate_to, in
+    the new one: migrate_from): the bot moves there before any post of its fails."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:
+        old, new = message.chat_id, int(message.migrate_to_chat_id)
+    elif message.migrate_from_chat_id:
+        old, new = int(message.migrate_from_chat_id), message.chat_id
+    else:
+        return
+    runtime_of(context).messenger.chat_moved(old, new)
 
 
 # -- commands --------------------------------------------------------------------------

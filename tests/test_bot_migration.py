@@ -153,3 +153,41 @@ async def test_a_move_is_used_even_when_the_ledger_cannot_keep_it(
     assert messenger.chat_for(MANAGERS_CHAT) == NEW
     [warning] = [r for r in caplog.records if "not remembered" in r.getMessage()]
     assert warning.levelname == "WARNING"
+
+
+@pytest.mark.parametrize("seen_in", ["old", "new"])
+async def test_telegrams_note_of_the_upgrade_moves_the_bot_before_any_post_fails(
+    tmp_path: Path, phone_config: Callable[..., Config], seen_in: str
+) -> None:
+    """Telegram tells the group itself (migrate_to_chat_id) and the new supergroup
+    (migrate_from_chat_id); either is enough."""
+    departments = copy.deepcopy(PHONE_CONFIG["department"])
+    departments[0]["chat"] = OLD
+    config = office_config(tmp_path, phone_config, department=departments)
+    async with open_office(config) as office:
+        chat, field, value = (
+            (OLD, "migrate_to_chat_id", NEW)
+            if seen_in == "old"
+            else (NEW, "migrate_from_chat_id", OLD)
+        )
+        office.api.inject_update(
+            {
+                "message": {
+                    "message_id": 1,
+                    "date": int(datetime.now().timestamp()),
+                    "chat": {"id": chat, "type": "supergroup" if chat == NEW else "group"},
+                    field: value,
+                }
+            }
+        )
+        for _ in range(100):
+            if office.bot.runtime.config.departments[0].chat == NEW:
+                break
+            await asyncio.sleep(0.02)
+        assert office.bot.runtime.config.departments[0].chat == NEW
+        assert office.ledger.chat_moves() == {OLD: NEW}
+        office.missed(minutes_ago=1)
+        await office.scan()
+        await office.wait_posted(NEW)
+        sends = [c for c in office.api.calls_of("sendMessage") if c.params["chat_id"] == OLD]
+        assert sends == []  # straight to the supergroup: no refused try first
