@@ -90,12 +90,14 @@ def test_a_log_file_that_cannot_be_opened_is_a_warning(
 def test_import_logs_to_the_file_next_to_the_config(
     tmp_path: Path, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
 ) -> None:
+    # One good row beside the bad one: a table of bad rows only fails the import.
+    calls_dbf.append(phone_rows.missed(NOW, "89160000002"))
     calls_dbf.append({**phone_rows.missed(NOW, "89160000001"), "DATE": b"20241340"})
     config = write_config(tmp_path, calls_dbf.path, logging='[logging]\nlevel = "warning"')
     code, _, _ = run_cli("-c", str(config), "import", str(calls_dbf.path))
     assert code == 0
     text = (tmp_path / "perezvon.log").read_text(encoding="utf-8")
-    assert "WARNING watcher.ingest: record 1:" in text
+    assert "WARNING watcher.ingest: record 2:" in text
 
 
 # -- the share away -----------------------------------------------------------------------
