@@ -393,7 +393,7 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
         out.write(tr(t, "cli_check_count_differs") + "\n")
     plan = fields.plan(layout.field_names(), config.source.fields)
     _show_fields(layout, plan, out, t)
-    problem = fields.plan_problem(plan, layout.field_names())
+    problem = fields.plan_problem(plan, layout.field_names(), t)
     if problem is not None:
         out.write(tr(t, "cli_check_error", error=problem) + "\n")
         return False

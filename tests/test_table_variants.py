@@ -288,6 +288,12 @@ def test_check_shows_mapped_fields_and_refuses_a_missing_one(
     code, out, _ = run_cli("-c", str(config), "check")
     assert code == 1
     assert "ERROR: [source.fields] callerid = 'CID', but the table has no such field" in out
+    # A Russian office reads it in Russian, as the rest of check.
+    russian = config.read_text(encoding="utf-8").replace('language = "en"', 'language = "ru"')
+    config.write_text(russian, encoding="utf-8")
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1
+    assert "[source.fields] callerid = 'CID', но такого поля в таблице нет (в ней есть:" in out
 
 
 def test_plan_uses_stand_ins_only_where_nothing_else_gives_the_value() -> None:

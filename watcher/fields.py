@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from watcher.texts import tr
+
 DATE = "DATE"
 ITIME = "ITIME"
 TIME = "TIME"
@@ -160,16 +162,15 @@ NO_CALLER_NUMBER = (
 )
 
 
-def plan_problem(plan: FieldPlan, names: Iterable[str]) -> str | None:
-    """Why a table cannot give calls with this plan, or None. English: a DbfError text."""
+def plan_problem(plan: FieldPlan, names: Iterable[str], language: str = "en") -> str | None:
+    """Why a table cannot give calls with this plan, or None: in English for the log
+    (a DbfError text), in the office's language for ``perezvon check``."""
     have = ", ".join(names)
     problems = [
-        f"[source.fields] {role} = {name!r}, but the table has no such field (it has: {have})"
+        tr(language, "fields_unmatched", role=role, name=repr(name), have=have)
         for role, name in plan.unmatched
     ]
     if plan.missing:
-        problems.append(
-            f"no {', '.join(plan.missing)} field (the table has: {have}); if it has another"
-            " name, map it in [source.fields]"
-        )
+        missing = ", ".join(plan.missing)
+        problems.append(tr(language, "fields_missing", missing=missing, have=have))
     return "; ".join(problems) or None

@@ -312,6 +312,13 @@ RU: dict[str, str] = {
         "  {version}; кодовая страница {encoding} (источник: {source}, "
         "language driver 0x{driver:02X})"
     ),
+    "fields_unmatched": (
+        "[source.fields] {role} = {name}, но такого поля в таблице нет (в ней есть: {have})"
+    ),
+    "fields_missing": (
+        "нет поля {missing} (в таблице есть: {have}); если оно называется иначе, укажите его "
+        "в [source.fields]"
+    ),
     "cli_check_encoding_guess": (
         "  подсказка: заголовок таблицы не называет кодовую страницу, а текст в ней похож "
         "на {encoding}; если русские буквы в строках ниже нечитаемы, укажите [source] encoding = "
@@ -1097,6 +1104,13 @@ EN: dict[str, str] = {
     "cli_check_error": "  ERROR: {error}",
     "cli_check_layout": (
         "  {version}; code page {encoding} (from {source}, language driver 0x{driver:02X})"
+    ),
+    "fields_unmatched": (
+        "[source.fields] {role} = {name}, but the table has no such field (it has: {have})"
+    ),
+    "fields_missing": (
+        "no {missing} field (the table has: {have}); if it has another name, map it in"
+        " [source.fields]"
     ),
     "cli_check_encoding_guess": (
         "  hint: the table's header names no code page, and its text looks like "
