@@ -16,6 +16,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
@@ -157,86 +158,100 @@ def _version() -> str:
         return "unknown"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="perezvon",
-        description="Missed group calls from WinTariff's Calls.dbf to Telegram department chats.",
-    )
-    parser.add_argument(
-        "-c", "--config", help="TOML config (default: $PEREZVON_CONFIG or perezvon.toml)"
-    )
-    parser.add_argument(
-        "--env-file",
-        default=None,
-        help="environment file (default: .env next to the config, then in the current folder)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    parser.add_argument("--version", action="version", version=f"perezvon {_version()}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help with its one fixed word, "usage:", in the help's language."""
 
-    run = commands.add_parser("run", help="watch Calls.dbf and run the Telegram bot")
+    def __init__(self, prog: str, language: str) -> None:
+        super().__init__(prog)
+        self.language = language
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        if prefix is None:
+            prefix = tr(self.language, "cli_help_usage") + " "
+        super().add_usage(usage, actions, groups, prefix)
+
+
+def _parser(language: str = PRE_CONFIG_LANGUAGE) -> argparse.ArgumentParser:
+    """The command line, its help in ``language`` (Russian: the config, which may say
+    otherwise, is not read yet when --help is asked for)."""
+
+    def h(key: str) -> str:
+        return tr(language, f"cli_help_{key}")
+
+    def formatter(*, prog: str) -> argparse.HelpFormatter:
+        return _HelpFormatter(prog, language)
+
+    def titled(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        parser._positionals.title = h("positionals")
+        parser._optionals.title = h("options")
+        parser.add_argument("-h", "--help", action="help", help=h("help"))
+        return parser
+
+    parser = titled(
+        argparse.ArgumentParser(
+            prog="perezvon",
+            description=h("description"),
+            formatter_class=formatter,
+            add_help=False,
+        )
+    )
+    parser.add_argument("-c", "--config", help=h("config"))
+    parser.add_argument("--env-file", default=None, help=h("env_file"))
+    parser.add_argument("-v", "--verbose", action="store_true", help=h("verbose"))
+    parser.add_argument(
+        "--version", action="version", version=f"perezvon {_version()}", help=h("version")
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", title=h("commands")
+    )
+
+    def command(name: str) -> argparse.ArgumentParser:
+        return titled(
+            commands.add_parser(name, help=h(name), formatter_class=formatter, add_help=False)
+        )
+
+    run = command("run")
     run.set_defaults(handler=cmd_run)
 
-    check = commands.add_parser("check", help="validate the config, the DBF file and the token")
-    check.add_argument("--rows", type=int, default=5, help="how many last rows to show")
-    check.add_argument(
-        "--send-test",
-        action="store_true",
-        help="post a test message to every configured chat and say where the bot cannot write",
-    )
+    check = command("check")
+    check.add_argument("--rows", type=int, default=5, help=h("check_rows"))
+    check.add_argument("--send-test", action="store_true", help=h("check_send_test"))
     check.set_defaults(handler=cmd_check)
 
-    chats = commands.add_parser(
-        "chats", help="print the id of every chat that writes to the bot (for the config)"
-    )
-    chats.add_argument(
-        "--seconds", type=float, default=120.0, help="how long to listen (default 120)"
-    )
+    chats = command("chats")
+    chats.add_argument("--seconds", type=float, default=120.0, help=h("chats_seconds"))
     chats.set_defaults(handler=cmd_chats)
 
-    imp = commands.add_parser("import", help="load a Calls.dbf history without notifications")
-    imp.add_argument("path", type=Path, help="the Calls.dbf (or an archived copy) to import")
+    imp = command("import")
+    imp.add_argument("path", type=Path, help=h("import_path"))
     imp.set_defaults(handler=cmd_import)
 
-    demo = commands.add_parser("demo", help="a generated WinTariff file and the real watcher")
-    demo.add_argument(
-        "--seconds", type=float, default=90, help="how long to run (0 = until Ctrl+C)"
-    )
-    demo.add_argument("--lang", choices=("ru", "en"), default="ru")
-    demo.add_argument("--seed", type=int, default=7, help="random seed of the traffic")
-    demo.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
-    demo.add_argument("--rows", action="store_true", help="also print each row WinTariff writes")
-    demo.add_argument(
-        "--speed", type=float, default=1.0, help="fast-forward the office's clock (e.g. 5)"
-    )
+    demo = command("demo")
+    demo.add_argument("--seconds", type=float, default=90, help=h("demo_seconds"))
+    demo.add_argument("--lang", choices=("ru", "en"), default="ru", help=h("lang"))
+    demo.add_argument("--seed", type=int, default=7, help=h("demo_seed"))
+    demo.add_argument("--keep", action="store_true", help=h("demo_keep"))
+    demo.add_argument("--rows", action="store_true", help=h("demo_rows"))
+    demo.add_argument("--speed", type=float, default=1.0, help=h("demo_speed"))
     demo.set_defaults(handler=cmd_demo)
 
-    stats = commands.add_parser("stats", help="figures for a period")
-    stats.add_argument(
-        "period", nargs="?", default="today", help="today | week | month | YYYY-MM-DD..YYYY-MM-DD"
-    )
-    stats.add_argument("--department", default=None, help="one department only (its name)")
-    stats.add_argument("--lang", choices=("ru", "en"), default=None)
+    stats = command("stats")
+    stats.add_argument("period", nargs="?", default="today", help=h("stats_period"))
+    stats.add_argument("--department", default=None, help=h("department"))
+    stats.add_argument("--lang", choices=("ru", "en"), default=None, help=h("lang"))
     stats.set_defaults(handler=cmd_stats)
 
-    report = commands.add_parser("report", help="the managers' workbook (.xlsx) or CSV files")
-    report.add_argument(
-        "period",
-        nargs="?",
-        default="yesterday",
-        help="as for stats, plus year | quarter | 'last week' | 'last month' | DD.MM.YYYY"
-        " | DD.MM.YYYY..DD.MM.YYYY",
-    )
-    report.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        default=None,
-        help="FILE.xlsx (default: perezvon-FIRST..LAST.xlsx here), FILE.csv or a folder for"
-        " one CSV per sheet",
-    )
-    report.add_argument("--department", default=None, help="one department only (its name)")
-    report.add_argument("--lang", choices=("ru", "en"), default=None)
+    report = command("report")
+    report.add_argument("period", nargs="?", default="yesterday", help=h("report_period"))
+    report.add_argument("-o", "--output", type=Path, default=None, help=h("report_output"))
+    report.add_argument("--department", default=None, help=h("department"))
+    report.add_argument("--lang", choices=("ru", "en"), default=None, help=h("lang"))
     report.set_defaults(handler=cmd_report)
     return parser
 

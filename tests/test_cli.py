@@ -291,3 +291,18 @@ def test_demo_shows_claim_attempt_reminder_escalation_and_digest(tmp_path: Path)
     # The night's three cases waited: reminded, then escalated; closed cases never are.
     assert sum(line.startswith("REMINDER") for line in lines[: index("ESCALATED")]) >= 4
     assert not any(c in line or "+7 916 123-45-67" in line for line in escalated)
+
+
+def test_help_is_in_russian_and_names_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """Russian by default, as every surface: the config that could say otherwise is not
+    read when --help is asked for."""
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("использование: perezvon")
+    assert "команды:" in out and "показать эту справку и выйти" in out
+    for name in ("run", "check", "chats", "import", "demo", "stats", "report"):
+        assert f"    {name} " in out
+    english = cli._parser("en").format_help()
+    assert english.startswith("usage: perezvon") and "watch Calls.dbf and run the" in english

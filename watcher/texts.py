@@ -319,6 +319,52 @@ RU: dict[str, str] = {
         "нет поля {missing} (в таблице есть: {have}); если оно называется иначе, укажите его "
         "в [source.fields]"
     ),
+    # perezvon --help
+    "cli_help_usage": "использование:",
+    "cli_help_positionals": "аргументы",
+    "cli_help_options": "параметры",
+    "cli_help_commands": "команды",
+    "cli_help_help": "показать эту справку и выйти",
+    "cli_help_description": (
+        "Пропущенные звонки в группы из Calls.dbf программы WinTariff — в чаты отделов в Telegram."
+    ),
+    "cli_help_config": "файл настроек TOML (по умолчанию: $PEREZVON_CONFIG или perezvon.toml)",
+    "cli_help_env_file": (
+        "файл окружения (по умолчанию: .env рядом с настройками, затем в текущей папке)"
+    ),
+    "cli_help_verbose": "подробный журнал (debug)",
+    "cli_help_version": "показать версию и выйти",
+    "cli_help_run": "следить за Calls.dbf и запустить бота Telegram",
+    "cli_help_check": "проверить настройки, файл DBF и токен",
+    "cli_help_check_rows": "сколько последних строк показать",
+    "cli_help_check_send_test": (
+        "отправить пробное сообщение в каждый чат из настроек и сказать, куда бот писать не может"
+    ),
+    "cli_help_chats": "напечатать ID каждого чата, который пишет боту (для настроек)",
+    "cli_help_chats_seconds": "сколько секунд слушать (по умолчанию 120)",
+    "cli_help_import": "загрузить историю из Calls.dbf без уведомлений",
+    "cli_help_import_path": "Calls.dbf (или его архивная копия) для загрузки",
+    "cli_help_demo": "сгенерированный файл WinTariff и настоящий наблюдатель",
+    "cli_help_demo_seconds": "сколько секунд работать (0 — до Ctrl+C)",
+    "cli_help_lang": "язык вывода: ru или en",
+    "cli_help_demo_seed": "зерно случайных звонков",
+    "cli_help_demo_keep": "оставить папку демо после завершения",
+    "cli_help_demo_rows": "печатать и каждую строку, которую пишет WinTariff",
+    "cli_help_demo_speed": "ускорить часы офиса (например, 5)",
+    "cli_help_stats": "цифры за период",
+    "cli_help_stats_period": (
+        "сегодня | неделя | месяц | ГГГГ-ММ-ДД..ГГГГ-ММ-ДД (или today, week, month)"
+    ),
+    "cli_help_department": "только один отдел (его имя)",
+    "cli_help_report": "отчёт руководителям (.xlsx) или файлы CSV",
+    "cli_help_report_period": (
+        "как у stats, и ещё: год | квартал | «прошлая неделя» | «прошлый месяц» | "
+        "ДД.ММ.ГГГГ | ДД.ММ.ГГГГ..ДД.ММ.ГГГГ"
+    ),
+    "cli_help_report_output": (
+        "ФАЙЛ.xlsx (по умолчанию perezvon-ПЕРВЫЙ..ПОСЛЕДНИЙ.xlsx здесь), ФАЙЛ.csv или "
+        "папка — по файлу CSV на лист"
+    ),
     "cli_check_encoding_guess": (
         "  подсказка: заголовок таблицы не называет кодовую страницу, а текст в ней похож "
         "на {encoding}; если русские буквы в строках ниже нечитаемы, укажите [source] encoding = "
@@ -1111,6 +1157,50 @@ EN: dict[str, str] = {
     "fields_missing": (
         "no {missing} field (the table has: {have}); if it has another name, map it in"
         " [source.fields]"
+    ),
+    # perezvon --help
+    "cli_help_usage": "usage:",
+    "cli_help_positionals": "positional arguments",
+    "cli_help_options": "options",
+    "cli_help_commands": "commands",
+    "cli_help_help": "show this help message and exit",
+    "cli_help_description": (
+        "Missed group calls from WinTariff's Calls.dbf to Telegram department chats."
+    ),
+    "cli_help_config": "TOML config (default: $PEREZVON_CONFIG or perezvon.toml)",
+    "cli_help_env_file": (
+        "environment file (default: .env next to the config, then in the current folder)"
+    ),
+    "cli_help_verbose": "debug logging",
+    "cli_help_version": "show the version and exit",
+    "cli_help_run": "watch Calls.dbf and run the Telegram bot",
+    "cli_help_check": "validate the config, the DBF file and the token",
+    "cli_help_check_rows": "how many last rows to show",
+    "cli_help_check_send_test": (
+        "post a test message to every configured chat and say where the bot cannot write"
+    ),
+    "cli_help_chats": "print the id of every chat that writes to the bot (for the config)",
+    "cli_help_chats_seconds": "how long to listen (default 120)",
+    "cli_help_import": "load a Calls.dbf history without notifications",
+    "cli_help_import_path": "the Calls.dbf (or an archived copy) to import",
+    "cli_help_demo": "a generated WinTariff file and the real watcher",
+    "cli_help_demo_seconds": "how long to run (0 = until Ctrl+C)",
+    "cli_help_lang": "the output's language: ru or en",
+    "cli_help_demo_seed": "random seed of the traffic",
+    "cli_help_demo_keep": "keep the demo folder afterwards",
+    "cli_help_demo_rows": "also print each row WinTariff writes",
+    "cli_help_demo_speed": "fast-forward the office's clock (e.g. 5)",
+    "cli_help_stats": "figures for a period",
+    "cli_help_stats_period": "today | week | month | YYYY-MM-DD..YYYY-MM-DD",
+    "cli_help_department": "one department only (its name)",
+    "cli_help_report": "the managers' workbook (.xlsx) or CSV files",
+    "cli_help_report_period": (
+        "as for stats, plus year | quarter | 'last week' | 'last month' | DD.MM.YYYY | "
+        "DD.MM.YYYY..DD.MM.YYYY"
+    ),
+    "cli_help_report_output": (
+        "FILE.xlsx (default: perezvon-FIRST..LAST.xlsx here), FILE.csv or a folder for "
+        "one CSV per sheet"
     ),
     "cli_check_encoding_guess": (
         "  hint: the table's header names no code page, and its text looks like "
