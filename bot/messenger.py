@@ -28,7 +28,15 @@ from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError, TimedOut
 
-from bot.render import CardExtras, Rendered, claimer_name, esc, render_case
+from bot.render import (
+    ESCALATION_ROOM,
+    CardExtras,
+    Rendered,
+    claimer_name,
+    esc,
+    fit_line,
+    render_case,
+)
 from watcher.config import Config, moved_chat, with_chats_moved
 from watcher.ledger import Ledger
 from watcher.models import Case
@@ -296,6 +304,8 @@ class CaseMessenger:
             wait=span_text(self.config.rules.escalate_after_minutes * 60, self.language),
             department=esc(case.department),
         )
+        # The card leaves ESCALATION_ROOM for this header and the blank line after it.
+        header = fit_line(header, ESCALATION_ROOM - 2)
         shown = Rendered(f"{header}\n\n{rendered.text}", rendered.markup)
         if copy is not None:
             if not await self._edit(*copy, shown):

@@ -227,7 +227,7 @@ class _CardParts:
         lines += _newest(self.attempts, attempts, language, "card_more_attempts")
         lines += self.tail
         if line_limit is not None:
-            lines = [_fit_line(line, line_limit) for line in lines]
+            lines = [fit_line(line, line_limit) for line in lines]
         return "\n".join(lines)
 
 
@@ -239,7 +239,7 @@ def _newest(lines: Sequence[str], shown: int, language: str, more_key: str) -> l
     return [counted(language, more_key, hidden), *lines[hidden:]]
 
 
-def _fit_line(line: str, limit: int) -> str:
+def fit_line(line: str, limit: int) -> str:
     """A line (well-formed HTML) of at most ``limit`` units: a longer one as plain text."""
     if telegram_len(line) <= limit:
         return line

@@ -1004,6 +1004,8 @@ class FakeBotApi:
         if "text" not in message:
             raise _ApiError(400, "Bad Request: there is no text in the message to edit")
         text, entities = _parse_text(str(raw), params.get("parse_mode"), params.get("entities"))
+        if _utf16_len(text) > 4096:
+            raise _ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         markup = self._inline_markup(params)
         if (text, entities, markup) == (
             message["text"],

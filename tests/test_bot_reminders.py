@@ -7,6 +7,7 @@ The watcher and the bot share one clock the test moves; the reminder check
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ import pytest
 
 from bot.app import runtime
 from bot.reminders import check_reminders
-from tests.conftest import SALES_CHAT
+from tests.conftest import PHONE_CONFIG, SALES_CHAT
 from tests.fake_bot_api import FakeBotApi
 from tests.test_bot_harness import MANAGERS_CHAT, OLGA, Office, office_config, start_bot
 from watcher.config import Config
@@ -215,6 +216,36 @@ async def test_a_managers_chat_that_refuses_costs_the_copy_not_the_reminder(
     assert len(refused) == 1 and refused[0].levelname == "ERROR"
     assert "telegram.managers_chat" in refused[0].getMessage()
     assert not any(r.exc_info for r in caplog.records)
+
+
+async def test_a_department_with_a_very_long_name_is_still_escalated(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """The copy is its header and the card: a name of hundreds of characters is in both,
+    and the copy must still fit Telegram's 4096 (the fake refuses more), edits too."""
+    departments = copy.deepcopy(PHONE_CONFIG["department"])
+    departments[0]["name"] = "Отдел продаж и сопровождения ключевых клиентов " * 45
+    config = office_config(
+        tmp_path,
+        phone_config,
+        department=departments,
+        rules={"remind_after_minutes": 20, "escalate_after_minutes": 60},
+        hours=HOURS,
+    )
+    clock = Clock(FRIDAY + dt.timedelta(hours=10, minutes=1))
+    async with clocked_office(config, clock) as office:
+        case_id, _ = await posted_case(office, FRIDAY + dt.timedelta(hours=10))
+        clock.advance(minutes=60)
+        assert await remind(office) == 2
+        await office.wait_posted(MANAGERS_CHAT)
+        [copy_message] = office.posts(MANAGERS_CHAT)
+        assert copy_message["text"].startswith("🚨 Не перезвонили за 1 ч рабочего времени")
+        toast = await office.press(MANAGERS_CHAT, copy_message["message_id"], OLGA, f"c:{case_id}")
+        assert toast == "Отмечено: перезвонили"
+        await office.settle()
+        await asyncio.sleep(0.05)
+        assert office.ledger.outbox_pending_count() == 0
+        assert "✅ Перезвонил(а) Ольга в " in office.posts(MANAGERS_CHAT)[-1]["text"]
 
 
 def test_due_now_is_off_at_zero_and_skips_closed_and_silent_cases(
