@@ -473,6 +473,32 @@ def test_a_carve_out_listed_first_is_fine(
     assert route(config.departments, "250" if first == ["250"] else "207", "").name == "Boss"
 
 
+@pytest.mark.parametrize("written", ["A210", "T5", "CO1", "EXT201"])
+def test_a_station_written_with_other_letters_loads_and_matches_as_written(
+    tmp_path: Path, written: str
+) -> None:
+    data = {
+        "department": [
+            {"name": "Sales", "chat": -1, "extensions": ["201-209", written], "default": True}
+        ]
+    }
+    config = parse_config(data, base_dir=tmp_path)
+    assert config.departments[0].extensions == ("201-209", written)
+    assert route(config.departments, written, "") is config.departments[0]
+
+
+def test_the_same_lettered_station_in_two_departments_is_refused(tmp_path: Path) -> None:
+    data = {
+        "language": "en",
+        "department": [
+            {"name": "Sales", "chat": -1, "extensions": ["T5"], "default": True},
+            {"name": "Service", "chat": -2, "extensions": ["t5"]},
+        ],
+    }
+    [found] = problems_of(data, tmp_path)
+    assert found.startswith("department 'Service'.extensions ('t5') never gets a call:")
+
+
 def test_only_a_g_names_a_group_by_its_number() -> None:
     """A trunk or a line written with other letters (T5, CO1) is not station 5 or 1."""
     departments = (Department("Small", SALES_CHAT, ("1-9",)),)

@@ -631,9 +631,18 @@ def _shared_extensions(departments: list[Department], language: str) -> list[str
     listed first (250 before 200-299) is how a carve-out is written, and is fine."""
     problems: list[str] = []
     earlier: list[tuple[Department, str, tuple[int, int]]] = []
+    named: dict[str, tuple[Department, str]] = {}  # T5, CO1: matched as written only
     for department in departments:
-        mine = [(department, p, _span(p)) for p in department.extensions]
-        for _, pattern, (low, high) in mine:
+        mine: list[tuple[Department, str, tuple[int, int]]] = []
+        for pattern in department.extensions:
+            span = _span(pattern)
+            if span is None:
+                taken = named.setdefault(pattern.upper(), (department, pattern))
+                if taken[0] is not department:
+                    problems.append(_shadowed(language, taken, department, pattern, pattern))
+                continue
+            low, high = span
+            mine.append((department, pattern, span))
             covering = [item for item in earlier if item[0] is not department]
             if not _covered(low, high, [span for _, _, span in covering]):
                 continue
@@ -642,19 +651,24 @@ def _shared_extensions(departments: list[Department], language: str) -> list[str
             )
             shared_low, shared_high = max(low, their_low), min(high, their_high)
             shared = str(shared_low) if shared_low == shared_high else f"{shared_low}-{shared_high}"
-            problems.append(
-                tr(
-                    language,
-                    "config_extensions_shadowed",
-                    first=repr(first.name),
-                    pattern=repr(theirs),
-                    second=repr(department.name),
-                    other=repr(pattern),
-                    shared=shared,
-                )
-            )
+            problems.append(_shadowed(language, (first, theirs), department, pattern, shared))
         earlier += mine
     return problems
+
+
+def _shadowed(
+    language: str, taken: tuple[Department, str], department: Department, pattern: str, shared: str
+) -> str:
+    first, theirs = taken
+    return tr(
+        language,
+        "config_extensions_shadowed",
+        first=repr(first.name),
+        pattern=repr(theirs),
+        second=repr(department.name),
+        other=repr(pattern),
+        shared=shared,
+    )
 
 
 def _covered(low: int, high: int, spans: list[tuple[int, int]]) -> bool:
@@ -669,14 +683,14 @@ def _covered(low: int, high: int, spans: list[tuple[int, int]]) -> bool:
     return False
 
 
-def _span(pattern: str) -> tuple[int, int]:
-    """The numbers a canonical pattern covers (both ends included)."""
+def _span(pattern: str) -> tuple[int, int] | None:
+    """The numbers a canonical pattern covers (both ends included); None for one with
+    letters other than a group's G (T5, CO1), which matches only as written."""
     low_high = pattern_range(pattern)
     if low_high is not None:
         return low_high
     number = _number_of(pattern)
-    assert number is not None  # _extension_patterns let only extensions and ranges in
-    return number, number
+    return None if number is None else (number, number)
 
 
 def _split_commas(items: list[str]) -> list[str]:
