@@ -49,7 +49,7 @@ from watcher.ledger import Ledger
 from watcher.ledger_open import LedgerError, LedgerProblem, explain, open_ledger
 from watcher.sample import SAMPLE_ROWS, Sample, sample
 from watcher.stats import load_stats, parse_period, render_stats
-from watcher.texts import tr
+from watcher.texts import counted, tr
 from watcher.workbook import ReportNotWritten, is_csv_target, report_stem, save_report
 
 log = logging.getLogger("perezvon")
@@ -60,6 +60,8 @@ log = logging.getLogger("perezvon")
 # the config's own language is not known yet (watcher.config.problems_language says the
 # same for a config that cannot be read).
 PRE_CONFIG_LANGUAGE = "ru"
+# The fewest rows an import must read before most of them unreadable fails it.
+IMPORT_JUDGED_ROWS = 20
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -666,9 +668,11 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
             raise _ledger_problem(config, explain(config.database_path, error)) from None
         bar.finish()
     print(_import_summary(result, config))
-    if result.bad_rows * 2 > result.records_read > 0:
-        # As check judges a sample: more than half not calls is a table read wrong.
-        print(tr(config.language, "cli_import_mostly_bad", bad=result.bad_rows), file=sys.stderr)
+    if result.bad_rows * 2 > result.records_read >= IMPORT_JUDGED_ROWS:
+        # As check judges a sample: more than half not calls is a table read wrong. A pass
+        # over a few new rows (an import resumed) says nothing of the table.
+        text = counted(config.language, "cli_import_mostly_bad", result.bad_rows)
+        print(text, file=sys.stderr)
         return 1
     return 0
 

@@ -59,12 +59,27 @@ def test_itime_as_hhmmss_fails_check_with_a_hint(tmp_path: Path) -> None:
     assert "ERROR: 12 of the last 12 rows are not calls" in out
     assert "ITIME looks like HHMMSS (90000 = 09:00:00)" in out
     assert "not a call: time of day out of range" in out
-    # An import of that table says so as well, and fails, instead of counting bad rows.
+    # An import of that table (a day more of it) says so as well, and fails, instead of
+    # counting bad rows.
+    dbf.append_many(rows)
     config = str(tmp_path / "perezvon.toml")
     code, out, err = run_cli("-c", config, "import", str(dbf.path))
     assert code == 1
-    assert "ERROR: 12 rows of the table could not be read as calls" in err
+    assert "ERROR: 24 rows of the table could not be read as calls" in err
     assert "Run perezvon check" in err
+
+
+def test_an_import_resumed_over_a_few_new_rows_is_not_judged_by_them(tmp_path: Path) -> None:
+    """200 good rows imported, then WinTariff adds one the import cannot read: that pass
+    read one row, one bad, which says nothing of the table."""
+    dbf = CallsDbfWriter.create(tmp_path / "Calls.dbf")
+    dbf.append_many(office_rows(12) * 17)
+    config = str(write_config(tmp_path, dbf.path))
+    assert run_cli("-c", config, "import", str(dbf.path))[0] == 0
+    dbf.append({**office_rows(1)[0], "DATE": b"20241340"})
+    code, _, err = run_cli("-c", config, "import", str(dbf.path))
+    assert code == 0, err
+    assert "could not be read as calls" not in err
 
 
 def test_even_a_few_hhmmss_times_fail_check(tmp_path: Path) -> None:

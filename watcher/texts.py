@@ -471,8 +471,18 @@ RU: dict[str, str] = {
         "  случаи: открыто {opened}, повторных звонков {merged}, закрыто по журналу звонков "
         "{closed}; уведомления не отправлялись"
     ),
-    "cli_import_mostly_bad": (
-        "ОШИБКА: {bad} строк таблицы не прочитаны как звонки — больше половины. Запустите "
+    "cli_import_mostly_bad_one": (
+        "ОШИБКА: {count} строка таблицы не прочитана как звонки — больше половины. Запустите "
+        "perezvon check: он покажет, что не так с полями (например, ITIME как ЧЧММСС), и "
+        "как это указать в [source.fields]"
+    ),
+    "cli_import_mostly_bad_few": (
+        "ОШИБКА: {count} строки таблицы не прочитаны как звонки — больше половины. Запустите "
+        "perezvon check: он покажет, что не так с полями (например, ITIME как ЧЧММСС), и "
+        "как это указать в [source.fields]"
+    ),
+    "cli_import_mostly_bad_many": (
+        "ОШИБКА: {count} строк таблицы не прочитаны как звонки — больше половины. Запустите "
         "perezvon check: он покажет, что не так с полями (например, ITIME как ЧЧММСС), и "
         "как это указать в [source.fields]"
     ),
@@ -1307,8 +1317,18 @@ EN: dict[str, str] = {
         "  cases: {opened} opened, {merged} repeat calls, {closed} closed by the call log; "
         "no notifications were sent"
     ),
-    "cli_import_mostly_bad": (
-        "ERROR: {bad} rows of the table could not be read as calls, more than half. Run "
+    "cli_import_mostly_bad_one": (
+        "ERROR: {count} row of the table could not be read as calls, more than half. Run "
+        "perezvon check: it shows what is wrong with the fields (ITIME as HHMMSS, say) and "
+        "how to say so in [source.fields]"
+    ),
+    "cli_import_mostly_bad_few": (
+        "ERROR: {count} rows of the table could not be read as calls, more than half. Run "
+        "perezvon check: it shows what is wrong with the fields (ITIME as HHMMSS, say) and "
+        "how to say so in [source.fields]"
+    ),
+    "cli_import_mostly_bad_many": (
+        "ERROR: {count} rows of the table could not be read as calls, more than half. Run "
         "perezvon check: it shows what is wrong with the fields (ITIME as HHMMSS, say) and "
         "how to say so in [source.fields]"
     ),
