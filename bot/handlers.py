@@ -94,7 +94,11 @@ async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         old, new = int(message.migrate_from_chat_id), message.chat_id
     else:
         return
-    runtime_of(context).messenger.chat_moved(old, new)
+    messenger = runtime_of(context).messenger
+    if not messenger.uses_chat(old):  # a group of no department: nothing to move
+        log.info("chat %s became supergroup %s; the config names neither", old, new)
+        return
+    messenger.chat_moved(old, new)
 
 
 # -- commands --------------------------------------------------------------------------

@@ -196,6 +196,10 @@ class CaseMessenger:
         """Where a message for ``chat_id`` goes now: its supergroup, if it became one."""
         return moved_chat(self.moves, chat_id)
 
+    def uses_chat(self, chat_id: int) -> bool:
+        """A department's chat or the managers', as the config names it or it moved."""
+        return chat_id in _configured_chats(self.config) or chat_id in self.moves
+
     def chat_moved(self, old: int, new: int) -> None:
         """Telegram answered that ``old`` is now supergroup ``new``: remember it (in the
         ledger, for restarts) and use it everywhere, with one error saying what to fix."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -191,3 +192,30 @@ async def test_telegrams_note_of_the_upgrade_moves_the_bot_before_any_post_fails
         await office.wait_posted(NEW)
         sends = [c for c in office.api.calls_of("sendMessage") if c.params["chat_id"] == OLD]
         assert sends == []  # straight to the supergroup: no refused try first
+
+
+async def test_the_upgrade_of_a_group_no_department_uses_changes_nothing(
+    office: Office, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    config_before = office.bot.runtime.config
+    office.api.inject_update(
+        {
+            "message": {
+                "message_id": 1,
+                "date": int(datetime.now().timestamp()),
+                "chat": {"id": -777, "type": "group"},
+                "migrate_to_chat_id": NEW,
+            }
+        }
+    )
+    for _ in range(100):
+        if any("the config names neither" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.02)
+    assert any("the config names neither" in r.getMessage() for r in caplog.records)
+    assert office.ledger.chat_moves() == {}
+    assert office.bot.runtime.config == config_before
+    assert not any(
+        "became supergroup" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records
+    )
