@@ -18,6 +18,12 @@ from watcher.vocab import CaseStatus, ClosedHow
 ROOT = Path(__file__).resolve().parent.parent
 # ``tr(language, "key"`` with the key as a literal, across line breaks.
 _TR_CALL = re.compile(r"\btr\(\s*[\w.]+\s*,\s*\"([a-z0-9_]+)\"")
+# The ways a key reaches tr() through a helper: a config problem (``say``), a count's
+# plural forms (``counted``: key_one, key_few, key_many), the CLI's help (``h``,
+# ``command``: cli_help_ and the name).
+_SAY_CALL = re.compile(r"\.say\(\s*\"([a-z0-9_]+)\"")
+_COUNTED_CALL = re.compile(r"\bcounted\(\s*[\w.]+\s*,\s*\"([a-z0-9_]+)\"")
+_HELP_CALL = re.compile(r"\b(?:h|command)\(\s*\"([a-z0-9_]+)\"")
 
 
 def _placeholders(template: str) -> set[str]:
@@ -86,11 +92,17 @@ def test_the_field_roles_of_check_exist() -> None:
     assert {use.text_key for use in USES} <= set(RU)
 
 
+FORMS = ("one", "few", "many")
+
+
 def _keys_used_in_code() -> set[str]:
     used: set[str] = set()
     for folder in ("bot", "watcher"):
         for path in (ROOT / folder).rglob("*.py"):
-            used |= set(_TR_CALL.findall(path.read_text(encoding="utf-8")))
+            text = path.read_text(encoding="utf-8")
+            used |= set(_TR_CALL.findall(text)) | set(_SAY_CALL.findall(text))
+            used |= {f"{key}_{form}" for key in _COUNTED_CALL.findall(text) for form in FORMS}
+            used |= {f"cli_help_{key}" for key in _HELP_CALL.findall(text)}
     return used
 
 
