@@ -12,8 +12,10 @@ from watcher.config import Config
 from watcher.hours import OfficeHours
 from watcher.ledger import Ledger
 from watcher.models import Case
+from watcher.queries import waits
+from watcher.report import Share, Span, SummarySheet, build_report
 from watcher.schema import CASES
-from watcher.sla import callback_sla, median, percentile
+from watcher.sla import callback_sla, median, office_waits, percentile
 from watcher.stats import Period, load_stats, render_stats
 from watcher.vocab import CaseStatus, ClosedHow
 
@@ -81,6 +83,22 @@ def test_office_minutes_decide_the_sla(ledger: Ledger) -> None:
     assert sla.p90_minutes == pytest.approx(60)
 
 
+def test_every_wait_to_callback_is_in_office_minutes(ledger: Ledger) -> None:
+    """The workbook's Сводка and Операторы, the summary's median and the SLA line measure
+    one thing, the same way: a manager must not read 61 % in the chat and 46 % in Excel."""
+    sla = callback_sla(ledger.conn, *WEEK, hours=OFFICE, target_minutes=30)
+    [overall] = office_waits(ledger.conn, *WEEK, hours=OFFICE, within_seconds=30 * 60).values()
+    assert (overall.count, overall.within) == (sla.called_back, sla.within) == (4, 3)
+    assert overall.median_seconds == pytest.approx(21 * 60)
+    by_closer = office_waits(
+        ledger.conn, *WEEK, hours=OFFICE, by="extension", closed_how=(ClosedHow.CALL,)
+    )
+    assert by_closer["201"].count == 2  # cases 1 and 4: 12 and 5 office minutes
+    assert by_closer["201"].median_seconds == pytest.approx(8.5 * 60)
+    # Without office hours, the same as the SQL of the wall clock.
+    assert office_waits(ledger.conn, *WEEK, hours=OfficeHours()) == waits(ledger.conn, *WEEK)
+
+
 def test_without_office_hours_sql_gives_the_wall_clock_figures(ledger: Ledger) -> None:
     in_sql = callback_sla(ledger.conn, *WEEK, hours=OfficeHours(), target_minutes=30)
     in_python = callback_sla(ledger.conn, *WEEK, hours=ALWAYS, target_minutes=30)
@@ -109,3 +127,20 @@ def test_stats_show_the_sla(ledger: Ledger, phone_config: Callable[..., Config])
     )
     english = render_stats(stats, period, "en")
     assert "On time (within 30 office minutes): 3 of 4 (75%)" in english
+
+
+def test_the_workbook_and_the_chat_give_one_share_and_one_median(
+    ledger: Ledger, phone_config: Callable[..., Config]
+) -> None:
+    config = phone_config(
+        hours={"days": ["mon", "tue", "wed", "thu", "fri"], "open": "09:00", "close": "18:00"}
+    )
+    period = Period(*WEEK, "неделя")
+    stats = load_stats(ledger, period, config)
+    assert stats.median_callback_seconds == pytest.approx(21 * 60)  # as the SLA line's
+    report = build_report(ledger.conn, config, period, language="ru")
+    builder = report.sheets[0]
+    assert isinstance(builder, SummarySheet)
+    rows = {row[0]: row[1] for row in builder.rows}
+    assert rows["Медиана до перезвона"] == Span(21 * 60)
+    assert rows["Перезвонили за 30 мин"] == Share(0.75)

@@ -38,7 +38,7 @@ from typing import Any
 
 from watcher import schema
 from watcher.config import Department, route
-from watcher.models import to_text
+from watcher.models import from_text, to_text
 from watcher.vocab import REACHED, CaseStatus, MissReason
 
 BUSY_TIMEOUT_MS = 15_000
@@ -378,17 +378,22 @@ class Waits:
     within: int  # closed within the target (``within_seconds``)
 
 
-# A case closed by a callback (from the log or marked in the chat), with its wait in
-# seconds: not stale history, not a leg of an answered call, not one that needed none.
-# strftime('%s') rather than unixepoch(): the latter needs SQLite 3.38, older than some
-# Linux distributions' system library. Both times are local wall time, as in Python.
-_WAIT = """
-wait(g, s) AS (
-  SELECT {group}, max(0, strftime('%s', closed_at) - strftime('%s', first_at)) FROM cases
+# The cases whose wait counts: closed by a callback (from the log or marked in the chat),
+# not stale history, not a leg of an answered call, not one that needed none.
+_WAITED = """FROM cases
   WHERE first_at >= :start AND first_at < :end AND status <> 'open'
   AND coalesce(closed_how, '') NOT IN ('expired', 'leg', 'not_needed')
-  AND coalesce(closed_at, '') <> ''{filter}
-)"""
+  AND coalesce(closed_at, '') <> ''{filter}"""
+# Each with its wait in seconds. strftime('%s') rather than unixepoch(): the latter needs
+# SQLite 3.38, older than some Linux distributions' system library. Both times are local
+# wall time, as in Python.
+_WAIT = (
+    """
+wait(g, s) AS (
+  SELECT {group}, max(0, strftime('%s', closed_at) - strftime('%s', first_at)) """
+    + _WAITED
+    + "\n)"
+)
 # All of them: the middle one or two by ORDER BY + OFFSET (a plain sort, cheaper than a
 # window over one partition).
 _WAITS = (
@@ -421,6 +426,39 @@ FROM ranked GROUP BY g
 _WAIT_GROUPS = {"department": "department", "extension": "closed_by_extension"}
 
 
+def wait_pairs(
+    conn: sqlite3.Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    by: str | None = None,
+    department: str | None = None,
+    closed_how: tuple[str, ...] = (),
+) -> Iterator[tuple[str | None, datetime, datetime]]:
+    """(group, first call, close) of the cases :func:`waits` counts, streamed: for waits
+    in office time, which SQL cannot measure (watcher/sla.py)."""
+    filters, params = _wait_filters(start, end, department, closed_how)
+    group = "NULL" if by is None else _WAIT_GROUPS[by]
+    sql = f"SELECT {group}, first_at, closed_at " + _WAITED.format(filter=filters)
+    for key, first, closed in conn.execute(sql, params):
+        yield (None if key is None else str(key)), from_text(first), from_text(closed)
+
+
+def _wait_filters(
+    start: datetime, end: datetime, department: str | None, closed_how: tuple[str, ...]
+) -> tuple[str, dict[str, object]]:
+    filters = ""
+    params: dict[str, object] = {"start": to_text(start), "end": to_text(end)}
+    if department is not None:
+        filters += " AND department = :department"
+        params["department"] = department
+    if closed_how:
+        marks = ", ".join(f":how{i}" for i in range(len(closed_how)))
+        filters += f" AND closed_how IN ({marks})"
+        params.update({f"how{i}": how for i, how in enumerate(closed_how)})
+    return filters, params
+
+
 def waits(
     conn: sqlite3.Connection,
     start: datetime,
@@ -435,19 +473,8 @@ def waits(
     "extension": the closer's) or for all (key None). The median is taken in SQL over the
     ordered waits (the middle one, or the mean of the middle two, as
     :func:`statistics.median` does); only one or two rows per group leave SQLite."""
-    filters = ""
-    params: dict[str, object] = {
-        "start": to_text(start),
-        "end": to_text(end),
-        "within": within_seconds,
-    }
-    if department is not None:
-        filters += " AND department = :department"
-        params["department"] = department
-    if closed_how:
-        marks = ", ".join(f":how{i}" for i in range(len(closed_how)))
-        filters += f" AND closed_how IN ({marks})"
-        params.update({f"how{i}": how for i, how in enumerate(closed_how)})
+    filters, params = _wait_filters(start, end, department, closed_how)
+    params["within"] = within_seconds
     if by is None:
         return _overall_waits(conn, filters, params, within_seconds)
     return _waits_of(conn.execute(_WAITS_BY.format(group=_WAIT_GROUPS[by], filter=filters), params))

@@ -42,9 +42,9 @@ from watcher.queries import (
     operator_names,
     scope_lines,
     spread_of,
-    waits,
 )
 from watcher.schema import CASES
+from watcher.sla import office_waits
 from watcher.stats import Period, Stats, stats_from
 from watcher.texts import operator_label, tr
 from watcher.vocab import CaseStatus, ClosedHow, MissReason
@@ -298,10 +298,11 @@ class _Builder:
         return self._stats
 
     def within(self, period: Period, department: str | None = None) -> Waits | None:
-        found = waits(
+        found = office_waits(
             self.conn,
             period.start,
             period.end,
+            hours=self.config.hours,
             department=department or self.department,
             within_seconds=self.sla_seconds,
         )
@@ -545,10 +546,11 @@ class _Builder:
         # hours), as /stats has it.
         office = self.current.office_seconds
         header.append(self.tr("report_col_within_share", sla=self.sla_text()))
-        callbacks = waits(
+        callbacks = office_waits(
             self.conn,
             self.period.start,
             self.period.end,
+            hours=self.config.hours,
             by="extension",
             department=self.department,
             closed_how=(ClosedHow.CALL,),

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from watcher.hours import OfficeHours
 from watcher.models import from_text, to_text
-from watcher.queries import callback_waits, median, percentile
+from watcher.queries import Waits, callback_waits, median, percentile, wait_pairs, waits
 
 # The closes that are callbacks: from the call log, or marked in the chat.
 CALLBACK_CLOSES = ("call", "answered", "user")
@@ -70,3 +70,38 @@ def callback_sla(
     ]
     within = sum(1 for m in minutes if m <= target_minutes)
     return Sla(target_minutes, len(minutes), within, median(minutes), percentile(minutes, 0.9))
+
+
+def office_waits(
+    conn: sqlite3.Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    hours: OfficeHours,
+    by: str | None = None,
+    department: str | None = None,
+    closed_how: tuple[str, ...] = (),
+    within_seconds: float = 0,
+) -> dict[str | None, Waits]:
+    """:func:`watcher.queries.waits` with each wait in office time, as the SLA and the
+    workbook's rows measure it: one "minutes to callback" everywhere. Without office
+    hours office time is wall time, and SQL does it all."""
+    if hours.always_open:
+        return waits(
+            conn,
+            start,
+            end,
+            by=by,
+            department=department,
+            closed_how=closed_how,
+            within_seconds=within_seconds,
+        )
+    groups: dict[str | None, list[float]] = {}
+    for group, first, closed in wait_pairs(
+        conn, start, end, by=by, department=department, closed_how=closed_how
+    ):
+        groups.setdefault(group, []).append(hours.office_seconds(first, closed))
+    return {
+        group: Waits(len(found), median(found), sum(1 for s in found if s <= within_seconds))
+        for group, found in groups.items()
+    }

@@ -14,6 +14,7 @@ from pathlib import Path
 from watcher.clock import local_now
 from watcher.config import Config
 from watcher.contacts import ContactBook, employee_keys
+from watcher.hours import OfficeHours
 from watcher.ledger import Ledger
 from watcher.phones import display_number
 from watcher.queries import (
@@ -28,10 +29,9 @@ from watcher.queries import (
     operator_names,
     reading,
     scope_lines,
-    waits,
     why_figures,
 )
-from watcher.sla import Sla, callback_sla
+from watcher.sla import Sla, callback_sla, office_waits
 from watcher.texts import operator_label, tr
 from watcher.vocab import CaseStatus, ClosedHow, MissReason
 
@@ -387,7 +387,9 @@ def stats_from(
         stats.new_callers.answered += newcomer.answered
         stats.new_callers.called_back += not newcomer.answered and newcomer.called_back
 
-    overall = waits(conn, period.start, period.end, department=department).get(None)
+    hours = config.hours if config is not None else OfficeHours()
+    waited = office_waits(conn, period.start, period.end, hours=hours, department=department)
+    overall = waited.get(None)
     stats.median_callback_seconds = overall.median_seconds if overall else None
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
