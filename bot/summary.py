@@ -182,19 +182,33 @@ async def build_summary(runtime: Runtime) -> list[Part]:
     return _joined(head, stats_messages(figures.stats, figures.png, period, language))
 
 
+def weekly_periods(today: date, weekday: int = 0) -> tuple[Period, Period]:
+    """The week of a weekly summary set for ``weekday`` (0 = Monday) and sent ``today``,
+    and the same days a week before. Set for Monday: the week just ended, Monday to
+    Sunday. Set for a later day: the week ending on that day, Monday to it (a summary
+    set for Friday 17:00 is of that week, not the one before)."""
+    if weekday == 0:
+        period = parse_period("last week", today, extended=True)
+    else:
+        last = today - timedelta(days=(today.weekday() - weekday) % 7)
+        period = days_period(last - timedelta(days=weekday), last)
+    first, last_day = period.start.date() - timedelta(days=7), period.last_day - timedelta(days=7)
+    return period, days_period(first, last_day)
+
+
 async def build_weekly(runtime: Runtime) -> list[Part]:
-    """Last week (Monday to Sunday) against the week before, by day, with the workbook."""
+    """The week (see :func:`weekly_periods`) against the same days a week before, by day,
+    with the workbook."""
     language = runtime.language
     now = runtime.clock()
-    period = parse_period("last week", now.date(), extended=True)
-    first = period.start.date() - timedelta(days=7)
-    before = days_period(first, first + timedelta(days=6))
+    weekly = runtime.config.telegram.weekly_summary
+    period, before = weekly_periods(now.date(), weekly.day if weekly is not None else 0)
     figures = await asyncio.to_thread(_figures, runtime, period, before)
     against = tr(
         language,
         "summary_against_week",
-        first=first.strftime("%d.%m"),
-        last=(first + timedelta(days=6)).strftime("%d.%m"),
+        first=before.start.strftime("%d.%m"),
+        last=before.last_day.strftime("%d.%m"),
     )
     waiting = runtime.ledger.open_cases(None, include_silent=False)
     head = summary_text(

@@ -14,7 +14,13 @@ import openpyxl
 import pytest
 
 from bot import summary
-from bot.summary import WEEKLY_JOB_NAME, comparison_lines, summary_job, weekly_job
+from bot.summary import (
+    WEEKLY_JOB_NAME,
+    comparison_lines,
+    summary_job,
+    weekly_job,
+    weekly_periods,
+)
 from tests.conftest import SALES_CHAT
 from tests.test_bot_harness import IVAN, MANAGERS_CHAT, Office, office, office_config, open_office
 from watcher.config import Config, ConfigError, Weekly, parse_config
@@ -205,3 +211,22 @@ def test_weekly_summary_default_and_mistakes(tmp_path: Path) -> None:
         data = {**BASE, "language": "en", "telegram": {"weekly_summary": wrong}}
         with pytest.raises(ConfigError, match='like "mon 09:00"'):
             parse_config(data, base_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("today", "weekday", "week", "before"),
+    [
+        # "mon 09:00", the default: the week just ended, against the one before it.
+        (dt.date(2026, 11, 30), 0, "2026-11-23..2026-11-29", "2026-11-16..2026-11-22"),
+        (dt.date(2026, 12, 1), 0, "2026-11-23..2026-11-29", "2026-11-16..2026-11-22"),
+        # "fri 17:00": the week ending that Friday, against the same days of the last one.
+        (dt.date(2026, 12, 4), 4, "2026-11-30..2026-12-04", "2026-11-23..2026-11-27"),
+        (dt.date(2026, 12, 5), 4, "2026-11-30..2026-12-04", "2026-11-23..2026-11-27"),
+        (dt.date(2026, 12, 6), 6, "2026-11-30..2026-12-06", "2026-11-23..2026-11-29"),
+    ],
+)
+def test_the_weekly_summary_is_of_the_week_ending_on_its_day(
+    today: dt.date, weekday: int, week: str, before: str
+) -> None:
+    period, earlier = weekly_periods(today, weekday)
+    assert (period.label, earlier.label) == (week, before)
