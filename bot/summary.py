@@ -28,6 +28,7 @@ from bot.outbox import retry_after_seconds
 from bot.render import MESSAGE_LIMIT, Rendered, summary_text, utf16_len
 from bot.replies import Part, send_part
 from bot.runtime import Runtime, runtime_of
+from watcher.hours import OfficeHours
 from watcher.stats import Period, Stats, days_period, parse_period, read_stats, span_text
 from watcher.texts import tr
 
@@ -172,14 +173,20 @@ async def build_summary(runtime: Runtime) -> list[Part]:
         date=day.strftime("%d.%m"),
     )
     waiting = runtime.ledger.open_cases(None, include_silent=False)
-    head = summary_text(
-        waiting,
-        language,
-        label=period.label,
-        now=now,
-        figures=comparison_lines(figures.stats, figures.before, language, against),
-    )
+    lines = comparison_lines(figures.stats, figures.before, language, against)
+    if quiet_workday(runtime.config.hours, period.start.date(), figures.stats):
+        lines.append(tr(language, "summary_no_calls"))
+    head = summary_text(waiting, language, label=period.label, now=now, figures=lines)
     return _joined(head, stats_messages(figures.stats, figures.png, period, language))
+
+
+def quiet_workday(hours: OfficeHours, day: date, stats: Stats) -> bool:
+    """A working day with no call at all in the log: more likely WinTariff or Perezvon
+    stopped than an office nobody called, and "all closed 👍" alone would hide it.
+    Without [hours], Monday to Friday are the working days."""
+    workday = day.weekday() < 5 if hours.always_open else hours.is_workday(day)
+    calls = stats.incoming + sum(op.outgoing for op in stats.operators)
+    return workday and calls == 0
 
 
 def weekly_periods(today: date, weekday: int = 0) -> tuple[Period, Period]:

@@ -17,6 +17,7 @@ from bot import summary
 from bot.summary import (
     WEEKLY_JOB_NAME,
     comparison_lines,
+    quiet_workday,
     summary_job,
     weekly_job,
     weekly_periods,
@@ -24,6 +25,7 @@ from bot.summary import (
 from tests.conftest import SALES_CHAT
 from tests.test_bot_harness import IVAN, MANAGERS_CHAT, Office, office, office_config, open_office
 from watcher.config import Config, ConfigError, Weekly, parse_config
+from watcher.hours import OfficeHours
 from watcher.sim.wintariff import make_row
 from watcher.stats import Stats
 
@@ -230,3 +232,15 @@ def test_the_weekly_summary_is_of_the_week_ending_on_its_day(
 ) -> None:
     period, earlier = weekly_periods(today, weekday)
     assert (period.label, earlier.label) == (week, before)
+
+
+def test_a_working_day_without_a_single_call_is_flagged() -> None:
+    """Zero calls on a working day reads "all closed 👍" otherwise, where WinTariff or the
+    watcher had most likely stopped."""
+    monday, sunday = dt.date(2026, 11, 30), dt.date(2026, 11, 29)
+    nothing = Stats()
+    assert quiet_workday(OfficeHours(), monday, nothing)
+    assert not quiet_workday(OfficeHours(), sunday, nothing)  # no [hours]: Mon-Fri work
+    holiday = OfficeHours(holidays=frozenset({monday}))
+    assert not quiet_workday(holiday, monday, nothing)
+    assert not quiet_workday(OfficeHours(), monday, Stats(incoming=3))

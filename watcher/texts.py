@@ -148,6 +148,10 @@ RU: dict[str, str] = {
     "chart_calls": "Звонков",
     "summary_title": "📊 <b>Сводка за вчера</b>, {label}",
     "summary_open": "Ждут перезвона: <b>{count}</b>",
+    "summary_no_calls": (
+        "⚠️ За рабочий день в журнале ни одного звонка. Проверьте, что WinTariff получает "
+        "записи от АТС, а Перезвон читает Calls.dbf: perezvon check"
+    ),
     "summary_open_none": "Все пропущенные закрыты 👍",
     "summary_open_line": "• {number}{contact} · {department} · {when}{age}",
     "summary_age": " · ждёт {age}",
@@ -1005,6 +1009,10 @@ EN: dict[str, str] = {
     "chart_calls": "Calls",
     "summary_title": "📊 <b>Yesterday's summary</b>, {label}",
     "summary_open": "Waiting for a callback: <b>{count}</b>",
+    "summary_no_calls": (
+        "⚠️ Not one call in the log on a working day. Check that WinTariff gets the PBX's "
+        "records and Perezvon reads Calls.dbf: perezvon check"
+    ),
     "summary_open_none": "All missed calls are closed 👍",
     "summary_open_line": "• {number}{contact} · {department} · {when}{age}",
     "summary_age": " · waiting {age}",
