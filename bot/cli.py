@@ -60,6 +60,7 @@ log = logging.getLogger("perezvon")
 # the config's own language is not known yet (watcher.config.problems_language says the
 # same for a config that cannot be read).
 PRE_CONFIG_LANGUAGE = "ru"
+QUIET_COMMANDS = frozenset({"demo", "stats", "report"})
 # The fewest rows an import must read before most of them unreadable fails it.
 IMPORT_JUDGED_ROWS = 20
 
@@ -70,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")
     parser = _parser()
     args = parser.parse_args(argv)
-    logs.setup_console(verbose=args.verbose, quiet=args.command == "demo")
+    # The demo and the figures print what the user asked for; the service's info lines
+    # (contacts loaded, …) would only be English noise among them. Warnings still show.
+    logs.setup_console(verbose=args.verbose, quiet=args.command in QUIET_COMMANDS)
     try:
         # Absolute, so every message names the file whatever folder the service started in.
         config_path = _load_environment(args.env_file, args.config).absolute()

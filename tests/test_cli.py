@@ -306,3 +306,36 @@ def test_help_is_in_russian_and_names_every_command(capsys: pytest.CaptureFixtur
         assert f"    {name} " in out
     english = cli._parser("en").format_help()
     assert english.startswith("usage: perezvon") and "watch Calls.dbf and run the" in english
+
+
+def test_figures_on_the_console_carry_no_info_lines(tmp_path: Path) -> None:
+    """`perezvon stats` prints the figures asked for; the service's English info lines
+    (contacts loaded, …) stay out of them, its warnings do not. Run as the CLI runs, in
+    a process of its own (the console's logging is set up once per process)."""
+    import subprocess
+    import sys
+
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    assert run_cli("-c", str(config), "import", str(dbf))[0] == 0
+    script = (
+        "import logging, sys\n"
+        "from bot import cli\n"
+        "code = cli.main(sys.argv[1:])\n"
+        "logging.getLogger('watcher.probe').info('probe: an info line')\n"
+        "logging.getLogger('watcher.probe').warning('probe: a warning')\n"
+        "sys.exit(code)\n"
+    )
+    args = ["--env-file", "", "-c", str(config), "stats", "2026-11-20"]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Calls for 2026-11-20")
+    assert "probe: a warning" in done.stderr
+    assert "probe: an info line" not in done.stderr
