@@ -14,7 +14,6 @@ from pathlib import Path
 from watcher.clock import local_now
 from watcher.config import Config
 from watcher.contacts import ContactBook, employee_keys
-from watcher.hours import OfficeHours
 from watcher.ledger import Ledger
 from watcher.phones import display_number
 from watcher.queries import (
@@ -25,13 +24,15 @@ from watcher.queries import (
     leg_calls,
     line_departments,
     line_figures,
+    median,
     new_callers,
     operator_names,
     reading,
     scope_lines,
+    waits,
     why_figures,
 )
-from watcher.sla import Sla, callback_sla, office_waits
+from watcher.sla import Sla, callback_sla, office_seconds_waited, sla_of
 from watcher.texts import operator_label, tr
 from watcher.vocab import CaseStatus, ClosedHow, MissReason
 
@@ -387,25 +388,31 @@ def stats_from(
         stats.new_callers.answered += newcomer.answered
         stats.new_callers.called_back += not newcomer.answered and newcomer.called_back
 
-    hours = config.hours if config is not None else OfficeHours()
-    waited = office_waits(conn, period.start, period.end, hours=hours, department=department)
-    overall = waited.get(None)
-    stats.median_callback_seconds = overall.median_seconds if overall else None
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
+    if config is None or config.hours.always_open:
+        # Wall time is office time: SQL gives the median, and the SLA, by itself.
+        overall = waits(conn, period.start, period.end, department=department).get(None)
+        stats.median_callback_seconds = overall.median_seconds if overall else None
+        if config is not None:
+            stats.sla = callback_sla(
+                conn,
+                period.start,
+                period.end,
+                hours=config.hours,
+                target_minutes=config.rules.callback_sla_minutes,
+                department=department,
+            )
+    else:
+        # One stream of the waits in office time for both, the median and the SLA.
+        seconds = office_seconds_waited(conn, period.start, period.end, config.hours, department)
+        stats.median_callback_seconds = median(seconds)
+        stats.sla = sla_of(seconds, config.rules.callback_sla_minutes)
     if config is not None:
         # Up to now for a period not over yet: at 11:00 "today" has two office hours.
         until = min(period.end, now or local_now(config))
         stats.office_seconds = config.hours.office_seconds(period.start, until)
         stats.operator_names = operator_names(conn, config.operators)
-        stats.sla = callback_sla(
-            conn,
-            period.start,
-            period.end,
-            hours=config.hours,
-            target_minutes=config.rules.callback_sla_minutes,
-            department=department,
-        )
     return stats
 
 
