@@ -117,16 +117,22 @@ def may_have_posted(error: BaseException) -> bool:
     return is_lost_answer(error)
 
 
+def is_chat_not_found(error: TelegramError) -> bool:
+    """No such chat for the bot: a wrong id, or a chat it was never added to."""
+    text = error.message.lower()
+    return "chat not found" in text or "peer_id_invalid" in text
+
+
+def lacks_rights(error: TelegramError) -> bool:
+    """The bot is in the chat but may not write there (an admin restricted it)."""
+    text = error.message.lower()
+    return "not enough rights" in text or "have no rights" in text
+
+
 def is_chat_refusal(error: TelegramError) -> bool:
     """The chat will take nothing from the bot (removed, no rights, no such chat), where a
     bad request about the message itself says nothing of the chat."""
-    if isinstance(error, Forbidden):
-        return True
-    text = error.message.lower()
-    return any(
-        sign in text
-        for sign in ("chat not found", "not enough rights", "have no rights", "peer_id_invalid")
-    )
+    return isinstance(error, Forbidden) or is_chat_not_found(error) or lacks_rights(error)
 
 
 def is_topic_gone(error: BadRequest) -> bool:

@@ -31,6 +31,7 @@ from bot.app import (
     token_message,
 )
 from bot.logs import protect, redact
+from bot.messenger import is_chat_not_found, lacks_rights
 from bot.outbox import retry_after_seconds
 from bot.render import esc
 from watcher.config import Config
@@ -101,9 +102,9 @@ def hint_for(error: TelegramError, language: str) -> str | None:
     if isinstance(error, BadRequest):
         if "thread not found" in text or "topic" in text:
             return tr(language, "cli_send_test_hint_topic")
-        if "chat not found" in text or "peer_id_invalid" in text:
+        if is_chat_not_found(error):
             return tr(language, "cli_send_test_hint_not_found")
-        if "not enough rights" in text or "have no rights" in text:
+        if lacks_rights(error):
             return tr(language, "cli_send_test_hint_rights")
         return None
     if isinstance(error, NetworkError):
