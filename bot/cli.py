@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import math
 import os
 import re
 import shutil
@@ -16,7 +18,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
@@ -70,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     parser = _parser()
-    args = parser.parse_args(argv)
+    with _argparse_speaking(PRE_CONFIG_LANGUAGE):
+        args = parser.parse_args(argv)
     # The demo and the figures print what the user asked for; the service's info lines
     # (contacts loaded, …) would only be English noise among them. Warnings still show.
     logs.setup_console(verbose=args.verbose, quiet=args.command in QUIET_COMMANDS)
@@ -163,6 +166,56 @@ def _version() -> str:
         return "unknown"
 
 
+# argparse's own messages (its gettext templates) and the catalog key of each: argparse
+# writes its errors in English whatever the office's language, unless told otherwise.
+ARGPARSE_TEXTS = {
+    "%(prog)s: error: %(message)s\n": "cli_arg_error",
+    "argument %(argument_name)s: %(message)s": "cli_arg_argument",
+    "the following arguments are required: %s": "cli_arg_required",
+    "unrecognized arguments: %s": "cli_arg_unrecognized",
+    "invalid choice: %(value)r (choose from %(choices)s)": "cli_arg_choice",
+    "invalid %(type)s value: %(value)r": "cli_arg_value",
+    "expected one argument": "cli_arg_one",
+    "expected at most one argument": "cli_arg_at_most_one",
+    "expected at least one argument": "cli_arg_at_least_one",
+    "ambiguous option: %(option)s could match %(matches)s": "cli_arg_ambiguous",
+    "ignored explicit argument %r": "cli_arg_ignored",
+}
+
+
+@contextlib.contextmanager
+def _argparse_speaking(language: str) -> Iterator[None]:
+    """argparse's messages in ``language`` while it parses: it looks its templates up
+    through the module's ``_`` (gettext) at the moment it reports, so that is the hook."""
+
+    def translated(message: str) -> str:
+        key = ARGPARSE_TEXTS.get(message)
+        return tr(language, key) if key else message
+
+    english = argparse._  # type: ignore[attr-defined]
+    argparse._ = translated  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = english  # type: ignore[attr-defined]
+
+
+def _positive(language: str, kind: type[int] | type[float]) -> Callable[[str], float]:
+    """An argparse type: a number above zero, or the catalog's message saying so."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(tr(language, "cli_arg_positive", value=text))
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
 class _HelpFormatter(argparse.HelpFormatter):
     """argparse's help with its one fixed word, "usage:", in the help's language."""
 
@@ -192,6 +245,9 @@ def _parser(language: str = PRE_CONFIG_LANGUAGE) -> argparse.ArgumentParser:
     def formatter(*, prog: str) -> argparse.HelpFormatter:
         return _HelpFormatter(prog, language)
 
+    whole = _positive(language, int)
+    number = _positive(language, float)
+
     def titled(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         parser._positionals.title = h("positionals")
         parser._optionals.title = h("options")
@@ -213,7 +269,7 @@ def _parser(language: str = PRE_CONFIG_LANGUAGE) -> argparse.ArgumentParser:
         "--version", action="version", version=f"perezvon {_version()}", help=h("version")
     )
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMAND", title=h("commands")
+        dest="command", required=True, metavar=h("command_metavar"), title=h("commands")
     )
 
     def command(name: str) -> argparse.ArgumentParser:
@@ -225,12 +281,12 @@ def _parser(language: str = PRE_CONFIG_LANGUAGE) -> argparse.ArgumentParser:
     run.set_defaults(handler=cmd_run)
 
     check = command("check")
-    check.add_argument("--rows", type=int, default=5, help=h("check_rows"))
+    check.add_argument("--rows", type=whole, default=5, help=h("check_rows"))
     check.add_argument("--send-test", action="store_true", help=h("check_send_test"))
     check.set_defaults(handler=cmd_check)
 
     chats = command("chats")
-    chats.add_argument("--seconds", type=float, default=120.0, help=h("chats_seconds"))
+    chats.add_argument("--seconds", type=number, default=120.0, help=h("chats_seconds"))
     chats.set_defaults(handler=cmd_chats)
 
     imp = command("import")
@@ -238,12 +294,12 @@ def _parser(language: str = PRE_CONFIG_LANGUAGE) -> argparse.ArgumentParser:
     imp.set_defaults(handler=cmd_import)
 
     demo = command("demo")
-    demo.add_argument("--seconds", type=float, default=90, help=h("demo_seconds"))
+    demo.add_argument("--seconds", type=number, default=90, help=h("demo_seconds"))
     demo.add_argument("--lang", choices=("ru", "en"), default="ru", help=h("lang"))
     demo.add_argument("--seed", type=int, default=7, help=h("demo_seed"))
     demo.add_argument("--keep", action="store_true", help=h("demo_keep"))
     demo.add_argument("--rows", action="store_true", help=h("demo_rows"))
-    demo.add_argument("--speed", type=float, default=1.0, help=h("demo_speed"))
+    demo.add_argument("--speed", type=number, default=1.0, help=h("demo_speed"))
     demo.set_defaults(handler=cmd_demo)
 
     stats = command("stats")

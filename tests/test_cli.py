@@ -13,6 +13,7 @@ from bot import cli
 from bot.demo import run_demo
 from bot.dotenv import load_dotenv, parse_dotenv
 from watcher.sim.wintariff import CallsDbfWriter, make_row
+from watcher.texts import tr
 
 DAY = datetime(2026, 11, 20, 9, 0, 0)
 
@@ -306,6 +307,47 @@ def test_help_is_in_russian_and_names_every_command(capsys: pytest.CaptureFixtur
         assert f"    {name} " in out
     english = cli._parser("en").format_help()
     assert english.startswith("usage: perezvon") and "watch Calls.dbf and run the" in english
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        ([], "perezvon: ошибка: не хватает: КОМАНДА"),
+        (["foo"], "КОМАНДА: нет варианта 'foo' (можно: 'run', 'check'"),
+        (["--bogus", "check"], "perezvon: ошибка: непонятные аргументы: --bogus"),
+        (["report", "-o"], "perezvon report: ошибка: -o/--output: нужно значение"),
+        (["stats", "--lang", "de"], "--lang: нет варианта 'de' (можно: 'ru', 'en')"),
+        (["check", "--rows", "x"], "--rows: нужно число больше нуля, а не 'x'"),
+        (["check", "--rows", "-1"], "--rows: нужно число больше нуля, а не '-1'"),
+        (["demo", "--speed", "0"], "--speed: нужно число больше нуля, а не '0'"),
+        (["demo", "--seconds", "nan"], "--seconds: нужно число больше нуля, а не 'nan'"),
+    ],
+)
+def test_command_line_mistakes_are_told_in_russian(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse's own errors speak the CLI's language too, and a number the command
+    cannot use (a zero or negative speed, NaN seconds) is refused before anything runs."""
+    with pytest.raises(SystemExit) as done:
+        cli.main(argv)
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("использование: perezvon")
+    assert said in err and "(справка: perezvon --help)" in err
+    assert "error" not in err and "invalid" not in err and "argument" not in err
+
+
+def test_argparse_messages_in_english_are_argparse_own() -> None:
+    """The English catalog gives back argparse's own wording, and the hook is undone
+    once parsing is over."""
+    import argparse
+
+    for template, key in cli.ARGPARSE_TEXTS.items():
+        if key not in ("cli_arg_error", "cli_arg_value"):
+            assert tr("en", key) == template
+    with pytest.raises(SystemExit):
+        cli.main(["foo"])
+    assert argparse._("unrecognized arguments: %s") == "unrecognized arguments: %s"  # type: ignore[attr-defined]
 
 
 def test_figures_on_the_console_carry_no_info_lines(tmp_path: Path) -> None:

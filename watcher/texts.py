@@ -323,11 +323,24 @@ RU: dict[str, str] = {
         "нет поля {missing} (в таблице есть: {have}); если оно называется иначе, укажите его "
         "в [source.fields]"
     ),
+    "cli_arg_error": "%(prog)s: ошибка: %(message)s (справка: perezvon --help)\n",
+    "cli_arg_argument": "%(argument_name)s: %(message)s",
+    "cli_arg_required": "не хватает: %s",
+    "cli_arg_unrecognized": "непонятные аргументы: %s",
+    "cli_arg_choice": "нет варианта %(value)r (можно: %(choices)s)",
+    "cli_arg_value": "не понял значение %(value)r",
+    "cli_arg_one": "нужно значение",
+    "cli_arg_at_most_one": "нужно не больше одного значения",
+    "cli_arg_at_least_one": "нужно хотя бы одно значение",
+    "cli_arg_ambiguous": "%(option)s — неоднозначно, подходит: %(matches)s",
+    "cli_arg_ignored": "лишнее значение %r",
+    "cli_arg_positive": "нужно число больше нуля, а не {value!r}",
     # perezvon --help
     "cli_help_usage": "использование:",
     "cli_help_positionals": "аргументы",
     "cli_help_options": "параметры",
     "cli_help_commands": "команды",
+    "cli_help_command_metavar": "КОМАНДА",
     "cli_help_help": "показать эту справку и выйти",
     "cli_help_description": (
         "Пропущенные звонки в группы из Calls.dbf программы WinTariff — в чаты отделов в Telegram."
@@ -1176,11 +1189,24 @@ EN: dict[str, str] = {
         "no {missing} field (the table has: {have}); if it has another name, map it in"
         " [source.fields]"
     ),
+    "cli_arg_error": "%(prog)s: error: %(message)s (help: perezvon --help)\n",
+    "cli_arg_argument": "argument %(argument_name)s: %(message)s",
+    "cli_arg_required": "the following arguments are required: %s",
+    "cli_arg_unrecognized": "unrecognized arguments: %s",
+    "cli_arg_choice": "invalid choice: %(value)r (choose from %(choices)s)",
+    "cli_arg_value": "invalid value: %(value)r",
+    "cli_arg_one": "expected one argument",
+    "cli_arg_at_most_one": "expected at most one argument",
+    "cli_arg_at_least_one": "expected at least one argument",
+    "cli_arg_ambiguous": "ambiguous option: %(option)s could match %(matches)s",
+    "cli_arg_ignored": "ignored explicit argument %r",
+    "cli_arg_positive": "a number above zero is needed, not {value!r}",
     # perezvon --help
     "cli_help_usage": "usage:",
     "cli_help_positionals": "positional arguments",
     "cli_help_options": "options",
     "cli_help_commands": "commands",
+    "cli_help_command_metavar": "COMMAND",
     "cli_help_help": "show this help message and exit",
     "cli_help_description": (
         "Missed group calls from WinTariff's Calls.dbf to Telegram department chats."
