@@ -126,7 +126,8 @@ def compute_stats(
                 operator(case.closed_by_extension).callbacks += 1
         elif case.closed_how == ClosedHow.USER:
             stats.closed_by_user += 1
-        if case.closed_at is not None:
+        # Minutes to callback: of the cases called back, not those who got through.
+        if case.closed_at is not None and case.closed_how != ClosedHow.ANSWER:
             waits.append(max(0.0, (case.closed_at - case.first_at).total_seconds()))
     stats.new_callers = new_caller_stats(calls if history is None else history, cases, period, legs)
     stats.median_callback_seconds = statistics.median(waits) if waits else None
@@ -140,7 +141,8 @@ def new_caller_stats(
 ) -> NewCallerStats:
     """Numbers whose first call of all ``calls`` is an incoming call in the period; answered
     when a row at that moment has talk time or is a missed leg of an answered call, else
-    reached when the case it opened (or joined) was closed by a person or the call log."""
+    called back when the case it opened (or joined) was closed by a callback (the call log
+    or a press), or got through on their own."""
     first: dict[str, str] = {}
     first_in: dict[str, str] = {}
     for call in calls:
@@ -168,13 +170,12 @@ def new_caller_stats(
             continue
         mine = [c for c in cases_of.get(remote, []) if c.first_at <= from_text(at)]
         case = max(mine, key=lambda c: c.first_at) if mine else None
-        if (
-            case is not None
-            and not case.is_open
-            and case.closed_at is not None
-            and case.closed_how not in (ClosedHow.EXPIRY, ClosedHow.NOT_NEEDED, ClosedHow.LEG)
-        ):
+        if case is None or case.is_open or case.closed_at is None:
+            continue
+        if case.closed_how in (ClosedHow.CALL, ClosedHow.USER):
             result.called_back += 1
+        elif case.closed_how == ClosedHow.ANSWER:
+            result.got_through += 1
     return result
 
 

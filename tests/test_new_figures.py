@@ -132,11 +132,16 @@ def test_an_employee_is_never_among_the_numbers_missed_most(known: Config) -> No
 
 def test_new_callers_and_what_became_of_them(known: Config) -> None:
     new = day_stats(known).new_callers
-    # …1 and …2 were reached, …3 answered at once and …7 by the other leg, …5 and …6 not
-    # reached; …4 is known from yesterday, the employee is no caller.
-    assert (new.total, new.answered, new.called_back, new.waiting) == (6, 2, 2, 2)
+    # …1 was called back and …2 got through on their own, …3 answered at once and …7 by
+    # the other leg, …5 and …6 not reached; …4 is known from yesterday, the employee is
+    # no caller.
+    assert (new.total, new.answered, new.called_back, new.got_through) == (6, 2, 1, 1)
+    assert new.waiting == 2
     text = render_stats(day_stats(known), parse_period(DAY.isoformat(), DAY), "en")
-    assert "New numbers: 6 — answered at once 2, called back 2, not reached yet 2" in text
+    assert (
+        "New numbers: 6 — answered at once 2, called back 1, got through on their own 1,"
+        " not reached yet 2" in text
+    )
 
 
 def test_a_department_chat_sees_its_own_new_callers(known: Config) -> None:
@@ -211,7 +216,8 @@ def test_the_workbook_summary_has_them(known: Config, tmp_path: Path) -> None:
     assert figures["  по журналу звонков"] == 1
     assert figures["Дозвонились сами"] == 1
     assert figures["Новые номера"] == 6
-    assert (figures["  ответили сразу"], figures["  перезвонили"]) == (2, 2)
+    assert (figures["  ответили сразу"], figures["  перезвонили"]) == (2, 1)
+    assert figures["  дозвонились сами"] == 1
     assert figures["  ещё не дозвонились"] == 2
     assert book["Новые клиенты"].max_row - 1 == figures["Новые номера"]
 

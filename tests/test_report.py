@@ -229,6 +229,10 @@ def test_missed_sheet_has_one_row_per_case(
     called = [r for r in table if r[10] == "перезвонили (по журналу)"]
     assert all(r[11].startswith("доб. ") and r[14] in ("да", "нет") for r in called)
     assert all(isinstance(r[13], int | float) for r in called)
+    # A caller who got through on their own was not called back: no one to name as the
+    # caller back, no callback time, no minutes to callback, no SLA verdict.
+    through = [r for r in table if r[10] == "клиент дозвонился сам"]
+    assert through and all(r[11:15] == (None, None, None, None) for r in through)
 
 
 def test_incoming_per_hour_and_department_adds_up(

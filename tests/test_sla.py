@@ -55,8 +55,9 @@ def case(n: int, first: dt.datetime, closed: dt.datetime | None, how: ClosedHow 
 CASES_OF_THE_WEEK = [
     case(1, at("10:00"), at("10:12"), ClosedHow.CALL),  # 12 office minutes
     case(2, at("17:50"), at("09:20", days=3), ClosedHow.USER),  # Fri 10 + Mon 20 = 30
-    case(3, at("11:00"), at("12:00"), ClosedHow.ANSWER),  # 60
+    case(3, at("11:00"), at("12:00"), ClosedHow.ANSWER),  # got through: not called back
     case(4, at("19:00"), at("09:05", days=3), ClosedHow.CALL),  # after hours: 5
+    case(8, at("14:00"), at("15:00"), ClosedHow.CALL),  # 60
     case(5, at("12:00"), at("12:01"), ClosedHow.NOT_NEEDED),  # no callback: not counted
     case(6, at("12:00"), at("12:02"), ClosedHow.EXPIRY),  # history: not counted
     case(7, at("13:00"), None, None),  # open
@@ -77,7 +78,8 @@ WEEK = (FRIDAY - dt.timedelta(days=1), FRIDAY + dt.timedelta(days=7))
 
 def test_office_minutes_decide_the_sla(ledger: Ledger) -> None:
     sla = callback_sla(ledger.conn, *WEEK, hours=OFFICE, target_minutes=30)
-    # Waits 12, 30, 60, 5 office minutes: 3 within 30.
+    # Waits 12, 30, 5, 60 office minutes: 3 within 30. The caller who got through on
+    # their own after 60 minutes was not called back: no wait to callback at all.
     assert (sla.called_back, sla.within, sla.share) == (4, 3, 0.75)
     assert sla.median_minutes == pytest.approx(21)
     assert sla.p90_minutes == pytest.approx(60)
@@ -93,8 +95,8 @@ def test_every_wait_to_callback_is_in_office_minutes(ledger: Ledger) -> None:
     by_closer = office_waits(
         ledger.conn, *WEEK, hours=OFFICE, by="extension", closed_how=(ClosedHow.CALL,)
     )
-    assert by_closer["201"].count == 2  # cases 1 and 4: 12 and 5 office minutes
-    assert by_closer["201"].median_seconds == pytest.approx(8.5 * 60)
+    assert by_closer["201"].count == 3  # cases 1, 4 and 8: 12, 5 and 60 office minutes
+    assert by_closer["201"].median_seconds == pytest.approx(12 * 60)
     # Without office hours, the same as the SQL of the wall clock.
     assert office_waits(ledger.conn, *WEEK, hours=OfficeHours()) == waits(ledger.conn, *WEEK)
 

@@ -39,7 +39,7 @@ from typing import Any
 from watcher import schema
 from watcher.config import Department, route
 from watcher.models import from_text, to_text
-from watcher.vocab import REACHED, CaseStatus, MissReason
+from watcher.vocab import CALLED_BACK, CaseStatus, ClosedHow, MissReason
 
 BUSY_TIMEOUT_MS = 15_000
 # Page cache of a reader, in KiB: a year's index ranges are ~60 MB, read once each.
@@ -380,10 +380,18 @@ class Waits:
 
 # The cases whose wait counts: closed by a callback (from the log or marked in the chat),
 # not stale history, not a leg of an answered call, not one that needed none.
-_WAITED = """FROM cases
+# Cases called back (vocab.CALLED_BACK), as SQL.
+_CALLED_BACK_SQL = "closed_how IN ({})".format(", ".join(f"'{how}'" for how in CALLED_BACK))
+# The cases that waited for a callback: closed by one, not written off, not a leg, not the
+# caller getting through on their own.
+_WAITED = (
+    """FROM cases
   WHERE first_at >= :start AND first_at < :end AND status <> 'open'
-  AND coalesce(closed_how, '') NOT IN ('expired', 'leg', 'not_needed')
+  AND """
+    + _CALLED_BACK_SQL
+    + """
   AND coalesce(closed_at, '') <> ''{filter}"""
+)
 # Each with its wait in seconds. strftime('%s') rather than unixepoch(): the latter needs
 # SQLite 3.38, older than some Linux distributions' system library. Both times are local
 # wall time, as in Python.
@@ -539,12 +547,9 @@ def median(values: list[float]) -> float | None:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
-# Cases whose caller was reached (vocab.REACHED), as SQL.
-_REACHED_SQL = "closed_how IN ({})".format(", ".join(f"'{how}'" for how in REACHED))
-
 _CALLBACK_WAITS = (
     "WITH"
-    + _WAIT.format(group="NULL", filter="{filter} AND " + _REACHED_SQL)
+    + _WAIT.format(group="NULL", filter="{filter}")
     + """, n(n) AS (SELECT count(*) FROM wait)
 SELECT (SELECT n FROM n), (SELECT count(*) FROM wait WHERE s <= :within), (
   SELECT avg(s) FROM (
@@ -559,7 +564,7 @@ WHERE (SELECT n FROM n) > 0
 )
 
 
-_ALL_CALLBACK_WAITS = _ALL_WAITS.format(group="NULL", filter="{filter} AND " + _REACHED_SQL)
+_ALL_CALLBACK_WAITS = _ALL_WAITS.format(group="NULL", filter="{filter}")
 
 
 def callback_waits(
@@ -920,7 +925,7 @@ def case_counts(
     one GROUP BY over the period's cases (a query per number scanned the table each time)."""
     sql = (
         "SELECT remote, count(*), count(*) FILTER (WHERE status = 'closed'"
-        f" AND {_REACHED_SQL}) FROM cases"
+        f" AND {_CALLED_BACK_SQL}) FROM cases"
         " WHERE first_at >= :start AND first_at < :end AND coalesce(closed_how, '') <> 'leg'"
     )
     params: dict[str, object] = {"start": to_text(start), "end": to_text(end)}
@@ -1005,13 +1010,17 @@ class NewCaller:
 
     @property
     def called_back(self) -> bool:
-        """Missed, then reached: called back, marked in chat or got through on their own
-        (not written off as history, not marked as needing no callback)."""
+        """Missed, then called back: found in the log or marked in the chat."""
         return (
             self.case_status == CaseStatus.CLOSED
             and self.case_closed_at is not None
-            and self.case_closed_how in REACHED
+            and self.case_closed_how in CALLED_BACK
         )
+
+    @property
+    def got_through(self) -> bool:
+        """Missed, then got through on their own before anyone called back."""
+        return self.case_status == CaseStatus.CLOSED and self.case_closed_how == ClosedHow.ANSWER
 
 
 # The first incoming call from the covering time index (never the table row), and the

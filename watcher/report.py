@@ -47,7 +47,7 @@ from watcher.schema import CASES
 from watcher.sla import office_waits
 from watcher.stats import Period, Stats, stats_from
 from watcher.texts import operator_label, tr
-from watcher.vocab import CaseStatus, ClosedHow, MissReason
+from watcher.vocab import CALLED_BACK, CaseStatus, ClosedHow, MissReason
 
 # The contract's default ``callback_sla_minutes``, in wall-clock minutes until office
 # hours exist (then: office minutes, from the config).
@@ -219,6 +219,7 @@ _METRICS = (
     _Metric("report_m_new_callers", "count", lambda s, w: s.new_callers.total),
     _Metric("report_m_new_answered", "count", lambda s, w: s.new_callers.answered),
     _Metric("report_m_new_called_back", "count", lambda s, w: s.new_callers.called_back),
+    _Metric("report_m_new_got_through", "count", lambda s, w: s.new_callers.got_through),
     _Metric("report_m_new_waiting", "count", lambda s, w: s.new_callers.waiting),
     _Metric("report_m_outgoing", "count", lambda s, w: _outgoing(s)),
     _Metric("report_m_talk", "span", lambda s, w: sum(op.talk_seconds for op in s.operators)),
@@ -416,7 +417,7 @@ class _Builder:
         for case in self._cases():
             wait = _wait_seconds(case, self.config.hours)
             how = case.closed_how
-            if how in (ClosedHow.CALL, ClosedHow.ANSWER):
+            if how == ClosedHow.CALL:
                 extension = operator_label(case.closed_by_extension or "?", self.names)
                 closer: str | None = self.tr("report_extension", extension=extension)
             elif how in (ClosedHow.USER, ClosedHow.NOT_NEEDED):
@@ -721,12 +722,9 @@ def _hour_rows(
 
 def _wait_seconds(case: Case, hours: OfficeHours) -> float | None:
     """First missed call to close, in office time, for a case that was called back (not
-    written off); without office hours, office time is wall time."""
-    if case.status != CaseStatus.CLOSED or case.closed_how in (
-        ClosedHow.EXPIRY,
-        ClosedHow.NOT_NEEDED,
-        ClosedHow.LEG,
-    ):
+    written off, not the caller getting through); without office hours, office time is
+    wall time."""
+    if case.status != CaseStatus.CLOSED or case.closed_how not in CALLED_BACK:
         return None
     if case.closed_at is None:
         return None

@@ -16,9 +16,10 @@ from datetime import datetime
 
 from watcher.hours import OfficeHours
 from watcher.queries import Waits, callback_waits, median, percentile, wait_pairs, waits
+from watcher.vocab import CALLED_BACK
 
 # The closes that are callbacks: from the call log, or marked in the chat.
-CALLBACK_CLOSES = ("call", "answered", "user")
+CALLBACK_CLOSES = tuple(how.value for how in CALLED_BACK)
 
 
 @dataclass(frozen=True)

@@ -181,10 +181,11 @@ class NewCallerStats:
     total: int = 0
     answered: int = 0
     called_back: int = 0
+    got_through: int = 0  # missed, then got through on their own
 
     @property
     def waiting(self) -> int:
-        return self.total - self.answered - self.called_back
+        return self.total - self.answered - self.called_back - self.got_through
 
 
 @dataclass(frozen=True)
@@ -387,6 +388,7 @@ def stats_from(
         stats.new_callers.total += 1
         stats.new_callers.answered += newcomer.answered
         stats.new_callers.called_back += not newcomer.answered and newcomer.called_back
+        stats.new_callers.got_through += not newcomer.answered and newcomer.got_through
 
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
@@ -536,10 +538,11 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
         lines.append(
             tr(
                 t,
-                "stats_new_callers",
+                "stats_new_callers_got_through" if new.got_through else "stats_new_callers",
                 total=new.total,
                 answered=new.answered,
                 called_back=new.called_back,
+                got_through=new.got_through,
                 waiting=new.waiting,
             )
         )

@@ -210,6 +210,10 @@ RU: dict[str, str] = {
         "Новые номера: {total} — ответили сразу {answered}, перезвонили {called_back},"
         " ещё не дозвонились {waiting}"
     ),
+    "stats_new_callers_got_through": (
+        "Новые номера: {total} — ответили сразу {answered}, перезвонили {called_back},"
+        " дозвонились сами {got_through}, ещё не дозвонились {waiting}"
+    ),
     "stats_not_needed": "не нужно перезванивать {count}",
     "stats_sla": (
         "Вовремя (за {target} мин рабочего времени): {within} из {total} ({share:.0%});"
@@ -806,7 +810,7 @@ RU: dict[str, str] = {
     "report_col_operator": "Оператор",
     "report_col_load": "Нагрузка",
     "report_col_talk": "Разговор",
-    "report_col_outgoing": "Исходящих",
+    "report_col_outgoing": "Исходящих с разговором",
     "report_col_callbacks": "Перезвонов",
     "report_col_median_minutes": "Медиана до перезвона, мин",
     "report_col_within_share": "Доля перезвонов {sla}",
@@ -827,6 +831,7 @@ RU: dict[str, str] = {
     "report_m_new_callers": "Новые номера",
     "report_m_new_answered": "  ответили сразу",
     "report_m_new_called_back": "  перезвонили",
+    "report_m_new_got_through": "  дозвонились сами",
     "report_m_new_waiting": "  ещё не дозвонились",
     "report_m_open": "Ещё ждут",
     "report_m_expired": "Без ответа (история)",
@@ -1078,6 +1083,10 @@ EN: dict[str, str] = {
     "stats_new_callers": (
         "New numbers: {total} — answered at once {answered}, called back {called_back},"
         " not reached yet {waiting}"
+    ),
+    "stats_new_callers_got_through": (
+        "New numbers: {total} — answered at once {answered}, called back {called_back},"
+        " got through on their own {got_through}, not reached yet {waiting}"
     ),
     "stats_not_needed": "no callback needed {count}",
     "stats_sla": (
@@ -1650,7 +1659,7 @@ EN: dict[str, str] = {
     "report_col_operator": "Operator",
     "report_col_load": "Load",
     "report_col_talk": "Talk time",
-    "report_col_outgoing": "Outgoing",
+    "report_col_outgoing": "Answered outgoing",
     "report_col_callbacks": "Callbacks",
     "report_col_median_minutes": "Median minutes to callback",
     "report_col_within_share": "Share of callbacks {sla}",
@@ -1671,6 +1680,7 @@ EN: dict[str, str] = {
     "report_m_new_callers": "New numbers",
     "report_m_new_answered": "  answered at once",
     "report_m_new_called_back": "  called back",
+    "report_m_new_got_through": "  got through on their own",
     "report_m_new_waiting": "  not reached yet",
     "report_m_open": "Still open",
     "report_m_expired": "Never called back (history)",

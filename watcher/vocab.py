@@ -124,5 +124,7 @@ class AfterHours(StrEnum):
     POST = "post"  # posted at once, as in v0.1
 
 
-# How a case ends when its caller was reached (the figures' "called back").
-REACHED = (ClosedHow.CALL, ClosedHow.ANSWER, ClosedHow.USER)
+# How a case ends when it was called back, as every figure counts it ("перезвонили", the
+# SLA, minutes to callback): found in the call log, or marked in the chat. A caller who got
+# through on their own (ANSWER) was not called back: counted apart, "дозвонились сами".
+CALLED_BACK = (ClosedHow.CALL, ClosedHow.USER)
