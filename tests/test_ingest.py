@@ -184,6 +184,21 @@ def test_row_waits_for_calltype(
     assert harness.scan().records_read == 0
 
 
+def test_a_clock_set_back_does_not_hold_a_row_for_as_long(
+    harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
+) -> None:
+    """A row first seen while the server's clock ran a day ahead settles settle_seconds
+    after the clock is put right, not a day later."""
+    calls_dbf.append(phone_rows.missed(at(0), CUSTOMER, calltype=""))
+    harness.wall += 86400
+    assert harness.scan().pending == 1
+    harness.wall -= 86400  # NTP puts the clock right
+    assert harness.scan().pending == 1
+    harness.wall += 30  # settle_seconds = 30 in the shared config
+    result = harness.scan()
+    assert (result.pending, result.cases.opened) == (0, 1)
+
+
 def test_row_without_calltype_is_final_after_settle_seconds(
     harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
 ) -> None:
@@ -637,9 +652,15 @@ def test_first_pass_posts_only_the_last_hour(
     assert [(o["case_id"], o["kind"]) for o in harness.outbox()] == [(recent["id"], "new")]
 
 
-def test_later_passes_post_the_last_twelve_hours(
-    harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
+def test_later_passes_post_the_last_four_days(
+    harness: Harness,
+    calls_dbf: CallsDbfWriter,
+    phone_rows: PhoneRows,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """A weekend with the PC off (Friday evening to Monday morning) still posts every
+    call; one older than that is history, and a warning says so, naming what to check."""
+    assert dt.timedelta(hours=64) <= RECENT_WINDOW  # Fri 17:00 .. Mon 09:00
     calls_dbf.append(phone_rows.missed(at(0), CUSTOMER))
     harness.scan()
     # Rows written late (e.g. after a PBX buffer flush) carry their own old times.
@@ -655,6 +676,33 @@ def test_later_passes_post_the_last_twelve_hours(
     )
     assert first["status"] == CaseStatus.OPEN  # a posted case is never expired
     assert [o["case_id"] for o in harness.outbox()] == [first["id"], recent["id"]]
+    [told] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "1 missed calls" in told and "were more than 4 days old" in told
+    assert "PBX clock" in told and "perezvon report" in told
+
+
+def test_missed_calls_too_old_to_post_are_told_once_per_episode(
+    harness: Harness,
+    calls_dbf: CallsDbfWriter,
+    phone_rows: PhoneRows,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A PBX clock days behind makes every missed call history: one warning, not one per
+    call, and one line once missed calls are recent again."""
+    caplog.set_level(logging.INFO, "watcher.ingest")
+    calls_dbf.append(phone_rows.missed(at(0), CUSTOMER))
+    harness.scan()
+    late = NOW - RECENT_WINDOW - dt.timedelta(hours=1)
+    for n in range(3):
+        calls_dbf.append(phone_rows.missed(late + dt.timedelta(minutes=n), f"891600000{n}"))
+        harness.scan()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "1 missed calls" in warnings[0]
+    calls_dbf.append(phone_rows.missed(at(2), "89160000009"))
+    harness.scan()
+    [back] = [r.getMessage() for r in caplog.records if "recent again" in r.getMessage()]
+    assert "2 more too old since the warning" in back
+    assert len(harness.outbox()) == 2  # the first call and the last: the rest is history
 
 
 def test_live_cases_write_outbox_rows(

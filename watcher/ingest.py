@@ -50,8 +50,10 @@ from watcher.vocab import MissReason
 
 log = logging.getLogger(__name__)
 
-# Missed calls older than this when first seen are history: stored, never posted.
-RECENT_WINDOW = timedelta(hours=12)
+# Missed calls older than this when first seen are history: stored, never posted (and
+# told in one warning per episode). Four days, so a weekend with the PC off, or the share
+# out of reach from Friday evening to Monday morning, still posts every call at opening.
+RECENT_WINDOW = timedelta(days=4)
 # On the very first pass over a file (no cursor yet) the table is someone's past: only
 # the last hour is posted, so installing Perezvon mid-day does not flood the chats.
 BASELINE_WINDOW = timedelta(hours=1)
@@ -147,6 +149,10 @@ class ScanResult:
     warnings: list[str] = field(default_factory=list)
     row_warnings: int = 0
     no_caller_number: bool = False  # no field of the table gives an incoming call's number
+    # Missed calls of a live pass older than its window: stored as history, not posted.
+    too_old: int = 0
+    too_old_since: datetime | None = None
+    live_opened: int = 0  # cases opened by a live pass within its window
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < MAX_WARNINGS:
@@ -198,6 +204,9 @@ class Ingestor:
         self.key = source_key(config.source.path)
         self._legacy_key: str | None = None  # a cursor found under the old key, to drop
         self._told_no_caller: str | None = None  # the layout last warned about
+        # Missed calls found too old to post since the warning that told of them (None:
+        # no such episode now); see _tell_too_old.
+        self._too_old_told: int | None = None
         # The bulk-pass settings (a large page cache) held from the first backfill step to
         # the last: set and reset per step, the cache would be dropped every step.
         self._backfill_bulk: AbstractContextManager[None] | None = None
@@ -265,9 +274,39 @@ class Ingestor:
             self._backfill(layout, decoder, state, result, history=True, chunks=None)
         result.backfill_left = _left(state)
         result.finish()
+        if not fresh and not history:
+            self._tell_too_old(result, window)
         if run.opened_silent and state.backfill_end is None:
             self.ledger.expire_silent_cases(now)
         return result
+
+    def _tell_too_old(self, result: ScanResult, window: timedelta) -> None:
+        """One warning when missed calls of a file already followed turn up older than the
+        window, and so are not posted; one line when posted ones come again. Either the
+        file was out of reach that long, or the PBX's clock is behind the server's."""
+        if result.too_old:
+            if self._too_old_told is None:
+                self._too_old_told = 0
+                log.warning(
+                    "%s: %d missed calls (the first from %s) were more than %d days old when"
+                    " read, so they were not posted: was Calls.dbf out of reach that long, or"
+                    " is the PBX clock behind the server's? `perezvon report` lists them as"
+                    " never called back (history)",
+                    self.key,
+                    result.too_old,
+                    result.too_old_since,
+                    window.days,
+                )
+            else:
+                self._too_old_told += result.too_old
+        if result.live_opened and self._too_old_told is not None:
+            log.info(
+                "%s: missed calls are recent again and posted (%d more too old since the"
+                " warning)",
+                self.key,
+                self._too_old_told,
+            )
+            self._too_old_told = None
 
     def _read_quickly(
         self,
@@ -510,6 +549,7 @@ class Ingestor:
         if not final:
             seen = run.previous.get(record.index)
             since = seen[1] if seen is not None and seen[0] == record.digest else run.wall
+            since = min(since, run.wall)  # first seen "in the future": the clock went back
             run.pending[record.index] = (record.digest, since)
             if run.cursor is None:
                 run.cursor = record.index
@@ -596,6 +636,13 @@ class Ingestor:
             applied = rules.apply_planned(call, now=now, silent=silent)
             result.cases.add(applied)
             silent_opened |= silent and applied.opened > 0
+            if live_since is not None and applied.opened:
+                if silent:
+                    result.too_old += applied.opened
+                    since = result.too_old_since
+                    result.too_old_since = min(since or call.started_at, call.started_at)
+                else:
+                    result.live_opened += applied.opened
         if book is not None:
             _write_book(self.ledger, book)
         return silent_opened
