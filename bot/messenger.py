@@ -42,7 +42,7 @@ from watcher.ledger import Ledger
 from watcher.models import Case
 from watcher.phones import display_number
 from watcher.stats import span_text
-from watcher.texts import tr
+from watcher.texts import plural_key, tr
 from watcher.vocab import OutboxKind
 
 log = logging.getLogger(__name__)
@@ -406,8 +406,11 @@ class CaseMessenger:
         """🌙 One header per department at opening, above the cases of the closed hours."""
         if self.ledger.digest_posted(case.department, held_until):
             return
-        count = self.ledger.held_count(case.department, held_until)
-        text = tr(self.language, "digest_header", count=count, department=esc(case.department))
+        count, closed = self.ledger.held_count(case.department, held_until)
+        key = plural_key(self.language, "digest_header", count)
+        text = tr(self.language, key, count=count, department=esc(case.department))
+        if closed:
+            text += tr(self.language, "digest_header_closed", closed=closed)
 
         async def send(chat: int) -> Message:
             return await self._outside_gone_topic(

@@ -301,8 +301,7 @@ class Ingestor:
                 self._too_old_told += result.too_old
         if result.live_opened and self._too_old_told is not None:
             log.info(
-                "%s: missed calls are recent again and posted (%d more too old since the"
-                " warning)",
+                "%s: missed calls are recent again and posted (%d more too old since the warning)",
                 self.key,
                 self._too_old_told,
             )

@@ -1203,13 +1203,15 @@ class Ledger:
         )
         return row is not None
 
-    def held_count(self, department: str, held_until: datetime) -> int:
-        """How many of the department's cases wait for this opening (the header says it)."""
+    def held_count(self, department: str, held_until: datetime) -> tuple[int, int]:
+        """How many of the department's cases wait for this opening, and how many of them
+        were closed meanwhile (the header says both: their cards follow it)."""
         row = self._one(
-            "SELECT count(*) FROM cases WHERE department = ? AND held_until = ? AND silent = 0",
+            "SELECT count(*), count(*) FILTER (WHERE status <> 'open') FROM cases"
+            " WHERE department = ? AND held_until = ? AND silent = 0",
             [department, to_text(held_until)],
         )
-        return int(row[0]) if row else 0
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     def set_digest(
         self, department: str, held_until: datetime, chat_id: int, message_id: int, now: datetime

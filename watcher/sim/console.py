@@ -170,7 +170,7 @@ class ConsoleNotifier:
             digest = (case.department, case.held_until) if case.held_until else None
             if digest is not None and digest not in self._digests:
                 self._digests.add(digest)
-                count = self.ledger.held_count(*digest)
+                count, _ = self.ledger.held_count(*digest)
                 lines.append(tr(language, "console_digest", count=count, department=digest[0]))
             lines.append(event("console_new", describe(case, language, now)))
             before = _Shown(case.attempts, CaseStatus.OPEN, 0, None, now)
