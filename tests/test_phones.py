@@ -40,6 +40,23 @@ def test_international_numbers() -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("00375291234567", "+375291234567"),  # Belarus with 00, as many PBXs write it
+        ("00380501234567", "+380501234567"),
+        ("380501234567", "+380501234567"),  # Ukraine without + or 00
+        ("0079161234567", MOBILE),
+        ("0089161234567", MOBILE),  # trunk zeros before a domestic number
+    ],
+)
+def test_international_numbers_without_a_plus_are_not_made_russian(raw: str, key: str) -> None:
+    """00375… used to become +7 5291234567, a number that does not exist, and the
+    callback dialled as 810375… did not close the case; now both are one number."""
+    assert phone_key(raw) == key
+    assert phone_key(raw) == phone_key(key)
+
+
+@pytest.mark.parametrize(
     "raw", [None, "", "   ", "internal-201", "INTERNAL-620", "0000", "---", "anonymous"]
 )
 def test_no_key_for_blanks_hidden_and_internal(raw: str | None) -> None:

@@ -43,14 +43,21 @@ def phone_key(raw: str | None) -> str | None:
         return "+7" + digits[1:]
     if len(digits) == 10 and digits[0] in "3489":
         return "+7" + digits
-    if digits.startswith("810") and len(digits) > 11:
+    if len(digits) <= 11:
+        return digits
+    if digits.startswith("810"):  # Russia's international prefix
         return _e164(digits[3:], international=True) or "+" + digits[3:]
-    if len(digits) > 11:
+    if digits.startswith("00"):  # Europe's (and many PBXs'), when a number follows it
+        found = _e164(digits[2:], international=True)
+        if found:
+            return found
+    tail = digits[-11:]
+    if tail[0] in "78" and set(digits[:-11]) <= set("09"):
         # A trunk access digit in front (9 or 0 then 8XXXXXXXXXX), as some PBXs log.
-        tail = digits[-11:]
-        if tail[0] in "78":
-            return "+7" + tail[1:]
-    return digits
+        return "+7" + tail[1:]
+    # An international number written without + or 00 (380501234567): only when it is
+    # a real number of its country, else the digits as they are.
+    return _e164(digits, international=True, valid=True) or digits
 
 
 # Fewer digits than this are an extension or a ring group, not a number from outside.
@@ -66,12 +73,14 @@ def external_key(raw: str | None) -> str | None:
     return None
 
 
-def _e164(digits: str, *, international: bool) -> str | None:
+def _e164(digits: str, *, international: bool, valid: bool = False) -> str | None:
+    """E.164 of the digits if they can be a number (``valid``: if they are one)."""
     try:
         parsed = phonenumbers.parse("+" + digits if international else digits, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(parsed):
+    check = phonenumbers.is_valid_number if valid else phonenumbers.is_possible_number
+    if not check(parsed):
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
