@@ -324,18 +324,12 @@ def attempt_line(
     """📵 who tried and when: a person's press, or an extension from the call log."""
     when = clock_text(attempt.at, case.last_at)
     if attempt.extension:
-        talk = (
-            tr(language, "case_failed_talk", duration=duration_text(attempt.duration))
-            if attempt.duration
-            else ""
-        )
-        return tr(
-            language,
-            "case_failed_pbx",
-            extension=esc(operator_label(attempt.extension, names)),
-            when=when,
-            talk=talk,
-        )
+        extension = esc(operator_label(attempt.extension, names))
+        if attempt.duration:  # it got through, too briefly to be a callback
+            duration = duration_text(attempt.duration)
+            key = "case_failed_pbx_short"
+            return tr(language, key, extension=extension, when=when, duration=duration)
+        return tr(language, "case_failed_pbx", extension=extension, when=when)
     return tr(language, "case_failed_user", name=esc(clip(attempt.user_name or "?")), when=when)
 
 

@@ -115,7 +115,7 @@ async def test_failed_callbacks_from_the_call_log_are_listed(office: Office) -> 
     await office.scan()
     card = await shown(office)
     assert "📵 доб. 203 в " in card["text"]
-    assert "📵 доб. 204 в " in card["text"] and "(0:03)" in card["text"]
+    assert "📵 доб. 204 в " in card["text"] and "разговор 0:03, слишком короткий" in card["text"]
     assert office.case(case_id).is_open
     assert events(office, case_id) == ["opened", "callback_failed", "callback_failed"]
     # A real callback afterwards still closes it.

@@ -87,7 +87,7 @@ async def test_callback_from_the_pbx_closes_and_edits_without_buttons(office: Of
     await office.wait_edited(lambda c: c.params["message_id"] == message["message_id"])
     shown = office.posts(SALES_CHAT)[-1]
     assert "✅ Перезвонил доб. 201 в " in shown["text"]
-    assert ", 2:13" in shown["text"]
+    assert ", разговор 2:13" in shown["text"]
     assert button(shown) is None
     assert office.only_case().closed_how == ClosedHow.CALL
 
@@ -340,7 +340,7 @@ async def test_caller_getting_through_later_closes_the_case(office: Office) -> N
     await office.wait_edited(lambda c: c.params["message_id"] == message["message_id"])
     shown = office.posts(SALES_CHAT)[-1]
     assert "✅ Дозвонился сам, ответил доб. 204 в " in shown["text"]
-    assert ", 1:15" in shown["text"]
+    assert ", разговор 1:15" in shown["text"]
     assert button(shown) is None
 
 

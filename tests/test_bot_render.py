@@ -148,11 +148,11 @@ def test_auto_closed_shows_extension_time_duration_and_no_buttons() -> None:
         closed_by_extension="102",
     )
     text = case_text(case, "ru")
-    assert "✅ Перезвонил доб. 102 в 10:50, 2:13" in text
+    assert "✅ Перезвонил доб. 102 в 10:50, разговор 2:13" in text
     assert "<i>отмечено по журналу звонков</i>" in text
     assert buttons(case) == []
     later = case_text(replace(case, closed_how=ClosedHow.ANSWER, callback_duration=75), "ru")
-    assert "✅ Дозвонился сам, ответил доб. 102 в 10:50, 1:15" in later
+    assert "✅ Дозвонился сам, ответил доб. 102 в 10:50, разговор 1:15" in later
     assert buttons(replace(case, closed_how=ClosedHow.ANSWER)) == []
 
 
@@ -378,7 +378,7 @@ def test_claim_attempts_and_not_needed_on_the_card_in_both_languages() -> None:
     text = case_text(claimed, "ru", CardExtras(attempts))
     assert "👋 Взято: &lt;Ольга&gt;, 10:41" in text
     assert "📵 доб. 201 в 10:42 — не дозвонился\n" in text
-    assert "📵 доб. 202 в 10:44 — не дозвонился (0:03)" in text
+    assert "📵 доб. 202 в 10:44 — разговор 0:03, слишком короткий для перезвона" in text
     assert "📵 Иван в 10:45 — не удалось дозвониться" in text
     english = case_text(claimed, "en", CardExtras(attempts))
     assert "👋 Taken: &lt;Ольга&gt;, 10:41" in english
@@ -497,7 +497,7 @@ def test_a_normal_card_renders_exactly_as_before() -> None:
         "  10:42 — ⏳ ждал 8 с и положил трубку\n"
         "  10:43 — ⏳ группа не ответила за 30 с\n"
         "  10:44 — ⏳ ждал 8 с и положил трубку\n"
-        "📵 доб. 201 (Ольга) в 10:43 — не дозвонился (0:03)\n"
+        "📵 доб. 201 (Ольга) в 10:43 — разговор 0:03, слишком короткий для перезвона\n"
         "📵 Ольга в 10:45 — не удалось дозвониться\n"
         "👋 Взято: Ольга, 10:45"
     )
@@ -510,7 +510,7 @@ def test_a_normal_card_renders_exactly_as_before() -> None:
         "  10:42 — ⏳ waited 8 s and hung up\n"
         "  10:43 — ⏳ the group did not answer in 30 s\n"
         "  10:44 — ⏳ waited 8 s and hung up\n"
-        "📵 ext. 201 (Ольга) at 10:43 — no answer (0:03)\n"
+        "📵 ext. 201 (Ольга) at 10:43 — talked 0:03, too short to count as a callback\n"
         "📵 Ольга at 10:45 — no answer\n"
         "👋 Taken: Ольга, 10:45"
     )

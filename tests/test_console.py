@@ -67,7 +67,7 @@ def test_describe_says_how_a_case_closed() -> None:
         closed_at=closed,
         callback_duration=133,
     )
-    assert describe(by_call, "ru").endswith("перезвонил доб. 202 в 10:50, 2:13")
+    assert describe(by_call, "ru").endswith("перезвонил доб. 202 в 10:50, разговор 2:13")
     answered = replace(by_call, closed_how=ClosedHow.ANSWER, closed_by_extension="205")
     assert describe(answered, "en").endswith("got through, answered by ext. 205 at 10:50")
     by_user = case(
@@ -111,7 +111,7 @@ def test_notifier_prints_open_grow_close_once_each(tmp_path: Path) -> None:
     lines = out.getvalue().splitlines()
     assert lines[0].split()[1] == "ПРОПУЩЕН"
     assert "СНОВА ЗВОНИЛ" in lines[1] and "звонил 2 раза" in lines[1]
-    assert "ПЕРЕЗВОНИЛИ" in lines[2] and "перезвонил доб. 202 в 10:45, 1:10" in lines[2]
+    assert "ПЕРЕЗВОНИЛИ" in lines[2] and "перезвонил доб. 202 в 10:45, разговор 1:10" in lines[2]
     ledger.close()
 
 

@@ -44,17 +44,23 @@ RU: dict[str, str] = {
     "reason_name_unanswered": "без ответа",
     "reason_name_unknown": "причина неизвестна",
     "closed_by_user": "✅ Перезвонил(а) {name} в {when}",
-    "closed_by_call": "✅ Перезвонил доб. {extension} в {when}, {duration}",
-    "closed_answered_later": "✅ Дозвонился сам, ответил доб. {extension} в {when}, {duration}",
+    "closed_by_call": "✅ Перезвонил доб. {extension} в {when}, разговор {duration}",
+    "closed_answered_later": (
+        "✅ Дозвонился сам, ответил доб. {extension} в {when}, разговор {duration}"
+    ),
     "closed_expired": "☑️ Закрыт как устаревший",
     "closed_not_needed": "🚫 Не нужно перезванивать: {name}, {when}",
-    "closed_leg": "☎️ Не пропущен: на этот же звонок ответил доб. {extension} в {when}, {duration}",
+    "closed_leg": (
+        "☎️ Не пропущен: на этот же звонок ответил доб. {extension} в {when}, разговор {duration}"
+    ),
     "toast_already_leg": "Звонок не пропущен: ответил доб. {extension} в {when}",
     "console_closed_leg": "не пропущен: ответил доб. {extension} в {when}",
     "case_claimed": "👋 Взято: {name}, {when}",
     "case_failed_user": "📵 {name} в {when} — не удалось дозвониться",
-    "case_failed_pbx": "📵 доб. {extension} в {when} — не дозвонился{talk}",
-    "case_failed_talk": " ({duration})",
+    "case_failed_pbx": "📵 доб. {extension} в {when} — не дозвонился",
+    "case_failed_pbx_short": (
+        "📵 доб. {extension} в {when} — разговор {duration}, слишком короткий для перезвона"
+    ),
     # A busy case's card lists the newest calls and attempts; the earlier ones, counted.
     "card_more_calls_one": "  …раньше ещё {count} звонок",
     "card_more_calls_few": "  …раньше ещё {count} звонка",
@@ -251,7 +257,7 @@ RU: dict[str, str] = {
     "console_repeated": "звонил {count} {times}, последний в {last}",
     "console_once": "звонил в {last}",
     "console_ring": "гудки {seconds} с",
-    "console_closed_by_call": "перезвонил доб. {extension} в {when}, {duration}",
+    "console_closed_by_call": "перезвонил доб. {extension} в {when}, разговор {duration}",
     "console_closed_answered": "дозвонился сам, ответил доб. {extension} в {when}",
     "console_closed_by_user": "отмечено: {name}, {when}",
     "console_closed_expired": "закрыт как история",
@@ -928,19 +934,23 @@ EN: dict[str, str] = {
     "reason_name_unanswered": "unanswered",
     "reason_name_unknown": "reason unknown",
     "closed_by_user": "✅ Called back by {name} at {when}",
-    "closed_by_call": "✅ Called back from ext. {extension} at {when}, {duration}",
+    "closed_by_call": "✅ Called back from ext. {extension} at {when}, talked {duration}",
     "closed_answered_later": (
-        "✅ Called again and was answered by ext. {extension} at {when}, {duration}"
+        "✅ Called again and was answered by ext. {extension} at {when}, talked {duration}"
     ),
     "closed_expired": "☑️ Closed as stale",
     "closed_not_needed": "🚫 No callback needed: {name}, {when}",
-    "closed_leg": "☎️ Not missed: ext. {extension} answered this same call at {when}, {duration}",
+    "closed_leg": (
+        "☎️ Not missed: ext. {extension} answered this same call at {when}, talked {duration}"
+    ),
     "toast_already_leg": "Not a missed call: ext. {extension} answered it at {when}",
     "console_closed_leg": "not missed: ext. {extension} answered it at {when}",
     "case_claimed": "👋 Taken: {name}, {when}",
     "case_failed_user": "📵 {name} at {when} — no answer",
-    "case_failed_pbx": "📵 ext. {extension} at {when} — no answer{talk}",
-    "case_failed_talk": " ({duration})",
+    "case_failed_pbx": "📵 ext. {extension} at {when} — no answer",
+    "case_failed_pbx_short": (
+        "📵 ext. {extension} at {when} — talked {duration}, too short to count as a callback"
+    ),
     "card_more_calls_one": "  …{count} earlier call",
     "card_more_calls_few": "  …{count} earlier calls",
     "card_more_calls_many": "  …{count} earlier calls",
@@ -1127,7 +1137,7 @@ EN: dict[str, str] = {
     "console_repeated": "called {count} {times}, last at {last}",
     "console_once": "called at {last}",
     "console_ring": "rang {seconds} s",
-    "console_closed_by_call": "called back from ext. {extension} at {when}, {duration}",
+    "console_closed_by_call": "called back from ext. {extension} at {when}, talked {duration}",
     "console_closed_answered": "got through, answered by ext. {extension} at {when}",
     "console_closed_by_user": "marked by {name} at {when}",
     "console_closed_expired": "closed as history",
