@@ -42,7 +42,7 @@ from watcher.ledger import Ledger
 from watcher.models import Case
 from watcher.phones import display_number
 from watcher.stats import span_text
-from watcher.texts import plural_key, tr
+from watcher.texts import clock_text, plural_key, times_word, tr
 from watcher.vocab import OutboxKind
 
 log = logging.getLogger(__name__)
@@ -368,12 +368,23 @@ class CaseMessenger:
         stored = self.ledger.case_message(case.id)
         if not case.is_open or stored is None:
             return
+        # How long it has really waited: a repeat call brings a reminder again, days on.
+        waited = self.config.hours.office_seconds(case.first_at, self.clock())
+        waited = max(waited, self.config.rules.remind_after_minutes * 60)
         text = tr(
             self.language,
             "reminder",
-            wait=span_text(self.config.rules.remind_after_minutes * 60, self.language),
+            wait=span_text(waited, self.language),
             number=esc(display_number(case.remote)),
         )
+        if case.attempts > 1:
+            text += "\n" + tr(
+                self.language,
+                "reminder_repeated",
+                count=case.attempts,
+                times=times_word(self.language, case.attempts),
+                last=clock_text(case.last_at, self.clock()),
+            )
         if case.claimed_by_user_id is not None:
             mention = (
                 f'<a href="tg://user?id={case.claimed_by_user_id}">{esc(claimer_name(case))}</a>'

@@ -134,6 +134,39 @@ async def test_a_friday_evening_case_is_reminded_on_monday_at_09_15(
         assert len(replies_to(office, message["message_id"])) == 1
 
 
+async def test_a_repeat_call_after_the_reminder_brings_it_again_at_opening(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """Friday's card was reminded; the caller rings again on Monday at 07:44. Telegram
+    does not notify of the card's edit, so the chat gets the reminder again when the
+    office opens, saying how often and when he rang and how long he has really waited."""
+    clock = Clock(FRIDAY + dt.timedelta(hours=17, minutes=30))
+    async with clocked_office(make_config(tmp_path, phone_config), clock) as office:
+        _, message = await posted_case(office, FRIDAY + dt.timedelta(hours=17, minutes=29))
+        clock.now = FRIDAY + dt.timedelta(hours=17, minutes=49)
+        assert await remind(office) == 1
+        clock.now = FRIDAY + dt.timedelta(hours=17, minutes=59)
+        missed_at(office, clock.now)  # a repeat soon after the reminder: no new one
+        await office.scan()
+        await office.settle()
+        assert await remind(office) == 0
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=7, minutes=44)
+        missed_at(office, clock.now)
+        await office.scan()
+        await office.settle()
+        assert await remind(office) == 0  # the office is closed
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=8, minutes=59)
+        assert await remind(office) == 0
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=9)
+        assert await remind(office) == 1
+        _, again = replies_to(office, message["message_id"])
+        assert again["text"] == (
+            "⏰ Звонок ждёт перезвона уже 31 мин рабочего времени: +7 916 123-45-67\n"
+            "🔁 звонил 3 раза, последний раз в 07:44"
+        )
+        assert await remind(office) == 0  # and once only
+
+
 async def test_the_reminder_names_the_claimer_and_closed_cases_are_never_reminded(
     tmp_path: Path, phone_config: Callable[..., Config]
 ) -> None:

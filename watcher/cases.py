@@ -198,7 +198,7 @@ class CaseRules:
             open_cases = [c for c in open_cases if c.first_at <= call.started_at]
         target = joinable_case(call, department.name, open_cases, silent=silent)
         if target is not None:
-            return JoinCase(target.id, call)
+            return JoinCase(target.id, call, self._remind_again_before(call, silent=silent))
         contact = self.contacts.lookup(remote)
         new_caller = contact is None and not self.ledger.has_call_before(remote, call.started_at)
         # The answer may have been applied already: a callback whose row was final first.
@@ -220,6 +220,14 @@ class CaseRules:
             answered_by=answer,
             held_until=None if silent else held_until(self.config.hours, now),
         )
+
+    def _remind_again_before(self, call: Call, *, silent: bool) -> datetime | None:
+        """A live repeat call brings the case back to the chat's mind: its reminder is
+        sent again, unless it went out less than ``remind_after_minutes`` before."""
+        minutes = self.config.rules.remind_after_minutes
+        if silent or minutes <= 0:
+            return None
+        return call.started_at - timedelta(minutes=minutes)
 
     def answer_history(self, ledger: Ledger, before: datetime, now: datetime) -> ApplyResult:
         """After a backfill: the calls from ``before`` on (the tail, read first) act on

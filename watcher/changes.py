@@ -30,10 +30,17 @@ class OpenCase:
 
 @dataclass(frozen=True)
 class JoinCase:
-    """A repeat missed call becomes one more attempt of an open case."""
+    """A repeat missed call becomes one more attempt of an open case.
+
+    ``remind_again_before``: a reminder sent before then is forgotten, so the case is
+    reminded again at the next office moment. A repeat call only edits the card, which
+    Telegram does not notify of: without this, a caller who rang again on Monday about
+    Friday's reminded card would reach nobody until the escalation.
+    """
 
     case_id: int
     call: Call
+    remind_again_before: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,13 @@ class PlanWriter(Protocol):
 
     def open_case(self, change: NewCase, now: datetime) -> int: ...
 
-    def add_attempt(self, case_id: int, call: Call, now: datetime) -> bool: ...
+    def add_attempt(
+        self,
+        case_id: int,
+        call: Call,
+        now: datetime,
+        remind_again_before: datetime | None = None,
+    ) -> bool: ...
 
     def close_by_call(self, case_id: int, call: Call, now: datetime) -> bool: ...
 
@@ -123,7 +136,9 @@ def apply_plan(writer: PlanWriter, changes: Iterable[Change], now: datetime) -> 
     result = ApplyResult()
     for change in changes:
         if isinstance(change, JoinCase):
-            result.merged += writer.add_attempt(change.case_id, change.call, now)
+            result.merged += writer.add_attempt(
+                change.case_id, change.call, now, change.remind_again_before
+            )
         elif isinstance(change, CloseCase):
             result.closed += writer.close_by_call(change.case_id, change.call, now)
         elif isinstance(change, AnsweredLeg):

@@ -296,7 +296,13 @@ class ImportBook:
         case.values[_VERSION] += 1
         return case.values
 
-    def add_attempt(self, case_id: int, call: Call, now: datetime) -> bool:
+    def add_attempt(
+        self,
+        case_id: int,
+        call: Call,
+        now: datetime,
+        remind_again_before: datetime | None = None,  # an import's cases are never reminded
+    ) -> bool:
         v = self._still_open(case_id)
         if v is None:
             return False

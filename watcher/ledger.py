@@ -649,20 +649,30 @@ class Ledger:
             held_until=change.held_until,
         )
 
-    def add_attempt(self, case_id: int, call: Call, now: datetime) -> bool:
-        """A repeat missed call joins an open case; False if the case is no longer open."""
+    def add_attempt(
+        self,
+        case_id: int,
+        call: Call,
+        now: datetime,
+        remind_again_before: datetime | None = None,
+    ) -> bool:
+        """A repeat missed call joins an open case; False if the case is no longer open.
+        A reminder sent before ``remind_again_before`` is forgotten (see JoinCase)."""
+        again = None if remind_again_before is None else to_text(remind_again_before)
         with self.atomic():
             rows = self.conn.execute(
                 "UPDATE cases SET attempts = attempts + 1,"
                 " last_at = max(last_at, ?), first_at = min(first_at, ?),"
                 " ring_seconds = coalesce(?, ring_seconds),"
-                " miss_reason = coalesce(?, miss_reason), version = version + 1"
+                " miss_reason = coalesce(?, miss_reason), version = version + 1,"
+                " reminded_at = CASE WHEN reminded_at <= ? THEN NULL ELSE reminded_at END"
                 " WHERE id = ? AND status = 'open' RETURNING silent",
                 [
                     to_text(call.started_at),
                     to_text(call.started_at),
                     call.ring_seconds,
                     call.miss_reason,
+                    again,
                     case_id,
                 ],
             ).fetchall()

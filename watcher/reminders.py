@@ -3,7 +3,8 @@
 A case open for ``remind_after_minutes`` of office time gets one reminder (a reply to its
 own message); at ``escalate_after_minutes`` it goes to the managers' chat. Each happens at
 most once per case: the ledger records when (``reminded_at``, ``escalated_at``), so a
-restart neither forgets nor repeats one.
+restart neither forgets nor repeats one. Only a repeat call from the customer, well after
+the reminder, brings the reminder once more (JoinCase), at the next office moment.
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ def due_now(
             continue
         if remind_after > 0 and case.reminded_at is None:
             at = hours.after(case.first_at, remind_after)
+            # Not before the office opens after the last call: a repeat call forgets the
+            # reminder (JoinCase), and one at 07:44 is reminded at opening, not at once.
+            again = hours.after(case.last_at, 0)
+            if at is not None and again is not None:
+                at = max(at, again)
             if at is not None and at <= now:
                 due.append(Due(case.id, OutboxKind.REMIND))
         if escalate_after > 0 and case.escalated_at is None:

@@ -177,6 +177,7 @@ RU: dict[str, str] = {
     # command menu (setMyCommands)
     "reminder": "⏰ Звонок ждёт перезвона уже {wait} рабочего времени: <b>{number}</b>",
     "reminder_claimed": "👋 {mention}, звонок за вами",
+    "reminder_repeated": "🔁 звонил {count} {times}, последний раз в {last}",
     "escalation_header": "🚨 <b>Не перезвонили за {wait}</b> рабочего времени · {department}",
     "digest_header_one": "🌙 <b>За нерабочее время: {count}</b> пропущенный · {department}",
     "digest_header_few": "🌙 <b>За нерабочее время: {count}</b> пропущенных · {department}",
@@ -1050,6 +1051,7 @@ EN: dict[str, str] = {
     "summary_more": "…and {count} more",
     "reminder": "⏰ Still waiting for a callback after {wait} of office time: <b>{number}</b>",
     "reminder_claimed": "👋 {mention}, this call is yours",
+    "reminder_repeated": "🔁 called {count} {times}, last at {last}",
     "escalation_header": "🚨 <b>Not called back within {wait}</b> of office time · {department}",
     "digest_header_one": "🌙 <b>Missed after hours: {count}</b> · {department}",
     "digest_header_few": "🌙 <b>Missed after hours: {count}</b> · {department}",
