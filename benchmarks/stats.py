@@ -129,7 +129,7 @@ def periods(db: Path) -> tuple[Period, Period, Period]:
     """The year of the data, its last full month, and a warm-up day."""
     end = ledger_end(db)
     year = parse_period(f"{end.year}-01-01..{end.year}-12-31", end)
-    month = parse_period("last month", end, extended=True)
+    month = parse_period("last month", end)
     day = parse_period("yesterday", end)
     return year, month, day
 

@@ -836,7 +836,7 @@ def cmd_report(args: argparse.Namespace, config_path: Path) -> int:
     config = load_config(config_path)
     language = args.lang or config.language
     try:
-        period = parse_period(args.period, local_now(config).date(), extended=True)
+        period = parse_period(args.period, local_now(config).date())
     except ValueError as error:
         print(tr(language, "cli_error", error=error), file=sys.stderr)
         return 2

@@ -288,7 +288,7 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         update,
         context,
         command="report",
-        parse=lambda text, today: parse_period(text or "yesterday", today, extended=True),
+        parse=lambda text, today: parse_period(text or "yesterday", today),
         not_allowed="report_not_allowed",
         bad_period="report_bad_period",
     )

@@ -176,7 +176,7 @@ async def build_summary(runtime: Runtime) -> list[Part]:
     lines = comparison_lines(figures.stats, figures.before, language, against)
     if quiet_workday(runtime.config.hours, period.start.date(), figures.stats):
         lines.append(tr(language, "summary_no_calls"))
-    head = summary_text(waiting, language, label=period.label, now=now, figures=lines)
+    head = summary_text(waiting, language, label=period.shown, now=now, figures=lines)
     return _joined(head, stats_messages(figures.stats, figures.png, period, language))
 
 
@@ -195,7 +195,7 @@ def weekly_periods(today: date, weekday: int = 0) -> tuple[Period, Period]:
     Sunday. Set for a later day: the week ending on that day, Monday to it (a summary
     set for Friday 17:00 is of that week, not the one before)."""
     if weekday == 0:
-        period = parse_period("last week", today, extended=True)
+        period = parse_period("last week", today)
     else:
         last = today - timedelta(days=(today.weekday() - weekday) % 7)
         period = days_period(last - timedelta(days=weekday), last)
@@ -221,7 +221,7 @@ async def build_weekly(runtime: Runtime) -> list[Part]:
     head = summary_text(
         waiting,
         language,
-        label=period.label,
+        label=period.shown,
         now=now,
         figures=comparison_lines(figures.stats, figures.before, language, against),
         title_key="summary_weekly_title",

@@ -44,9 +44,10 @@ def sheet_rows(data: bytes, name: str) -> list[tuple[Any, ...]]:
 
 async def test_report_in_a_department_chat_is_that_departments(office: Office) -> None:
     await two_departments_missed(office)
-    today = office.now().date().isoformat()
+    today = office.now().strftime("%d.%m.%Y")
     call, message = await report_in(office, SALES_CHAT, "/report сегодня")
-    name = f"perezvon-{today}..{today}.xlsx"
+    day = office.now().date()
+    name = f"perezvon-{day}..{day}.xlsx"
     assert call.filenames["document"] == name  # a multipart upload with the file's name
     assert call.files["document"].startswith(ZIP_SIGNATURE)
     assert message["document"]["file_name"] == name

@@ -378,6 +378,6 @@ def test_figures_on_the_console_carry_no_info_lines(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Calls for 2026-11-20")
+    assert done.stdout.startswith("Calls for 20.11.2026")
     assert "probe: a warning" in done.stderr
     assert "probe: an info line" not in done.stderr

@@ -12,7 +12,7 @@ from tests.test_bot_harness import FOREIGN_CHAT, IVAN, MANAGERS_CHAT, OLGA, Offi
 from tests.test_why_figures import DAY, known  # known: the ledger with known answers
 from watcher.config import Config
 from watcher.queries import load_grid, reading
-from watcher.stats import parse_period
+from watcher.stats import days_period, parse_period
 from watcher.workbook import make_report
 
 __all__ = ["known", "office"]  # fixtures, imported for pytest
@@ -82,8 +82,7 @@ async def test_load_answers_with_a_heatmap_in_both_kinds_of_chat(office: Office)
     days = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
     first = (now - dt.timedelta(minutes=9)).replace(minute=0)
     hour = f"{days[first.weekday()].capitalize()} {first:%H}:00"
-    start = (now.date() - dt.timedelta(days=27)).isoformat()
-    label = f"{start}..{now.date().isoformat()}"
+    label = days_period(now.date() - dt.timedelta(days=27), now.date()).shown
     sales = await load_in(office, SALES_CHAT, "/load")
     assert sales["caption"].startswith(f"🔥 Нагрузка · Отдел продаж · {label}")
     assert f"Больше всего теряем: {hour} — 1" in sales["caption"]

@@ -247,7 +247,7 @@ def test_perezvon_stats_for_one_department(
     config = str(known.config_path)
     assert cli.main(["-c", config, "stats", DAY.isoformat(), "--department", "Сервис"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"Звонки за {DAY.isoformat()} — Сервис\n")
+    assert out.startswith(f"Звонки за {DAY:%d.%m.%Y} — Сервис\n")
     assert "Входящих: 3 — отвечено 1, пропущено 2 (доля пропущенных 67%)" in out
     assert cli.main(["-c", config, "stats", "today", "--department", "Склад"]) == 2
     err = capsys.readouterr().err

@@ -16,6 +16,7 @@ from watcher.sim.wintariff import make_row
 from watcher.stats import (
     Period,
     Stats,
+    days_period,
     duration_text,
     load_stats,
     parse_period,
@@ -85,7 +86,7 @@ def test_one_day_and_a_range() -> None:
         ("завтра", "period not understood"),
         ("2024-02-30", "period not understood"),
         ("2024-05-01..", "period not understood"),
-        ("06.05.2024", "period not understood"),
+        ("06/05/2024", "period not understood"),
         ("2024-05-10..2024-05-01", "period goes backwards: '2024-05-10..2024-05-01'"),
         # Python's last day has no day after it; year 1 has no period before it.
         ("9999-12-31", "period outside the years 1970..2199: '9999-12-31'"),
@@ -269,11 +270,27 @@ def test_load_stats_from_the_ledger(tmp_path: Path) -> None:
 # -- the report ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("first", "last", "shown"),
+    [
+        (dt.date(2024, 5, 6), dt.date(2024, 5, 6), "06.05.2024"),
+        (dt.date(2024, 4, 30), dt.date(2024, 5, 6), "30.04–06.05.2024"),
+        (dt.date(2024, 12, 30), dt.date(2025, 1, 5), "30.12.2024–05.01.2025"),
+    ],
+)
+def test_periods_are_shown_as_people_write_days(first: dt.date, last: dt.date, shown: str) -> None:
+    """Titles, captions and the workbook say 30.04–06.05.2024, as the cards say 07.12;
+    the ISO label stays for logs and file names."""
+    period = days_period(first, last)
+    assert period.shown == shown
+    assert period.label == (first.isoformat() if first == last else f"{first}..{last}")
+
+
 def test_render_stats_in_russian() -> None:
     period = parse_period("today", TODAY)
     text = render_stats(checked_stats(CALLS, CASES, period), period, "ru")
     lines = text.splitlines()
-    assert lines[0] == "Звонки за 2024-05-06"
+    assert lines[0] == "Звонки за 06.05.2024"
     assert "Входящих: 5 — отвечено 2, пропущено 3 (доля пропущенных 60%)" in lines
     assert (
         "Случаев пропуска: 5 — перезвонили 2 (по журналу 1, отмечено в чате 1), "
@@ -293,7 +310,7 @@ def test_render_stats_in_english() -> None:
     period = parse_period("2024-04-30..2024-05-06", TODAY)
     text = render_stats(checked_stats(CALLS, CASES, period), period, "en")
     lines = text.splitlines()
-    assert lines[0] == "Calls for 2024-04-30..2024-05-06"
+    assert lines[0] == "Calls for 30.04–06.05.2024"
     assert "Incoming: 6 — answered 2, missed 4 (miss rate 67%)" in lines
     assert (
         "Missed-call cases: 6 — called back 2 (from the call log 1, marked in chat 1), "
@@ -307,8 +324,8 @@ def test_render_stats_in_english() -> None:
 
 def test_render_without_calls() -> None:
     period = parse_period("today", TODAY)
-    assert render_stats(Stats(), period, "en") == "Calls for 2024-05-06\n\nNo calls."
-    assert render_stats(Stats(), period, "ru") == "Звонки за 2024-05-06\n\nЗвонков нет."
+    assert render_stats(Stats(), period, "en") == "Calls for 06.05.2024\n\nNo calls."
+    assert render_stats(Stats(), period, "ru") == "Звонки за 06.05.2024\n\nЗвонков нет."
     assert render_stats(Stats(), period, "de").endswith("Звонков нет.")  # unknown: Russian
 
 

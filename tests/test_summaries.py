@@ -27,7 +27,7 @@ from tests.test_bot_harness import IVAN, MANAGERS_CHAT, Office, office, office_c
 from watcher.config import Config, ConfigError, Weekly, parse_config
 from watcher.hours import OfficeHours
 from watcher.sim.wintariff import make_row
-from watcher.stats import Stats
+from watcher.stats import Stats, days_period
 
 __all__ = ["office"]  # the fixture, imported for pytest
 
@@ -95,7 +95,7 @@ async def test_daily_summary_compares_with_the_same_weekday_a_week_before(
     assert f"▲▼ — в сравнении с {weekday} {week_before:%d.%m}" in text
     assert "· ждёт 3 мин" in text  # the open case, with its age
     assert head["entities"][0]["type"] == "bold"
-    assert chart["caption"] == f"Звонки по часам · {yesterday.date()}"
+    assert chart["caption"] == f"Звонки по часам · {yesterday:%d.%m.%Y}"
 
 
 # -- the weekly summary ---------------------------------------------------------------------
@@ -125,7 +125,7 @@ async def test_weekly_summary_compares_weeks_and_attaches_the_workbook(office: O
     job_queue.run_once(weekly_job, 0.01)
     [upload] = await office.api.wait_for("sendDocument", lambda c: not c.failed)
     head, chart, document = office.posts(MANAGERS_CHAT)
-    label = f"{monday}..{sunday}"
+    label = days_period(monday, sunday).shown
     assert head["text"].startswith(f"📊 Итоги недели, {label}")
     assert "Входящих 2 (▲ 1) · пропущено 1 (▲ 1)" in head["text"]
     before = monday - dt.timedelta(days=7)
@@ -134,7 +134,7 @@ async def test_weekly_summary_compares_weeks_and_attaches_the_workbook(office: O
         in head["text"]
     )
     assert chart["caption"] == f"Звонки по дням · {label}"
-    assert document["document"]["file_name"] == f"perezvon-{label}.xlsx"
+    assert document["document"]["file_name"] == f"perezvon-{monday}..{sunday}.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(upload.files["document"]))
     assert book["Сводка"]["B1"].value == label
     assert book["Сводка"]["B2"].value == 2 and book["Сводка"]["C2"].value == 1
@@ -182,7 +182,7 @@ async def test_multi_day_stats_gets_a_chart_by_day(office: Office) -> None:
     [photo] = await office.api.wait_for("sendPhoto", lambda c: not c.failed)
     assert photo.files["photo"].startswith(PNG_SIGNATURE)
     today = office.now().date()
-    label = f"{today - dt.timedelta(days=6)}..{today}"
+    label = days_period(today - dt.timedelta(days=6), today).shown
     assert office.posts(SALES_CHAT)[-1]["caption"] == f"Звонки по дням · {label}"
 
 

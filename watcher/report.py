@@ -364,15 +364,15 @@ class _Builder:
             name=self.tr("report_sheet_summary"),
             header=[
                 self.tr("report_col_metric", scope=scope),
-                self.period.label,
-                previous.label,
+                self.period.shown,
+                previous.shown,
                 self.tr("report_col_change"),
                 *(name for name, _, _ in departments),
             ],
             rows=rows,
             days_header=self.header("report_col_date", "report_col_incoming", "report_col_missed"),
             days=days,
-            chart_title=self.tr("report_chart_title", label=self.period.label),
+            chart_title=self.tr("report_chart_title", label=self.period.shown),
             line_chart=len(days) > COLUMN_CHART_DAYS,
         )
 

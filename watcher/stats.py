@@ -39,6 +39,7 @@ from watcher.vocab import CaseStatus, ClosedHow, MissReason
 # The contract's default ``answer_target_seconds``, for figures read without a config.
 DEFAULT_ANSWER_TARGET_SECONDS = 20
 
+# The words of a period, in both languages: /stats, /load, /report and the CLI.
 PERIOD_WORDS = {
     "today": "today",
     "сегодня": "today",
@@ -49,9 +50,6 @@ PERIOD_WORDS = {
     "неделю": "week",
     "month": "month",
     "месяц": "month",
-}
-# What a report (and the weekly summary) also understands: calendar periods.
-REPORT_PERIOD_WORDS = {
     "year": "year",
     "год": "year",
     "quarter": "quarter",
@@ -68,7 +66,17 @@ REPORT_PERIOD_WORDS = {
 class Period:
     start: datetime
     end: datetime  # exclusive
-    label: str
+    label: str  # ISO days, for logs and files: 2024-04-30..2024-05-06
+
+    @property
+    def shown(self) -> str:
+        """The days as people read them in a title (every surface): ``06.05.2024``,
+        ``30.04–06.05.2024``, ``30.12.2024–05.01.2025``."""
+        first, last = self.start.date(), self.last_day
+        if first == last:
+            return first.strftime("%d.%m.%Y")
+        head = "%d.%m" if first.year == last.year else "%d.%m.%Y"
+        return f"{first.strftime(head)}–{last.strftime('%d.%m.%Y')}"
 
     @property
     def days(self) -> int:
@@ -93,16 +101,15 @@ def days_period(first: date, last: date) -> Period:
     return Period(start, end, label)
 
 
-def parse_period(text: str | None, today: date, *, extended: bool = False) -> Period:
+def parse_period(text: str | None, today: date) -> Period:
     """``today``, ``yesterday``, ``week`` (7 days to today), ``month`` (this month so far),
-    a day ``YYYY-MM-DD`` or a range ``YYYY-MM-DD..YYYY-MM-DD`` (both days included).
-
-    ``extended`` (reports) adds ``year`` and ``quarter`` (so far), ``last week`` (Monday
-    to Sunday), ``last month``, and days written ``DD.MM.YYYY``, as Russian users do.
+    ``year`` and ``quarter`` (so far), ``last week`` (Monday to Sunday), ``last month``,
+    a day ``YYYY-MM-DD`` or ``DD.MM.YYYY`` (as Russian users write it), or a range of two
+    (both days included). /stats, /load and /report take the same words.
     """
     word = " ".join((text or "today").split()).lower()
     midnight = datetime(today.year, today.month, today.day)
-    kind = PERIOD_WORDS.get(word) or (REPORT_PERIOD_WORDS.get(word) if extended else None)
+    kind = PERIOD_WORDS.get(word)
     if kind == "today":
         return Period(midnight, midnight + timedelta(days=1), today.isoformat())
     if kind == "yesterday":
@@ -126,17 +133,13 @@ def parse_period(text: str | None, today: date, *, extended: bool = False) -> Pe
         return days_period(month_end.replace(day=1), month_end)
     first, sep, last = word.partition("..")
     try:
-        start_day = _day(first, extended)
-        end_day = _day(last, extended) if sep else start_day
+        start_day = _day(first)
+        end_day = _day(last) if sep else start_day
     except ValueError:
-        more = (
-            ", year, quarter, last week, last month, DD.MM.YYYY or DD.MM.YYYY..DD.MM.YYYY"
-            if extended
-            else ""
-        )
         raise ValueError(
-            f"period not understood: {text!r}; use today, yesterday, week, month, "
-            f"YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD{more}"
+            f"period not understood: {text!r}; use today, yesterday, week, month, year,"
+            " quarter, last week, last month, YYYY-MM-DD, DD.MM.YYYY or a range of two"
+            " (YYYY-MM-DD..YYYY-MM-DD)"
         ) from None
     if end_day < start_day:
         raise ValueError(f"period goes backwards: {text!r}")
@@ -145,9 +148,9 @@ def parse_period(text: str | None, today: date, *, extended: bool = False) -> Pe
     return days_period(start_day, end_day)
 
 
-def _day(text: str, extended: bool) -> date:
+def _day(text: str) -> date:
     text = text.strip()
-    if extended and "." in text:
+    if "." in text:
         return datetime.strptime(text, "%d.%m.%Y").date()
     return date.fromisoformat(text)
 
@@ -497,7 +500,7 @@ def duration_text(seconds: float | None, language: str = "ru") -> str:
 def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
     """The plain-text report; monospace-friendly, no markup (words from :mod:`watcher.texts`)."""
     t = language
-    title = tr(t, "stats_title", label=period.label)
+    title = tr(t, "stats_title", label=period.shown)
     if stats.scope is not None:
         title = tr(t, "stats_title_scoped", title=title, scope=stats.scope)
     lines = [title, ""]

@@ -109,7 +109,9 @@ RU: dict[str, str] = {
         "• Если с АТС перезвонили или клиент дозвонился сам, звонок закроется сам.\n\n"
         "Команды:\n"
         "/missed — открытые пропущенные звонки\n"
-        "/stats [сегодня|вчера|неделя|месяц|ГГГГ-ММ-ДД..ГГГГ-ММ-ДД] — статистика и график\n"
+        "/stats [сегодня|вчера|неделя|месяц|прошлая неделя|ДД.ММ.ГГГГ..ДД.ММ.ГГГГ] — "
+        "статистика и график\n"
+        "/load [период] — когда теряем звонки: по дням недели и часам (по умолчанию 4 недели)\n"
         "/me 201 — ваш добавочный: карточки покажут ваше имя\n"
         "/report [вчера|прошлая неделя|прошлый месяц|квартал|год|ДД.ММ.ГГГГ..ДД.ММ.ГГГГ] — "
         "отчёт Excel\n"
@@ -139,7 +141,8 @@ RU: dict[str, str] = {
     # /stats and the daily summary
     "stats_bad_period": (
         "Не понял период «{period}».\n"
-        "Примеры: /stats сегодня, /stats вчера, /stats неделя, /stats 2024-03-01..2024-03-31"
+        "Примеры: /stats сегодня, /stats вчера, /stats неделя, /stats прошлый месяц, "
+        "/stats 01.03.2024..31.03.2024"
     ),
     "stats_not_allowed": "Статистика доступна в чатах отделов и руководителей.",
     "stats_failed": "Не удалось посчитать статистику, подробности в журнале сервиса.",
@@ -998,7 +1001,9 @@ EN: dict[str, str] = {
         "by itself.\n\n"
         "Commands:\n"
         "/missed — open missed calls\n"
-        "/stats [today|yesterday|week|month|YYYY-MM-DD..YYYY-MM-DD] — figures and a chart\n"
+        "/stats [today|yesterday|week|month|last week|YYYY-MM-DD..YYYY-MM-DD] — "
+        "figures and a chart\n"
+        "/load [period] — when calls are lost: by weekday and hour (default: 4 weeks)\n"
         "/me 201 — your extension: cards will show your name\n"
         "/report [yesterday|last week|last month|quarter|year|YYYY-MM-DD..YYYY-MM-DD] — "
         "an Excel report\n"
@@ -1026,7 +1031,8 @@ EN: dict[str, str] = {
     "missed_more": "…and {count} more; close these to see the rest.",
     "stats_bad_period": (
         "Period not understood: “{period}”.\n"
-        "Examples: /stats today, /stats yesterday, /stats week, /stats 2024-03-01..2024-03-31"
+        "Examples: /stats today, /stats yesterday, /stats week, /stats last month, "
+        "/stats 2024-03-01..2024-03-31"
     ),
     "stats_not_allowed": "Figures are available in department and managers' chats.",
     "stats_failed": "Could not compute the figures; see the service log.",
