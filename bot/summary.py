@@ -87,9 +87,10 @@ def _delta(now: float | None, before: float | None, shown: Callable[[float], str
     if now is None or before is None:
         return ""
     change = now - before
-    if abs(change) < 1e-9:
+    text = shown(abs(change))
+    if abs(change) < 1e-9 or text == shown(0):  # +0.4 п. п. would read "▲ 0 п. п."
         return "(=)"
-    return f"({'▲' if change > 0 else '▼'} {shown(abs(change))})"
+    return f"({'▲' if change > 0 else '▼'} {text})"
 
 
 def comparison_lines(stats: Stats, before: Stats, language: str, against: str) -> list[str]:
@@ -157,34 +158,74 @@ def _joined(head: str, parts: list[Part]) -> list[Part]:
     return [Rendered(head, None), *parts]
 
 
+# How far back a morning summary looks for the last working day (the longest holidays).
+SUMMARY_LOOKBACK_DAYS = 31
+
+
+def daily_periods(hours: OfficeHours, today: date) -> tuple[Period, Period] | None:
+    """The days a morning summary sent ``today`` covers, and the same days a week before
+    (or as many weeks as they span). Without [hours]: yesterday, every day. With
+    [hours]: sent on working days only, from the last working day before today through
+    yesterday: Monday's is of Friday to Sunday, the first day after the New Year
+    holidays of all of them. So no working day goes without a summary, and none is of a
+    closed day alone. None: today is closed, no summary."""
+    yesterday = today - timedelta(days=1)
+    first = yesterday
+    if not hours.always_open:
+        if not hours.is_workday(today):
+            return None
+        for back in range(1, SUMMARY_LOOKBACK_DAYS + 1):
+            if hours.is_workday(today - timedelta(days=back)):
+                first = today - timedelta(days=back)
+                break
+    weeks = timedelta(days=7 * -(-((yesterday - first).days + 1) // 7))
+    return days_period(first, yesterday), days_period(first - weeks, yesterday - weeks)
+
+
 async def build_summary(runtime: Runtime) -> list[Part]:
-    """Yesterday (in the office's time zone) against the same weekday a week before: the
-    comparison, who still waits and for how long, the report, the chart."""
+    """The days of :func:`daily_periods` (in the office's time zone) against the same
+    days a week before: the comparison, who still waits and for how long, the report,
+    the chart. Nothing on a day the office is closed."""
     language = runtime.language
     now = runtime.clock()
-    period = parse_period("yesterday", now.date())
-    day = period.start.date() - timedelta(days=7)
-    before = days_period(day, day)
+    periods = daily_periods(runtime.config.hours, now.date())
+    if periods is None:
+        return []
+    period, before = periods
     figures = await asyncio.to_thread(_figures, runtime, period, before)
-    against = tr(
-        language,
-        "summary_against_day",
-        weekday=weekday_text(day, language),
-        date=day.strftime("%d.%m"),
-    )
+    day = before.start.date()
+    if period.days == 1:
+        title = "summary_title"
+        against = tr(
+            language,
+            "summary_against_day",
+            weekday=weekday_text(day, language),
+            date=day.strftime("%d.%m"),
+        )
+    else:
+        title = "summary_title_days"
+        against = tr(
+            language,
+            "summary_against_days",
+            first=day.strftime("%d.%m"),
+            last=before.last_day.strftime("%d.%m"),
+        )
     waiting = runtime.ledger.open_cases(None, include_silent=False)
     lines = comparison_lines(figures.stats, figures.before, language, against)
-    if quiet_workday(runtime.config.hours, period.start.date(), figures.stats):
+    if quiet_workday(runtime.config.hours, period, figures.stats):
         lines.append(tr(language, "summary_no_calls"))
-    head = summary_text(waiting, language, label=period.shown, now=now, figures=lines)
+    head = summary_text(
+        waiting, language, label=period.shown, now=now, figures=lines, title_key=title
+    )
     return _joined(head, stats_messages(figures.stats, figures.png, period, language))
 
 
-def quiet_workday(hours: OfficeHours, day: date, stats: Stats) -> bool:
-    """A working day with no call at all in the log: more likely WinTariff or Perezvon
+def quiet_workday(hours: OfficeHours, period: Period, stats: Stats) -> bool:
+    """Working days with no call at all in the log: more likely WinTariff or Perezvon
     stopped than an office nobody called, and "all closed 👍" alone would hide it.
     Without [hours], Monday to Friday are the working days."""
-    workday = day.weekday() < 5 if hours.always_open else hours.is_workday(day)
+    days = (period.start.date() + timedelta(days=n) for n in range(period.days))
+    workday = any(day.weekday() < 5 if hours.always_open else hours.is_workday(day) for day in days)
     calls = stats.incoming + sum(op.outgoing for op in stats.operators)
     return workday and calls == 0
 
@@ -267,6 +308,9 @@ async def _run(
     parts: list[Part] | None = state.get("parts")
     if parts is None:
         parts = await build(runtime)
+        if not parts:
+            log.info("%s: the office is closed today, none sent", what)
+            return
     left = await send_summary(
         context.bot, chat_id, parts, what=what, on_moved=runtime.messenger.chat_moved
     )

@@ -17,6 +17,7 @@ from bot import summary
 from bot.summary import (
     WEEKLY_JOB_NAME,
     comparison_lines,
+    daily_periods,
     quiet_workday,
     summary_job,
     weekly_job,
@@ -49,6 +50,14 @@ def put(office: Office, when: dt.datetime, *, caller: str, seconds: int, ext: st
 
 
 # -- pure ---------------------------------------------------------------------------------
+
+
+def test_a_change_too_small_to_show_reads_as_none() -> None:
+    """26.0 % against 25.6 % rounds to 0 п. п.: "(=)", not "(▲ 0 п. п.)"."""
+    calls, _, _ = comparison_lines(
+        Stats(incoming=100, missed=26), Stats(incoming=1000, missed=256), "ru", ""
+    )
+    assert calls.endswith("доля <b>26%</b> (=)")
 
 
 def test_comparison_lines_show_direction_and_difference() -> None:
@@ -239,8 +248,47 @@ def test_a_working_day_without_a_single_call_is_flagged() -> None:
     watcher had most likely stopped."""
     monday, sunday = dt.date(2026, 11, 30), dt.date(2026, 11, 29)
     nothing = Stats()
-    assert quiet_workday(OfficeHours(), monday, nothing)
-    assert not quiet_workday(OfficeHours(), sunday, nothing)  # no [hours]: Mon-Fri work
+    on_monday, on_sunday = days_period(monday, monday), days_period(sunday, sunday)
+    assert quiet_workday(OfficeHours(), on_monday, nothing)
+    assert not quiet_workday(OfficeHours(), on_sunday, nothing)  # no [hours]: Mon-Fri work
     holiday = OfficeHours(holidays=frozenset({monday}))
-    assert not quiet_workday(holiday, monday, nothing)
-    assert not quiet_workday(OfficeHours(), monday, Stats(incoming=3))
+    assert not quiet_workday(holiday, on_monday, nothing)
+    assert not quiet_workday(OfficeHours(), on_monday, Stats(incoming=3))
+    assert quiet_workday(OfficeHours(), days_period(sunday - dt.timedelta(days=2), sunday), nothing)
+
+
+WORKWEEK = OfficeHours(
+    days=frozenset(range(5)),
+    open_minute=540,
+    close_minute=1080,
+    holidays=frozenset(dt.date(2027, 1, day) for day in range(1, 9)),
+)
+
+
+@pytest.mark.parametrize(
+    ("hours", "today", "days", "before"),
+    [
+        # Without [hours]: yesterday, every day, against the same weekday a week before.
+        (OfficeHours(), dt.date(2026, 12, 7), "2026-12-06", "2026-11-29"),
+        # Tuesday: Monday.
+        (WORKWEEK, dt.date(2026, 12, 8), "2026-12-07", "2026-11-30"),
+        # Monday: Friday to Sunday, so Friday is summed up on a working day.
+        (WORKWEEK, dt.date(2026, 12, 7), "2026-12-04..2026-12-06", "2026-11-27..2026-11-29"),
+        # After the New Year holidays: all of them, against as many weeks before.
+        (WORKWEEK, dt.date(2027, 1, 11), "2026-12-31..2027-01-10", "2026-12-17..2026-12-27"),
+        # Saturday and Sunday: none.
+        (WORKWEEK, dt.date(2026, 12, 5), None, None),
+    ],
+)
+def test_the_morning_summary_covers_the_days_since_the_last_working_day(
+    hours: OfficeHours, today: dt.date, days: str | None, before: str | None
+) -> None:
+    """Monday's summary used to be of Sunday alone (0 against 0), and Friday's went out
+    on Saturday: with [hours] the summary goes out on working days, about every day
+    since the last one."""
+    found = daily_periods(hours, today)
+    if days is None:
+        assert found is None
+        return
+    assert found is not None
+    assert (found[0].label, found[1].label) == (days, before)

@@ -156,6 +156,7 @@ RU: dict[str, str] = {
     "chart_hour": "Час",
     "chart_calls": "Звонков",
     "summary_title": "📊 <b>Сводка за вчера</b>, {label}",
+    "summary_title_days": "📊 <b>Сводка</b> за {label}",
     "summary_open": "Ждут перезвона: <b>{count}</b>",
     "summary_no_calls": (
         "⚠️ За рабочий день в журнале ни одного звонка. Проверьте, что WinTariff получает "
@@ -175,6 +176,7 @@ RU: dict[str, str] = {
     ),
     "summary_against_day": "<i>▲▼ — в сравнении с {weekday} {date}</i>",
     "summary_against_week": "<i>▲▼ — в сравнении с неделей {first}–{last}</i>",
+    "summary_against_days": "<i>▲▼ — в сравнении с {first}–{last}</i>",
     "summary_delta_pp": "{value} п. п.",
     "weekdays_short": "пн,вт,ср,чт,пт,сб,вс",
     # command menu (setMyCommands)
@@ -1046,6 +1048,7 @@ EN: dict[str, str] = {
     "chart_hour": "Hour",
     "chart_calls": "Calls",
     "summary_title": "📊 <b>Yesterday's summary</b>, {label}",
+    "summary_title_days": "📊 <b>Summary</b> for {label}",
     "summary_open": "Waiting for a callback: <b>{count}</b>",
     "summary_no_calls": (
         "⚠️ Not one call in the log on a working day. Check that WinTariff gets the PBX's "
@@ -1083,6 +1086,7 @@ EN: dict[str, str] = {
     ),
     "summary_against_day": "<i>▲▼ — against {weekday} {date}</i>",
     "summary_against_week": "<i>▲▼ — against the week {first}–{last}</i>",
+    "summary_against_days": "<i>▲▼ — against {first}–{last}</i>",
     "summary_delta_pp": "{value} pp",
     "weekdays_short": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
     "cmd_start": "What the bot does and this chat's id",
