@@ -384,6 +384,53 @@ def test_bad_record_marker_is_skipped_with_a_warning(
     assert result.cases.opened == 1
 
 
+def test_a_record_of_zero_bytes_waits_for_its_bytes_quietly(
+    harness: Harness,
+    calls_dbf: CallsDbfWriter,
+    phone_rows: PhoneRows,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Over SMB the file can be seen extended before the new record's bytes land: it is
+    not yet written, so no 'bad record marker' warning and no re-read of the history;
+    the call is read once its bytes are there."""
+    calls_dbf.append(phone_rows.missed(at(0), CUSTOMER))
+    harness.scan()
+    index = calls_dbf.append(phone_rows.missed(at(1), "89160000001"))
+    with open(calls_dbf.path, "r+b") as f:
+        f.seek(calls_dbf.header_len + index * calls_dbf.record_len)
+        written = f.read(calls_dbf.record_len)
+        f.seek(calls_dbf.header_len + index * calls_dbf.record_len)
+        f.write(b"\0" * calls_dbf.record_len)
+    with caplog.at_level(logging.INFO, logger="watcher.ingest"):
+        result = harness.scan()
+        assert (result.bad_rows, result.pending, result.warnings) == (0, 1, [])
+        with open(calls_dbf.path, "r+b") as f:
+            f.seek(calls_dbf.header_len + index * calls_dbf.record_len)
+            f.write(written)
+        harness.wall += 1
+        result = harness.scan()
+    assert (result.bad_rows, result.pending, result.cases.opened) == (0, 0, 1)
+    assert result.rebaselined is None and caplog.records == []
+
+
+def test_a_record_that_stays_zero_bytes_is_skipped_after_settle_seconds(
+    harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
+) -> None:
+    """Zero bytes for good (a damaged file) must not hold the calls after them for ever."""
+    index = calls_dbf.append(phone_rows.missed(at(0), CUSTOMER))
+    calls_dbf.append(phone_rows.missed(at(1), "89160000001"))
+    with open(calls_dbf.path, "r+b") as f:
+        f.seek(calls_dbf.header_len + index * calls_dbf.record_len)
+        f.write(b"\0" * calls_dbf.record_len)
+    first = harness.scan()
+    assert (first.pending, first.cases.opened) == (1, 1)  # the next call is not held
+    harness.wall += 30  # settle_seconds = 30 in the shared config
+    result = harness.scan()
+    assert (result.bad_rows, result.pending) == (1, 0)
+    assert "bad record marker" in result.warnings[0]
+    assert harness.next_index() == 2
+
+
 # -- rewrites -----------------------------------------------------------------------------
 
 

@@ -578,6 +578,13 @@ class Ingestor:
     ) -> tuple[bool, Call | None]:
         """Whether the row is final, and its call (None for a deleted or bad row)."""
         if not record.valid:
+            if not record.raw.strip(b"\0"):
+                # Only zero bytes: the file was extended before the record's bytes landed
+                # (a reader over SMB can see it so). Not written yet, like a half-written
+                # row: it waits, quietly, until it has stayed so for settle_seconds.
+                seen = run.previous.get(record.index)
+                if seen is None or seen[0] != record.digest or run.wall - seen[1] < settle:
+                    return False, None
             result.bad_rows += 1
             result.warn_row(f"record {record.index + 1}: {record.problems[0]}; skipped")
             return True, None
