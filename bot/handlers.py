@@ -41,6 +41,7 @@ from bot.permissions import (
 )
 from bot.render import (
     CARD_BUTTONS,
+    LIST_MAX_CASES,
     Button,
     claimer_name,
     closed_toast,
@@ -189,7 +190,8 @@ async def missed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         None if everything else scope.department, include_silent=False
     )
     label = tr(language, "missed_scope_all") if everything else str(scope.department)
-    parts = missed_messages(cases, language, scope=label, show_department=everything)
+    tried = runtime.ledger.failed_callback_counts(c.id for c in cases[:LIST_MAX_CASES])
+    parts = missed_messages(cases, language, scope=label, show_department=everything, tried=tried)
     await send_parts(context.bot, chat.id, parts, thread=_thread(update, runtime))
 
 

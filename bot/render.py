@@ -403,18 +403,32 @@ def pack_lines(
     return groups
 
 
-def missed_line(case: Case, index: int, language: str, *, show_department: bool) -> str:
+def missed_line(
+    case: Case, index: int, language: str, *, show_department: bool, tried: int = 0
+) -> str:
+    """One open case of /missed: who took it and how often it was dialled in vain come
+    with it, so the list is a work list and two operators do not call the same person."""
     contact = contact_text(case)
-    return tr(
-        language,
-        "missed_line",
-        index=index,
-        number=esc(display_number(case.remote)),
-        contact=f" · {esc(contact)}" if contact else "",
-        when=moment_text(case.last_at),
-        attempts=tr(language, "missed_attempts", count=case.attempts) if case.attempts > 1 else "",
-        department=f" · {esc(case.department)}" if show_department else "",
-        reason=_reason_suffix(case, language),
+    work = ""
+    if case.claimed_by_user_id is not None:
+        work += tr(language, "missed_claimed", name=esc(claimer_name(case)))
+    if tried:
+        work += tr(language, "missed_tried", count=tried)
+    return (
+        tr(
+            language,
+            "missed_line",
+            index=index,
+            number=esc(display_number(case.remote)),
+            contact=f" · {esc(contact)}" if contact else "",
+            when=moment_text(case.last_at),
+            attempts=tr(language, "missed_attempts", count=case.attempts)
+            if case.attempts > 1
+            else "",
+            department=f" · {esc(case.department)}" if show_department else "",
+            reason=_reason_suffix(case, language),
+        )
+        + work
     )
 
 
@@ -432,14 +446,18 @@ def missed_messages(
     limit: int = MESSAGE_LIMIT,
     per_message: int = LIST_BUTTONS_PER_MESSAGE,
     max_cases: int = LIST_MAX_CASES,
+    tried: Mapping[int, int] | None = None,
 ) -> list[Rendered]:
-    """The /missed answer: a header, then cases newest first, each with a close button."""
+    """The /missed answer: a header, then cases newest first, each with a close button;
+    ``tried``: failed callbacks per case id."""
     if not cases:
         return [Rendered(tr(language, "missed_none"), None)]
     shown = list(cases[:max_cases])
     title = tr(language, "missed_title", scope=esc(scope), count=len(cases))
     lines = [
-        missed_line(c, i, language, show_department=show_department)
+        missed_line(
+            c, i, language, show_department=show_department, tried=(tried or {}).get(c.id, 0)
+        )
         for i, c in enumerate(shown, start=1)
     ]
     hidden = len(cases) - len(shown)

@@ -62,6 +62,29 @@ async def test_missed_lists_this_departments_cases_newest_first(office: Office) 
     assert buttons(answer) == [f"l:{i}" for i in sales_ids]
 
 
+async def test_missed_shows_who_took_a_call_and_the_callbacks_that_failed(
+    office: Office,
+) -> None:
+    """/missed is the work list: a call someone took and one dialled in vain say so,
+    so two operators do not pick the same caller."""
+    sales_ids = await three_sales_and_one_service(office)
+    taken, tried = sales_ids[0], sales_ids[1]
+    for case_id, button, user in ((taken, "k", OLGA), (tried, "f", IVAN), (tried, "f", OLGA)):
+        stored = office.ledger.case_message(case_id)
+        assert stored is not None
+        await office.press(SALES_CHAT, stored[1], user, f"{button}:{case_id}")
+    before = len(office.posts(SALES_CHAT))
+    await office.command(SALES_CHAT, IVAN, "/missed")
+    [answer] = await new_posts(office, SALES_CHAT, before)
+    lines = answer["text"].splitlines()
+    [taken_line] = [line for line in lines if "+7 916 333-33-33" in line]
+    [tried_line] = [line for line in lines if "+7 916 222-22-22" in line]
+    [plain_line] = [line for line in lines if "+7 916 111-11-11" in line]
+    assert taken_line.endswith(" · 👋 Ольга")
+    assert tried_line.endswith(" · 📵 2")
+    assert "👋" not in plain_line and "📵" not in plain_line
+
+
 async def test_missed_in_managers_chat_shows_all_departments(office: Office) -> None:
     await three_sales_and_one_service(office)
     await office.command(MANAGERS_CHAT, OLGA, "/missed@perezvon_test_bot")

@@ -570,6 +570,20 @@ class Ledger:
         ).fetchall()
         return [CallbackAttempt(from_text(r[0]), r[1], r[2], r[3]) for r in rows]
 
+    def failed_callback_counts(self, case_ids: Iterable[int]) -> dict[int, int]:
+        """How many failed callbacks each of these cases lists (those with none left out):
+        /missed shows them, so two operators do not dial the same caller blind."""
+        ids = list(case_ids)
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        rows = self.conn.execute(
+            f"SELECT case_id, count(*) FROM case_events WHERE kind = ? AND case_id IN ({marks})"
+            " GROUP BY case_id",
+            [EventKind.CALLBACK_FAILED, *ids],
+        ).fetchall()
+        return {int(r[0]): int(r[1]) for r in rows}
+
     def call_reasons(self, case_id: int) -> list[CallReason]:
         """The case's missed calls in order, each with the reason stored with it."""
         rows = self.conn.execute(

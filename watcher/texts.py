@@ -137,6 +137,8 @@ RU: dict[str, str] = {
     ),
     "missed_line": "{index}. <b>{number}</b>{contact} · {when}{attempts}{department}{reason}",
     "missed_attempts": " · {count}×",
+    "missed_claimed": " · 👋 {name}",
+    "missed_tried": " · 📵 {count}",
     "missed_more": "…и ещё {count}; закройте эти, чтобы увидеть остальные.",
     # /stats and the daily summary
     "stats_bad_period": (
@@ -1030,6 +1032,8 @@ EN: dict[str, str] = {
     ),
     "missed_line": "{index}. <b>{number}</b>{contact} · {when}{attempts}{department}{reason}",
     "missed_attempts": " · {count}×",
+    "missed_claimed": " · 👋 {name}",
+    "missed_tried": " · 📵 {count}",
     "missed_more": "…and {count} more; close these to see the rest.",
     "stats_bad_period": (
         "Period not understood: “{period}”.\n"
