@@ -90,3 +90,31 @@ async def test_short_abandons_are_counted_and_never_posted(office: Office) -> No
     assert office.ledger.open_cases() == []
     stats = today(office)
     assert (stats.incoming, stats.missed) == (1, 1)  # a missed call all the same
+
+
+async def test_a_short_abandon_that_was_a_leg_of_an_answered_call_is_no_missed_call(
+    office: Office,
+) -> None:
+    """The group rang 3 s (under min_ring_seconds = 5) and a station answered: one
+    answered call in every figure, whichever row comes first, in one pass or two."""
+    start = (office.now() - dt.timedelta(minutes=12)).replace(microsecond=0)
+    leg(office, start, talk=0, ext="620", ring=3)
+    await office.scan()  # the answered leg's row comes when the talk ends: a later pass
+    leg(office, start + dt.timedelta(seconds=3), talk=60, ext="201", ring=2)
+    await office.scan()
+    later = start + dt.timedelta(minutes=4)  # the other order, in one pass
+    leg(office, later + dt.timedelta(seconds=2), talk=40, ext="202", ring=2)
+    leg(office, later, talk=0, ext="620", ring=2)
+    await office.scan()
+    await asyncio.sleep(0.3)
+    assert office.posts(SALES_CHAT) == [] and office.ledger.open_cases() == []
+    stats = today(office)
+    assert (stats.incoming, stats.answered, stats.missed) == (2, 2, 0)
+    assert stats.missed_by_reason.get("short_abandon", 0) == 0
+    # A short abandon nobody answered stays one.
+    leg(office, later + dt.timedelta(minutes=4), talk=0, ext="620", ring=2)
+    await office.scan()
+    await office.settle()
+    stats = today(office)
+    assert (stats.incoming, stats.missed) == (3, 1)
+    assert stats.missed_by_reason.get("short_abandon") == 1

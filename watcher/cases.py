@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 # How far apart two legs of one call may start beyond the first leg's ring time.
 LEG_SLACK = timedelta(seconds=5)
+# How long a short abandon waits for its answered leg's row (written when the talk ends).
+ABANDON_MEMORY = timedelta(hours=2)
+ABANDONS_KEPT = 1000  # numbers with a short abandon waiting, before the old are forgotten
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,10 @@ class CaseRules:
         # history's calls then see only what a pass in file order would have seen by
         # then: no case that began after them, no answer from the tail (answer_history).
         self.history_before: datetime | None = None
+        # Short abandons whose answered leg may still come (min_ring_seconds > 0): per
+        # number, (leg window start, end, fingerprint). No case holds them, so the rules
+        # do; a restart between the two rows forgets one, and it stays a short abandon.
+        self._abandons: dict[str, list[tuple[datetime, datetime, str]]] = {}
 
     def begin(self, batch: Iterable[Call] = ()) -> None:
         """Load the numbers with open cases; call inside the batch's write transaction,
@@ -139,6 +146,8 @@ class CaseRules:
         remote = call.remote
         if remote is None:
             return True
+        if self._abandons and remote in self._abandons and call.direction is Direction.IN:
+            return False
         remotes = self._open_remotes
         if remotes is None or remote in remotes:
             return False
@@ -161,12 +170,15 @@ class CaseRules:
         if decision.action is Action.MISSED:
             assert decision.department is not None and call.remote is not None
             return [self._missed(call, decision.department, silent=silent, now=now)]
+        if decision.reason is Reason.SHORT_ABANDON:
+            return self._short_abandon(call)
         if decision.action is Action.CALLBACK:
             assert call.remote is not None
+            legs = self._answered_abandons(call)
             open_cases = self._open_for(call.remote)
             closes = plan_callback(call, open_cases)
             self._left_open = len(closes) < len(open_cases)
-            return closes
+            return [*legs, *closes]
         if decision.action is Action.ATTEMPT:
             assert call.remote is not None
             return plan_attempt(call, self._open_for(call.remote))
@@ -177,6 +189,38 @@ class CaseRules:
                 call.extension,
             )
         return []
+
+    def _short_abandon(self, call: Call) -> list[Change]:
+        """A short abandon is never posted, but it can be a leg of an answered call all
+        the same (the group rang 2 s, a station answered): then it is no missed call in
+        any figure. The answer stored already links it now; a later one, when it comes."""
+        remote = call.remote
+        assert remote is not None
+        start, end = leg_window(call.started_at, call.ring_seconds)
+        answered = self.ledger.answered_leg(remote, start, end)
+        if answered is not None:
+            return [AnsweredLeg(call.fingerprint, answered)]
+        if len(self._abandons) >= ABANDONS_KEPT:  # callers never answered: forget the old
+            since = start - ABANDON_MEMORY
+            kept = {r: [a for a in found if a[1] >= since] for r, found in self._abandons.items()}
+            self._abandons = {r: found for r, found in kept.items() if found}
+        waiting = [a for a in self._abandons.get(remote, []) if a[1] >= start - ABANDON_MEMORY]
+        self._abandons[remote] = [*waiting, (start, end, call.fingerprint)]
+        return []
+
+    def _answered_abandons(self, call: Call) -> list[Change]:
+        """The short abandons an answered incoming call was the answered leg of."""
+        remote = call.remote
+        if call.direction is not Direction.IN or remote not in self._abandons:
+            return []
+        assert remote is not None
+        waiting = self._abandons.pop(remote)
+        at = call.started_at
+        legs: list[Change] = [AnsweredLeg(fp, call) for s, e, fp in waiting if s <= at <= e]
+        kept = [a for a in waiting if not a[0] <= at <= a[1] and a[1] >= at - ABANDON_MEMORY]
+        if kept:
+            self._abandons[remote] = kept
+        return legs
 
     def _open_for(self, remote: str) -> list[OpenCase]:
         if self._open_remotes is None:
