@@ -52,6 +52,8 @@ def compute_stats(
     operators: dict[str, OperatorStats] = {}
 
     def operator(extension: str) -> OperatorStats:
+        if extension[:1] == "G" and extension[1:].isdigit():  # G620 is group 620
+            extension = extension[1:]
         if extension not in operators:
             operators[extension] = OperatorStats(extension)
         return operators[extension]

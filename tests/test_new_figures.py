@@ -171,6 +171,24 @@ def test_operators_load_against_the_office_day(known: Config) -> None:
     assert "     301: 1 / 0 / 0 / 0 / 54:00 / 10%" in text.splitlines()
 
 
+def test_a_group_written_g620_is_one_row_with_620(tmp_path: Path) -> None:
+    """Routing reads G620 as group 620; the figures by number did not, and a manager
+    reading the 620 row saw 1 missed call of 2."""
+    path = tmp_path / "perezvon.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    config = load_config(path)
+    calls = [
+        Call("g1", 0, at(10, 0), 0, "G620", Direction.IN, number(1), ring_seconds=20),
+        Call("g2", 1, at(11, 0), 0, "620", Direction.IN, number(2), ring_seconds=20),
+    ]
+    with Ledger(config.database_path) as ledger:
+        feed(config, ledger, with_reasons(calls, config))
+    stats = day_stats(config)
+    assert [(op.extension, op.missed) for op in stats.operators] == [("620", 2)]
+    text = render_stats(stats, parse_period(DAY.isoformat(), DAY), "ru")
+    assert "G620" not in text
+
+
 # -- the callers table -------------------------------------------------------------------
 
 

@@ -230,6 +230,14 @@ def _matches(pattern: str, extension: str) -> bool:
     return number is not None and number == _number_of(pattern)
 
 
+def station_name(extension: str) -> str:
+    """The name a station or ring group goes by in the figures: ``G620`` is group 620,
+    as routing reads it, so its calls and those written ``620`` are one row."""
+    if extension[:1] in ("G", "g") and extension[1:].isdigit():
+        return extension[1:]
+    return extension
+
+
 def _number_of(extension: str) -> int | None:
     """The number of a station or ring group, with the G some records put before a group's
     (``G620`` is group 620, as the PBX dials it): the config may say ``620``. Other

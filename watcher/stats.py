@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from watcher.clock import local_now
-from watcher.config import Config
+from watcher.config import Config, station_name
 from watcher.contacts import ContactBook, employee_keys
 from watcher.ledger import Ledger
 from watcher.phones import display_number
@@ -281,6 +281,7 @@ def stats_from(
     operators: dict[str, OperatorStats] = {}
 
     def operator(extension: str) -> OperatorStats:
+        extension = station_name(extension)  # G620's calls are group 620's
         if extension not in operators:
             operators[extension] = OperatorStats(extension)
         return operators[extension]
