@@ -379,7 +379,10 @@ def test_csv_values_read_as_numbers_in_russian_excel() -> None:
     assert csv_value(dt.datetime(2024, 5, 6, 10, 42), "ru") == "06.05.2024 10:42:00"
     assert csv_value(dt.date(2024, 5, 6), "en") == "2024-05-06"
     assert csv_value(Change(-3, "count"), "ru") == "-3"
-    assert csv_value(Change(2.5, "minutes"), "ru") == "+2,5"
+    # A change says its unit, as the workbook's number format does.
+    assert csv_value(Change(2.5, "minutes"), "ru") == "+2,5 мин"
+    assert csv_value(Change(1.84, "points"), "ru") == "+1,8 п. п."
+    assert csv_value(Change(-1.0, "seconds"), "en") == "-1 s"
     assert csv_value(True, "ru") == "да" and csv_value(None, "ru") == ""
 
 
@@ -473,3 +476,25 @@ def test_excel_serial_is_xlsxwriters_number(value: dt.datetime | dt.date | dt.ti
     from xlsxwriter.utility import _datetime_to_excel_datetime
 
     assert excel_serial(value) == _datetime_to_excel_datetime(value, False, False)
+
+
+def test_changes_are_in_the_unit_of_their_figure() -> None:
+    """20 s against 19 s read "+0.0 мин", and a share's change "+1.8%" where it is
+    percentage points: seconds for figures of seconds, п. п. for shares."""
+    from watcher.report import _change
+
+    assert _change("span", 20, 19) == Change(1, "seconds")
+    assert _change("span", 1500, 1020) == Change(8, "minutes")
+    assert _change("share", 0.268, 0.25) == Change(pytest.approx(1.8), "points")
+    assert _change("count", 5, 7) == Change(-2, "count")
+    assert _change("count", None, 7) is None
+
+
+def test_an_empty_period_has_no_miss_rate(generated: GeneratedOffice, tmp_path: Path) -> None:
+    """0 of 0 is no rate: the Сводка leaves it blank, as Входящие and Нагрузка do."""
+    period = days_period(dt.date(2000, 1, 3), dt.date(2000, 1, 9))
+    path = tmp_path / "empty.xlsx"
+    make_report(generated.database, generated.config, period, path)
+    sheet = openpyxl.load_workbook(path)["Сводка"]
+    figures = {row[0]: row[1] for row in rows(sheet) if row[0]}
+    assert figures["Входящих"] == 0 and figures["Доля пропущенных"] is None

@@ -72,11 +72,11 @@ class Span:
 
 @dataclass(frozen=True)
 class Change:
-    """The difference of a figure against the previous period: a count, a share (in
-    percentage points) or minutes; shown with its sign."""
+    """The difference of a figure against the previous period: a count, a share in
+    percentage points, seconds or minutes; shown with its sign and its unit."""
 
     value: float
-    unit: str  # "count" | "share" | "minutes"
+    unit: str  # "count" | "points" | "seconds" | "minutes"
 
 
 Value = str | int | float | bool | date | datetime | time | Share | Span | Change | None
@@ -205,7 +205,7 @@ _METRICS = (
     _Metric("report_m_incoming", "count", lambda s, w: s.incoming),
     _Metric("report_m_answered", "count", lambda s, w: s.answered),
     _Metric("report_m_missed", "count", lambda s, w: s.missed),
-    _Metric("report_m_miss_rate", "share", lambda s, w: s.miss_rate),
+    _Metric("report_m_miss_rate", "share", lambda s, w: s.miss_rate if s.incoming else None),
     _Metric("report_m_cases", "count", lambda s, w: s.cases_total),
     _Metric("report_m_closed", "count", lambda s, w: s.called_back),
     _Metric("report_m_by_call", "count", lambda s, w: s.called_back_by_call),
@@ -243,11 +243,20 @@ def _cell(unit: str, value: float | None) -> Value:
     return int(value)
 
 
+# Spans both under this many seconds (speed of answer, waits of those who hung up) change
+# by seconds: a minute with one decimal read "+0.0 мин" for 20 s against 19 s.
+SECONDS_SCALE = 300
+
+
 def _change(unit: str, now: float | None, before: float | None) -> Value:
     if now is None or before is None:
         return None
     if unit == "span":
+        if max(now, before) < SECONDS_SCALE:
+            return Change(now - before, "seconds")
         return Change((now - before) / 60, "minutes")
+    if unit == "share":
+        return Change((now - before) * 100, "points")
     return Change(now - before, unit)
 
 

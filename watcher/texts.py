@@ -879,6 +879,8 @@ RU: dict[str, str] = {
     "report_yes": "да",
     "report_no": "нет",
     "report_minutes": "мин",
+    "report_seconds": "с",
+    "report_points": "п. п.",
     "report_caption": "📊 Отчёт за {label} · {scope}",
     "report_bad_period": (
         "Не понял период «{period}».\n"
@@ -1743,6 +1745,8 @@ EN: dict[str, str] = {
     "report_yes": "yes",
     "report_no": "no",
     "report_minutes": "min",
+    "report_seconds": "s",
+    "report_points": "pp",
     "report_caption": "📊 Report for {label} · {scope}",
     "report_bad_period": (
         "Period not understood: “{period}”.\n"

@@ -99,6 +99,8 @@ class _Formats:
     def __init__(self, workbook: Any, language: str) -> None:
         style = _style(language)
         minutes = tr(language, "report_minutes")
+        seconds = tr(language, "report_seconds")
+        points = tr(language, "report_points")
 
         def add(**props: object) -> Any:
             return workbook.add_format(props)
@@ -112,7 +114,8 @@ class _Formats:
         self.decimal = add(num_format="0.0")
         self.change = {
             "count": add(num_format="+0;-0;0"),
-            "share": add(num_format="+0.0%;-0.0%;0.0%"),
+            "points": add(num_format=f'+0.0" {points}";-0.0" {points}";0'),
+            "seconds": add(num_format=f'+0" {seconds}";-0" {seconds}";0'),
             "minutes": add(num_format=f'+0.0" {minutes}";-0.0" {minutes}";0'),
         }
 
@@ -325,9 +328,11 @@ def csv_value(value: Value, language: str) -> str:
     if isinstance(value, Share):
         return number(value.value * 100) + "%"
     sign = "+" if value.value > 0 else ""
-    if value.unit == "share":
-        return sign + number(value.value * 100) + "%"
-    return sign + number(value.value)
+    if value.unit == "count":
+        return sign + number(value.value)
+    unit = tr(language, f"report_{value.unit}")  # as the workbook shows it: "+7,8 мин"
+    digits = 0 if value.unit == "seconds" else 1
+    return f"{sign}{number(round(value.value, digits), digits)} {unit}"
 
 
 def write_csv(report: Report, folder: Path, *, prefix: str = "") -> list[Path]:
