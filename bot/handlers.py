@@ -13,7 +13,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ParseMode
@@ -55,7 +55,7 @@ from bot.replies import Part, send_parts
 from bot.runtime import Runtime, runtime_of
 from watcher.models import Case
 from watcher.stats import Period, days_period, parse_period
-from watcher.texts import moment_text, tr
+from watcher.texts import clock_text, tr
 
 log = logging.getLogger(__name__)
 
@@ -505,7 +505,7 @@ def _claim(runtime: Runtime, case: Case, user: User) -> str:
     if verdict is ClaimVerdict.YOURS:
         return tr(language, "toast_claimed_already_yours")
     if verdict is ClaimVerdict.TAKEN:
-        return _taken_toast(case, language)
+        return _taken_toast(case, language, runtime.clock())
     result = runtime.ledger.claim(
         case.id,
         user_id=user.id,
@@ -517,14 +517,15 @@ def _claim(runtime: Runtime, case: Case, user: User) -> str:
     if not result.changed:  # someone was faster, or it closed meanwhile
         if not fresh.is_open:
             return closed_toast(fresh, language)
-        return _taken_toast(fresh, language)
+        return _taken_toast(fresh, language, runtime.clock())
     if verdict is ClaimVerdict.TAKE_OVER:
         return tr(language, "toast_taken_over", name=claimer_name(case))
     return tr(language, "toast_claimed")
 
 
-def _taken_toast(case: Case, language: str) -> str:
-    when = moment_text(case.claimed_at) if case.claimed_at else ""
+def _taken_toast(case: Case, language: str, now: datetime) -> str:
+    """Who took it and when: today's time alone ("в 09:06"), another day's with its date."""
+    when = clock_text(case.claimed_at, now) if case.claimed_at else ""
     return tr(language, "toast_claimed_by_other", name=claimer_name(case), when=when)
 
 

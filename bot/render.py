@@ -22,6 +22,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
 from watcher.closing import Surface, closing_words
+from watcher.hours import OfficeHours
 from watcher.models import CallbackAttempt, CallReason, Case
 from watcher.phones import dial_form, display_number
 from watcher.reasons import reason_words
@@ -521,20 +522,27 @@ def summary_text(
     now: datetime | None = None,
     figures: Sequence[str] = (),
     title_key: str = "summary_title",
+    hours: OfficeHours | None = None,
 ) -> str:
     """The head of a summary: the period, ``figures`` (lines of HTML: how it compares)
-    and the calls still waiting (short list; with their age when ``now`` is given)."""
+    and the calls still waiting, the longest waiting first (short list; with their age
+    when ``now`` is given: in office time with ``hours``, as reminders count it)."""
     lines = [tr(language, title_key, label=esc(label)), *figures]
     if not open_cases:
         lines.append(tr(language, "summary_open_none"))
         return "\n".join(lines)
     lines.append(tr(language, "summary_open", count=len(open_cases)))
-    for case in open_cases[:max_lines]:
+    office = hours is not None and not hours.always_open
+    for case in sorted(open_cases, key=lambda c: c.first_at)[:max_lines]:
         contact = contact_text(case)
         age = ""
         if now is not None:
-            waited = (now - case.first_at).total_seconds()
-            age = tr(language, "summary_age", age=span_text(waited, language))
+            if hours is not None and office:
+                waited = hours.office_seconds(case.first_at, now)
+                age = tr(language, "summary_age_office", age=span_text(waited, language))
+            else:
+                waited = (now - case.first_at).total_seconds()
+                age = tr(language, "summary_age", age=span_text(waited, language))
         lines.append(
             tr(
                 language,

@@ -215,7 +215,13 @@ async def build_summary(runtime: Runtime) -> list[Part]:
     if quiet_workday(runtime.config.hours, period, figures.stats):
         lines.append(tr(language, "summary_no_calls"))
     head = summary_text(
-        waiting, language, label=period.shown, now=now, figures=lines, title_key=title
+        waiting,
+        language,
+        label=period.shown,
+        now=now,
+        figures=lines,
+        title_key=title,
+        hours=runtime.config.hours,
     )
     return _joined(head, stats_messages(figures.stats, figures.png, period, language))
 
@@ -266,6 +272,7 @@ async def build_weekly(runtime: Runtime) -> list[Part]:
         now=now,
         figures=comparison_lines(figures.stats, figures.before, language, against),
         title_key="summary_weekly_title",
+        hours=runtime.config.hours,
     )
     parts = _joined(head, stats_messages(figures.stats, figures.png, period, language))
     try:

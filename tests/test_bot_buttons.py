@@ -53,7 +53,9 @@ async def test_claim_shows_who_and_a_second_claim_names_the_claimer(office: Offi
     card = await shown(office)
     assert "👋 Взято: Ольга, " in card["text"]
     toast = await office.press(SALES_CHAT, mid, IVAN, f"k:{case_id}")
-    assert toast.startswith("Уже взял(а) Ольга в ")
+    claimed = office.case(case_id).claimed_at
+    assert claimed is not None
+    assert toast == f"Уже взял(а) Ольга в {claimed:%H:%M}"  # today's: the time alone
     assert await office.press(SALES_CHAT, mid, OLGA, f"k:{case_id}") == "Звонок уже за вами"
     assert office.case(case_id).claimed_by_user_id == OLGA["id"]
     # An admin may take it over.

@@ -33,6 +33,7 @@ from bot.render import (
     without_button,
 )
 from tests.fake_bot_api import _parse_text
+from watcher.hours import OfficeHours
 from watcher.models import CallbackAttempt, CallReason, Case
 from watcher.stats import span_text
 from watcher.texts import EN, RU, counted, times_word, tr
@@ -303,6 +304,25 @@ def test_summary_text_lists_a_few_open_cases() -> None:
     assert text.count("• +7 916 123-45-67 · Ann · Отдел продаж") == 10
     assert text.endswith("…и ещё 3")
     assert "Все пропущенные закрыты" in summary_text([], "ru", label="x")
+
+
+def test_summary_lists_the_longest_waiting_first_in_office_time() -> None:
+    """Friday's callers were cut to "…и ещё 3" behind Monday's, and waited "65 ч" of
+    wall time where reminders count office time."""
+    friday = datetime(2024, 3, 15, 17, 0)
+    monday = datetime(2024, 3, 18, 9, 30)
+    cases = [
+        make_case(id=2, remote="+79162222222", first_at=monday, last_at=monday),
+        make_case(id=1, remote="+79161111111", first_at=friday, last_at=friday),
+    ]
+    hours = OfficeHours(days=frozenset(range(5)), open_minute=540, close_minute=1080)
+    text = summary_text(cases, "ru", label="x", now=datetime(2024, 3, 18, 10, 0), hours=hours)
+    lines = text.splitlines()
+    assert lines[2].startswith("• +7 916 111-11-11") and lines[3].startswith("• +7 916 222-22-22")
+    assert lines[2].endswith(" · ждёт 2 ч рабочего времени")  # Fri 17-18, Mon 9-10
+    assert lines[3].endswith(" · ждёт 30 мин рабочего времени")
+    wall = summary_text(cases, "ru", label="x", now=datetime(2024, 3, 18, 10, 0))
+    assert wall.splitlines()[2].endswith(" · ждёт 65 ч")  # without [hours]: wall time
 
 
 # -- texts -----------------------------------------------------------------------------

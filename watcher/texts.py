@@ -167,6 +167,7 @@ RU: dict[str, str] = {
     "summary_open_none": "Все пропущенные закрыты 👍",
     "summary_open_line": "• {number}{contact} · {department} · {when}{age}",
     "summary_age": " · ждёт {age}",
+    "summary_age_office": " · ждёт {age} рабочего времени",
     "summary_more": "…и ещё {count}",
     "summary_weekly_title": "📊 <b>Итоги недели</b>, {label}",
     "summary_compare_calls": (
@@ -1063,6 +1064,7 @@ EN: dict[str, str] = {
     "summary_open_none": "All missed calls are closed 👍",
     "summary_open_line": "• {number}{contact} · {department} · {when}{age}",
     "summary_age": " · waiting {age}",
+    "summary_age_office": " · waiting {age} of office time",
     "summary_more": "…and {count} more",
     "reminder": "⏰ Still waiting for a callback after {wait} of office time: <b>{number}</b>",
     "reminder_claimed": "👋 {mention}, this call is yours",
