@@ -441,7 +441,7 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
     try:
         layout = read_layout(path, config.source.encoding)
     except DbfError as error:
-        out.write(tr(t, "cli_check_error", error=error) + "\n")
+        out.write(tr(t, "cli_check_error", error=error.told(t)) + "\n")
         return False
     layout_line = tr(
         t,
@@ -477,7 +477,7 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
     try:
         found = sample(layout, plan, max(rows, SAMPLE_ROWS))
     except DbfError as error:
-        out.write(tr(t, "cli_check_error", error=error) + "\n")
+        out.write(tr(t, "cli_check_error", error=error.told(t)) + "\n")
         return False
     _show_rows(layout, found, out, config, rows)
     return _judge_sample(found, out, t) and readable
@@ -720,7 +720,9 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
             result = ingestor.scan(history=True, progress=bar.update)
         except DbfError as error:
             bar.finish()
-            print(tr(config.language, "cli_error", error=error), file=sys.stderr)
+            print(
+                tr(config.language, "cli_error", error=error.told(config.language)), file=sys.stderr
+            )
             return 1
         except sqlite3.Error as error:  # a full disk, a folder that turned read-only
             bar.finish()

@@ -149,6 +149,22 @@ def test_a_token_of_the_wrong_shape_is_named_before_any_network(
     assert code == 2 and says in err, err
 
 
+def test_a_table_that_cannot_be_read_is_told_in_the_office_s_language(tmp_path: Path) -> None:
+    """`check` and `import` in a Russian office said 'ОШИБКА: …: file not found'."""
+    config = write_config(tmp_path, tmp_path / "nowhere" / "Calls.dbf")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('language = "en"', 'language = "ru"'),
+        encoding="utf-8",
+    )
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1 and "Calls.dbf: файл не найден" in out and "file not found" not in out
+    garbage = tmp_path / "garbage.dbf"
+    garbage.write_bytes(b"\x03" + b"\xff" * 40)
+    code, _, err = run_cli("-c", str(config), "import", str(garbage))
+    assert code == 1 and "garbage.dbf: " in err
+    assert "not a readable" not in err and "damaged" not in err and "incomplete" not in err
+
+
 def test_check_reports_missing_file_and_bad_config(tmp_path: Path) -> None:
     config = write_config(tmp_path, tmp_path / "nowhere" / "Calls.dbf")
     code, out, _ = run_cli("-c", str(config), "check")

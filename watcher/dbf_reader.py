@@ -21,6 +21,7 @@ from dbfread.codepages import guess_encoding
 from dbfread.field_parser import FieldParser
 
 from watcher import fields
+from watcher.texts import tr
 
 DEFAULT_ENCODING = "cp866"
 GUESS_MIN_BYTES = 10  # telling high bytes a code page guess needs (a few Russian words)
@@ -33,7 +34,16 @@ DECODE_MEMO = 2048
 
 
 class DbfError(Exception):
-    """The file cannot be read as a DBF table right now; the message says why."""
+    """The file cannot be read as a DBF table right now; the message says why: in
+    English as the log has it (``str``), in the office's language by :meth:`told`."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(tr("en", key, **values))
+        self.key = key
+        self.values = values
+
+    def told(self, language: str) -> str:
+        return tr(language, self.key, **self.values)
 
 
 @dataclass(frozen=True)
@@ -106,24 +116,19 @@ def read_layout(path: str | Path, encoding: str = "auto") -> DbfLayout:
             ignore_missing_memofile=True,
         )
     except FileNotFoundError:
-        raise DbfError(f"{path}: file not found") from None
+        raise DbfError("dbf_not_found", path=path) from None
     except PermissionError:
-        raise DbfError(f"{path}: no permission to read (is it locked?)") from None
+        raise DbfError("dbf_no_permission", path=path) from None
     except OSError as error:
-        raise DbfError(f"{path}: cannot read: {error.strerror or error}") from None
+        raise DbfError("dbf_cannot_read", path=path, error=error.strerror or error) from None
     except Exception as error:  # dbfread raises struct/Value errors on garbage
-        raise DbfError(
-            f"{path}: not a readable DBF table ({type(error).__name__}: {error})"
-        ) from None
+        raise DbfError("dbf_not_dbf", path=path, error=f"{type(error).__name__}: {error}") from None
 
     header = table.header
     if header.recordlen <= 1 or header.headerlen < 32 or not table.fields:
-        raise DbfError(f"{path}: the DBF header is damaged (no fields or bad lengths)")
+        raise DbfError("dbf_damaged", path=path)
     if size < header.headerlen:
-        raise DbfError(
-            f"{path}: the DBF header is incomplete ({size} of {header.headerlen} bytes;"
-            " being written?)"
-        )
+        raise DbfError("dbf_incomplete", path=path, size=size, need=header.headerlen)
     chosen, source = _choose_encoding(encoding, header.language_driver)
     table.encoding = chosen  # dbfread's own guess falls back to ascii; ours to cp866
     offset = 1
@@ -390,16 +395,10 @@ def read_chunks(layout: DbfLayout, start: int, stop: int) -> Iterator[tuple[int,
         if identity is None:
             identity = seen
         elif not seen.same_file(identity):
-            raise DbfError(
-                f"{layout.path}: the file was replaced while it was read (renamed or"
-                " archived?); it is read again on the next pass"
-            )
+            raise DbfError("dbf_replaced", path=layout.path)
         got = len(block) // record_len
         if got < count:
-            raise DbfError(
-                f"{layout.path}: the file shrank while it was read ({index + got} of"
-                f" {stop} records); it is read again on the next pass"
-            )
+            raise DbfError("dbf_shrank", path=layout.path, got=index + got, stop=stop)
         yield index, [block[i * record_len : (i + 1) * record_len] for i in range(got)]
         index += got
 
@@ -429,9 +428,9 @@ def _read_chunk(layout: DbfLayout, index: int, count: int) -> tuple[bytes, _Iden
             handle.seek(layout.header_len + index * layout.record_len)
             block = handle.read(count * layout.record_len)
     except FileNotFoundError:
-        raise DbfError(f"{layout.path}: file disappeared while reading") from None
+        raise DbfError("dbf_disappeared", path=layout.path) from None
     except OSError as error:
-        raise DbfError(f"{layout.path}: read failed: {error.strerror or error}") from None
+        raise DbfError("dbf_read_failed", path=layout.path, error=error.strerror or error) from None
     return block, _Identity(info.st_dev, info.st_ino, first)
 
 
@@ -444,7 +443,7 @@ def read_one(layout: DbfLayout, index: int) -> bytes | None:
             handle.seek(layout.header_len + index * layout.record_len)
             data = handle.read(layout.record_len)
     except OSError as error:
-        raise DbfError(f"{layout.path}: read failed: {error.strerror or error}") from None
+        raise DbfError("dbf_read_failed", path=layout.path, error=error.strerror or error) from None
     return data if len(data) == layout.record_len else None
 
 

@@ -503,7 +503,7 @@ class Ingestor:
         plan = fields.plan(layout.field_names(), self.config.source.fields)
         problem = fields.plan_problem(plan, layout.field_names())
         if problem is not None:
-            raise DbfError(f"{layout.path}: {problem}")
+            raise DbfError("dbf_plan", path=layout.path, problem=problem)
         result.no_caller_number = plan.caller_number is None
         if result.no_caller_number and self._told_no_caller != layout.signature:
             self._told_no_caller = layout.signature  # once per table, not every pass

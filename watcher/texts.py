@@ -357,6 +357,24 @@ RU: dict[str, str] = {
     "cli_arg_ambiguous": "%(option)s — неоднозначно, подходит: %(matches)s",
     "cli_arg_ignored": "лишнее значение %r",
     "cli_arg_positive": "нужно число больше нуля, а не {value!r}",
+    # Calls.dbf that cannot be read (check, import, the log in English)
+    "dbf_not_found": "{path}: файл не найден",
+    "dbf_no_permission": "{path}: нет прав на чтение (файл занят другой программой?)",
+    "dbf_cannot_read": "{path}: не читается: {error}",
+    "dbf_not_dbf": "{path}: это не таблица DBF ({error})",
+    "dbf_damaged": "{path}: заголовок DBF повреждён (нет полей или неверные длины)",
+    "dbf_incomplete": "{path}: заголовок DBF неполный ({size} из {need} байт; файл ещё пишется?)",
+    "dbf_replaced": (
+        "{path}: файл заменили во время чтения (переименовали или архивировали?);"
+        " он будет прочитан заново при следующем проходе"
+    ),
+    "dbf_shrank": (
+        "{path}: файл стал короче во время чтения ({got} из {stop} записей);"
+        " он будет прочитан заново при следующем проходе"
+    ),
+    "dbf_disappeared": "{path}: файл исчез во время чтения",
+    "dbf_read_failed": "{path}: ошибка чтения: {error}",
+    "dbf_plan": "{path}: {problem}",
     # perezvon --help
     "cli_help_usage": "использование:",
     "cli_help_positionals": "аргументы",
@@ -1246,6 +1264,26 @@ EN: dict[str, str] = {
     "cli_arg_ambiguous": "ambiguous option: %(option)s could match %(matches)s",
     "cli_arg_ignored": "ignored explicit argument %r",
     "cli_arg_positive": "a number above zero is needed, not {value!r}",
+    # Calls.dbf that cannot be read (check, import, the log in English)
+    "dbf_not_found": "{path}: file not found",
+    "dbf_no_permission": "{path}: no permission to read (is it locked?)",
+    "dbf_cannot_read": "{path}: cannot read: {error}",
+    "dbf_not_dbf": "{path}: not a readable DBF table ({error})",
+    "dbf_damaged": "{path}: the DBF header is damaged (no fields or bad lengths)",
+    "dbf_incomplete": (
+        "{path}: the DBF header is incomplete ({size} of {need} bytes; being written?)"
+    ),
+    "dbf_replaced": (
+        "{path}: the file was replaced while it was read (renamed or archived?);"
+        " it is read again on the next pass"
+    ),
+    "dbf_shrank": (
+        "{path}: the file shrank while it was read ({got} of {stop} records);"
+        " it is read again on the next pass"
+    ),
+    "dbf_disappeared": "{path}: file disappeared while reading",
+    "dbf_read_failed": "{path}: read failed: {error}",
+    "dbf_plan": "{path}: {problem}",
     # perezvon --help
     "cli_help_usage": "usage:",
     "cli_help_positionals": "positional arguments",
