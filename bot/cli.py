@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import TextIO
@@ -45,13 +46,13 @@ from watcher.dbf_reader import (
     read_layout,
     read_one,
 )
-from watcher.ingest import Ingestor, ScanResult, find_cursor, source_key
+from watcher.ingest import RECENT_WINDOW, Ingestor, ScanResult, find_cursor, source_key
 from watcher.instance import RUN_WAIT_SECONDS, LedgerInUse, LedgerLock, in_use, lock_path
 from watcher.ledger import Ledger
 from watcher.ledger_open import LedgerError, LedgerProblem, explain, open_ledger
 from watcher.sample import SAMPLE_ROWS, Sample, sample
 from watcher.stats import load_stats, parse_period, render_stats
-from watcher.texts import counted, tr
+from watcher.texts import counted, moment_text, tr
 from watcher.workbook import ReportNotWritten, is_csv_target, report_stem, save_report
 
 log = logging.getLogger("perezvon")
@@ -480,7 +481,10 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
         out.write(tr(t, "cli_check_error", error=error.told(t)) + "\n")
         return False
     _show_rows(layout, found, out, config, rows)
-    return _judge_sample(found, out, t) and readable
+    judged = _judge_sample(found, out, t)
+    modified = datetime.fromtimestamp(os.path.getmtime(layout.path), config.tz)
+    _tell_clock(found, modified.replace(tzinfo=None), local_now(config), out, t)
+    return judged and readable
 
 
 def _show_fields(layout: DbfLayout, plan: fields.FieldPlan, out: TextIO, t: str) -> None:
@@ -568,6 +572,34 @@ def _judge_sample(found: Sample, out: TextIO, t: str) -> bool:
         if not found.misread:
             out.write(tr(t, "cli_check_hint_not_calls") + "\n")
     return not (found.mostly_not_calls or found.misread or numberless)
+
+
+# The PBX's clock this far ahead of the server's is told (a call "in the future").
+CLOCK_AHEAD = timedelta(hours=1)
+
+
+def _tell_clock(found: Sample, modified: datetime, now: datetime, out: TextIO, t: str) -> None:
+    """A warning when the newest rows are older than the watcher's window though the file
+    changed recently: the PBX's clock is behind, and its missed calls would be taken for
+    history and never posted. (A warning, not a failure: a copy of the table made today
+    looks the same.) A clock ahead is told too."""
+    newest = max((call.started_at for call in found.calls.values()), default=None)
+    if newest is None:
+        return
+    if newest - now > CLOCK_AHEAD:
+        hours = round((newest - now).total_seconds() / 3600)
+        ahead = tr(t, "cli_check_clock_ahead", newest=moment_text(newest), hours=hours)
+        out.write(ahead + "\n")
+        return
+    if now - newest > RECENT_WINDOW and now - modified < RECENT_WINDOW:
+        behind = tr(
+            t,
+            "cli_check_clock_behind",
+            newest=moment_text(newest),
+            modified=moment_text(modified),
+            days=RECENT_WINDOW.days,
+        )
+        out.write(behind + "\n")
 
 
 def _hhmmss(value: int) -> str:

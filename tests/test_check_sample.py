@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -197,3 +198,31 @@ def test_the_guess_needs_enough_russian_text() -> None:
     assert guess_cyrillic(["Входящий звонок".encode("cp1251")] * 3) == "cp1251"
     assert guess_cyrillic(["Входящий звонок".encode("cp866")] * 3) == "cp866"
     assert guess_cyrillic([b"Incoming", "Да".encode("cp1251")]) is None
+
+
+def test_a_pbx_clock_days_behind_is_told(tmp_path: Path) -> None:
+    """Rows days older than the file's last change: the PBX's clock is behind, and the
+    watcher would take every missed call for history. A copy made today looks the
+    same, so it is a warning, not a failure."""
+    dbf = CallsDbfWriter.create(tmp_path / "Calls.dbf")
+    dbf.append_many(office_rows(3))  # DAY's rows, written now
+    code, out = check(tmp_path, dbf)
+    assert code == 0, out
+    assert "WARNING: the last record is of " in out and "more than 4 days" in out
+    for folder in ("fresh", "ahead"):
+        (tmp_path / folder).mkdir()
+    fresh = CallsDbfWriter.create(tmp_path / "fresh" / "Calls.dbf")
+    # The config's time zone is the default one, Moscow's.
+    now = dt.datetime.now(ZoneInfo("Europe/Moscow")).replace(microsecond=0, tzinfo=None)
+    fresh.append(
+        make_row(when=now, duration=60, extension="620", callerid="89161234567", calltype="I")
+    )
+    _, out = check(tmp_path / "fresh", fresh)
+    assert "the last record is of" not in out
+    ahead = CallsDbfWriter.create(tmp_path / "ahead" / "Calls.dbf")
+    later = now + dt.timedelta(hours=5)
+    ahead.append(
+        make_row(when=later, duration=60, extension="620", callerid="89161234567", calltype="I")
+    )
+    _, out = check(tmp_path / "ahead", ahead)
+    assert "5 h after the server's clock" in out

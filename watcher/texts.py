@@ -334,6 +334,16 @@ RU: dict[str, str] = {
     "cli_check_no_chats": "  внимание: ни у одного отдела нет ID чата; сообщениям некуда уходить",
     "cli_check_dbf": "\nCalls.dbf {path}",
     "cli_check_error": "  ОШИБКА: {error}",
+    "cli_check_clock_behind": (
+        "  ВНИМАНИЕ: последняя запись — от {newest}, а файл менялся {modified}: если АТС"
+        " пишет в него сейчас, её часы (или часы сервера) расходятся больше чем на {days}"
+        " дн. Такие звонки Perezvon считает историей и в чат не отправляет — поставьте на"
+        " АТС верное время"
+    ),
+    "cli_check_clock_ahead": (
+        "  ВНИМАНИЕ: последняя запись — от {newest}, на {hours} ч позже часов сервера:"
+        " часы АТС или сервера идут неверно"
+    ),
     "cli_check_layout": (
         "  {version}; кодовая страница {encoding} (источник: {source}, "
         "language driver 0x{driver:02X})"
@@ -1242,6 +1252,16 @@ EN: dict[str, str] = {
     "cli_check_no_chats": "  warning: no department has a chat id; posts have nowhere to go",
     "cli_check_dbf": "\nCalls.dbf {path}",
     "cli_check_error": "  ERROR: {error}",
+    "cli_check_clock_behind": (
+        "  WARNING: the last record is of {newest}, but the file changed at {modified}: if"
+        " the PBX writes to it now, its clock (or the server's) is off by more than {days}"
+        " days. Perezvon takes such calls for history and posts none: set the PBX's clock"
+        " right"
+    ),
+    "cli_check_clock_ahead": (
+        "  WARNING: the last record is of {newest}, {hours} h after the server's clock:"
+        " the PBX's or the server's clock is wrong"
+    ),
     "cli_check_layout": (
         "  {version}; code page {encoding} (from {source}, language driver 0x{driver:02X})"
     ),
