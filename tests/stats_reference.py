@@ -65,6 +65,12 @@ def compute_stats(
             continue
         extension = call["extension"] or "?"
         duration = int(call["duration"] or 0)
+        if call["direction"] == Direction.IN and not call["remote"]:
+            # A hidden number: counted apart, every row (no leg can be found without a
+            # number, so the rules record none for them).
+            stats.hidden += 1
+            stats.hidden_missed += duration <= 0
+            continue
         if call.get("fingerprint") in legs:
             continue
         if call["direction"] == Direction.IN and call["remote"]:

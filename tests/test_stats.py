@@ -200,6 +200,8 @@ def test_compute_stats_on_a_known_day() -> None:
         1,
     )
     assert (stats.closed_by_call, stats.closed_by_user) == (2, 1)
+    # The hidden number's answered call is in no figure above, but told apart.
+    assert (stats.hidden, stats.hidden_missed) == (1, 0)
     # Waits: 25 min (callback), 10 min (button); the customer who got through on their
     # own after 20 min was not called back.
     assert stats.median_callback_seconds == 17.5 * 60
@@ -299,6 +301,9 @@ def test_render_stats_in_russian() -> None:
     # +7…01 missed then called back, …02 and …03 answered, …05 missed and still waiting.
     assert "Новые номера: 4 — ответили сразу 2, перезвонили 1, ещё не дозвонились 1" in lines
     assert "Медиана до перезвона: 18 мин" in lines  # 25 and 10 min; not the 20 of …04
+    assert (
+        "Без номера звонящего: 1 входящий, без ответа 0 — в цифрах выше его нет: перезвонить некуда"
+    ) in lines
     assert "По отделам (случаи / закрыто / ждут):" in lines
     assert "  Отдел продаж: 4 / 3 / 0" in lines
     assert "  Сервис: 1 / 0 / 1" in lines

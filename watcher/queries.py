@@ -681,6 +681,10 @@ class WhyFigures:
     answer_speed: Spread
     hung_up_waits: Spread
     top_missed: list[FrequentCaller]
+    # Incoming calls without a caller's number (hidden, or the PBX sent none): in no
+    # other figure, as no one can call them back; told apart so they do not vanish.
+    hidden: int = 0
+    hidden_missed: int = 0
 
 
 # One pass over the period's incoming calls for every why-and-when figure: ring times of
@@ -692,20 +696,21 @@ _INCOMING = (
     " WHERE started_at >= :start AND started_at < :end AND direction = 'in'"
     " AND coalesce(remote, '') <> ''"
 )
-_MISSED_REMOTES = "json_group_array(remote) FILTER (WHERE coalesce(duration, 0) <= 0)"
-_WHY_SQL = (
-    """
+_MISSED_REMOTES = "json_group_array(remote) FILTER (WHERE coalesce(duration, 0) <= 0 AND {known})"
+# The calls with a number, in every figure of the pass; the others are only counted.
+_KNOWN = "coalesce(remote, '') <> ''"
+_WHY_SQL = """
 SELECT
   json_group_array(ring_seconds) FILTER (
-    WHERE coalesce(duration, 0) > 0 AND ring_seconds IS NOT NULL),
+    WHERE coalesce(duration, 0) > 0 AND ring_seconds IS NOT NULL AND {known}),
   json_group_array(ring_seconds) FILTER (
-    WHERE coalesce(duration, 0) <= 0 AND miss_reason = 'hung_up' AND ring_seconds IS NOT NULL),
-  json_group_array(miss_reason) FILTER (WHERE coalesce(duration, 0) <= 0),
-  {remotes}
-FROM calls"""
-    + _INCOMING
-    + "{filter}"
-)
+    WHERE coalesce(duration, 0) <= 0 AND miss_reason = 'hung_up' AND ring_seconds IS NOT NULL
+    AND {known}),
+  json_group_array(miss_reason) FILTER (WHERE coalesce(duration, 0) <= 0 AND {known}),
+  {remotes},
+  count(*) FILTER (WHERE NOT {known}),
+  count(*) FILTER (WHERE NOT {known} AND coalesce(duration, 0) <= 0)
+FROM calls WHERE started_at >= :start AND started_at < :end AND direction = 'in'{filter}"""
 
 
 def _seconds(array: str | None) -> Counter[float]:
@@ -744,8 +749,9 @@ def why_figures(
         where = _IN_LINES
         params["lines"] = _lines_json(lines)
     remotes = _MISSED_REMOTES if top else "NULL"
-    answered, hung_up, reasons, numbers = conn.execute(
-        _WHY_SQL.format(remotes=remotes, filter=where), params
+    sql = _WHY_SQL.replace("{remotes}", remotes).replace("{known}", _KNOWN)
+    answered, hung_up, reasons, numbers, hidden, hidden_missed = conn.execute(
+        sql.replace("{filter}", where), params
     ).fetchone()
     rings, hung = _seconds(answered), _seconds(hung_up)
     why = Counter[str]()
@@ -768,6 +774,8 @@ def why_figures(
         spread_of(sorted(rings.items()), target_seconds),
         spread_of(sorted(hung.items())),
         chosen,
+        int(hidden or 0),
+        int(hidden_missed or 0),
     )
 
 

@@ -206,6 +206,8 @@ _METRICS = (
     _Metric("report_m_answered", "count", lambda s, w: s.answered),
     _Metric("report_m_missed", "count", lambda s, w: s.missed),
     _Metric("report_m_miss_rate", "share", lambda s, w: s.miss_rate if s.incoming else None),
+    _Metric("report_m_hidden", "count", lambda s, w: s.hidden),
+    _Metric("report_m_hidden_missed", "count", lambda s, w: s.hidden_missed),
     _Metric("report_m_cases", "count", lambda s, w: s.cases_total),
     _Metric("report_m_closed", "count", lambda s, w: s.called_back),
     _Metric("report_m_by_call", "count", lambda s, w: s.called_back_by_call),

@@ -33,7 +33,7 @@ from watcher.queries import (
     why_figures,
 )
 from watcher.sla import Sla, callback_sla, office_seconds_waited, sla_of
-from watcher.texts import operator_label, tr
+from watcher.texts import operator_label, plural_key, tr
 from watcher.vocab import CaseStatus, ClosedHow, MissReason
 
 # The contract's default ``answer_target_seconds``, for figures read without a config.
@@ -234,6 +234,8 @@ class Stats:
     # Why and when: missed calls by stored reason, the speed of answer against the
     # target, and how long those who hung up had waited.
     missed_by_reason: dict[str, int] = field(default_factory=dict)
+    hidden: int = 0  # incoming calls without the caller's number: in no figure above
+    hidden_missed: int = 0
     answer_target_seconds: int = DEFAULT_ANSWER_TARGET_SECONDS
     answer_speed: Spread = field(default_factory=Spread)
     hung_up_waits: Spread = field(default_factory=Spread)
@@ -376,6 +378,7 @@ def stats_from(
         top_at_least=TOP_MISSED_AT_LEAST,
     )
     stats.missed_by_reason = why.missed_by_reason
+    stats.hidden, stats.hidden_missed = why.hidden, why.hidden_missed
     stats.answer_speed = why.answer_speed
     stats.hung_up_waits = why.hung_up_waits
     top = [caller for caller in why.top_missed if caller.remote not in staff][:TOP_MISSED]
@@ -537,6 +540,9 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
     short = stats.missed_by_reason.get(MissReason.SHORT_ABANDON, 0)
     if short:
         lines.append(tr(t, "stats_short_abandons", count=short))
+    if stats.hidden:
+        key = plural_key(t, "stats_hidden", stats.hidden)
+        lines.append(tr(t, key, count=stats.hidden, missed=stats.hidden_missed))
     new = stats.new_callers
     if new.total:
         lines.append(

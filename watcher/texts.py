@@ -224,6 +224,18 @@ RU: dict[str, str] = {
     "stats_got_through": "дозвонились сами {count}",
     "stats_open": "ещё ждут {count}",
     "stats_short_abandons": "Короткие сбросы (не показаны в чате): {count}",
+    "stats_hidden_one": (
+        "Без номера звонящего: {count} входящий, без ответа {missed} — в цифрах выше его нет:"
+        " перезвонить некуда"
+    ),
+    "stats_hidden_few": (
+        "Без номера звонящего: {count} входящих, без ответа {missed} — в цифрах выше их нет:"
+        " перезвонить некуда"
+    ),
+    "stats_hidden_many": (
+        "Без номера звонящего: {count} входящих, без ответа {missed} — в цифрах выше их нет:"
+        " перезвонить некуда"
+    ),
     "stats_new_callers": (
         "Новые номера: {total} — ответили сразу {answered}, перезвонили {called_back},"
         " ещё не дозвонились {waiting}"
@@ -874,6 +886,8 @@ RU: dict[str, str] = {
     "report_m_by_user": "  отмечено в чате",
     "report_m_got_through": "Дозвонились сами",
     "report_m_not_needed": "Не нужно перезванивать",
+    "report_m_hidden": "Входящих без номера звонящего (в цифрах выше их нет)",
+    "report_m_hidden_missed": "  из них без ответа",
     "report_m_new_callers": "Новые номера",
     "report_m_new_answered": "  ответили сразу",
     "report_m_new_called_back": "  перезвонили",
@@ -1144,6 +1158,18 @@ EN: dict[str, str] = {
     "stats_got_through": "got through on their own {count}",
     "stats_open": "still open {count}",
     "stats_short_abandons": "Short abandons (not posted to the chat): {count}",
+    "stats_hidden_one": (
+        "Without the caller's number: {count} incoming call, {missed} not answered — in none"
+        " of the figures above: there is no number to call back"
+    ),
+    "stats_hidden_few": (
+        "Without the caller's number: {count} incoming calls, {missed} not answered — in none"
+        " of the figures above: there is no number to call back"
+    ),
+    "stats_hidden_many": (
+        "Without the caller's number: {count} incoming calls, {missed} not answered — in none"
+        " of the figures above: there is no number to call back"
+    ),
     "stats_new_callers": (
         "New numbers: {total} — answered at once {answered}, called back {called_back},"
         " not reached yet {waiting}"
@@ -1771,6 +1797,8 @@ EN: dict[str, str] = {
     "report_m_by_user": "  marked in chat",
     "report_m_got_through": "Got through on their own",
     "report_m_not_needed": "No callback needed",
+    "report_m_hidden": "Incoming without the caller's number (in none of the figures above)",
+    "report_m_hidden_missed": "  of them not answered",
     "report_m_new_callers": "New numbers",
     "report_m_new_answered": "  answered at once",
     "report_m_new_called_back": "  called back",
