@@ -118,3 +118,26 @@ async def test_a_short_abandon_that_was_a_leg_of_an_answered_call_is_no_missed_c
     stats = today(office)
     assert (stats.incoming, stats.missed) == (3, 1)
     assert stats.missed_by_reason.get("short_abandon") == 1
+
+
+async def test_an_overflow_to_the_next_group_that_missed_too_is_one_missed_call(
+    office: Office,
+) -> None:
+    """620 rang 30 s, gave up, and the PBX rang 630, which missed it too: one missed
+    call, one case (the first group's), not two cases and two missed calls."""
+    start = (office.now() - dt.timedelta(minutes=5)).replace(microsecond=0)
+    leg(office, start, talk=0, ext="620", ring=30)
+    leg(office, start + dt.timedelta(seconds=30), talk=0, ext="630", ring=20)
+    await office.scan()
+    await office.wait_posted(SALES_CHAT)
+    await office.settle()
+    [case] = office.ledger.open_cases()
+    assert (case.department, case.attempts) == ("Отдел продаж", 1)
+    stats = today(office)
+    assert (stats.incoming, stats.missed, stats.cases_total) == (1, 1, 1)
+    # A call a minute later is a call of its own: the case grows.
+    leg(office, start + dt.timedelta(minutes=2), talk=0, ext="620", ring=10)
+    await office.scan()
+    await office.settle()
+    assert office.only_case().attempts == 2
+    assert today(office).missed == 2

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import SALES_CHAT, SERVICE_CHAT, PhoneRows
-from watcher.cases import ApplyResult, CaseRules, decide, is_leg_of, leg_window
+from watcher.cases import ApplyResult, CaseRules, decide, is_leg_of, leg_window, overflowed_case
 from watcher.changes import OpenCase
 from watcher.config import Config
 from watcher.contacts import employee_keys
@@ -446,3 +446,31 @@ def test_only_an_answered_incoming_leg_of_a_single_call_matches() -> None:
     assert not is_leg_of(case, _leg_call(start, talk=60, direction=Direction.OUT))
     grown = OpenCase(1, SALES, False, start, attempts=2, ring_seconds=20, first_fingerprint="m")
     assert not is_leg_of(grown, _leg_call(start, talk=60))  # a case that grew stays a case
+
+
+def test_an_overflow_is_the_next_group_within_the_first_call_s_ringing() -> None:
+    """620 rang 30 s from 10:00; a missed call to 630 at 10:00:30 is its overflow, one to
+    620 itself then is the caller trying again, and G620 is group 620 as routing has it."""
+    t0 = dt.datetime(2026, 12, 1, 10, 0)
+    case = OpenCase(1, "Продажи", False, t0, 1, 30, "first", "620")
+
+    def missed(seconds: int, extension: str) -> Call:
+        return Call(
+            f"{extension}-{seconds}",
+            1,
+            t0 + dt.timedelta(seconds=seconds),
+            0,
+            extension,
+            Direction.IN,
+            "+79161234567",
+            ring_seconds=20,
+        )
+
+    assert overflowed_case(missed(30, "630"), [case]) == case
+    assert overflowed_case(missed(36, "630"), [case]) is None  # past the ringing and slack
+    assert overflowed_case(missed(31, "620"), [case]) is None  # the same group: a redial
+    assert overflowed_case(missed(31, "G620"), [case]) is None
+    assert (
+        overflowed_case(missed(30, "630"), [OpenCase(1, "Продажи", False, t0, 2, 30, "f", "620")])
+        is None
+    )

@@ -24,8 +24,9 @@ from watcher.changes import (
     JoinCase,
     NewCase,
     OpenCase,
+    OverflowLeg,
 )
-from watcher.config import Config, Department, route
+from watcher.config import Config, Department, route, station_name
 from watcher.contacts import ContactBook, employee_keys
 from watcher.hours import OfficeHours
 from watcher.ledger import Ledger
@@ -240,6 +241,9 @@ class CaseRules:
         open_cases = self._open_for(remote)
         if self.history_before is not None:
             open_cases = [c for c in open_cases if c.first_at <= call.started_at]
+        first_leg = overflowed_case(call, open_cases)
+        if first_leg is not None:  # the next group rang the same call: still one call
+            return OverflowLeg(call.fingerprint, call.extension, first_leg.id)
         target = joinable_case(call, department.name, open_cases, silent=silent)
         if target is not None:
             return JoinCase(target.id, call, self._remind_again_before(call, silent=silent))
@@ -340,6 +344,23 @@ def joinable_case(
     one from a live call (nobody was told of that one)."""
     for case in open_cases:
         if case.department == department and (silent or not case.silent):
+            return case
+    return None
+
+
+def overflowed_case(call: Call, open_cases: Iterable[OpenCase]) -> OpenCase | None:
+    """The case whose one missed call ``call`` (missed too) is the next leg of: it rang
+    another group, and started while that call's group rang, give or take
+    :data:`LEG_SLACK` (the PBX gave up on the first group and rang the next). The same
+    group again is the caller trying again: a call of its own."""
+    group = station_name(call.extension)
+    for case in open_cases:
+        if case.attempts != 1 or not case.first_fingerprint or case.extension is None:
+            continue
+        if station_name(case.extension) == group:
+            continue
+        start, end = leg_window(case.first_at, case.ring_seconds)
+        if start <= call.started_at <= end and case.first_fingerprint != call.fingerprint:
             return case
     return None
 

@@ -26,6 +26,7 @@ class OpenCase:
     attempts: int = 1
     ring_seconds: int | None = None
     first_fingerprint: str | None = None  # the missed call that opened it
+    extension: str | None = None  # the group (or station) its first call rang
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,18 @@ class AnsweredLeg:
     case_id: int | None = None
 
 
-Change = JoinCase | NewCase | CloseCase | FailedCallback | AnsweredLeg
+@dataclass(frozen=True)
+class OverflowLeg:
+    """A missed leg of a call whose first leg is a case already: the group gave up and
+    the PBX rang the next one, which did not answer either. One missed call, the case's,
+    so no case of its own and no second missed call in the figures."""
+
+    missed_fingerprint: str
+    extension: str
+    case_id: int
+
+
+Change = JoinCase | NewCase | CloseCase | FailedCallback | AnsweredLeg | OverflowLeg
 
 
 @dataclass
@@ -95,7 +107,7 @@ class ApplyResult:
     merged: int = 0
     closed: int = 0
     attempts: int = 0  # failed callbacks from the log listed on open cases
-    legs: int = 0  # missed legs of answered calls (no case, or the case closed as such)
+    legs: int = 0  # legs of a call counted once: answered ones', and overflows of a case
 
     @property
     def changed(self) -> int:
@@ -127,6 +139,8 @@ class PlanWriter(Protocol):
 
     def record_leg(self, leg: AnsweredLeg, now: datetime) -> bool: ...
 
+    def record_overflow(self, leg: OverflowLeg) -> bool: ...
+
     def add_failed_callback(self, case_id: int, *, now: datetime, call: Call) -> bool: ...
 
 
@@ -143,6 +157,8 @@ def apply_plan(writer: PlanWriter, changes: Iterable[Change], now: datetime) -> 
             result.closed += writer.close_by_call(change.case_id, change.call, now)
         elif isinstance(change, AnsweredLeg):
             result.legs += writer.record_leg(change, now)
+        elif isinstance(change, OverflowLeg):
+            result.legs += writer.record_overflow(change)
         elif isinstance(change, FailedCallback):
             result.attempts += writer.add_failed_callback(change.case_id, now=now, call=change.call)
         else:

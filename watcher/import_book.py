@@ -31,6 +31,7 @@ from watcher.changes import (
     Change,
     NewCase,
     OpenCase,
+    OverflowLeg,
     apply_plan,
 )
 from watcher.ledger import Ledger
@@ -91,7 +92,7 @@ class CaseRows:
 
     cases: list[tuple[Any, ...]]  # whole rows, id first: new cases and changed ones
     events: list[tuple[Any, ...]]  # case_events rows without their id, in order
-    legs: list[tuple[str, str, str]]
+    legs: list[tuple[str, str | None, str]]
     noted: list[Noted]
 
 
@@ -112,7 +113,7 @@ class ImportBook:
         self._changed: dict[int, None] = {}  # case ids to write, in order
         self._events: list[tuple[Any, ...]] = []
         self._noted: list[Noted] = []
-        self._legs: list[tuple[str, str, str]] = []
+        self._legs: list[tuple[str, str | None, str]] = []
         self._leg_keys: set[str] = set()
         self._new_callers: dict[str, None] = {}
         self._now: datetime | None = None  # the plan being applied, and its moment as text
@@ -209,6 +210,7 @@ class ImportBook:
                     v[_ATTEMPTS] or 1,
                     v[_RING],
                     case.first_fingerprint,
+                    v[_AT["extension"]],
                 )
             )
         return briefs
@@ -324,6 +326,12 @@ class ImportBook:
             return False
         kind = EventKind.CALLBACK if outgoing else EventKind.ANSWERED_LATER
         self._event(case_id, self._when(now), kind, call.extension, call)
+        return True
+
+    def record_overflow(self, leg: OverflowLeg) -> bool:
+        if leg.missed_fingerprint not in self._leg_keys:
+            self._leg_keys.add(leg.missed_fingerprint)
+            self._legs.append((leg.missed_fingerprint, None, leg.extension))
         return True
 
     def record_leg(self, leg: AnsweredLeg, now: datetime) -> bool:

@@ -22,7 +22,15 @@ from typing import Any
 import sqlite_utils
 
 from watcher import case_log, schema
-from watcher.changes import AnsweredLeg, ApplyResult, Change, NewCase, OpenCase, apply_plan
+from watcher.changes import (
+    AnsweredLeg,
+    ApplyResult,
+    Change,
+    NewCase,
+    OpenCase,
+    OverflowLeg,
+    apply_plan,
+)
 from watcher.models import Call, CallbackAttempt, CallReason, Case, from_text, to_text
 from watcher.queries import operator_names
 from watcher.schema import CALLS, CASES
@@ -410,7 +418,7 @@ class Ledger:
         *,
         cases: list[tuple[Any, ...]],
         events: list[tuple[Any, ...]],
-        legs: list[tuple[str, str, str]],
+        legs: list[tuple[str, str | None, str]],
         noted: list[case_log.Noted],
     ) -> None:
         """Write what an import's case book applied: whole case rows (new or changed,
@@ -539,12 +547,13 @@ class Ledger:
         rows = self.conn.execute(
             "SELECT id, department, silent, first_at, attempts, ring_seconds,"
             " (SELECT call_fingerprint FROM case_events e WHERE e.case_id = cases.id"
-            "  AND e.kind = 'opened' LIMIT 1)"
+            "  AND e.kind = 'opened' LIMIT 1), extension"
             " FROM cases WHERE status = 'open' AND remote = ? ORDER BY id",
             [remote],
         ).fetchall()
         return [
-            OpenCase(r[0], r[1], bool(r[2]), from_text(r[3]), r[4] or 1, r[5], r[6]) for r in rows
+            OpenCase(r[0], r[1], bool(r[2]), from_text(r[3]), r[4] or 1, r[5], r[6], r[7])
+            for r in rows
         ]
 
     def open_case_briefs(self, remote: str) -> list[tuple[int, str, bool, datetime]]:
@@ -820,6 +829,12 @@ class Ledger:
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()
         return _call(dict(zip(names, row, strict=True))) if row else None
+
+    def record_overflow(self, leg: OverflowLeg) -> bool:
+        """An overflow leg of a case's call: in ``legs``, so no figure counts it twice."""
+        with self.atomic():
+            self.conn.execute(_INSERT_LEG, [leg.missed_fingerprint, None, leg.extension])
+        return True
 
     def record_leg(self, leg: AnsweredLeg, now: datetime) -> bool:
         """Mark a missed leg as answered; close its case (posted already) as a leg."""
