@@ -201,16 +201,20 @@ def _argparse_speaking(language: str) -> Iterator[None]:
         argparse._ = english  # type: ignore[attr-defined]
 
 
-def _positive(language: str, kind: type[int] | type[float]) -> Callable[[str], float]:
-    """An argparse type: a number above zero, or the catalog's message saying so."""
+def _positive(
+    language: str, kind: type[int] | type[float], *, zero: bool = False
+) -> Callable[[str], float]:
+    """An argparse type: a number above zero (``zero``: or zero), or the catalog's message
+    saying so."""
+    key = "cli_arg_not_negative" if zero else "cli_arg_positive"
 
     def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
             value = None
-        if value is None or not math.isfinite(value) or value <= 0:
-            raise argparse.ArgumentTypeError(tr(language, "cli_arg_positive", value=text))
+        if value is None or not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+            raise argparse.ArgumentTypeError(tr(language, key, value=text))
         return value
 
     parse.__name__ = kind.__name__
@@ -248,6 +252,7 @@ def _parser(language: str = PRE_CONFIG_LANGUAGE) -> argparse.ArgumentParser:
 
     whole = _positive(language, int)
     number = _positive(language, float)
+    span = _positive(language, float, zero=True)  # demo --seconds 0: until Ctrl+C
 
     def titled(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         parser._positionals.title = h("positionals")
@@ -295,7 +300,7 @@ def _parser(language: str = PRE_CONFIG_LANGUAGE) -> argparse.ArgumentParser:
     imp.set_defaults(handler=cmd_import)
 
     demo = command("demo")
-    demo.add_argument("--seconds", type=number, default=90, help=h("demo_seconds"))
+    demo.add_argument("--seconds", type=span, default=90, help=h("demo_seconds"))
     demo.add_argument("--lang", choices=("ru", "en"), default="ru", help=h("lang"))
     demo.add_argument("--seed", type=int, default=7, help=h("demo_seed"))
     demo.add_argument("--keep", action="store_true", help=h("demo_keep"))

@@ -12,7 +12,7 @@ import pytest
 from bot import cli
 from bot.demo import run_demo
 from bot.dotenv import load_dotenv, parse_dotenv
-from watcher.sim.wintariff import CallsDbfWriter, make_row
+from watcher.sim.wintariff import WINTARIFF_FIELDS, CallsDbfWriter, make_row
 from watcher.texts import tr
 
 DAY = datetime(2026, 11, 20, 9, 0, 0)
@@ -163,6 +163,11 @@ def test_a_table_that_cannot_be_read_is_told_in_the_office_s_language(tmp_path: 
     code, _, err = run_cli("-c", str(config), "import", str(garbage))
     assert code == 1 and "garbage.dbf: " in err
     assert "not a readable" not in err and "damaged" not in err and "incomplete" not in err
+    dateless = CallsDbfWriter.create(
+        tmp_path / "dateless.dbf", fields=[f for f in WINTARIFF_FIELDS if f.name != "DATE"]
+    )
+    code, _, err = run_cli("-c", str(config), "import", str(dateless.path))
+    assert code == 1 and "нет поля DATE" in err and "no DATE field" not in err
 
 
 def test_check_reports_missing_file_and_bad_config(tmp_path: Path) -> None:
@@ -336,7 +341,8 @@ def test_help_is_in_russian_and_names_every_command(capsys: pytest.CaptureFixtur
         (["check", "--rows", "x"], "--rows: нужно число больше нуля, а не 'x'"),
         (["check", "--rows", "-1"], "--rows: нужно число больше нуля, а не '-1'"),
         (["demo", "--speed", "0"], "--speed: нужно число больше нуля, а не '0'"),
-        (["demo", "--seconds", "nan"], "--seconds: нужно число больше нуля, а не 'nan'"),
+        (["demo", "--seconds", "nan"], "--seconds: нужно число не меньше нуля, а не 'nan'"),
+        (["demo", "--seconds", "-5"], "--seconds: нужно число не меньше нуля, а не '-5'"),
     ],
 )
 def test_command_line_mistakes_are_told_in_russian(
@@ -351,6 +357,12 @@ def test_command_line_mistakes_are_told_in_russian(
     assert err.startswith("использование: perezvon")
     assert said in err and "(справка: perezvon --help)" in err
     assert "error" not in err and "invalid" not in err and "argument" not in err
+
+
+def test_demo_seconds_0_still_means_until_ctrl_c() -> None:
+    """The README's `make demo ARGS="--seconds 0"`: zero is a value of its own there."""
+    args = cli._parser().parse_args(["demo", "--seconds", "0"])
+    assert args.seconds == 0
 
 
 def test_argparse_messages_in_english_are_argparse_own() -> None:

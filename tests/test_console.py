@@ -208,7 +208,8 @@ def test_a_failed_callback_is_printed_and_the_case_stays_open(tmp_path: Path) ->
     assert all(line.startswith("NO ANSWER") for line in lines)
     assert lines[0].endswith("ext. 207 (Olga) dialled at 10:44: no answer, still waiting")
     assert lines[1].endswith(
-        "ext. 207 (Olga) dialled at 10:46 (talked 0:03): no answer, still waiting"
+        "ext. 207 (Olga) dialled at 10:46: talked 0:03, too short to count as a callback,"
+        " still waiting"
     )
     assert lines[2].endswith("Anna at 10:40: no answer, still waiting")
     assert not any("CALLED BACK" in line for line in out.getvalue().splitlines())

@@ -414,6 +414,21 @@ def test_a_record_of_zero_bytes_waits_for_its_bytes_quietly(
     assert [r.getMessage() for r in caplog.records if r.name == "watcher.ingest"] == []
 
 
+def test_an_import_skips_a_zero_bytes_record_at_once(
+    harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
+) -> None:
+    """An import is one pass: nothing later would read the record again, so it is a bad
+    row there and then, and the cursor goes past it."""
+    index = calls_dbf.append(phone_rows.missed(at(0), CUSTOMER))
+    calls_dbf.append(phone_rows.missed(at(1), "89160000001"))
+    with open(calls_dbf.path, "r+b") as f:
+        f.seek(calls_dbf.header_len + index * calls_dbf.record_len)
+        f.write(b"\0" * calls_dbf.record_len)
+    result = harness.scan(history=True)
+    assert (result.bad_rows, result.pending) == (1, 0)
+    assert harness.next_index() == 2
+
+
 def test_a_record_that_stays_zero_bytes_is_skipped_after_settle_seconds(
     harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
 ) -> None:

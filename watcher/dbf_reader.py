@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,13 +37,22 @@ class DbfError(Exception):
     """The file cannot be read as a DBF table right now; the message says why: in
     English as the log has it (``str``), in the office's language by :meth:`told`."""
 
-    def __init__(self, key: str, **values: object) -> None:
+    def __init__(
+        self,
+        key: str,
+        *,
+        localized: Callable[[str], Mapping[str, object]] | None = None,
+        **values: object,
+    ) -> None:
+        """``localized``: the values that are texts themselves, in a given language."""
         super().__init__(tr("en", key, **values))
         self.key = key
         self.values = values
+        self.localized = localized
 
     def told(self, language: str) -> str:
-        return tr(language, self.key, **self.values)
+        own = self.localized(language) if self.localized is not None else {}
+        return tr(language, self.key, **{**self.values, **own})
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,7 @@ class Ingestor:
             live_since=None if history else now - window,
             final_at_once=plan.final_at_once,
             old_before=now - timedelta(seconds=settle) if history else None,
+            waits=not history,
         )
         stop = layout.complete_count
         deferred: AbstractContextManager[None] = nullcontext()
@@ -451,6 +452,7 @@ class Ingestor:
             wall=self.wall(),
             live_since=None if history else now - BASELINE_WINDOW,
             final_at_once=True,
+            waits=False,
         )
         began = time.monotonic()
         # Where the tail begins; rows there deleted or unreadable: the next ones.
@@ -500,10 +502,15 @@ class Ingestor:
         Reading it would mark every row bad and move the cursor past calls that a fixed
         ``[source.fields]`` could still read, so it is an error, retried like a locked file.
         """
-        plan = fields.plan(layout.field_names(), self.config.source.fields)
-        problem = fields.plan_problem(plan, layout.field_names())
+        names = layout.field_names()
+        plan = fields.plan(names, self.config.source.fields)
+        problem = fields.plan_problem(plan, names)
         if problem is not None:
-            raise DbfError("dbf_plan", path=layout.path, problem=problem)
+
+            def localized(language: str) -> dict[str, object]:
+                return {"problem": fields.plan_problem(plan, names, language)}
+
+            raise DbfError("dbf_plan", path=layout.path, problem=problem, localized=localized)
         result.no_caller_number = plan.caller_number is None
         if result.no_caller_number and self._told_no_caller != layout.signature:
             self._told_no_caller = layout.signature  # once per table, not every pass
@@ -578,7 +585,7 @@ class Ingestor:
     ) -> tuple[bool, Call | None]:
         """Whether the row is final, and its call (None for a deleted or bad row)."""
         if not record.valid:
-            if not record.raw.strip(b"\0"):
+            if run.waits and not record.raw.strip(b"\0"):
                 # Only zero bytes: the file was extended before the record's bytes landed
                 # (a reader over SMB can see it so). Not written yet, like a half-written
                 # row: it waits, quietly, until it has stayed so for settle_seconds.
@@ -667,6 +674,9 @@ class _Pass:
     live_since: datetime | None  # None: every case is silent (an import)
     final_at_once: bool = False  # the table has no CALLTYPE to wait for
     old_before: datetime | None = None  # an import: calls that ended before are final
+    # Whether a record not written yet may wait for a later pass: only a live one has a
+    # later pass over it (an import is one pass; a backfill step never reads it again).
+    waits: bool = True
     cursor: int | None = None  # the first row not final in this pass
     pending: dict[int, tuple[str, float]] = field(default_factory=dict)
     batch: list[Call] = field(default_factory=list)

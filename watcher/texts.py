@@ -286,9 +286,12 @@ RU: dict[str, str] = {
     "console_claimed_by": "взял(а) {name} в {when}",
     "console_operator": "{name} (доб. {extension})",
     "console_attempt": "НЕ ДОЗВОНИЛСЯ",
-    "console_attempt_pbx": "доб. {extension} набирал в {when}{talk}: не дозвонился, звонок ждёт",
+    "console_attempt_pbx": "доб. {extension} набирал в {when}: не дозвонился, звонок ждёт",
+    "console_attempt_pbx_short": (
+        "доб. {extension} набирал в {when}: разговор {duration}, слишком короткий для"
+        " перезвона, звонок ждёт"
+    ),
     "console_attempt_user": "{name} в {when}: не удалось дозвониться, звонок ждёт",
-    "console_attempt_talk": " (разговор {duration})",
     "console_reminder": "НАПОМИНАНИЕ",
     "console_waiting": "ждёт перезвона {wait} рабочего времени",
     "console_escalated": "ЭСКАЛАЦИЯ",
@@ -379,6 +382,7 @@ RU: dict[str, str] = {
     "cli_arg_ambiguous": "%(option)s — неоднозначно, подходит: %(matches)s",
     "cli_arg_ignored": "лишнее значение %r",
     "cli_arg_positive": "нужно число больше нуля, а не {value!r}",
+    "cli_arg_not_negative": "нужно число не меньше нуля, а не {value!r}",
     # Calls.dbf that cannot be read (check, import, the log in English)
     "dbf_not_found": "{path}: файл не найден",
     "dbf_no_permission": "{path}: нет прав на чтение (файл занят другой программой?)",
@@ -1219,9 +1223,12 @@ EN: dict[str, str] = {
     "console_claimed_by": "taken by {name} at {when}",
     "console_operator": "{name} (ext. {extension})",
     "console_attempt": "NO ANSWER",
-    "console_attempt_pbx": "ext. {extension} dialled at {when}{talk}: no answer, still waiting",
+    "console_attempt_pbx": "ext. {extension} dialled at {when}: no answer, still waiting",
+    "console_attempt_pbx_short": (
+        "ext. {extension} dialled at {when}: talked {duration}, too short to count as a"
+        " callback, still waiting"
+    ),
     "console_attempt_user": "{name} at {when}: no answer, still waiting",
-    "console_attempt_talk": " (talked {duration})",
     "console_reminder": "REMINDER",
     "console_waiting": "waiting for a callback for {wait} of office time",
     "console_escalated": "ESCALATED",
@@ -1310,6 +1317,7 @@ EN: dict[str, str] = {
     "cli_arg_ambiguous": "ambiguous option: %(option)s could match %(matches)s",
     "cli_arg_ignored": "ignored explicit argument %r",
     "cli_arg_positive": "a number above zero is needed, not {value!r}",
+    "cli_arg_not_negative": "a number of zero or more is needed, not {value!r}",
     # Calls.dbf that cannot be read (check, import, the log in English)
     "dbf_not_found": "{path}: file not found",
     "dbf_no_permission": "{path}: no permission to read (is it locked?)",

@@ -223,14 +223,11 @@ class ConsoleNotifier:
         when = clock_text(attempt.at, now)
         if attempt.extension:
             names = self.ledger.operator_names(self.operators)
-            talk = (
-                tr(self.language, "console_attempt_talk", duration=duration_text(attempt.duration))
-                if attempt.duration
-                else ""
-            )
             extension = operator_label(attempt.extension, names)
-            return tr(
-                self.language, "console_attempt_pbx", extension=extension, when=when, talk=talk
-            )
+            if attempt.duration:  # it got through, too briefly to be a callback
+                duration = duration_text(attempt.duration)
+                key = "console_attempt_pbx_short"
+                return tr(self.language, key, extension=extension, when=when, duration=duration)
+            return tr(self.language, "console_attempt_pbx", extension=extension, when=when)
         name = attempt.user_name or "?"
         return tr(self.language, "console_attempt_user", name=name, when=when)
