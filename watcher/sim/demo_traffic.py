@@ -67,7 +67,7 @@ OPENING_SECONDS = 45
 # with short reminder and escalation times shows both on them.
 NIGHT_WAIT = timedelta(minutes=3)
 # When the night's missed calls ended, before the opening, and where they went (an index
-# into the ring groups): within the last 12 hours, which the watcher still posts.
+# into the ring groups): within the watcher's window (ingest.RECENT_WINDOW), so it still posts them.
 _NIGHT: tuple[tuple[timedelta, int], ...] = (
     (timedelta(hours=10, minutes=43), 0),
     (timedelta(minutes=64), 1),
