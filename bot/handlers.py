@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
 from telegram import CallbackQuery, Chat, Message, Update, User
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -179,10 +179,14 @@ async def missed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     where = _where(update, context)
     if where is None:
         return
-    runtime, chat, _, scope = where
+    runtime, chat, user_id, scope = where
     language = runtime.language
     if scope.kind is ScopeKind.NONE:
-        text = tr(language, "missed_not_bound", chat_id=chat.id)
+        # A group is the admin's to bind; a person writing to the bot is not the admin.
+        if chat.type == ChatType.PRIVATE and user_id is not None:
+            text = tr(language, "missed_private", user_id=user_id)
+        else:
+            text = tr(language, "missed_not_bound", chat_id=chat.id)
         await _say(update, context, text, html=True)
         return
     everything = scope.kind is ScopeKind.ALL

@@ -85,6 +85,17 @@ async def test_missed_shows_who_took_a_call_and_the_callbacks_that_failed(
     assert "👋" not in plain_line and "📵" not in plain_line
 
 
+async def test_missed_in_a_stranger_s_private_chat_says_whom_to_ask(office: Office) -> None:
+    """Someone who writes to the bot is not the admin: no perezvon.toml instructions, but
+    the id the admin needs to let them see every department here."""
+    await office.command(IVAN["id"], IVAN, "/missed")
+    [answer] = await new_posts(office, IVAN["id"], 0)
+    assert answer["text"] == (
+        "Пропущенные звонки я показываю в чатах отделов. Чтобы видеть все здесь, попросите "
+        f"администратора добавить ваш ID {IVAN['id']} в telegram.admins."
+    )
+
+
 async def test_missed_in_managers_chat_shows_all_departments(office: Office) -> None:
     await three_sales_and_one_service(office)
     await office.command(MANAGERS_CHAT, OLGA, "/missed@perezvon_test_bot")

@@ -135,6 +135,10 @@ RU: dict[str, str] = {
         "Этот чат не привязан к отделу. ID чата: <code>{chat_id}</code> — впишите его в "
         "perezvon.toml."
     ),
+    "missed_private": (
+        "Пропущенные звонки я показываю в чатах отделов. Чтобы видеть все здесь, попросите "
+        "администратора добавить ваш ID <code>{user_id}</code> в telegram.admins."
+    ),
     "missed_line": "{index}. <b>{number}</b>{contact} · {when}{attempts}{department}{reason}",
     "missed_attempts": " · {count}×",
     "missed_claimed": " · 👋 {name}",
@@ -1078,6 +1082,10 @@ EN: dict[str, str] = {
     "missed_not_bound": (
         "This chat is not bound to a department. Chat id: <code>{chat_id}</code> — put it "
         "into perezvon.toml."
+    ),
+    "missed_private": (
+        "I show missed calls in the departments' chats. To see them all here, ask the admin "
+        "to add your id <code>{user_id}</code> to telegram.admins."
     ),
     "missed_line": "{index}. <b>{number}</b>{contact} · {when}{attempts}{department}{reason}",
     "missed_attempts": " · {count}×",
