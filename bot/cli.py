@@ -36,7 +36,14 @@ from bot.dotenv import (
 )
 from watcher import fields, health
 from watcher.clock import local_now
-from watcher.config import Config, ConfigError, Department, load_config, pattern_range
+from watcher.config import (
+    Config,
+    ConfigError,
+    Department,
+    file_language,
+    load_config,
+    pattern_range,
+)
 from watcher.dbf_reader import (
     DbfError,
     DbfLayout,
@@ -346,8 +353,9 @@ def token_shape_problem(token: str) -> str | None:
 def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
-        print(tr(PRE_CONFIG_LANGUAGE, "cli_no_token"), file=sys.stderr)
-        _print_token_hints(config_path, PRE_CONFIG_LANGUAGE, sys.stderr)
+        language = file_language(config_path)
+        print(tr(language, "cli_no_token"), file=sys.stderr)
+        _print_token_hints(config_path, language, sys.stderr)
         return 2
     config = load_config(config_path)
     shape = token_shape_problem(token)
@@ -454,7 +462,7 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
         "cli_check_layout",
         version=layout.version,
         encoding=layout.encoding,
-        source=layout.encoding_source,
+        source=tr(t, f"cli_check_encoding_{layout.encoding_source}"),
         driver=layout.language_driver,
     )
     out.write(layout_line + "\n")
@@ -705,7 +713,7 @@ def cmd_chats(args: argparse.Namespace, config_path: Path) -> int:
     """Listen for the chats that write to the bot; works before the config is finished."""
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
-        print(tr(PRE_CONFIG_LANGUAGE, "cli_no_token"), file=sys.stderr)
+        print(tr(file_language(config_path), "cli_no_token"), file=sys.stderr)
         return 2
     try:
         config: Config | None = load_config(config_path)
@@ -845,8 +853,8 @@ def cmd_stats(args: argparse.Namespace, config_path: Path) -> int:
     language = args.lang or config.language
     try:
         period = parse_period(args.period, local_now(config).date())
-    except ValueError as error:
-        print(tr(language, "cli_error", error=error), file=sys.stderr)
+    except ValueError:
+        print(tr(language, "cli_bad_period", period=args.period), file=sys.stderr)
         return 2
     if not _department_known(config, args.department, language):
         return 2
@@ -876,8 +884,8 @@ def cmd_report(args: argparse.Namespace, config_path: Path) -> int:
     language = args.lang or config.language
     try:
         period = parse_period(args.period, local_now(config).date())
-    except ValueError as error:
-        print(tr(language, "cli_error", error=error), file=sys.stderr)
+    except ValueError:
+        print(tr(language, "cli_bad_period", period=args.period), file=sys.stderr)
         return 2
     if not _department_known(config, args.department, language):
         return 2

@@ -28,17 +28,19 @@ from watcher.workbook import report_stem, workbook_bytes
 def chart_png(stats: Stats, period: Period, language: str) -> bytes:
     """By hour for a single day, by day for longer periods."""
     if period.days <= 1:
-        labels = ChartLabels.for_language(language, period.shown)
+        labels = ChartLabels.for_language(language, period.shown(language))
         return hourly_chart_png(stats.hourly_incoming, stats.hourly_missed, labels)
     days = [period.start.date() + timedelta(days=n) for n in range(period.days)]
     incoming = [stats.daily_incoming.get(day, 0) for day in days]
     missed = [stats.daily_missed.get(day, 0) for day in days]
-    return daily_chart_png(days, incoming, missed, ChartLabels.daily(language, period.shown))
+    return daily_chart_png(
+        days, incoming, missed, ChartLabels.daily(language, period.shown(language))
+    )
 
 
 def chart_caption(period: Period, language: str) -> str:
     key = "chart_caption" if period.days <= 1 else "chart_daily_caption"
-    return tr(language, key, label=esc(period.shown))
+    return tr(language, key, label=esc(period.shown(language)))
 
 
 def figures(
@@ -79,7 +81,7 @@ async def stats_parts(
 def _as_document(data: bytes, period: Period, department: str | None, language: str) -> Document:
     """The workbook's bytes as the document to send: its file name and caption."""
     scope = department if department is not None else tr(language, "missed_scope_all")
-    caption = tr(language, "report_caption", label=esc(period.shown), scope=esc(scope))
+    caption = tr(language, "report_caption", label=esc(period.shown(language)), scope=esc(scope))
     return Document(data, f"{report_stem(period)}.xlsx", caption)
 
 
@@ -99,7 +101,7 @@ def load_caption(grid: LoadGrid, period: Period, scope: str, language: str) -> s
         tr(language, "load_worst_hour", day=days[d], hour=f"{h:02d}:00", count=n)
         for d, h, n in grid.worst(3)
     ]
-    head = tr(language, "load_caption", label=esc(period.shown), scope=esc(scope))
+    head = tr(language, "load_caption", label=esc(period.shown(language)), scope=esc(scope))
     if not worst:
         return f"{head}\n{tr(language, 'load_none')}"
     return f"{head}\n{tr(language, 'load_worst', hours=', '.join(worst))}"
@@ -116,7 +118,7 @@ def load_picture(
     scope = department if department is not None else tr(language, "missed_scope_all")
     png = load_heatmap_png(
         grid.missed,
-        title=tr(language, "load_title", label=period.shown, scope=scope),
+        title=tr(language, "load_title", label=period.shown(language), scope=scope),
         weekdays=tr(language, "load_weekdays").split(","),
         hour=tr(language, "chart_hour"),
         scale=tr(language, "chart_missed"),

@@ -383,7 +383,7 @@ async def load_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         command="load",
         parse=load_period,
         not_allowed="stats_not_allowed",
-        bad_period="stats_bad_period",
+        bad_period="load_bad_period",
     )
     if request is None:
         return

@@ -217,7 +217,7 @@ async def build_summary(runtime: Runtime) -> list[Part]:
     head = summary_text(
         waiting,
         language,
-        label=period.shown,
+        label=period.shown(language),
         now=now,
         figures=lines,
         title_key=title,
@@ -268,7 +268,7 @@ async def build_weekly(runtime: Runtime) -> list[Part]:
     head = summary_text(
         waiting,
         language,
-        label=period.shown,
+        label=period.shown(language),
         now=now,
         figures=comparison_lines(figures.stats, figures.before, language, against),
         title_key="summary_weekly_title",

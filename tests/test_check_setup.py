@@ -147,7 +147,7 @@ def test_no_contacts_hours_or_managers(tmp_path: Path) -> None:
     assert "admins: none" in out
     assert "daily_summary): off" in out
     assert "no [hours] table: the office is always open" in out
-    assert "ext 201 → user 111" in out
+    assert "ext. 201 → user 111" in out
     assert "rules.contacts_csv not set" in out
     assert "→ nowhere: no department matches and none has default = true" in out
 

@@ -101,7 +101,7 @@ def test_check_describes_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     config = write_config(tmp_path, dbf)
     code, out, _ = run_cli("-c", str(config), "check", "--rows", "2")
     assert code == 0, out
-    assert "code page cp866 (from header, language driver 0x65)" in out
+    assert "code page cp866 (from the DBF header, language driver 0x65)" in out
     assert "records: 4 complete on disk, 4 in the header" in out
     assert "CALLTYPE" in out and "IDURATION" in out
     assert "#3 " in out and "#4 " in out and "#2 " not in out
@@ -195,12 +195,19 @@ def test_check_reports_missing_file_and_bad_config(tmp_path: Path) -> None:
 
 
 def test_a_config_that_cannot_be_read_is_told_in_russian(tmp_path: Path) -> None:
-    """Before the file is parsed the office's language is not known: Russian, the default."""
+    """A file TOML refuses is told in its `language` line's language, if it has one, else
+    in Russian, the default; a missing file has said nothing: Russian."""
     bad = tmp_path / "perezvon.toml"
-    bad.write_text('language = "en"\n[source\n', encoding="utf-8")
+    bad.write_text('[source\nlanguage = "ru"\n', encoding="utf-8")
     code, out, err = run_cli("-c", str(bad), "check")
     assert code == 2, out
     assert err.startswith(f"Ошибки в {bad}:\n  - ошибка в синтаксисе TOML: ")
+    bad.write_text("[source\n", encoding="utf-8")
+    code, out, err = run_cli("-c", str(bad), "check")
+    assert err.startswith(f"Ошибки в {bad}:\n  - ошибка в синтаксисе TOML: ")
+    bad.write_text('language = "en"\n[source\n', encoding="utf-8")
+    code, out, err = run_cli("-c", str(bad), "check")
+    assert err.startswith(f"Problems in {bad}:\n  - not valid TOML: ")
     code, _, err = run_cli("-c", str(tmp_path / "none.toml"), "import", "Calls.dbf")
     assert code == 2
     assert "файл не найден" in err and "скопируйте perezvon.example.toml в none.toml" in err
@@ -406,6 +413,24 @@ def test_figures_on_the_console_carry_no_info_lines(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Calls for 20.11.2026")
+    assert done.stdout.startswith("Calls for 2026-11-20")
     assert "probe: a warning" in done.stderr
     assert "probe: an info line" not in done.stderr
+
+
+def test_an_english_office_is_answered_in_english_before_its_config_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A TOML mistake elsewhere in the file (a Windows path in double quotes) and a
+    missing token were told in Russian though the file says `language = "en"`."""
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    broken = tmp_path / "broken.toml"
+    broken.write_text(
+        'language = "en"\n[source]\npath = "C:\\Program Files\\x\\Calls.dbf\n',
+        encoding="utf-8",
+    )
+    code, _, err = run_cli("--env-file", "", "-c", str(broken), "check")
+    assert code == 2 and "TOML" in err and "Ошибк" not in err
+    config = write_config(tmp_path, tmp_path / "Calls.dbf")
+    code, _, err = run_cli("--env-file", "", "-c", str(config), "run")
+    assert code == 2 and "TELEGRAM_BOT_TOKEN" in err and "не задан" not in err

@@ -219,14 +219,18 @@ def test_load_config_rejects_non_utf8_and_bad_toml(tmp_path: Path) -> None:
     path.write_bytes('language = "en"\n# комментарий\n'.encode("cp1251"))
     with pytest.raises(ConfigError, match="не в UTF-8"):
         load_config(path)
-    # The language line comes before the mistake, but a file TOML refuses has no language.
+    # A file TOML refuses is told in its language line's language all the same.
     path.write_text('language = "en"\ntimezone = \n', encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_config(path)
-    assert caught.value.problems[0].startswith("ошибка в синтаксисе TOML: ")
+    assert caught.value.problems[0].startswith("not valid TOML: ")
     assert "(at line 2, column 12)" in caught.value.problems[0]  # TOML's own words
     assert caught.value.source == str(path)
-    assert str(caught.value).startswith(f"Ошибки в {path}:")
+    assert str(caught.value).startswith(f"Problems in {path}:")
+    path.write_text("timezone = \n", encoding="utf-8")  # no language line: Russian
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.problems[0].startswith("ошибка в синтаксисе TOML: ")
 
 
 def test_the_english_texts_of_a_file_that_cannot_be_read_are_kept() -> None:
@@ -270,8 +274,8 @@ def test_a_windows_path_in_double_quotes_gets_the_fix(tmp_path: Path, written: s
 
 
 def test_the_windows_path_fix_is_told_in_the_config_language(tmp_path: Path) -> None:
-    """\\n parses (as a new line), so the file's language is known; a refused \\P leaves
-    none, and the fix comes in Russian, the default, whatever the file's first line says."""
+    """\\n parses (as a new line), so the file's language is known; a refused \\P is
+    told in the language its `language` line asks for, as the Russian below shows."""
     path = tmp_path / "perezvon.toml"
     text = f'language = "en"\n[source]\npath = "D:\\new"\n{DEPARTMENT_TOML}'
     path.write_text(text, encoding="utf-8")
@@ -282,7 +286,7 @@ def test_the_windows_path_fix_is_told_in_the_config_language(tmp_path: Path) -> 
         ' needs its backslashes doubled: write it with / (path = "C:/WinTariff32/Calls/Calls.dbf")'
         " or in single quotes (path = 'C:\\WinTariff32\\Calls\\Calls.dbf')"
     ]
-    text = f'language = "en"\n[source]\npath = "C:\\Program Files\\Calls.dbf"\n{DEPARTMENT_TOML}'
+    text = f'language = "ru"\n[source]\npath = "C:\\Program Files\\Calls.dbf"\n{DEPARTMENT_TOML}'
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_config(path)

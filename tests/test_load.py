@@ -82,7 +82,7 @@ async def test_load_answers_with_a_heatmap_in_both_kinds_of_chat(office: Office)
     days = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
     first = (now - dt.timedelta(minutes=9)).replace(minute=0)
     hour = f"{days[first.weekday()].capitalize()} {first:%H}:00"
-    label = days_period(now.date() - dt.timedelta(days=27), now.date()).shown
+    label = days_period(now.date() - dt.timedelta(days=27), now.date()).shown("ru")
     sales = await load_in(office, SALES_CHAT, "/load")
     assert sales["caption"].startswith(f"🔥 Нагрузка · Отдел продаж · {label}")
     assert f"Больше всего теряем: {hour} — 1" in sales["caption"]

@@ -191,8 +191,8 @@ def test_summary_beside_the_previous_period_with_a_native_chart(
     header = [c.value for c in sheet[1]][:4]
     assert header == [
         "Показатель · все отделы",
-        period.shown,
-        previous_period(period).shown,
+        period.shown("ru"),
+        previous_period(period).shown("ru"),
         "Изменение",
     ]
     figures = {row[0]: row[1:4] for row in rows(sheet) if row[0]}
@@ -401,6 +401,11 @@ def test_csv_file_and_folder(generated: GeneratedOffice, tmp_path: Path) -> None
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.csv" for n in SHEETS_RU)
     summary = (folder / "Сводка.csv").read_text(encoding="utf-8-sig")
     assert "Доля пропущенных;" in summary and "%" in summary
+    # An English Excel opens a CSV by a double click with commas between the fields.
+    english = tmp_path / "en"
+    make_report(generated.database, generated.config, period, english, language="en")
+    rows = list(csv.reader(io.StringIO((english / "Missed.csv").read_text(encoding="utf-8-sig"))))
+    assert rows[0][:3] == ["Phone", "Contact", "Company"]
 
 
 # -- perezvon report ------------------------------------------------------------------------
@@ -443,7 +448,7 @@ def test_the_command_line_writes_the_workbook(
     assert cli.main([*args, "--lang", "en"]) == 0
     assert openpyxl.load_workbook(out)["Summary"]["A1"].value == "Figure · Сервис"
     assert cli.main(["-c", str(config), "report", "someday"]) == 2
-    assert "period not understood" in capsys.readouterr().err
+    assert "не понял период «someday»" in capsys.readouterr().err
     assert cli.main(["-c", str(config), "report", "week", "-o", "x.txt"]) == 2
     assert cli.main(["-c", str(config), "report", "week", "--department", "Склад"]) == 2
     # A target that cannot be written (no such folder here; Excel holding it open on

@@ -284,7 +284,8 @@ def test_periods_are_shown_as_people_write_days(first: dt.date, last: dt.date, s
     """Titles, captions and the workbook say 30.04–06.05.2024, as the cards say 07.12;
     the ISO label stays for logs and file names."""
     period = days_period(first, last)
-    assert period.shown == shown
+    assert period.shown("ru") == shown
+    assert period.shown("en") == period.label  # 01.12 reads as January 12 to many
     assert period.label == (first.isoformat() if first == last else f"{first}..{last}")
 
 
@@ -315,7 +316,7 @@ def test_render_stats_in_english() -> None:
     period = parse_period("2024-04-30..2024-05-06", TODAY)
     text = render_stats(checked_stats(CALLS, CASES, period), period, "en")
     lines = text.splitlines()
-    assert lines[0] == "Calls for 30.04–06.05.2024"
+    assert lines[0] == "Calls for 2024-04-30..2024-05-06"
     assert "Incoming: 6 — answered 2, missed 4 (miss rate 67%)" in lines
     assert (
         "Missed-call cases: 6 — called back 2 (from the call log 1, marked in chat 1), "
@@ -329,7 +330,7 @@ def test_render_stats_in_english() -> None:
 
 def test_render_without_calls() -> None:
     period = parse_period("today", TODAY)
-    assert render_stats(Stats(), period, "en") == "Calls for 06.05.2024\n\nNo calls."
+    assert render_stats(Stats(), period, "en") == "Calls for 2024-05-06\n\nNo calls."
     assert render_stats(Stats(), period, "ru") == "Звонки за 06.05.2024\n\nЗвонков нет."
     assert render_stats(Stats(), period, "de").endswith("Звонков нет.")  # unknown: Russian
 

@@ -134,7 +134,7 @@ async def test_weekly_summary_compares_weeks_and_attaches_the_workbook(office: O
     job_queue.run_once(weekly_job, 0.01)
     [upload] = await office.api.wait_for("sendDocument", lambda c: not c.failed)
     head, chart, document = office.posts(MANAGERS_CHAT)
-    label = days_period(monday, sunday).shown
+    label = days_period(monday, sunday).shown("ru")
     assert head["text"].startswith(f"📊 Итоги недели, {label}")
     assert "Входящих 2 (▲ 1) · пропущено 1 (▲ 1)" in head["text"]
     before = monday - dt.timedelta(days=7)
@@ -191,7 +191,7 @@ async def test_multi_day_stats_gets_a_chart_by_day(office: Office) -> None:
     [photo] = await office.api.wait_for("sendPhoto", lambda c: not c.failed)
     assert photo.files["photo"].startswith(PNG_SIGNATURE)
     today = office.now().date()
-    label = days_period(today - dt.timedelta(days=6), today).shown
+    label = days_period(today - dt.timedelta(days=6), today).shown("ru")
     assert office.posts(SALES_CHAT)[-1]["caption"] == f"Звонки по дням · {label}"
 
 

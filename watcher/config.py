@@ -106,6 +106,26 @@ def problems_language(data: Mapping[str, Any]) -> str:
     return DEFAULT_LANGUAGE
 
 
+# A `language = "en"` line, read from a file TOML cannot parse (a Windows path in double
+# quotes on another line): the office has said which language it reads all the same.
+_LANGUAGE_LINE = re.compile(r"""^\s*language\s*=\s*["']([a-z]+)["']""", re.MULTILINE)
+
+
+def said_language(text: str) -> str:
+    """The language a config's text asks for, parsed or not: its ``language`` line, else
+    Russian. For what is told before (or instead of) a config that can be loaded."""
+    found = _LANGUAGE_LINE.search(text)
+    return problems_language({"language": found.group(1)} if found else {})
+
+
+def file_language(path: Path) -> str:
+    """:func:`said_language` of a config file; Russian when it cannot be read."""
+    try:
+        return said_language(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return DEFAULT_LANGUAGE
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     path: Path
@@ -342,6 +362,7 @@ def load_config(path: str | Path) -> Config:
     except OSError as error:
         raise error_of(tr(language, "config_unreadable", error=error.strerror or error)) from None
     except tomllib.TOMLDecodeError as error:
+        language = said_language(text)
         problem = tr(language, "config_toml_bad", error=error)
         raise error_of(problem + _backslash_hint(text, error, language)) from None
     return parse_config(data, base_dir=path.resolve().parent, source=str(path), config_path=path)

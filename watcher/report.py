@@ -375,15 +375,15 @@ class _Builder:
             name=self.tr("report_sheet_summary"),
             header=[
                 self.tr("report_col_metric", scope=scope),
-                self.period.shown,
-                previous.shown,
+                self.period.shown(self.t),
+                previous.shown(self.t),
                 self.tr("report_col_change"),
                 *(name for name, _, _ in departments),
             ],
             rows=rows,
             days_header=self.header("report_col_date", "report_col_incoming", "report_col_missed"),
             days=days,
-            chart_title=self.tr("report_chart_title", label=self.period.shown),
+            chart_title=self.tr("report_chart_title", label=self.period.shown(self.t)),
             line_chart=len(days) > COLUMN_CHART_DAYS,
         )
 

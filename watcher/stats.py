@@ -68,10 +68,12 @@ class Period:
     end: datetime  # exclusive
     label: str  # ISO days, for logs and files: 2024-04-30..2024-05-06
 
-    @property
-    def shown(self) -> str:
-        """The days as people read them in a title (every surface): ``06.05.2024``,
-        ``30.04–06.05.2024``, ``30.12.2024–05.01.2025``."""
+    def shown(self, language: str) -> str:
+        """The days as people read them in a title (every surface): in Russian
+        ``06.05.2024``, ``30.04–06.05.2024``, ``30.12.2024–05.01.2025``; in English the
+        ISO label, which no reader takes for a month-first date."""
+        if language != "ru":
+            return self.label
         first, last = self.start.date(), self.last_day
         if first == last:
             return first.strftime("%d.%m.%Y")
@@ -504,7 +506,7 @@ def duration_text(seconds: float | None, language: str = "ru") -> str:
 def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
     """The plain-text report; monospace-friendly, no markup (words from :mod:`watcher.texts`)."""
     t = language
-    title = tr(t, "stats_title", label=period.shown)
+    title = tr(t, "stats_title", label=period.shown(t))
     if stats.scope is not None:
         title = tr(t, "stats_title_scoped", title=title, scope=stats.scope)
     lines = [title, ""]

@@ -150,6 +150,11 @@ RU: dict[str, str] = {
         "Примеры: /stats сегодня, /stats вчера, /stats неделя, /stats прошлый месяц, "
         "/stats 01.03.2024..31.03.2024"
     ),
+    "load_bad_period": (
+        "Не понял период «{period}».\n"
+        "Примеры: /load (4 недели), /load месяц, /load прошлый месяц, "
+        "/load 01.03.2024..31.03.2024"
+    ),
     "stats_not_allowed": "Статистика доступна в чатах отделов и руководителей.",
     "stats_failed": "Не удалось посчитать статистику, подробности в журнале сервиса.",
     "chart_caption": "Звонки по часам · {label}",
@@ -320,6 +325,11 @@ RU: dict[str, str] = {
         "perezvon demo"
     ),
     "cli_stopped": "остановлено",
+    "cli_bad_period": (
+        "не понял период «{period}»: нужно today/сегодня, yesterday/вчера, week/неделя,"
+        " month/месяц, прошлая неделя, прошлый месяц, квартал, год, дата 01.03.2024 или"
+        " 2024-03-01, или две через «..» (начало не позже конца, годы 1970–2199)"
+    ),
     "cli_env_utf16": (
         "{path}: файл сохранён в UTF-16 («Юникод»), а нужен UTF-8. В Блокноте: "
         "Файл → Сохранить как → Кодировка: UTF-8"
@@ -363,9 +373,11 @@ RU: dict[str, str] = {
         "  ВНИМАНИЕ: последняя запись — от {newest}, на {hours} ч позже часов сервера:"
         " часы АТС или сервера идут неверно"
     ),
+    "cli_check_encoding_config": "из настроек [source] encoding",
+    "cli_check_encoding_header": "по заголовку DBF",
+    "cli_check_encoding_default": "по умолчанию: в заголовке не указана",
     "cli_check_layout": (
-        "  {version}; кодовая страница {encoding} (источник: {source}, "
-        "language driver 0x{driver:02X})"
+        "  {version}; кодовая страница {encoding} ({source}, language driver 0x{driver:02X})"
     ),
     "fields_unmatched": (
         "[source.fields] {role} = {name}, но такого поля в таблице нет (в ней есть: {have})"
@@ -1097,6 +1109,11 @@ EN: dict[str, str] = {
         "Examples: /stats today, /stats yesterday, /stats week, /stats last month, "
         "/stats 2024-03-01..2024-03-31"
     ),
+    "load_bad_period": (
+        "Period not understood: “{period}”.\n"
+        "Examples: /load (4 weeks), /load month, /load last month, "
+        "/load 2024-03-01..2024-03-31"
+    ),
     "stats_not_allowed": "Figures are available in department and managers' chats.",
     "stats_failed": "Could not compute the figures; see the service log.",
     "chart_caption": "Calls by hour · {label}",
@@ -1137,7 +1154,7 @@ EN: dict[str, str] = {
     "me_not_here": "This command works in department and managers' chats.",
     "me_admin_only": "Only an admin can link another person.",
     "me_config_owned": "Ext. {extension} belongs to another user in perezvon.toml ([operators]).",
-    "summary_weekly_title": "📊 <b>Last week</b>, {label}",
+    "summary_weekly_title": "📊 <b>The week</b>, {label}",
     "summary_compare_calls": (
         "Incoming <b>{incoming}</b> {d_incoming} · missed <b>{missed}</b> {d_missed}"
         " · rate <b>{rate}</b> {d_rate}"
@@ -1206,7 +1223,9 @@ EN: dict[str, str] = {
         "Speed of answer: median {median}, 90% within {p90};"
         " answered within {target} s: {within} of {total} ({share:.0%})"
     ),
-    "stats_hung_up_waits": "Callers who hung up ({count}) had waited: median {median}, 90% {p90}",
+    "stats_hung_up_waits": (
+        "Callers who hung up ({count}) had waited: median {median}, 90% within {p90}"
+    ),
     "stats_departments": "By department (cases / closed / open):",
     "stats_departments_calls": (
         "By department (incoming / missed / rate / cases / closed / open):"
@@ -1260,6 +1279,11 @@ EN: dict[str, str] = {
         "(see .env.example) and start again. To try Perezvon without Telegram: perezvon demo"
     ),
     "cli_stopped": "stopped",
+    "cli_bad_period": (
+        "period not understood: “{period}”; use today, yesterday, week, month, last week,"
+        " last month, quarter, year, a day 2024-03-01 or 01.03.2024, or two joined by “..”"
+        " (the first not after the last, years 1970–2199)"
+    ),
     "cli_env_utf16": (
         '{path}: the file is saved as UTF-16 ("Unicode"), it must be UTF-8. In Notepad: '
         "File → Save as → Encoding: UTF-8"
@@ -1303,8 +1327,11 @@ EN: dict[str, str] = {
         "  WARNING: the last record is of {newest}, {hours} h after the server's clock:"
         " the PBX's or the server's clock is wrong"
     ),
+    "cli_check_encoding_config": "from [source] encoding",
+    "cli_check_encoding_header": "from the DBF header",
+    "cli_check_encoding_default": "the default: the header names none",
     "cli_check_layout": (
-        "  {version}; code page {encoding} (from {source}, language driver 0x{driver:02X})"
+        "  {version}; code page {encoding} ({source}, language driver 0x{driver:02X})"
     ),
     "fields_unmatched": (
         "[source.fields] {role} = {name}, but the table has no such field (it has: {have})"
@@ -1407,7 +1434,7 @@ EN: dict[str, str] = {
     "cli_check_missing_fields": "  ERROR: required fields missing: {fields}",
     "cli_check_last_rows": "  last {count} rows:",
     "cli_check_row": (
-        "{started:%Y-%m-%d %H:%M:%S} {direction:<8} ext {extension:<5} {remote:<14} "
+        "{started:%Y-%m-%d %H:%M:%S} {direction:<8} ext. {extension:<5} {remote:<14} "
         "{duration:>4} s type {calltype}"
     ),
     "cli_check_not_a_call": "not a call: {error}",
@@ -1549,7 +1576,7 @@ EN: dict[str, str] = {
     "cli_check_after_post": "posted at once (post)",
     "cli_check_weekdays": "mon tue wed thu fri sat sun",
     "cli_check_operators_title": "\n[operators]",
-    "cli_check_operator": "  ext {extension} → user {user}",
+    "cli_check_operator": "  ext. {extension} → user {user}",
     "cli_check_operators_none": (
         "  none; /me 201 in a department chat links an extension to a person"
     ),

@@ -60,11 +60,12 @@ class _Style:
     date: str
     datetime: str
     decimal: str  # the decimal separator in CSV
+    delimiter: str  # between a CSV's fields: what that Excel opens by a double click
 
 
 _STYLES = {
-    "ru": _Style("dd.mm.yyyy", "dd.mm.yyyy hh:mm", ","),
-    "en": _Style("yyyy-mm-dd", "yyyy-mm-dd hh:mm", "."),
+    "ru": _Style("dd.mm.yyyy", "dd.mm.yyyy hh:mm", ",", ";"),
+    "en": _Style("yyyy-mm-dd", "yyyy-mm-dd hh:mm", ".", ","),
 }
 
 
@@ -350,7 +351,7 @@ def _write_csv(report: Report, folder: Path, prefix: str) -> list[Path]:
     for sheet in report.sheets:
         path = folder / f"{prefix}{sheet_name(sheet.name)}.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            out = csv.writer(handle, delimiter=";")
+            out = csv.writer(handle, delimiter=_style(report.language).delimiter)
             out.writerow(sheet.header)
             for values in sheet.rows:
                 out.writerow([csv_value(v, report.language) for v in values])
