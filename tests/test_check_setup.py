@@ -79,7 +79,7 @@ def test_check_of_the_copied_example_names_every_placeholder(tmp_path: Path) -> 
     assert "mon tue wed thu fri, 09:00–18:00; holidays: 9, extra working days: 0" in out
     assert "calls after hours (after_hours): posted as a digest at opening (digest)" in out
     assert "[operators]\n  none; /me 201" in out
-    assert f"loaded 2 contacts from {tmp_path / 'contacts.csv'}" in out
+    assert f"contacts loaded: 2, from {tmp_path / 'contacts.csv'}" in out
     # the sample rows: incoming calls say where they would go
     lines = out.splitlines()
     missed = next(line for line in lines if "+79257771203" in line and " in " in line)

@@ -1432,7 +1432,7 @@ EN: dict[str, str] = {
     ),
     "cli_check_fields": "  fields:",
     "cli_check_missing_fields": "  ERROR: required fields missing: {fields}",
-    "cli_check_last_rows": "  last {count} rows:",
+    "cli_check_last_rows": "  the last rows ({count}):",
     "cli_check_row": (
         "{started:%Y-%m-%d %H:%M:%S} {direction:<8} ext. {extension:<5} {remote:<14} "
         "{duration:>4} s type {calltype}"
@@ -1589,7 +1589,7 @@ EN: dict[str, str] = {
     ),
     "cli_check_contacts_title": "\nContacts",
     "cli_check_contacts_off": "  rules.contacts_csv not set: cards show no caller names",
-    "cli_check_contacts": "  loaded {count} contacts from {path}",
+    "cli_check_contacts": "  contacts loaded: {count}, from {path}",
     "cli_check_contacts_skipped": "  skipped lines: {count}; the first: {first}",
     "cli_check_contacts_missing": (
         "  warning: {path} does not exist (rules.contacts_csv): cards will show no names. "
