@@ -692,13 +692,10 @@ class WhyFigures:
 # numbers missed most often) its number, each as one JSON array that Python counts. A
 # GROUP BY per figure walked the same calls four times and sorted them in SQLite's sorter,
 # which took longer than the walk; a count in Python of an array takes milliseconds.
-_INCOMING = (
-    " WHERE started_at >= :start AND started_at < :end AND direction = 'in'"
-    " AND coalesce(remote, '') <> ''"
-)
-_MISSED_REMOTES = "json_group_array(remote) FILTER (WHERE coalesce(duration, 0) <= 0 AND {known})"
-# The calls with a number, in every figure of the pass; the others are only counted.
+# The calls with a number, in every figure; the others are only counted (why_figures).
 _KNOWN = "coalesce(remote, '') <> ''"
+_INCOMING = " WHERE started_at >= :start AND started_at < :end AND direction = 'in' AND " + _KNOWN
+_MISSED_REMOTES = "json_group_array(remote) FILTER (WHERE coalesce(duration, 0) <= 0 AND {known})"
 _WHY_SQL = """
 SELECT
   json_group_array(ring_seconds) FILTER (

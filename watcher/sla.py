@@ -16,10 +16,6 @@ from datetime import datetime
 
 from watcher.hours import OfficeHours
 from watcher.queries import Waits, callback_waits, median, percentile, wait_pairs, waits
-from watcher.vocab import CALLED_BACK
-
-# The closes that are callbacks: from the call log, or marked in the chat.
-CALLBACK_CLOSES = tuple(how.value for how in CALLED_BACK)
 
 
 @dataclass(frozen=True)
@@ -67,12 +63,11 @@ def office_seconds_waited(
     department: str | None = None,
 ) -> list[float]:
     """The office seconds each case closed by a callback waited, streamed from SQL and
-    measured one by one (SQL cannot count office time)."""
+    measured one by one (SQL cannot count office time). Every wait is a callback's
+    (queries._WAITED: vocab.CALLED_BACK), so no filter of closes is needed here."""
     return [
         hours.office_seconds(first, closed)
-        for _, first, closed in wait_pairs(
-            conn, start, end, department=department, closed_how=CALLBACK_CLOSES
-        )
+        for _, first, closed in wait_pairs(conn, start, end, department=department)
     ]
 
 
