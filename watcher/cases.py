@@ -359,8 +359,7 @@ def overflowed_case(call: Call, open_cases: Iterable[OpenCase]) -> OpenCase | No
             continue
         if station_name(case.extension) == group:
             continue
-        start, end = leg_window(case.first_at, case.ring_seconds)
-        if start <= call.started_at <= end and case.first_fingerprint != call.fingerprint:
+        if rang_meanwhile(case, call) and case.first_fingerprint != call.fingerprint:
             return case
     return None
 
@@ -386,12 +385,17 @@ def leg_window(started: datetime, ring_seconds: int | None) -> tuple[datetime, d
     return started - LEG_SLACK, started + timedelta(seconds=ring_seconds or 0) + LEG_SLACK
 
 
+def rang_meanwhile(case: OpenCase, call: Call) -> bool:
+    """``call`` started while the case's first call rang (:func:`leg_window`)."""
+    start, end = leg_window(case.first_at, case.ring_seconds)
+    return start <= call.started_at <= end
+
+
 def is_leg_of(case: OpenCase, call: Call) -> bool:
     """``call`` (answered, incoming) is another leg of the case's only missed call."""
     if case.attempts != 1 or call.direction != Direction.IN or not call.answered:
         return False
-    start, end = leg_window(case.first_at, case.ring_seconds)
-    return start <= call.started_at <= end
+    return rang_meanwhile(case, call)
 
 
 def plan_callback(call: Call, open_cases: Iterable[OpenCase]) -> list[Change]:

@@ -262,7 +262,7 @@ def _number_of(extension: str) -> int | None:
     """The number of a station or ring group, with the G some records put before a group's
     (``G620`` is group 620, as the PBX dials it): the config may say ``620``. Other
     letters (a trunk ``T5``, ``CO1``) name something else and have no number here."""
-    digits = extension[1:] if extension[:1] in ("G", "g") else extension
+    digits = station_name(extension)
     return int(digits) if digits.isdigit() else None
 
 
