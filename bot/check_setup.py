@@ -121,15 +121,13 @@ def row_department(config: Config, call: Call) -> str:
 
 
 def show_send_test(config: Config, out: TextIO, token: str, base_url: str | None) -> bool:
-    """``--send-test``: a line per chat, OK or why the bot cannot write there."""
+    """``--send-test`` with a token that passed its check: a line per chat, OK or why the
+    bot cannot write there."""
     from bot.app import TelegramCheckError
     from bot.send_test import chat_targets, send_test
 
     t = config.language
     out.write(tr(t, "cli_send_test_title") + "\n")
-    if not token:
-        out.write(tr(t, "cli_send_test_no_token") + "\n")
-        return False
     if not chat_targets(config):
         out.write(tr(t, "cli_send_test_no_chats") + "\n")
         return False

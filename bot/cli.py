@@ -687,9 +687,11 @@ def _check_token(out: TextIO, language: str, config_path: Path) -> bool:
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     out.write(tr(language, "cli_check_telegram") + "\n")
     if not token:
+        # A failure, not a note: `run` refuses to start without it (a .env saved as
+        # .env.txt, or in another folder, is the usual cause; the hints name it).
         out.write(tr(language, "cli_check_no_token") + "\n")
         _print_token_hints(config_path, language, out)
-        return True
+        return False
     shape = token_shape_problem(token)
     if shape is not None:
         out.write(tr(language, "cli_check_error", error=tr(language, shape)) + "\n")

@@ -3,13 +3,16 @@
 Phone side (watcher/): ``phone_config`` builds a validated Config for a Calls.dbf in
 tmp_path, ``calls_dbf`` is a WinTariff imitator writing that file, ``phone_rows`` makes
 Calls.dbf rows for the usual kinds of call.
+
+Chat side: ``telegram_token`` points TELEGRAM_BOT_TOKEN and TELEGRAM_BASE_URL at a fake
+Bot API, for the tests of `check` whose subject is another stage.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +102,18 @@ class PhoneRows:
 @pytest.fixture
 def phone_rows() -> PhoneRows:
     return PhoneRows()
+
+
+# -- chat side ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def telegram_token(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A token a fake Bot API takes: `check` fails without one (`run` would refuse), so a
+    test of its other stages that expects it to pass needs it."""
+    from tests.fake_bot_api import serving_in_a_thread
+
+    with serving_in_a_thread() as api:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", api.token)
+        monkeypatch.setenv("TELEGRAM_BASE_URL", api.base_url)
+        yield api

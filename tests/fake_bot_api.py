@@ -21,8 +21,10 @@ import json
 import math
 import socket
 import struct
+import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http import HTTPStatus
@@ -1151,3 +1153,21 @@ async def fake_bot_api() -> AsyncIterator[FakeBotApi]:
     """A started :class:`FakeBotApi`, stopped after the test."""
     async with FakeBotApi() as api:
         yield api
+
+
+@contextmanager
+def serving_in_a_thread() -> Iterator[FakeBotApi]:
+    """A started :class:`FakeBotApi` on its own event loop in a thread, for a synchronous
+    test whose code under test runs its own loop (the CLI's token check does)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="fake-bot-api", daemon=True)
+    thread.start()
+    api = FakeBotApi()
+    try:
+        asyncio.run_coroutine_threadsafe(api.start(), loop).result(10)
+        yield api
+    finally:
+        asyncio.run_coroutine_threadsafe(api.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

@@ -112,6 +112,7 @@ def test_month_first_dates_fail_check_and_are_never_guessed(tmp_path: Path) -> N
         to_call(0, {**rows[0], "DATE": "05/11/2026"})
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_day_first_dates_with_dots_are_read(tmp_path: Path) -> None:
     dbf = CallsDbfWriter.create(tmp_path / "Calls.dbf", fields=TEXT_DATE)
     rows = office_rows(3)
@@ -135,6 +136,7 @@ def test_mostly_bad_rows_fail_check_with_the_general_hint(tmp_path: Path) -> Non
     assert "hint: compare the fields above with what Perezvon expects" in out
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_a_few_bad_rows_among_good_ones_pass_check(tmp_path: Path) -> None:
     dbf = CallsDbfWriter.create(tmp_path / "Calls.dbf", fields=TEXT_DATE)
     rows = office_rows(5)
@@ -183,6 +185,7 @@ def test_a_problem_repeated_row_after_row_is_logged_ten_times_then_counted(
     )
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_a_cp1251_table_whose_header_names_no_code_page_gets_a_hint(tmp_path: Path) -> None:
     """WinTariff writes language driver 0 on some installs: read as cp866 by default,
     Russian text in cp1251 comes out as box drawing; check says which setting fixes it."""
@@ -200,6 +203,7 @@ def test_the_guess_needs_enough_russian_text() -> None:
     assert guess_cyrillic([b"Incoming", "Да".encode("cp1251")]) is None
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_a_pbx_clock_days_behind_is_told(tmp_path: Path) -> None:
     """Rows days older than the file's last change: the PBX's clock is behind, and the
     watcher would take every missed call for history. A copy made today looks the

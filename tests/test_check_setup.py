@@ -56,6 +56,7 @@ def test_the_placeholders_are_the_ids_the_example_ships_with() -> None:
     assert set(data["telegram"]["admins"]) == EXAMPLE_USER_IDS
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_check_of_the_copied_example_names_every_placeholder(tmp_path: Path) -> None:
     config = example_config(tmp_path)
     (tmp_path / "contacts.csv").write_text(
@@ -88,6 +89,7 @@ def test_check_of_the_copied_example_names_every_placeholder(tmp_path: Path) -> 
     assert "→" not in outgoing
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_check_in_russian_says_the_same(tmp_path: Path) -> None:
     config = example_config(tmp_path, language="ru")
     code, out, _ = run_cli("-c", str(config), "check")
@@ -99,6 +101,7 @@ def test_check_in_russian_says_the_same(tmp_path: Path) -> None:
     assert "сводка за вчера (daily_summary): в 09:00" in out
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_a_missing_contacts_file_is_named_with_its_absolute_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -110,6 +113,7 @@ def test_a_missing_contacts_file_is_named_with_its_absolute_path(
     assert f"Config {config}: OK" in out  # the config, too, by its absolute path
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_an_unreadable_contacts_file_says_so(tmp_path: Path) -> None:
     config = example_config(tmp_path)
     (tmp_path / "contacts.csv").mkdir()  # readable by nobody as a file, root included
@@ -118,6 +122,7 @@ def test_an_unreadable_contacts_file_says_so(tmp_path: Path) -> None:
     assert f"warning: {tmp_path / 'contacts.csv'} cannot be read (" in out
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_no_contacts_hours_or_managers(tmp_path: Path) -> None:
     config = tmp_path / "perezvon.toml"
     config.write_text(
@@ -152,6 +157,7 @@ def test_no_contacts_hours_or_managers(tmp_path: Path) -> None:
     assert "→ nowhere: no department matches and none has default = true" in out
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_a_staff_number_makes_no_case(tmp_path: Path) -> None:
     config = example_config(tmp_path)
     office_day(tmp_path / "Calls.dbf").append(
@@ -261,7 +267,8 @@ async def test_send_test_passes_when_every_chat_takes_the_message(
 def test_send_test_needs_a_token(tmp_path: Path) -> None:
     code, out, _ = run_cli("-c", str(send_test_config(tmp_path)), "check", "--send-test")
     assert code == 1
-    assert "Test message to every chat\n  ERROR: TELEGRAM_BOT_TOKEN is needed" in out
+    assert "ERROR: TELEGRAM_BOT_TOKEN is not set" in out
+    assert "Test message to every chat\n  not sent: the token failed its check" in out
 
 
 @pytest.mark.parametrize(

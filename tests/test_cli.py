@@ -94,8 +94,8 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def test_check_describes_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+@pytest.mark.usefixtures("telegram_token")
+def test_check_describes_the_table(tmp_path: Path) -> None:
     dbf = tmp_path / "Calls.dbf"
     office_day(dbf)
     config = write_config(tmp_path, dbf)
@@ -106,7 +106,34 @@ def test_check_describes_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "CALLTYPE" in out and "IDURATION" in out
     assert "#3 " in out and "#4 " in out and "#2 " not in out
     assert "+79257771203" in out
-    assert "TELEGRAM_BOT_TOKEN not set" in out
+    assert "token OK: @" in out
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("en", "ERROR: TELEGRAM_BOT_TOKEN is not set, and `run` will not start without it"),
+        ("ru", "ОШИБКА: TELEGRAM_BOT_TOKEN не задан, и `run` без него не запустится"),
+    ],
+)
+def test_check_fails_without_a_token_after_checking_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, says: str
+) -> None:
+    """`run` refuses to start without a token, so `check` must not pass: an admin whose
+    .env was saved as .env.txt learns it from `check`, not from a service that won't
+    start. The table is still described, so the rest of the setup can be put right."""
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    text = config.read_text(encoding="utf-8").replace('language = "en"', f'language = "{language}"')
+    config.write_text(text, encoding="utf-8")
+    (tmp_path / ".env.txt").write_text("TELEGRAM_BOT_TOKEN=123:abc\n", encoding="utf-8")
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1, out
+    assert says in out
+    assert ".env.txt" in out  # the hint names the likely cause
+    assert "IDURATION" in out and "+79257771203" in out
 
 
 def test_check_fails_when_the_ledger_could_not_be_created(

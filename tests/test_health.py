@@ -154,10 +154,10 @@ def test_the_service_checks_at_most_every_interval(
 # -- check ----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_check_shows_the_last_missed_call_and_the_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phone_rows: PhoneRows
 ) -> None:
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     dbf = CallsDbfWriter.create(tmp_path / "Calls.dbf")
     old = dt.datetime.now().replace(microsecond=0) - dt.timedelta(days=20)
     dbf.append_many(
@@ -179,10 +179,10 @@ def test_check_shows_the_last_missed_call_and_the_warning(
     assert "PGM 177" in out
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_check_is_quiet_when_missed_calls_come(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phone_rows: PhoneRows
 ) -> None:
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     dbf = CallsDbfWriter.create(tmp_path / "Calls.dbf")
     now = dt.datetime.now().replace(microsecond=0)
     dbf.append_many(

@@ -135,10 +135,10 @@ def test_an_import_takes_old_rows_without_calltype_as_final(
     assert [c["remote"] for c in r.calls()] == ["+79160000001", CUSTOMER_KEY]
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_check_says_rows_are_final_at_once_without_calltype(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phone_rows: PhoneRows
 ) -> None:
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     dbf = table(tmp_path, without("CALLTYPE"))
     dbf.append(phone_rows.missed(at(0), CUSTOMER))
     code, out, _ = run_cli("-c", str(write_config(tmp_path, dbf.path)), "check")
@@ -269,10 +269,10 @@ def test_a_table_that_cannot_give_calls_is_not_read_at_all(
     assert r.next_index() == 0 and r.calls() == []
 
 
+@pytest.mark.usefixtures("telegram_token")
 def test_check_shows_mapped_fields_and_refuses_a_missing_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phone_rows: PhoneRows
 ) -> None:
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     dbf = table(tmp_path, renamed(CALLERID="CLI"))
     row = phone_rows.missed(at(0), CUSTOMER)
     dbf.append({**row, "CLI": row["CALLERID"]})

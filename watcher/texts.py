@@ -507,7 +507,10 @@ RU: dict[str, str] = {
         "checklist» в README"
     ),
     "cli_check_telegram": "\nTelegram",
-    "cli_check_no_token": "  TELEGRAM_BOT_TOKEN не задан: он нужен для `run`, для `demo` — нет",
+    "cli_check_no_token": (
+        "  ОШИБКА: TELEGRAM_BOT_TOKEN не задан, и `run` без него не запустится. Впишите токен"
+        " от @BotFather в .env рядом с конфигурацией (`demo` обходится без него)"
+    ),
     "cli_check_token_ok": "  токен в порядке: @{username}",
     "cli_check_range": "{low}…{high} (всего {count})",
     "cli_check_calltype": (
@@ -648,7 +651,6 @@ RU: dict[str, str] = {
     "cli_check_row_staff": " → не случай: номер сотрудника",
     # `check --send-test`
     "cli_send_test_title": "\nПробное сообщение в каждый чат",
-    "cli_send_test_no_token": "  ОШИБКА: нужен TELEGRAM_BOT_TOKEN (в .env или в окружении)",
     "cli_send_test_no_chats": "  ОШИБКА: в конфигурации нет ни одного чата",
     "cli_send_test_skipped": "  не отправлено: токен не прошёл проверку (см. выше)",
     "cli_send_test_ok": "  OK      {target}",
@@ -1460,7 +1462,10 @@ EN: dict[str, str] = {
         "checklist in the README"
     ),
     "cli_check_telegram": "\nTelegram",
-    "cli_check_no_token": "  TELEGRAM_BOT_TOKEN not set: `run` needs it, `demo` does not",
+    "cli_check_no_token": (
+        "  ERROR: TELEGRAM_BOT_TOKEN is not set, and `run` will not start without it. Put the"
+        " token from @BotFather into .env next to the config (`demo` does without it)"
+    ),
     "cli_check_token_ok": "  token OK: @{username}",
     "cli_check_range": "{low}…{high} ({count} extensions)",
     "cli_check_calltype": (
@@ -1603,7 +1608,6 @@ EN: dict[str, str] = {
     "cli_check_row_no_department": " → nowhere: no department matches and none has default = true",
     "cli_check_row_staff": " → no case: a staff number",
     "cli_send_test_title": "\nTest message to every chat",
-    "cli_send_test_no_token": "  ERROR: TELEGRAM_BOT_TOKEN is needed (in .env or the environment)",
     "cli_send_test_no_chats": "  ERROR: the config names no chat at all",
     "cli_send_test_skipped": "  not sent: the token failed its check (see above)",
     "cli_send_test_ok": "  OK      {target}",
