@@ -33,6 +33,7 @@ from bot.render import (
     CardExtras,
     Rendered,
     claimer_name,
+    closed_line,
     esc,
     fit_line,
     render_case,
@@ -197,6 +198,9 @@ class CaseMessenger:
         # go to the chat itself until a restart, so no case waits for a topic to return.
         self._gone_topics: set[tuple[int, int]] = set()
         self._managers_refusing = False  # told once, until a copy goes through again
+        # Reminders this run edited to say their case is closed: only those are edited
+        # back if it is reopened (after a restart one is assumed to read as sent).
+        self._reminders_closed: set[tuple[int, int]] = set()
 
     def chat_for(self, chat_id: int) -> int:
         """Where a message for ``chat_id`` goes now: its supergroup, if it became one."""
@@ -249,9 +253,34 @@ class CaseMessenger:
             if not is_chat_refusal(error):
                 raise
             self._managers_refused(case, error)
+        await self._sync_reminder(case)
         if OutboxKind.REMIND in kinds:
             await self._remind(case)
         return outcome
+
+    async def _sync_reminder(self, case: Case) -> None:
+        """The case's last reminder says it is closed once it is (an operator scrolling
+        the chat must not call back a number already called), and reminds again if it
+        is reopened."""
+        stored = self.ledger.case_copy(case.id, OutboxKind.REMIND)
+        if stored is None or case.is_open != (stored in self._reminders_closed):
+            return  # none, or it reads right already
+        if case.is_open:
+            shown = Rendered(self._reminder_text(case), None)
+        else:
+            closed = closed_line(
+                case, self.language, self.ledger.operator_names(self.config.operators)
+            )
+            number = esc(display_number(case.remote))
+            shown = Rendered(
+                tr(self.language, "reminder_closed", number=number, closed=closed), None
+            )
+        if not await self._edit(*stored, shown):
+            log.debug("the reminder of case %s is gone; left as it is", case.id)
+        if case.is_open:
+            self._reminders_closed.discard(stored)
+        else:
+            self._reminders_closed.add(stored)
 
     async def _sync_own(self, case: Case, rendered: Rendered) -> SyncOutcome:
         """The case's own message in its department's chat: post it once, then edit it."""
@@ -364,10 +393,38 @@ class CaseMessenger:
         )
 
     async def _remind(self, case: Case) -> None:
-        """A reply to the case's own message, naming whoever took it; never for a closed one."""
+        """A reply to the case's own message, naming whoever took it; never for a closed one.
+        It is kept as the case's reminder copy, so that closing the case edits it."""
         stored = self.ledger.case_message(case.id)
         if not case.is_open or stored is None:
             return
+        text = self._reminder_text(case)
+        stored_chat, message_id = stored
+        # A card left in a group that became a supergroup: the reminder goes to the
+        # supergroup, as a plain message (the card it would answer is out of reach).
+        reply = ReplyParameters(message_id, allow_sending_without_reply=True)
+
+        async def send(chat_id: int) -> Message:
+            return await self._outside_gone_topic(
+                case,
+                chat_id,
+                lambda: self.bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_parameters=reply if chat_id == stored_chat else None,
+                    message_thread_id=self._topic(case, chat_id),
+                ),
+            )
+
+        async with self._sending:
+            message = await self._following_moves(stored_chat, send)
+            self.ledger.set_case_copy(
+                case.id, OutboxKind.REMIND, message.chat_id, message.message_id, self.clock()
+            )
+        log.debug("case %s reminded in chat %s", case.id, message.chat_id)
+
+    def _reminder_text(self, case: Case) -> str:
         # How long it has really waited: a repeat call brings a reminder again, days on.
         waited = self.config.hours.office_seconds(case.first_at, self.clock())
         waited = max(waited, self.config.rules.remind_after_minutes * 60)
@@ -390,28 +447,7 @@ class CaseMessenger:
                 f'<a href="tg://user?id={case.claimed_by_user_id}">{esc(claimer_name(case))}</a>'
             )
             text += "\n" + tr(self.language, "reminder_claimed", mention=mention)
-        stored_chat, message_id = stored
-        # A card left in a group that became a supergroup: the reminder goes to the
-        # supergroup, as a plain message (the card it would answer is out of reach).
-        reply = ReplyParameters(message_id, allow_sending_without_reply=True)
-
-        async def send(chat_id: int) -> Message:
-            return await self._outside_gone_topic(
-                case,
-                chat_id,
-                lambda: self.bot.send_message(
-                    chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    reply_parameters=reply if chat_id == stored_chat else None,
-                    message_thread_id=self._topic(case, chat_id),
-                ),
-            )
-
-        async with self._sending:
-            message = await self._following_moves(stored_chat, send)
-        chat_id = message.chat_id
-        log.debug("case %s reminded in chat %s", case.id, chat_id)
+        return text
 
     async def _digest_header(self, case: Case, chat_id: int, held_until: datetime) -> None:
         """🌙 One header per department at opening, above the cases of the closed hours."""

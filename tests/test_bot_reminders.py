@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -194,6 +195,73 @@ async def test_the_reminder_names_the_claimer_and_closed_cases_are_never_reminde
         clock.advance(minutes=40)
         assert await remind(office) == 0
         assert replies_to(office, other[1]) == []
+
+
+async def test_a_reminder_says_so_once_its_case_is_closed_and_reminds_again_on_undo(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """An operator scrolling the chat reads the reminders too: one still saying "ждёт"
+    after the case was called back sends a second person to call the same customer."""
+    clock = Clock(FRIDAY + dt.timedelta(hours=10, minutes=1))
+    config = make_config(tmp_path, phone_config, escalate_after_minutes=0)
+    async with clocked_office(config, clock) as office:
+        case_id, message = await posted_case(office, FRIDAY + dt.timedelta(hours=10))
+        clock.advance(minutes=25)
+        assert await remind(office) == 1
+        [reply] = replies_to(office, message["message_id"])
+        assert reply["text"].startswith("⏰ Звонок ждёт перезвона уже 26 мин")
+        clock.advance(minutes=2)
+        await office.press(SALES_CHAT, message["message_id"], OLGA, f"c:{case_id}")
+        await office.settle()
+        await office.wait_edited(lambda c: c.params.get("message_id") == reply["message_id"])
+        [reply] = replies_to(office, message["message_id"])
+        assert reply["text"] == (
+            "⏰ Звонок ждал перезвона: +7 916 123-45-67\n✅ Перезвонил(а) Ольга в 10:28"
+        )
+        struck = [e for e in reply.get("entities", []) if e["type"] == "strikethrough"]
+        assert struck and struck[0]["offset"] == 0
+        assert "reply_markup" not in reply  # a plain reply, never buttons
+        # Undone by the same person: the reminder reminds again, with the wait so far.
+        await office.press(SALES_CHAT, message["message_id"], OLGA, f"u:{case_id}")
+        await office.settle()
+        await office.wait_edited(
+            lambda c: c.params.get("message_id") == reply["message_id"], count=2
+        )
+        [reply] = replies_to(office, message["message_id"])
+        assert reply["text"] == (
+            "⏰ Звонок ждёт перезвона уже 28 мин рабочего времени: +7 916 123-45-67"
+        )
+        assert office.case(case_id).is_open
+
+
+async def test_a_reminder_of_a_case_called_back_from_the_log_says_who_in_english(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    clock = Clock(FRIDAY + dt.timedelta(hours=10, minutes=1))
+    config = make_config(tmp_path, phone_config, escalate_after_minutes=0)
+    config = dataclasses.replace(config, language="en")
+    async with clocked_office(config, clock) as office:
+        _, message = await posted_case(office, FRIDAY + dt.timedelta(hours=10))
+        clock.advance(minutes=25)
+        assert await remind(office) == 1
+        [reply] = replies_to(office, message["message_id"])
+        office.dbf.append(
+            make_row(
+                when=FRIDAY + dt.timedelta(hours=10, minutes=28),
+                duration=95,
+                extension="201",
+                number="89161234567",
+                calltype="C",
+            )
+        )
+        clock.advance(minutes=5)
+        await office.scan()
+        await office.settle()
+        await office.wait_edited(lambda c: c.params.get("message_id") == reply["message_id"])
+        [reply] = replies_to(office, message["message_id"])
+        lines = reply["text"].splitlines()
+        assert lines[0] == "⏰ Waited for a callback: +7 916 123-45-67"
+        assert lines[1] == "✅ Called back from ext. 201 at 10:28, talked 1:35"
 
 
 async def test_escalation_posts_a_copy_with_buttons_that_work_and_edit_both(

@@ -1220,11 +1220,13 @@ class Ledger:
             )
 
     def case_messages_of(self, case_id: int) -> set[tuple[int, int]]:
-        """Every message that shows the case with its buttons: its own and its copies."""
+        """Every message that shows the case with its buttons: its own and its copies
+        (not its reminder, a plain reply)."""
         found = {
             (int(r[0]), int(r[1]))
             for r in self.conn.execute(
-                "SELECT chat_id, message_id FROM case_copies WHERE case_id = ?", [case_id]
+                "SELECT chat_id, message_id FROM case_copies WHERE case_id = ? AND kind != ?",
+                [case_id, OutboxKind.REMIND],
             )
         }
         own = self.case_message(case_id)
