@@ -601,15 +601,15 @@ def _tell_clock(found: Sample, modified: datetime, now: datetime, out: TextIO, t
         return
     if newest - now > CLOCK_AHEAD:
         hours = round((newest - now).total_seconds() / 3600)
-        ahead = tr(t, "cli_check_clock_ahead", newest=moment_text(newest), hours=hours)
+        ahead = tr(t, "cli_check_clock_ahead", newest=moment_text(newest, t), hours=hours)
         out.write(ahead + "\n")
         return
     if now - newest > RECENT_WINDOW and now - modified < RECENT_WINDOW:
         behind = tr(
             t,
             "cli_check_clock_behind",
-            newest=moment_text(newest),
-            modified=moment_text(modified),
+            newest=moment_text(newest, t),
+            modified=moment_text(modified, t),
             days=RECENT_WINDOW.days,
         )
         out.write(behind + "\n")

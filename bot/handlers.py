@@ -529,7 +529,7 @@ def _claim(runtime: Runtime, case: Case, user: User) -> str:
 
 def _taken_toast(case: Case, language: str, now: datetime) -> str:
     """Who took it and when: today's time alone ("в 09:06"), another day's with its date."""
-    when = clock_text(case.claimed_at, now) if case.claimed_at else ""
+    when = clock_text(case.claimed_at, now, language) if case.claimed_at else ""
     return tr(language, "toast_claimed_by_other", name=claimer_name(case), when=when)
 
 

@@ -440,7 +440,7 @@ class CaseMessenger:
                 "reminder_repeated",
                 count=case.attempts,
                 times=times_word(self.language, case.attempts),
-                last=clock_text(case.last_at, self.clock()),
+                last=clock_text(case.last_at, self.clock(), self.language),
             )
         if case.claimed_by_user_id is not None:
             mention = (

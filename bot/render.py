@@ -263,19 +263,19 @@ def _card_parts(case: Case, language: str, extras: CardExtras) -> _CardParts:
             tr(
                 t,
                 "case_repeated",
-                when=moment_text(case.first_at),
+                when=moment_text(case.first_at, t),
                 count=case.attempts,
                 times=times_word(t, case.attempts),
-                last=clock_text(case.last_at, case.first_at),
+                last=clock_text(case.last_at, case.first_at, t),
             )
         )
     else:
-        head.append(tr(t, "case_first", when=moment_text(case.first_at)))
+        head.append(tr(t, "case_first", when=moment_text(case.first_at, t)))
     calls_title, calls = _reason_parts(case, language, extras.calls)
     attempts = [attempt_line(a, case, language, extras.names) for a in extras.attempts]
     tail: list[str] = []
     if case.is_open and case.claimed_by_user_id is not None:
-        when = clock_text(case.claimed_at, case.last_at) if case.claimed_at else ""
+        when = clock_text(case.claimed_at, case.last_at, t) if case.claimed_at else ""
         tail.append(tr(t, "case_claimed", name=esc(claimer_name(case)), when=when))
     closed = closed_line(case, language, extras.names)
     if closed:
@@ -300,7 +300,7 @@ def _reason_parts(
         lines = []
         for call in calls:
             words = reason_words(call.reason, call.ring_seconds, language) or "—"
-            when = clock_text(call.at, case.first_at)
+            when = clock_text(call.at, case.first_at, language)
             lines.append(tr(language, "case_reason_call", when=when, reason=words))
         return [tr(language, "case_reasons")], lines
     words = reason_words(case.miss_reason, case.ring_seconds, language)
@@ -323,7 +323,7 @@ def attempt_line(
     names: Mapping[str, str] | None = None,
 ) -> str:
     """📵 who tried and when: a person's press, or an extension from the call log."""
-    when = clock_text(attempt.at, case.last_at)
+    when = clock_text(attempt.at, case.last_at, language)
     if attempt.extension:
         extension = esc(operator_label(attempt.extension, names))
         if attempt.duration:  # it got through, too briefly to be a callback
@@ -422,7 +422,7 @@ def missed_line(
             index=index,
             number=esc(display_number(case.remote)),
             contact=f" · {esc(contact)}" if contact else "",
-            when=moment_text(case.last_at),
+            when=moment_text(case.last_at, language),
             attempts=tr(language, "missed_attempts", count=case.attempts)
             if case.attempts > 1
             else "",
@@ -550,7 +550,7 @@ def summary_text(
                 number=esc(display_number(case.remote)),
                 contact=f" · {esc(contact)}" if contact else "",
                 department=esc(case.department),
-                when=moment_text(case.last_at),
+                when=moment_text(case.last_at, language),
                 age=age,
             )
         )

@@ -180,8 +180,12 @@ def test_closed_toast_names_the_closer() -> None:
 
 
 def test_clock_text_adds_the_date_only_on_another_day() -> None:
-    assert clock_text(datetime(2024, 3, 12, 9, 5), T0) == "09:05"
-    assert clock_text(datetime(2024, 3, 14, 9, 5), T0) == "14.03 09:05"
+    assert clock_text(datetime(2024, 3, 12, 9, 5), T0, "ru") == "09:05"
+    assert clock_text(datetime(2024, 3, 14, 9, 5), T0, "ru") == "14.03 09:05"
+    # In English the month by name: 14.03 is the 3rd of "month 14" to a US reader, and
+    # 02.12 is February.
+    assert clock_text(datetime(2024, 3, 14, 9, 5), T0, "en") == "14 Mar 09:05"
+    assert clock_text(datetime(2024, 3, 12, 9, 5), T0, "en") == "09:05"
 
 
 # -- callback data ---------------------------------------------------------------------
@@ -525,7 +529,7 @@ def test_a_normal_card_renders_exactly_as_before() -> None:
         "📞 <b>Missed call</b> · Отдел продаж\n"
         "<b>+7 916 123-45-67</b>\n"
         "Dial: +79161234567\n"
-        "🕒 12.03 10:42 · called 3 times, last at 10:44\n"
+        "🕒 12 Mar 10:42 · called 3 times, last at 10:44\n"
         "Calls:\n"
         "  10:42 — ⏳ waited 8 s and hung up\n"
         "  10:43 — ⏳ the group did not answer in 30 s\n"

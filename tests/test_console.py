@@ -282,7 +282,7 @@ def test_after_hours_cases_come_at_opening_under_one_header_per_department(
     lines = printed(out)
     assert lines[0] == f"🌙 Missed after hours: 2 · {SALES}"
     assert lines[1].startswith(f"MISSED        #{first} {SALES}")
-    assert "called at 22.11 22:17" in lines[1]  # yesterday's call says its date
+    assert "called at 22 Nov 22:17" in lines[1]  # yesterday's call says its date
     assert lines[2].startswith(f"MISSED        #{second} {SALES}")
     assert lines[3] == f"🌙 Missed after hours: 1 · {SUPPORT}"
     assert lines[4].startswith(f"MISSED        #{other} {SUPPORT}")

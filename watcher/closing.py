@@ -85,7 +85,7 @@ def closing_words(
             language,
             keys[ClosedHow(how)],
             extension=escape(operator_label(case.closed_by_extension or "?", names)),
-            when=_when(case, surface, case.callback_at),
+            when=_when(case, surface, case.callback_at, language),
             duration=duration_text(case.callback_duration, language),
         )
     if how in (ClosedHow.USER, ClosedHow.NOT_NEEDED):
@@ -93,18 +93,18 @@ def closing_words(
             language,
             keys[ClosedHow(how)],
             name=escape(closer),
-            when=_when(case, surface, None),
+            when=_when(case, surface, None, language),
         )
     if how == ClosedHow.EXPIRY or surface is not Surface.CARD:
         return tr(language, keys[ClosedHow.EXPIRY])
-    return tr(language, _OTHER_CARD_KEY, when=_when(case, surface, None))
+    return tr(language, _OTHER_CARD_KEY, when=_when(case, surface, None, language))
 
 
-def _when(case: Case, surface: Surface, callback_at: datetime | None) -> str:
+def _when(case: Case, surface: Surface, callback_at: datetime | None, language: str) -> str:
     """The moment of closing as the surface writes it (the callback's, when there is one)."""
     if surface is Surface.CONSOLE:
         return case.closed_at.strftime("%H:%M") if case.closed_at else "?"
     moment = callback_at or case.closed_at
     if surface is Surface.TOAST:
-        return moment_text(moment) if moment else ""
-    return clock_text(moment or case.last_at, case.last_at)
+        return moment_text(moment, language) if moment else ""
+    return clock_text(moment or case.last_at, case.last_at, language)

@@ -1973,16 +1973,23 @@ def times_word(language: str, count: int) -> str:
     return tr(language, plural_key(language, "times", count))
 
 
-def moment_text(moment: datetime) -> str:
-    """A date and time without the year (``12.03 10:42``): every case is recent."""
+# Not strftime's %b: that follows the machine's locale (Russian on a Russian Windows).
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def moment_text(moment: datetime, language: str) -> str:
+    """A date and time without the year (``12.03 10:42``; ``12 Mar 10:42`` in English,
+    where 12.03 reads as December to many): every case is recent."""
+    if language == "en":
+        return f"{moment.day} {_MONTHS_EN[moment.month - 1]} {moment:%H:%M}"
     return moment.strftime("%d.%m %H:%M")
 
 
-def clock_text(moment: datetime, reference: datetime | None = None) -> str:
+def clock_text(moment: datetime, reference: datetime | None, language: str) -> str:
     """``10:42`` on the reference's day, ``13.03 10:42`` on another day."""
     if reference is not None and moment.date() == reference.date():
         return moment.strftime("%H:%M")
-    return moment_text(moment)
+    return moment_text(moment, language)
 
 
 def operator_label(extension: str, names: Mapping[str, str] | None) -> str:

@@ -43,7 +43,11 @@ def describe(case: Case, language: str = "ru", now: datetime | None = None) -> s
 
     With ``now`` a last call on another day (a night before the opening) shows its date.
     """
-    last = clock_text(case.last_at, now) if now is not None else case.last_at.strftime("%H:%M")
+    last = (
+        clock_text(case.last_at, now, language)
+        if now is not None
+        else case.last_at.strftime("%H:%M")
+    )
     calls = (
         tr(
             language,
@@ -215,12 +219,12 @@ class ConsoleNotifier:
         extension = links.get(case.claimed_by_user_id or 0)
         if extension is not None:
             name = tr(self.language, "console_operator", name=name, extension=extension)
-        when = clock_text(case.claimed_at, now) if case.claimed_at else "?"
+        when = clock_text(case.claimed_at, now, self.language) if case.claimed_at else "?"
         return tr(self.language, "console_claimed_by", name=name, when=when)
 
     def _attempt(self, attempt: CallbackAttempt, now: datetime) -> str:
         """📵 who tried and when: an extension from the call log, or a person's press."""
-        when = clock_text(attempt.at, now)
+        when = clock_text(attempt.at, now, self.language)
         if attempt.extension:
             names = self.ledger.operator_names(self.operators)
             extension = operator_label(attempt.extension, names)
