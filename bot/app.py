@@ -50,7 +50,25 @@ EXIT_OK, EXIT_BAD_TOKEN = 0, 2
 
 
 class TelegramCheckError(Exception):
-    """The token or the Bot API server is not usable; the message says what to do."""
+    """The token or the Bot API server is not usable; the message says what to do: in
+    English as ``str()`` (the log), in the office's language by :meth:`told` (the CLI)."""
+
+    def __init__(self, key: str, **values: str) -> None:
+        super().__init__(tr("en", key, **values))
+        self.key = key
+        self.values = values
+
+    @classmethod
+    def rejected(cls, error: Exception) -> TelegramCheckError:
+        # PTB's InvalidToken text quotes the rejected token in full.
+        return cls("telegram_token_rejected", error=redact(error))
+
+    @classmethod
+    def unreachable(cls, url: str, error: Exception) -> TelegramCheckError:
+        return cls("telegram_unreachable", url=url, error=redact(error))
+
+    def told(self, language: str) -> str:
+        return tr(language, self.key, **self.values)
 
 
 def normalise_base_url(value: str | None) -> str | None:
@@ -243,7 +261,7 @@ class PerezvonBot:
                 await self.start()
                 return True
             except InvalidToken as error:
-                raise TelegramCheckError(token_message(error)) from None
+                raise TelegramCheckError.rejected(error) from None
             except TelegramError as error:
                 delay = backoff_seconds(attempt, retry_base, MAX_BACKOFF)
                 log.warning("cannot reach Telegram (%s); trying again in %.0f s", error, delay)
@@ -286,14 +304,6 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-def token_message(error: Exception) -> str:
-    # PTB's InvalidToken text quotes the rejected token in full.
-    return (
-        f"Telegram rejected TELEGRAM_BOT_TOKEN ({redact(error)}). Copy the token from"
-        " @BotFather (/mybots -> API Token) into .env."
-    )
-
-
 async def fetch_username(token: str, base_url: str | None = None) -> str:
     """getMe: the bot's @username, or :class:`TelegramCheckError` saying what is wrong."""
     protect(token)
@@ -303,9 +313,9 @@ async def fetch_username(token: str, base_url: str | None = None) -> str:
         async with bot:
             return str(bot.username)
     except InvalidToken as error:
-        raise TelegramCheckError(token_message(error)) from None
+        raise TelegramCheckError.rejected(error) from None
     except TelegramError as error:
-        raise TelegramCheckError(f"cannot reach the Bot API at {url}: {redact(error)}") from None
+        raise TelegramCheckError.unreachable(url, error) from None
 
 
 def check_token(token: str, base_url: str | None = None) -> str:

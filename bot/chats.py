@@ -22,7 +22,6 @@ from bot.app import (
     TelegramCheckError,
     file_url_for,
     normalise_base_url,
-    token_message,
 )
 from bot.logs import protect, redact
 from watcher.texts import tr
@@ -104,11 +103,11 @@ async def listen(
         async with bot:
             return await _listen(bot, out, language, seconds, poll_seconds)
     except InvalidToken as error:
-        raise TelegramCheckError(token_message(error)) from None
+        raise TelegramCheckError.rejected(error) from None
     except Conflict:
         raise ChatsConflict() from None
     except TelegramError as error:
-        raise TelegramCheckError(f"cannot reach the Bot API at {url}: {redact(error)}") from None
+        raise TelegramCheckError.unreachable(url, error) from None
 
 
 async def _listen(

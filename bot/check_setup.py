@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from typing import TextIO
 
-from bot.logs import redact
 from watcher.config import Config, example_admins, example_chats, route
 from watcher.contacts import employee_keys, read_contacts
 from watcher.hours import minute_text
@@ -134,7 +133,7 @@ def show_send_test(config: Config, out: TextIO, token: str, base_url: str | None
     try:
         results = asyncio.run(send_test(config, token, base_url))
     except TelegramCheckError as error:
-        out.write(tr(t, "cli_check_error", error=redact(error)) + "\n")
+        out.write(tr(t, "cli_check_error", error=error.told(t)) + "\n")
         return False
     for result in results:
         target = result.target.label(t)

@@ -696,12 +696,15 @@ def _check_token(out: TextIO, language: str, config_path: Path) -> bool:
     if shape is not None:
         out.write(tr(language, "cli_check_error", error=tr(language, shape)) + "\n")
         return False
-    from bot.app import check_token
+    from bot.app import TelegramCheckError, check_token
 
     base_url = os.environ.get("TELEGRAM_BASE_URL") or None
     try:
         username = check_token(token, base_url)
-    except Exception as error:
+    except TelegramCheckError as error:
+        out.write(tr(language, "cli_check_error", error=error.told(language)) + "\n")
+        return False
+    except Exception as error:  # a bug of ours or PTB's: said as it is, never the token
         out.write(tr(language, "cli_check_error", error=logs.redact(error)) + "\n")
         return False
     out.write(tr(language, "cli_check_token_ok", username=username) + "\n")
@@ -734,7 +737,7 @@ def cmd_chats(args: argparse.Namespace, config_path: Path) -> int:
             listen(token, base_url, sys.stdout, language, seconds=max(args.seconds, 1.0))
         )
     except TelegramCheckError as error:
-        print(tr(language, "cli_error", error=logs.redact(error)), file=sys.stderr)
+        print(tr(language, "cli_error", error=error.told(language)), file=sys.stderr)
         return 2
     except ChatsConflict:
         print(tr(language, "cli_chats_conflict"), file=sys.stderr)

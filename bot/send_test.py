@@ -28,7 +28,6 @@ from bot.app import (
     TelegramCheckError,
     file_url_for,
     normalise_base_url,
-    token_message,
 )
 from bot.logs import protect, redact
 from bot.messenger import is_chat_not_found, lacks_rights
@@ -125,9 +124,9 @@ async def send_test(config: Config, token: str, base_url: str | None = None) -> 
             for target in chat_targets(config):
                 results.append(await _send_one(bot, target, language))
     except InvalidToken as error:
-        raise TelegramCheckError(token_message(error)) from None
+        raise TelegramCheckError.rejected(error) from None
     except TelegramError as error:  # getMe itself failed: nothing was tried
-        raise TelegramCheckError(f"cannot reach the Bot API at {url}: {redact(error)}") from None
+        raise TelegramCheckError.unreachable(url, error) from None
     return results
 
 

@@ -1156,13 +1156,13 @@ async def fake_bot_api() -> AsyncIterator[FakeBotApi]:
 
 
 @contextmanager
-def serving_in_a_thread() -> Iterator[FakeBotApi]:
-    """A started :class:`FakeBotApi` on its own event loop in a thread, for a synchronous
-    test whose code under test runs its own loop (the CLI's token check does)."""
+def serving_in_a_thread(*args: Any) -> Iterator[FakeBotApi]:
+    """A started :class:`FakeBotApi` (``args`` as its own) on its own event loop in a
+    thread, for a synchronous test of code that runs its own loop (the CLI's commands)."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="fake-bot-api", daemon=True)
     thread.start()
-    api = FakeBotApi()
+    api = FakeBotApi(*args)
     try:
         asyncio.run_coroutine_threadsafe(api.start(), loop).result(10)
         yield api

@@ -289,3 +289,28 @@ def test_each_failure_has_its_hint(error: Exception, expected: str | None) -> No
         assert hint is None
     else:
         assert hint is not None and expected in hint
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("ru", "ОШИБКА: Bot API по адресу http://127.0.0.1:9/bot недоступен: "),
+        ("en", "ERROR: cannot reach the Bot API at http://127.0.0.1:9/bot: "),
+    ],
+)
+def test_an_unreachable_bot_api_is_told_in_the_offices_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, says: str
+) -> None:
+    """A server without internet (or behind a proxy) is the usual first `check` on a
+    Russian office's Windows box: the line must be one its admin reads."""
+    config = example_config(tmp_path, language=language)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:X")
+    monkeypatch.setenv("TELEGRAM_BASE_URL", "http://127.0.0.1:9/bot")
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1, out
+    [line] = [line for line in out.splitlines() if "127.0.0.1:9" in line]
+    assert line.strip().startswith(says), line
+    assert ("TELEGRAM_BASE_URL" in line) and (("прокси" in line) == (language == "ru"))
+    code, _, err = run_cli("-c", str(config), "chats", "--seconds", "1")
+    assert code == 2
+    assert says.removeprefix("ERROR: ").removeprefix("ОШИБКА: ") in err

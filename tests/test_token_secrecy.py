@@ -10,16 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot import logs
 from bot.app import EXIT_BAD_TOKEN, EXIT_OK, TelegramCheckError, fetch_username, serve
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import FakeBotApi, serving_in_a_thread
 from tests.test_bot_app import missed_row
 from tests.test_bot_harness import FAST, office_config
 from tests.test_cli import office_day, run_cli, write_config
@@ -37,31 +35,6 @@ def token(tag: str) -> str:
 def assert_hidden(text: str, secret: str) -> None:
     assert secret not in text
     assert secret.partition(":")[2] not in text
-
-
-@contextmanager
-def api_in_thread(api_token: str) -> Iterator[FakeBotApi]:
-    """The fake Bot API in a thread of its own, for commands that run their own loop."""
-    loop = asyncio.new_event_loop()
-    api = FakeBotApi(api_token)
-    ready = threading.Event()
-
-    def serve_forever() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(api.start())
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve_forever, daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    try:
-        yield api
-    finally:
-        asyncio.run_coroutine_threadsafe(api.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
 
 
 # -- the running bot ----------------------------------------------------------------------
@@ -131,7 +104,7 @@ def test_check_with_a_rejected_token_does_not_print_it(
     office_day(dbf)
     config = write_config(tmp_path, dbf)
     caplog.set_level(logging.DEBUG)
-    with api_in_thread(token("other")) as api:
+    with serving_in_a_thread(token("other")) as api:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", wrong)
         monkeypatch.setenv("TELEGRAM_BASE_URL", api.base_url)
         code, out, err = run_cli("-v", "-c", str(config), "check")
@@ -150,7 +123,7 @@ def test_run_verbose_with_a_rejected_token_logs_nothing_of_it(
     office_day(dbf)
     config = write_config(tmp_path, dbf, logging='[logging]\nfile = "logs/perezvon.log"')
     caplog.set_level(logging.DEBUG)
-    with api_in_thread(token("other")) as api:
+    with serving_in_a_thread(token("other")) as api:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", wrong)
         monkeypatch.setenv("TELEGRAM_BASE_URL", api.base_url)
         code, out, err = run_cli("-v", "-c", str(config), "run")

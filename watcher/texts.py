@@ -364,6 +364,14 @@ RU: dict[str, str] = {
     "cli_check_no_chats": "  внимание: ни у одного отдела нет ID чата; сообщениям некуда уходить",
     "cli_check_dbf": "\nCalls.dbf {path}",
     "cli_check_error": "  ОШИБКА: {error}",
+    "telegram_token_rejected": (
+        "Telegram не принял TELEGRAM_BOT_TOKEN ({error}). Скопируйте токен у @BotFather"
+        " (/mybots → API Token) в .env"
+    ),
+    "telegram_unreachable": (
+        "Bot API по адресу {url} недоступен: {error}. Проверьте, есть ли у сервера выход в"
+        " интернет (или прокси), и TELEGRAM_BASE_URL, если он задан"
+    ),
     "cli_check_clock_behind": (
         "  ВНИМАНИЕ: последняя запись — от {newest}, а файл менялся {modified}: если АТС"
         " пишет в него сейчас, её часы (или часы сервера) расходятся больше чем на {days}"
@@ -1321,6 +1329,14 @@ EN: dict[str, str] = {
     "cli_check_no_chats": "  warning: no department has a chat id; posts have nowhere to go",
     "cli_check_dbf": "\nCalls.dbf {path}",
     "cli_check_error": "  ERROR: {error}",
+    "telegram_token_rejected": (
+        "Telegram rejected TELEGRAM_BOT_TOKEN ({error}). Copy the token from @BotFather"
+        " (/mybots -> API Token) into .env"
+    ),
+    "telegram_unreachable": (
+        "cannot reach the Bot API at {url}: {error}. Check that the server can reach the"
+        " internet (or its proxy), and TELEGRAM_BASE_URL if it is set"
+    ),
     "cli_check_clock_behind": (
         "  WARNING: the last record is of {newest}, but the file changed at {modified}: if"
         " the PBX writes to it now, its clock (or the server's) is off by more than {days}"
