@@ -553,7 +553,7 @@ def _show_rows(layout: DbfLayout, found: Sample, out: TextIO, config: Config, ro
                 t,
                 "cli_check_row",
                 started=call.started_at,
-                direction=call.direction,
+                direction=tr(t, f"cli_check_direction_{call.direction}"),
                 extension=call.extension,
                 remote=call.remote or "-",
                 duration=call.duration,

@@ -99,6 +99,10 @@ def test_check_in_russian_says_the_same(tmp_path: Path) -> None:
     )
     assert "пн вт ср чт пт, 09:00–18:00; праздников: 9" in out
     assert "сводка за вчера (daily_summary): в 09:00" in out
+    # The last rows in words, not the ledger's own "in"/"out".
+    missed = next(line for line in out.splitlines() if "+79257771203" in line)
+    assert " входящий " in missed and missed.endswith("→ Отдел продаж"), missed
+    assert any(" исходящий " in line for line in out.splitlines())
 
 
 @pytest.mark.usefixtures("telegram_token")

@@ -489,10 +489,14 @@ RU: dict[str, str] = {
     "cli_check_missing_fields": "  ОШИБКА: нет обязательных полей: {fields}",
     "cli_check_last_rows": "  последние строки ({count}):",
     "cli_check_row": (
-        "{started:%Y-%m-%d %H:%M:%S} {direction:<8} доб. {extension:<5} {remote:<14} "
+        "{started:%Y-%m-%d %H:%M:%S} {direction:<10} доб. {extension:<5} {remote:<14} "
         "{duration:>4} с тип {calltype}"
     ),
     "cli_check_not_a_call": "не звонок: {error}",
+    "cli_check_direction_in": "входящий",
+    "cli_check_direction_out": "исходящий",
+    "cli_check_direction_internal": "внутренний",
+    "cli_check_direction_unknown": "неясно",
     "cli_check_deleted": "удалена ",
     "cli_check_ledger": "\nБаза {path}",
     "cli_check_ledger_missing": "  ещё не создана (её создаст первый запуск)",
@@ -1458,6 +1462,10 @@ EN: dict[str, str] = {
         "{duration:>4} s type {calltype}"
     ),
     "cli_check_not_a_call": "not a call: {error}",
+    "cli_check_direction_in": "in",
+    "cli_check_direction_out": "out",
+    "cli_check_direction_internal": "internal",
+    "cli_check_direction_unknown": "unknown",
     "cli_check_deleted": "deleted ",
     "cli_check_ledger": "\nLedger {path}",
     "cli_check_ledger_missing": "  not created yet (the first run creates it)",
