@@ -44,7 +44,7 @@ from watcher.models import Case
 from watcher.phones import display_number
 from watcher.stats import span_text
 from watcher.texts import clock_text, plural_key, times_word, tr
-from watcher.vocab import OutboxKind
+from watcher.vocab import ClosedHow, OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ class SyncOutcome(Enum):
     NO_CHAT = "no_chat"  # the case's department has no chat configured
     GONE = "gone"  # no such case in the ledger
     UNCONFIRMED = "unconfirmed"  # posts went out with no readable answer: no more are sent
+    NOT_MISSED = "not_missed"  # a leg of an answered call, known before it was posted
 
 
 def is_not_modified(error: BadRequest) -> bool:
@@ -243,7 +244,7 @@ class CaseMessenger:
         rendered = self.render(case)
         outcome = await self._sync_own(case, rendered)
         await self._drop_duplicates(case.id)
-        if outcome in (SyncOutcome.NO_CHAT, SyncOutcome.UNCONFIRMED):
+        if outcome in (SyncOutcome.NO_CHAT, SyncOutcome.UNCONFIRMED, SyncOutcome.NOT_MISSED):
             return outcome
         try:
             await self._sync_escalated(case, rendered, post=OutboxKind.ESCALATE in kinds)
@@ -286,6 +287,10 @@ class CaseMessenger:
         """The case's own message in its department's chat: post it once, then edit it."""
         stored = self.ledger.case_message(case.id)
         if stored is None:
+            if case.closed_how == ClosedHow.LEG:
+                # Held for the opening (or Telegram was down) until its answered leg came:
+                # never a missed call, so never posted, nor counted in the digest header.
+                return SyncOutcome.NOT_MISSED
             if case.chat is None:
                 return SyncOutcome.NO_CHAT
             if self.ledger.unconfirmed_post_count(case.id) >= MAX_UNCONFIRMED_POSTS:

@@ -289,6 +289,11 @@ class OutboxSender:
                 batch.case_id,
                 MAX_UNCONFIRMED_POSTS,
             )
+        elif outcome is SyncOutcome.NOT_MISSED:
+            log.info(
+                "case %s: another leg of the call was answered before it was posted; not posted",
+                batch.case_id,
+            )
         elif outcome is SyncOutcome.GONE:
             log.warning("case %s is not in the ledger; dropping its outbox rows", batch.case_id)
         self.ledger.outbox_done(batch, self.clock())

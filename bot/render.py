@@ -249,7 +249,10 @@ def fit_line(line: str, limit: int) -> str:
 
 def _card_parts(case: Case, language: str, extras: CardExtras) -> _CardParts:
     t = language
-    head = [tr(t, "case_title", department=esc(case.department))]
+    # Another leg of the same call was answered: it was never a missed call, and the card
+    # must not read as one (nor give the ring time as a reason it was missed).
+    leg = case.closed_how == ClosedHow.LEG
+    head = [tr(t, "case_title_answered" if leg else "case_title", department=esc(case.department))]
     number = f"<b>{esc(display_number(case.remote))}</b>"
     dial = dial_form(case.remote)
     head.append(number if dial is None else f"{number}\n{tr(t, 'case_dial', dial=esc(dial))}")
@@ -271,7 +274,7 @@ def _card_parts(case: Case, language: str, extras: CardExtras) -> _CardParts:
         )
     else:
         head.append(tr(t, "case_first", when=moment_text(case.first_at, t)))
-    calls_title, calls = _reason_parts(case, language, extras.calls)
+    calls_title, calls = ([], []) if leg else _reason_parts(case, language, extras.calls)
     attempts = [attempt_line(a, case, language, extras.names) for a in extras.attempts]
     tail: list[str] = []
     if case.is_open and case.claimed_by_user_id is not None:

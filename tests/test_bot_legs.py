@@ -12,6 +12,7 @@ import pytest_asyncio
 
 from tests.conftest import SALES_CHAT
 from tests.test_bot_harness import CALLER, IVAN, Office, office_config, open_office
+from tests.test_bot_reminders import Clock, clocked_office
 from watcher.config import Config
 from watcher.sim.wintariff import make_row
 from watcher.stats import load_stats, parse_period
@@ -50,6 +51,9 @@ async def test_an_answered_leg_after_the_posted_missed_one_edits_the_card(
     await asyncio.sleep(0.05)
     card = office.posts(SALES_CHAT)[-1]
     assert "☎️ Не пропущен: на этот же звонок ответил доб. 205 в " in card["text"]
+    # No longer titled a missed call, nor with the ring time as the reason it was missed.
+    assert card["text"].startswith("☎️ Звонок принят · Отдел продаж\n"), card["text"]
+    assert "Пропущенный" not in card["text"] and "⏳" not in card["text"]
     assert not (card.get("reply_markup") or {}).get("inline_keyboard")
     assert office.case(case_id).closed_how == ClosedHow.LEG
     stats = today(office)
@@ -141,3 +145,41 @@ async def test_an_overflow_to_the_next_group_that_missed_too_is_one_missed_call(
     await office.settle()
     assert office.only_case().attempts == 2
     assert today(office).missed == 2
+
+
+async def test_a_night_missed_leg_answered_before_opening_is_neither_posted_nor_counted(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """Friday 18:30, after hours: the group's row is read, then its answered leg (ext. 202,
+    1:40). At Monday's opening the digest holds only the other caller's missed call."""
+    friday = dt.datetime(2026, 12, 4)
+    clock = Clock(friday + dt.timedelta(hours=19))
+    hours = {"days": ["mon", "tue", "wed", "thu", "fri"], "open": "09:00", "close": "18:00"}
+    config = office_config(tmp_path, phone_config, hours=hours)
+    async with clocked_office(config, clock) as office:
+        start = friday + dt.timedelta(hours=18, minutes=30)
+        leg(office, start, talk=0, ext="620", ring=15)
+        await office.scan()
+        leg(office, start + dt.timedelta(seconds=3), talk=100, ext="202", ring=12)
+        office.dbf.append(
+            make_row(
+                when=start + dt.timedelta(minutes=10),
+                duration=0,
+                extension="620",
+                callerid="89164444444",
+                calltype="I",
+                ring=20,
+            )
+        )
+        await office.scan()
+        assert office.case(1).closed_how == ClosedHow.LEG  # held, then answered
+        await asyncio.sleep(0.1)
+        assert office.posts(SALES_CHAT) == []
+        clock.now = friday + dt.timedelta(days=3, hours=9)  # Monday's opening
+        await office.wait_posted(SALES_CHAT, count=2)
+        await office.settle()
+        await asyncio.sleep(0.05)
+        texts = [m["text"] for m in office.posts(SALES_CHAT)]
+    assert texts[0] == "🌙 За нерабочее время: 1 пропущенный · Отдел продаж"
+    assert len(texts) == 2 and "+7 916 444-44-44" in texts[1]
+    assert all("+7 916 123-45-67" not in text for text in texts)

@@ -1246,11 +1246,13 @@ class Ledger:
 
     def held_count(self, department: str, held_until: datetime) -> tuple[int, int]:
         """How many of the department's cases wait for this opening, and how many of them
-        were closed meanwhile (the header says both: their cards follow it)."""
+        were closed meanwhile (the header says both: their cards follow it). A leg of an
+        answered call is neither: it is never posted."""
         row = self._one(
             "SELECT count(*), count(*) FILTER (WHERE status <> 'open') FROM cases"
-            " WHERE department = ? AND held_until = ? AND silent = 0",
-            [department, to_text(held_until)],
+            " WHERE department = ? AND held_until = ? AND silent = 0"
+            " AND coalesce(closed_how, '') <> ?",
+            [department, to_text(held_until), ClosedHow.LEG],
         )
         return (int(row[0]), int(row[1])) if row else (0, 0)
 

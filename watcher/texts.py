@@ -21,6 +21,7 @@ DEFAULT_LANGUAGE = "ru"
 RU: dict[str, str] = {
     # case message
     "case_title": "📞 <b>Пропущенный звонок</b> · {department}",
+    "case_title_answered": "☎️ <b>Звонок принят</b> · {department}",
     "case_dial": "Набрать: {dial}",
     "case_contact": "👤 {contact}",
     "case_new_caller": "🆕 новый номер",
@@ -1001,6 +1002,7 @@ RU: dict[str, str] = {
 
 EN: dict[str, str] = {
     "case_title": "📞 <b>Missed call</b> · {department}",
+    "case_title_answered": "☎️ <b>Call answered</b> · {department}",
     "case_dial": "Dial: {dial}",
     "case_contact": "👤 {contact}",
     "case_new_caller": "🆕 new number",
