@@ -52,7 +52,9 @@ def build_generated_office(config: Config, *, seed: int = 11) -> GeneratedOffice
         Ingestor(config, ledger, clock=lambda: last, wall=lambda: 0.0).scan()
         open_cases = sorted(ledger.open_cases(), key=lambda c: c.id)
         for index, case in enumerate(open_cases[::2]):
-            ledger.close_by_user(
+            # Every third as 🚫 not needed (spam, a wrong number), the others as ✅.
+            close = ledger.close_not_needed if index % 3 == 2 else ledger.close_by_user
+            close(
                 case.id,
                 user_id=100 + index,
                 user_name=f"Оператор {index}",

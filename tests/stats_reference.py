@@ -118,6 +118,7 @@ def compute_stats(
             stats.cases_open += 1
             dept.open += 1
             continue
+        dept.closed += 1  # every close: the line adds up
         if case.closed_how == ClosedHow.EXPIRY:
             stats.cases_expired += 1
             continue
@@ -125,7 +126,6 @@ def compute_stats(
             stats.closed_not_needed += 1
             continue
         stats.cases_closed += 1
-        dept.closed += 1
         if case.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
             stats.closed_by_call += 1
             if case.closed_how == ClosedHow.ANSWER:
@@ -150,7 +150,7 @@ def new_caller_stats(
     """Numbers whose first call of all ``calls`` is an incoming call in the period; answered
     when a row at that moment has talk time or is a missed leg of an answered call, else
     called back when the case it opened (or joined) was closed by a callback (the call log
-    or a press), or got through on their own."""
+    or a press), got through on their own, or needed no callback."""
     first: dict[str, str] = {}
     first_in: dict[str, str] = {}
     for call in calls:
@@ -184,6 +184,8 @@ def new_caller_stats(
             result.called_back += 1
         elif case.closed_how == ClosedHow.ANSWER:
             result.got_through += 1
+        elif case.closed_how == ClosedHow.NOT_NEEDED:
+            result.not_needed += 1
     return result
 
 

@@ -205,8 +205,9 @@ def test_compute_stats_on_a_known_day() -> None:
     # Waits: 25 min (callback), 10 min (button); the customer who got through on their
     # own after 20 min was not called back.
     assert stats.median_callback_seconds == 17.5 * 60
+    # Every close counts in a department's line, the stale one written off too: it adds up.
     assert [(d.name, d.cases, d.closed, d.open) for d in stats.departments] == [
-        (SALES, 4, 3, 0),
+        (SALES, 4, 4, 0),
         (SERVICE, 1, 0, 1),
     ]
     assert [
@@ -306,7 +307,7 @@ def test_render_stats_in_russian() -> None:
         "Без номера звонящего: 1 входящий, без ответа 0 — в цифрах выше его нет: перезвонить некуда"
     ) in lines
     assert "По отделам (случаи / закрыто / ждут):" in lines
-    assert "  Отдел продаж: 4 / 3 / 0" in lines
+    assert "  Отдел продаж: 4 / 4 / 0" in lines
     assert "  Сервис: 1 / 0 / 1" in lines
     assert "     201: 1 / 0 / 1 / 1 / 1:45" in lines
     assert "     620: 0 / 2 / 0 / 0 / 0:00" in lines
@@ -378,3 +379,39 @@ def test_duration_text_is_a_clock_only_under_an_hour(seconds: float | None, text
 def test_span_text_reads_as_a_length_of_time(seconds: float | None, ru: str, en: str) -> None:
     assert span_text(seconds) == span_text(seconds, "ru") == ru
     assert span_text(seconds, "en") == en
+
+
+def test_a_case_marked_not_needed_adds_up_in_its_department_and_among_new_numbers(
+    tmp_path: Path, phone_config: Any, calls_dbf: Any, phone_rows: Any
+) -> None:
+    """Three new numbers missed: one called back (✅), one spam (🚫), one still open. The
+    department's line read "3 / 1 / 1" (a case gone) and the new numbers counted the spam
+    as a client not reached yet."""
+    from watcher.ingest import Ingestor
+
+    config = phone_config()
+    for minute, caller in enumerate(("89167770000", "89167770001", "89167770002")):
+        calls_dbf.append(
+            phone_rows.missed(MIDNIGHT + dt.timedelta(hours=10, minutes=minute), caller)
+        )
+    noon = MIDNIGHT + dt.timedelta(hours=10, minutes=30)  # a first pass posts its last hour
+    with Ledger(config.database_path) as ledger:
+        Ingestor(config, ledger, clock=lambda: noon, wall=lambda: 0.0).scan()
+        called, spam, _ = sorted(ledger.open_cases(), key=lambda c: c.id)
+        who: dict[str, Any] = {"user_id": 5, "user_name": "Ольга", "now": noon}
+        ledger.close_by_user(called.id, **who)
+        ledger.close_not_needed(spam.id, **who)
+        period = parse_period(TODAY.isoformat(), TODAY)
+        stats = load_stats(ledger, period, config)
+    [sales] = stats.departments
+    assert (sales.cases, sales.closed, sales.open) == (3, 2, 1)
+    new = stats.new_callers
+    assert (new.total, new.called_back, new.not_needed, new.waiting) == (3, 1, 1, 1)
+    lines = render_stats(stats, period, "ru").splitlines()
+    assert f"  {SALES}: 3 / 3 / 100% / 3 / 2 / 1" in lines
+    assert (
+        "Новые номера: 3 — ответили сразу 0, перезвонили 1, ещё не дозвонились 1,"
+        " не нужно перезванивать 1"
+    ) in lines
+    english = render_stats(stats, period, "en")
+    assert "not reached yet 1, no callback needed 1" in english

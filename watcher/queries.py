@@ -1027,6 +1027,13 @@ class NewCaller:
         """Missed, then got through on their own before anyone called back."""
         return self.case_status == CaseStatus.CLOSED and self.case_closed_how == ClosedHow.ANSWER
 
+    @property
+    def not_needed(self) -> bool:
+        """Missed, and marked as needing no callback: not a client still to reach."""
+        return (
+            self.case_status == CaseStatus.CLOSED and self.case_closed_how == ClosedHow.NOT_NEEDED
+        )
+
 
 # The first incoming call from the covering time index (never the table row), and the
 # case only for a first call that was missed: 0.07 s for a year's 13k new numbers, where

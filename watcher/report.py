@@ -222,6 +222,7 @@ _METRICS = (
     _Metric("report_m_new_answered", "count", lambda s, w: s.new_callers.answered),
     _Metric("report_m_new_called_back", "count", lambda s, w: s.new_callers.called_back),
     _Metric("report_m_new_got_through", "count", lambda s, w: s.new_callers.got_through),
+    _Metric("report_m_new_not_needed", "count", lambda s, w: s.new_callers.not_needed),
     _Metric("report_m_new_waiting", "count", lambda s, w: s.new_callers.waiting),
     _Metric("report_m_outgoing", "count", lambda s, w: _outgoing(s)),
     _Metric("report_m_talk", "span", lambda s, w: sum(op.talk_seconds for op in s.operators)),

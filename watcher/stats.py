@@ -187,10 +187,12 @@ class NewCallerStats:
     answered: int = 0
     called_back: int = 0
     got_through: int = 0  # missed, then got through on their own
+    not_needed: int = 0  # missed, and marked 🚫: spam, a wrong number, solved otherwise
 
     @property
     def waiting(self) -> int:
-        return self.total - self.answered - self.called_back - self.got_through
+        done = self.answered + self.called_back + self.got_through + self.not_needed
+        return self.total - done
 
 
 @dataclass(frozen=True)
@@ -348,6 +350,9 @@ def stats_from(
             stats.cases_open += count
             dept.open += count
             continue
+        # The department's line adds up (cases = closed + open): every close counts there,
+        # a "not needed" and history too, which the overview names apart.
+        dept.closed += count
         if group.closed_how == ClosedHow.EXPIRY:
             stats.cases_expired += count
             continue
@@ -355,7 +360,6 @@ def stats_from(
             stats.closed_not_needed += count  # no callback, and none was needed
             continue
         stats.cases_closed += count
-        dept.closed += count
         if group.closed_how in (ClosedHow.CALL, ClosedHow.ANSWER):
             stats.closed_by_call += count
             if group.closed_how == ClosedHow.ANSWER:
@@ -398,6 +402,7 @@ def stats_from(
         stats.new_callers.answered += newcomer.answered
         stats.new_callers.called_back += not newcomer.answered and newcomer.called_back
         stats.new_callers.got_through += not newcomer.answered and newcomer.got_through
+        stats.new_callers.not_needed += not newcomer.answered and newcomer.not_needed
 
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
@@ -556,6 +561,11 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
                 called_back=new.called_back,
                 got_through=new.got_through,
                 waiting=new.waiting,
+            )
+            + (
+                tr(t, "stats_new_callers_not_needed", count=new.not_needed)
+                if new.not_needed
+                else ""
             )
         )
     lines += why_lines(stats, t)

@@ -256,6 +256,7 @@ RU: dict[str, str] = {
         " дозвонились сами {got_through}, ещё не дозвонились {waiting}"
     ),
     "stats_not_needed": "не нужно перезванивать {count}",
+    "stats_new_callers_not_needed": ", не нужно перезванивать {count}",
     "stats_sla": (
         "Вовремя (за {target} мин рабочего времени): {within} из {total} ({share:.0%});"
         " медиана {median}, 90% — за {p90}"
@@ -928,6 +929,7 @@ RU: dict[str, str] = {
     "report_m_new_answered": "  ответили сразу",
     "report_m_new_called_back": "  перезвонили",
     "report_m_new_got_through": "  дозвонились сами",
+    "report_m_new_not_needed": "  не нужно перезванивать",
     "report_m_new_waiting": "  ещё не дозвонились",
     "report_m_open": "Ещё ждут",
     "report_m_expired": "Без ответа (история)",
@@ -1226,6 +1228,7 @@ EN: dict[str, str] = {
         " got through on their own {got_through}, not reached yet {waiting}"
     ),
     "stats_not_needed": "no callback needed {count}",
+    "stats_new_callers_not_needed": ", no callback needed {count}",
     "stats_sla": (
         "On time (within {target} office minutes): {within} of {total} ({share:.0%});"
         " median {median}, 90% within {p90}"
@@ -1878,6 +1881,7 @@ EN: dict[str, str] = {
     "report_m_new_answered": "  answered at once",
     "report_m_new_called_back": "  called back",
     "report_m_new_got_through": "  got through on their own",
+    "report_m_new_not_needed": "  no callback needed",
     "report_m_new_waiting": "  not reached yet",
     "report_m_open": "Still open",
     "report_m_expired": "Never called back (history)",
