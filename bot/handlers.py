@@ -266,10 +266,22 @@ async def me_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         text = tr(language, "me_config_owned", extension=extension)
         await _say(update, context, text)
         return
+    # A colleague's extension is not taken by a typo or a joke: their callbacks would
+    # read as the sender's from then on. An admin may move it (a desk changed hands).
+    previous = runtime.ledger.operator_links().get(extension, target)
+    moved = previous != target
+    if moved and not is_admin(runtime.config, sender.id):
+        holder = runtime.ledger.user_name(previous) or str(previous)
+        text = tr(language, "me_taken", extension=esc(extension), name=esc(holder), user=target)
+        await _say(update, context, text, html=True)
+        return
     runtime.ledger.link_operator(extension, target, by=sender.id, now=runtime.clock())
     name = runtime.ledger.user_name(target) or str(target)
     log.info("extension %s linked to user %s by %s", extension, target, sender.id)
     text = tr(language, "me_linked", extension=esc(extension), name=esc(name))
+    if moved:
+        holder = runtime.ledger.user_name(previous) or str(previous)
+        text += " " + tr(language, "me_moved_from", name=esc(holder))
     await _say(update, context, text, html=True)
     runtime.outbox.wake()
 

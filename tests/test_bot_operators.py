@@ -90,6 +90,27 @@ async def test_only_an_admin_links_someone_else(office: Office) -> None:
     assert office.ledger.operator_links() == {"203": IVAN["id"]}
 
 
+async def test_a_colleagues_extension_is_not_taken_without_an_admin(office: Office) -> None:
+    """Ivan sends "/me 201" after Olga: from then on her callbacks would read as his, and
+    nobody would be told. He is refused with what to do; an admin may move it."""
+    await answer(office, SALES_CHAT, OLGA, "/me 201")
+    text = await answer(office, SALES_CHAT, IVAN, "/me 201")
+    assert text == (
+        "Доб. 201 уже привязан к другому человеку: Ольга. Если теперь это ваш добавочный,"
+        f" попросите администратора написать /me 201 {IVAN['id']}."
+    )
+    assert office.ledger.operator_links() == {"201": OLGA["id"]}
+    assert await answer(office, SALES_CHAT, OLGA, "/me 201") == (
+        "Готово: доб. 201 — Ольга. Карточки и статистика покажут это имя."
+    )  # her own again: no change, nothing to say about it
+    text = await answer(office, SALES_CHAT, ADMIN, f"/me 201 {IVAN['id']}")
+    assert text == (
+        "Готово: доб. 201 — Иван Петров. Карточки и статистика покажут это имя."
+        " До этого: Ольга."
+    )
+    assert office.ledger.operator_links() == {"201": IVAN["id"]}
+
+
 async def test_an_extension_the_config_gives_to_someone_else_is_refused(office: Office) -> None:
     text = await answer(office, SALES_CHAT, OLGA, "/me 202")
     assert "Доб. 202 закреплён в perezvon.toml" in text

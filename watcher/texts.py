@@ -210,6 +210,11 @@ RU: dict[str, str] = {
     "me_bad": "Не понял добавочный «{value}». Пример: /me 201",
     "me_not_here": "Эта команда работает в чатах отделов и руководителей.",
     "me_admin_only": "Привязать другого человека может только администратор.",
+    "me_taken": (
+        "Доб. {extension} уже привязан к другому человеку: {name}. Если теперь это ваш"
+        " добавочный, попросите администратора написать <code>/me {extension} {user}</code>."
+    ),
+    "me_moved_from": "До этого: {name}.",
     "me_config_owned": (
         "Доб. {extension} закреплён в perezvon.toml ([operators]) за другим пользователем."
     ),
@@ -1173,6 +1178,11 @@ EN: dict[str, str] = {
     "me_bad": "Extension not understood: “{value}”. Example: /me 201",
     "me_not_here": "This command works in department and managers' chats.",
     "me_admin_only": "Only an admin can link another person.",
+    "me_taken": (
+        "Ext. {extension} is linked to someone else: {name}. If it is yours now, ask an"
+        " admin to send <code>/me {extension} {user}</code>."
+    ),
+    "me_moved_from": "Before: {name}.",
     "me_config_owned": "Ext. {extension} belongs to another user in perezvon.toml ([operators]).",
     "summary_weekly_title": "📊 <b>The week</b>, {label}",
     "summary_compare_calls": (
