@@ -542,7 +542,11 @@ def summary_text(
         if now is not None:
             if hours is not None and office:
                 waited = hours.office_seconds(case.first_at, now)
-                age = tr(language, "summary_age_office", age=span_text(waited, language))
+                # The summary goes out at opening: a night's or a weekend's call has not
+                # waited a minute of office time yet, and "ждёт 0 с" says nothing.
+                came_closed = waited < 60 and not hours.is_open(case.first_at)
+                key = "summary_age_after_hours" if came_closed else "summary_age_office"
+                age = tr(language, key, age=span_text(waited, language))
             else:
                 waited = (now - case.first_at).total_seconds()
                 age = tr(language, "summary_age", age=span_text(waited, language))

@@ -105,8 +105,7 @@ async def test_a_colleagues_extension_is_not_taken_without_an_admin(office: Offi
     )  # her own again: no change, nothing to say about it
     text = await answer(office, SALES_CHAT, ADMIN, f"/me 201 {IVAN['id']}")
     assert text == (
-        "Готово: доб. 201 — Иван Петров. Карточки и статистика покажут это имя."
-        " До этого: Ольга."
+        "Готово: доб. 201 — Иван Петров. Карточки и статистика покажут это имя. До этого: Ольга."
     )
     assert office.ledger.operator_links() == {"201": IVAN["id"]}
 

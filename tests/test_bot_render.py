@@ -327,6 +327,22 @@ def test_summary_lists_the_longest_waiting_first_in_office_time() -> None:
     assert lines[3].endswith(" · ждёт 30 мин рабочего времени")
     wall = summary_text(cases, "ru", label="x", now=datetime(2024, 3, 18, 10, 0))
     assert wall.splitlines()[2].endswith(" · ждёт 65 ч")  # without [hours]: wall time
+    # At Monday's opening (the summary's hour) Friday evening's and Saturday's calls have
+    # waited no office time yet: said so, not "ждёт 0 с".
+    evening, saturday = datetime(2024, 3, 15, 18, 20), datetime(2024, 3, 16, 11, 0)
+    night = [
+        make_case(id=3, remote="+79163333333", first_at=evening, last_at=evening),
+        make_case(id=4, remote="+79164444444", first_at=saturday, last_at=saturday),
+    ]
+    opening = datetime(2024, 3, 18, 9, 0)
+    for language, says in (("ru", " · пришёл в нерабочее время"), ("en", " · came after hours")):
+        text = summary_text(night, language, label="x", now=opening, hours=hours)
+        assert [line.endswith(says) for line in text.splitlines()[2:4]] == [True, True], text
+    # A call of office hours a moment before a 14:00 summary has waited, if only 30 s.
+    moment = datetime(2024, 3, 18, 13, 59, 30)
+    fresh = [make_case(id=5, remote="+79165555555", first_at=moment, last_at=moment)]
+    text = summary_text(fresh, "ru", label="x", now=datetime(2024, 3, 18, 14, 0), hours=hours)
+    assert text.splitlines()[2].endswith(" · ждёт 30 с рабочего времени"), text
 
 
 # -- texts -----------------------------------------------------------------------------

@@ -178,6 +178,7 @@ RU: dict[str, str] = {
     "summary_open_line": "• {number}{contact} · {department} · {when}{age}",
     "summary_age": " · ждёт {age}",
     "summary_age_office": " · ждёт {age} рабочего времени",
+    "summary_age_after_hours": " · пришёл в нерабочее время",
     "summary_more": "…и ещё {count}",
     "summary_weekly_title": "📊 <b>Итоги недели</b>, {label}",
     "summary_compare_calls": (
@@ -1160,6 +1161,7 @@ EN: dict[str, str] = {
     "summary_open_line": "• {number}{contact} · {department} · {when}{age}",
     "summary_age": " · waiting {age}",
     "summary_age_office": " · waiting {age} of office time",
+    "summary_age_after_hours": " · came after hours",
     "summary_more": "…and {count} more",
     "reminder": "⏰ Still waiting for a callback after {wait} of office time: <b>{number}</b>",
     "reminder_claimed": "👋 {mention}, this call is yours",
