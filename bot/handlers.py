@@ -35,6 +35,7 @@ from bot.permissions import (
     UndoVerdict,
     chat_may_act_on,
     chat_scope,
+    claim_day_start,
     is_admin,
     may_claim,
     may_undo,
@@ -515,7 +516,8 @@ def _undo(runtime: Runtime, case: Case, user: User) -> str:
 def _claim(runtime: Runtime, case: Case, user: User) -> str:
     """👋 The first press takes the case; later ones are told who has it."""
     language = runtime.language
-    verdict = may_claim(runtime.config, case, user.id)
+    now = runtime.clock()
+    verdict = may_claim(runtime.config, case, user.id, now)
     if verdict is ClaimVerdict.CLOSED:
         return closed_toast(case, language)
     if verdict is ClaimVerdict.YOURS:
@@ -526,8 +528,9 @@ def _claim(runtime: Runtime, case: Case, user: User) -> str:
         case.id,
         user_id=user.id,
         user_name=_user_name(user),
-        now=runtime.clock(),
-        take_over=verdict is ClaimVerdict.TAKE_OVER,
+        now=now,
+        take_over=verdict is ClaimVerdict.TAKE_OVER and is_admin(runtime.config, user.id),
+        stale_before=claim_day_start(now),
     )
     fresh = result.case or case
     if not result.changed:  # someone was faster, or it closed meanwhile

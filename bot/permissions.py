@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from watcher.config import Config
@@ -93,12 +94,24 @@ class ClaimVerdict(Enum):
     TAKE_OVER = "take_over"  # an admin takes over someone else's claim
 
 
-def may_claim(config: Config, case: Case, user_id: int) -> ClaimVerdict:
-    """👋 The first to press has the case; a second person is told who, an admin may take it."""
+def may_claim(config: Config, case: Case, user_id: int, now: datetime) -> ClaimVerdict:
+    """👋 The first to press has the case; a second person is told who, an admin may take it.
+    A claim is for its day: the next day anyone may (Friday's claimer may be off Monday)."""
     if not case.is_open:
         return ClaimVerdict.CLOSED
     if case.claimed_by_user_id is None:
         return ClaimVerdict.ALLOWED
     if case.claimed_by_user_id == user_id:
         return ClaimVerdict.YOURS
-    return ClaimVerdict.TAKE_OVER if is_admin(config, user_id) else ClaimVerdict.TAKEN
+    if is_admin(config, user_id) or claim_is_stale(case, now):
+        return ClaimVerdict.TAKE_OVER
+    return ClaimVerdict.TAKEN
+
+
+def claim_day_start(now: datetime) -> datetime:
+    """Claims made before this moment are another day's."""
+    return datetime(now.year, now.month, now.day)
+
+
+def claim_is_stale(case: Case, now: datetime) -> bool:
+    return case.claimed_at is not None and case.claimed_at < claim_day_start(now)

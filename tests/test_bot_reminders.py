@@ -21,7 +21,7 @@ from bot.app import runtime
 from bot.reminders import check_reminders
 from tests.conftest import PHONE_CONFIG, SALES_CHAT
 from tests.fake_bot_api import FakeBotApi
-from tests.test_bot_harness import MANAGERS_CHAT, OLGA, Office, office_config, start_bot
+from tests.test_bot_harness import IVAN, MANAGERS_CHAT, OLGA, Office, office_config, start_bot
 from watcher.config import Config
 from watcher.ledger import Ledger
 from watcher.reminders import due_now
@@ -370,3 +370,30 @@ def test_due_now_is_off_at_zero_and_skips_closed_and_silent_cases(
     assert kinds(replace(case, status="closed")) == set()
     assert kinds(replace(case, reminded_at=late)) == {"escalate"}
     assert kinds(replace(case, first_at=late - dt.timedelta(minutes=19))) == set()
+
+
+async def test_a_claim_is_for_its_day_and_anyone_may_take_it_the_next(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """Olga took the call on Friday at 17:40 and went home. On Monday her claim kept Ivan
+    off the case ("Уже взял(а) Ольга…"), and only an admin could move it."""
+    clock = Clock(FRIDAY + dt.timedelta(hours=17, minutes=36))
+    config = make_config(tmp_path, phone_config, remind_after_minutes=0, escalate_after_minutes=0)
+    async with clocked_office(config, clock) as office:
+        case_id, message = await posted_case(office, FRIDAY + dt.timedelta(hours=17, minutes=35))
+        clock.now = FRIDAY + dt.timedelta(hours=17, minutes=40)
+        await office.press(SALES_CHAT, message["message_id"], OLGA, f"k:{case_id}")
+        clock.now = FRIDAY + dt.timedelta(hours=17, minutes=50)
+        toast = await office.press(SALES_CHAT, message["message_id"], IVAN, f"k:{case_id}")
+        assert toast == "Уже взял(а) Ольга в 17:40"  # the same day: hers
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=10)  # Monday
+        toast = await office.press(SALES_CHAT, message["message_id"], IVAN, f"k:{case_id}")
+        assert toast == "Звонок передан вам (был у Ольга)"
+        await office.settle()
+        await asyncio.sleep(0.05)
+        case = office.case(case_id)
+        assert (case.claimed_by_user_id, case.claimed_at) == (IVAN["id"], clock.now)
+        assert "👋 Взято: Иван Петров, 07.12 10:00" in office.posts(SALES_CHAT)[0]["text"]
+        # Monday's claim is Monday's: Olga, back at her desk, is told it is Ivan's now.
+        toast = await office.press(SALES_CHAT, message["message_id"], OLGA, f"k:{case_id}")
+        assert toast == "Уже взял(а) Иван Петров в 10:00"

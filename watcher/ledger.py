@@ -804,15 +804,25 @@ class Ledger:
         )
 
     def claim(
-        self, case_id: int, *, user_id: int, user_name: str, now: datetime, take_over: bool
+        self,
+        case_id: int,
+        *,
+        user_id: int,
+        user_name: str,
+        now: datetime,
+        take_over: bool,
+        stale_before: datetime | None = None,
     ) -> CloseResult:
-        """👋 "I'm calling": the first to press has it; ``take_over`` lets an admin move it."""
+        """👋 "I'm calling": the first to press has it; ``take_over`` lets an admin move it,
+        and anyone may take a claim made before ``stale_before`` (another day's)."""
+        stale = to_text(stale_before) if stale_before is not None else ""
         return self._change_by_user(
             case_id,
             "UPDATE cases SET claimed_by_user_id = ?, claimed_by_name = ?, claimed_at = ?,"
             " version = version + 1 WHERE id = ? AND status = 'open'"
-            " AND (claimed_by_user_id IS NULL OR (? AND claimed_by_user_id != ?))",
-            [user_id, user_name, to_text(now), case_id, int(take_over), user_id],
+            " AND (claimed_by_user_id IS NULL OR (? AND claimed_by_user_id != ?)"
+            " OR (claimed_by_user_id != ? AND claimed_at < ?))",
+            [user_id, user_name, to_text(now), case_id, int(take_over), user_id, user_id, stale],
             EventKind.CLAIMED,
             user_id=user_id,
             user_name=user_name,
