@@ -342,9 +342,10 @@ class CaseMessenger:
         copy = self.ledger.case_copy(case.id, OutboxKind.ESCALATE)
         if copy is None and not (post and case.is_open and managers is not None):
             return
+        # Red while it waits; once closed, a manager scrolling the chat sees it is done.
         header = tr(
             self.language,
-            "escalation_header",
+            "escalation_header" if case.is_open else "escalation_header_closed",
             wait=span_text(self.config.rules.escalate_after_minutes * 60, self.language),
             department=esc(case.department),
         )

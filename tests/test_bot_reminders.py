@@ -286,6 +286,10 @@ async def test_escalation_posts_a_copy_with_buttons_that_work_and_edit_both(
         await asyncio.sleep(0.05)
         assert "✅ Перезвонил(а) Ольга в " in office.posts(SALES_CHAT)[0]["text"]
         assert "✅ Перезвонил(а) Ольга в " in office.posts(MANAGERS_CHAT)[-1]["text"]
+        # No longer a red alarm once it is done.
+        assert office.posts(MANAGERS_CHAT)[-1]["text"].startswith(
+            "☑️ Ждал перезвона дольше 1 ч рабочего времени · Отдел продаж\n\n"
+        )
         kinds = [e["kind"] for e in office.ledger.case_events(case_id)]
         assert kinds == ["opened", "reminded", "escalated", "closed"]
 
