@@ -175,6 +175,7 @@ def run_demo(
         rng=random.Random(seed),
         departments={sales: ["620"], support: ["630"]},
         opens_at=opens_at,
+        language=language,
     )
     customer, station = imitator.follow_up_parties
     # Yesterday's working day is the history; the night's calls are read live, while the

@@ -334,7 +334,8 @@ def test_random_traffic_sometimes_calls_back_in_vain(tmp_path: Path) -> None:
     failed = [r for r in rows if r["CALLTYPE"] == "C" and r["IDURATION"] == 0]
     assert len(failed) >= 3  # the scripted one and random ones
     assert all(r["EXTENSION"] in OPERATORS and int(str(r["RINGBEFORE"])) >= 15 for r in failed)
-    assert sum(line.startswith("#") and "no answer:" in line for line in log) == len(failed)
+    # The demo's own language (Russian unless told): `demo --rows` prints these lines.
+    assert sum(line.startswith("#") and "не дозвонился:" in line for line in log) == len(failed)
     # Each was meant for a number whose missed call nobody had returned yet.
     waiting: set[str] = set()
     for row in rows:
@@ -379,3 +380,23 @@ def test_an_office_opening_later_gets_the_night_first(tmp_path: Path) -> None:
     assert dials and all(ended(r) > opens_at + NIGHT_WAIT for r in dials)
     with pytest.raises(RuntimeError):
         imitator.seed_night(t0)  # after the first tick
+
+
+@pytest.mark.parametrize(
+    ("language", "missed", "filled"),
+    [
+        ("ru", "пропущенный от ", ": CALLTYPE I заполнен"),
+        ("en", "missed call from ", " CALLTYPE I filled in"),
+    ],
+)
+def test_the_rows_are_described_in_the_demos_language(
+    tmp_path: Path, language: str, missed: str, filled: str
+) -> None:
+    """`demo --rows` printed English lines in a Russian demo."""
+    writer = CallsDbfWriter.create(tmp_path / "Calls.dbf")
+    imitator = WinTariffImitator(writer, rng=random.Random(1), language=language)
+    log: list[str] = []
+    for second in range(40):
+        log.extend(imitator.tick(T0 + timedelta(seconds=second)))
+    assert any(missed in line for line in log), log
+    assert any(line.endswith(filled) for line in log), log

@@ -318,6 +318,22 @@ RU: dict[str, str] = {
     "console_digest": "🌙 За нерабочее время: {count} · {department}",
     # perezvon demo
     "demo_row": "  [WinTariff] {line}",
+    "demo_row_missed": "пропущенный от {caller} в группу {group} ({department}), гудки {ring} с",
+    "demo_row_answered": "{caller}: ответил доб. {station}, разговор {talk} с",
+    "demo_row_outgoing": "доб. {station} позвонил на {number}, разговор {talk} с",
+    "demo_row_callback": (
+        "перезвон: доб. {station} позвонил на {number} (пропущен как {callee}), разговор {talk} с"
+    ),
+    "demo_row_no_answer": (
+        "не дозвонился: доб. {station} позвонил на {number} (пропущен как {callee}), гудки {ring} с"
+    ),
+    "demo_row_duplicate": "копия {what}, удалена через {seconds} с",
+    "demo_row_the_internal": "внутреннего звонка",
+    "demo_row_internal": "доб. {caller} позвонил доб. {callee}, разговор {talk} с",
+    "demo_row_after_hours": "в нерабочее время: {text}",
+    "demo_row_again": "снова: {text}",
+    "demo_row_filled": "#{index}: CALLTYPE {calltype} заполнен",
+    "demo_row_deleted": "#{index}: помечена удалённой",
     "demo_end": "\nИтоги дня в демо:\n",
     "demo_sales": "Отдел продаж",
     "demo_support": "Техподдержка",
@@ -1299,6 +1315,22 @@ EN: dict[str, str] = {
     ),
     "console_digest": "🌙 Missed after hours: {count} · {department}",
     "demo_row": "  [WinTariff] {line}",
+    "demo_row_missed": "missed call from {caller} to group {group} ({department}), rang {ring} s",
+    "demo_row_answered": "{caller} answered at {station}, talked {talk} s",
+    "demo_row_outgoing": "{station} called {number}, talked {talk} s",
+    "demo_row_callback": (
+        "callback: {station} called {number} (missed as {callee}), talked {talk} s"
+    ),
+    "demo_row_no_answer": (
+        "no answer: {station} called {number} (missed as {callee}), rang {ring} s"
+    ),
+    "demo_row_duplicate": "duplicate of {what}, deleted {seconds} s later",
+    "demo_row_the_internal": "the internal call",
+    "demo_row_internal": "{caller} called {callee} internally, talked {talk} s",
+    "demo_row_after_hours": "after hours: {text}",
+    "demo_row_again": "again: {text}",
+    "demo_row_filled": "#{index} CALLTYPE {calltype} filled in",
+    "demo_row_deleted": "#{index} marked deleted",
     "demo_end": "\nThe demo day so far:\n",
     "demo_sales": "Sales",
     "demo_support": "Support",

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from watcher.sim.wintariff import CallsDbfWriter, make_row
+from watcher.texts import tr
 
 __all__ = [
     "CUSTOMER_NUMBERS",
@@ -193,13 +194,16 @@ class WinTariffImitator:
         departments: dict[str, list[str]] | None = None,
         operators: list[str] | None = None,
         opens_at: datetime | None = None,
+        language: str = "ru",
     ) -> None:
         """Set up the office; nothing is written until seed_history() or tick().
 
         ``opens_at``: the office is closed until then, so the script waits for it.
+        ``language``: of the lines that describe each row written (``demo --rows``).
         """
         self.writer = writer
         self.rng = rng
+        self.language = language
         self.departments = {k: list(v) for k, v in (departments or DEFAULT_DEPARTMENTS).items()}
         self.groups: list[tuple[str, str]] = [
             (name, ext) for name, exts in self.departments.items() for ext in exts
@@ -282,7 +286,7 @@ class WinTariffImitator:
             ring = self.rng.randint(*_MISSED_RING)
             number = self.rng.choice(("", caller))
             call = self._missed(at, caller, group, dept, ring=ring, fill=0, number=number)
-            call = replace(call, description="after hours: " + call.description)
+            call = replace(call, description=self._say("after_hours", text=call.description))
             self._commit(call)
             self._hands_off[caller] = self.opens_at + NIGHT_WAIT
             rows.append({**call.row, "CALLTYPE": call.calltype})
@@ -333,10 +337,12 @@ class WinTariffImitator:
         internal = self._internal(at(4), ops[3 % len(ops)], ops[6 % len(ops)], talk=24, fill=2)
         # A tries again 1 s after hanging up: rings from -3 s to +7 s.
         repeat = self._missed(at(7), cust_a, group_a, dept_a, ring=10, fill=3, number=cust_a)
-        repeat = replace(repeat, kind="repeat", description="again: " + repeat.description)
+        repeat = replace(
+            repeat, kind="repeat", description=self._say("again", text=repeat.description)
+        )
         answered = self._answered(at(12), cust_b, ops[2 % len(ops)], ring=6, talk=71, fill=3)
         missed_c = self._missed(at(20), cust_c, group_c, dept_c, ring=18, fill=4)
-        duplicate = self._duplicate(internal, at(26), "the internal call", delete_after=2)
+        duplicate = self._duplicate(internal, at(26), self._say("the_internal"), delete_after=2)
         # An operator dials A at +8, 1 s after A's second attempt: 3 s ringing, 30 s talk.
         callback = self._callback(at(41), ops[1], cust_a, ring=3, talk=30, fill=2)
         return [missed_1, internal, repeat, answered, missed_c, duplicate, callback]
@@ -371,15 +377,19 @@ class WinTariffImitator:
         self._seq += 1
         heapq.heappush(self._queue, _Event(at, self._seq, action, call, index, calltype))
 
+    def _say(self, line: str, /, **values: object) -> str:
+        """A line of ``demo --rows`` in the demo's language (the catalog's ``demo_row_*``)."""
+        return tr(self.language, f"demo_row_{line}", **values)
+
     def _apply(self, event: _Event) -> list[str]:
         if event.action == "write" and event.call is not None:
             return [self._write(event.call)]
         if event.action == "fill":
             self.writer.update(event.index, {"CALLTYPE": event.calltype})
-            return [f"#{event.index} CALLTYPE {event.calltype} filled in"]
+            return [self._say("filled", index=event.index, calltype=event.calltype)]
         if event.action == "delete":
             self.writer.delete(event.index)
-            return [f"#{event.index} marked deleted"]
+            return [self._say("deleted", index=event.index)]
         if event.action == "random":
             call = self._random_call(event.at, history=False)
             self._push(event.at + timedelta(seconds=self.rng.randint(*_RANDOM_GAP)), "random")
@@ -442,7 +452,9 @@ class WinTariffImitator:
                 group = self._open[caller][0]
                 dept = next((d for d, g in self.groups if g == group), group)
                 call = self._missed(at, caller, group, dept, ring=ring, fill=fill, number=caller)
-                return replace(call, kind="repeat", description="again: " + call.description)
+                return replace(
+                    call, kind="repeat", description=self._say("again", text=call.description)
+                )
             kind = "answered"
         if kind == "callback":
             ring, talk = rng.randint(2, 12), rng.randint(*_CALLBACK_TALK)
@@ -549,7 +561,7 @@ class WinTariffImitator:
             ring=ring,
             status=_INCOMING,
         )
-        text = f"missed call from {caller} to group {group} ({dept}), rang {ring} s"
+        text = self._say("missed", caller=caller, group=group, department=dept, ring=ring)
         return PlannedCall(at, "missed", text, row, "I", fill, remote=caller)
 
     def _answered(
@@ -567,7 +579,7 @@ class WinTariffImitator:
             ring=ring,
             status=_INCOMING,
         )
-        text = f"{caller} answered at {station}, talked {talk} s"
+        text = self._say("answered", caller=caller, station=station, talk=talk)
         return PlannedCall(at, "answered", text, row, "I", fill, remote=caller)
 
     def _outgoing(
@@ -592,7 +604,7 @@ class WinTariffImitator:
             status=_destination(number),
             price=_price(number, talk),
         )
-        text = f"{station} called {number}, talked {talk} s"
+        text = self._say("outgoing", station=station, number=number, talk=talk)
         return PlannedCall(at, "outgoing", text, row, "C", fill, remote=remote)
 
     def _callback(
@@ -601,7 +613,7 @@ class WinTariffImitator:
         """An operator returning a missed call, dialling the number in another format."""
         number = dialled_form(callee)
         call = self._outgoing(at, station, number, ring=ring, talk=talk, fill=fill, remote=callee)
-        text = f"callback: {station} called {number} (missed as {callee}), talked {talk} s"
+        text = self._say("callback", station=station, number=number, callee=callee, talk=talk)
         return replace(call, kind="callback", description=text)
 
     def _no_answer(
@@ -610,7 +622,7 @@ class WinTariffImitator:
         """An operator returning a missed call that rings out: IDURATION 0, an attempt."""
         number = dialled_form(callee)
         call = self._outgoing(at, station, number, ring=ring, talk=0, fill=fill, remote=callee)
-        text = f"no answer: {station} called {number} (missed as {callee}), rang {ring} s"
+        text = self._say("no_answer", station=station, number=number, callee=callee, ring=ring)
         return replace(call, kind="no_answer", description=text)
 
     def _duplicate(
@@ -621,7 +633,7 @@ class WinTariffImitator:
             original,
             at=at,
             kind="duplicate",
-            description=f"duplicate of {what}, deleted {delete_after} s later",
+            description=self._say("duplicate", what=what, seconds=delete_after),
             row={**original.row, "CALLTYPE": original.calltype},
             calltype="",
             delete_after=delete_after,
@@ -641,5 +653,5 @@ class WinTariffImitator:
             ring=ring,
             status=_INTERNAL,
         )
-        text = f"{caller} called {callee} internally, talked {talk} s"
+        text = self._say("internal", caller=caller, callee=callee, talk=talk)
         return PlannedCall(at, "internal", text, row, "N", fill)
