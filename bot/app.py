@@ -23,7 +23,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.handlers import register
-from bot.logs import protect, redact
+from bot.logs import network_error_text, protect, quiet_libraries, redact
 from bot.messenger import SEND_TIMEOUTS, CaseMessenger, SendTimeouts
 from bot.outbox import (
     BASE_BACKOFF,
@@ -193,9 +193,10 @@ class PollingErrors:
         now = time.monotonic()
         if now - self._last > self.QUIET_AFTER:
             self._count = 0
-            log.warning("polling Telegram for updates failed (%s); retrying", error)
+            text = network_error_text(error)
+            log.warning("polling Telegram for updates failed (%s); retrying", text)
         else:
-            log.debug("polling still failing (%s)", error)
+            log.debug("polling still failing (%s)", network_error_text(error))
         self._count += 1
         self._last = now
 
@@ -259,12 +260,22 @@ class PerezvonBot:
         while not stop.is_set():
             try:
                 await self.start()
+                if attempt:
+                    log.info("Telegram answered after %d tries", attempt + 1)
                 return True
             except InvalidToken as error:
                 raise TelegramCheckError.rejected(error) from None
             except TelegramError as error:
                 delay = backoff_seconds(attempt, retry_base, MAX_BACKOFF)
-                log.warning("cannot reach Telegram (%s); trying again in %.0f s", error, delay)
+                # Once per outage, however long: the next tries at debug, and the "up"
+                # line says when it worked.
+                say = log.warning if attempt == 0 else log.debug
+                say(
+                    "cannot reach Telegram (%s); trying again in %.0f s (missed calls are"
+                    " kept and posted once it answers)",
+                    network_error_text(error),
+                    delay,
+                )
                 attempt += 1
                 try:
                     async with asyncio.timeout(delay):
@@ -347,6 +358,7 @@ async def serve(
     if stop is None:
         stop = asyncio.Event()
         _install_stop_signals(stop)
+    quiet_libraries()
     warn_about_chats(config)
     perezvon = PerezvonBot(build_application(config, token, base_url, **bot_options))
     watcher = WatcherService(config, on_change=perezvon.wake_from_thread)

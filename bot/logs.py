@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import re
 import sys
 import threading
 import traceback
@@ -165,6 +166,32 @@ class _WatchdogStopRace(logging.Filter):
 WATCHDOG_STOP_RACE = _WatchdogStopRace()
 
 
+class _UnreadableAnswers(logging.Filter):
+    """python-telegram-bot logs an ERROR with a traceback for every answer that is not
+    JSON, before it raises: an nginx "502 Bad Gateway" page in front of Telegram gave 78
+    tracebacks in a 3-minute outage. What it raises is handled and told once per outage
+    (bot.outbox), so its own line is kept for ``-v`` only: demoted to DEBUG, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Can not load invalid JSON data"):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        record.exc_info, record.exc_text = None, None
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+UNREADABLE_ANSWERS = _UnreadableAnswers()
+_PARSING = re.compile(r"\. Parsing the server response b?(['\"]).*?\1 failed", re.DOTALL)
+
+
+def network_error_text(error: BaseException) -> str:
+    """A Telegram error as one short log line: PTB quotes a proxy's whole HTML error page
+    ("Bad Gateway (502). Parsing the server response b'<html>…' failed")."""
+    return _PARSING.sub(" (not Telegram's answer: an HTML page)", redact(error))
+# PTB's request logger (telegram/_utils/logging.get_logger of telegram.request's base).
+PTB_REQUEST_LOGGER = "telegram.request.BaseRequest"
+
+
 def setup_console(*, verbose: bool, quiet: bool) -> None:
     """Console logging before the config is read: debug with ``-v``, warnings in the demo."""
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
@@ -174,9 +201,18 @@ def setup_console(*, verbose: bool, quiet: bool) -> None:
     # httpx logs every Telegram request at INFO; keep the service log readable.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    inotify = logging.getLogger("watchdog.observers.inotify")
-    if WATCHDOG_STOP_RACE not in inotify.filters:
-        inotify.addFilter(WATCHDOG_STOP_RACE)
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """The libraries' lines that are noise, not news (see the filters); idempotent."""
+    for name, noise in (
+        ("watchdog.observers.inotify", WATCHDOG_STOP_RACE),
+        (PTB_REQUEST_LOGGER, UNREADABLE_ANSWERS),
+    ):
+        logger = logging.getLogger(name)
+        if noise not in logger.filters:
+            logger.addFilter(noise)
 
 
 _FILE_HANDLERS: list[logging.Handler] = []

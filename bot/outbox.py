@@ -46,6 +46,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.logs import network_error_text
 from bot.messenger import MAX_UNCONFIRMED_POSTS, CaseMessenger, PostUnconfirmed, SyncOutcome
 from watcher.ledger import Ledger, OutboxBatch
 
@@ -306,10 +307,13 @@ class OutboxSender:
             self._outage = _Outage(time.monotonic())
             pending = self.ledger.outbox_pending_count()
             log.warning(
-                "Telegram unreachable (%s); %s changes wait in the outbox, retrying", error, pending
+                "Telegram unreachable (%s); %s changes wait in the outbox, retrying",
+                network_error_text(error),
+                pending,
             )
         else:
-            log.debug("Telegram still unreachable (%s); next try in %.0f s", error, delay)
+            text = network_error_text(error)
+            log.debug("Telegram still unreachable (%s); next try in %.0f s", text, delay)
         self._outage.failures += 1
 
     def _answer_lost(self, batch: OutboxBatch, error: PostUnconfirmed, report: DrainReport) -> Step:

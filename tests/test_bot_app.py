@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -61,6 +62,43 @@ async def test_run_keeps_watching_while_telegram_is_down_and_delivers_later(
         await api.wait_for("sendMessage", lambda c: not c.failed, timeout=15)
         stop.set()
         assert await asyncio.wait_for(service, 15) == EXIT_OK
+
+
+async def test_a_bad_gateway_outage_is_a_few_lines_not_a_traceback_per_request(
+    tmp_path: Path, phone_config: Callable[..., Config], caplog: pytest.LogCaptureFixture
+) -> None:
+    """An nginx "502 Bad Gateway" page in front of Telegram, at start and then while
+    running: python-telegram-bot logged an ERROR with a traceback for every request and
+    the start-up a warning for every retry (78 tracebacks in 3 minutes)."""
+    caplog.set_level(logging.INFO)
+    config = office_config(tmp_path, phone_config)
+    dbf = CallsDbfWriter.create(config.source.path)
+    stop = asyncio.Event()
+    async with FakeBotApi() as api:
+        api.set_down(True)  # the HTML 502
+        service = asyncio.create_task(
+            serve(config, api.token, api.base_url, stop=stop, startup_retry_base=0.1, **FAST)
+        )
+        await api.wait_for("getMe", count=4)  # start-up retried, and retried
+        api.set_down(False)
+        await api.wait_for("getUpdates", lambda c: not c.failed)
+        api.set_down(True)  # down again while running, with a missed call to post
+        dbf.append(missed_row(config))
+        await api.wait_for("sendMessage", lambda c: c.failed, count=2)
+        api.set_down(False)
+        await api.wait_for("sendMessage", lambda c: not c.failed, timeout=30)
+        stop.set()
+        assert await asyncio.wait_for(service, 15) == EXIT_OK
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert all(r.levelno < logging.ERROR and r.exc_info is None for r in loud), [
+        (r.name, r.getMessage()[:80]) for r in loud
+    ]
+    telegram = [r.getMessage() for r in loud if "placeholder" not in r.getMessage()]
+    assert sum("cannot reach Telegram" in m for m in telegram) == 1, telegram  # the start-up
+    # Then, for the outage while running, the outbox's line and the polling's.
+    assert len(telegram) <= 3, telegram
+    assert all("<html>" not in m and "an HTML page" in m for m in telegram), telegram
+    assert any("Telegram answered after" in r.getMessage() for r in caplog.records)
 
 
 async def test_run_with_a_rejected_token_exits_with_code_2(
