@@ -247,9 +247,21 @@ class PerezvonBot:
             schedule_summary(app.job_queue, self.runtime)
             schedule_reminders(app.job_queue, self.runtime)
             schedule_weekly(app.job_queue, self.runtime)
+        self._post_waiting_cases()
         self._outbox_task = asyncio.create_task(self.runtime.outbox.run(), name="outbox")
         self.started = True
         log.info("bot @%s is up", app.bot.username)
+
+    def _post_waiting_cases(self) -> None:
+        """Cases that opened while their department had no chat, posted now it has one."""
+        runtime = self.runtime
+        chats = {d.name: d.chat for d in runtime.config.departments if d.chat is not None}
+        for department, count in runtime.ledger.give_chats(chats, runtime.clock()).items():
+            log.info(
+                "department %r has a chat now: its %d waiting missed calls are posted there",
+                department,
+                count,
+            )
 
     async def start_with_retry(self, stop: asyncio.Event, *, retry_base: float = 5.0) -> bool:
         """:meth:`start`, retried with backoff while Telegram is unreachable.

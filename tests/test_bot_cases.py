@@ -379,3 +379,37 @@ async def test_posts_without_readable_answers_stop_after_one_re_send(
     assert office.ledger.case_message(case_id) is None
     assert office.ledger.unconfirmed_post_count(case_id) == 2
     assert any("not posting it again" in r.getMessage() for r in caplog.records)
+
+
+async def test_calls_missed_before_a_department_had_a_chat_are_posted_once_it_has_one(
+    tmp_path: Any, phone_config: Any
+) -> None:
+    """The README's order: `run` first, /start in each chat, the ids into the config, a
+    restart. Service's missed call came before its chat id was written: it stayed in
+    /missed alone, its outbox row done, and no card ever reached the chat."""
+    import dataclasses
+
+    from tests.test_bot_harness import office_config, open_office
+
+    config = office_config(tmp_path, phone_config)
+    sales, service = config.departments
+    unset = dataclasses.replace(
+        config, departments=(sales, dataclasses.replace(service, chat=None))
+    )
+    async with open_office(unset) as office:
+        office.missed(caller="89035550001", ext="630")
+        office.missed(caller="89035550002", ext="620")
+        await office.scan()
+        await office.wait_posted(SALES_CHAT)
+        await office.settle()
+        assert office.posts(SERVICE_CHAT) == []
+        office.config = config  # Service's chat written in, and a restart
+        await office.restart_bot()
+        await office.wait_posted(SERVICE_CHAT)
+        await office.settle()
+        [card] = office.posts(SERVICE_CHAT)
+        assert "+7 903 555-00-01" in card["text"] and card["reply_markup"]["inline_keyboard"]
+        await office.restart_bot()  # once: a later start posts it no more
+        await office.settle()
+        await asyncio.sleep(0.05)
+        assert len(office.posts(SERVICE_CHAT)) == 1 and len(office.posts(SALES_CHAT)) == 1

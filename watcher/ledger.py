@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -1035,6 +1035,27 @@ class Ledger:
             " VALUES (?, ?, ?, ?, 0)",
             [case_id, kind, to_text(now), to_text(due or now)],
         )
+
+    def give_chats(self, chats: Mapping[str, int], now: datetime) -> dict[str, int]:
+        """Open cases opened while their department had no chat, given the chat it has now
+        and queued to be posted: the order `run` first, chat ids next (README) must not
+        leave them in /missed alone. How many per department."""
+        given: dict[str, int] = {}
+        with self.transaction():
+            rows = self.conn.execute(
+                "SELECT id, department FROM cases WHERE status = 'open' AND chat IS NULL"
+                " AND silent = 0 AND id NOT IN (SELECT case_id FROM case_messages) ORDER BY id"
+            ).fetchall()
+            for case_id, department in rows:
+                chat = chats.get(department)
+                if chat is None:
+                    continue
+                self.conn.execute(
+                    "UPDATE cases SET chat = ?, version = version + 1 WHERE id = ?", [chat, case_id]
+                )
+                self._enqueue(case_id, OutboxKind.NEW, now, False)
+                given[department] = given.get(department, 0) + 1
+        return given
 
     def outbox_due(self, now: datetime, limit: int = 50) -> list[OutboxBatch]:
         """Undelivered changes grouped per case, oldest first, whose retry time has come."""
