@@ -19,13 +19,16 @@ from watcher.texts import tr
 from watcher.vocab import AfterHours, Direction
 
 
-def show_placeholders(config: Config, out: TextIO) -> None:
-    """A loud line for every id still at perezvon.example.toml's placeholder."""
+def show_placeholders(config: Config, out: TextIO) -> bool:
+    """An error for every chat id still at perezvon.example.toml's placeholder (posts
+    there fail), a warning for such an admin id; False when a chat is one."""
     t = config.language
-    for key, value in example_chats(config):
+    chats = example_chats(config)
+    for key, value in chats:
         out.write(tr(t, "cli_check_placeholder", key=key, value=value) + "\n")
     for value in example_admins(config):
         out.write(tr(t, "cli_check_placeholder_admin", value=value) + "\n")
+    return not chats
 
 
 def show_telegram(config: Config, out: TextIO) -> None:

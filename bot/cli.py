@@ -397,15 +397,20 @@ def cmd_check(args: argparse.Namespace, config_path: Path) -> int:
         chat = d.chat if d.chat is not None else tr(t, "cli_check_no_chat")
         line = tr(t, "cli_check_department", name=d.name, default=default, where=where, chat=chat)
         out.write(line + "\n")
-    if not any(d.chat for d in config.departments):
-        out.write(tr(t, "cli_check_no_chats") + "\n")
-    check_setup.show_placeholders(config, out)
+    # A department without a chat, or with the example's, posts nowhere: not a setup that
+    # passes (`run` starts without them, to answer /start with the ids to write in).
+    ok = True
+    for d in config.departments:
+        if d.chat is None:
+            out.write(tr(t, "cli_check_department_no_chat", name=d.name) + "\n")
+            ok = False
+    ok = check_setup.show_placeholders(config, out) and ok
     check_setup.show_telegram(config, out)
     check_setup.show_hours(config, out)
     linked = _operator_links(config)
     check_setup.show_operators(config, out, linked)
     check_setup.show_contacts(config, out)
-    ok = _check_dbf(config, out, args.rows)
+    ok = _check_dbf(config, out, args.rows) and ok
     ok = _check_ledger(config, out) and ok
     token_ok = _check_token(out, t, config_path)
     ok = token_ok and ok

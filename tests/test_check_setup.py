@@ -30,9 +30,15 @@ EXAMPLE = ROOT / "perezvon.example.toml"
 SALES, SUPPORT, MANAGERS = -1001000000001, -1001000000002, -1001000000000
 
 
-def example_config(folder: Path, *, language: str = "en", extra: str = "") -> Path:
-    """perezvon.example.toml as an admin copies it, reading a Calls.dbf in ``folder``."""
+def example_config(
+    folder: Path, *, language: str = "en", extra: str = "", chats_set: bool = False
+) -> Path:
+    """perezvon.example.toml as an admin copies it, reading a Calls.dbf in ``folder``;
+    ``chats_set``: with the chat ids the admin wrote in (-1002… for -1001…)."""
     text = EXAMPLE.read_text(encoding="utf-8")
+    if chats_set:
+        for chat in (SALES, SUPPORT, MANAGERS):
+            text = text.replace(f"= {chat}", f"= {chat - 1000000000}")
     text = text.replace(
         'path = "C:/Program Files/WinTariff32/Calls/Calls.dbf"', 'path = "Calls.dbf"'
     )
@@ -64,13 +70,13 @@ def test_check_of_the_copied_example_names_every_placeholder(tmp_path: Path) -> 
         encoding="utf-8",
     )
     code, out, _ = run_cli("-c", str(config), "check")
-    assert code == 0, out
+    assert code == 1, out  # posts to the example's chats would fail: not a setup that passes
     for key, value in [
         ("telegram.managers_chat", MANAGERS),
         ("department 'Отдел продаж'.chat", SALES),
         ("department 'Техподдержка'.chat", SUPPORT),
     ]:
-        assert f"WARNING: {key} = {value} is the id perezvon.example.toml ships with" in out
+        assert f"ERROR: {key} = {value} is the id perezvon.example.toml ships with" in out
     assert "telegram.admins holds 123456789" in out
     assert "send /start there (or run `perezvon chats`)" in out
     # [telegram], [hours], [operators], contacts
@@ -93,9 +99,9 @@ def test_check_of_the_copied_example_names_every_placeholder(tmp_path: Path) -> 
 def test_check_in_russian_says_the_same(tmp_path: Path) -> None:
     config = example_config(tmp_path, language="ru")
     code, out, _ = run_cli("-c", str(config), "check")
-    assert code == 0, out
+    assert code == 1, out
     assert (
-        "ВНИМАНИЕ: telegram.managers_chat = -1001000000000 — это ID из perezvon.example.toml" in out
+        "ОШИБКА: telegram.managers_chat = -1001000000000 — это ID из perezvon.example.toml" in out
     )
     assert "пн вт ср чт пт, 09:00–18:00; праздников: 9" in out
     assert "сводка за вчера (daily_summary): в 09:00" in out
@@ -109,7 +115,7 @@ def test_check_in_russian_says_the_same(tmp_path: Path) -> None:
 def test_a_missing_contacts_file_is_named_with_its_absolute_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = example_config(tmp_path)
+    config = example_config(tmp_path, chats_set=True)
     monkeypatch.chdir(tmp_path)
     code, out, _ = run_cli("-c", "perezvon.toml", "check")
     assert code == 0  # cards without names are a warning, not a broken setup
@@ -119,7 +125,7 @@ def test_a_missing_contacts_file_is_named_with_its_absolute_path(
 
 @pytest.mark.usefixtures("telegram_token")
 def test_an_unreadable_contacts_file_says_so(tmp_path: Path) -> None:
-    config = example_config(tmp_path)
+    config = example_config(tmp_path, chats_set=True)
     (tmp_path / "contacts.csv").mkdir()  # readable by nobody as a file, root included
     code, out, _ = run_cli("-c", str(config), "check")
     assert code == 0
@@ -163,7 +169,7 @@ def test_no_contacts_hours_or_managers(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("telegram_token")
 def test_a_staff_number_makes_no_case(tmp_path: Path) -> None:
-    config = example_config(tmp_path)
+    config = example_config(tmp_path, chats_set=True)
     office_day(tmp_path / "Calls.dbf").append(
         make_row(
             when=dt.datetime(2026, 11, 20, 11, 0),
@@ -318,3 +324,26 @@ def test_an_unreachable_bot_api_is_told_in_the_offices_language(
     code, _, err = run_cli("-c", str(config), "chats", "--seconds", "1")
     assert code == 2
     assert says.removeprefix("ERROR: ").removeprefix("ОШИБКА: ") in err
+
+
+@pytest.mark.usefixtures("telegram_token")
+@pytest.mark.parametrize(
+    ("language", "line", "error"),
+    [
+        ("en", "-> chat not set", "ERROR: department “Техподдержка” has no chat: its missed"),
+        ("ru", "-> чат не задан", "ОШИБКА: у отдела «Техподдержка» не задан chat: его пропущенные"),
+    ],
+)
+def test_a_department_without_a_chat_fails_check(
+    tmp_path: Path, language: str, line: str, error: str
+) -> None:
+    """Its missed calls reach no chat (only /missed lists them): `check` passed with a
+    bare "-> чат чат не задан" on the department's line."""
+    config = example_config(tmp_path, language=language, chats_set=True)
+    text = config.read_text(encoding="utf-8").replace(f"chat = {SUPPORT - 1000000000}\n", "")
+    config.write_text(text, encoding="utf-8")
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1, out
+    [department] = [x for x in out.splitlines() if "Техподдержка" in x and "->" in x]
+    assert department.endswith(line), department
+    assert error in out

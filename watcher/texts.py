@@ -385,8 +385,12 @@ RU: dict[str, str] = {
     "cli_check_language": "  язык {language}, часовой пояс {timezone}",
     "cli_check_department": "  отдел {name}{default}: {where} -> чат {chat}",
     "cli_check_default": " (по умолчанию)",
-    "cli_check_no_chat": "чат не задан",
-    "cli_check_no_chats": "  внимание: ни у одного отдела нет ID чата; сообщениям некуда уходить",
+    "cli_check_no_chat": "не задан",
+    "cli_check_department_no_chat": (
+        "  ОШИБКА: у отдела «{name}» не задан chat: его пропущенные звонки не уйдут ни в один"
+        " чат. Добавьте бота в чат отдела, напишите там /start (или запустите `perezvon"
+        " chats`) и впишите показанный ID в chat этого [[department]]"
+    ),
     "cli_check_dbf": "\nCalls.dbf {path}",
     "cli_check_error": "  ОШИБКА: {error}",
     "telegram_token_rejected": (
@@ -635,7 +639,7 @@ RU: dict[str, str] = {
     "cli_progress_line": "{fraction:.0%} ({done}/{total} записей)",
     # `check`: the chats, hours, operators, contacts and routing of the sample rows
     "cli_check_placeholder": (
-        "  !!! ВНИМАНИЕ: {key} = {value} — это ID из perezvon.example.toml, а не ваш чат: "
+        "  ОШИБКА: {key} = {value} — это ID из perezvon.example.toml, а не ваш чат: "
         "сообщения туда не дойдут. Добавьте бота в чат, напишите там /start (или запустите "
         "`perezvon chats`) и впишите показанный ID"
     ),
@@ -1380,8 +1384,12 @@ EN: dict[str, str] = {
     "cli_check_language": "  language {language}, time zone {timezone}",
     "cli_check_department": "  department {name}{default}: {where} -> chat {chat}",
     "cli_check_default": " (default)",
-    "cli_check_no_chat": "no chat set",
-    "cli_check_no_chats": "  warning: no department has a chat id; posts have nowhere to go",
+    "cli_check_no_chat": "not set",
+    "cli_check_department_no_chat": (
+        "  ERROR: department “{name}” has no chat: its missed calls reach no chat. Add the"
+        " bot to the department's chat, send /start there (or run `perezvon chats`) and put"
+        " the id it shows into this [[department]]'s chat"
+    ),
     "cli_check_dbf": "\nCalls.dbf {path}",
     "cli_check_error": "  ERROR: {error}",
     "telegram_token_rejected": (
@@ -1628,7 +1636,7 @@ EN: dict[str, str] = {
     "cli_progress": "{done}/{total} records, {rate:,.0f}/s",
     "cli_progress_line": "{fraction:.0%} ({done}/{total} records)",
     "cli_check_placeholder": (
-        "  !!! WARNING: {key} = {value} is the id perezvon.example.toml ships with, not your "
+        "  ERROR: {key} = {value} is the id perezvon.example.toml ships with, not your "
         "chat: posts there will fail. Add the bot to the chat, send /start there (or run "
         "`perezvon chats`) and put the id it shows here"
     ),
