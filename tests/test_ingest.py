@@ -370,6 +370,29 @@ def test_bad_row_is_skipped_with_a_warning(
     assert harness.scan().bad_rows == 0  # and is not warned about again
 
 
+def test_an_unreadable_talk_time_is_a_bad_row_not_a_missed_call(
+    harness: Harness,
+    calls_dbf: CallsDbfWriter,
+    phone_rows: PhoneRows,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """IDURATION "ABC***" was read as no talk time: a damaged row of an answered call
+    became a missed call and was posted, with no log line. A RINGBEFORE of "-999" made a
+    short abandon of a call whose ring time is simply not known."""
+    answered = phone_rows.answered_in(at(0), "89160000001", seconds=95, ext="620")
+    calls_dbf.append({**answered, "IDURATION": b"ABC***"})
+    calls_dbf.append({**phone_rows.missed(at(1), CUSTOMER), "RINGBEFORE": b"-999"})
+    with caplog.at_level(logging.WARNING, logger="watcher.ingest"):
+        result = harness.scan()
+    assert (result.bad_rows, result.new_calls, result.cases.opened) == (1, 1, 1)
+    [warning] = result.warnings
+    assert warning.startswith("record 1: IDURATION: ") and warning.endswith("skipped")
+    assert [r.getMessage() for r in caplog.records] == [warning]
+    [case] = harness.cases()
+    assert case["remote"] == CUSTOMER_KEY and case["ring_seconds"] is None
+    assert harness.next_index() == 2
+
+
 def test_bad_record_marker_is_skipped_with_a_warning(
     harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
 ) -> None:

@@ -180,6 +180,11 @@ class ScanResult:
             )
 
 
+# The fields a call's meaning hangs on: a value there that cannot be read makes the row
+# a bad one (skipped, and told), not a call with that value missing.
+_MUST_READ = frozenset({fields.DATE, fields.ITIME, fields.TIME, fields.IDURATION, fields.DURATION})
+
+
 class Ingestor:
     def __init__(
         self,
@@ -596,6 +601,13 @@ class Ingestor:
             result.warn_row(f"record {record.index + 1}: {record.problems[0]}; skipped")
             return True, None
         if record.deleted:
+            return True, None
+        # A time or talk time the decoder could not read ("ABC***") is no missing value:
+        # read as none, a damaged answered call would become a missed one and be posted.
+        unreadable = [p for p in record.problems if p.split(":", 1)[0] in _MUST_READ]
+        if unreadable:
+            result.bad_rows += 1
+            result.warn_row(f"record {record.index + 1}: {'; '.join(unreadable)}; skipped")
             return True, None
         try:
             call = to_call(record.index, record.values)

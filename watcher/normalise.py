@@ -159,6 +159,8 @@ def _call(
     reason_of: ReasonOf | None = None,
 ) -> Call:
     """The call of one row's read values: its time, direction, number and fingerprint."""
+    if ring is not None and ring < 0:  # garbage ("-999"): a ring time not known
+        ring = None
     if seconds < 86400:  # the same moment as midnight + timedelta, built directly
         hour, rest = divmod(seconds, 3600)
         started = datetime(day.year, day.month, day.day, hour, *divmod(rest, 60))
