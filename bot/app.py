@@ -74,12 +74,13 @@ class TelegramCheckError(Exception):
 def normalise_base_url(value: str | None) -> str | None:
     """``TELEGRAM_BASE_URL`` as PTB wants it: the prefix the token is appended to.
 
-    ``http://127.0.0.1:8081/bot`` is used as given; ``http://127.0.0.1:8081`` or
-    ``http://127.0.0.1:8081/`` (the server's root, a common slip) get ``/bot`` added.
+    ``http://127.0.0.1:8081/bot`` is used as given (``…/bot/`` too: PTB appends the
+    token right after it); ``http://127.0.0.1:8081`` or ``http://127.0.0.1:8081/`` (the
+    server's root, a common slip) get ``/bot`` added.
     """
     if value is None or not value.strip():
         return None
-    url = value.strip()
+    url = value.strip().rstrip("/")
     if urlsplit(url).path in ("", "/"):
         url = url.rstrip("/") + "/bot"
     return url

@@ -284,6 +284,9 @@ def test_who_may_undo(config: Config, ledger: Ledger) -> None:
         ("http://127.0.0.1:8081", "http://127.0.0.1:8081/bot"),
         ("http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot"),
         (" https://tg.example/api/bot ", "https://tg.example/api/bot"),
+        # A slash after /bot put one between it and the token: every request 404'd, and
+        # that read as "Telegram rejected TELEGRAM_BOT_TOKEN".
+        ("http://127.0.0.1:8081/bot/", "http://127.0.0.1:8081/bot"),
     ],
 )
 def test_base_url_normalising(given: str | None, expected: str | None) -> None:
