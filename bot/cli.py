@@ -351,13 +351,14 @@ def token_shape_problem(token: str) -> str | None:
 
 
 def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
+    # The config first: with a wrong -c path in the service's command line, "no token"
+    # would send the admin to fix a token that is fine.
+    config = load_config(config_path)
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
-        language = file_language(config_path)
-        print(tr(language, "cli_no_token"), file=sys.stderr)
-        _print_token_hints(config_path, language, sys.stderr)
+        print(tr(config.language, "cli_no_token"), file=sys.stderr)
+        _print_token_hints(config_path, config.language, sys.stderr)
         return 2
-    config = load_config(config_path)
     shape = token_shape_problem(token)
     if shape is not None:
         print(tr(config.language, shape), file=sys.stderr)

@@ -275,9 +275,23 @@ def test_import_of_a_broken_file_says_why(tmp_path: Path) -> None:
 
 def test_run_refuses_without_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    code, _, err = run_cli("-c", str(tmp_path / "perezvon.toml"), "run")
+    config = write_config(tmp_path, tmp_path / "Calls.dbf")
+    config.write_text(config.read_text().replace('language = "en"', 'language = "ru"'))
+    code, _, err = run_cli("-c", str(config), "run")
     assert code == 2
     assert "TELEGRAM_BOT_TOKEN не задан" in err and "perezvon demo" in err
+
+
+def test_run_with_a_config_path_that_points_nowhere_says_so_before_the_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A typo in the service's `-c` path: "no token" would send the admin to fix a token
+    that is fine (the .env beside the config is not read either)."""
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    code, _, err = run_cli("-c", str(tmp_path / "nope" / "perezvon.toml"), "run")
+    assert code == 2
+    assert f"файл не найден: {tmp_path / 'nope' / 'perezvon.toml'}" in err
+    assert "TELEGRAM_BOT_TOKEN" not in err
 
 
 def test_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

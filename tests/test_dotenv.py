@@ -144,9 +144,11 @@ def test_no_token_says_where_the_admin_went_wrong(
     ever written: run says which file, and so does check."""
     for name, text in files.items():
         write(tmp_path / name, text)
+    config = '[source]\npath = "Calls.dbf"\n[[department]]\nname = "Отдел"\nchat = -100777\n'
+    write(tmp_path / "perezvon.toml", config)
     monkeypatch.chdir(tmp_path)
     code, _, err = main("-c", str(tmp_path / "perezvon.toml"), "run")
     assert code == 2
-    assert "TELEGRAM_BOT_TOKEN не задан" in err  # before the config is read: Russian
+    assert "TELEGRAM_BOT_TOKEN не задан" in err  # the config's language: Russian
     assert hint.format(folder=tmp_path) in err
     assert cli.token_hints(tmp_path / "perezvon.toml") != []
