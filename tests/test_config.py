@@ -549,3 +549,53 @@ def test_operators_are_keyed_by_extension(tmp_path: Path) -> None:
         "operators.Ольга: the key is the extension, the value the user id:"
         ' write "201" = 111, one line per extension'
     ]
+
+
+_EXAMPLE = Path(__file__).resolve().parent.parent / "perezvon.example.toml"
+
+
+@pytest.mark.parametrize(
+    ("was", "written", "says"),
+    [
+        ('open = "09:00"', "open = 09:00", "open = 09:00; текст и время пишутся в кавычках"),
+        (
+            'name = "Отдел продаж"',
+            "name = Отдел продаж",
+            "name = Отдел продаж; текст и время пишутся в кавычках",
+        ),
+        (
+            'name = "Отдел продаж"',
+            'name = "Отдел продаж',
+            'name = "Отдел продаж; не закрыта кавычка',
+        ),
+        ("admins = [123456789]", "admins = [555", "admins = [555 "),
+    ],
+)
+def test_a_toml_slip_is_told_with_its_line_and_the_fix(
+    tmp_path: Path, was: str, written: str, says: str
+) -> None:
+    """TOML's own "Invalid value (at line 67, column 8)" names neither the line nor the
+    fix; an admin editing in Notepad needs both."""
+    text = _EXAMPLE.read_text(encoding="utf-8")
+    assert was in text
+    path = tmp_path / "perezvon.toml"
+    path.write_text(text.replace(was, written, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    [problem] = caught.value.problems
+    assert problem.startswith("ошибка в синтаксисе TOML: ") and ". Строка " in problem
+    assert says in problem, problem
+    if "[555" in written:
+        assert "не закрыт список: он кончается на ]" in problem
+
+
+def test_a_second_department_written_as_a_table_is_told_to_use_double_brackets(
+    tmp_path: Path,
+) -> None:
+    text = _EXAMPLE.read_text(encoding="utf-8").replace("[[department]]", "[department]")
+    path = tmp_path / "perezvon.toml"
+    path.write_text(text.replace('language = "ru"', 'language = "en"'), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    [problem] = caught.value.problems
+    assert "Line " in problem and "starts with [[department]], in double brackets" in problem

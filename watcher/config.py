@@ -364,7 +364,7 @@ def load_config(path: str | Path) -> Config:
     except tomllib.TOMLDecodeError as error:
         language = said_language(text)
         problem = tr(language, "config_toml_bad", error=error)
-        raise error_of(problem + _backslash_hint(text, error, language)) from None
+        raise error_of(problem + _toml_hint(text, error, language)) from None
     return parse_config(data, base_dir=path.resolve().parent, source=str(path), config_path=path)
 
 
@@ -948,15 +948,39 @@ def _windows_paths(language: str) -> str:
     return "; " + tr(language, "config_windows_paths")
 
 
-def _backslash_hint(text: str, error: tomllib.TOMLDecodeError, language: str) -> str:
-    """The fix for TOML's complaint about a Windows path written as Explorer shows it."""
+# A value TOML cannot read as a number, a date, true/false, a list or a table: text
+# (or a time) written without its quotes, as in ``open = 09:00`` or ``name = Отдел``.
+_BARE_VALUE = re.compile(r"^\s*[\w.\"'-]+\s*=\s*(?![\"'\[{]|[-+]?\d+\s*(#.*)?$|true\b|false\b)\S")
+
+
+def _toml_hint(text: str, error: tomllib.TOMLDecodeError, language: str) -> str:
+    """The line TOML stopped at, and the usual fix for what is wrong with it: parser
+    text ("Invalid value (at line 67, column 8)") says neither."""
     found = re.search(r"at line (\d+)", str(error))
     if found is None:
         return ""
     lines = text.splitlines()
     number = int(found.group(1))
+    message = str(error)
+    if "Unclosed array" in message:  # told where it noticed: the list opened above
+        opened = [n for n in range(number, 0, -1) if "[" in lines[n - 1].split("#")[0]]
+        number = opened[0] if opened and opened[0] <= len(lines) else number
     line = lines[number - 1] if 0 < number <= len(lines) else ""
-    return _windows_paths(language) if "\\" in line and '"' in line else ""
+    shown = tr(language, "config_toml_line", number=number, line=line.strip()[:120])
+    if "\\" in line and '"' in line:
+        return shown + _windows_paths(language)
+    if line.strip().startswith("[") and not line.strip().startswith("[[") and (
+        "overwrite" in message or "declare" in message.lower()
+    ):
+        return shown + "; " + tr(language, "config_toml_table_twice", table=line.strip())
+    if "Unclosed array" in message:
+        return shown + "; " + tr(language, "config_toml_unclosed_list")
+    code = line.split("#")[0]  # a comment's apostrophes are no quotes
+    if code.count('"') % 2 or code.count("'") % 2:
+        return shown + "; " + tr(language, "config_toml_unclosed_quote")
+    if _BARE_VALUE.match(code):
+        return shown + "; " + tr(language, "config_toml_quotes")
+    return shown
 
 
 def _path_problem(key: str, value: str, language: str) -> str | None:

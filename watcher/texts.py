@@ -793,6 +793,17 @@ RU: dict[str, str] = {
     "config_not_utf8": "файл сохранён не в UTF-8; сохраните его в кодировке UTF-8",
     "config_unreadable": "не удаётся прочитать файл: {error}",
     "config_toml_bad": "ошибка в синтаксисе TOML: {error}",
+    "config_toml_line": ". Строка {number}: {line}",
+    "config_toml_quotes": (
+        'текст и время пишутся в кавычках: open = "09:00", name = "Отдел продаж";'
+        " числа (chat = -1001234567890) и true/false — без кавычек"
+    ),
+    "config_toml_unclosed_quote": "не закрыта кавычка: значение начинается и кончается \"",
+    "config_toml_unclosed_list": "не закрыт список: он кончается на ] (admins = [123, 456])",
+    "config_toml_table_twice": (
+        "раздел {table} уже был выше; второй отдел (и каждый следующий) начинается с"
+        " [[department]] — в двух квадратных скобках"
+    ),
     "config_windows_paths": (
         "в двойных кавычках обратную косую черту в пути Windows нужно удваивать: пишите путь "
         'через / (path = "C:/WinTariff32/Calls/Calls.dbf") или в одинарных кавычках '
@@ -1790,6 +1801,17 @@ EN: dict[str, str] = {
     "config_not_utf8": "the file is not UTF-8 text; save it as UTF-8",
     "config_unreadable": "cannot read the file: {error}",
     "config_toml_bad": "not valid TOML: {error}",
+    "config_toml_line": ". Line {number}: {line}",
+    "config_toml_quotes": (
+        'text and times go in quotes: open = "09:00", name = "Sales";'
+        " numbers (chat = -1001234567890) and true/false go without"
+    ),
+    "config_toml_unclosed_quote": "a quote is not closed: a value starts and ends with \"",
+    "config_toml_unclosed_list": "a list is not closed: it ends with ] (admins = [123, 456])",
+    "config_toml_table_twice": (
+        "the table {table} came before; the second department (and each after it) starts"
+        " with [[department]], in double brackets"
+    ),
     "config_windows_paths": (
         "a Windows path in double quotes needs its backslashes doubled: write it with /"
         ' (path = "C:/WinTariff32/Calls/Calls.dbf") or in single quotes'
