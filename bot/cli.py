@@ -413,6 +413,7 @@ def cmd_check(args: argparse.Namespace, config_path: Path) -> int:
     check_setup.show_contacts(config, out)
     ok = _check_dbf(config, out, args.rows) and ok
     ok = _check_ledger(config, out) and ok
+    ok = _check_logging(config, out) and ok
     token_ok = _check_token(out, t, config_path)
     ok = token_ok and ok
     if args.send_test:
@@ -635,6 +636,32 @@ def _folder_writable(folder: Path, out: TextIO, t: str) -> bool:
     except OSError as error:
         reason = error.strerror or str(error)
         out.write(tr(t, "cli_check_ledger_folder", folder=existing, reason=reason) + "\n")
+        return False
+    return True
+
+
+def _check_logging(config: Config, out: TextIO) -> bool:
+    """Whether the service can write its log file; False, with the fix, if not: `run`
+    would log to a console nobody reads, a service's."""
+    t = config.language
+    path = config.logging.file
+    if path is None:
+        out.write(tr(t, "cli_check_log_console") + "\n")
+        return True
+    out.write(tr(t, "cli_check_log", path=path) + "\n")
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(tr(t, "cli_check_log_folder"))
+        if path.exists():
+            with open(path, "a", encoding="utf-8"):
+                pass
+        else:
+            existing = next((f for f in path.parents if f.exists()), path.parent)
+            with tempfile.TemporaryFile(dir=existing):
+                pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        out.write(tr(t, "cli_check_log_unwritable", path=path, reason=reason) + "\n")
         return False
     return True
 

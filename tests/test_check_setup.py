@@ -347,3 +347,23 @@ def test_a_department_without_a_chat_fails_check(
     [department] = [x for x in out.splitlines() if "Техподдержка" in x and "->" in x]
     assert department.endswith(line), department
     assert error in out
+
+
+@pytest.mark.usefixtures("telegram_token")
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_log_file_that_cannot_be_written_fails_check(tmp_path: Path, language: str) -> None:
+    """`run` falls back to the console, which a service has none of: the log is lost."""
+    config = example_config(tmp_path, language=language, chats_set=True)
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "perezvon.log").mkdir()  # a folder where the file should be
+    text = config.read_text(encoding="utf-8")
+    text = text.replace('file = "perezvon.log"', 'file = "logs/perezvon.log"')
+    config.write_text(text, encoding="utf-8")
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1, out
+    [error] = [line for line in out.splitlines() if "logs/perezvon.log" in line and "(" in line]
+    assert "logging.file" in error
+    assert ("это папка" in error) == (language == "ru")
+    code, out, _ = run_cli("-c", str(example_config(tmp_path, chats_set=True)), "check")
+    assert code == 0, out
+    assert f"Log {tmp_path / 'perezvon.log'}" in out

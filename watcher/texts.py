@@ -1022,6 +1022,14 @@ RU: dict[str, str] = {
         "его или дайте другое имя (-o); папка должна существовать, и в неё должно быть можно "
         "писать"
     ),
+    "cli_check_log": "\nЖурнал {path}",
+    "cli_check_log_console": "\nЖурнал: только консоль (logging.file = \"\")",
+    "cli_check_log_folder": "это папка",
+    "cli_check_log_unwritable": (
+        "  ОШИБКА: в {path} нельзя писать ({reason}): служба будет вести журнал только в"
+        " консоли, которую никто не видит. Укажите в logging.file файл в папке, куда"
+        " пользователь службы может писать"
+    ),
     "cli_check_ledger_folder": (
         "  ОШИБКА: в папку {folder} нельзя записать ({reason}): базу не создать. Дайте "
         "пользователю службы право записи в неё или укажите другую папку в database.path"
@@ -2010,6 +2018,14 @@ EN: dict[str, str] = {
     "cli_report_not_written": (
         "error: cannot write {path} ({reason}). If Excel has the file open, close it or give "
         "another name (-o); the folder must exist and be writable"
+    ),
+    "cli_check_log": "\nLog {path}",
+    "cli_check_log_console": "\nLog: the console only (logging.file = \"\")",
+    "cli_check_log_folder": "it is a folder",
+    "cli_check_log_unwritable": (
+        "  ERROR: {path} cannot be written ({reason}): the service would log to the console"
+        " only, where nobody sees it. Name a file in a folder the service's user may write"
+        " to in logging.file"
     ),
     "cli_check_ledger_folder": (
         "  ERROR: the folder {folder} cannot be written ({reason}): the database cannot be "
