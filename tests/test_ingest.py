@@ -393,6 +393,24 @@ def test_an_unreadable_talk_time_is_a_bad_row_not_a_missed_call(
     assert harness.next_index() == 2
 
 
+def test_a_nan_or_infinite_number_is_a_bad_row_and_reading_goes_on(
+    harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
+) -> None:
+    """RINGBEFORE "nan" or IDURATION "1e999" raised past the row's own handling: every
+    pass over the file failed there, and no later call was ever read, after a restart
+    too, nor by `check` or `import`."""
+    calls_dbf.append({**phone_rows.missed(at(0), "89160000001"), "RINGBEFORE": b"nan"})
+    calls_dbf.append({**phone_rows.missed(at(1), "89160000002"), "IDURATION": b"1e999"})
+    calls_dbf.append({**phone_rows.missed(at(2), "89160000003"), "ITIME": b"inf"})
+    calls_dbf.append(phone_rows.missed(at(3), CUSTOMER))
+    result = harness.scan()
+    assert (result.bad_rows, result.new_calls) == (2, 2)
+    assert [w.split(":")[0] for w in result.warnings] == ["record 2", "record 3"]
+    rings = {c["remote"]: c["ring_seconds"] for c in harness.cases()}
+    assert rings == {"+79160000001": None, CUSTOMER_KEY: 20}
+    assert harness.next_index() == 4
+
+
 def test_bad_record_marker_is_skipped_with_a_warning(
     harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
 ) -> None:

@@ -7,6 +7,7 @@ number or as text, and TIME/DURATION text stand in where ITIME/IDURATION are mis
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
@@ -277,7 +278,11 @@ def _one_seconds(value: Any, what: str) -> int | None:
     """Seconds from one field; None when it is empty (or not a number at all)."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):  # "nan", "1e999": a number field's garbage
+            raise RowError(f"{what} not understood: {value!r}")
         return int(value)
     text = _text(value)
     if not text:
@@ -292,7 +297,7 @@ def _one_seconds(value: Any, what: str) -> int | None:
         return a * 3600 + b * 60 if what == "time" else a * 60 + b
     try:
         return int(float(text.replace(",", ".")))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: "inf", "1e999"
         raise RowError(f"{what} not understood: {text!r}") from None
 
 
