@@ -146,15 +146,27 @@ class OutboxSender:
 
     async def run(self) -> None:
         """Drain, then sleep until woken, a retry is due, or the tick; until cancelled."""
+        failing = False
         while True:
             try:
                 await self.drain()
+                await self._sleep()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # A locked or broken database, a bug: log it and try again on the next tick.
-                log.exception("outbox pass failed")
-            await self._sleep()
+                # A locked or full database, a bug: told once, tried again every tick. The
+                # sleep is inside: its ledger write (the resume after an outage) failing
+                # outside ended the loop, and nothing was posted again until a restart.
+                if failing:
+                    log.debug("outbox pass failed again", exc_info=True)
+                else:
+                    log.exception("outbox pass failed; trying again every %.0f s", self.tick)
+                failing = True
+                await asyncio.sleep(self.tick)
+                continue
+            if failing:
+                log.info("outbox passes work again")
+                failing = False
 
     async def _sleep(self) -> None:
         """Until woken, a retry is due, or the tick; a flood wait or outage pause holds
@@ -180,8 +192,8 @@ class OutboxSender:
                 await asyncio.sleep(self._resume_at - time.monotonic())
                 return
             if await self._probe_ok():
+                self.ledger.outbox_resume(self.clock())  # may fail: the pause then holds
                 self._resume_at = 0.0
-                self.ledger.outbox_resume(self.clock())
                 return
             await asyncio.sleep(min(self.probe_seconds, self._resume_at - time.monotonic()))
 

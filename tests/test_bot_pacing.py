@@ -107,3 +107,42 @@ async def test_an_outage_is_one_warning_and_one_back_line_and_the_probe_resumes_
         assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
         assert [r.getMessage() for r in records if "reachable again" in r.getMessage()]
         assert all(r.exc_info is None for r in records)
+
+
+async def test_a_ledger_failure_as_telegram_comes_back_does_not_end_the_outbox(
+    tmp_path: Path, phone_config: Callable[..., Config], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The disk filled during an outage: the resume after the probe raised outside the
+    outbox's own handling, its loop ended without a word, and no case was posted again
+    until a restart."""
+    import sqlite3
+
+    from bot.app import runtime
+
+    config = office_config(tmp_path, phone_config)
+    async with open_office(config, base_backoff=30.0, max_backoff=60.0) as office:
+        ledger = runtime(office.bot.application).ledger
+        real = ledger.outbox_resume
+        failures = []
+
+        def full_once(now: dt.datetime) -> int:
+            if not failures:
+                failures.append(now)
+                raise sqlite3.OperationalError("database or disk is full")
+            return real(now)
+
+        ledger.outbox_resume = full_once  # type: ignore[method-assign]
+        caplog.set_level(logging.INFO, logger="bot.outbox")
+        office.api.set_down(True, mode="reset")
+        office.missed(minutes_ago=3)
+        await office.scan()
+        await office.api.wait_for("sendMessage", lambda c: c.failed, count=1)
+        office.api.set_down(False)
+        await office.wait_posted(SALES_CHAT)
+        office.missed(minutes_ago=1, caller="89160000002", ext="630")
+        await office.scan()
+        await office.wait_posted(SERVICE_CHAT)
+        assert failures
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert [r.getMessage().split(";")[0] for r in errors] == ["outbox pass failed"]
+        assert any(r.getMessage() == "outbox passes work again" for r in caplog.records)
