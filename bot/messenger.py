@@ -199,6 +199,8 @@ class CaseMessenger:
         # go to the chat itself until a restart, so no case waits for a topic to return.
         self._gone_topics: set[tuple[int, int]] = set()
         self._managers_refusing = False  # told once, until a copy goes through again
+        # Posts made whose message could not be written to the ledger yet: case -> message.
+        self._unrecorded: dict[int, tuple[int, int]] = {}
         # Reminders this run edited to say their case is closed: only those are edited
         # back if it is reopened (after a restart one is assumed to read as sent).
         self._reminders_closed: set[tuple[int, int]] = set()
@@ -285,6 +287,8 @@ class CaseMessenger:
 
     async def _sync_own(self, case: Case, rendered: Rendered) -> SyncOutcome:
         """The case's own message in its department's chat: post it once, then edit it."""
+        if case.id in self._unrecorded:
+            self._record_post(case.id)
         stored = self.ledger.case_message(case.id)
         if stored is None:
             if case.closed_how == ClosedHow.LEG:
@@ -527,8 +531,18 @@ class CaseMessenger:
             )
 
         message = await self._following_moves(chat_id, send)
-        self.ledger.set_case_message(case.id, message.chat_id, message.message_id, self.clock())
+        # Posted: until the id is written, this run remembers it, so that a ledger that
+        # cannot be written now (a full disk, a lock held) costs a retry, not a copy
+        # of the card on every one (8 in 40 s).
+        self._unrecorded[case.id] = (message.chat_id, message.message_id)
+        self._record_post(case.id)
         return message
+
+    def _record_post(self, case_id: int) -> None:
+        """Write a post this run made but could not record yet; raises while it cannot."""
+        chat_id, message_id = self._unrecorded[case_id]
+        self.ledger.set_case_message(case_id, chat_id, message_id, self.clock())
+        del self._unrecorded[case_id]
 
     async def _send(self, case: Case, chat_id: int, rendered: Rendered) -> Message:
         """Post and wait up to ``timeouts.answer``; a post still unanswered then goes on

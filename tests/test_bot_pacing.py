@@ -146,3 +146,40 @@ async def test_a_ledger_failure_as_telegram_comes_back_does_not_end_the_outbox(
         errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
         assert [r.getMessage().split(";")[0] for r in errors] == ["outbox pass failed"]
         assert any(r.getMessage() == "outbox passes work again" for r in caplog.records)
+
+
+async def test_a_post_the_ledger_could_not_record_is_not_posted_again(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """The disk was full (or another program held the ledger) right after a post: its
+    message id was not written, and each retry posted the card again (8 in 40 s)."""
+    import sqlite3
+
+    from bot.app import runtime
+
+    config = office_config(tmp_path, phone_config)
+    async with open_office(config, base_backoff=0.05, max_backoff=0.2) as office:
+        ledger = runtime(office.bot.application).ledger
+        real = ledger.set_case_message
+        refused: list[int] = []
+
+        def full_twice(case_id: int, *args: object) -> None:
+            if len(refused) < 2:
+                refused.append(case_id)
+                raise sqlite3.OperationalError("database or disk is full")
+            real(case_id, *args)  # type: ignore[arg-type]
+
+        ledger.set_case_message = full_twice  # type: ignore[method-assign]
+        office.missed(minutes_ago=3)
+        await office.scan()
+        await office.wait_posted(SALES_CHAT)
+        await office.settle()
+        await asyncio.sleep(0.3)
+        assert len(refused) == 2
+        posted = [c for c in office.api.calls_of("sendMessage") if not c.failed]
+        assert len(posted) == 1
+        case = office.only_case()
+        assert office.ledger.case_message(case.id) == (
+            SALES_CHAT,
+            office.posts(SALES_CHAT)[0]["message_id"],
+        )
