@@ -10,8 +10,11 @@ one post or edit. Failures are sorted into three kinds:
   while paused, a cheap probe (getMe) every :data:`PROBE_SECONDS` ends the pause as soon
   as Telegram answers again. An outage is one warning and one "back" line in the log,
   however long it lasts;
-* this batch is undeliverable (no such chat, bot removed, bad request): retry a few
-  times, then give it up with an error in the log, so one bad chat id blocks nobody.
+* the chat refuses the bot (removed from it, no rights, no such chat): its cases wait,
+  tried again at the longest backoff, one warning per chat, and are posted once the bot
+  is back in the chat (each chat is a lane of its own: it holds up no other);
+* this batch is undeliverable (a bad request): retry a few times, then give it up with
+  an error in the log.
 
 A post whose answer could not be read, or did not come in time, may be in the chat
 already: it is recorded, sent once more after a pause, and never a third time (see
@@ -47,7 +50,13 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.logs import network_error_text
-from bot.messenger import MAX_UNCONFIRMED_POSTS, CaseMessenger, PostUnconfirmed, SyncOutcome
+from bot.messenger import (
+    MAX_UNCONFIRMED_POSTS,
+    CaseMessenger,
+    PostUnconfirmed,
+    SyncOutcome,
+    is_chat_refusal,
+)
 from watcher.ledger import Ledger, OutboxBatch
 
 log = logging.getLogger(__name__)
@@ -134,6 +143,7 @@ class OutboxSender:
         self._outage: _Outage | None = None  # Telegram unreachable since, and how often
         self.resend_pause = resend_pause
         self._slow: _Outage | None = None  # answers to posts lost since, and how many
+        self._refusing: set[int | None] = set()  # chats refusing the bot, told once each
 
     def wake(self) -> None:
         """Ask for a pass now; call from the event loop (see :meth:`wake_from_thread`)."""
@@ -290,6 +300,9 @@ class OutboxSender:
         self._reachable()
         if outcome in (SyncOutcome.POSTED, SyncOutcome.EDITED, SyncOutcome.UNCHANGED):
             self._answering()
+            if batch.chat in self._refusing:
+                self._refusing.discard(batch.chat)
+                log.info("chat %s takes the bot's messages again", batch.chat)
         report.outcomes.append(outcome)
         if outcome is SyncOutcome.NO_CHAT:
             log.warning(
@@ -368,6 +381,8 @@ class OutboxSender:
         )
 
     def _undeliverable(self, batch: OutboxBatch, error: Exception, report: DrainReport) -> Step:
+        if isinstance(error, TelegramError) and is_chat_refusal(error):
+            return self._refused(batch, error, report)
         if batch.attempts + 1 >= self.give_up_after:
             log.error(
                 "case %s: giving up after %s attempts: %s (check the chat id in the config and"
@@ -381,6 +396,25 @@ class OutboxSender:
             return Step.DONE
         delay = self._backoff(batch)
         log.warning("case %s not delivered (%s); retry in %.0f s", batch.case_id, error, delay)
+        self._retry(batch, f"{type(error).__name__}: {error}", delay, report)
+        return Step.RETRY
+
+    def _refused(self, batch: OutboxBatch, error: TelegramError, report: DrainReport) -> Step:
+        """The chat takes nothing from the bot (removed from it, no rights, no such chat):
+        its cases wait, tried again at the longest backoff, never given up; the bot
+        re-added, they are posted. One warning per chat until it takes a message again."""
+        delay = self._backoff(batch)
+        if batch.chat in self._refusing:
+            log.debug("case %s: chat %s still refuses (%s)", batch.case_id, batch.chat, error)
+        else:
+            self._refusing.add(batch.chat)
+            log.warning(
+                "chat %s refuses the bot's messages (%s); its missed calls wait and are tried"
+                " again every few minutes (listed in /missed meanwhile). Add the bot to that"
+                " chat, or fix its id in the config (perezvon check --send-test tries it)",
+                batch.chat,
+                error,
+            )
         self._retry(batch, f"{type(error).__name__}: {error}", delay, report)
         return Step.RETRY
 

@@ -4,6 +4,7 @@ and the pure helpers: backoff, permissions, base URL handling."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -91,22 +92,31 @@ def sender(ledger: Ledger, messenger: ScriptedMessenger, clock: Clock, **kw: Any
     return OutboxSender(ledger, messenger, clock, **options)  # type: ignore[arg-type]
 
 
-async def test_a_refused_chat_is_retried_then_given_up_without_blocking_others(
-    ledger: Ledger,
+async def test_a_refused_chat_keeps_its_cases_until_it_takes_messages_again(
+    ledger: Ledger, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bad, good = new_case(ledger, "+79160000001"), new_case(ledger, "+79160000002")
+    """The bot was out of a chat for a minute (kicked, then added back): its cases were
+    given up after a few tries and never posted. They wait now, told once, and another
+    chat's cases go on meanwhile."""
+    bad, good = new_case(ledger, "+79160000001"), new_case(ledger, "+79160000002", chat=-1002)
     messenger, clock = ScriptedMessenger(), Clock()
-    messenger.script[bad.id] = [Forbidden("Forbidden: bot was kicked from the group chat")]
+    kicked = Forbidden("Forbidden: bot was kicked from the group chat")
+    messenger.script[bad.id] = [kicked, kicked, kicked, kicked, SyncOutcome.POSTED]
     outbox = sender(ledger, messenger, clock)
-
-    report = await outbox.drain()
-    assert (report.delivered, report.retried) == (1, 1)
-    assert messenger.calls == [bad.id, good.id]
-    for _ in range(2):
-        clock.now += timedelta(minutes=10)
-        await outbox.drain()
-    assert ledger.outbox_pending_count() == 0  # given up after 3 attempts
-    assert messenger.calls.count(bad.id) == 3
+    with caplog.at_level(logging.DEBUG, logger="bot.outbox"):
+        report = await outbox.drain()
+        assert (report.delivered, report.retried) == (1, 1)
+        assert sorted(messenger.calls) == sorted([bad.id, good.id])
+        for _ in range(4):
+            clock.now += timedelta(minutes=10)
+            await outbox.drain()
+    assert ledger.outbox_pending_count() == 0  # posted at the 5th try, past give_up_after
+    assert messenger.calls.count(bad.id) == 5
+    loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(loud) == 1 and loud[0].startswith("chat -1001 refuses the bot's messages")
+    assert any(
+        "chat -1001 takes the bot's messages again" in r.getMessage() for r in caplog.records
+    )
 
 
 async def test_backoff_delays_the_next_try(ledger: Ledger) -> None:
