@@ -188,6 +188,22 @@ def test_no_field_for_the_callers_number_is_warned_once_per_table(
     assert len(told) == 1
 
 
+def test_a_table_without_callerid_is_warned_once_though_number_stands_in(
+    tmp_path: Path, reader, phone_rows: PhoneRows, caplog: pytest.LogCaptureFixture
+) -> None:
+    """CALLERID renamed (CLI) with CALLTYPE still there: NUMBER stands in, and is blank
+    on incoming calls, so three missed calls made no case and nothing said why."""
+    dbf = table(tmp_path, without("CALLERID"))
+    dbf.append({**phone_rows.missed(at(0), CUSTOMER), "NUMBER": ""})
+    r = reader()
+    with caplog.at_level(logging.WARNING, logger="watcher.ingest"):
+        r.scan()
+        dbf.append({**phone_rows.missed(at(1), CUSTOMER), "NUMBER": ""})
+        r.scan()
+    told = [rec.message for rec in caplog.records if "no CALLERID field" in rec.message]
+    assert len(told) == 1 and "[source.fields] (callerid = ...)" in told[0]
+
+
 def test_check_fails_and_import_warns_when_no_field_gives_the_callers_number(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phone_rows: PhoneRows
 ) -> None:
@@ -307,4 +323,11 @@ def test_plan_uses_stand_ins_only_where_nothing_else_gives_the_value() -> None:
     assert plan.missing == [] and plan.final_at_once and plan.caller_number is None
     plan = fields.plan(["DATE", "TIME", "EXTENSION"], {"time": "time"})
     assert plan.sources == {"DATE": "DATE", "ITIME": "TIME", "EXTENSION": "EXTENSION"}
-    assert fields.plan(["ITIME", "EXTENSION"], {}).missing == ["DATE"]
+    assert fields.plan(["ITIME", "EXTENSION"], {}).missing == ["DATE", "IDURATION"]
+    # No talk time at all: every answered call would read as missed, and be posted.
+    plan = fields.plan(["DATE", "ITIME", "EXTENSION", "CALLERID", "CALLTYPE", "DUR"], {})
+    assert plan.missing == ["IDURATION"]
+    problem = fields.plan_problem(plan, ["DATE", "ITIME", "EXTENSION", "DUR"], "ru")
+    assert problem is not None and problem.startswith("нет поля IDURATION")
+    assert "[source.fields]" in problem
+    assert fields.plan(["DATE", "ITIME", "EXTENSION", "DUR"], {"duration": "DUR"}).missing == []

@@ -46,7 +46,8 @@ class FieldUse:
 USES: tuple[FieldUse, ...] = (
     FieldUse(DATE, "cli_field_required", "date", required=True),
     FieldUse(ITIME, "cli_field_time", "time", required=True, stand_in=TIME),
-    FieldUse(IDURATION, "cli_field_duration", "duration", stand_in=DURATION),
+    # Without a talk time every answered call would read as missed (and be posted).
+    FieldUse(IDURATION, "cli_field_duration", "duration", required=True, stand_in=DURATION),
     FieldUse(EXTENSION, "cli_field_required", "extension", required=True),
     FieldUse(NUMBER, "cli_field_number", "number"),
     FieldUse(CALLERID, "cli_field_callerid", "callerid"),
@@ -154,6 +155,14 @@ def plan(names: Iterable[str], mapping: Mapping[str, str] | None = None) -> Fiel
     return FieldPlan(sources, tuple(unmatched))
 
 
+# Logged once per table when it has no CALLERID (NUMBER stands in): the usual cause is a
+# table naming it otherwise, and then every missed call comes without a number.
+NO_CALLERID = (
+    "no CALLERID field: an incoming call's number is read from NUMBER, which PBXs usually"
+    " leave blank on incoming calls, so missed calls may come without a number and not be"
+    " posted. If the caller's number is in another field, map it in [source.fields]"
+    " (callerid = ...)"
+)
 # Logged (in English, like every log line) when a table cannot say who called.
 NO_CALLER_NUMBER = (
     "no field gives the caller's number (no CALLERID, and no CALLTYPE to tell incoming "

@@ -517,9 +517,10 @@ class Ingestor:
 
             raise DbfError("dbf_plan", path=layout.path, problem=problem, localized=localized)
         result.no_caller_number = plan.caller_number is None
-        if result.no_caller_number and self._told_no_caller != layout.signature:
+        if self._told_no_caller != layout.signature and not plan.has(fields.CALLERID):
             self._told_no_caller = layout.signature  # once per table, not every pass
-            result.warn(f"{layout.path}: {fields.NO_CALLER_NUMBER}")
+            said = fields.NO_CALLER_NUMBER if result.no_caller_number else fields.NO_CALLERID
+            result.warn(f"{layout.path}: {said}")
         return plan
 
     def _cursor(
