@@ -452,16 +452,24 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         with runtime.ledger.waiting_at_most(PRESS_WAIT_MS):
             toast = _ACTIONS[press.action](runtime, case, query.from_user)
     except sqlite3.OperationalError as error:
-        if not is_locked(error):
-            raise
-        log.warning(
-            "press %r on case %s not taken: the ledger is busy (%s); the user was asked to"
-            " press again",
-            press.action.value,
-            case.id,
-            error,
-        )
-        toast = tr(language, "toast_busy")
+        if is_locked(error):
+            log.warning(
+                "press %r on case %s not taken: the ledger is busy (%s); the user was asked"
+                " to press again",
+                press.action.value,
+                case.id,
+                error,
+            )
+            toast = tr(language, "toast_busy")
+        else:  # a full disk, a read-only folder: the press must not spin unanswered
+            log.error(
+                "press %r on case %s not taken: the ledger cannot be written (%s); free"
+                " space or rights on the ledger's disk, the user was told nothing was saved",
+                press.action.value,
+                case.id,
+                error,
+            )
+            toast = tr(language, "toast_not_saved")
     await _answer(query, toast)
     runtime.outbox.wake()
     if press.action is Button.LIST_CLOSE:

@@ -234,3 +234,22 @@ async def test_a_press_while_the_ledger_stays_locked_asks_to_press_again(
     # The wait is the ledger's usual one again after the press.
     busy_ms = office.bot.runtime.ledger.conn.execute("PRAGMA busy_timeout").fetchone()[0]
     assert busy_ms == BUSY_TIMEOUT_MS
+
+
+async def test_a_press_on_a_full_disk_is_answered_that_nothing_was_saved(
+    office: Office, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger's disk was full: the press raised past the handler, no answer came,
+    and the button spun on the operator's phone."""
+    case_id, message = await posted(office)
+    ledger = office.bot.runtime.ledger
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(ledger, "close_by_user", full)
+    toast = await office.press(SALES_CHAT, message["message_id"], IVAN, f"c:{case_id}")
+    assert toast.startswith("Не сохранено: на сервере не записать базу.")
+    assert office.case(case_id).is_open
+    [error] = [r for r in caplog.records if "cannot be written" in r.getMessage()]
+    assert error.levelname == "ERROR" and not error.exc_info

@@ -99,6 +99,9 @@ RU: dict[str, str] = {
     "toast_undo_newer_open": "Этот номер звонил снова: его новый звонок открыт, отмечайте его",
     "toast_unknown": "Кнопка устарела или не относится к звонку",
     "toast_busy": "База занята, ничего не отмечено: нажмите ещё раз через минуту",
+    "toast_not_saved": (
+        "Не сохранено: на сервере не записать базу. Отметьте позже; админ увидит это в журнале"
+    ),
     "toast_stale_message": "Это сообщение устарело, звонок показан в другом. Откройте /missed",
     # /start, /help
     "help": (
@@ -1124,6 +1127,10 @@ EN: dict[str, str] = {
     "toast_undo_newer_open": "This number called again: its newer call is open, mark that one",
     "toast_unknown": "This button is outdated or does not match a call",
     "toast_busy": "The ledger is busy, nothing was marked: press again in a minute",
+    "toast_not_saved": (
+        "Not saved: the server cannot write its ledger. Mark it later; the admin sees it in"
+        " the log"
+    ),
     "toast_stale_message": "This message is out of date; the call is shown in another. Try /missed",
     "help": (
         "I am Perezvon: I post the department's missed incoming calls from the WinTariff "
