@@ -411,6 +411,31 @@ def test_a_nan_or_infinite_number_is_a_bad_row_and_reading_goes_on(
     assert harness.next_index() == 4
 
 
+def test_bad_rows_one_per_pass_are_ten_lines_and_a_count_an_hour(
+    harness: Harness,
+    calls_dbf: CallsDbfWriter,
+    phone_rows: PhoneRows,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A damaged row every few seconds was a warning each: the rule is once per episode
+    with a count."""
+    with caplog.at_level(logging.WARNING, logger="watcher.ingest"):
+        for n in range(15):
+            calls_dbf.append({**phone_rows.missed(at(n), f"8916000{n:04d}"), "DATE": b"20241340"})
+            assert harness.scan().bad_rows == 1
+            harness.wall += 3
+        lines = [r.getMessage() for r in caplog.records]
+        assert len(lines) == 10 and all(line.startswith("record ") for line in lines)
+        harness.wall += 3600
+        calls_dbf.append(phone_rows.missed(at(20), CUSTOMER))
+        assert harness.scan().bad_rows == 0
+    summary = caplog.records[-1].getMessage()
+    assert "5 more bad rows were skipped in the last hour without a line each (15 in all)" in (
+        summary
+    )
+    assert len(caplog.records) == 11
+
+
 def test_bad_record_marker_is_skipped_with_a_warning(
     harness: Harness, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
 ) -> None:

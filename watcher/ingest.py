@@ -61,6 +61,9 @@ MAX_WARNINGS = 50
 # A problem repeated row after row (a table in a format Perezvon cannot read) is logged
 # for this many rows of a pass, then once more as a count.
 ROW_WARNINGS_LOGGED = 10
+# Bad rows that trickle in one per pass share that budget for this long (an episode): a
+# damaged row every few seconds is then 10 lines and one count per hour, not a line each.
+ROW_EPISODE_SECONDS = 3600.0
 # A long pass commits every this many read chunks or seconds, whichever comes first
 # (see _ChunkedCommit); the rules still run chunk by chunk. The seconds decide on an
 # import: each commit writes the index pages its rows touched, nearly all of the random
@@ -148,6 +151,7 @@ class ScanResult:
     backfill_left: int = 0  # history records still to read behind the tail (backfill)
     warnings: list[str] = field(default_factory=list)
     row_warnings: int = 0
+    row_allowance: int = ROW_WARNINGS_LOGGED  # of the episode, what this pass may log
     no_caller_number: bool = False  # no field of the table gives an incoming call's number
     # Missed calls of a live pass older than its window: stored as history, not posted.
     too_old: int = 0
@@ -163,15 +167,21 @@ class ScanResult:
         """A problem of one row: logged for the first rows of a pass, then only counted
         (see :meth:`finish`), so a table of unreadable rows does not flood the log."""
         self.row_warnings += 1
-        if self.row_warnings <= ROW_WARNINGS_LOGGED:
+        if self.row_warnings <= self.row_allowance:
             self.warn(message)
         elif len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(message)
 
+    @property
+    def rows_hidden(self) -> int:
+        """Row problems this pass counted without logging them."""
+        return max(0, self.row_warnings - self.row_allowance)
+
     def finish(self) -> None:
-        """The one summary line for the row warnings that were not logged one by one."""
+        """The one summary line for the row warnings that were not logged one by one,
+        when the pass itself had more than the budget (an import, a table gone bad)."""
         hidden = self.row_warnings - ROW_WARNINGS_LOGGED
-        if hidden > 0:
+        if hidden > 0 and self.row_allowance == ROW_WARNINGS_LOGGED:
             log.warning(
                 "%d more rows were skipped in this pass (%d in all); the first %d are above",
                 hidden,
@@ -212,13 +222,17 @@ class Ingestor:
         # Missed calls found too old to post since the warning that told of them (None:
         # no such episode now); see _tell_too_old.
         self._too_old_told: int | None = None
+        # Bad rows' warnings over passes: logged in this episode, counted only, since when.
+        self._rows_told = 0
+        self._rows_hidden = 0
+        self._rows_since: float | None = None
         # The bulk-pass settings (a large page cache) held from the first backfill step to
         # the last: set and reset per step, the cache would be dropped every step.
         self._backfill_bulk: AbstractContextManager[None] | None = None
 
     def scan(self, *, history: bool = False, progress: Progress | None = None) -> ScanResult:
         """Read what is new; ``history`` makes every case silent (an import)."""
-        result = ScanResult()
+        result = self._new_result()
         layout = read_layout(self.config.source.path, self.config.source.encoding)
         plan = self._plan(layout, result)
         result.total_records = layout.complete_count
@@ -280,11 +294,41 @@ class Ingestor:
             self._backfill(layout, decoder, state, result, history=True, chunks=None)
         result.backfill_left = _left(state)
         result.finish()
+        self._count_rows(result)
         if not fresh and not history:
             self._tell_too_old(result, window)
         if run.opened_silent and state.backfill_end is None:
             self.ledger.expire_silent_cases(now)
         return result
+
+    def _new_result(self, **values: Any) -> ScanResult:
+        """A pass's result, with what the bad rows' episode has left to log."""
+        wall = self.wall()
+        if self._rows_since is not None and wall - self._rows_since >= ROW_EPISODE_SECONDS:
+            if self._rows_hidden:
+                log.warning(
+                    "%s: %d more bad rows were skipped in the last hour without a line each"
+                    " (%d in all)",
+                    self.key,
+                    self._rows_hidden,
+                    self._rows_hidden + self._rows_told,
+                )
+            self._rows_told = self._rows_hidden = 0
+            self._rows_since = None
+        result = ScanResult(**values)
+        result.row_allowance = max(0, ROW_WARNINGS_LOGGED - self._rows_told)
+        return result
+
+    def _count_rows(self, result: ScanResult) -> None:
+        if not result.row_warnings:
+            return
+        if self._rows_since is None:
+            self._rows_since = self.wall()
+        if result.row_allowance == ROW_WARNINGS_LOGGED:  # finish() counted the rest
+            self._rows_told += result.row_warnings
+            return
+        self._rows_told += result.row_warnings - result.rows_hidden
+        self._rows_hidden += result.rows_hidden
 
     def _tell_too_old(self, result: ScanResult, window: timedelta) -> None:
         """One warning when missed calls of a file already followed turn up older than the
@@ -386,7 +430,7 @@ class Ingestor:
             self._end_bulk()
             return None
         layout = read_layout(self.config.source.path, self.config.source.encoding)
-        result = ScanResult(total_records=layout.complete_count)
+        result = self._new_result(total_records=layout.complete_count)
         plan = self._plan(layout, result)
         decoder = RecordDecoder(layout, sources=plan.sources)
         if _rewritten(state, layout, decoder, _identity(read_one(layout, 0), decoder)):
@@ -404,6 +448,7 @@ class Ingestor:
         if not result.backfill_left:
             self._end_bulk()
         result.finish()
+        self._count_rows(result)
         return result
 
     def _end_bulk(self) -> None:
