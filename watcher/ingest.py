@@ -584,7 +584,12 @@ class Ingestor:
         reason = _rewritten(state, layout, decoder, first_hash)
         if state is not None and reason:
             result.rebaselined = reason
-            result.warn(f"{self.key}: {reason}; re-reading it, known calls are skipped")
+            result.warn(
+                f"{self.key}: {reason}; re-reading it, known calls are skipped. If WinTariff"
+                " archived the old file (renamed it, and started a new one), rows written"
+                " to it after the last pass were not read: `perezvon import <the archive>`"
+                " reads them (without posting, as history)"
+            )
         window = BASELINE_WINDOW if state is None else RECENT_WINDOW
         fresh = state is None or bool(reason)
         if state is None or reason:
