@@ -324,3 +324,23 @@ def test_file_vanishing_between_layout_and_read(calls_dbf: CallsDbfWriter) -> No
     calls_dbf.path.unlink()
     with pytest.raises(DbfError, match="disappeared"):
         list(read_records(layout, 0, 1, RecordDecoder(layout)))
+
+
+def test_fields_of_unknown_types_that_nothing_reads_leave_the_table_readable(
+    tmp_path: Path,
+) -> None:
+    """A 'Q' field, or an 'I' of 2 bytes, made dbfread refuse the whole table ("not a
+    readable DBF table … Unknown field type: 'Q'"), re-checked every 10 s forever."""
+    odd = (*WINTARIFF_FIELDS, FieldSpec("EXTRA", "C", 4), FieldSpec("SMALL", "N", 2))
+    writer = CallsDbfWriter.create(tmp_path / "Calls.dbf", fields=odd)
+    when = dt.datetime(2024, 5, 6, 10, 0)
+    writer.append(make_row(when=when, duration=0, extension="620", callerid="89161234567"))
+    with open(tmp_path / "Calls.dbf", "r+b") as f:  # the types the writer would refuse
+        for index, kind in ((len(WINTARIFF_FIELDS), b"Q"), (len(WINTARIFF_FIELDS) + 1, b"I")):
+            f.seek(32 + 32 * index + 11)
+            f.write(kind)
+    layout = read_layout(tmp_path / "Calls.dbf")
+    [record] = list(read_records(layout, 0, 1, RecordDecoder(layout)))
+    assert record.values["IDURATION"] == 0 and record.problems == ()
+    everything = decode_all_fields(layout, record.raw)  # what check shows: no crash
+    assert everything["IDURATION"] == 0

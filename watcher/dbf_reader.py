@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -113,11 +115,30 @@ class RawRecord:
         return hashlib.blake2b(self.raw, digest_size=10).hexdigest()
 
 
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,10}")
+_FIELD_TYPE = re.compile(r"[A-Z0@+]")
+
+
+class _TableHeader(DBF):
+    """dbfread's table, checking only the fields Perezvon reads: a field of a type it
+    does not know ('Q'), or an odd width ('I' of 2 bytes), in a column nobody reads made
+    the whole table unreadable. Such a field, if read, is a problem of its rows."""
+
+    def _check_headers(self) -> None:
+        wanted = set(WANTED_FIELDS)
+        saved: list[Any] = self.fields  # type: ignore[has-type]
+        self.fields = [f for f in saved if f.name.upper() in wanted]
+        try:
+            super()._check_headers()
+        finally:
+            self.fields = saved
+
+
 def read_layout(path: str | Path, encoding: str = "auto") -> DbfLayout:
     path = Path(path)
     try:
         size = os.path.getsize(path)
-        table = DBF(
+        table = _TableHeader(
             str(path),
             encoding=None if encoding == "auto" else encoding,
             load=False,
@@ -136,6 +157,12 @@ def read_layout(path: str | Path, encoding: str = "auto") -> DbfLayout:
     header = table.header
     if header.recordlen <= 1 or header.headerlen < 32 or not table.fields:
         raise DbfError("dbf_damaged", path=path)
+    # dBase names are letters, digits and _, types a letter (or 0 @ +): anything else is
+    # not a table whose header dbfread could check (only the read fields are checked).
+    for f in table.fields:
+        if not _FIELD_NAME.fullmatch(f.name) or not _FIELD_TYPE.fullmatch(f.type):
+            odd = f"field {f.name!r} of type {f.type!r} is no dBase field"
+            raise DbfError("dbf_not_dbf", path=path, error=odd)
     if size < header.headerlen:
         raise DbfError("dbf_incomplete", path=path, size=size, need=header.headerlen)
     chosen, source = _choose_encoding(encoding, header.language_driver)
@@ -311,7 +338,7 @@ class RecordDecoder:
         """A field of another type, as dbfread reads it."""
         try:
             return self._fallback.parse(info.source, data), None
-        except (ValueError, LookupError) as error:
+        except (ValueError, LookupError, struct.error) as error:
             return None, f"{name}: {error}"
 
 
