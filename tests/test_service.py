@@ -385,3 +385,24 @@ def test_history_steps_leave_the_write_lock_free_between_them(
     )
     assert pauses  # after each step but the last
     assert not any(in_transaction for _, in_transaction in pauses)
+
+
+def test_a_ledger_deleted_while_running_is_told_once(
+    phone_config, folder: Path, phone_rows: PhoneRows, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Linux lets an open file be deleted: presses and cases went on into it, and the next
+    start posted every open case again, with nothing in the log."""
+    config = phone_config(source={"path": "pbx/Calls.dbf"})
+    writer = CallsDbfWriter.create(folder / "Calls.dbf")
+    writer.append(phone_rows.missed(at(0), "89160000001"))
+    service = WatcherService(config, clock=lambda: NOW)
+    try:
+        assert service.scan_now() is not None
+        config.database_path.unlink()
+        with caplog.at_level(logging.WARNING, logger="watcher.service"):
+            for _ in range(3):
+                service.scan_now()
+    finally:
+        service.stop()
+    told = [r for r in caplog.records if "was deleted or moved while Perezvon runs" in r.message]
+    assert len(told) == 1 and told[0].levelname == "ERROR"

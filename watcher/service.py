@@ -129,6 +129,7 @@ class WatcherService:
         self.health_seconds = health_seconds
         self._health_due = 0.0  # time.monotonic() of the next health check
         self._quiet = False  # in an episode of no missed calls (warned once)
+        self._ledger_gone = False  # the ledger's file was found deleted (told once)
         self.last_result: ScanResult | None = None
 
     # -- public -------------------------------------------------------------------------
@@ -162,6 +163,7 @@ class WatcherService:
             if self._ingestor is None:
                 self._ledger = open_ledger(self.config.database_path, self.config)
                 self._ingestor = Ingestor(self.config, self._ledger, clock=self.clock)
+            self._check_ledger_file(self._ledger)
             try:
                 result = self._ingestor.scan()
             except DbfError as error:
@@ -214,6 +216,22 @@ class WatcherService:
             if self._wake.wait(COMMIT_GAP_SECONDS) or time.monotonic() >= deadline:
                 return True
         return True
+
+    def _check_ledger_file(self, ledger: Ledger | None) -> None:
+        """An error, once, when the ledger's file is gone while it is open (deleted or
+        moved: Linux lets that happen): from then on cases and presses go to a file that
+        no later start opens, and that start would post every case again."""
+        if ledger is None:
+            return
+        gone = not ledger.path.exists()
+        if gone and not self._ledger_gone:
+            log.error(
+                "the ledger %s was deleted or moved while Perezvon runs: what it records now"
+                " is lost at the next start, which would post the open cases again. Stop"
+                " Perezvon, put the file back (or restore a backup), then start it",
+                ledger.path,
+            )
+        self._ledger_gone = gone
 
     def _check_health(self, ledger: Ledger | None) -> None:
         """Warn once per episode when the PBX seems not to report missed calls at all."""
