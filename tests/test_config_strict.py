@@ -316,3 +316,42 @@ def test_an_en_dash_range_routes_like_a_hyphen_one(tmp_path: Path) -> None:
         assert route(config.departments, extension, "") is support
     assert route(config.departments, "220", "").name == "Sales"  # type: ignore[union-attr]
     assert route(config.departments, "999", "06") is support
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (
+            {"operators": {"201": -1002000000001}},
+            "operators.201: -1002000000001 is a chat's id, and a Telegram user id is needed",
+        ),
+        (
+            {"rules": {"employee_numbers": ["abc"]}},
+            "rules.employee_numbers: 'abc' is not a phone number",
+        ),
+        (
+            {"department": [{"name": "Sales", "chat": -100777, "lines": ["1-3"]}]},
+            "department 'Sales'.lines: '1-3': CO lines are listed one by one",
+        ),
+        (
+            {
+                "department": [
+                    {"name": "Sales", "chat": -100777, "extensions": ["620"], "default": True},
+                    {"name": "Support", "chat": -100778, "extensions": []},
+                ]
+            },
+            "department 'Support': no extensions, no lines, and not default = true",
+        ),
+    ],
+)
+def test_settings_that_can_never_work_are_refused_by_name(
+    change: dict[str, object], says: str
+) -> None:
+    """Each of these passed `check` silently (admin reviewer): a chat id as an operator,
+    a staff "number" of letters, a range of CO lines taken as one line named "1-3", a
+    department no call can reach."""
+    data = {"language": "en", "source": {"path": "Calls.dbf"}, **change}
+    data.setdefault("department", [{"name": "Sales", "chat": -100777, "extensions": ["620"]}])
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path("."))
+    assert any(says in problem for problem in caught.value.problems), caught.value.problems

@@ -144,7 +144,10 @@ def test_no_token_says_where_the_admin_went_wrong(
     ever written: run says which file, and so does check."""
     for name, text in files.items():
         write(tmp_path / name, text)
-    config = '[source]\npath = "Calls.dbf"\n[[department]]\nname = "Отдел"\nchat = -100777\n'
+    config = (
+        '[source]\npath = "Calls.dbf"\n[[department]]\nname = "Отдел"\nchat = -100777\n'
+        'extensions = ["620"]\n'
+    )
     write(tmp_path / "perezvon.toml", config)
     monkeypatch.chdir(tmp_path)
     code, _, err = main("-c", str(tmp_path / "perezvon.toml"), "run")

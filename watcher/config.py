@@ -413,7 +413,7 @@ def parse_config(
         callback_min_seconds=int(
             check.number(rules, "callback_min_seconds", 5, where="rules", minimum=0)
         ),
-        employee_numbers=tuple(check.strings(rules, "employee_numbers", where="rules")),
+        employee_numbers=_employee_numbers(rules, check),
         contacts_csv=_resolve(base_dir, contacts) if contacts else None,
         callback_sla_minutes=int(
             check.number(rules, "callback_sla_minutes", 30, where="rules", minimum=1)
@@ -567,6 +567,19 @@ def _dates(raw: Any, where: str, check: _Checker) -> set[date]:
     return days
 
 
+def _employee_numbers(rules: dict[str, Any], check: _Checker) -> tuple[str, ...]:
+    """rules.employee_numbers: phone numbers, each one a number a call can come from."""
+    from watcher.phones import phone_key
+
+    numbers = tuple(check.strings(rules, "employee_numbers", where="rules"))
+    for number in numbers:
+        if phone_key(number) is None:
+            check.problems.append(
+                tr(check.language, "config_employee_number_bad", value=repr(number))
+            )
+    return numbers
+
+
 def _operators(raw: Any, check: _Checker) -> tuple[tuple[str, int], ...]:
     """``[operators]``: ``"201" = 111111111`` (extension = Telegram user id)."""
     problems, language = check.problems, check.language
@@ -581,11 +594,18 @@ def _operators(raw: Any, check: _Checker) -> tuple[tuple[str, int], ...]:
             )
             continue
         try:
-            links.append((str(extension).strip(), _as_int(user)))
+            user_id = _as_int(user)
         except ValueError:
             problems.append(
                 tr(language, "config_operator_user", extension=extension, user=repr(user))
             )
+            continue
+        if user_id <= 0:  # a chat's id pasted where a person's belongs
+            problems.append(
+                tr(language, "config_operator_chat_id", extension=extension, user=user_id)
+            )
+            continue
+        links.append((str(extension).strip(), user_id))
     return tuple(links)
 
 
@@ -609,6 +629,7 @@ def _departments(raw: Any, check: _Checker) -> tuple[Department, ...]:
         if not name:
             problems.append(tr(language, "config_department_name_required", key=where))
         where = f"department {name!r}" if name else where
+        told = len(problems)  # this department's own problems come after
         patterns = []
         for written, pattern in _extension_patterns(check.strings(item, "extensions", where)):
             low_high = pattern_range(pattern) if pattern is not None else None
@@ -632,13 +653,22 @@ def _departments(raw: Any, check: _Checker) -> tuple[Department, ...]:
                 )
             else:
                 patterns.append(pattern)
+        lines = tuple(_split_commas(check.strings(item, "lines", where=where)))
+        for line in lines:
+            if "-" in line:  # CO lines are codes, not numbers to span
+                problems.append(
+                    tr(language, "config_line_range", key=f"{where}.lines", value=repr(line))
+                )
+        default = check.boolean(item, "default", False, where=where)
+        if not patterns and not lines and not default and len(problems) == told:
+            problems.append(tr(language, "config_department_catches_nothing", key=where))
         result.append(
             Department(
                 name=name,
                 chat=check.chat_id(item, "chat", where=where),
                 extensions=tuple(patterns),
-                lines=tuple(_split_commas(check.strings(item, "lines", where=where))),
-                default=check.boolean(item, "default", False, where=where),
+                lines=lines,
+                default=default,
                 topic=int(check.number(item, "topic", 0, where=where, minimum=0)),
                 ring_timeout_seconds=int(
                     check.number(item, "ring_timeout_seconds", 0, where=where, minimum=0)

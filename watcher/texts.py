@@ -897,6 +897,22 @@ RU: dict[str, str] = {
         "operators.{extension}: {user} — не ID пользователя Telegram (это число; "
         "его показывает /me в чате)"
     ),
+    "config_operator_chat_id": (
+        "operators.{extension}: {user} — это ID чата, а нужен ID пользователя Telegram:"
+        " положительное число, его покажет /start в личном чате с ботом или /me в чате"
+    ),
+    "config_employee_number_bad": (
+        "rules.employee_numbers: {value} — не номер телефона; пишите номера сотрудников"
+        ' целиком, например "+79161234567"'
+    ),
+    "config_line_range": (
+        "{key}: {value} — линии CO перечисляются по одной (lines = [\"01\", \"02\"]),"
+        " диапазоны здесь не читаются"
+    ),
+    "config_department_catches_nothing": (
+        "{key}: нет ни extensions, ни lines, и это не default = true: ни один звонок сюда"
+        " не попадёт. Впишите в extensions номера групп и станций отдела"
+    ),
     # lengths of time (waits, ages, medians; talk time from an hour up)
     "span_seconds": "{seconds} с",
     "span_minutes": "{minutes} мин",
@@ -1900,6 +1916,22 @@ EN: dict[str, str] = {
     ),
     "config_operator_user": (
         "operators.{extension}: {user} is not a Telegram user id (a number; /me in a chat shows it)"
+    ),
+    "config_operator_chat_id": (
+        "operators.{extension}: {user} is a chat's id, and a Telegram user id is needed: a"
+        " positive number, which /start in a private chat with the bot or /me in a chat shows"
+    ),
+    "config_employee_number_bad": (
+        "rules.employee_numbers: {value} is not a phone number; write staff numbers in full,"
+        ' e.g. "+79161234567"'
+    ),
+    "config_line_range": (
+        "{key}: {value}: CO lines are listed one by one (lines = [\"01\", \"02\"]); a range"
+        " is not read here"
+    ),
+    "config_department_catches_nothing": (
+        "{key}: no extensions, no lines, and not default = true: no call can ever come here."
+        " List the department's ring groups and stations in extensions"
     ),
     "span_seconds": "{seconds} s",
     "span_minutes": "{minutes} min",
