@@ -344,3 +344,12 @@ def test_fields_of_unknown_types_that_nothing_reads_leave_the_table_readable(
     assert record.values["IDURATION"] == 0 and record.problems == ()
     everything = decode_all_fields(layout, record.raw)  # what check shows: no crash
     assert everything["IDURATION"] == 0
+
+
+def test_a_folder_for_a_table_is_told_as_such(tmp_path: Path) -> None:
+    """source.path naming WinTariff's Calls folder said "не читается: Is a directory"."""
+    with pytest.raises(DbfError) as caught:
+        read_layout(tmp_path)
+    assert caught.value.told("ru") == (
+        f"{tmp_path}: это папка, а нужен сам файл таблицы, например {tmp_path / 'Calls.dbf'}"
+    )

@@ -147,6 +147,8 @@ def read_layout(path: str | Path, encoding: str = "auto") -> DbfLayout:
         )
     except FileNotFoundError:
         raise DbfError("dbf_not_found", path=path) from None
+    except IsADirectoryError:
+        raise DbfError("dbf_is_folder", path=path, file=path / "Calls.dbf") from None
     except PermissionError:
         raise DbfError("dbf_no_permission", path=path) from None
     except OSError as error:

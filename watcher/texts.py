@@ -444,6 +444,7 @@ RU: dict[str, str] = {
     "dbf_not_found": "{path}: файл не найден",
     "dbf_no_permission": "{path}: нет прав на чтение (файл занят другой программой?)",
     "dbf_cannot_read": "{path}: не читается: {error}",
+    "dbf_is_folder": "{path}: это папка, а нужен сам файл таблицы, например {file}",
     "dbf_not_dbf": "{path}: это не таблица DBF ({error})",
     "dbf_damaged": "{path}: заголовок DBF повреждён (нет полей или неверные длины)",
     "dbf_incomplete": "{path}: заголовок DBF неполный ({size} из {need} байт; файл ещё пишется?)",
@@ -1482,6 +1483,7 @@ EN: dict[str, str] = {
     "dbf_not_found": "{path}: file not found",
     "dbf_no_permission": "{path}: no permission to read (is it locked?)",
     "dbf_cannot_read": "{path}: cannot read: {error}",
+    "dbf_is_folder": "{path}: this is a folder; name the table's file itself, e.g. {file}",
     "dbf_not_dbf": "{path}: not a readable DBF table ({error})",
     "dbf_damaged": "{path}: the DBF header is damaged (no fields or bad lengths)",
     "dbf_incomplete": (
