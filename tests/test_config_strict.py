@@ -355,3 +355,32 @@ def test_settings_that_can_never_work_are_refused_by_name(
     with pytest.raises(ConfigError) as caught:
         parse_config(data, base_dir=Path("."))
     assert any(says in problem for problem in caught.value.problems), caught.value.problems
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (
+            {
+                "telegram": {},
+                "department": [{"name": "Sales", "chat": -100777, "admins": [777]}],
+            },
+            "department 'Sales'.admins: this key belongs in [telegram]",
+        ),
+        ({"poll_interval": 5}, "poll_interval: this key belongs in [source]"),
+    ],
+)
+def test_a_key_under_the_wrong_header_says_where_it_belongs(
+    data: dict[str, object], says: str
+) -> None:
+    """`admins = [777]` added at the end of the file lands in the last [[department]]:
+    "unknown key (known here: name, chat, …)" did not say why."""
+    full: dict[str, object] = {
+        "language": "en",
+        "source": {"path": "Calls.dbf"},
+        "department": [{"name": "Sales", "chat": -100777, "extensions": ["620"]}],
+        **data,
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(full, base_dir=Path("."))
+    assert any(problem.startswith(says) for problem in caught.value.problems), caught.value.problems

@@ -926,6 +926,18 @@ def _nested(node: _Node) -> dict[str, _Node]:
     return {}
 
 
+def _home_table(key: str) -> str | None:
+    """The table a key belongs in, when it is a key of one ([telegram] for admins):
+    TOML gives each line to the last header above it, so a line added at the end of
+    the file lands in the last [[department]]."""
+    homes = [
+        name
+        for name, node in key_tree(Config).items()
+        if node is not None and key in _nested(node)
+    ]
+    return f"[{homes[0]}]" if len(homes) == 1 else None
+
+
 def _unknown(
     key: str,
     value: Any,
@@ -960,6 +972,9 @@ def _unknown(
     if not found:
         if table:
             return tr(language, "config_unknown_table", key=f"{left}{shown}{right}", known=known)
+        home = _home_table(key)
+        if home is not None:
+            return tr(language, "config_key_elsewhere", key=shown, table=home)
         return tr(language, "config_unknown_key", key=shown, known=known)
     guess = by_lower[found[0]]
     if table:

@@ -815,6 +815,10 @@ RU: dict[str, str] = {
     ),
     "config_path_control": "{key}: в {value} есть управляющий символ",
     "config_unknown_key": "{key}: неизвестный ключ (здесь допустимы: {known})",
+    "config_key_elsewhere": (
+        "{key}: этот ключ — из {table}. TOML относит строку к последнему заголовку [...]"
+        " над ней: перенесите её под заголовок {table}"
+    ),
     "config_unknown_key_guess": "{key}: неизвестный ключ — может быть, {guess}?",
     "config_unknown_table": "{key}: неизвестная таблица (здесь допустимы: {known})",
     "config_unknown_table_guess": "{key}: неизвестная таблица — может быть, {guess}?",
@@ -1852,6 +1856,10 @@ EN: dict[str, str] = {
     ),
     "config_path_control": "{key}: {value} has a control character",
     "config_unknown_key": "{key}: unknown key (known here: {known})",
+    "config_key_elsewhere": (
+        "{key}: this key belongs in {table}. TOML gives a line to the last [...] header"
+        " above it: move the line under the {table} header"
+    ),
     "config_unknown_key_guess": "{key}: unknown key, did you mean {guess}?",
     "config_unknown_table": "{key}: unknown table (known here: {known})",
     "config_unknown_table_guess": "{key}: unknown table, did you mean {guess}?",
