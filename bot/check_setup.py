@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TextIO
 
-from watcher.config import Config, example_admins, example_chats, route
+from watcher.config import Config, example_admins, example_chats, route, shared_ranges
 from watcher.contacts import employee_keys, read_contacts
 from watcher.hours import minute_text
 from watcher.models import Call
@@ -46,6 +46,23 @@ def show_telegram(config: Config, out: TextIO) -> None:
         out.write(tr(t, "cli_check_summary_off") + "\n")
     else:
         out.write(tr(t, "cli_check_summary", time=tg.daily_summary.strftime("%H:%M")) + "\n")
+
+
+def show_shared_ranges(config: Config, out: TextIO) -> None:
+    """A warning for ranges two departments share in part: the first in the file wins."""
+    t = config.language
+    for shared in shared_ranges(config.departments):
+        out.write(
+            tr(
+                t,
+                "cli_check_shared_range",
+                low=shared.low,
+                high=shared.high,
+                first=shared.first,
+                second=shared.second,
+            )
+            + "\n"
+        )
 
 
 def show_hours(config: Config, out: TextIO) -> None:

@@ -405,6 +405,7 @@ def cmd_check(args: argparse.Namespace, config_path: Path) -> int:
         if d.chat is None:
             out.write(tr(t, "cli_check_department_no_chat", name=d.name) + "\n")
             ok = False
+    check_setup.show_shared_ranges(config, out)
     ok = check_setup.show_placeholders(config, out) and ok
     check_setup.show_telegram(config, out)
     check_setup.show_hours(config, out)

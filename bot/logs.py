@@ -188,6 +188,8 @@ def network_error_text(error: BaseException) -> str:
     """A Telegram error as one short log line: PTB quotes a proxy's whole HTML error page
     ("Bad Gateway (502). Parsing the server response b'<html>…' failed")."""
     return _PARSING.sub(" (not Telegram's answer: an HTML page)", redact(error))
+
+
 # PTB's request logger (telegram/_utils/logging.get_logger of telegram.request's base).
 PTB_REQUEST_LOGGER = "telegram.request.BaseRequest"
 

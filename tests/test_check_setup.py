@@ -367,3 +367,18 @@ def test_a_log_file_that_cannot_be_written_fails_check(tmp_path: Path, language:
     code, out, _ = run_cli("-c", str(example_config(tmp_path, chats_set=True)), "check")
     assert code == 0, out
     assert f"Log {tmp_path / 'perezvon.log'}" in out
+
+
+@pytest.mark.usefixtures("telegram_token")
+def test_ranges_two_departments_share_in_part_are_warned(tmp_path: Path) -> None:
+    """205-209 went to Sales silently while Support listed 205-219 (admin reviewer)."""
+    config = example_config(tmp_path, chats_set=True)
+    text = config.read_text(encoding="utf-8")
+    assert '["630", "210-219"]' in text
+    config.write_text(text.replace('["630", "210-219"]', '["630", "205-219"]'), "utf-8")
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 0, out  # legal: the first in the file wins
+    assert (
+        "warning: ext. 205…209 are listed by both “Отдел продаж” and “Техподдержка”: their"
+        " calls go to “Отдел продаж”"
+    ) in out

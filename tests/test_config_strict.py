@@ -384,3 +384,19 @@ def test_a_key_under_the_wrong_header_says_where_it_belongs(
     with pytest.raises(ConfigError) as caught:
         parse_config(full, base_dir=Path("."))
     assert any(problem.startswith(says) for problem in caught.value.problems), caught.value.problems
+
+
+def test_shared_ranges_are_partial_overlaps_only() -> None:
+    from watcher.config import shared_ranges
+
+    data = {
+        "source": {"path": "Calls.dbf"},
+        "department": [
+            {"name": "A", "chat": -1, "extensions": ["201-209", "250"]},
+            {"name": "B", "chat": -2, "extensions": ["205-219", "200-299"]},
+        ],
+    }
+    config = parse_config(data, base_dir=Path("."))
+    shared = [(s.first, s.second, s.low, s.high) for s in shared_ranges(config.departments)]
+    # 250 inside B's 200-299 is the carve-out idiom; A's 201-209 inside it too.
+    assert shared == [("A", "B", 205, 209)]

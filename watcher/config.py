@@ -715,6 +715,39 @@ def _shared_extensions(departments: list[Department], language: str) -> list[str
     return problems
 
 
+@dataclass(frozen=True)
+class SharedNumbers:
+    """Extensions two departments both list, in part only: the first one gets them."""
+
+    first: str
+    second: str
+    low: int
+    high: int
+
+
+def shared_ranges(departments: tuple[Department, ...]) -> list[SharedNumbers]:
+    """Ranges of two departments that overlap without either holding the other (201-209
+    and 205-219): legal, since the first in the file wins, but seldom meant. Fully
+    shadowed ones are config problems (:func:`_shared_extensions`); a single number inside
+    a later range is the carve-out idiom, and is left alone."""
+    found: list[SharedNumbers] = []
+    spans = [
+        (department, span)
+        for department in departments
+        for pattern in department.extensions
+        if (span := pattern_range(pattern)) is not None
+    ]
+    for index, (first, (a_low, a_high)) in enumerate(spans):
+        for second, (b_low, b_high) in spans[index + 1 :]:
+            if second is first:
+                continue
+            low, high = max(a_low, b_low), min(a_high, b_high)
+            inside = (a_low <= b_low and b_high <= a_high) or (b_low <= a_low and a_high <= b_high)
+            if low <= high and not inside:
+                found.append(SharedNumbers(first.name, second.name, low, high))
+    return found
+
+
 def _shadowed(
     language: str, taken: tuple[Department, str], department: Department, pattern: str, shared: str
 ) -> str:
@@ -931,9 +964,7 @@ def _home_table(key: str) -> str | None:
     TOML gives each line to the last header above it, so a line added at the end of
     the file lands in the last [[department]]."""
     homes = [
-        name
-        for name, node in key_tree(Config).items()
-        if node is not None and key in _nested(node)
+        name for name, node in key_tree(Config).items() if node is not None and key in _nested(node)
     ]
     return f"[{homes[0]}]" if len(homes) == 1 else None
 
@@ -1014,8 +1045,10 @@ def _toml_hint(text: str, error: tomllib.TOMLDecodeError, language: str) -> str:
     shown = tr(language, "config_toml_line", number=number, line=line.strip()[:120])
     if "\\" in line and '"' in line:
         return shown + _windows_paths(language)
-    if line.strip().startswith("[") and not line.strip().startswith("[[") and (
-        "overwrite" in message or "declare" in message.lower()
+    if (
+        line.strip().startswith("[")
+        and not line.strip().startswith("[[")
+        and ("overwrite" in message or "declare" in message.lower())
     ):
         return shown + "; " + tr(language, "config_toml_table_twice", table=line.strip())
     if "Unclosed array" in message:

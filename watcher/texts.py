@@ -389,6 +389,11 @@ RU: dict[str, str] = {
     "cli_check_department": "  отдел {name}{default}: {where} -> чат {chat}",
     "cli_check_default": " (по умолчанию)",
     "cli_check_no_chat": "не задан",
+    "cli_check_shared_range": (
+        "  внимание: доб. {low}…{high} есть и у отдела «{first}», и у «{second}»: звонки на"
+        " них идут в «{first}» (он раньше в файле). Если они — «{second}», уберите их из"
+        " extensions «{first}»"
+    ),
     "cli_check_department_no_chat": (
         "  ОШИБКА: у отдела «{name}» не задан chat: его пропущенные звонки не уйдут ни в один"
         " чат. Добавьте бота в чат отдела, напишите там /start (или запустите `perezvon"
@@ -802,7 +807,7 @@ RU: dict[str, str] = {
         'текст и время пишутся в кавычках: open = "09:00", name = "Отдел продаж";'
         " числа (chat = -1001234567890) и true/false — без кавычек"
     ),
-    "config_toml_unclosed_quote": "не закрыта кавычка: значение начинается и кончается \"",
+    "config_toml_unclosed_quote": 'не закрыта кавычка: значение начинается и кончается "',
     "config_toml_unclosed_list": "не закрыт список: он кончается на ] (admins = [123, 456])",
     "config_toml_table_twice": (
         "раздел {table} уже был выше; второй отдел (и каждый следующий) начинается с"
@@ -911,7 +916,7 @@ RU: dict[str, str] = {
         ' целиком, например "+79161234567"'
     ),
     "config_line_range": (
-        "{key}: {value} — линии CO перечисляются по одной (lines = [\"01\", \"02\"]),"
+        '{key}: {value} — линии CO перечисляются по одной (lines = ["01", "02"]),'
         " диапазоны здесь не читаются"
     ),
     "config_department_catches_nothing": (
@@ -1047,7 +1052,7 @@ RU: dict[str, str] = {
         "писать"
     ),
     "cli_check_log": "\nЖурнал {path}",
-    "cli_check_log_console": "\nЖурнал: только консоль (logging.file = \"\")",
+    "cli_check_log_console": '\nЖурнал: только консоль (logging.file = "")',
     "cli_check_log_folder": "это папка",
     "cli_check_log_unwritable": (
         "  ОШИБКА: в {path} нельзя писать ({reason}): служба будет вести журнал только в"
@@ -1149,8 +1154,7 @@ EN: dict[str, str] = {
     "toast_unknown": "This button is outdated or does not match a call",
     "toast_busy": "The ledger is busy, nothing was marked: press again in a minute",
     "toast_not_saved": (
-        "Not saved: the server cannot write its ledger. Mark it later; the admin sees it in"
-        " the log"
+        "Not saved: the server cannot write its ledger. Mark it later; the admin sees it in the log"
     ),
     "toast_stale_message": "This message is out of date; the call is shown in another. Try /missed",
     "help": (
@@ -1432,6 +1436,11 @@ EN: dict[str, str] = {
     "cli_check_department": "  department {name}{default}: {where} -> chat {chat}",
     "cli_check_default": " (default)",
     "cli_check_no_chat": "not set",
+    "cli_check_shared_range": (
+        "  warning: ext. {low}…{high} are listed by both “{first}” and “{second}”: their"
+        " calls go to “{first}” (it comes first in the file). If they are “{second}”'s,"
+        " take them out of “{first}”'s extensions"
+    ),
     "cli_check_department_no_chat": (
         "  ERROR: department “{name}” has no chat: its missed calls reach no chat. Add the"
         " bot to the department's chat, send /start there (or run `perezvon chats`) and put"
@@ -1843,7 +1852,7 @@ EN: dict[str, str] = {
         'text and times go in quotes: open = "09:00", name = "Sales";'
         " numbers (chat = -1001234567890) and true/false go without"
     ),
-    "config_toml_unclosed_quote": "a quote is not closed: a value starts and ends with \"",
+    "config_toml_unclosed_quote": 'a quote is not closed: a value starts and ends with "',
     "config_toml_unclosed_list": "a list is not closed: it ends with ] (admins = [123, 456])",
     "config_toml_table_twice": (
         "the table {table} came before; the second department (and each after it) starts"
@@ -1936,7 +1945,7 @@ EN: dict[str, str] = {
         ' e.g. "+79161234567"'
     ),
     "config_line_range": (
-        "{key}: {value}: CO lines are listed one by one (lines = [\"01\", \"02\"]); a range"
+        '{key}: {value}: CO lines are listed one by one (lines = ["01", "02"]); a range'
         " is not read here"
     ),
     "config_department_catches_nothing": (
@@ -2069,7 +2078,7 @@ EN: dict[str, str] = {
         "another name (-o); the folder must exist and be writable"
     ),
     "cli_check_log": "\nLog {path}",
-    "cli_check_log_console": "\nLog: the console only (logging.file = \"\")",
+    "cli_check_log_console": '\nLog: the console only (logging.file = "")',
     "cli_check_log_folder": "it is a folder",
     "cli_check_log_unwritable": (
         "  ERROR: {path} cannot be written ({reason}): the service would log to the console"
