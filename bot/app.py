@@ -20,9 +20,10 @@ from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.handlers import register
+from bot.limiter import ChatScopedLimiter
 from bot.logs import network_error_text, protect, quiet_libraries, redact
 from bot.messenger import SEND_TIMEOUTS, CaseMessenger, SendTimeouts
 from bot.outbox import (
@@ -99,7 +100,7 @@ class RateLimits:
     overall_per_second: float = 30.0
     group_per_minute: float = 20.0
     group_period: float = 60.0
-    # A 429 still answered: wait retry_after (every request waits) and try again this often.
+    # A 429 still answered: its chat waits retry_after (bot.limiter), tried again this often.
     retries: int = 2
 
     def group_bucket(self) -> tuple[float, float]:
@@ -111,9 +112,9 @@ class RateLimits:
         capacity = max(1.0, self.group_per_minute / 4)
         return capacity, self.group_period * capacity / max(self.group_per_minute - capacity, 1.0)
 
-    def limiter(self) -> AIORateLimiter:
+    def limiter(self) -> ChatScopedLimiter:
         capacity, period = self.group_bucket()
-        return AIORateLimiter(
+        return ChatScopedLimiter(
             overall_max_rate=self.overall_per_second,
             overall_time_period=1,
             group_max_rate=capacity,

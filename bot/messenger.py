@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,8 +27,16 @@ from enum import Enum
 import httpx
 from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
+from bot.limiter import FloodWait, retry_after_seconds
 from bot.render import (
     ESCALATION_ROOM,
     CardExtras,
@@ -250,6 +259,11 @@ class CaseMessenger:
             return outcome
         try:
             await self._sync_escalated(case, rendered, post=OutboxKind.ESCALATE in kinds)
+        except FloodWait:
+            raise
+        except RetryAfter as error:  # the managers' chat's wait, not the department's
+            managers = self.chat_for(self.config.telegram.managers_chat or 0)
+            raise FloodWait(math.ceil(retry_after_seconds(error)), managers) from error
         except (BadRequest, Forbidden) as error:
             # The managers' chat refused (the bot removed from it, a wrong id): that costs
             # the copy, never the department's own reminder in the same batch.

@@ -11,7 +11,7 @@ one post or edit. Failures are sorted into three kinds:
   as Telegram answers again. An outage is one warning and one "back" line in the log,
   however long it lasts;
 * the chat refuses the bot (removed from it, no rights, no such chat): its cases wait,
-  tried again at the longest backoff, one warning per chat, and are posted once the bot
+  tried again with a growing backoff, one warning per chat, and are posted once the bot
   is back in the chat (each chat is a lane of its own: it holds up no other);
 * this batch is undeliverable (a bad request): retry a few times, then give it up with
   an error in the log.
@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import warnings
 from asyncio import FIRST_COMPLETED
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -47,8 +46,8 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBDeprecationWarning
 
+from bot.limiter import retry_after_seconds
 from bot.logs import network_error_text
 from bot.messenger import (
     MAX_UNCONFIRMED_POSTS,
@@ -75,6 +74,7 @@ class Step(Enum):
     DONE = "done"
     RETRY = "retry"  # this batch later, go on with the others
     PAUSE = "pause"  # Telegram is unavailable or flooded: stop this pass
+    HOLD = "hold"  # this chat's flood wait: stop its lane, the others go on
 
 
 @dataclass
@@ -102,15 +102,6 @@ class _Outage:
 def backoff_seconds(attempts: int, base: float = BASE_BACKOFF, cap: float = MAX_BACKOFF) -> float:
     """``base``, 2×, 4×… per earlier failed attempt, never above ``cap``."""
     return min(cap, base * 2 ** min(max(attempts, 0), 30))
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    """``retry_after`` as seconds whatever PTB's int/timedelta transition setting is."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    return max(seconds, 0.0)
 
 
 class OutboxSender:
@@ -144,6 +135,7 @@ class OutboxSender:
         self.resend_pause = resend_pause
         self._slow: _Outage | None = None  # answers to posts lost since, and how many
         self._refusing: set[int | None] = set()  # chats refusing the bot, told once each
+        self._held: dict[int | None, datetime] = {}  # chats in a flood wait, until when
 
     def wake(self) -> None:
         """Ask for a pass now; call from the event loop (see :meth:`wake_from_thread`)."""
@@ -230,7 +222,14 @@ class OutboxSender:
             while True:
                 if not report.paused:
                     due = self.ledger.outbox_due(self.clock())
-                    fresh = [b for b in due if b.last_id not in seen and b.chat not in lanes]
+                    now = self.clock()
+                    fresh = [
+                        b
+                        for b in due
+                        if b.last_id not in seen
+                        and b.chat not in lanes
+                        and self._held.get(b.chat, now) <= now
+                    ]
                     for chat, batches in _by_chat(fresh).items():
                         lanes[chat] = asyncio.create_task(self._lane(batches, report, seen))
                 if not lanes:
@@ -259,6 +258,8 @@ class OutboxSender:
             if step is Step.PAUSE:
                 report.paused = True
                 return
+            if step is Step.HOLD:
+                return
 
     async def _deliver(self, batch: OutboxBatch, report: DrainReport) -> Step:
         try:
@@ -278,10 +279,22 @@ class OutboxSender:
         except RetryAfter as error:
             self._reachable()  # it answered, if only to say wait
             seconds = retry_after_seconds(error)
-            log.warning("Telegram flood control: waiting %.0f s", seconds)
             self._retry(batch, f"429 retry after {seconds:g} s", seconds, report)
-            self._resume_at = time.monotonic() + seconds
-            return Step.PAUSE
+            flooded = getattr(error, "chat_id", None)
+            if batch.chat is None and flooded is None:
+                log.warning("Telegram flood control: waiting %.0f s", seconds)
+                self._resume_at = time.monotonic() + seconds
+                return Step.PAUSE
+            if flooded is not None and flooded != self.messenger.chat_for(batch.chat or 0):
+                # Another chat's wait (the managers' copy): this case later, its lane on.
+                log.info("case %s waits for chat %s's flood control", batch.case_id, flooded)
+                return Step.RETRY
+            # Telegram's limit for this chat: its lane waits, the other chats go on.
+            log.warning(
+                "Telegram flood control for chat %s: its posts wait %.0f s", batch.chat, seconds
+            )
+            self._held[batch.chat] = self.clock() + timedelta(seconds=seconds)
+            return Step.HOLD
         except (BadRequest, Forbidden, InvalidToken) as error:
             # BadRequest is a NetworkError subclass in PTB: it must be caught first.
             self._reachable()
@@ -401,7 +414,7 @@ class OutboxSender:
 
     def _refused(self, batch: OutboxBatch, error: TelegramError, report: DrainReport) -> Step:
         """The chat takes nothing from the bot (removed from it, no rights, no such chat):
-        its cases wait, tried again at the longest backoff, never given up; the bot
+        its cases wait, tried again with a growing backoff, never given up; the bot
         re-added, they are posted. One warning per chat until it takes a message again."""
         delay = self._backoff(batch)
         if batch.chat in self._refusing:

@@ -16,7 +16,7 @@ from telegram import Bot, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter
 
-from bot.outbox import retry_after_seconds
+from bot.limiter import retry_after_seconds
 from bot.render import Rendered
 
 log = logging.getLogger(__name__)

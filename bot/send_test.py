@@ -29,9 +29,9 @@ from bot.app import (
     file_url_for,
     normalise_base_url,
 )
+from bot.limiter import retry_after_seconds
 from bot.logs import protect, redact
 from bot.messenger import is_chat_not_found, lacks_rights
-from bot.outbox import retry_after_seconds
 from bot.render import esc
 from watcher.config import Config
 from watcher.texts import tr

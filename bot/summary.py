@@ -24,7 +24,7 @@ from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, T
 from telegram.ext import ContextTypes, Job, JobQueue
 
 from bot.figures import chart_png, report_document, stats_messages
-from bot.outbox import retry_after_seconds
+from bot.limiter import retry_after_seconds
 from bot.render import MESSAGE_LIMIT, Rendered, summary_text, utf16_len
 from bot.replies import Part, send_part
 from bot.runtime import Runtime, runtime_of

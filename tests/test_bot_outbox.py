@@ -131,17 +131,33 @@ async def test_backoff_delays_the_next_try(ledger: Ledger) -> None:
     assert (await outbox.drain()).delivered == 1
 
 
-async def test_flood_control_pauses_the_whole_pass(ledger: Ledger) -> None:
+async def test_flood_control_holds_its_chat_and_the_other_chats_go_on(ledger: Ledger) -> None:
+    """A 429 answers for Telegram's limit of the chat it came from: that chat's work
+    waits retry_after, another chat's first post does not."""
     first, second = new_case(ledger, "+79160000001"), new_case(ledger, "+79160000002")
+    other = new_case(ledger, "+79160000003", chat=-1002)
+    messenger, clock = ScriptedMessenger(), Clock()
+    messenger.script[first.id] = [RetryAfter(7), SyncOutcome.POSTED]
+    outbox = sender(ledger, messenger, clock)
+    report = await outbox.drain()
+    assert not report.paused
+    assert sorted(messenger.calls) == sorted([first.id, other.id])  # not the held chat's 2nd
+    assert [b.case_id for b in ledger.outbox_due(clock.now)] == [second.id]
+    clock.now += timedelta(seconds=3)
+    await outbox.drain()
+    assert messenger.calls.count(second.id) == 0  # still held
+    clock.now += timedelta(seconds=5)
+    await outbox.drain()
+    assert ledger.outbox_pending_count() == 0
+
+
+async def test_flood_control_for_no_chat_pauses_the_whole_pass(ledger: Ledger) -> None:
+    first, _ = new_case(ledger, "+79160000001", chat=None), new_case(ledger, "+7916002")
     messenger, clock = ScriptedMessenger(), Clock()
     messenger.script[first.id] = [RetryAfter(7), SyncOutcome.POSTED]
     outbox = sender(ledger, messenger, clock)
     report = await outbox.drain()
     assert report.paused and messenger.calls == [first.id]
-    assert [b.case_id for b in ledger.outbox_due(clock.now)] == [second.id]
-    clock.now += timedelta(seconds=8)
-    await outbox.drain()
-    assert ledger.outbox_pending_count() == 0
 
 
 @pytest.mark.parametrize("error", [NetworkError("Bad Gateway"), TimedOut()])

@@ -183,3 +183,43 @@ async def test_a_post_the_ledger_could_not_record_is_not_posted_again(
             SALES_CHAT,
             office.posts(SALES_CHAT)[0]["message_id"],
         )
+
+
+async def test_a_flood_wait_in_one_chat_holds_neither_presses_nor_posts_elsewhere(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """A 429 with retry_after 45 on a Service post held every request for 45 s: a press
+    in the Sales chat was answered after 43.5 s, past the 15 s Telegram gives an answer,
+    and the wait was misread as a slow Telegram. Now only Service's chat waits."""
+    from tests.test_bot_harness import OLGA
+
+    config = office_config(tmp_path, phone_config)
+    async with open_office(config, limits=SCALED) as office:
+        office.missed(minutes_ago=4, caller="89160000001")
+        await office.scan()
+        await office.wait_posted(SALES_CHAT)
+        await office.settle()
+        case_id = office.only_case().id
+        card = office.posts(SALES_CHAT)[0]
+        office.api.fail_next("sendMessage", status=429, retry_after=6)
+        office.missed(minutes_ago=3, caller="89160000002", ext="630")
+        await office.scan()
+        await office.api.wait_for("sendMessage", lambda c: c.failed)
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        toast = await office.press(SALES_CHAT, card["message_id"], OLGA, f"k:{case_id}")
+        assert toast == "Взято: звонок за вами"
+        assert loop.time() - asked < 3  # not behind Service's flood wait
+        office.missed(minutes_ago=2, caller="89160000003")
+        await office.scan()
+        await office.wait_posted(SALES_CHAT, count=2)
+        assert loop.time() - asked < 4
+        flooded = next(c for c in office.api.calls_of("sendMessage") if c.failed).time
+        [late] = await office.api.wait_for(
+            "sendMessage",
+            lambda c: not c.failed and c.params["chat_id"] == SERVICE_CHAT,
+            timeout=15,
+        )
+        assert late.time - flooded >= 5.9  # its own wait kept: nothing to it before
+        await office.settle()
+        assert len(office.posts(SERVICE_CHAT)) == 1

@@ -401,3 +401,23 @@ async def test_a_claim_is_for_its_day_and_anyone_may_take_it_the_next(
         # Monday's claim is Monday's: Olga, back at her desk, is told it is Ivan's now.
         toast = await office.press(SALES_CHAT, message["message_id"], OLGA, f"k:{case_id}")
         assert toast == "Уже взял(а) Иван Петров в 10:00"
+
+
+async def test_a_flood_wait_on_the_managers_copy_does_not_hold_the_departments_posts(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """The 429 came for the managers' chat (the escalated copy), and the case's own
+    chat was held for it: a new missed call in Sales waited out the managers' wait."""
+    clock = Clock(FRIDAY + dt.timedelta(hours=10, minutes=1))
+    config = make_config(tmp_path, phone_config, remind_after_minutes=0)
+    async with clocked_office(config, clock) as office:
+        await posted_case(office, FRIDAY + dt.timedelta(hours=10))
+        clock.advance(minutes=61)
+        office.api.fail_next("sendMessage", status=429, retry_after=30)
+        assert check_reminders(runtime(office.bot.application)) == 1  # the escalation...
+        await office.api.wait_for("sendMessage", lambda c: c.failed)  # ...told to wait 30 s
+        assert office.posts(MANAGERS_CHAT) == []
+        missed_at(office, clock.now - dt.timedelta(minutes=1), caller="89160000002")
+        await office.scan()
+        await office.wait_posted(SALES_CHAT, count=2)  # at once, not after 30 s
+        assert len(office.posts(SALES_CHAT)) == 2
