@@ -353,3 +353,16 @@ def test_a_folder_for_a_table_is_told_as_such(tmp_path: Path) -> None:
     assert caught.value.told("ru") == (
         f"{tmp_path}: это папка, а нужен сам файл таблицы, например {tmp_path / 'Calls.dbf'}"
     )
+
+
+def test_an_extra_column_with_a_russian_or_odd_name_is_fine(tmp_path: Path) -> None:
+    """Only random bytes are no table: a real one may name an extra column ПРИМ or NOTE-1."""
+    odd = (*WINTARIFF_FIELDS, FieldSpec("EXTRA", "C", 4), FieldSpec("OTHER", "C", 4))
+    writer = CallsDbfWriter.create(tmp_path / "Calls.dbf", fields=odd)
+    when = dt.datetime(2024, 5, 6, 10, 0)
+    writer.append(make_row(when=when, duration=0, extension="620", callerid="89161234567"))
+    with open(tmp_path / "Calls.dbf", "r+b") as f:
+        for index, name in ((len(WINTARIFF_FIELDS), "ПРИМ"), (len(WINTARIFF_FIELDS) + 1, "NOTE-1")):
+            f.seek(32 + 32 * index)
+            f.write(name.encode("cp866").ljust(11, b"\0"))
+    assert read_layout(tmp_path / "Calls.dbf").field_names()[-2:] == ["ПРИМ", "NOTE-1"]

@@ -115,7 +115,7 @@ class RawRecord:
         return hashlib.blake2b(self.raw, digest_size=10).hexdigest()
 
 
-_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,10}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FIELD_TYPE = re.compile(r"[A-Z0@+]")
 
 
@@ -159,10 +159,12 @@ def read_layout(path: str | Path, encoding: str = "auto") -> DbfLayout:
     header = table.header
     if header.recordlen <= 1 or header.headerlen < 32 or not table.fields:
         raise DbfError("dbf_damaged", path=path)
-    # dBase names are letters, digits and _, types a letter (or 0 @ +): anything else is
-    # not a table whose header dbfread could check (only the read fields are checked).
+    # A dBase type is a capital letter (or 0 @ +), and a name has no control characters
+    # (other than the NUL padding dbfread strips): random bytes fail that, while a real
+    # table may well name an extra column ПРИМ or NOTE-1. dbfread's own check of the
+    # types covers only the fields Perezvon reads (_TableHeader).
     for f in table.fields:
-        if not _FIELD_NAME.fullmatch(f.name) or not _FIELD_TYPE.fullmatch(f.type):
+        if _CONTROL.search(f.name) or not _FIELD_TYPE.fullmatch(f.type):
             odd = f"field {f.name!r} of type {f.type!r} is no dBase field"
             raise DbfError("dbf_not_dbf", path=path, error=odd)
     if size < header.headerlen:
