@@ -1032,26 +1032,39 @@ _BARE_VALUE = re.compile(r"^\s*[\w.\"'-]+\s*=\s*(?![\"'\[{]|[-+]?\d+\s*(#.*)?$|t
 def _toml_hint(text: str, error: tomllib.TOMLDecodeError, language: str) -> str:
     """The line TOML stopped at, and the usual fix for what is wrong with it: parser
     text ("Invalid value (at line 67, column 8)") says neither."""
-    found = re.search(r"at line (\d+)", str(error))
-    if found is None:
-        return ""
-    lines = text.splitlines()
-    number = int(found.group(1))
     message = str(error)
-    if "Unclosed array" in message:  # told where it noticed: the list opened above
-        opened = [n for n in range(number, 0, -1) if "[" in lines[n - 1].split("#")[0]]
-        number = opened[0] if opened and opened[0] <= len(lines) else number
+    lines = text.splitlines()
+    found = re.search(r"at line (\d+)", message)
+    at_end = found is None and "end of document" in message
+    if found is not None:
+        number = int(found.group(1))
+    elif at_end and lines:
+        number = len(lines)
+    else:
+        return ""
+    # A list left open is told where TOML noticed (the next line, the file's end): the
+    # list's own line is the last one above that opens a [ it does not close.
+    unclosed = "Unclosed array" in message or at_end
+    if unclosed:
+        opened = [
+            n
+            for n in range(min(number, len(lines)), 0, -1)
+            if lines[n - 1].split("#")[0].count("[") > lines[n - 1].split("#")[0].count("]")
+        ]
+        if opened:
+            number, unclosed = opened[0], True
+        else:
+            unclosed = "Unclosed array" in message
     line = lines[number - 1] if 0 < number <= len(lines) else ""
     shown = tr(language, "config_toml_line", number=number, line=line.strip()[:120])
     if "\\" in line and '"' in line:
         return shown + _windows_paths(language)
-    if (
-        line.strip().startswith("[")
-        and not line.strip().startswith("[[")
-        and ("overwrite" in message or "declare" in message.lower())
-    ):
+    twice = "overwrite" in message or "declare" in message.lower()
+    if twice and line.strip() == "[department]":
         return shown + "; " + tr(language, "config_toml_table_twice", table=line.strip())
-    if "Unclosed array" in message:
+    if twice and line.strip().startswith("["):
+        return shown + "; " + tr(language, "config_toml_table_again", table=line.strip())
+    if unclosed:
         return shown + "; " + tr(language, "config_toml_unclosed_list")
     code = line.split("#")[0]  # a comment's apostrophes are no quotes
     if code.count('"') % 2 or code.count("'") % 2:

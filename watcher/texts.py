@@ -809,6 +809,9 @@ RU: dict[str, str] = {
     ),
     "config_toml_unclosed_quote": 'не закрыта кавычка: значение начинается и кончается "',
     "config_toml_unclosed_list": "не закрыт список: он кончается на ] (admins = [123, 456])",
+    "config_toml_table_again": (
+        "раздел {table} уже был выше: соберите его ключи под одним заголовком {table}"
+    ),
     "config_toml_table_twice": (
         "раздел {table} уже был выше; второй отдел (и каждый следующий) начинается с"
         " [[department]] — в двух квадратных скобках"
@@ -1854,6 +1857,9 @@ EN: dict[str, str] = {
     ),
     "config_toml_unclosed_quote": 'a quote is not closed: a value starts and ends with "',
     "config_toml_unclosed_list": "a list is not closed: it ends with ] (admins = [123, 456])",
+    "config_toml_table_again": (
+        "the table {table} came before: put its keys under one {table} header"
+    ),
     "config_toml_table_twice": (
         "the table {table} came before; the second department (and each after it) starts"
         " with [[department]], in double brackets"
