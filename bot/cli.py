@@ -627,15 +627,23 @@ def _hhmmss(value: int) -> str:
     return f"{value} = {value // 10000:02d}:{value // 100 % 100:02d}:{value % 100:02d}"
 
 
-def _folder_writable(folder: Path, out: TextIO, t: str) -> bool:
-    """Whether the first run can create the ledger in ``folder`` (or the nearest folder
-    of it that exists: the run creates the rest); False, with the fix, if not."""
+def _cannot_write_in(folder: Path) -> tuple[Path, str] | None:
+    """Why no file can be made in ``folder`` (or the nearest folder of it that exists:
+    the service creates the rest), with that folder; None when one can."""
     existing = next((f for f in (folder, *folder.parents) if f.exists()), folder)
     try:
         with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as error:
-        reason = error.strerror or str(error)
+        return existing, error.strerror or str(error)
+    return None
+
+
+def _folder_writable(folder: Path, out: TextIO, t: str) -> bool:
+    """Whether the first run can create the ledger in ``folder``; False, with the fix."""
+    problem = _cannot_write_in(folder)
+    if problem is not None:
+        existing, reason = problem
         out.write(tr(t, "cli_check_ledger_folder", folder=existing, reason=reason) + "\n")
         return False
     return True
@@ -650,18 +658,19 @@ def _check_logging(config: Config, out: TextIO) -> bool:
         out.write(tr(t, "cli_check_log_console") + "\n")
         return True
     out.write(tr(t, "cli_check_log", path=path) + "\n")
-    try:
-        if path.is_dir():
-            raise IsADirectoryError(tr(t, "cli_check_log_folder"))
-        if path.exists():
+    reason: str | None = None
+    if path.is_dir():
+        reason = tr(t, "cli_check_log_folder")
+    elif path.exists():
+        try:
             with open(path, "a", encoding="utf-8"):
                 pass
-        else:
-            existing = next((f for f in path.parents if f.exists()), path.parent)
-            with tempfile.TemporaryFile(dir=existing):
-                pass
-    except OSError as error:
-        reason = error.strerror or str(error)
+        except OSError as error:
+            reason = error.strerror or str(error)
+    else:
+        problem = _cannot_write_in(path.parent)
+        reason = problem[1] if problem is not None else None
+    if reason is not None:
         out.write(tr(t, "cli_check_log_unwritable", path=path, reason=reason) + "\n")
         return False
     return True
