@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from watcher.config import Config
 from watcher.dbf_reader import READ_CHUNK, RecordDecoder, read_layout, read_records
 from watcher.import_book import ImportBook
 from watcher.ingest import Ingestor, ScanResult
-from watcher.ledger import Ledger
+from watcher.ledger import BULK_ALIVE_SECONDS, Ledger
 from watcher.models import Call
 from watcher.normalise import RowError, to_call
 from watcher.sim.wintariff import CallsDbfWriter, make_row
@@ -223,8 +224,12 @@ def test_an_import_cut_short_gets_its_indexes_back_and_ends_the_same(
         assert {"idx_calls_line", "idx_calls_time"} <= present  # kept: figures meanwhile
         meanwhile = _why(ledger)  # /stats between the cut and the next pass
         assert meanwhile.top_missed  # the numbers missed most often, without their index
-        assert ledger.restore_deferred_indexes() == len(names)  # the watcher's next pass
+        # The watcher's next pass: not while the import could still be at work (one of an
+        # archive beside `run` says so at its commits), only once it has been silent.
         assert ledger.restore_deferred_indexes() == 0
+        silent = time.time() + BULK_ALIVE_SECONDS
+        assert ledger.restore_deferred_indexes(now=silent) == len(names)
+        assert ledger.restore_deferred_indexes(now=silent) == 0
         assert _why(ledger) == meanwhile
     _import(config, tmp_path / "cut.db", now)  # the restart reads on from the cursor
     assert _dump(tmp_path / "cut.db") == _dump(tmp_path / "whole.db")
@@ -395,3 +400,18 @@ def test_an_import_next_to_run_goes_through_the_ledger(
     alone = _import(config, tmp_path / "alone.db", now)
     assert _summary(beside) == _summary(alone)
     assert _dump(tmp_path / "beside.db") == _dump(tmp_path / "alone.db")
+
+
+def test_an_import_at_work_beside_run_keeps_its_indexes_left_out(tmp_path: Path) -> None:
+    """An archive imported beside `run`: the watcher's pass took the dropped indexes for
+    an interrupted import's, said so, and built them under the importer's feet."""
+    path = tmp_path / "ledger.db"
+    with Ledger(path) as importer, Ledger(path) as watcher:
+        with importer.deferred_indexes():
+            assert schema.missing_deferred_indexes(watcher.conn)
+            assert watcher.restore_deferred_indexes() == 0  # the import is at work
+            importer.bulk_import_alive(now=time.time() + 100)  # still, 100 s on
+            assert watcher.restore_deferred_indexes(now=time.time() + 150) == 0
+            assert schema.missing_deferred_indexes(watcher.conn)
+        assert watcher.get_meta("bulk_import_alive") is None  # done: built, and forgotten
+        assert not schema.missing_deferred_indexes(watcher.conn)

@@ -42,7 +42,13 @@ from watcher.dbf_reader import (
     read_records,
 )
 from watcher.import_book import ImportBook
-from watcher.ledger import BOOK_CACHE_KIB, BULK_CACHE_KIB, Ledger, SourceState
+from watcher.ledger import (
+    BOOK_CACHE_KIB,
+    BULK_ALIVE_SECONDS,
+    BULK_CACHE_KIB,
+    Ledger,
+    SourceState,
+)
 from watcher.models import Call
 from watcher.normalise import RowError, quick_calls, to_call
 from watcher.reasons import reason_for, with_reasons
@@ -265,11 +271,13 @@ class Ingestor:
             run.book = ImportBook(self.ledger, min_outgoing=self.config.rules.callback_min_seconds)
             run.rules = CaseRules(self.config, run.book, self.rules.contacts)
             deferred = self.ledger.deferred_indexes(schema.BOOK_DEFERRED_INDEXES)
+            run.deferring = True
         else:
             if self.ledger.restore_deferred_indexes():
                 log.warning("built the indexes an interrupted import had left out")
             if bulk:
                 deferred = self.ledger.deferred_indexes()
+                run.deferring = True
         with (
             deferred,
             _ChunkedCommit(
@@ -401,6 +409,9 @@ class Ingestor:
         progress: Progress | None,
     ) -> None:
         self._flush(run, end, result)
+        if run.deferring and run.wall_now() - run.alive_at >= BULK_ALIVE_SECONDS / 10:
+            run.alive_at = run.wall_now()
+            self.ledger.bulk_import_alive(run.alive_at)  # committed with the chunk
         commits.chunk_done()
         if progress:
             progress(end, stop)
@@ -747,6 +758,10 @@ class _Pass:
     # An import into an empty ledger: the case book its rules decide against.
     book: ImportBook | None = None
     rules: CaseRules | None = None
+    # A bulk import that left indexes out: it says it is alive now and then (meta).
+    deferring: bool = False
+    alive_at: float = 0.0
+    wall_now: Callable[[], float] = time.time
 
     def final_as_read(self, call: Call, settle: float) -> bool:
         """Whether ``call`` is final from what it says itself: CALLTYPE filled, a table

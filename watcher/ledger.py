@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,6 +46,10 @@ from watcher.vocab import (
 )
 
 BUSY_TIMEOUT_MS = 15_000
+# An import that left indexes out says it is at work at least this often (meta, at its
+# commits); silent longer, it was cut short, and the watcher builds them back.
+BULK_ALIVE_SECONDS = 120.0
+_BULK_ALIVE = "bulk_import_alive"
 # Two 📵 presses by one person on one case this close together are a double tap.
 DOUBLE_PRESS_SECONDS = 10
 # Page cache of a long pass (an import), in KiB: the random-order fingerprint and
@@ -196,16 +201,33 @@ class Ledger:
             self.conn.execute(f"PRAGMA cache_size = {previous}")
             self.conn.execute(f"PRAGMA wal_autocheckpoint = {previous_checkpoint}")
 
-    def restore_deferred_indexes(self) -> int:
+    def restore_deferred_indexes(self, now: float | None = None) -> int:
         """Build the indexes a bulk import cut short left out (how many; see
         :data:`schema.DEFERRED_INDEXES`). The watcher does it before its next pass, not
         every opener: a `perezvon stats` during an import must not build them under the
-        importer's feet."""
+        importer's feet. Nor does it while an import still says it is at work
+        (:meth:`bulk_import_alive`: an archive imported beside `run`), only once that
+        import has been silent for BULK_ALIVE_SECONDS: it was cut short."""
         missing = schema.missing_deferred_indexes(self.conn)
+        if not missing:
+            return 0
+        alive = self.get_meta(_BULK_ALIVE)
+        now = time.time() if now is None else now
+        if alive is not None and now - float(alive) < BULK_ALIVE_SECONDS:
+            return 0
         for statement in missing:  # one lock hold each
             with self.transaction():
                 self.conn.execute(statement)
+        self._forget_bulk_import()
         return len(missing)
+
+    def bulk_import_alive(self, now: float | None = None) -> None:
+        """An import that left indexes out is still at work (see restore_deferred_indexes)."""
+        self.set_meta(_BULK_ALIVE, repr(time.time() if now is None else now))
+
+    def _forget_bulk_import(self) -> None:
+        with self.transaction():
+            self.conn.execute("DELETE FROM meta WHERE key = ?", [_BULK_ALIVE])
 
     @contextmanager
     def deferred_indexes(
@@ -215,10 +237,12 @@ class Ledger:
         fails leaves them to the watcher's next pass (:meth:`restore_deferred_indexes`)."""
         with self.transaction():
             schema.drop_indexes(self.conn, statements)
+            self.bulk_import_alive()
         yield
         for statement in statements:  # one lock hold each, not all at once
             with self.transaction():
                 self.conn.execute(statement)
+        self._forget_bulk_import()
 
     @contextmanager
     def waiting_at_most(self, milliseconds: int) -> Iterator[Ledger]:
