@@ -41,7 +41,7 @@ from bot.summary import schedule_summary, schedule_weekly
 from watcher.clock import local_now
 from watcher.config import Config, example_chats
 from watcher.ledger_open import open_ledger
-from watcher.texts import tr
+from watcher.texts import ToldError, tr
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,8 @@ POLL_TIMEOUT = 30.0
 EXIT_OK, EXIT_BAD_TOKEN = 0, 2
 
 
-class TelegramCheckError(Exception):
-    """The token or the Bot API server is not usable; the message says what to do: in
-    English as ``str()`` (the log), in the office's language by :meth:`told` (the CLI)."""
-
-    def __init__(self, key: str, **values: str) -> None:
-        super().__init__(tr("en", key, **values))
-        self.key = key
-        self.values = values
+class TelegramCheckError(ToldError):
+    """The token or the Bot API server is not usable; the message says what to do."""
 
     @classmethod
     def rejected(cls, error: Exception) -> TelegramCheckError:
@@ -67,9 +61,6 @@ class TelegramCheckError(Exception):
     @classmethod
     def unreachable(cls, url: str, error: Exception) -> TelegramCheckError:
         return cls("telegram_unreachable", url=url, error=redact(error))
-
-    def told(self, language: str) -> str:
-        return tr(language, self.key, **self.values)
 
 
 def normalise_base_url(value: str | None) -> str | None:

@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 import struct
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,7 +23,7 @@ from dbfread.codepages import guess_encoding
 from dbfread.field_parser import FieldParser
 
 from watcher import fields
-from watcher.texts import tr
+from watcher.texts import ToldError
 
 DEFAULT_ENCODING = "cp866"
 GUESS_MIN_BYTES = 10  # telling high bytes a code page guess needs (a few Russian words)
@@ -35,26 +35,8 @@ READ_CHUNK = 2000
 DECODE_MEMO = 2048
 
 
-class DbfError(Exception):
-    """The file cannot be read as a DBF table right now; the message says why: in
-    English as the log has it (``str``), in the office's language by :meth:`told`."""
-
-    def __init__(
-        self,
-        key: str,
-        *,
-        localized: Callable[[str], Mapping[str, object]] | None = None,
-        **values: object,
-    ) -> None:
-        """``localized``: the values that are texts themselves, in a given language."""
-        super().__init__(tr("en", key, **values))
-        self.key = key
-        self.values = values
-        self.localized = localized
-
-    def told(self, language: str) -> str:
-        own = self.localized(language) if self.localized is not None else {}
-        return tr(language, self.key, **{**self.values, **own})
+class DbfError(ToldError):
+    """The file cannot be read as a DBF table right now; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ imports ``watcher``, never the reverse. Log messages stay in English and are not
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 DEFAULT_LANGUAGE = "ru"
@@ -2125,6 +2125,28 @@ def tr(language: str, key: str, /, **values: object) -> str:
     """
     template = catalog(language).get(key) or RU[key]
     return template.format(**values) if values else template
+
+
+class ToldError(Exception):
+    """A failure told from the catalog: in English as ``str()`` (the log's language), in
+    the office's language by :meth:`told` (the CLI's). ``localized``: the values that are
+    texts themselves, in a given language."""
+
+    def __init__(
+        self,
+        key: str,
+        *,
+        localized: Callable[[str], Mapping[str, object]] | None = None,
+        **values: object,
+    ) -> None:
+        super().__init__(tr("en", key, **values))
+        self.key = key
+        self.values = values
+        self.localized = localized
+
+    def told(self, language: str) -> str:
+        own = self.localized(language) if self.localized is not None else {}
+        return tr(language, self.key, **{**self.values, **own})
 
 
 def russian_plural(count: int) -> str:
