@@ -270,9 +270,8 @@ async def me_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     # A colleague's extension is not taken by a typo or a joke: their callbacks would
     # read as the sender's from then on. An admin may move it (a desk changed hands).
     previous = runtime.ledger.operator_links().get(extension, target)
-    moved = previous != target
-    if moved and not is_admin(runtime.config, sender.id):
-        holder = runtime.ledger.user_name(previous) or str(previous)
+    holder = (runtime.ledger.user_name(previous) or str(previous)) if previous != target else None
+    if holder is not None and not is_admin(runtime.config, sender.id):
         text = tr(language, "me_taken", extension=esc(extension), name=esc(holder), user=target)
         await _say(update, context, text, html=True)
         return
@@ -280,8 +279,7 @@ async def me_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     name = runtime.ledger.user_name(target) or str(target)
     log.info("extension %s linked to user %s by %s", extension, target, sender.id)
     text = tr(language, "me_linked", extension=esc(extension), name=esc(name))
-    if moved:
-        holder = runtime.ledger.user_name(previous) or str(previous)
+    if holder is not None:
         text += " " + tr(language, "me_moved_from", name=esc(holder))
     await _say(update, context, text, html=True)
     runtime.outbox.wake()
@@ -531,21 +529,21 @@ def _claim(runtime: Runtime, case: Case, user: User) -> str:
     if verdict is ClaimVerdict.YOURS:
         return tr(language, "toast_claimed_already_yours")
     if verdict is ClaimVerdict.TAKEN:
-        return _taken_toast(case, language, runtime.clock())
+        return _taken_toast(case, language, now)
     result = runtime.ledger.claim(
         case.id,
         user_id=user.id,
         user_name=_user_name(user),
         now=now,
-        take_over=verdict is ClaimVerdict.TAKE_OVER and is_admin(runtime.config, user.id),
+        take_over=verdict is ClaimVerdict.TAKE_OVER,
         stale_before=claim_day_start(now),
     )
     fresh = result.case or case
     if not result.changed:  # someone was faster, or it closed meanwhile
         if not fresh.is_open:
             return closed_toast(fresh, language)
-        return _taken_toast(fresh, language, runtime.clock())
-    if verdict is ClaimVerdict.TAKE_OVER:
+        return _taken_toast(fresh, language, now)
+    if verdict in (ClaimVerdict.TAKE_OVER, ClaimVerdict.TAKE_STALE):
         return tr(language, "toast_taken_over", name=claimer_name(case))
     return tr(language, "toast_claimed")
 

@@ -92,6 +92,7 @@ class ClaimVerdict(Enum):
     YOURS = "yours"  # already claimed by this user
     TAKEN = "taken"  # claimed by someone else; only an admin may take it over
     TAKE_OVER = "take_over"  # an admin takes over someone else's claim
+    TAKE_STALE = "take_stale"  # anyone takes over a claim of an earlier day
 
 
 def may_claim(config: Config, case: Case, user_id: int, now: datetime) -> ClaimVerdict:
@@ -103,9 +104,9 @@ def may_claim(config: Config, case: Case, user_id: int, now: datetime) -> ClaimV
         return ClaimVerdict.ALLOWED
     if case.claimed_by_user_id == user_id:
         return ClaimVerdict.YOURS
-    if is_admin(config, user_id) or claim_is_stale(case, now):
+    if is_admin(config, user_id):
         return ClaimVerdict.TAKE_OVER
-    return ClaimVerdict.TAKEN
+    return ClaimVerdict.TAKE_STALE if claim_is_stale(case, now) else ClaimVerdict.TAKEN
 
 
 def claim_day_start(now: datetime) -> datetime:
