@@ -221,8 +221,8 @@ class OutboxSender:
         try:
             while True:
                 if not report.paused:
-                    due = self.ledger.outbox_due(self.clock())
                     now = self.clock()
+                    due = self.ledger.outbox_due(now)
                     fresh = [
                         b
                         for b in due

@@ -409,8 +409,8 @@ class Ingestor:
         progress: Progress | None,
     ) -> None:
         self._flush(run, end, result)
-        if run.deferring and run.wall_now() - run.alive_at >= BULK_ALIVE_SECONDS / 10:
-            run.alive_at = run.wall_now()
+        if run.deferring and self.wall() - run.alive_at >= BULK_ALIVE_SECONDS / 10:
+            run.alive_at = self.wall()
             self.ledger.bulk_import_alive(run.alive_at)  # committed with the chunk
         commits.chunk_done()
         if progress:
@@ -760,8 +760,7 @@ class _Pass:
     rules: CaseRules | None = None
     # A bulk import that left indexes out: it says it is alive now and then (meta).
     deferring: bool = False
-    alive_at: float = 0.0
-    wall_now: Callable[[], float] = time.time
+    alive_at: float = 0.0  # the wall time it last said so
 
     def final_as_read(self, call: Call, settle: float) -> bool:
         """Whether ``call`` is final from what it says itself: CALLTYPE filled, a table
