@@ -1046,11 +1046,7 @@ def _toml_hint(text: str, error: tomllib.TOMLDecodeError, language: str) -> str:
     # list's own line is the last one above that opens a [ it does not close.
     unclosed = "Unclosed array" in message or at_end
     if unclosed:
-        opened = [
-            n
-            for n in range(min(number, len(lines)), 0, -1)
-            if lines[n - 1].split("#")[0].count("[") > lines[n - 1].split("#")[0].count("]")
-        ]
+        opened = [n for n in range(min(number, len(lines)), 0, -1) if _opens_list(lines[n - 1])]
         if opened:
             number, unclosed = opened[0], True
         else:
@@ -1066,12 +1062,22 @@ def _toml_hint(text: str, error: tomllib.TOMLDecodeError, language: str) -> str:
         return shown + "; " + tr(language, "config_toml_table_again", table=line.strip())
     if unclosed:
         return shown + "; " + tr(language, "config_toml_unclosed_list")
-    code = line.split("#")[0]  # a comment's apostrophes are no quotes
+    code = _code_of(line)  # a comment's apostrophes are no quotes
     if code.count('"') % 2 or code.count("'") % 2:
         return shown + "; " + tr(language, "config_toml_unclosed_quote")
     if _BARE_VALUE.match(code):
         return shown + "; " + tr(language, "config_toml_quotes")
     return shown
+
+
+def _code_of(line: str) -> str:
+    """A TOML line without its comment (a # inside a string is rare in a config)."""
+    return line.split("#")[0]
+
+
+def _opens_list(line: str) -> bool:
+    code = _code_of(line)
+    return code.count("[") > code.count("]")
 
 
 def _path_problem(key: str, value: str, language: str) -> str | None:
