@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest_asyncio
 
@@ -157,9 +158,24 @@ async def start_bot(config: Config, api: FakeBotApi, **options: Any) -> Perezvon
     return bot
 
 
+def midday_zone(now: dt.datetime | None = None) -> str:
+    """A fixed-offset zone where it is about noon now.
+
+    The office runs on the real clock, and its tests put calls "5 minutes ago" and then
+    count them in today's figures: around the office's midnight those calls were
+    yesterday's. Near noon a test of any length stays inside one day.
+    """
+    hour = (now or dt.datetime.now(dt.UTC)).hour
+    offset = 12 - hour  # -11 .. +12, all of them Etc zones
+    if offset == 0:
+        return "Etc/GMT"
+    return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"  # Etc/GMT-3 is UTC+3
+
+
 def office_config(tmp_path: Path, phone_config: Callable[..., Config], **overrides: Any) -> Config:
     telegram = {"managers_chat": MANAGERS_CHAT, "admins": [ADMIN["id"]], "daily_summary": "09:00"}
     telegram.update(overrides.pop("telegram", {}))
+    overrides.setdefault("timezone", midday_zone())
     return phone_config(telegram=telegram, **overrides)
 
 
@@ -217,3 +233,11 @@ async def test_service_chat_is_known(office: Office) -> None:
     await office.command(SERVICE_CHAT, OLGA, "/help")
     await office.wait_posted(SERVICE_CHAT)
     assert "отдел «Сервис»" in office.posts(SERVICE_CHAT)[-1]["text"]
+
+
+def test_the_office_clock_is_near_noon_whatever_the_hour() -> None:
+    """The harness's zone keeps "minutes ago" and "today" on one day at any UTC hour."""
+    for hour in range(24):
+        utc = dt.datetime(2026, 12, 1, hour, 7, tzinfo=dt.UTC)
+        local = utc.astimezone(ZoneInfo(midday_zone(utc)))
+        assert local.hour == 12, (hour, local)
