@@ -276,12 +276,16 @@ class CaseMessenger:
         return outcome
 
     async def _sync_reminder(self, case: Case) -> None:
-        """The case's last reminder says it is closed once it is (an operator scrolling
-        the chat must not call back a number already called), and reminds again if it
-        is reopened."""
-        stored = self.ledger.case_copy(case.id, OutboxKind.REMIND)
-        if stored is None or case.is_open != (stored in self._reminders_closed):
-            return  # none, or it reads right already
+        """The case's reminders say it is closed once it is (an operator scrolling the
+        chat must not call back a number already called), and remind again if it is
+        reopened: every one of them, as a repeat call days later brings another."""
+        wrong = [
+            stored
+            for stored in self.ledger.reminders_of(case.id)
+            if case.is_open == (stored in self._reminders_closed)
+        ]
+        if not wrong:
+            return  # none, or they read right already
         if case.is_open:
             shown = Rendered(self._reminder_text(case), None)
         else:
@@ -292,12 +296,13 @@ class CaseMessenger:
             shown = Rendered(
                 tr(self.language, "reminder_closed", number=number, closed=closed), None
             )
-        if not await self._edit(*stored, shown):
-            log.debug("the reminder of case %s is gone; left as it is", case.id)
-        if case.is_open:
-            self._reminders_closed.discard(stored)
-        else:
-            self._reminders_closed.add(stored)
+        for stored in wrong:
+            if not await self._edit(*stored, shown):
+                log.debug("a reminder of case %s is gone; left as it is", case.id)
+            if case.is_open:
+                self._reminders_closed.discard(stored)
+            else:
+                self._reminders_closed.add(stored)
 
     async def _sync_own(self, case: Case, rendered: Rendered) -> SyncOutcome:
         """The case's own message in its department's chat: post it once, then edit it."""
@@ -443,9 +448,7 @@ class CaseMessenger:
 
         async with self._sending:
             message = await self._following_moves(stored_chat, send)
-            self.ledger.set_case_copy(
-                case.id, OutboxKind.REMIND, message.chat_id, message.message_id, self.clock()
-            )
+            self.ledger.add_reminder(case.id, message.chat_id, message.message_id, self.clock())
         log.debug("case %s reminded in chat %s", case.id, message.chat_id)
 
     def _reminder_text(self, case: Case) -> str:

@@ -168,6 +168,43 @@ async def test_a_repeat_call_after_the_reminder_brings_it_again_at_opening(
         assert await remind(office) == 0  # and once only
 
 
+async def test_every_reminder_of_a_case_says_so_once_it_is_closed(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """Friday's reminder and Monday's (a repeat call brought it) both stay in the chat:
+    closing the case strikes both, not only the latest, and undo brings both back."""
+    clock = Clock(FRIDAY + dt.timedelta(hours=17, minutes=30))
+    async with clocked_office(make_config(tmp_path, phone_config), clock) as office:
+        case_id, message = await posted_case(office, FRIDAY + dt.timedelta(hours=17, minutes=29))
+        clock.now = FRIDAY + dt.timedelta(hours=17, minutes=49)
+        assert await remind(office) == 1
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=8, minutes=10)
+        missed_at(office, clock.now)
+        await office.scan()
+        await office.settle()
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=9)
+        assert await remind(office) == 1
+        friday, monday = replies_to(office, message["message_id"])
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=9, minutes=5)
+        await office.press(SALES_CHAT, message["message_id"], OLGA, f"c:{case_id}")
+        await office.settle()
+        for reply in (friday, monday):
+            await office.wait_edited(
+                lambda c, r=reply: c.params.get("message_id") == r["message_id"]
+            )
+        closed = "⏰ Звонок ждал перезвона: +7 916 123-45-67\n✅ Перезвонил(а) Ольга в 09:05"
+        assert [r["text"] for r in replies_to(office, message["message_id"])] == [closed] * 2
+        await office.press(SALES_CHAT, message["message_id"], OLGA, f"u:{case_id}")
+        await office.settle()
+        for reply in (friday, monday):
+            await office.wait_edited(
+                lambda c, r=reply: c.params.get("message_id") == r["message_id"], count=2
+            )
+        texts = [r["text"] for r in replies_to(office, message["message_id"])]
+        assert all(t.startswith("⏰ Звонок ждёт перезвона уже") for t in texts), texts
+        assert len(texts) == 2
+
+
 async def test_the_reminder_names_the_claimer_and_closed_cases_are_never_reminded(
     tmp_path: Path, phone_config: Callable[..., Config]
 ) -> None:

@@ -1257,6 +1257,29 @@ class Ledger:
             self._enqueue(case_id, kind, now, bool(rows[0][0]))
         return True
 
+    def add_reminder(self, case_id: int, chat_id: int, message_id: int, now: datetime) -> None:
+        """Keep a reminder sent for the case, beside those sent before: a repeat call
+        brings a new one days later, and the earlier one must say so when the case closes
+        too (an operator scrolling up reads it as well)."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO case_copies (case_id, kind, chat_id, message_id,"
+                " posted_at) VALUES (?, ?, ?, ?, ?)",
+                [case_id, f"{_REMINDER}{message_id}", chat_id, message_id, to_text(now)],
+            )
+
+    def reminders_of(self, case_id: int) -> list[tuple[int, int]]:
+        """(chat, message) of each reminder sent for the case, the oldest first. A ledger
+        written before several were kept holds the latest one under the plain kind."""
+        return [
+            (int(r[0]), int(r[1]))
+            for r in self.conn.execute(
+                f"SELECT chat_id, message_id FROM case_copies WHERE case_id = ?"
+                f" AND {_IS_REMINDER} ORDER BY posted_at, rowid",
+                [case_id],
+            )
+        ]
+
     def case_copy(self, case_id: int, kind: str) -> tuple[int, int] | None:
         row = self._one(
             "SELECT chat_id, message_id FROM case_copies WHERE case_id = ? AND kind = ?",
@@ -1280,8 +1303,9 @@ class Ledger:
         found = {
             (int(r[0]), int(r[1]))
             for r in self.conn.execute(
-                "SELECT chat_id, message_id FROM case_copies WHERE case_id = ? AND kind != ?",
-                [case_id, OutboxKind.REMIND],
+                f"SELECT chat_id, message_id FROM case_copies WHERE case_id = ?"
+                f" AND NOT {_IS_REMINDER}",
+                [case_id],
             )
         }
         own = self.case_message(case_id)
@@ -1393,6 +1417,12 @@ _NEWER_OPEN = (
 _REMOTE = CALLS.names.index("remote")
 _STARTED = CALLS.names.index("started_at")
 _DIRECTION = CALLS.names.index("direction")
+
+
+# A case's reminders in case_copies: one row each, kind "remind:<message id>" (and the
+# plain kind "remind" of a ledger that kept only the latest).
+_REMINDER = f"{OutboxKind.REMIND}:"
+_IS_REMINDER = f"(kind = '{OutboxKind.REMIND}' OR kind LIKE '{_REMINDER}%')"
 
 
 def _distinct(calls: Iterable[Call]) -> list[Call]:
