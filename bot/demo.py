@@ -10,6 +10,7 @@ reminder check, and an operator takes a case with 👋, as a press in the chat w
 
 from __future__ import annotations
 
+import csv
 import random
 import threading
 import time
@@ -32,11 +33,9 @@ from watcher.sim.wintariff import CallsDbfWriter
 from watcher.stats import load_stats, parse_period, render_stats
 from watcher.texts import tr
 
-DEMO_CONTACTS = (
-    (CUSTOMER_NUMBERS[1], "Ирина Соколова", "ООО «Вектор»"),
-    (CUSTOMER_NUMBERS[3], "Павел Орлов", ""),
-    (CUSTOMER_NUMBERS[4], "Бухгалтерия «Альфа-Строй»", "АО «Альфа-Строй»"),
-)
+# The customers in the demo's contacts.csv, by their index in CUSTOMER_NUMBERS; their
+# names and companies are in the text catalog (demo_contact_N, demo_company_N).
+DEMO_CONTACTS = (1, 3, 4)
 # The demo starts this long before the office opens: enough for the night's calls to be
 # read while it is closed, short enough to get to the story at once.
 LEAD_SECONDS = 10
@@ -56,10 +55,12 @@ def demo_config(folder: Path, language: str) -> Config:
     hours with the after-hours digest, and reminders after minutes rather than hours."""
     sales, support = department_names(language)
     contacts = folder / "contacts.csv"
-    contacts.write_text(
-        "phone,name,company\n" + "".join(f"{p},{n},{c}\n" for p, n, c in DEMO_CONTACTS),
-        encoding="utf-8",
-    )
+    rows = [
+        (CUSTOMER_NUMBERS[n], tr(language, f"demo_contact_{n}"), tr(language, f"demo_company_{n}"))
+        for n in DEMO_CONTACTS
+    ]
+    with contacts.open("w", encoding="utf-8", newline="") as file:
+        csv.writer(file).writerows([("phone", "name", "company"), *rows])
     return parse_config(
         {
             "language": language,

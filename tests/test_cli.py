@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -358,6 +359,9 @@ def test_demo_shows_claim_attempt_reminder_escalation_and_digest(tmp_path: Path)
     assert support_header < taken < failed < closed and reminded < closed
     escalated = [line for line in lines if line.startswith("ESCALATED")]
     assert escalated and all("within 2 min of office time" in line for line in escalated)
+    # The customers from the contacts file are named in English too: no Russian at all.
+    assert "(Pavel Orlov)" in out.getvalue()
+    assert not re.search("[А-Яа-яЁё]", out.getvalue())
     # The night's three cases waited: reminded, then escalated; closed cases never are.
     assert sum(line.startswith("REMINDER") for line in lines[: index("ESCALATED")]) >= 4
     assert not any(c in line or "+7 916 123-45-67" in line for line in escalated)

@@ -347,6 +347,13 @@ RU: dict[str, str] = {
         "Дальше — то, что получили бы чаты отделов. Ctrl+C — выход.\n"
     ),
     "demo_colleague": "Ольга",
+    # the demo's contacts.csv: name and company of three customers
+    "demo_contact_1": "Ирина Соколова",
+    "demo_company_1": "ООО «Вектор»",
+    "demo_contact_3": "Павел Орлов",
+    "demo_company_3": "",
+    "demo_contact_4": "Бухгалтерия «Альфа-Строй»",
+    "demo_company_4": "АО «Альфа-Строй»",
     # the command line: errors with hints, `check`, `import`, `stats`
     "cli_no_token": (
         "TELEGRAM_BOT_TOKEN не задан. Создайте бота у @BotFather, впишите его токен в .env "
@@ -1399,6 +1406,12 @@ EN: dict[str, str] = {
         "What follows is what the department chats would get. Ctrl+C to stop.\n"
     ),
     "demo_colleague": "Olga",
+    "demo_contact_1": "Irina Sokolova",
+    "demo_company_1": "Vector Ltd",
+    "demo_contact_3": "Pavel Orlov",
+    "demo_company_3": "",
+    "demo_contact_4": "Alfa-Stroy accounts",
+    "demo_company_4": "Alfa-Stroy JSC",
     "cli_no_token": (
         "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather, put its token into .env "
         "(see .env.example) and start again. To try Perezvon without Telegram: perezvon demo"
