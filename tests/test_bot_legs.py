@@ -14,6 +14,7 @@ from tests.conftest import SALES_CHAT
 from tests.test_bot_harness import CALLER, IVAN, Office, office_config, open_office
 from tests.test_bot_reminders import Clock, clocked_office
 from watcher.config import Config
+from watcher.service import WatcherService
 from watcher.sim.wintariff import make_row
 from watcher.stats import load_stats, parse_period
 from watcher.vocab import ClosedHow
@@ -122,6 +123,26 @@ async def test_a_short_abandon_that_was_a_leg_of_an_answered_call_is_no_missed_c
     stats = today(office)
     assert (stats.incoming, stats.missed) == (3, 1)
     assert stats.missed_by_reason.get("short_abandon") == 1
+
+
+async def test_a_short_abandon_is_still_linked_to_its_answered_leg_after_a_restart(
+    office: Office,
+) -> None:
+    """The answered leg's row comes when its talk ends, minutes after the short abandon's:
+    a service restarted in between must still count one answered call, not a missed one."""
+    start = (office.now() - dt.timedelta(minutes=12)).replace(microsecond=0)
+    leg(office, start, talk=0, ext="620", ring=3)
+    await office.scan()
+    assert today(office).missed_by_reason.get("short_abandon") == 1
+    await asyncio.to_thread(office.watcher.stop)
+    office.watcher = WatcherService(office.config, on_change=office.bot.wake_from_thread)
+    leg(office, start + dt.timedelta(seconds=3), talk=60, ext="201", ring=2)
+    await office.scan()
+    await office.settle()
+    stats = today(office)
+    assert (stats.incoming, stats.answered, stats.missed) == (1, 1, 0)
+    assert stats.missed_by_reason.get("short_abandon", 0) == 0
+    assert office.posts(SALES_CHAT) == []
 
 
 async def test_an_overflow_to_the_next_group_that_missed_too_is_one_missed_call(

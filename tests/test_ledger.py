@@ -411,3 +411,33 @@ def test_an_up_to_date_ledger_opens_while_another_process_writes(tmp_path: Path)
     finally:
         writer.rollback()
         writer.close()
+
+
+def test_waiting_abandons_are_the_recent_short_ones_no_leg_claimed(ledger: Ledger) -> None:
+    """What a restarted run reads back to link a short abandon to its answered leg."""
+
+    def abandon(minutes: int, ring: int, caller: str, index: int) -> Call:
+        row = make_row(
+            when=T0 + dt.timedelta(minutes=minutes),
+            duration=0,
+            extension="620",
+            callerid=caller,
+            calltype="I",
+            ring=ring,
+        )
+        return to_call(index, row)
+
+    old = abandon(0, 2, "89160000001", 1)  # more than two hours before the newest call
+    claimed = abandon(130, 2, "89160000002", 2)
+    waiting = abandon(135, 3, "89160000003", 3)
+    rang_long = abandon(136, 9, "89160000004", 4)  # a missed call, not a short abandon
+    ledger.store_new_calls([old, claimed, waiting, rang_long, callback(minutes=140)])
+    ledger.conn.execute(
+        "INSERT INTO legs (missed_fingerprint, answered_fingerprint, extension)"
+        " VALUES (?, NULL, '201')",
+        [claimed.fingerprint],
+    )
+    found = ledger.waiting_abandons(5, dt.timedelta(hours=2))
+    assert [c.fingerprint for c in found] == [waiting.fingerprint]
+    assert found[0] == waiting
+    assert ledger.waiting_abandons(0, dt.timedelta(hours=2)) == []  # no short abandons then

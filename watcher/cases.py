@@ -109,14 +109,30 @@ class CaseRules:
         self.history_before: datetime | None = None
         # Short abandons whose answered leg may still come (min_ring_seconds > 0): per
         # number, (leg window start, end, fingerprint). No case holds them, so the rules
-        # do; a restart between the two rows forgets one, and it stays a short abandon.
+        # do, and read those an earlier run left waiting from the ledger (begin).
         self._abandons: dict[str, list[tuple[datetime, datetime, str]]] = {}
+        self._abandons_loaded = False  # those stored before this run: read at begin()
 
     def begin(self, batch: Iterable[Call] = ()) -> None:
         """Load the numbers with open cases; call inside the batch's write transaction,
         with the batch's calls (stored already, about to be applied in order)."""
         self._open_remotes = self.ledger.open_remotes()
         self._unapplied = {call.fingerprint for call in batch}
+        if not self._abandons_loaded:
+            self._abandons_loaded = True
+            self._load_abandons()
+
+    def _load_abandons(self) -> None:
+        """The short abandons an earlier run stored and was still waiting to see answered
+        (the answered leg's row comes when its talk ends): a restart between the two rows
+        must not leave a call that was answered counted as missed."""
+        stored = self.ledger.waiting_abandons(self.config.rules.min_ring_seconds, ABANDON_MEMORY)
+        for call in stored:
+            if call.fingerprint in self._unapplied or call.remote in self.employees:
+                continue  # this batch's own, applied in turn; an employee's is no abandon
+            assert call.remote is not None
+            start, end = leg_window(call.started_at, call.ring_seconds)
+            self._abandons.setdefault(call.remote, []).append((start, end, call.fingerprint))
 
     def apply(self, call: Call, *, now: datetime, silent: bool) -> ApplyResult:
         """Plan what ``call`` does to the cases, apply it, and say what changed."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from watcher.models import Call
@@ -180,6 +180,8 @@ class CaseStore(Protocol):
     def open_cases_of(self, remote: str) -> list[OpenCase]: ...
 
     def answered_leg(self, remote: str, start: datetime, end: datetime) -> Call | None: ...
+
+    def waiting_abandons(self, shorter_than: int, within: timedelta) -> list[Call]: ...
 
     def has_call_before(self, remote: str, before: datetime) -> bool: ...
 

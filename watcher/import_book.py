@@ -21,7 +21,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from watcher.case_log import Noted
@@ -151,6 +151,11 @@ class ImportBook:
                 _insert(number.out_times, number.out_rows, _stamp(call.started_at), rowid)
         self._next_rowid = rowid + 1
         return first
+
+    def waiting_abandons(self, shorter_than: int, within: timedelta) -> list[Call]:
+        """None: the book imports into an empty ledger, so no short abandon was stored
+        before it, and the rules keep those of the import themselves."""
+        return []
 
     def has_call_before(self, remote: str, before: datetime) -> bool:
         number = self._numbers.get(remote)

@@ -864,6 +864,25 @@ class Ledger:
         row = cursor.fetchone()
         return _call(dict(zip(names, row, strict=True))) if row else None
 
+    def waiting_abandons(self, shorter_than: int, within: timedelta) -> list[Call]:
+        """Short abandons (missed, rang under ``shorter_than`` seconds) from the last
+        ``within`` of the calls stored that no answered leg has claimed yet: their answered
+        leg's row comes when its talk ends, possibly after a restart."""
+        if shorter_than <= 0:
+            return []
+        newest = self._one("SELECT max(started_at) FROM calls")
+        if not newest or not newest[0]:
+            return []
+        since = to_text(from_text(newest[0]) - within)
+        rows = self._dicts(
+            "SELECT * FROM calls WHERE direction = 'in' AND started_at >= ?"
+            " AND coalesce(duration, 0) = 0 AND ring_seconds IS NOT NULL AND ring_seconds < ?"
+            " AND coalesce(remote, '') <> ''"
+            " AND fingerprint NOT IN (SELECT missed_fingerprint FROM legs) ORDER BY rowid",
+            [since, shorter_than],
+        )
+        return [_call(row) for row in rows]
+
     def record_overflow(self, leg: OverflowLeg) -> bool:
         """An overflow leg of a case's call: in ``legs``, so no figure counts it twice."""
         with self.atomic():
