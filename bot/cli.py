@@ -66,9 +66,10 @@ log = logging.getLogger("perezvon")
 
 # The Calls.dbf fields Perezvon reads, and the catalog key of what each one is for.
 # The language of what the CLI says before a config has told it the office's language
-# (no token, Ctrl+C, a .env that cannot be read). Russian, the default of every surface:
-# the config's own language is not known yet (watcher.config.problems_language says the
-# same for a config that cannot be read).
+# (the arguments, Ctrl+C). Russian, the default of every surface: the config's own
+# language is not known yet (watcher.config.problems_language says the same for a config
+# that cannot be read). A .env that cannot be read is told in the language its config's
+# `language` line names (watcher.config.file_language).
 PRE_CONFIG_LANGUAGE = "ru"
 QUIET_COMMANDS = frozenset({"demo", "stats", "report"})
 # The fewest rows an import must read before most of them unreadable fails it.
@@ -89,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         # Absolute, so every message names the file whatever folder the service started in.
         config_path = _load_environment(args.env_file, args.config).absolute()
     except DotenvError as error:
-        print(tr(PRE_CONFIG_LANGUAGE, error.key, path=error.path), file=sys.stderr)
+        # The config that .env was to go with says the office's language, read or not.
+        language = file_language(_config_path(args.config, {}).absolute())
+        print(tr(language, error.key, path=error.path), file=sys.stderr)
         return 2
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if token:

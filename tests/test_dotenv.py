@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -120,6 +121,21 @@ def test_a_file_notepad_saved_in_another_encoding_gets_a_clear_message(
     assert code == 2
     assert message in err
     assert "Файл → Сохранить как → Кодировка: UTF-8" in err  # before any config: Russian
+    assert "Traceback" not in err + out
+
+
+def test_an_english_office_is_told_of_its_utf16_env_file_in_english(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The config beside it says `language = "en"`: the admin reads English from then on,
+    the .env's message included, though the config is only read after the .env."""
+    write(tmp_path / ".env", "TELEGRAM_BOT_TOKEN=1:x\n", "utf-16")
+    (tmp_path / "perezvon.toml").write_text('language = "en"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = main("check")
+    assert code == 2
+    assert "saved as UTF-16" in err, err
+    assert not re.search("[А-Яа-яЁё]", err)
     assert "Traceback" not in err + out
 
 
