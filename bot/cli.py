@@ -18,7 +18,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from importlib import metadata
@@ -80,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-    parser = _parser()
-    with _argparse_speaking(PRE_CONFIG_LANGUAGE):
+    said = _language_before_parsing(sys.argv[1:] if argv is None else argv)
+    parser = _parser(said)
+    with _argparse_speaking(said):
         args = parser.parse_args(argv)
     # The demo and the figures print what the user asked for; the service's info lines
     # (contacts loaded, …) would only be English noise among them. Warnings still show.
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return error.code
     except KeyboardInterrupt:
-        print(tr(PRE_CONFIG_LANGUAGE, "cli_stopped"), file=sys.stderr)
+        print(tr(said, "cli_stopped"), file=sys.stderr)
         return 130
     finally:
         logs.close_files()
@@ -194,6 +195,20 @@ ARGPARSE_TEXTS = {
 }
 
 
+def _language_before_parsing(argv: Sequence[str]) -> str:
+    """The language of --help and of argparse's complaints: the one the config names (the
+    -c/--config one, PEREZVON_CONFIG, else perezvon.toml here), read before the arguments
+    are, so an English office's admin gets English help; Russian without a config."""
+    named: str | None = None
+    for at, word in enumerate(argv):
+        if word in ("-c", "--config") and at + 1 < len(argv):
+            named = argv[at + 1]
+        elif word.startswith("--config="):
+            named = word.split("=", 1)[1]
+    path = Path(named or os.environ.get("PEREZVON_CONFIG") or "perezvon.toml")
+    return file_language(path) if path.is_file() else PRE_CONFIG_LANGUAGE
+
+
 @contextlib.contextmanager
 def _argparse_speaking(language: str) -> Iterator[None]:
     """argparse's messages in ``language`` while it parses: it looks its templates up
@@ -251,8 +266,7 @@ class _HelpFormatter(argparse.HelpFormatter):
 
 
 def _parser(language: str = PRE_CONFIG_LANGUAGE) -> argparse.ArgumentParser:
-    """The command line, its help in ``language`` (Russian: the config, which may say
-    otherwise, is not read yet when --help is asked for)."""
+    """The command line, its help in ``language`` (see _language_before_parsing)."""
 
     def h(key: str) -> str:
         return tr(language, f"cli_help_{key}")

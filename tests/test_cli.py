@@ -368,8 +368,7 @@ def test_demo_shows_claim_attempt_reminder_escalation_and_digest(tmp_path: Path)
 
 
 def test_help_is_in_russian_and_names_every_command(capsys: pytest.CaptureFixture[str]) -> None:
-    """Russian by default, as every surface: the config that could say otherwise is not
-    read when --help is asked for."""
+    """Russian by default, as every surface, where no config says otherwise."""
     with pytest.raises(SystemExit) as done:
         cli.main(["--help"])
     assert done.value.code == 0
@@ -380,6 +379,29 @@ def test_help_is_in_russian_and_names_every_command(capsys: pytest.CaptureFixtur
         assert f"    {name} " in out
     english = cli._parser("en").format_help()
     assert english.startswith("usage: perezvon") and "watch Calls.dbf and run the" in english
+
+
+def test_help_and_argument_errors_speak_the_configs_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An English office's admin asks for --help in the install folder, or names the
+    config with -c: English, before the config is loaded."""
+    (tmp_path / "perezvon.toml").write_text('language = "en"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PEREZVON_CONFIG", raising=False)
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert capsys.readouterr().out.startswith("usage: perezvon")
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])  # no config here: Russian
+    assert capsys.readouterr().out.startswith("использование: perezvon")
+    with pytest.raises(SystemExit):
+        cli.main(["-c", str(tmp_path / "perezvon.toml"), "check", "--rows", "x"])
+    err = capsys.readouterr().err
+    assert "--rows" in err and not re.search("[А-Яа-яЁё]", err), err
 
 
 @pytest.mark.parametrize(
