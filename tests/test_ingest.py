@@ -898,3 +898,73 @@ def test_a_crash_mid_batch_loses_nothing_and_duplicates_nothing(
     result = harness.scan()
     assert (result.new_calls, result.cases.opened) == (1, 1)
     assert len(harness.outbox()) == 1
+
+
+# -- short abandons across a restart ------------------------------------------------------
+
+ABANDONER = "89161234567"
+
+
+def _legs(h: Harness) -> list[tuple[str, str]]:
+    rows = h.ledger.conn.execute("SELECT missed_fingerprint, answered_fingerprint FROM legs")
+    return [(str(a), str(b)) for a, b in rows]
+
+
+@pytest.mark.parametrize("hours_later", [None, 3], ids=["alone", "with a later call"])
+def test_a_short_abandon_finds_its_answered_leg_in_the_first_batch_after_a_restart(
+    phone_config, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows, hours_later: int | None
+) -> None:
+    """The service was down from the short abandon on; its answered leg's row comes in the
+    first batch after the restart, maybe with the night's calls after it."""
+    h = Harness(phone_config(rules={"min_ring_seconds": 5}))
+    start = NOW - dt.timedelta(minutes=20)
+    calls_dbf.append(phone_rows.missed(start, ABANDONER, ring=2))
+    h.scan()
+    assert _legs(h) == []  # waiting for its answered leg
+    h.restart()
+    calls_dbf.append(phone_rows.answered_in(start + dt.timedelta(seconds=3), ABANDONER, ring=2))
+    if hours_later:
+        later = start + dt.timedelta(hours=hours_later)
+        calls_dbf.append(phone_rows.outgoing(later, "89160000000"))
+        h.now = later + dt.timedelta(minutes=1)
+    h.scan()
+    assert len(_legs(h)) == 1
+    h.ledger.close()
+
+
+def test_a_garbled_year_does_not_stop_the_first_scan_after_a_restart(
+    phone_config, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
+) -> None:
+    """A DATE of 09990506 is stored as "999-05-06 …", which sorts after every real time."""
+    h = Harness(phone_config(rules={"min_ring_seconds": 5}))
+    odd = phone_rows.outgoing(NOW - dt.timedelta(minutes=30), "89160000000")
+    odd["DATE"] = "09990506"
+    calls_dbf.append(odd)
+    calls_dbf.append(phone_rows.missed(NOW - dt.timedelta(minutes=20), ABANDONER, ring=20))
+    h.scan()
+    assert len(h.cases()) == 1
+    for minutes in (15, 10):
+        h.restart()
+        calls_dbf.append(phone_rows.missed(NOW - dt.timedelta(minutes=minutes), ABANDONER, ring=2))
+        h.scan()
+    assert len(h.calls()) == 4
+    h.ledger.close()
+
+
+def test_a_missed_call_of_a_case_is_no_abandon_when_min_ring_is_raised_later(
+    phone_config, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
+) -> None:
+    """A 2 s ring joined a case while min_ring_seconds was 0; after a restart with 5 it is
+    still that case's call, not a short abandon for the next answered call to claim."""
+    h = Harness(phone_config(rules={"min_ring_seconds": 0}))
+    start = NOW - dt.timedelta(minutes=20)
+    calls_dbf.append(phone_rows.missed(start - dt.timedelta(minutes=5), ABANDONER, ring=20))
+    calls_dbf.append(phone_rows.missed(start, ABANDONER, ring=2))
+    h.scan()
+    assert [c["attempts"] for c in h.cases()] == [2]
+    h.ledger.close()
+    h = Harness(phone_config(rules={"min_ring_seconds": 5}))
+    calls_dbf.append(phone_rows.answered_in(start + dt.timedelta(seconds=3), ABANDONER, ring=2))
+    h.scan()
+    assert _legs(h) == []
+    h.ledger.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from watcher.ledger import Ledger, SourceState
 from watcher.models import Call, Case
 from watcher.normalise import to_call
 from watcher.sim.wintariff import make_row
-from watcher.vocab import CaseStatus, ClosedHow
+from watcher.vocab import CaseStatus, ClosedHow, MissReason
 
 NOW = dt.datetime(2024, 5, 6, 12, 0)
 T0 = dt.datetime(2024, 5, 6, 10, 0)
@@ -427,17 +428,21 @@ def test_waiting_abandons_are_the_recent_short_ones_no_leg_claimed(ledger: Ledge
         )
         return to_call(index, row)
 
-    old = abandon(0, 2, "89160000001", 1)  # more than two hours before the newest call
+    old = abandon(0, 2, "89160000001", 1)  # before the range asked for
     claimed = abandon(130, 2, "89160000002", 2)
     waiting = abandon(135, 3, "89160000003", 3)
     rang_long = abandon(136, 9, "89160000004", 4)  # a missed call, not a short abandon
-    ledger.store_new_calls([old, claimed, waiting, rang_long, callback(minutes=140)])
+    calls = [old, claimed, waiting, rang_long, callback(minutes=140)]
+    short = MissReason.SHORT_ABANDON
+    ledger.store_new_calls(
+        [replace(c, miss_reason=short) if c in (old, claimed, waiting) else c for c in calls]
+    )
+    waiting = replace(waiting, miss_reason=short)
     ledger.conn.execute(
         "INSERT INTO legs (missed_fingerprint, answered_fingerprint, extension)"
         " VALUES (?, NULL, '201')",
         [claimed.fingerprint],
     )
-    found = ledger.waiting_abandons(5, dt.timedelta(hours=2))
+    found = ledger.waiting_abandons(T0 + dt.timedelta(minutes=20), T0 + dt.timedelta(minutes=140))
     assert [c.fingerprint for c in found] == [waiting.fingerprint]
     assert found[0] == waiting
-    assert ledger.waiting_abandons(0, dt.timedelta(hours=2)) == []  # no short abandons then

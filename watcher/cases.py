@@ -116,17 +116,25 @@ class CaseRules:
     def begin(self, batch: Iterable[Call] = ()) -> None:
         """Load the numbers with open cases; call inside the batch's write transaction,
         with the batch's calls (stored already, about to be applied in order)."""
+        batch = list(batch)
         self._open_remotes = self.ledger.open_remotes()
         self._unapplied = {call.fingerprint for call in batch}
-        if not self._abandons_loaded:
+        if not self._abandons_loaded and batch:
+            self._load_abandons(batch)
             self._abandons_loaded = True
-            self._load_abandons()
 
-    def _load_abandons(self) -> None:
+    def _load_abandons(self, batch: list[Call]) -> None:
         """The short abandons an earlier run stored and was still waiting to see answered
         (the answered leg's row comes when its talk ends): a restart between the two rows
-        must not leave a call that was answered counted as missed."""
-        stored = self.ledger.waiting_abandons(self.config.rules.min_ring_seconds, ABANDON_MEMORY)
+        must not leave a call that was answered counted as missed. Those that can be
+        answered by the first batch read after the restart: from :data:`ABANDON_MEMORY`
+        before its oldest call on."""
+        times = [call.started_at for call in batch]
+        try:
+            since = min(times) - ABANDON_MEMORY
+        except OverflowError:  # a garbled date in year 1
+            since = datetime.min
+        stored = self.ledger.waiting_abandons(since, max(times))
         for call in stored:
             if call.fingerprint in self._unapplied or call.remote in self.employees:
                 continue  # this batch's own, applied in turn; an employee's is no abandon

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from watcher.models import Call
@@ -181,7 +181,7 @@ class CaseStore(Protocol):
 
     def answered_leg(self, remote: str, start: datetime, end: datetime) -> Call | None: ...
 
-    def waiting_abandons(self, shorter_than: int, within: timedelta) -> list[Call]: ...
+    def waiting_abandons(self, since: datetime, until: datetime) -> list[Call]: ...
 
     def has_call_before(self, remote: str, before: datetime) -> bool: ...
 

@@ -21,7 +21,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from watcher.case_log import Noted
@@ -152,7 +152,7 @@ class ImportBook:
         self._next_rowid = rowid + 1
         return first
 
-    def waiting_abandons(self, shorter_than: int, within: timedelta) -> list[Call]:
+    def waiting_abandons(self, since: datetime, until: datetime) -> list[Call]:
         """None: the book imports into an empty ledger, so no short abandon was stored
         before it, and the rules keep those of the import themselves."""
         return []

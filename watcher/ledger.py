@@ -864,22 +864,16 @@ class Ledger:
         row = cursor.fetchone()
         return _call(dict(zip(names, row, strict=True))) if row else None
 
-    def waiting_abandons(self, shorter_than: int, within: timedelta) -> list[Call]:
-        """Short abandons (missed, rang under ``shorter_than`` seconds) from the last
-        ``within`` of the calls stored that no answered leg has claimed yet: their answered
-        leg's row comes when its talk ends, possibly after a restart."""
-        if shorter_than <= 0:
-            return []
-        newest = self._one("SELECT max(started_at) FROM calls")
-        if not newest or not newest[0]:
-            return []
-        since = to_text(from_text(newest[0]) - within)
+    def waiting_abandons(self, since: datetime, until: datetime) -> list[Call]:
+        """Short abandons stored with that reason, started in ``[since, until]``, that no
+        answered leg has claimed yet: their answered leg's row comes when its talk ends,
+        possibly after a restart."""
         rows = self._dicts(
-            "SELECT * FROM calls WHERE direction = 'in' AND started_at >= ?"
-            " AND coalesce(duration, 0) = 0 AND ring_seconds IS NOT NULL AND ring_seconds < ?"
-            " AND coalesce(remote, '') <> ''"
-            " AND fingerprint NOT IN (SELECT missed_fingerprint FROM legs) ORDER BY rowid",
-            [since, shorter_than],
+            "SELECT * FROM calls WHERE direction = 'in' AND started_at >= ? AND started_at <= ?"
+            " AND miss_reason = ? AND coalesce(remote, '') <> ''"
+            " AND fingerprint NOT IN (SELECT missed_fingerprint FROM legs)"
+            " ORDER BY started_at, rowid",
+            [to_text(since), to_text(until), MissReason.SHORT_ABANDON],
         )
         return [_call(row) for row in rows]
 
