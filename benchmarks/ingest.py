@@ -336,7 +336,7 @@ def measure(size: int, label: str, work: Path, args: argparse.Namespace) -> dict
         "generate_s": generated,
         "full_reread_s": full,
         "full_reread_runs": runs,
-        "raw_rows_per_s": size / full,
+        "raw_rows_per_s": size / reference,
         "incremental_median_s": inc["median"],
         "incremental_min_s": inc["min"],
         "incremental_max_s": inc["max"],
@@ -392,7 +392,10 @@ def report(small: dict[str, Any], large: dict[str, Any], args: argparse.Namespac
             f"{fmt_time(large['incremental_min_s'])} / {fmt_time(large['incremental_max_s'])}",
         ),
         ("re-read / incremental", f"{small['speedup']:,.0f}x", f"{large['speedup']:,.0f}x"),
-        ("raw dbfread iteration", *(f"{d['raw_rows_per_s']:,.0f} rows/s" for d in (small, large))),
+        (
+            "raw dbfread iteration (mean of both reads)",
+            *(f"{d['raw_rows_per_s']:,.0f} rows/s" for d in (small, large)),
+        ),
         ("import scan(history=True)", *(fmt_time(d["import_s"]) for d in (small, large))),
         ("import rate", *(f"{d['import_rows_per_s']:,.0f} rows/s" for d in (small, large))),
         (
