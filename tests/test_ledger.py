@@ -22,13 +22,16 @@ T0 = dt.datetime(2024, 5, 6, 10, 0)
 KEY = "+79161234567"
 
 
-def missed(minutes: int = 0, caller: str = "89161234567", index: int = 0) -> Call:
+def missed(
+    minutes: int = 0, caller: str = "89161234567", index: int = 0, ring: int | None = None
+) -> Call:
     row = make_row(
         when=T0 + dt.timedelta(minutes=minutes),
         duration=0,
         extension="620",
         callerid=caller,
         calltype="I",
+        ring=ring,
     )
     return to_call(index, row)
 
@@ -416,22 +419,10 @@ def test_an_up_to_date_ledger_opens_while_another_process_writes(tmp_path: Path)
 
 def test_waiting_abandons_are_the_recent_short_ones_no_leg_claimed(ledger: Ledger) -> None:
     """What a restarted run reads back to link a short abandon to its answered leg."""
-
-    def abandon(minutes: int, ring: int, caller: str, index: int) -> Call:
-        row = make_row(
-            when=T0 + dt.timedelta(minutes=minutes),
-            duration=0,
-            extension="620",
-            callerid=caller,
-            calltype="I",
-            ring=ring,
-        )
-        return to_call(index, row)
-
-    old = abandon(0, 2, "89160000001", 1)  # before the range asked for
-    claimed = abandon(130, 2, "89160000002", 2)
-    waiting = abandon(135, 3, "89160000003", 3)
-    rang_long = abandon(136, 9, "89160000004", 4)  # a missed call, not a short abandon
+    old = missed(0, "89160000001", 1, ring=2)  # before the range asked for
+    claimed = missed(130, "89160000002", 2, ring=2)
+    waiting = missed(135, "89160000003", 3, ring=3)
+    rang_long = missed(136, "89160000004", 4, ring=9)  # a missed call, not a short abandon
     calls = [old, claimed, waiting, rang_long, callback(minutes=140)]
     short = MissReason.SHORT_ABANDON
     ledger.store_new_calls(
