@@ -494,7 +494,13 @@ def _close(runtime: Runtime, case: Case, user: User) -> str:
     fresh = result.case or case
     if fresh.is_open:  # cannot happen with the ledger's UPDATE, but never claim a close
         return tr(runtime.language, "toast_already_open")
-    return closed_toast(fresh, runtime.language)
+    return _closed(runtime, fresh)
+
+
+def _closed(runtime: Runtime, case: Case) -> str:
+    """The toast for a press on a case that is closed already."""
+    names = runtime.ledger.operator_names(runtime.config.operators)
+    return closed_toast(case, runtime.language, now=runtime.clock(), names=names)
 
 
 def _undo(runtime: Runtime, case: Case, user: User) -> str:
@@ -525,7 +531,7 @@ def _claim(runtime: Runtime, case: Case, user: User) -> str:
     now = runtime.clock()
     verdict = may_claim(runtime.config, case, user.id, now)
     if verdict is ClaimVerdict.CLOSED:
-        return closed_toast(case, language)
+        return _closed(runtime, case)
     if verdict is ClaimVerdict.YOURS:
         return tr(language, "toast_claimed_already_yours")
     if verdict is ClaimVerdict.TAKEN:
@@ -541,7 +547,7 @@ def _claim(runtime: Runtime, case: Case, user: User) -> str:
     fresh = result.case or case
     if not result.changed:  # someone was faster, or it closed meanwhile
         if not fresh.is_open:
-            return closed_toast(fresh, language)
+            return _closed(runtime, fresh)
         return _taken_toast(fresh, language, now)
     if verdict in (ClaimVerdict.TAKE_OVER, ClaimVerdict.TAKE_STALE):
         return tr(language, "toast_taken_over", name=claimer_name(case))
@@ -557,13 +563,13 @@ def _taken_toast(case: Case, language: str, now: datetime) -> str:
 def _failed(runtime: Runtime, case: Case, user: User) -> str:
     """📵 A callback that did not get through: listed on the card, the case stays open."""
     if not case.is_open:
-        return closed_toast(case, runtime.language)
+        return _closed(runtime, case)
     done = runtime.ledger.add_failed_callback(
         case.id, now=runtime.clock(), user_id=user.id, user_name=_user_name(user)
     )
     if not done:
         fresh = runtime.ledger.get_case(case.id) or case
-        return closed_toast(fresh, runtime.language)
+        return _closed(runtime, fresh)
     return tr(runtime.language, "toast_failed")
 
 
@@ -574,7 +580,7 @@ def _not_needed(runtime: Runtime, case: Case, user: User) -> str:
     )
     if result.changed:
         return tr(runtime.language, "toast_not_needed")
-    return closed_toast(result.case or case, runtime.language)
+    return _closed(runtime, result.case or case)
 
 
 _ACTIONS: dict[Button, Callable[[Runtime, Case, User], str]] = {

@@ -374,9 +374,19 @@ def render_case(case: Case, language: str, extras: CardExtras = NO_EXTRAS) -> Re
     return Rendered(case_text(case, language, extras), case_keyboard(case, language))
 
 
-def closed_toast(case: Case, language: str) -> str:
-    """The toast for a press on a case someone already closed: who and when (plain text)."""
-    return closing_words(case, language, Surface.TOAST, closer=closer_name(case))
+def closed_toast(
+    case: Case,
+    language: str,
+    *,
+    now: datetime | None = None,
+    names: Mapping[str, str] | None = None,
+) -> str:
+    """The toast for a press on a case someone already closed: who and when (plain text),
+    the operator's name beside an extension as on the card, and the time alone when it
+    was ``now``'s day."""
+    return closing_words(
+        case, language, Surface.TOAST, closer=closer_name(case), names=names, now=now
+    )
 
 
 # -- /missed ---------------------------------------------------------------------------

@@ -179,6 +179,28 @@ def test_closed_toast_names_the_closer() -> None:
     )
 
 
+def test_closed_toast_says_the_time_alone_on_the_day_and_the_operators_name() -> None:
+    """A press on a case the call log closed an hour ago: as the card words it."""
+    by_call = make_case(
+        status=CaseStatus.CLOSED,
+        closed_how=ClosedHow.CALL,
+        closed_at=T0,
+        callback_at=datetime(2024, 3, 12, 11, 0),
+        closed_by_extension="205",
+    )
+    same_day, next_day = datetime(2024, 3, 12, 12, 0), datetime(2024, 3, 13, 9, 0)
+    names = {"205": "Ольга"}
+    assert closed_toast(by_call, "ru", now=same_day, names=names) == (
+        "Уже закрыто: перезвонил доб. 205 (Ольга) в 11:00"
+    )
+    assert closed_toast(by_call, "ru", now=next_day, names=names) == (
+        "Уже закрыто: перезвонил доб. 205 (Ольга) в 12.03 11:00"
+    )
+    assert closed_toast(closed_by_user(), "en", now=datetime(2024, 3, 12, 18, 0)) == (
+        "Already closed: Иван Петров, 10:50"
+    )
+
+
 def test_clock_text_adds_the_date_only_on_another_day() -> None:
     assert clock_text(datetime(2024, 3, 12, 9, 5), T0, "ru") == "09:05"
     assert clock_text(datetime(2024, 3, 14, 9, 5), T0, "ru") == "14.03 09:05"

@@ -69,12 +69,14 @@ def closing_words(
     closer: str,
     escape: Callable[[str], str] = _plain,
     names: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> str:
     """Who or what closed ``case`` and when, worded for ``surface``.
 
     ``closer`` is how the surface names the person who pressed the button (the card clips
     long names); ``escape`` is applied to every value from the PBX or Telegram. Callers
     decide whether the case is closed at all: the card shows nothing while it is open.
+    ``now``: a toast's moment, so that a close of the same day says its time alone.
     """
     how = case.closed_how
     keys = _KEYS[surface]
@@ -85,7 +87,7 @@ def closing_words(
             language,
             keys[ClosedHow(how)],
             extension=escape(operator_label(case.closed_by_extension or "?", names)),
-            when=_when(case, surface, case.callback_at, language),
+            when=_when(case, surface, case.callback_at, language, now),
             duration=duration_text(case.callback_duration, language),
         )
     if how in (ClosedHow.USER, ClosedHow.NOT_NEEDED):
@@ -93,18 +95,26 @@ def closing_words(
             language,
             keys[ClosedHow(how)],
             name=escape(closer),
-            when=_when(case, surface, None, language),
+            when=_when(case, surface, None, language, now),
         )
     if how == ClosedHow.EXPIRY or surface is not Surface.CARD:
         return tr(language, keys[ClosedHow.EXPIRY])
     return tr(language, _OTHER_CARD_KEY, when=_when(case, surface, None, language))
 
 
-def _when(case: Case, surface: Surface, callback_at: datetime | None, language: str) -> str:
+def _when(
+    case: Case,
+    surface: Surface,
+    callback_at: datetime | None,
+    language: str,
+    now: datetime | None = None,
+) -> str:
     """The moment of closing as the surface writes it (the callback's, when there is one)."""
     if surface is Surface.CONSOLE:
         return case.closed_at.strftime("%H:%M") if case.closed_at else "?"
     moment = callback_at or case.closed_at
     if surface is Surface.TOAST:
-        return moment_text(moment, language) if moment else ""
+        if moment is None:
+            return ""
+        return clock_text(moment, now, language) if now else moment_text(moment, language)
     return clock_text(moment or case.last_at, case.last_at, language)
