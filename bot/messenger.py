@@ -210,9 +210,11 @@ class CaseMessenger:
         self._managers_refusing = False  # told once, until a copy goes through again
         # Posts made whose message could not be written to the ledger yet: case -> message.
         self._unrecorded: dict[int, tuple[int, int]] = {}
-        # Reminders this run edited to say their case is closed: only those are edited
-        # back if it is reopened (after a restart one is assumed to read as sent).
+        # Reminders this run edited to say their case is closed, and those whose text this
+        # run knows (sent or edited); of the others, the ledger tells which an earlier
+        # run struck (reminders_closed_since_sent).
         self._reminders_closed: set[tuple[int, int]] = set()
+        self._reminders_known: set[tuple[int, int]] = set()
 
     def chat_for(self, chat_id: int) -> int:
         """Where a message for ``chat_id`` goes now: its supergroup, if it became one."""
@@ -279,11 +281,17 @@ class CaseMessenger:
         """The case's reminders say it is closed once it is (an operator scrolling the
         chat must not call back a number already called), and remind again if it is
         reopened: every one of them, as a repeat call days later brings another."""
-        wrong = [
-            stored
-            for stored in self.ledger.reminders_of(case.id)
-            if case.is_open == (stored in self._reminders_closed)
-        ]
+        reminders = self.ledger.reminders_of(case.id)
+        struck_before: set[tuple[int, int]] = set()
+        if case.is_open and any(r not in self._reminders_known for r in reminders):
+            struck_before = self.ledger.reminders_closed_since_sent(case.id)
+
+        def reads_closed(stored: tuple[int, int]) -> bool:
+            if stored in self._reminders_known:
+                return stored in self._reminders_closed
+            return stored in struck_before
+
+        wrong = [stored for stored in reminders if case.is_open == reads_closed(stored)]
         if not wrong:
             return  # none, or they read right already
         if case.is_open:
@@ -299,6 +307,7 @@ class CaseMessenger:
         for stored in wrong:
             if not await self._edit(*stored, shown):
                 log.debug("a reminder of case %s is gone; left as it is", case.id)
+            self._reminders_known.add(stored)
             if case.is_open:
                 self._reminders_closed.discard(stored)
             else:
@@ -449,6 +458,7 @@ class CaseMessenger:
         async with self._sending:
             message = await self._following_moves(stored_chat, send)
             self.ledger.add_reminder(case.id, message.chat_id, message.message_id, self.clock())
+            self._reminders_known.add((message.chat_id, message.message_id))
         log.debug("case %s reminded in chat %s", case.id, message.chat_id)
 
     def _reminder_text(self, case: Case) -> str:

@@ -271,6 +271,54 @@ async def test_a_reminder_says_so_once_its_case_is_closed_and_reminds_again_on_u
         assert office.case(case_id).is_open
 
 
+async def test_an_undo_after_a_restart_brings_back_a_reminder_struck_before_it(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """The earlier run struck the reminder when the case was closed; after a restart only
+    the ledger remembers that, and ↩️ must still make it a reminder again."""
+    clock = Clock(FRIDAY + dt.timedelta(hours=10, minutes=1))
+    config = make_config(tmp_path, phone_config, escalate_after_minutes=0)
+    async with clocked_office(config, clock) as office:
+        case_id, message = await posted_case(office, FRIDAY + dt.timedelta(hours=10))
+        clock.advance(minutes=25)
+        assert await remind(office) == 1
+        [reply] = replies_to(office, message["message_id"])
+        clock.advance(minutes=2)
+        await office.press(SALES_CHAT, message["message_id"], OLGA, f"n:{case_id}")
+        await office.settle()
+        await office.wait_edited(lambda c: c.params.get("message_id") == reply["message_id"])
+        [reply] = replies_to(office, message["message_id"])
+        assert "Не нужно перезванивать" in reply["text"]
+        await office.restart_bot()
+        await office.press(SALES_CHAT, message["message_id"], OLGA, f"u:{case_id}")
+        await office.settle()
+        await office.wait_edited(
+            lambda c: c.params.get("message_id") == reply["message_id"], count=2
+        )
+        [reply] = replies_to(office, message["message_id"])
+        assert reply["text"].startswith("⏰ Звонок ждёт перезвона уже 28 мин"), reply["text"]
+        # A reminder never struck is left alone by a new run when its case changes.
+        missed_at(office, clock.now, caller="89160000002")
+        await office.scan()
+        await office.wait_posted(SALES_CHAT, count=3)
+        await office.settle()
+        other = office.ledger.case_message(max(c.id for c in office.ledger.open_cases()))
+        assert other is not None
+        clock.advance(minutes=25)
+        assert await remind(office) == 1
+        [other_reply] = replies_to(office, other[1])
+        await office.restart_bot()
+        edits = len(office.api.calls_of("editMessageText"))
+        missed_at(office, clock.now, caller="89160000002")  # a repeat: the card is edited
+        await office.scan()
+        await office.wait_edited(lambda c: c.params.get("message_id") == other[1])
+        await office.settle()
+        await asyncio.sleep(0.05)
+        later = office.api.calls_of("editMessageText")[edits:]
+        touched = {c.params.get("message_id") for c in later}
+        assert other_reply["message_id"] not in touched
+
+
 async def test_a_reminder_of_a_case_called_back_from_the_log_says_who_in_english(
     tmp_path: Path, phone_config: Callable[..., Config]
 ) -> None:

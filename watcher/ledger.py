@@ -1293,6 +1293,19 @@ class Ledger:
             )
         ]
 
+    def reminders_closed_since_sent(self, case_id: int) -> set[tuple[int, int]]:
+        """The case's reminders sent before a person closed it: an earlier run edited
+        those to say so, and only this ledger remembers that after a restart."""
+        return {
+            (int(r[0]), int(r[1]))
+            for r in self.conn.execute(
+                f"SELECT chat_id, message_id FROM case_copies c WHERE case_id = ?"
+                f" AND {_IS_REMINDER} AND EXISTS (SELECT 1 FROM case_events e"
+                " WHERE e.case_id = c.case_id AND e.kind IN (?, ?) AND e.at >= c.posted_at)",
+                [case_id, EventKind.CLOSED, EventKind.NOT_NEEDED],
+            )
+        }
+
     def case_copy(self, case_id: int, kind: str) -> tuple[int, int] | None:
         row = self._one(
             "SELECT chat_id, message_id FROM case_copies WHERE case_id = ? AND kind = ?",
