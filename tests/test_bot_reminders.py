@@ -90,6 +90,16 @@ def replies_to(office: Office, message_id: int) -> list[dict[str, Any]]:
     ]
 
 
+async def reminded_case(office: Office, clock: Clock) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    """A case posted at 10:00 on Friday and reminded 25 minutes later: its id, its card
+    and the reminder."""
+    case_id, message = await posted_case(office, FRIDAY + dt.timedelta(hours=10))
+    clock.advance(minutes=25)
+    assert await remind(office) == 1
+    [reply] = replies_to(office, message["message_id"])
+    return case_id, message, reply
+
+
 def make_config(tmp_path: Path, phone_config: Callable[..., Config], **rules: Any) -> Config:
     values = {"remind_after_minutes": 20, "escalate_after_minutes": 60, **rules}
     return office_config(tmp_path, phone_config, rules=values, hours=HOURS)
@@ -242,10 +252,7 @@ async def test_a_reminder_says_so_once_its_case_is_closed_and_reminds_again_on_u
     clock = Clock(FRIDAY + dt.timedelta(hours=10, minutes=1))
     config = make_config(tmp_path, phone_config, escalate_after_minutes=0)
     async with clocked_office(config, clock) as office:
-        case_id, message = await posted_case(office, FRIDAY + dt.timedelta(hours=10))
-        clock.advance(minutes=25)
-        assert await remind(office) == 1
-        [reply] = replies_to(office, message["message_id"])
+        case_id, message, reply = await reminded_case(office, clock)
         assert reply["text"].startswith("⏰ Звонок ждёт перезвона уже 26 мин")
         clock.advance(minutes=2)
         await office.press(SALES_CHAT, message["message_id"], OLGA, f"c:{case_id}")
@@ -279,10 +286,7 @@ async def test_an_undo_after_a_restart_brings_back_a_reminder_struck_before_it(
     clock = Clock(FRIDAY + dt.timedelta(hours=10, minutes=1))
     config = make_config(tmp_path, phone_config, escalate_after_minutes=0)
     async with clocked_office(config, clock) as office:
-        case_id, message = await posted_case(office, FRIDAY + dt.timedelta(hours=10))
-        clock.advance(minutes=25)
-        assert await remind(office) == 1
-        [reply] = replies_to(office, message["message_id"])
+        case_id, message, reply = await reminded_case(office, clock)
         clock.advance(minutes=2)
         await office.press(SALES_CHAT, message["message_id"], OLGA, f"n:{case_id}")
         await office.settle()

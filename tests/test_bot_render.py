@@ -163,15 +163,20 @@ def test_expired_case_has_no_buttons() -> None:
     assert buttons(case) == []
 
 
-def test_closed_toast_names_the_closer() -> None:
-    assert closed_toast(closed_by_user(), "ru") == "Уже закрыто: Иван Петров, 12.03 10:50"
-    by_call = make_case(
+def closed_by_call() -> Case:
+    """Called back from extension 205 at 11:00, by the call log."""
+    return make_case(
         status=CaseStatus.CLOSED,
         closed_how=ClosedHow.CALL,
         closed_at=T0,
         callback_at=datetime(2024, 3, 12, 11, 0),
         closed_by_extension="205",
     )
+
+
+def test_closed_toast_names_the_closer() -> None:
+    assert closed_toast(closed_by_user(), "ru") == "Уже закрыто: Иван Петров, 12.03 10:50"
+    by_call = closed_by_call()
     assert closed_toast(by_call, "ru") == "Уже закрыто: перезвонил доб. 205 в 12.03 11:00"
     answered = replace(by_call, closed_how=ClosedHow.ANSWER)
     assert closed_toast(answered, "ru") == (
@@ -181,13 +186,7 @@ def test_closed_toast_names_the_closer() -> None:
 
 def test_closed_toast_says_the_time_alone_on_the_day_and_the_operators_name() -> None:
     """A press on a case the call log closed an hour ago: as the card words it."""
-    by_call = make_case(
-        status=CaseStatus.CLOSED,
-        closed_how=ClosedHow.CALL,
-        closed_at=T0,
-        callback_at=datetime(2024, 3, 12, 11, 0),
-        closed_by_extension="205",
-    )
+    by_call = closed_by_call()
     same_day, next_day = datetime(2024, 3, 12, 12, 0), datetime(2024, 3, 13, 9, 0)
     names = {"205": "Ольга"}
     assert closed_toast(by_call, "ru", now=same_day, names=names) == (
