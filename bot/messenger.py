@@ -210,11 +210,9 @@ class CaseMessenger:
         self._managers_refusing = False  # told once, until a copy goes through again
         # Posts made whose message could not be written to the ledger yet: case -> message.
         self._unrecorded: dict[int, tuple[int, int]] = {}
-        # Reminders this run edited to say their case is closed, and those whose text this
-        # run knows (sent or edited); of the others, the ledger tells which an earlier
-        # run struck (reminders_closed_since_sent).
-        self._reminders_closed: set[tuple[int, int]] = set()
-        self._reminders_known: set[tuple[int, int]] = set()
+        # Reminders this run sent or edited: whether each reads closed now. Of the others,
+        # the ledger tells which an earlier run struck (reminders_closed_since_sent).
+        self._reminders_shown: dict[tuple[int, int], bool] = {}
 
     def chat_for(self, chat_id: int) -> int:
         """Where a message for ``chat_id`` goes now: its supergroup, if it became one."""
@@ -282,36 +280,27 @@ class CaseMessenger:
         chat must not call back a number already called), and remind again if it is
         reopened: every one of them, as a repeat call days later brings another."""
         reminders = self.ledger.reminders_of(case.id)
+        shown = self._reminders_shown
         struck_before: set[tuple[int, int]] = set()
-        if case.is_open and any(r not in self._reminders_known for r in reminders):
+        if case.is_open and any(r not in shown for r in reminders):
             struck_before = self.ledger.reminders_closed_since_sent(case.id)
-
-        def reads_closed(stored: tuple[int, int]) -> bool:
-            if stored in self._reminders_known:
-                return stored in self._reminders_closed
-            return stored in struck_before
-
-        wrong = [stored for stored in reminders if case.is_open == reads_closed(stored)]
+        wrong = [r for r in reminders if case.is_open == shown.get(r, r in struck_before)]
         if not wrong:
             return  # none, or they read right already
         if case.is_open:
-            shown = Rendered(self._reminder_text(case), None)
+            text = Rendered(self._reminder_text(case), None)
         else:
             closed = closed_line(
                 case, self.language, self.ledger.operator_names(self.config.operators)
             )
             number = esc(display_number(case.remote))
-            shown = Rendered(
+            text = Rendered(
                 tr(self.language, "reminder_closed", number=number, closed=closed), None
             )
         for stored in wrong:
-            if not await self._edit(*stored, shown):
+            if not await self._edit(*stored, text):
                 log.debug("a reminder of case %s is gone; left as it is", case.id)
-            self._reminders_known.add(stored)
-            if case.is_open:
-                self._reminders_closed.discard(stored)
-            else:
-                self._reminders_closed.add(stored)
+            shown[stored] = not case.is_open
 
     async def _sync_own(self, case: Case, rendered: Rendered) -> SyncOutcome:
         """The case's own message in its department's chat: post it once, then edit it."""
@@ -458,7 +447,7 @@ class CaseMessenger:
         async with self._sending:
             message = await self._following_moves(stored_chat, send)
             self.ledger.add_reminder(case.id, message.chat_id, message.message_id, self.clock())
-            self._reminders_known.add((message.chat_id, message.message_id))
+            self._reminders_shown[(message.chat_id, message.message_id)] = False
         log.debug("case %s reminded in chat %s", case.id, message.chat_id)
 
     def _reminder_text(self, case: Case) -> str:

@@ -1274,12 +1274,7 @@ class Ledger:
         """Keep a reminder sent for the case, beside those sent before: a repeat call
         brings a new one days later, and the earlier one must say so when the case closes
         too (an operator scrolling up reads it as well)."""
-        with self.transaction():
-            self.conn.execute(
-                "INSERT OR REPLACE INTO case_copies (case_id, kind, chat_id, message_id,"
-                " posted_at) VALUES (?, ?, ?, ?, ?)",
-                [case_id, f"{_REMINDER}{message_id}", chat_id, message_id, to_text(now)],
-            )
+        self.set_case_copy(case_id, f"{_REMINDER}{message_id}", chat_id, message_id, now)
 
     def reminders_of(self, case_id: int) -> list[tuple[int, int]]:
         """(chat, message) of each reminder sent for the case, the oldest first. A ledger
