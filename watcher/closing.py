@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from watcher.models import Case
 from watcher.stats import duration_text
-from watcher.texts import clock_text, moment_text, operator_label, tr
+from watcher.texts import clock_text, operator_label, tr
 from watcher.vocab import ClosedHow
 
 
@@ -114,7 +114,5 @@ def _when(
         return case.closed_at.strftime("%H:%M") if case.closed_at else "?"
     moment = callback_at or case.closed_at
     if surface is Surface.TOAST:
-        if moment is None:
-            return ""
-        return clock_text(moment, now, language) if now else moment_text(moment, language)
+        return clock_text(moment, now, language) if moment else ""
     return clock_text(moment or case.last_at, case.last_at, language)
