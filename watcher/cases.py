@@ -10,7 +10,7 @@ of history is imported.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -113,17 +113,16 @@ class CaseRules:
         self._abandons: dict[str, list[tuple[datetime, datetime, str]]] = {}
         self._abandons_loaded = False  # those stored before this run: read at begin()
 
-    def begin(self, batch: Iterable[Call] = ()) -> None:
+    def begin(self, batch: Sequence[Call] = ()) -> None:
         """Load the numbers with open cases; call inside the batch's write transaction,
         with the batch's calls (stored already, about to be applied in order)."""
-        batch = list(batch)
         self._open_remotes = self.ledger.open_remotes()
         self._unapplied = {call.fingerprint for call in batch}
         if not self._abandons_loaded and batch:
             self._load_abandons(batch)
             self._abandons_loaded = True
 
-    def _load_abandons(self, batch: list[Call]) -> None:
+    def _load_abandons(self, batch: Sequence[Call]) -> None:
         """The short abandons an earlier run stored and was still waiting to see answered
         (the answered leg's row comes when its talk ends): a restart between the two rows
         must not leave a call that was answered counted as missed. Those that can be
