@@ -418,9 +418,11 @@ class Ingestor:
         progress: Progress | None,
     ) -> None:
         self._flush(run, end, result)
-        if run.deferring and self.wall() - run.alive_at >= BULK_ALIVE_SECONDS / 10:
-            run.alive_at = self.wall()
-            self.ledger.bulk_import_alive(run.alive_at)  # committed with the chunk
+        if run.deferring:
+            wall = self.wall()
+            if wall - run.alive_at >= BULK_ALIVE_SECONDS / 10:
+                run.alive_at = wall
+                self.ledger.bulk_import_alive(wall)  # committed with the chunk
         commits.chunk_done()
         if progress:
             progress(end, stop)
