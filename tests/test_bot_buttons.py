@@ -198,6 +198,32 @@ async def test_a_claimed_case_called_back_from_the_log_closes(office: Office) ->
     assert buttons(card) == []
 
 
+async def test_a_press_before_the_callbacks_row_ends_as_closed_by_the_call(
+    office: Office,
+) -> None:
+    """Ivan presses ✅ as he hangs up; WinTariff writes his call a moment later. The card
+    then says what the log says, and the figures count his extension's callback."""
+    from watcher.stats import load_stats, parse_period
+
+    case_id, message = await posted(office)
+    await office.press(SALES_CHAT, message["message_id"], IVAN, f"c:{case_id}")
+    assert office.case(case_id).closed_how == ClosedHow.USER
+    office.callback(minutes_ago=1, number=CALLER, ext="201", seconds=133)
+    await office.scan()
+    card = await shown(office)
+    case = office.case(case_id)
+    assert (case.closed_how, case.closed_by_extension, case.callback_duration) == (
+        ClosedHow.CALL,
+        "201",
+        133,
+    )
+    assert "✅ Перезвонил доб. 201" in card["text"] and "разговор 2:13" in card["text"]
+    assert buttons(card) == []  # closed by the log: nothing to undo
+    stats = load_stats(office.ledger, parse_period("today", office.now().date()))
+    assert (stats.cases_closed, stats.closed_by_call, stats.closed_by_user) == (1, 1, 0)
+    assert [(o.extension, o.callbacks) for o in stats.operators if o.callbacks] == [("201", 1)]
+
+
 async def test_not_needed_is_counted_apart_in_the_figures(office: Office) -> None:
     from watcher.stats import load_stats, parse_period, render_stats
 

@@ -474,3 +474,58 @@ def test_an_overflow_is_the_next_group_within_the_first_call_s_ringing() -> None
         overflowed_case(missed(30, "630"), [OpenCase(1, "Продажи", False, t0, 2, 30, "f", "620")])
         is None
     )
+
+
+# -- a press the call log confirms ----------------------------------------------------------
+
+
+def _press(office: Office, case: Case, when: dt.datetime, how: str = "✅") -> None:
+    close = office.ledger.close_by_user if how == "✅" else office.ledger.close_not_needed
+    assert close(case.id, user_id=7, user_name="Иван", now=when).changed
+
+
+def test_a_callback_logged_after_the_press_closes_the_case_as_from_the_log(
+    office: Office, phone_rows: PhoneRows
+) -> None:
+    """The operator presses ✅ as he hangs up; the row of his call comes a minute later.
+    The case ends as if the row had come first: closed by 201's call, with its talk."""
+    office.feed(phone_rows.missed(at(0), CUSTOMER))
+    [case] = office.cases()
+    _press(office, case, at(5))
+    result = office.feed(phone_rows.outgoing(at(3), CUSTOMER, seconds=120, ext="201"))
+    assert (result.confirmed, result.closed, result.changed) == (1, 0, 1)
+    [done] = office.cases()
+    assert done.status == CaseStatus.CLOSED and done.closed_how == ClosedHow.CALL
+    assert (done.closed_by_extension, done.callback_at, done.callback_duration) == (
+        "201",
+        at(3),
+        120,
+    )
+    assert done.closed_by_user_id is None and done.closed_at == at(3)
+    assert office.kinds(done) == ["opened", "closed", "callback"]  # the press is kept
+    assert office.ledger.outbox_pending_count() > 0  # the card is edited to say so
+
+
+def test_a_press_is_confirmed_only_by_a_callback_that_can_be_its_own(
+    office: Office, phone_rows: PhoneRows
+) -> None:
+    """Not by a call long after the press, nor by one before the missed call, nor by a
+    short or an unanswered one; a 🚫 is no callback to confirm."""
+    office.feed(phone_rows.missed(at(0), CUSTOMER))
+    [case] = office.cases()
+    _press(office, case, at(5))
+    for row in (
+        phone_rows.outgoing(at(-1), CUSTOMER, seconds=120),  # before the missed call
+        phone_rows.outgoing(at(21), CUSTOMER, seconds=120),  # 16 min after the press
+        phone_rows.outgoing(at(4), CUSTOMER, seconds=2),  # shorter than callback_min
+        phone_rows.outgoing(at(4), CUSTOMER, seconds=0),  # not answered
+    ):
+        assert office.feed(row).changed == 0
+    other = "89165550101"
+    office.feed(phone_rows.missed(at(30), other))
+    dismissed = office.cases()[-1]
+    _press(office, dismissed, at(31), how="🚫")
+    assert office.feed(phone_rows.outgoing(at(32), other, seconds=120)).changed == 0
+    assert [c.closed_how for c in office.cases()] == [ClosedHow.USER, ClosedHow.NOT_NEEDED]
+    # Within the slack after the press: confirmed.
+    assert office.feed(phone_rows.outgoing(at(19), CUSTOMER, seconds=60)).confirmed == 1

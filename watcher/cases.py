@@ -20,6 +20,7 @@ from watcher.changes import (
     CaseStore,
     Change,
     CloseCase,
+    ConfirmPress,
     FailedCallback,
     JoinCase,
     NewCase,
@@ -41,6 +42,10 @@ LEG_SLACK = timedelta(seconds=5)
 # How long a short abandon waits for its answered leg's row (written when the talk ends).
 ABANDON_MEMORY = timedelta(hours=2)
 ABANDONS_KEPT = 1000  # numbers with a short abandon waiting, before the old are forgotten
+# A callback in the log confirms a ✅ pressed on the case up to this long before the call
+# started: an operator may press first and dial a minute later, and the PBX's clock (the
+# call's time) and the server's (the press's) can be some minutes apart.
+PRESS_SLACK = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -175,7 +180,19 @@ class CaseRules:
         remotes = self._open_remotes
         if remotes is None or remote in remotes:
             return False
-        return call.direction is not Direction.IN or call.duration != 0
+        if call.direction is Direction.IN:
+            return call.duration != 0
+        # A callback may still confirm a case a person closed before its row came.
+        minimum = self.config.rules.callback_min_seconds
+        outgoing = call.direction is Direction.OUT
+        return not (outgoing and call.duration > 0 and call.duration >= minimum and self._presses)
+
+    @property
+    def _presses(self) -> bool:
+        """Whether a case closed by a press can be waiting for its callback's row: not in
+        an import's book, nor for history read behind the live tail (older than any case
+        the chat was shown)."""
+        return self.ledger.holds_presses and self.history_before is None
 
     def _decide(self, call: Call) -> Decision:
         """:func:`decide` with this office's departments, employees and rules."""
@@ -202,7 +219,10 @@ class CaseRules:
             open_cases = self._open_for(call.remote)
             closes = plan_callback(call, open_cases)
             self._left_open = len(closes) < len(open_cases)
-            return [*legs, *closes]
+            if closes or decision.reason is not Reason.ANSWERED_OUTGOING or not self._presses:
+                return [*legs, *closes]
+            pressed = self.ledger.pressed_cases(call.remote, call.started_at, PRESS_SLACK)
+            return [*legs, *(ConfirmPress(case_id, call) for case_id in pressed)]
         if decision.action is Action.ATTEMPT:
             assert call.remote is not None
             return plan_attempt(call, self._open_for(call.remote))

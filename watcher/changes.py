@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from watcher.models import Call
@@ -68,6 +68,17 @@ class CloseCase:
 
 
 @dataclass(frozen=True)
+class ConfirmPress:
+    """The call log's callback for a case a person closed with ✅ before its row came
+    (WinTariff writes a call when it ends, an operator presses as he hangs up): the case
+    ends as closed by that call, as if the row had come first, so the figures credit the
+    extension that called and count it as a callback from the log."""
+
+    case_id: int
+    call: Call
+
+
+@dataclass(frozen=True)
 class FailedCallback:
     """An outgoing call to the number that did not get through: listed, the case stays open."""
 
@@ -96,7 +107,7 @@ class OverflowLeg:
     case_id: int
 
 
-Change = JoinCase | NewCase | CloseCase | FailedCallback | AnsweredLeg | OverflowLeg
+Change = JoinCase | NewCase | CloseCase | ConfirmPress | FailedCallback | AnsweredLeg | OverflowLeg
 
 
 @dataclass
@@ -108,10 +119,11 @@ class ApplyResult:
     closed: int = 0
     attempts: int = 0  # failed callbacks from the log listed on open cases
     legs: int = 0  # legs of a call counted once: answered ones', and overflows of a case
+    confirmed: int = 0  # cases closed by a press that the call log's callback confirmed
 
     @property
     def changed(self) -> int:
-        return self.opened + self.merged + self.closed + self.attempts + self.legs
+        return self.opened + self.merged + self.closed + self.attempts + self.legs + self.confirmed
 
     def add(self, other: ApplyResult) -> None:
         self.opened += other.opened
@@ -119,6 +131,7 @@ class ApplyResult:
         self.closed += other.closed
         self.attempts += other.attempts
         self.legs += other.legs
+        self.confirmed += other.confirmed
 
 
 class PlanWriter(Protocol):
@@ -136,6 +149,8 @@ class PlanWriter(Protocol):
     ) -> bool: ...
 
     def close_by_call(self, case_id: int, call: Call, now: datetime) -> bool: ...
+
+    def confirm_press(self, case_id: int, call: Call, now: datetime) -> bool: ...
 
     def record_leg(self, leg: AnsweredLeg, now: datetime) -> bool: ...
 
@@ -155,6 +170,8 @@ def apply_plan(writer: PlanWriter, changes: Iterable[Change], now: datetime) -> 
             )
         elif isinstance(change, CloseCase):
             result.closed += writer.close_by_call(change.case_id, change.call, now)
+        elif isinstance(change, ConfirmPress):
+            result.confirmed += writer.confirm_press(change.case_id, change.call, now)
         elif isinstance(change, AnsweredLeg):
             result.legs += writer.record_leg(change, now)
         elif isinstance(change, OverflowLeg):
@@ -178,6 +195,12 @@ class CaseStore(Protocol):
     def has_open_case(self, remote: str) -> bool: ...
 
     def open_cases_of(self, remote: str) -> list[OpenCase]: ...
+
+    # Whether a person may have closed a case here (pressed_cases can find one): the
+    # ledger; not an import's book, whose cases all come from history.
+    holds_presses: bool
+
+    def pressed_cases(self, remote: str, at: datetime, slack: timedelta) -> list[int]: ...
 
     def answered_leg(self, remote: str, start: datetime, end: datetime) -> Call | None: ...
 

@@ -21,7 +21,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from watcher.case_log import Noted
@@ -194,6 +194,12 @@ class ImportBook:
         return None if found[1] < 0 else self.ledger.call_at(found[1])
 
     # -- the cases ----------------------------------------------------------------------
+
+    # Nobody pressed a button on an import's cases: they are all history, never posted.
+    holds_presses = False
+
+    def pressed_cases(self, remote: str, at: datetime, slack: timedelta) -> list[int]:
+        return []
 
     def open_remotes(self) -> set[str]:
         return set(self._open)
@@ -372,6 +378,10 @@ class ImportBook:
         if not left:
             del self._open[remote]
         return True
+
+    def confirm_press(self, case_id: int, call: Call, now: datetime) -> bool:
+        """Never planned here (:attr:`holds_presses`): no case of the book was pressed."""
+        return False
 
     def add_failed_callback(self, case_id: int, *, now: datetime, call: Call) -> bool:
         if self._still_open(case_id) is None:

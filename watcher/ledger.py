@@ -120,6 +120,8 @@ class CloseResult:
 
 
 class Ledger:
+    holds_presses = True  # cases closed by a person live here (see CaseStore)
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
@@ -733,13 +735,34 @@ class Ledger:
 
     def close_by_call(self, case_id: int, call: Call, now: datetime) -> bool:
         """Auto-close from the call log; False when a close came first (it wins quietly)."""
+        return self._close_from_log(case_id, call, now, "status = 'open'")
+
+    def confirm_press(self, case_id: int, call: Call, now: datetime) -> bool:
+        """A ✅ press that the call's row, come later, confirms: the case ends as
+        :meth:`close_by_call` would have closed it (see :class:`ConfirmPress`); the
+        press stays in its history."""
+        return self._close_from_log(
+            case_id, call, now, f"status = 'closed' AND closed_how = '{ClosedHow.USER}'"
+        )
+
+    def pressed_cases(self, remote: str, at: datetime, slack: timedelta) -> list[int]:
+        """The cases of ``remote`` closed with ✅ whose callback a call at ``at`` can be:
+        missed before it, pressed at most ``slack`` before it started (or after)."""
+        rows = self.conn.execute(
+            "SELECT id FROM cases WHERE status = 'closed' AND remote = ? AND closed_how = ?"
+            " AND first_at <= ? AND closed_at >= ? ORDER BY id",
+            [remote, ClosedHow.USER, to_text(at), to_text(at - slack)],
+        )
+        return [row[0] for row in rows]
+
+    def _close_from_log(self, case_id: int, call: Call, now: datetime, where: str) -> bool:
         with self.atomic():
             started = to_text(call.started_at)
             rows = self.conn.execute(
                 "UPDATE cases SET status = 'closed', closed_at = ?, closed_how = ?,"
                 " closed_by_extension = ?, callback_at = ?, callback_duration = ?,"
                 " closed_by_user_id = NULL, closed_by_name = NULL, version = version + 1"
-                " WHERE id = ? AND status = 'open' RETURNING silent",
+                f" WHERE id = ? AND {where} RETURNING silent",
                 [
                     started,
                     ClosedHow.CALL if call.direction == Direction.OUT else ClosedHow.ANSWER,
