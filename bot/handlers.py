@@ -50,6 +50,7 @@ from bot.render import (
     esc,
     missed_messages,
     parse_callback,
+    struck_list,
     without_button,
 )
 from bot.replies import Part, send_parts
@@ -471,7 +472,7 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _answer(query, toast)
     runtime.outbox.wake()
     if press.action is Button.LIST_CLOSE:
-        await _drop_list_button(query, message)
+        await _mark_list_closed(runtime, query, message, case.id)
 
 
 def is_locked(error: sqlite3.OperationalError) -> bool:
@@ -593,11 +594,22 @@ _ACTIONS: dict[Button, Callable[[Runtime, Case, User], str]] = {
 }
 
 
-async def _drop_list_button(query: CallbackQuery, message: Message) -> None:
-    """A /missed list loses the button of the case just closed."""
-    markup = without_button(message.reply_markup, str(query.data))
+async def _mark_list_closed(
+    runtime: Runtime, query: CallbackQuery, message: Message, case_id: int
+) -> None:
+    """A /missed list loses the button of the case just closed, and its line is struck
+    through. A press that saved nothing (the ledger busy) leaves both for a second one."""
+    case = runtime.ledger.get_case(case_id)
+    if case is None or case.is_open:
+        return
+    data = str(query.data)
+    markup = without_button(message.reply_markup, data)
+    text = struck_list(message.text_html, message.reply_markup, data) if message.text else None
     try:
-        await message.edit_reply_markup(reply_markup=markup)
+        if text is None:
+            await message.edit_reply_markup(reply_markup=markup)
+        else:
+            await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except TelegramError as error:
         log.info("could not update the /missed list message: %s", error)
 

@@ -504,6 +504,30 @@ def missed_messages(
     return messages
 
 
+# The index a /missed list's button carries ("✅ 3. +7 916 …", button_list_close): its line
+# in the list's text starts "3. ".
+_LIST_INDEX = re.compile(r"✅ ([0-9]+)\. ")
+
+
+def struck_list(html: str, markup: InlineKeyboardMarkup | None, data: str) -> str | None:
+    """The /missed list's text with the line of the case closed by the button carrying
+    ``data`` struck through: the line stays (the numbers of the others with it), and an
+    operator scrolling the list sees it is done. None: no such button or line."""
+    labels = [b.text for row in (markup.inline_keyboard if markup else ()) for b in row]
+    datas = [b.callback_data for row in (markup.inline_keyboard if markup else ()) for b in row]
+    if data not in datas:
+        return None
+    found = _LIST_INDEX.match(labels[datas.index(data)])
+    if found is None:
+        return None
+    lines = html.split("\n")
+    for at, line in enumerate(lines):
+        if line.startswith(f"{found.group(1)}. "):
+            lines[at] = f"<s>{line}</s> ✅"
+            return "\n".join(lines)
+    return None
+
+
 def without_button(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
     """The keyboard minus the button carrying ``data`` (a case closed from a list)."""
     if markup is None:

@@ -279,3 +279,26 @@ async def test_a_press_on_a_full_disk_is_answered_that_nothing_was_saved(
     assert office.case(case_id).is_open
     [error] = [r for r in caplog.records if "cannot be written" in r.getMessage()]
     assert error.levelname == "ERROR" and not error.exc_info
+
+
+async def test_a_list_press_that_saved_nothing_keeps_its_button_and_line(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The toast asks to press again: the /missed list must still offer the button."""
+    case_id, _ = await posted(office)
+    await office.command(SALES_CHAT, IVAN, "/missed")
+    await office.wait_posted(SALES_CHAT, count=2)
+    listed = office.posts(SALES_CHAT)[-1]
+    assert buttons(listed) == [[f"l:{case_id}"]]
+    monkeypatch.setattr(handlers, "PRESS_WAIT_MS", 100)
+    holder = sqlite3.connect(office.config.database_path, timeout=1)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        toast = await office.press(SALES_CHAT, listed["message_id"], IVAN, f"l:{case_id}")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert toast.startswith("База занята")
+    await asyncio.sleep(0.1)
+    assert not [c for c in office.api.calls if c.method.startswith("editMessage")]
+    assert office.posts(SALES_CHAT)[-1]["text"] == listed["text"]

@@ -112,13 +112,30 @@ async def test_closing_from_the_list_updates_list_and_case_message(office: Offic
     target = sales_ids[0]
     toast = await office.press(MANAGERS_CHAT, answer["message_id"], OLGA, f"l:{target}")
     assert toast == "Отмечено: перезвонили"
-    await office.api.wait_for("editMessageReplyMarkup", lambda c: not c.failed)
+    listed = answer["message_id"]
+    await office.api.wait_for(
+        "editMessageText", lambda c: not c.failed and c.params["message_id"] == listed
+    )
     case_message = office.ledger.case_message(target)
     assert case_message is not None
     await office.wait_edited(lambda c: c.params["message_id"] == case_message[1])
-    assert f"l:{target}" not in buttons(office.posts(MANAGERS_CHAT)[-1])
-    assert len(buttons(office.posts(MANAGERS_CHAT)[-1])) == 3
+    after = office.posts(MANAGERS_CHAT)[-1]
+    assert f"l:{target}" not in buttons(after)
+    assert len(buttons(after)) == 3
     assert office.case(target).closed_how == ClosedHow.USER
+    # Its line stays, struck through and ticked, so the list does not read as open.
+    lines = after["text"].split("\n")
+    done = [line for line in lines if line.endswith(" ✅")]
+    [line] = done
+    assert len(lines) == len(answer["text"].split("\n"))
+
+    def utf16(text: str) -> int:  # entities count UTF-16 code units
+        return len(text.encode("utf-16-le")) // 2
+
+    offset = utf16(after["text"][: after["text"].index(line)])
+    struck = [e for e in after.get("entities", []) if e["type"] == "strikethrough"]
+    assert [(e["offset"], e["length"]) for e in struck] == [(offset, utf16(line) - 2)]
+    assert sum(line.startswith(f"{i}. ") for i in range(1, 5) for line in lines) == 4
 
 
 async def test_missed_in_an_unknown_chat_and_with_nothing_open(office: Office) -> None:

@@ -27,6 +27,7 @@ from bot.render import (
     pre_blocks,
     reason_lines,
     render_case,
+    struck_list,
     summary_text,
     telegram_len,
     utf16_len,
@@ -293,6 +294,19 @@ def test_missed_messages_cap_the_total_and_say_so() -> None:
     assert total == 100
     assert messages[-1].text.endswith("…и ещё 30; закройте эти, чтобы увидеть остальные.")
     assert "· Отдел продаж" in messages[0].text
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_list_line_closed_from_its_button_is_struck_in_either_language(language: str) -> None:
+    cases = [make_case(id=i, remote=f"+7916{i:07d}") for i in range(1, 13)]
+    [message] = missed_messages(cases, language, scope="x", show_department=False)
+    struck = struck_list(message.text, message.markup, "l:11")
+    assert struck is not None
+    lines, before = struck.split("\n"), message.text.split("\n")
+    assert lines[11] == f"<s>{before[11]}</s> ✅" and lines[11].startswith("<s>11. <b>")
+    assert lines[:11] == before[:11] and lines[12:] == before[12:]  # "1. " is not "11. "
+    assert struck_list(message.text, message.markup, "l:99") is None  # no such button
+    assert struck_list(message.text, None, "l:11") is None
 
 
 def test_missed_messages_when_nothing_is_open() -> None:
