@@ -133,6 +133,12 @@ def row_department(config: Config, call: Call) -> str:
         return ""
     if call.remote in employee_keys(config.rules.employee_numbers):
         return tr(t, "cli_check_row_staff")
+    # Only a missed call is posted: an answered one read "→ Отдел продаж" as if it were.
+    if call.answered:
+        return tr(t, "cli_check_row_answered")
+    minimum = config.rules.min_ring_seconds
+    if call.ring_seconds is not None and call.ring_seconds < minimum:
+        return tr(t, "cli_check_row_short", seconds=minimum)
     department = route(config.departments, call.extension, call.co_line)
     if department is None:
         return tr(t, "cli_check_row_no_department")

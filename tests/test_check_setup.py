@@ -382,3 +382,44 @@ def test_ranges_two_departments_share_in_part_are_warned(tmp_path: Path) -> None
         "warning: ext. 205…209 are listed by both “Отдел продаж” and “Техподдержка”: their"
         " calls go to “Отдел продаж”"
     ) in out
+
+
+@pytest.mark.usefixtures("telegram_token")
+def test_answered_and_short_calls_say_they_are_not_posted(tmp_path: Path) -> None:
+    """Only a missed call goes to a chat: the sample's answered call and short abandon
+    must not read "→ Sales" as the missed one beside them does."""
+    config = tmp_path / "perezvon.toml"
+    config.write_text(
+        'language = "en"\n[source]\npath = "Calls.dbf"\n[rules]\nmin_ring_seconds = 4\n'
+        '[[department]]\nname = "Sales"\nchat = -100777\nextensions = ["620"]\n',
+        encoding="utf-8",
+    )
+    writer = office_day(tmp_path / "Calls.dbf")
+    at = dt.datetime(2026, 11, 20, 11, 0)
+    for minute, duration, ring, caller in (
+        (0, 60, 5, "89031112201"),  # answered
+        (1, 0, 2, "89031112202"),  # hung up after 2 s
+        (2, 0, 20, "89031112203"),  # missed
+    ):
+        writer.append(
+            make_row(
+                when=at + dt.timedelta(minutes=minute),
+                duration=duration,
+                extension="620",
+                callerid=caller,
+                calltype="I",
+                ring=ring,
+            )
+        )
+    stamp = (at + dt.timedelta(minutes=5)).timestamp()
+    os.utime(tmp_path / "Calls.dbf", (stamp, stamp))
+    code, out, _ = run_cli("-c", str(config), "check", "--rows", "3")
+    assert code == 0, out
+    lines = out.splitlines()
+
+    def line_of(number: str) -> str:
+        return next(line for line in lines if f"+7903111{number}" in line)
+
+    assert line_of("2201").endswith("→ answered: not a missed call, not posted"), out
+    assert line_of("2202").endswith("→ hung up within 4 s (min_ring_seconds): not posted")
+    assert line_of("2203").endswith("→ Sales")

@@ -707,6 +707,8 @@ RU: dict[str, str] = {
     "cli_check_row_department": " → {department}",
     "cli_check_row_no_department": " → никуда: ни один отдел не подходит и нет default = true",
     "cli_check_row_staff": " → не случай: номер сотрудника",
+    "cli_check_row_answered": " → принят: не пропущенный, в чат не идёт",
+    "cli_check_row_short": " → сброшен раньше {seconds} с (min_ring_seconds): в чат не идёт",
     # `check --send-test`
     "cli_send_test_title": "\nПробное сообщение в каждый чат",
     "cli_send_test_no_chats": "  ОШИБКА: в конфигурации нет ни одного чата",
@@ -1765,6 +1767,8 @@ EN: dict[str, str] = {
     "cli_check_row_department": " → {department}",
     "cli_check_row_no_department": " → nowhere: no department matches and none has default = true",
     "cli_check_row_staff": " → no case: a staff number",
+    "cli_check_row_answered": " → answered: not a missed call, not posted",
+    "cli_check_row_short": " → hung up within {seconds} s (min_ring_seconds): not posted",
     "cli_send_test_title": "\nTest message to every chat",
     "cli_send_test_no_chats": "  ERROR: the config names no chat at all",
     "cli_send_test_skipped": "  not sent: the token failed its check (see above)",
