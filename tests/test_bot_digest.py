@@ -84,3 +84,20 @@ async def test_with_post_after_hours_cases_go_out_at_once(
         await office.scan()
         await office.wait_posted(SALES_CHAT)
         assert texts(office, SALES_CHAT)[0].startswith("📞 Пропущенный звонок")
+
+
+async def test_a_call_that_rang_before_closing_is_posted_when_read_after_it(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """The row of a call that rang at 17:59:40 is written when it ends and read at
+    18:00:20: staff still at their desks get it now, not in Monday's digest."""
+    clock = Clock(FRIDAY + dt.timedelta(hours=18, seconds=20))
+    async with clocked_office(digest_config(tmp_path, phone_config, "digest"), clock) as office:
+        missed_at(office, FRIDAY + dt.timedelta(hours=17, minutes=59, seconds=40), "89160000001")
+        missed_at(office, FRIDAY + dt.timedelta(hours=18, seconds=5), "89160000002")
+        await office.scan()
+        await office.wait_posted(SALES_CHAT)
+        await asyncio.sleep(0.3)  # the one from after closing must not follow
+        [posted] = texts(office, SALES_CHAT)
+        assert posted.startswith("📞 Пропущенный звонок") and "+7 916 000-00-01" in posted
+        assert len(office.ledger.open_cases()) == 2

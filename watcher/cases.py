@@ -309,7 +309,7 @@ class CaseRules:
             contact_name=contact.name if contact else None,
             contact_company=contact.company if contact else None,
             answered_by=answer,
-            held_until=None if silent else held_until(self.config.hours, now),
+            held_until=None if silent else held_until(self.config.hours, now, call.started_at),
         )
 
     def _remind_again_before(self, call: Call, *, silent: bool) -> datetime | None:
@@ -407,10 +407,12 @@ def overflowed_case(call: Call, open_cases: Iterable[OpenCase]) -> OpenCase | No
     return None
 
 
-def held_until(hours: OfficeHours, now: datetime) -> datetime | None:
-    """With the after-hours digest on, a case opened while the office is closed waits for
-    the next opening; None: post it now."""
-    if hours.after_hours is not AfterHours.DIGEST or hours.is_open(now):
+def held_until(hours: OfficeHours, now: datetime, started: datetime) -> datetime | None:
+    """With the after-hours digest on, a call missed while the office is closed waits for
+    the next opening; None: post it now. A call that rang while it was open is posted at
+    once even when its row is read after closing (it is written when the call ends, and
+    waits for CALLTYPE): staff still at their desks see a call from 17:59."""
+    if hours.after_hours is not AfterHours.DIGEST or hours.is_open(now) or hours.is_open(started):
         return None
     return hours.next_opening(now)
 
