@@ -7,7 +7,10 @@ week (Monday to Sunday) with the week before, charts it by day and attaches the 
 
 Both are scheduled with PTB's JobQueue in the config's time zone. If Telegram is
 unreachable at that minute the job tries again later, carrying on from the first part
-that was not sent, so a short outage neither loses nor repeats a summary.
+that was not sent, so a short outage neither loses nor repeats a summary. The ledger keeps
+the day each was last sent: a service that was not running at that minute (a reboot for
+Windows updates at 09:00 on a Monday, Telegram out of reach while it started) sends the
+one it missed when it starts, the same day (a weekly one, within its week).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from telegram import Bot
@@ -37,6 +40,9 @@ log = logging.getLogger(__name__)
 JOB_NAME = "daily-summary"
 WEEKLY_JOB_NAME = "weekly-summary"
 RETRY_DELAYS = (60.0, 300.0, 900.0)
+# A summary missed while the service was not running goes out this long after the start:
+# after the bot's own start-up requests, before nothing else.
+CATCH_UP_SECONDS = 5.0
 
 
 def summary_time(runtime: Runtime) -> time | None:
@@ -60,7 +66,13 @@ def schedule_summary(job_queue: JobQueue, runtime: Runtime) -> Job | None:
         log.warning("daily summary is off: telegram.managers_chat is not set")
         return None
     _replace_jobs(job_queue, JOB_NAME)
-    return job_queue.run_daily(summary_job, at, name=JOB_NAME)
+    job = job_queue.run_daily(summary_job, at, name=JOB_NAME)
+    now = runtime.clock()
+    come = datetime.combine(now.date(), at.replace(tzinfo=None)) <= now
+    _catch_up(
+        job_queue, runtime, "daily summary", JOB_NAME, summary_job, now.date() if come else None
+    )
+    return job
 
 
 def schedule_weekly(job_queue: JobQueue, runtime: Runtime) -> Job | None:
@@ -76,7 +88,39 @@ def schedule_weekly(job_queue: JobQueue, runtime: Runtime) -> Job | None:
     at = weekly.at.replace(tzinfo=runtime.config.tz)
     # PTB counts days from Sunday = 0; the config (like date.weekday) from Monday = 0.
     day = (weekly.day + 1) % 7
-    return job_queue.run_daily(weekly_job, at, days=(day,), name=WEEKLY_JOB_NAME)
+    job = job_queue.run_daily(weekly_job, at, days=(day,), name=WEEKLY_JOB_NAME)
+    now = runtime.clock()
+    due = now.date() - timedelta(days=(now.date().weekday() - weekly.day) % 7)
+    if due == now.date() and now.time() < weekly.at:
+        due -= timedelta(days=7)
+    _catch_up(job_queue, runtime, "weekly summary", WEEKLY_JOB_NAME, weekly_job, due)
+    return job
+
+
+def _sent_key(name: str) -> str:
+    return f"sent:{name}"
+
+
+def _catch_up(
+    job_queue: JobQueue,
+    runtime: Runtime,
+    what: str,
+    name: str,
+    callback: Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
+    due: date | None,
+) -> None:
+    """Send now the summary that was last due on ``due`` (None: none is due now that
+    counts) if it was not sent on that day or later. A ledger that never sent one (a new
+    install, an upgrade) starts counting from now: no summary on its first start."""
+    sent = runtime.ledger.get_meta(_sent_key(name))
+    if sent is None:
+        baseline = due or runtime.clock().date() - timedelta(days=1)
+        runtime.ledger.set_meta(_sent_key(name), baseline.isoformat())
+        return
+    if due is None or sent >= due.isoformat():
+        return
+    log.info("%s was due on %s while Perezvon was not running; sending it now", what, due)
+    job_queue.run_once(callback, CATCH_UP_SECONDS, name=name)
 
 
 # -- what they say ---------------------------------------------------------------------------
@@ -317,12 +361,14 @@ async def _run(
         parts = await build(runtime)
         if not parts:
             log.info("%s: the office is closed today, none sent", what)
+            _served(runtime, name)
             return
     left = await send_summary(
         context.bot, chat_id, parts, what=what, on_moved=runtime.messenger.chat_moved
     )
     if not left:
         log.info("%s sent to chat %s", what, chat_id)
+        _served(runtime, name)
         return
     if attempt >= len(RETRY_DELAYS) or context.job_queue is None:
         log.error("%s: giving up, %s part(s) not sent to chat %s", what, len(left), chat_id)
@@ -332,6 +378,11 @@ async def _run(
     context.job_queue.run_once(
         again, delay, data={"attempt": attempt + 1, "parts": left}, name=name
     )
+
+
+def _served(runtime: Runtime, name: str) -> None:
+    """Today's summary is done with: a restart today does not send it again."""
+    runtime.ledger.set_meta(_sent_key(name), runtime.clock().date().isoformat())
 
 
 async def send_summary(

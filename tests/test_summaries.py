@@ -3,6 +3,7 @@ weekly one with the workbook, the per-day chart of multi-day /stats, and their c
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import logging
@@ -292,3 +293,54 @@ def test_the_morning_summary_covers_the_days_since_the_last_working_day(
         return
     assert found is not None
     assert (found[0].label, found[1].label) == (days, before)
+
+
+# -- a summary missed while the service was down ------------------------------------------------
+
+
+async def test_a_summary_missed_while_down_is_sent_at_start_once(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Down at 09:00 (a reboot for updates): the start at noon sends the day's summary,
+    and the week's when its day has come since the last one; a second restart sends
+    neither again. The harness's clock is at noon, after both 09:00s."""
+    monkeypatch.setattr(summary, "CATCH_UP_SECONDS", 0.01)
+    ledger = office.ledger
+    today = office.now().date()
+    # The first start of a ledger counts from then: nothing was missed.
+    assert ledger.get_meta("sent:daily-summary") == today.isoformat()
+    assert office.posts(MANAGERS_CHAT) == []
+    ledger.set_meta("sent:daily-summary", (today - dt.timedelta(days=1)).isoformat())
+    ledger.set_meta("sent:weekly-summary", (today - dt.timedelta(days=8)).isoformat())
+    await office.restart_bot()
+    await office.api.wait_for("sendDocument", lambda c: not c.failed)  # the week's workbook
+    texts = [m.get("text") or "" for m in office.posts(MANAGERS_CHAT)]
+    assert sum(t.startswith("📊 Сводка за вчера") for t in texts) == 1, texts
+    assert sum(t.startswith("📊 Итоги недели") for t in texts) == 1, texts
+    for _ in range(100):  # recorded once Telegram's answer to the last part is in
+        if ledger.get_meta("sent:weekly-summary") == today.isoformat():
+            break
+        await asyncio.sleep(0.02)
+    assert ledger.get_meta("sent:daily-summary") == today.isoformat()
+    assert ledger.get_meta("sent:weekly-summary") == today.isoformat()
+    sent = len(office.posts(MANAGERS_CHAT))
+    await office.restart_bot()
+    await asyncio.sleep(0.3)
+    assert len(office.posts(MANAGERS_CHAT)) == sent
+
+
+async def test_a_summary_whose_time_has_not_come_is_not_sent_at_start(
+    tmp_path: Path, phone_config: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Yesterday's 23:00 was missed, and today's is still to come at noon: it comes then
+    (covering yesterday as well), nothing at start."""
+    monkeypatch.setattr(summary, "CATCH_UP_SECONDS", 0.01)
+    telegram = {"daily_summary": "23:00", "weekly_summary": ""}
+    config = office_config(tmp_path, phone_config, telegram=telegram)
+    async with open_office(config) as later:
+        yesterday = later.now().date() - dt.timedelta(days=2)
+        later.ledger.set_meta("sent:daily-summary", yesterday.isoformat())
+        await later.restart_bot()
+        await asyncio.sleep(0.3)
+        assert later.posts(MANAGERS_CHAT) == []
+        assert later.ledger.get_meta("sent:daily-summary") == yesterday.isoformat()
