@@ -37,6 +37,7 @@ from telegram.error import (
 )
 
 from bot.limiter import FloodWait, retry_after_seconds
+from bot.permissions import claim_is_stale
 from bot.render import (
     ESCALATION_ROOM,
     CardExtras,
@@ -52,7 +53,7 @@ from watcher.ledger import Ledger
 from watcher.models import Case
 from watcher.phones import display_number
 from watcher.stats import span_text
-from watcher.texts import clock_text, plural_key, times_word, tr
+from watcher.texts import clock_text, moment_text, plural_key, times_word, tr
 from watcher.vocab import ClosedHow, OutboxKind
 
 log = logging.getLogger(__name__)
@@ -472,7 +473,13 @@ class CaseMessenger:
             mention = (
                 f'<a href="tg://user?id={case.claimed_by_user_id}">{esc(claimer_name(case))}</a>'
             )
-            text += "\n" + tr(self.language, "reminder_claimed", mention=mention)
+            if claim_is_stale(case, self.clock()):  # Friday's claimer may be off on Monday
+                assert case.claimed_at is not None
+                when = moment_text(case.claimed_at, self.language)
+                key, values = "reminder_claimed_stale", {"mention": mention, "when": when}
+            else:
+                key, values = "reminder_claimed", {"mention": mention}
+            text += "\n" + tr(self.language, key, **values)
         return text
 
     async def _digest_header(self, case: Case, chat_id: int, held_until: datetime) -> None:

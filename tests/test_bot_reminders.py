@@ -510,3 +510,22 @@ async def test_a_flood_wait_on_the_managers_copy_does_not_hold_the_departments_p
         await office.scan()
         await office.wait_posted(SALES_CHAT, count=2)  # at once, not after 30 s
         assert len(office.posts(SALES_CHAT)) == 2
+
+
+async def test_a_claim_of_an_earlier_day_is_not_pinged_as_current(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """Olga took the call on Friday at 17:52; Monday's reminder must not tell her "it is
+    yours" as if she were at her desk: anyone may take it today, and it says so."""
+    clock = Clock(FRIDAY + dt.timedelta(hours=17, minutes=51))
+    config = make_config(tmp_path, phone_config, escalate_after_minutes=0)
+    async with clocked_office(config, clock) as office:
+        case_id, message = await posted_case(office, FRIDAY + dt.timedelta(hours=17, minutes=50))
+        clock.advance(minutes=1)
+        await office.press(SALES_CHAT, message["message_id"], OLGA, f"k:{case_id}")
+        await office.settle()
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=9, minutes=15)
+        assert await remind(office) == 1
+        [reply] = replies_to(office, message["message_id"])
+        assert "👋 Брал(а) Ольга 04.12 17:52; сегодня звонок может взять любой" in reply["text"]
+        assert "звонок за вами" not in reply["text"]

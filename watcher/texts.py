@@ -199,6 +199,7 @@ RU: dict[str, str] = {
     # command menu (setMyCommands)
     "reminder": "⏰ Звонок ждёт перезвона уже {wait} рабочего времени: <b>{number}</b>",
     "reminder_claimed": "👋 {mention}, звонок за вами",
+    "reminder_claimed_stale": "👋 Брал(а) {mention} {when}; сегодня звонок может взять любой",
     "reminder_closed": "<s>⏰ Звонок ждал перезвона: <b>{number}</b></s>\n{closed}",
     "reminder_repeated": "🔁 звонил {count} {times}, последний раз в {last}",
     "escalation_header": "🚨 <b>Не перезвонили за {wait}</b> рабочего времени · {department}",
@@ -1249,6 +1250,7 @@ EN: dict[str, str] = {
     "summary_more": "…and {count} more",
     "reminder": "⏰ Still waiting for a callback after {wait} of office time: <b>{number}</b>",
     "reminder_claimed": "👋 {mention}, this call is yours",
+    "reminder_claimed_stale": "👋 Taken by {mention} on {when}; today anyone may take it",
     "reminder_closed": "<s>⏰ Waited for a callback: <b>{number}</b></s>\n{closed}",
     "reminder_repeated": "🔁 called {count} {times}, last at {last}",
     "escalation_header": "🚨 <b>Not called back within {wait}</b> of office time · {department}",
