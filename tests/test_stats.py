@@ -288,6 +288,31 @@ def test_periods_are_shown_as_people_write_days(first: dt.date, last: dt.date, s
     assert period.shown("ru") == shown
     assert period.shown("en") == period.label  # 01.12 reads as January 12 to many
     assert period.label == (first.isoformat() if first == last else f"{first}..{last}")
+    # What a title prints, typed back, is the same period.
+    assert parse_period(shown, dt.date(2025, 6, 1)) == period
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "01.12–07.12.2026",
+        "01.12.2026-07.12.2026",
+        "01.12.2026 - 07.12.2026",
+        "01.12.2026 — 07.12.2026",
+        "01.12..07.12",
+        "01.12-07.12",
+    ],
+)
+def test_a_range_of_russian_dates_takes_the_dashes_people_type(text: str) -> None:
+    """Without a year a day is the last such day up to today (or the range's end)."""
+    period = parse_period(text, dt.date(2026, 12, 9))
+    assert (period.start.date(), period.last_day) == (dt.date(2026, 12, 1), dt.date(2026, 12, 7))
+
+
+def test_a_day_without_a_year_is_the_last_one_up_to_today() -> None:
+    assert parse_period("28.12", dt.date(2027, 1, 5)).start == dt.datetime(2026, 12, 28)
+    assert parse_period("30.12–05.01", dt.date(2027, 1, 9)).start == dt.datetime(2026, 12, 30)
+    assert parse_period("2024-03-08", TODAY).label == "2024-03-08"  # ISO dashes stay dates
 
 
 def test_render_stats_in_russian() -> None:

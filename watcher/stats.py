@@ -6,6 +6,7 @@ daily summary, so a manager sees one set of numbers wherever they look.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -133,10 +134,10 @@ def parse_period(text: str | None, today: date) -> Period:
     if kind == "last_month":
         month_end = today.replace(day=1) - timedelta(days=1)
         return days_period(month_end.replace(day=1), month_end)
-    first, sep, last = word.partition("..")
+    first, sep, last = _split_range(word)
     try:
-        start_day = _day(first)
-        end_day = _day(last) if sep else start_day
+        end_day = _day(last, today) if sep else _day(first, today)
+        start_day = _day(first, end_day) if sep else end_day
     except ValueError:
         raise ValueError(
             f"period not understood: {text!r}; use today, yesterday, week, month, year,"
@@ -150,8 +151,32 @@ def parse_period(text: str | None, today: date) -> Period:
     return days_period(start_day, end_day)
 
 
-def _day(text: str) -> date:
+# How a range's two days may be joined: as the code writes it (..), as the titles print it
+# (30.04–06.05.2024, an en dash), and as people type a dash between two Russian dates
+# (an ISO date has dashes of its own, so only there).
+_DOTTED = r"[0-9]{1,2}\.[0-9]{1,2}(?:\.[0-9]{4})?"
+_DASHED = re.compile(rf"({_DOTTED})\s*-\s*({_DOTTED})")
+
+
+def _split_range(word: str) -> tuple[str, str, str]:
+    """(first, separator, last) of a range; (word, "", "") for a single day."""
+    for separator in ("..", "–", "—"):
+        first, sep, last = word.partition(separator)
+        if sep:
+            return first, sep, last
+    dashed = _DASHED.fullmatch(word)
+    if dashed is not None:
+        return dashed.group(1), "-", dashed.group(2)
+    return word, "", ""
+
+
+def _day(text: str, latest: date) -> date:
+    """A day as ``YYYY-MM-DD``, ``DD.MM.YYYY`` or ``DD.MM``: without a year, the last
+    such day up to ``latest`` (today, or the range's last day: 30.12–05.01.2025)."""
     text = text.strip()
+    if text.count(".") == 1:
+        day = datetime.strptime(f"{text}.{latest.year}", "%d.%m.%Y").date()
+        return day if day <= latest else day.replace(year=latest.year - 1)
     if "." in text:
         return datetime.strptime(text, "%d.%m.%Y").date()
     return date.fromisoformat(text)
