@@ -429,13 +429,18 @@ class _Builder:
         for case in self._cases():
             wait = _wait_seconds(case, self.config.hours)
             how = case.closed_how
+            how_text = self.tr(_HOW_KEYS[how]) if how in _HOW_KEYS else None
+            closer: str | None = None
             if how == ClosedHow.CALL:
                 extension = operator_label(case.closed_by_extension or "?", self.names)
-                closer: str | None = self.tr("report_extension", extension=extension)
-            elif how in (ClosedHow.USER, ClosedHow.NOT_NEEDED):
+                closer = self.tr("report_extension", extension=extension)
+            elif how == ClosedHow.USER:
                 closer = case.closed_by_name or str(case.closed_by_user_id or "")
-            else:
-                closer = None
+            elif how == ClosedHow.NOT_NEEDED:
+                # Nobody called back: who dismissed the case says how it was closed.
+                dismissed_by = case.closed_by_name or str(case.closed_by_user_id or "")
+                if dismissed_by:
+                    how_text = self.tr("report_how_not_needed_by", name=dismissed_by)
             status = "report_status_open" if case.is_open else "report_status_closed"
             yield [
                 _number(case.remote),
@@ -448,7 +453,7 @@ class _Builder:
                 case.attempts,
                 case.ring_seconds,
                 self.tr(status),
-                self.tr(_HOW_KEYS[how]) if how in _HOW_KEYS else None,
+                how_text,
                 closer,
                 (case.callback_at or case.closed_at) if wait is not None else None,
                 round(wait / 60, 1) if wait is not None else None,
