@@ -275,7 +275,7 @@ async def test_daily_summary_job_posts_yesterday_and_open_cases(office: Office) 
     [head, chart] = office.posts(MANAGERS_CHAT)
     label = yesterday.strftime("%d.%m.%Y")
     assert head["text"].startswith(f"📊 Сводка за вчера, {label}")
-    assert "Ждут перезвона: 1" in head["text"]
+    assert "Ждут перезвона сейчас (за все дни): 1" in head["text"]
     assert "+7 916 123-45-67" in head["text"]
     assert f"Звонки за {label}" in head["text"]
     assert "Входящих: 1 — отвечено 1, пропущено 0" in head["text"]

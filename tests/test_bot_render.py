@@ -339,7 +339,7 @@ def test_summary_text_lists_a_few_open_cases() -> None:
     cases = [make_case(id=i, contact_name="Ann") for i in range(1, 14)]
     text = summary_text(cases, "ru", label="2024-03-11")
     assert text.startswith("📊 <b>Сводка за вчера</b>, 2024-03-11")
-    assert "Ждут перезвона: <b>13</b>" in text
+    assert "Ждут перезвона сейчас (за все дни): <b>13</b>" in text
     assert text.count("• +7 916 123-45-67 · Ann · Отдел продаж") == 10
     assert text.endswith("…и ещё 3")
     assert "Все пропущенные закрыты" in summary_text([], "ru", label="x")

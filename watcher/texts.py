@@ -172,7 +172,7 @@ RU: dict[str, str] = {
     "chart_calls": "Звонков",
     "summary_title": "📊 <b>Сводка за вчера</b>, {label}",
     "summary_title_days": "📊 <b>Сводка</b> за {label}",
-    "summary_open": "Ждут перезвона: <b>{count}</b>",
+    "summary_open": "Ждут перезвона сейчас (за все дни): <b>{count}</b>",
     "summary_no_calls": (
         "⚠️ За рабочий день в журнале ни одного звонка. Проверьте, что WinTariff получает "
         "записи от АТС, а Перезвон читает Calls.dbf: perezvon check"
@@ -1238,7 +1238,7 @@ EN: dict[str, str] = {
     "chart_calls": "Calls",
     "summary_title": "📊 <b>Yesterday's summary</b>, {label}",
     "summary_title_days": "📊 <b>Summary</b> for {label}",
-    "summary_open": "Waiting for a callback: <b>{count}</b>",
+    "summary_open": "Waiting for a callback now (from any day): <b>{count}</b>",
     "summary_no_calls": (
         "⚠️ Not one call in the log on a working day. Check that WinTariff gets the PBX's "
         "records and Perezvon reads Calls.dbf: perezvon check"
