@@ -21,8 +21,11 @@ from watcher.workbook import make_report
 MONDAY = dt.datetime(2026, 11, 30)
 
 
-def closed_case(n: int, how: ClosedHow, **closer: Any) -> Case:
-    first = MONDAY + dt.timedelta(hours=10, minutes=n)
+OFFICE_HOURS = {"days": ["mon", "tue", "wed", "thu", "fri"], "open": "09:00", "close": "18:00"}
+
+
+def closed_case(n: int, how: ClosedHow, first: dt.datetime | None = None, **closer: Any) -> Case:
+    first = first or MONDAY + dt.timedelta(hours=10, minutes=n)
     return Case(
         id=n,
         department="Отдел продаж",
@@ -38,16 +41,13 @@ def closed_case(n: int, how: ClosedHow, **closer: Any) -> Case:
         contact_name=None,
         contact_company=None,
         silent=False,
-        closed_at=first + dt.timedelta(minutes=15),
         closed_how=how,
-        **closer,
+        **{"closed_at": first + dt.timedelta(minutes=15), **closer},
     )
 
 
-def missed_sheet(
-    folder: Path, config: Config, cases: list[Case], language: str
-) -> list[dict[str, Any]]:
-    """The rows of Пропущенные/Missed of a ledger holding ``cases``, by header."""
+def workbook(folder: Path, config: Config, cases: list[Case], language: str) -> openpyxl.Workbook:
+    """The workbook of the day of a ledger holding ``cases``."""
     folder.mkdir(exist_ok=True)
     database = folder / "perezvon.db"
     with Ledger(database) as ledger, ledger.transaction():
@@ -55,8 +55,14 @@ def missed_sheet(
             ledger.conn.execute(CASES.insert_sql("cases"), CASES.values(item))
     period = Period(MONDAY, MONDAY + dt.timedelta(days=1), "2026-11-30")
     [path] = make_report(database, config, period, folder / "report.xlsx", language=language)
-    book = openpyxl.load_workbook(path)
-    sheet = book.worksheets[1]
+    return openpyxl.load_workbook(path)
+
+
+def missed_sheet(
+    folder: Path, config: Config, cases: list[Case], language: str
+) -> list[dict[str, Any]]:
+    """The rows of Пропущенные/Missed of a ledger holding ``cases``, by header."""
+    sheet = workbook(folder, config, cases, language).worksheets[1]
     header = [c.value for c in sheet[1]]
     return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(2, values_only=True)]
 
@@ -79,3 +85,67 @@ def test_a_case_closed_as_not_needed_names_who_dismissed_it_not_a_caller_back(
     english = missed_sheet(tmp_path / "en", config, cases, "en")
     assert english[0]["How closed"] == "no callback needed (Ольга)"
     assert english[0]["Called back by"] is None
+
+
+# 07:55 missed, called back at 09:03: 3 minutes of office time (09:00-18:00), 68 on the clock.
+EARLY = closed_case(
+    1,
+    ClosedHow.CALL,
+    first=MONDAY + dt.timedelta(hours=7, minutes=55),
+    closed_at=MONDAY + dt.timedelta(hours=9, minutes=3),
+    closed_by_extension="201",
+)
+
+
+def wait_headers(book: openpyxl.Workbook) -> tuple[list[Any], list[Any], list[Any]]:
+    """The headers of Пропущенные and Операторы, and Сводка's first column."""
+    summary, missed, operators = book.worksheets[0], book.worksheets[1], book.worksheets[4]
+    return (
+        [c.value for c in missed[1]],
+        [c.value for c in operators[1]],
+        [row[0] for row in summary.iter_rows(2, values_only=True)],
+    )
+
+
+def test_with_office_hours_the_workbook_says_its_minutes_are_office_minutes(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """ "Минут до перезвона 3" for 07:55 -> 09:03 is true only of office time: the headers
+    of every wait to callback say so when [hours] is set."""
+    config = phone_config(hours=OFFICE_HOURS)
+    book = workbook(tmp_path / "ru", config, [EARLY], "ru")
+    missed, operators, summary = wait_headers(book)
+    assert missed[13:15] == ["Рабочих минут до перезвона", "Перезвонили за 30 рабочих минут"]
+    assert book.worksheets[1]["N2"].value == 3
+    assert operators[8:10] == [
+        "Медиана до перезвона, рабочих минут",
+        "Доля перезвонов за 30 рабочих минут",
+    ]
+    assert "Медиана до перезвона (рабочее время)" in summary
+    assert "Перезвонили за 30 рабочих минут" in summary
+    book = workbook(tmp_path / "en", config, [EARLY], "en")
+    missed, operators, summary = wait_headers(book)
+    assert missed[13:15] == [
+        "Minutes of office time to callback",
+        "Called back within 30 min of office time",
+    ]
+    assert operators[8:10] == [
+        "Median minutes of office time to callback",
+        "Share of callbacks within 30 min of office time",
+    ]
+    assert "Median time to callback (office time)" in summary
+    assert "Called back within 30 min of office time" in summary
+
+
+def test_without_office_hours_the_minutes_are_plain_minutes(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """No [hours]: the office is always open, a wait is wall-clock time (68 minutes from
+    07:55 to 09:03), and no header claims office time."""
+    book = workbook(tmp_path / "ru", phone_config(), [EARLY], "ru")
+    missed, operators, summary = wait_headers(book)
+    assert missed[13:15] == ["Минут до перезвона", "Перезвонили за 30 мин"]
+    assert book.worksheets[1]["N2"].value == 68
+    assert operators[8:10] == ["Медиана до перезвона, мин", "Доля перезвонов за 30 мин"]
+    assert "Медиана до перезвона" in summary and "Перезвонили за 30 мин" in summary
+    assert not [text for text in [*missed, *operators, *summary] if "рабочих" in str(text)]

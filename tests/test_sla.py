@@ -144,5 +144,5 @@ def test_the_workbook_and_the_chat_give_one_share_and_one_median(
     builder = report.sheets[0]
     assert isinstance(builder, SummarySheet)
     rows = {row[0]: row[1] for row in builder.rows}
-    assert rows["Медиана до перезвона"] == Span(21 * 60)
-    assert rows["Перезвонили за 30 мин"] == Share(0.75)
+    assert rows["Медиана до перезвона (рабочее время)"] == Span(21 * 60)
+    assert rows["Перезвонили за 30 рабочих минут"] == Share(0.75)

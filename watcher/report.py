@@ -9,9 +9,8 @@ The long sheets (one row per case, per outgoing call, per hour) are generators o
 cursor: rows stream from SQLite to the file, so a year's report holds a few rows in
 memory, not the year. They need the connection open while the report is written.
 
-Figures that wait for features not built yet use what exists: minutes to callback are
-wall-clock minutes (not office minutes), the target is :data:`DEFAULT_SLA_MINUTES`, and
-operators are extensions. Each is one place to change when those features land.
+Minutes to callback are office minutes when ``[hours]`` is configured and wall-clock
+minutes without it (the office is always open then); the headers say which.
 """
 
 from __future__ import annotations
@@ -177,6 +176,10 @@ _HOW_KEYS = {
 }
 
 
+# Сводка's rows measured in waits to callback: office time when [hours] are set.
+_WAIT_METRICS = frozenset({"report_m_median"})
+
+
 @dataclass(frozen=True)
 class _Metric:
     key: str
@@ -283,6 +286,9 @@ class _Builder:
         self.lines = lines
         self.t = language
         self.sla_seconds = sla_seconds
+        # Waits to callback are office time with [hours], wall time without (see
+        # _wait_seconds and office_waits): their headers say which.
+        self.office = not config.hours.always_open
         self.window = {"start": to_text(period.start), "end": to_text(period.end)}
         self.contacts = ContactBook(config.rules.contacts_csv)
         self.names = operator_names(conn, config.operators)
@@ -341,8 +347,12 @@ class _Builder:
             result.append((name, stats, self.within(self.period, name)))
         return result
 
+    def timed(self, key: str) -> str:
+        """``key``, or its ``_office`` form when waits are counted in office time."""
+        return f"{key}_office" if self.office else key
+
     def sla_text(self) -> str:
-        return self.tr("report_sla", minutes=f"{self.sla_seconds / 60:g}")
+        return self.tr(self.timed("report_sla"), minutes=f"{self.sla_seconds / 60:g}")
 
     # -- Сводка ------------------------------------------------------------------------
 
@@ -352,8 +362,9 @@ class _Builder:
         departments = self.by_department()
         rows: list[Row] = []
         for metric in _METRICS:
+            key = self.timed(metric.key) if metric.key in _WAIT_METRICS else metric.key
             label = self.tr(
-                metric.key,
+                key,
                 sla=self.sla_text(),
                 target=self.config.rules.answer_target_seconds,
             )
@@ -405,7 +416,7 @@ class _Builder:
             "report_col_how_closed",
             "report_col_called_back_by",
             "report_col_callback_at",
-            "report_col_minutes_to_callback",
+            self.timed("report_col_minutes_to_callback"),
         )
         header.append(self.tr("report_col_within", sla=self.sla_text()))
         return Sheet(self.tr("report_sheet_missed"), header, self._missed_rows())
@@ -558,7 +569,7 @@ class _Builder:
             "report_col_talk",
             "report_col_load",
             "report_col_callbacks",
-            "report_col_median_minutes",
+            self.timed("report_col_median_minutes"),
         )
         # Load: talk time against the office time of the period so far (wall time without
         # hours), as /stats has it.
