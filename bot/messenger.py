@@ -365,9 +365,10 @@ class CaseMessenger:
         if copy is None and not (post and case.is_open and managers is not None):
             return
         # Red while it waits; once closed, a manager scrolling the chat sees it is done.
+        key = "escalation_header" if case.is_open else "escalation_header_closed"
         header = tr(
             self.language,
-            "escalation_header" if case.is_open else "escalation_header_closed",
+            self._timed(key),
             wait=span_text(self.config.rules.escalate_after_minutes * 60, self.language),
             department=esc(case.department),
         )
@@ -451,13 +452,18 @@ class CaseMessenger:
             self._reminders_shown[(message.chat_id, message.message_id)] = False
         log.debug("case %s reminded in chat %s", case.id, message.chat_id)
 
+    def _timed(self, key: str) -> str:
+        """``key``, or its ``_office`` form ("…рабочего времени") when office hours are
+        set: without them a wait is wall time, nights included."""
+        return key if self.config.hours.always_open else f"{key}_office"
+
     def _reminder_text(self, case: Case) -> str:
         # How long it has really waited: a repeat call brings a reminder again, days on.
         waited = self.config.hours.office_seconds(case.first_at, self.clock())
         waited = max(waited, self.config.rules.remind_after_minutes * 60)
         text = tr(
             self.language,
-            "reminder",
+            self._timed("reminder"),
             wait=span_text(waited, self.language),
             number=esc(display_number(case.remote)),
         )

@@ -11,7 +11,7 @@ as rows.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from watcher.hours import OfficeHours
@@ -25,6 +25,9 @@ class Sla:
     within: int  # of them, within the target
     median_minutes: float | None
     p90_minutes: float | None
+    # Minutes of office time ([hours] set) or of the wall clock (always open): how the
+    # figures were measured, for their words; the same figures either way when equal.
+    office_time: bool = field(default=True, compare=False)
 
     @property
     def share(self) -> float | None:
@@ -51,6 +54,7 @@ def callback_sla(
             within,
             None if med is None else med / 60,
             None if p90 is None else p90 / 60,
+            office_time=False,
         )
     return sla_of(office_seconds_waited(conn, start, end, hours, department), target_minutes)
 

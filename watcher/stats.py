@@ -600,7 +600,7 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
         lines.append(
             tr(
                 t,
-                "stats_sla",
+                "stats_sla_office" if sla.office_time else "stats_sla",
                 within=sla.within,
                 total=sla.called_back,
                 share=sla.share or 0.0,

@@ -197,13 +197,20 @@ RU: dict[str, str] = {
     "summary_delta_pp": "{value} п. п.",
     "weekdays_short": "пн,вт,ср,чт,пт,сб,вс",
     # command menu (setMyCommands)
-    "reminder": "⏰ Звонок ждёт перезвона уже {wait} рабочего времени: <b>{number}</b>",
+    "reminder": "⏰ Звонок ждёт перезвона уже {wait}: <b>{number}</b>",
+    "reminder_office": "⏰ Звонок ждёт перезвона уже {wait} рабочего времени: <b>{number}</b>",
     "reminder_claimed": "👋 {mention}, звонок за вами",
     "reminder_claimed_stale": "👋 Брал(а) {mention} {when}; сегодня звонок может взять любой",
     "reminder_closed": "<s>⏰ Звонок ждал перезвона: <b>{number}</b></s>\n{closed}",
     "reminder_repeated": "🔁 звонил {count} {times}, последний раз в {last}",
-    "escalation_header": "🚨 <b>Не перезвонили за {wait}</b> рабочего времени · {department}",
-    "escalation_header_closed": "☑️ Ждал перезвона дольше {wait} рабочего времени · {department}",
+    "escalation_header": "🚨 <b>Не перезвонили за {wait}</b> · {department}",
+    "escalation_header_office": (
+        "🚨 <b>Не перезвонили за {wait}</b> рабочего времени · {department}"
+    ),
+    "escalation_header_closed": "☑️ Ждал перезвона дольше {wait} · {department}",
+    "escalation_header_closed_office": (
+        "☑️ Ждал перезвона дольше {wait} рабочего времени · {department}"
+    ),
     "digest_header_one": "🌙 <b>За нерабочее время: {count}</b> пропущенный · {department}",
     "digest_header_few": "🌙 <b>За нерабочее время: {count}</b> пропущенных · {department}",
     "digest_header_many": "🌙 <b>За нерабочее время: {count}</b> пропущенных · {department}",
@@ -269,6 +276,10 @@ RU: dict[str, str] = {
     "stats_not_needed": "не нужно перезванивать {count}",
     "stats_new_callers_not_needed": ", не нужно перезванивать {count}",
     "stats_sla": (
+        "Вовремя (за {target} мин): {within} из {total} ({share:.0%});"
+        " медиана {median}, 90% — за {p90}"
+    ),
+    "stats_sla_office": (
         "Вовремя (за {target} мин рабочего времени): {within} из {total} ({share:.0%});"
         " медиана {median}, 90% — за {p90}"
     ),
@@ -316,9 +327,13 @@ RU: dict[str, str] = {
     ),
     "console_attempt_user": "{name} в {when}: не удалось дозвониться, звонок ждёт",
     "console_reminder": "НАПОМИНАНИЕ",
-    "console_waiting": "ждёт перезвона {wait} рабочего времени",
+    "console_waiting": "ждёт перезвона {wait}",
+    "console_waiting_office": "ждёт перезвона {wait} рабочего времени",
     "console_escalated": "ЭСКАЛАЦИЯ",
-    "console_escalated_to": "не перезвонили за {wait} рабочего времени — копия в чат руководителей",
+    "console_escalated_to": "не перезвонили за {wait} — копия в чат руководителей",
+    "console_escalated_to_office": (
+        "не перезвонили за {wait} рабочего времени — копия в чат руководителей"
+    ),
     "console_digest": "🌙 За нерабочее время: {count} · {department}",
     # perezvon demo
     "demo_row": "  [WinTariff] {line}",
@@ -1253,13 +1268,20 @@ EN: dict[str, str] = {
     "summary_age_office": " · waiting {age} of office time",
     "summary_age_after_hours": " · came after hours",
     "summary_more": "…and {count} more",
-    "reminder": "⏰ Still waiting for a callback after {wait} of office time: <b>{number}</b>",
+    "reminder": "⏰ Still waiting for a callback after {wait}: <b>{number}</b>",
+    "reminder_office": (
+        "⏰ Still waiting for a callback after {wait} of office time: <b>{number}</b>"
+    ),
     "reminder_claimed": "👋 {mention}, this call is yours",
     "reminder_claimed_stale": "👋 Taken by {mention} on {when}; today anyone may take it",
     "reminder_closed": "<s>⏰ Waited for a callback: <b>{number}</b></s>\n{closed}",
     "reminder_repeated": "🔁 called {count} {times}, last at {last}",
-    "escalation_header": "🚨 <b>Not called back within {wait}</b> of office time · {department}",
-    "escalation_header_closed": "☑️ Waited over {wait} of office time · {department}",
+    "escalation_header": "🚨 <b>Not called back within {wait}</b> · {department}",
+    "escalation_header_office": (
+        "🚨 <b>Not called back within {wait}</b> of office time · {department}"
+    ),
+    "escalation_header_closed": "☑️ Waited over {wait} · {department}",
+    "escalation_header_closed_office": "☑️ Waited over {wait} of office time · {department}",
     "digest_header_one": "🌙 <b>Missed after hours: {count}</b> · {department}",
     "digest_header_few": "🌙 <b>Missed after hours: {count}</b> · {department}",
     "digest_header_many": "🌙 <b>Missed after hours: {count}</b> · {department}",
@@ -1334,6 +1356,10 @@ EN: dict[str, str] = {
     "stats_not_needed": "no callback needed {count}",
     "stats_new_callers_not_needed": ", no callback needed {count}",
     "stats_sla": (
+        "On time (within {target} min): {within} of {total} ({share:.0%});"
+        " median {median}, 90% within {p90}"
+    ),
+    "stats_sla_office": (
         "On time (within {target} office minutes): {within} of {total} ({share:.0%});"
         " median {median}, 90% within {p90}"
     ),
@@ -1382,9 +1408,11 @@ EN: dict[str, str] = {
     ),
     "console_attempt_user": "{name} at {when}: no answer, still waiting",
     "console_reminder": "REMINDER",
-    "console_waiting": "waiting for a callback for {wait} of office time",
+    "console_waiting": "waiting for a callback for {wait}",
+    "console_waiting_office": "waiting for a callback for {wait} of office time",
     "console_escalated": "ESCALATED",
-    "console_escalated_to": (
+    "console_escalated_to": "not called back within {wait} — copied to the managers' chat",
+    "console_escalated_to_office": (
         "not called back within {wait} of office time — copied to the managers' chat"
     ),
     "console_digest": "🌙 Missed after hours: {count} · {department}",

@@ -190,13 +190,14 @@ class ConsoleNotifier:
         for attempt in failed[before.failed :]:
             lines.append(event("console_attempt", f"{brief} — {self._attempt(attempt, now)}"))
         if case.is_open and OutboxKind.REMIND in kinds:
-            rest = f"{brief} — {tr(language, 'console_waiting', wait=self._waited(case, now))}"
+            waiting = tr(language, self._timed("console_waiting"), wait=self._waited(case, now))
+            rest = f"{brief} — {waiting}"
             if claimed is not None:
                 rest += f" — {self._claimed(case, now)}"
             lines.append(event("console_reminder", rest))
         if case.is_open and OutboxKind.ESCALATE in kinds:
             wait = self._waited(case, now)
-            rest = f"{brief} — {tr(language, 'console_escalated_to', wait=wait)}"
+            rest = f"{brief} — {tr(language, self._timed('console_escalated_to'), wait=wait)}"
             lines.append(event("console_escalated", rest))
         if case.status != before.status:
             if case.is_open:
@@ -206,6 +207,10 @@ class ConsoleNotifier:
             else:
                 lines.append(event("console_closed", describe(case, language, now)))
         return lines
+
+    def _timed(self, key: str) -> str:
+        """``key``, or its ``_office`` form when office hours are set (else wall time)."""
+        return key if self.hours.always_open else f"{key}_office"
 
     def _waited(self, case: Case, now: datetime) -> str:
         """How long the case has waited in office time, as a person says it."""
