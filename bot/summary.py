@@ -33,7 +33,7 @@ from bot.replies import Part, send_part
 from bot.runtime import Runtime, runtime_of
 from watcher.hours import OfficeHours
 from watcher.stats import Period, Stats, days_period, parse_period, read_stats, span_text
-from watcher.texts import tr
+from watcher.texts import day_text, tr
 
 log = logging.getLogger(__name__)
 
@@ -244,15 +244,15 @@ async def build_summary(runtime: Runtime) -> list[Part]:
             language,
             "summary_against_day",
             weekday=weekday_text(day, language),
-            date=day.strftime("%d.%m"),
+            date=day_text(day, language),
         )
     else:
         title = "summary_title_days"
         against = tr(
             language,
             "summary_against_days",
-            first=day.strftime("%d.%m"),
-            last=before.last_day.strftime("%d.%m"),
+            first=day_text(day, language),
+            last=day_text(before.last_day, language),
         )
     waiting = runtime.ledger.open_cases(None, include_silent=False)
     lines = comparison_lines(figures.stats, figures.before, language, against)
@@ -305,8 +305,8 @@ async def build_weekly(runtime: Runtime) -> list[Part]:
     against = tr(
         language,
         "summary_against_week",
-        first=before.start.strftime("%d.%m"),
-        last=before.last_day.strftime("%d.%m"),
+        first=day_text(before.start.date(), language),
+        last=day_text(before.last_day, language),
     )
     waiting = runtime.ledger.open_cases(None, include_silent=False)
     head = summary_text(

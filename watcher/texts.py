@@ -14,7 +14,7 @@ imports ``watcher``, never the reverse. Log messages stay in English and are not
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 DEFAULT_LANGUAGE = "ru"
 
@@ -2242,12 +2242,18 @@ def times_word(language: str, count: int) -> str:
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def day_text(day: date, language: str) -> str:
+    """A day without the year: ``12.03``; ``12 Mar`` in English, where 12.03 reads as
+    December to many."""
+    if language == "en":
+        return f"{day.day} {_MONTHS_EN[day.month - 1]}"
+    return day.strftime("%d.%m")
+
+
 def moment_text(moment: datetime, language: str) -> str:
     """A date and time without the year (``12.03 10:42``; ``12 Mar 10:42`` in English,
-    where 12.03 reads as December to many): every case is recent."""
-    if language == "en":
-        return f"{moment.day} {_MONTHS_EN[moment.month - 1]} {moment:%H:%M}"
-    return moment.strftime("%d.%m %H:%M")
+    see :func:`day_text`): every case is recent."""
+    return f"{day_text(moment, language)} {moment:%H:%M}"
 
 
 def clock_text(moment: datetime, reference: datetime | None, language: str) -> str:
