@@ -60,7 +60,7 @@ async def test_claim_shows_who_and_a_second_claim_names_the_claimer(office: Offi
     assert office.case(case_id).claimed_by_user_id == OLGA["id"]
     # An admin may take it over.
     toast = await office.press(SALES_CHAT, mid, ADMIN, f"k:{case_id}")
-    assert toast == "Звонок передан вам (был у Ольга)"
+    assert toast == "Звонок передан вам (брал(а): Ольга)"
     assert "👋 Взято: Админ, " in (await shown(office))["text"]
     assert events(office, case_id) == ["opened", "claimed", "claimed"]
     assert office.case(case_id).is_open

@@ -481,7 +481,7 @@ async def test_a_claim_is_for_its_day_and_anyone_may_take_it_the_next(
         assert toast == "Уже взял(а) Ольга в 17:40"  # the same day: hers
         clock.now = FRIDAY + dt.timedelta(days=3, hours=10)  # Monday
         toast = await office.press(SALES_CHAT, message["message_id"], IVAN, f"k:{case_id}")
-        assert toast == "Звонок передан вам (был у Ольга)"
+        assert toast == "Звонок передан вам (брал(а): Ольга)"
         await office.settle()
         await asyncio.sleep(0.05)
         case = office.case(case_id)
