@@ -605,9 +605,7 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
                 total=sla.called_back,
                 share=sla.share or 0.0,
                 target=sla.target_minutes,
-                median=span_text(
-                    None if sla.median_minutes is None else sla.median_minutes * 60, t
-                ),
+                # The median is the line above's: once is enough.
                 p90=span_text(None if sla.p90_minutes is None else sla.p90_minutes * 60, t),
             )
         )

@@ -275,13 +275,10 @@ RU: dict[str, str] = {
     ),
     "stats_not_needed": "не нужно перезванивать {count}",
     "stats_new_callers_not_needed": ", не нужно перезванивать {count}",
-    "stats_sla": (
-        "Вовремя (за {target} мин): {within} из {total} ({share:.0%});"
-        " медиана {median}, 90% — за {p90}"
-    ),
+    "stats_sla": "Вовремя (за {target} мин): {within} из {total} ({share:.0%}); 90% — за {p90}",
     "stats_sla_office": (
         "Вовремя (за {target} мин рабочего времени): {within} из {total} ({share:.0%});"
-        " медиана {median}, 90% — за {p90}"
+        " 90% — за {p90}"
     ),
     "stats_expired": "без ответа (история) {count}",
     "stats_median": "Медиана до перезвона: {median}",
@@ -1356,12 +1353,11 @@ EN: dict[str, str] = {
     "stats_not_needed": "no callback needed {count}",
     "stats_new_callers_not_needed": ", no callback needed {count}",
     "stats_sla": (
-        "On time (within {target} min): {within} of {total} ({share:.0%});"
-        " median {median}, 90% within {p90}"
+        "On time (within {target} min): {within} of {total} ({share:.0%}); 90% within {p90}"
     ),
     "stats_sla_office": (
         "On time (within {target} office minutes): {within} of {total} ({share:.0%});"
-        " median {median}, 90% within {p90}"
+        " 90% within {p90}"
     ),
     "stats_expired": "never called back (history) {count}",
     "stats_median": "Median time to callback: {median}",
