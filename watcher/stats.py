@@ -521,12 +521,16 @@ def span_text(seconds: float | None, language: str = "ru") -> str:
     return tr(language, "span_hours_minutes", hours=hours, minutes=minutes)
 
 
-def duration_text(seconds: float | None, language: str = "ru") -> str:
+def duration_text(seconds: float | None, language: str = "ru", *, clock: bool = False) -> str:
     """Talk time: ``2:13`` under an hour (as a phone shows a call), then as a span
-    (``1 ч 2 мин``); a dash for no value."""
+    (``1 ч 2 мин``); a dash for no value. ``clock``: always hours, minutes and seconds
+    (``0:40:53``, ``1:06:12``), for a column of them that must read in one form."""
     if seconds is None:
         return "—"
     total = round(seconds)
+    if clock:
+        hours, rest = divmod(total, 3600)
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
     if total >= 3600:
         return span_text(total, language)
     minutes, secs = divmod(total, 60)
@@ -638,11 +642,13 @@ def operator_lines(stats: Stats, language: str) -> list[str]:
     if office is not None and office < LOAD_MIN_OFFICE_SECONDS:
         office = None  # ten minutes after opening, a share of them says nothing yet
     lines = [tr(language, "stats_operators" if office is None else "stats_operators_load")]
+    # One form for the talk-time column: "1 ч 6 мин" beside "40:53" read as two units.
+    clock = any(round(op.talk_seconds) >= 3600 for op in stats.operators)
     for op in stats.operators:
+        talk = duration_text(op.talk_seconds, language, clock=clock)
         line = (
             f"  {operator_label(op.extension, stats.operator_names):>6}: "
-            f"{op.answered} / {op.missed} / {op.outgoing} / "
-            f"{op.callbacks} / {duration_text(op.talk_seconds, language)}"
+            f"{op.answered} / {op.missed} / {op.outgoing} / {op.callbacks} / {talk}"
         )
         if office is not None:
             line += f" / {op.talk_seconds / office:.0%}"
