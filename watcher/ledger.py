@@ -596,11 +596,17 @@ class Ledger:
     def case_events(self, case_id: int) -> list[dict[str, Any]]:
         return self._dicts("SELECT * FROM case_events WHERE case_id = ? ORDER BY id", [case_id])
 
-    def callback_attempts(self, case_id: int) -> list[CallbackAttempt]:
-        """The case's failed callbacks, oldest first, as its card lists them."""
+    def callback_attempts(
+        self, case_id: int, *, as_recorded: bool = False
+    ) -> list[CallbackAttempt]:
+        """The case's failed callbacks, oldest first, as its card lists them: by their
+        time, not by when they were recorded (a call from the log is recorded when the
+        watcher reads it, often after a 📵 pressed later), then in the order recorded.
+        ``as_recorded``: in the order recorded alone, for a feed that prints the new ones."""
+        order = "id" if as_recorded else "at, id"
         rows = self.conn.execute(
             "SELECT at, extension, actor_name, duration FROM case_events"
-            " WHERE case_id = ? AND kind = ? ORDER BY id",
+            f" WHERE case_id = ? AND kind = ? ORDER BY {order}",
             [case_id, EventKind.CALLBACK_FAILED],
         ).fetchall()
         return [CallbackAttempt(from_text(r[0]), r[1], r[2], r[3]) for r in rows]

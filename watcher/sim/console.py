@@ -162,7 +162,8 @@ class ConsoleNotifier:
     def _lines(self, case: Case, kinds: frozenset[str], now: datetime) -> list[str]:
         language = self.language
         before = self._seen.get(case.id)
-        failed = self.ledger.callback_attempts(case.id)
+        # As recorded: those past the count already printed are the new ones.
+        failed = self.ledger.callback_attempts(case.id, as_recorded=True)
         lines: list[str] = []
 
         def event(key: str, rest: str) -> str:
