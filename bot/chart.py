@@ -154,6 +154,24 @@ def load_heatmap_png(
 ) -> bytes:
     """Weekday rows × hour columns, one colour per cell (the counts written in the busy
     ones): where in the week the team lacks people, at a glance."""
+    figure = load_heatmap_figure(
+        values, title=title, weekdays=weekdays, hour=hour, scale=scale, dpi=dpi
+    )
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def load_heatmap_figure(
+    values: Sequence[Sequence[float]],
+    *,
+    title: str,
+    weekdays: Sequence[str],
+    hour: str,
+    scale: str,
+    dpi: int = 100,
+) -> Figure:
+    """The figure of :func:`load_heatmap_png`, before it is saved."""
     grid = [[max(0.0, float(v)) for v in list(row)[:HOURS]] for row in values]
     figure = Figure(figsize=(11, 4.2), dpi=dpi, layout="tight")
     FigureCanvasAgg(figure)
@@ -177,7 +195,7 @@ def load_heatmap_png(
                     fontsize=7,
                     color="white" if dark else "black",
                 )
-    figure.colorbar(image, ax=axes, label=scale, fraction=0.03)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    # Counts of calls: whole ticks only ("0.5 пропущенного" is no count, and a decimal
+    # point is not the Russian decimal mark either).
+    figure.colorbar(image, ax=axes, label=scale, fraction=0.03, ticks=MaxNLocator(integer=True))
+    return figure
