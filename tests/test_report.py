@@ -157,7 +157,7 @@ def test_sheets_headers_filters_and_widths(workbook: openpyxl.Workbook) -> None:
         "Отдел",
         "Первый звонок",
     ]
-    assert missed.auto_filter.ref == f"A1:O{missed.max_row}"
+    assert missed.auto_filter.ref == f"A1:P{missed.max_row}"
     assert [c.value for c in workbook["Входящие"][1]] == [
         "Дата",
         "Час",

@@ -3,6 +3,7 @@ reads without asking (read back from the written .xlsx)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import openpyxl
 
+from tests.test_console import dialled
 from watcher.config import Config
 from watcher.ledger import Ledger
 from watcher.models import Case
@@ -149,3 +151,30 @@ def test_without_office_hours_the_minutes_are_plain_minutes(
     assert operators[8:10] == ["Медиана до перезвона, мин", "Доля перезвонов за 30 мин"]
     assert "Медиана до перезвона" in summary and "Перезвонили за 30 мин" in summary
     assert not [text for text in [*missed, *operators, *summary] if "рабочих" in str(text)]
+
+
+def test_the_missed_sheet_counts_the_failed_callbacks_of_each_case(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """What the card lists as 📵 (presses and calls from the log that did not get
+    through) is counted per case in "Попыток перезвона" / "Callback attempts"."""
+    tried = closed_case(1, ClosedHow.CALL, closed_by_extension="201")
+    tried = dataclasses.replace(tried, status=CaseStatus.OPEN, closed_at=None, closed_how=None)
+    untried = closed_case(2, ClosedHow.USER, closed_by_user_id=8, closed_by_name="Иван")
+    folder = tmp_path / "ru"
+    folder.mkdir()
+    with Ledger(folder / "perezvon.db") as ledger:
+        with ledger.transaction():
+            for item in (tried, untried):
+                ledger.conn.execute(CASES.insert_sql("cases"), CASES.values(item))
+        at = tried.first_at + dt.timedelta(minutes=5)
+        assert ledger.add_failed_callback(1, now=at, user_id=7, user_name="Ольга")
+        assert ledger.add_failed_callback(1, now=at, call=dialled("out-1", at, 0, tried.remote))
+        later = at + dt.timedelta(minutes=3)
+        assert ledger.add_failed_callback(
+            1, now=later, call=dialled("out-2", later, 3, tried.remote)
+        )
+    rows = missed_sheet(folder, phone_config(), [], "ru")
+    assert [row["Попыток перезвона"] for row in rows] == [3, 0]
+    english = missed_sheet(folder, phone_config(), [], "en")
+    assert [row["Callback attempts"] for row in english] == [3, 0]

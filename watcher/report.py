@@ -46,7 +46,7 @@ from watcher.schema import CASES
 from watcher.sla import office_waits
 from watcher.stats import Period, Stats, stats_from
 from watcher.texts import operator_label, tr
-from watcher.vocab import CALLED_BACK, CaseStatus, ClosedHow, MissReason
+from watcher.vocab import CALLED_BACK, CaseStatus, ClosedHow, EventKind, MissReason
 
 # The contract's default ``callback_sla_minutes``, in wall-clock minutes until office
 # hours exist (then: office minutes, from the config).
@@ -419,25 +419,32 @@ class _Builder:
             self.timed("report_col_minutes_to_callback"),
         )
         header.append(self.tr("report_col_within", sla=self.sla_text()))
+        header.append(self.tr("report_col_callback_attempts"))
         return Sheet(self.tr("report_sheet_missed"), header, self._missed_rows())
 
-    def _cases(self) -> Iterator[Case]:
+    def _cases(self) -> Iterator[tuple[Case, int]]:
+        """The period's cases, each with its failed callbacks (📵 presses and outgoing
+        calls too short or unanswered: what its card lists)."""
         # A case a missed leg opened before its call's answered leg came is no case.
         sql = (
-            "SELECT * FROM cases WHERE first_at >= :start AND first_at < :end"
+            "SELECT *, (SELECT count(*) FROM case_events e WHERE e.case_id = cases.id"
+            " AND e.kind = :failed) AS failed_callbacks"
+            " FROM cases WHERE first_at >= :start AND first_at < :end"
             " AND coalesce(closed_how, '') <> 'leg'"
         )
-        params: dict[str, object] = dict(self.window)
+        params: dict[str, object] = {**self.window, "failed": EventKind.CALLBACK_FAILED}
         if self.department is not None:
             sql += " AND department = :department"
             params["department"] = self.department
         cursor = self.conn.execute(sql + " ORDER BY first_at, id", params)
         names = [d[0] for d in cursor.description]
         for values in cursor:
-            yield CASES.build(dict(zip(names, values, strict=True)))
+            row = dict(zip(names, values, strict=True))
+            failed = int(row.pop("failed_callbacks"))
+            yield CASES.build(row), failed
 
     def _missed_rows(self) -> Iterator[Row]:
-        for case in self._cases():
+        for case, failed_callbacks in self._cases():
             wait = _wait_seconds(case, self.config.hours)
             how = case.closed_how
             how_text = self.tr(_HOW_KEYS[how]) if how in _HOW_KEYS else None
@@ -469,6 +476,7 @@ class _Builder:
                 (case.callback_at or case.closed_at) if wait is not None else None,
                 round(wait / 60, 1) if wait is not None else None,
                 self._yes_no(wait <= self.sla_seconds) if wait is not None else None,
+                failed_callbacks,
             ]
 
     def _yes_no(self, value: bool) -> str:
