@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any
 
 from watcher.config import LoggingConfig
+from watcher.tokens import mask
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -31,12 +32,6 @@ LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNI
 _MIN_SECRET = 8
 
 log = logging.getLogger(__name__)
-
-
-def mask(token: str) -> str:
-    """How a token may be shown: the bot's id and the last three characters."""
-    head, sep, tail = token.partition(":")
-    return f"{head}:…{tail[-3:]}" if sep else f"…{token[-3:]}"
 
 
 class Redactor:

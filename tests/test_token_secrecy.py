@@ -23,6 +23,7 @@ from tests.test_bot_harness import FAST, office_config
 from tests.test_cli import office_day, run_cli, write_config
 from watcher.config import Config
 from watcher.sim.wintariff import CallsDbfWriter
+from watcher.tokens import mask_token_shaped
 
 # Each test its own token: a token protected by an earlier test stays protected.
 SECRET = "AAHsecretPartOfTheToken"
@@ -133,6 +134,48 @@ def test_run_verbose_with_a_rejected_token_logs_nothing_of_it(
     assert "Telegram rejected TELEGRAM_BOT_TOKEN" in log_file
     for text in (out, err, caplog.text, log_file):
         assert_hidden(text, wrong)
+
+
+# -- a token pasted into the config -------------------------------------------------------
+
+
+def test_a_dotenv_given_as_the_config_is_quoted_with_the_token_masked(tmp_path: Path) -> None:
+    secret = token("dotenv")
+    env = tmp_path / ".env"
+    env.write_text(f"TELEGRAM_BOT_TOKEN={secret}\n", encoding="utf-8")
+    code, out, err = run_cli("-c", str(env), "check")
+    assert code == 2
+    assert "Строка 1: TELEGRAM_BOT_TOKEN=7654321:…env; текст и время пишутся в кавычках" in err
+    for text in (out, err):
+        assert_hidden(text, secret)
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('managers_chat = "{secret}"', "telegram.managers_chat: '7654321:…hat' — не ID чата"),
+        ('admins = ["{secret}"]', "telegram.admins: '7654321:…hat' — не ID пользователя Telegram"),
+    ],
+)
+def test_a_token_written_as_an_id_is_quoted_masked(tmp_path: Path, line: str, problem: str) -> None:
+    secret = token("chat")
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    text = config.read_text(encoding="utf-8").replace('language = "en"', 'language = "ru"')
+    config.write_text(text + "\n[telegram]\n" + line.format(secret=secret) + "\n", encoding="utf-8")
+    code, out, err = run_cli("-c", str(config), "check")
+    assert code == 2
+    assert f"  - {problem}" in err
+    for text in (out, err):
+        assert_hidden(text, secret)
+
+
+def test_token_shaped_text_is_masked_and_clocks_are_not() -> None:
+    assert mask_token_shaped("x 123456:ABCDEFGHIJxyz y") == "x 123456:…xyz y"
+    assert mask_token_shaped('open = "09:00", 2026-12-31 10:30:15') == (
+        'open = "09:00", 2026-12-31 10:30:15'
+    )
 
 
 # -- the mask itself ----------------------------------------------------------------------

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from watcher import fields as dbf_fields
 from watcher.hours import MINUTES_PER_DAY, OfficeHours, parse_clock
 from watcher.texts import DEFAULT_LANGUAGE, tr
+from watcher.tokens import mask_token_shaped
 from watcher.vocab import AfterHours
 
 LANGUAGES = ("ru", "en")
@@ -86,7 +87,9 @@ class ConfigError(Exception):
     def __init__(
         self, problems: list[str], source: str = "config", language: str = DEFAULT_LANGUAGE
     ) -> None:
-        self.problems = problems
+        # A problem quotes what was written, and that may be a bot token pasted in the
+        # wrong place (a .env given as the config, a token as a chat id): never whole.
+        self.problems = [mask_token_shaped(problem) for problem in problems]
         self.source = source
         self.language = language
         super().__init__(f"{source}: " + "; ".join(problems))
