@@ -46,6 +46,8 @@ from watcher.texts import ToldError, tr
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+# bot_data: TELEGRAM_BASE_URL as used (None: Telegram's own server), for the messages.
+BASE_URL_KEY = "base_url"
 POLL_TIMEOUT = 30.0
 EXIT_OK, EXIT_BAD_TOKEN = 0, 2
 
@@ -54,8 +56,13 @@ class TelegramCheckError(ToldError):
     """The token or the Bot API server is not usable; the message says what to do."""
 
     @classmethod
-    def rejected(cls, error: Exception) -> TelegramCheckError:
+    def rejected(cls, error: Exception, base_url: str | None = None) -> TelegramCheckError:
+        """PTB's InvalidToken: the server said 401 or 404. Telegram's own server means the
+        token; an own server (``base_url``, from TELEGRAM_BASE_URL) answers 404 just as well
+        to a wrong path, so the message names both."""
         # PTB's InvalidToken text quotes the rejected token in full.
+        if base_url is not None:
+            return cls("telegram_token_rejected_own_url", error=redact(error), url=base_url)
         return cls("telegram_token_rejected", error=redact(error))
 
     @classmethod
@@ -169,6 +176,7 @@ def build_application(
     messenger.on_late_answer = outbox.wake
     application.bot_data[RUNTIME_KEY] = Runtime(ledger, messenger, outbox, now)
     application.bot_data["poll_timeout"] = poll_timeout
+    application.bot_data[BASE_URL_KEY] = url
     register(application)
     return application
 
@@ -269,7 +277,8 @@ class PerezvonBot:
                     log.info("Telegram answered after %d tries", attempt + 1)
                 return True
             except InvalidToken as error:
-                raise TelegramCheckError.rejected(error) from None
+                own_url = self.application.bot_data.get(BASE_URL_KEY)
+                raise TelegramCheckError.rejected(error, own_url) from None
             except TelegramError as error:
                 delay = backoff_seconds(attempt, retry_base, MAX_BACKOFF)
                 # Once per outage, however long: the next tries at debug, and the "up"
@@ -329,7 +338,7 @@ async def fetch_username(token: str, base_url: str | None = None) -> str:
         async with bot:
             return str(bot.username)
     except InvalidToken as error:
-        raise TelegramCheckError.rejected(error) from None
+        raise TelegramCheckError.rejected(error, normalise_base_url(base_url)) from None
     except TelegramError as error:
         raise TelegramCheckError.unreachable(url, error) from None
 

@@ -103,7 +103,7 @@ async def listen(
         async with bot:
             return await _listen(bot, out, language, seconds, poll_seconds)
     except InvalidToken as error:
-        raise TelegramCheckError.rejected(error) from None
+        raise TelegramCheckError.rejected(error, normalise_base_url(base_url)) from None
     except Conflict:
         raise ChatsConflict() from None
     except TelegramError as error:

@@ -124,7 +124,7 @@ async def send_test(config: Config, token: str, base_url: str | None = None) -> 
             for target in chat_targets(config):
                 results.append(await _send_one(bot, target, language))
     except InvalidToken as error:
-        raise TelegramCheckError.rejected(error) from None
+        raise TelegramCheckError.rejected(error, normalise_base_url(base_url)) from None
     except TelegramError as error:  # getMe itself failed: nothing was tried
         raise TelegramCheckError.unreachable(url, error) from None
     return results

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import tomllib
 from pathlib import Path
@@ -13,8 +14,9 @@ from pathlib import Path
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError
 
+from bot.app import EXIT_BAD_TOKEN
 from bot.send_test import ChatTarget, chat_targets, hint_for
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import FakeBotApi, serving_in_a_thread
 from tests.test_cli import office_day, run_cli
 from watcher.config import (
     EXAMPLE_CHAT_IDS,
@@ -324,6 +326,55 @@ def test_an_unreachable_bot_api_is_told_in_the_offices_language(
     code, _, err = run_cli("-c", str(config), "chats", "--seconds", "1")
     assert code == 2
     assert says.removeprefix("ERROR: ").removeprefix("ОШИБКА: ") in err
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        (
+            "ru",
+            ". Задан TELEGRAM_BASE_URL ({url}): проверьте и его — сервер Bot API отвечает так"
+            " же на неверный путь; нужен адрес сервера с /bot, например"
+            " http://127.0.0.1:8081/bot",
+        ),
+        (
+            "en",
+            ". TELEGRAM_BASE_URL is set ({url}): check it too, the Bot API server answers a"
+            " wrong path the same way; it must be the server's address with /bot, e.g."
+            " http://127.0.0.1:8081/bot",
+        ),
+    ],
+)
+def test_a_wrong_base_url_path_is_not_blamed_on_the_token_alone(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    language: str,
+    says: str,
+) -> None:
+    """An own Bot API server answers 404 to a wrong path as Telegram does to a wrong
+    token: with TELEGRAM_BASE_URL set, `check` and `run` name it too."""
+    config = example_config(tmp_path, language=language)
+    with serving_in_a_thread() as api:
+        url = api.base_url.removesuffix("/bot") + "/api/bot"
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", api.token)
+        monkeypatch.setenv("TELEGRAM_BASE_URL", url)
+        code, out, _ = run_cli("-c", str(config), "check")
+        assert code == 1, out
+        [line] = [line for line in out.splitlines() if "TELEGRAM_BOT_TOKEN" in line]
+        assert line.endswith(says.format(url=url)), line
+        caplog.set_level(logging.ERROR)
+        code, _, _ = run_cli("-c", str(config), "run")
+    assert code == EXIT_BAD_TOKEN
+    # The log is in English, whatever the office reads.
+    english = (
+        ". TELEGRAM_BASE_URL is set ({url}): check it too, the Bot API server answers a"
+        " wrong path the same way; it must be the server's address with /bot, e.g."
+        " http://127.0.0.1:8081/bot"
+    )
+    [logged] = [r.getMessage() for r in caplog.records if "TELEGRAM_BOT_TOKEN" in r.getMessage()]
+    assert logged.startswith("Telegram rejected TELEGRAM_BOT_TOKEN"), logged
+    assert logged.endswith(english.format(url=url)), logged
 
 
 @pytest.mark.usefixtures("telegram_token")

@@ -425,6 +425,12 @@ RU: dict[str, str] = {
         "Telegram не принял TELEGRAM_BOT_TOKEN ({error}). Скопируйте токен у @BotFather"
         " (/mybots → API Token) в .env"
     ),
+    "telegram_token_rejected_own_url": (
+        "Telegram не принял TELEGRAM_BOT_TOKEN ({error}). Скопируйте токен у @BotFather"
+        " (/mybots → API Token) в .env. Задан TELEGRAM_BASE_URL ({url}): проверьте и его —"
+        " сервер Bot API отвечает так же на неверный путь; нужен адрес сервера с /bot,"
+        " например http://127.0.0.1:8081/bot"
+    ),
     "telegram_unreachable": (
         "Bot API по адресу {url} недоступен: {error}. Проверьте, есть ли у сервера выход в"
         " интернет (или прокси), и TELEGRAM_BASE_URL, если он задан"
@@ -1501,6 +1507,12 @@ EN: dict[str, str] = {
     "telegram_token_rejected": (
         "Telegram rejected TELEGRAM_BOT_TOKEN ({error}). Copy the token from @BotFather"
         " (/mybots -> API Token) into .env"
+    ),
+    "telegram_token_rejected_own_url": (
+        "Telegram rejected TELEGRAM_BOT_TOKEN ({error}). Copy the token from @BotFather"
+        " (/mybots -> API Token) into .env. TELEGRAM_BASE_URL is set ({url}): check it too,"
+        " the Bot API server answers a wrong path the same way; it must be the server's"
+        " address with /bot, e.g. http://127.0.0.1:8081/bot"
     ),
     "telegram_unreachable": (
         "cannot reach the Bot API at {url}: {error}. Check that the server can reach the"
