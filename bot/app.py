@@ -71,7 +71,8 @@ class TelegramCheckError(ToldError):
 
 
 def normalise_base_url(value: str | None) -> str | None:
-    """``TELEGRAM_BASE_URL`` as PTB wants it: the prefix the token is appended to.
+    """``TELEGRAM_BASE_URL`` as PTB wants it: the prefix the token is appended to;
+    :class:`TelegramCheckError` when it is no http(s) address.
 
     ``http://127.0.0.1:8081/bot`` is used as given (``…/bot/`` too: PTB appends the
     token right after it); ``http://127.0.0.1:8081`` or ``http://127.0.0.1:8081/`` (the
@@ -80,7 +81,13 @@ def normalise_base_url(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     url = value.strip().rstrip("/")
-    if urlsplit(url).path in ("", "/"):
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        # httpx takes "127.0.0.1:8081" for an unknown scheme and every request fails as
+        # if the network were down: `run` would wait for it for ever.
+        example = normalise_base_url("http://" + url.split("://")[-1].lstrip("/"))
+        raise TelegramCheckError("telegram_base_url_no_scheme", value=value.strip(), url=example)
+    if parts.path in ("", "/"):
         url = url.rstrip("/") + "/bot"
     return url
 

@@ -380,8 +380,16 @@ def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
     if shape is not None:
         print(tr(config.language, shape), file=sys.stderr)
         return 2
-    logs.use_config(config.logging, verbose=args.verbose)
+    from bot.app import TelegramCheckError, normalise_base_url
     from bot.app import run as run_bot
+
+    base_url = os.environ.get("TELEGRAM_BASE_URL") or None
+    try:
+        normalise_base_url(base_url)
+    except TelegramCheckError as error:  # a setup error: no outage to wait out
+        print(error.told(config.language), file=sys.stderr)
+        return 2
+    logs.use_config(config.logging, verbose=args.verbose)
 
     try:
         lock = _hold_lock(config, RUN_WAIT_SECONDS)
@@ -392,7 +400,7 @@ def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
         raise CommandError(lock_text) from None
     with lock:
         try:
-            return run_bot(config, token, os.environ.get("TELEGRAM_BASE_URL") or None)
+            return run_bot(config, token, base_url)
         except LedgerError as error:
             log.error("%s", error)
             raise _ledger_problem(config, error) from None

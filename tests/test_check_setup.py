@@ -333,6 +333,43 @@ def test_an_unreachable_bot_api_is_told_in_the_offices_language(
     [
         (
             "ru",
+            "TELEGRAM_BASE_URL = 127.0.0.1:8081 — это не адрес: нет http:// или https:// в"
+            " начале. Впишите в .env адрес сервера Bot API полностью, например"
+            " TELEGRAM_BASE_URL=http://127.0.0.1:8081/bot (или удалите строку, чтобы бот"
+            " работал через api.telegram.org)",
+        ),
+        (
+            "en",
+            "TELEGRAM_BASE_URL = 127.0.0.1:8081 is no address: it does not start with http://"
+            " or https://. Write the Bot API server's full address into .env, e.g."
+            " TELEGRAM_BASE_URL=http://127.0.0.1:8081/bot (or remove the line for the bot to"
+            " use api.telegram.org)",
+        ),
+    ],
+)
+def test_a_base_url_without_a_scheme_is_a_setup_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, says: str
+) -> None:
+    """httpx fails every request to "127.0.0.1:8081" as if the network were down: `run`
+    waited for Telegram for ever. It is a mistake in .env, and said so at once."""
+    config = example_config(tmp_path, language=language)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:ABCDEFGHIJKLMNOPxyz")
+    monkeypatch.setenv("TELEGRAM_BASE_URL", "127.0.0.1:8081")
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1, out
+    error = "ОШИБКА: " if language == "ru" else "ERROR: "
+    assert f"  {error}{says}\n" in out
+    code, _, err = run_cli("-c", str(config), "run")
+    assert (code, err) == (2, says + "\n")
+    code, _, err = run_cli("-c", str(config), "chats", "--seconds", "1")
+    assert code == 2 and says in err
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        (
+            "ru",
             ". Задан TELEGRAM_BASE_URL ({url}): проверьте и его — сервер Bot API отвечает так"
             " же на неверный путь; нужен адрес сервера с /bot, например"
             " http://127.0.0.1:8081/bot",

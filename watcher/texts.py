@@ -431,6 +431,11 @@ RU: dict[str, str] = {
         " сервер Bot API отвечает так же на неверный путь; нужен адрес сервера с /bot,"
         " например http://127.0.0.1:8081/bot"
     ),
+    "telegram_base_url_no_scheme": (
+        "TELEGRAM_BASE_URL = {value} — это не адрес: нет http:// или https:// в начале."
+        " Впишите в .env адрес сервера Bot API полностью, например TELEGRAM_BASE_URL={url}"
+        " (или удалите строку, чтобы бот работал через api.telegram.org)"
+    ),
     "telegram_unreachable": (
         "Bot API по адресу {url} недоступен: {error}. Проверьте, есть ли у сервера выход в"
         " интернет (или прокси), и TELEGRAM_BASE_URL, если он задан"
@@ -1513,6 +1518,11 @@ EN: dict[str, str] = {
         " (/mybots -> API Token) into .env. TELEGRAM_BASE_URL is set ({url}): check it too,"
         " the Bot API server answers a wrong path the same way; it must be the server's"
         " address with /bot, e.g. http://127.0.0.1:8081/bot"
+    ),
+    "telegram_base_url_no_scheme": (
+        "TELEGRAM_BASE_URL = {value} is no address: it does not start with http:// or"
+        " https://. Write the Bot API server's full address into .env, e.g."
+        " TELEGRAM_BASE_URL={url} (or remove the line for the bot to use api.telegram.org)"
     ),
     "telegram_unreachable": (
         "cannot reach the Bot API at {url}: {error}. Check that the server can reach the"
