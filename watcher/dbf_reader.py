@@ -120,6 +120,9 @@ def read_layout(path: str | Path, encoding: str = "auto") -> DbfLayout:
     path = Path(path)
     try:
         size = os.path.getsize(path)
+        short = _short_header(path, size)
+        if short is not None:
+            raise short
         table = _TableHeader(
             str(path),
             encoding=None if encoding == "auto" else encoding,
@@ -135,6 +138,8 @@ def read_layout(path: str | Path, encoding: str = "auto") -> DbfLayout:
         raise DbfError("dbf_no_permission", path=path) from None
     except OSError as error:
         raise DbfError("dbf_cannot_read", path=path, error=error.strerror or error) from None
+    except DbfError:
+        raise
     except Exception as error:  # dbfread raises struct/Value errors on garbage
         raise DbfError("dbf_not_dbf", path=path, error=f"{type(error).__name__}: {error}") from None
 
@@ -180,6 +185,39 @@ def read_layout(path: str | Path, encoding: str = "auto") -> DbfLayout:
         last_update=last_update,
         table=table,
     )
+
+
+# The fixed part of a DBF header: version, date of the last update (YY MM DD), record
+# count, header length, record length, …; the field descriptors follow it.
+_FIXED_HEADER = 32
+
+
+def _short_header(path: Path, size: int) -> DbfError | None:
+    """A file too short for its own header, told before dbfread trips on it (a
+    struct.error, "unpack requires a buffer of 32 bytes"): empty, or cut short inside
+    the header (being created, or copied in part). None when the size is no problem, or
+    the bytes there are no DBF header at all (dbfread then says it is no table)."""
+    if size == 0:
+        return DbfError("dbf_empty", path=path)
+    with open(path, "rb") as file:
+        head = file.read(_FIXED_HEADER)
+    if not _looks_like_dbf(head):
+        return None
+    need = int.from_bytes(head[8:10], "little") if len(head) >= 10 else 0
+    if len(head) < _FIXED_HEADER:
+        # The part that is there may not say how long the header is: its fixed part at least.
+        return DbfError("dbf_incomplete", path=path, size=size, need=max(need, _FIXED_HEADER + 1))
+    if need <= _FIXED_HEADER or size >= need:
+        return None
+    return DbfError("dbf_incomplete", path=path, size=size, need=need)
+
+
+def _looks_like_dbf(head: bytes) -> bool:
+    """The first bytes could begin a DBF header: the date's month and day (the bytes of
+    text are too large for them) are in range, as far as they are there."""
+    month = head[2] if len(head) > 2 else 1
+    day = head[3] if len(head) > 3 else 1
+    return month <= 12 and day <= 31
 
 
 def _choose_encoding(setting: str, language_driver: int) -> tuple[str, str]:

@@ -484,6 +484,10 @@ RU: dict[str, str] = {
     "dbf_not_dbf": "{path}: это не таблица DBF ({error})",
     "dbf_damaged": "{path}: заголовок DBF повреждён (нет полей или неверные длины)",
     "dbf_incomplete": "{path}: заголовок DBF неполный ({size} из {need} байт; файл ещё пишется?)",
+    "dbf_empty": (
+        "{path}: файл пуст (0 байт) — WinTariff, видимо, только создаёт его (Перезвон"
+        " прочитает его, когда появятся записи), или это не тот файл: проверьте source.path"
+    ),
     "dbf_replaced": (
         "{path}: файл заменили во время чтения (переименовали или архивировали?);"
         " он будет прочитан заново при следующем проходе"
@@ -1573,6 +1577,10 @@ EN: dict[str, str] = {
     "dbf_damaged": "{path}: the DBF header is damaged (no fields or bad lengths)",
     "dbf_incomplete": (
         "{path}: the DBF header is incomplete ({size} of {need} bytes; being written?)"
+    ),
+    "dbf_empty": (
+        "{path}: the file is empty (0 bytes): WinTariff may be creating it just now (Perezvon"
+        " reads it once records appear), or it is the wrong file: check source.path"
     ),
     "dbf_replaced": (
         "{path}: the file was replaced while it was read (renamed or archived?);"
