@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import logging
 import math
 import os
@@ -409,9 +410,40 @@ def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
 # -- check ------------------------------------------------------------------------------
 
 
+class _ErrorTally(io.StringIO):
+    """``check``'s output, passed on as it is written, counting its ERROR lines for the
+    verdict at the end (each stage says its own failures; none returns how many)."""
+
+    def __init__(self, out: TextIO, language: str) -> None:
+        super().__init__()
+        self.out = out
+        self.marker = tr(language, "cli_check_error", error="").strip().rstrip(":")
+        self.failures = 0
+
+    def write(self, text: str) -> int:
+        lines = text.splitlines()
+        self.failures += sum(1 for line in lines if line.lstrip().startswith(self.marker))
+        return self.out.write(text)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
 def cmd_check(args: argparse.Namespace, config_path: Path) -> int:
-    out = sys.stdout
     config = load_config(config_path)
+    t = config.language
+    tally = _ErrorTally(sys.stdout, t)
+    ok = _check_all(args, config, config_path, tally)
+    # The first line says the config parsed, and the exit code is unseen on a Windows
+    # console: the last line says whether `run` will work.
+    if ok:
+        tally.write(tr(t, "cli_check_verdict_ok") + "\n")
+    else:
+        tally.write(counted(t, "cli_check_verdict_failed", max(tally.failures, 1)) + "\n")
+    return 0 if ok else 1
+
+
+def _check_all(args: argparse.Namespace, config: Config, config_path: Path, out: TextIO) -> bool:
     t = config.language
     out.write(tr(t, "cli_check_config", path=config_path) + "\n")
     out.write(
@@ -450,7 +482,7 @@ def cmd_check(args: argparse.Namespace, config_path: Path) -> int:
         else:  # the token check above said why
             out.write(tr(t, "cli_send_test_title") + "\n")
             out.write(tr(t, "cli_send_test_skipped") + "\n")
-    return 0 if ok else 1
+    return ok
 
 
 def _operator_links(config: Config) -> int | None:

@@ -113,6 +113,59 @@ def test_check_in_russian_says_the_same(tmp_path: Path) -> None:
     assert any(" исходящий " in line for line in out.splitlines())
 
 
+@pytest.mark.parametrize(
+    ("language", "verdict"),
+    [
+        ("ru", "Итог: ошибок нет, всё готово к perezvon run"),
+        ("en", "Result: no errors, all is ready for perezvon run"),
+    ],
+)
+@pytest.mark.usefixtures("telegram_token")
+def test_check_ends_with_a_verdict_when_all_is_ready(
+    tmp_path: Path, language: str, verdict: str
+) -> None:
+    config = example_config(tmp_path, language=language, chats_set=True)
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 0, out
+    assert out.splitlines()[-1] == verdict
+
+
+@pytest.mark.parametrize(
+    ("language", "verdict"),
+    [
+        (
+            "ru",
+            "Итог: 4 ошибки (ОШИБКА выше) — perezvon run не будет работать как надо."
+            " Исправьте их и запустите perezvon check снова",
+        ),
+        (
+            "en",
+            "Result: 4 errors (ERROR above): perezvon run will not work as it should."
+            " Fix them and run perezvon check again",
+        ),
+    ],
+)
+def test_check_ends_with_how_many_errors_it_found(
+    tmp_path: Path, language: str, verdict: str
+) -> None:
+    """The first line says "OK" for the config's syntax and the exit code is not seen on
+    a Windows console: the last line says whether `run` will work."""
+    config = example_config(tmp_path, language=language)  # three example ids, no token
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1, out
+    assert out.splitlines()[-1] == verdict
+    config = example_config(tmp_path, language=language, chats_set=True)  # no token alone
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1, out
+    one = {
+        "ru": "Итог: 1 ошибка (ОШИБКА выше) — perezvon run не будет работать как надо."
+        " Исправьте её и запустите perezvon check снова",
+        "en": "Result: 1 error (ERROR above): perezvon run will not work as it should."
+        " Fix it and run perezvon check again",
+    }
+    assert out.splitlines()[-1] == one[language]
+
+
 @pytest.mark.usefixtures("telegram_token")
 def test_a_missing_contacts_file_is_named_with_its_absolute_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -405,6 +405,19 @@ RU: dict[str, str] = {
     "cli_no_ledger": "ошибка: базы {path} ещё нет (сначала run или import)",
     "cli_demo_kept": "файлы демо оставлены в {folder}",
     "cli_check_config": "Конфигурация {path}: OK",
+    "cli_check_verdict_ok": "Итог: ошибок нет, всё готово к perezvon run",
+    "cli_check_verdict_failed_one": (
+        "Итог: {count} ошибка (ОШИБКА выше) — perezvon run не будет работать как надо."
+        " Исправьте её и запустите perezvon check снова"
+    ),
+    "cli_check_verdict_failed_few": (
+        "Итог: {count} ошибки (ОШИБКА выше) — perezvon run не будет работать как надо."
+        " Исправьте их и запустите perezvon check снова"
+    ),
+    "cli_check_verdict_failed_many": (
+        "Итог: {count} ошибок (ОШИБКА выше) — perezvon run не будет работать как надо."
+        " Исправьте их и запустите perezvon check снова"
+    ),
     "cli_check_language": "  язык {language}, часовой пояс {timezone}",
     "cli_check_department": "  отдел {name}{default}: {where} -> чат {chat}",
     "cli_check_default": " (по умолчанию)",
@@ -1497,6 +1510,19 @@ EN: dict[str, str] = {
     "cli_no_ledger": "error: no ledger at {path} yet (run or import first)",
     "cli_demo_kept": "demo files kept in {folder}",
     "cli_check_config": "Config {path}: OK",
+    "cli_check_verdict_ok": "Result: no errors, all is ready for perezvon run",
+    "cli_check_verdict_failed_one": (
+        "Result: {count} error (ERROR above): perezvon run will not work as it should."
+        " Fix it and run perezvon check again"
+    ),
+    "cli_check_verdict_failed_few": (
+        "Result: {count} errors (ERROR above): perezvon run will not work as it should."
+        " Fix them and run perezvon check again"
+    ),
+    "cli_check_verdict_failed_many": (
+        "Result: {count} errors (ERROR above): perezvon run will not work as it should."
+        " Fix them and run perezvon check again"
+    ),
     "cli_check_language": "  language {language}, time zone {timezone}",
     "cli_check_department": "  department {name}{default}: {where} -> chat {chat}",
     "cli_check_default": " (default)",
