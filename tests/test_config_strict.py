@@ -400,3 +400,26 @@ def test_shared_ranges_are_partial_overlaps_only() -> None:
     shared = [(s.first, s.second, s.low, s.high) for s in shared_ranges(config.departments)]
     # 250 inside B's 200-299 is the carve-out idiom; A's 201-209 inside it too.
     assert shared == [("A", "B", 205, 209)]
+
+
+@pytest.mark.parametrize("zero", [0, "0"])
+def test_chat_zero_is_no_chat(tmp_path: Path, zero: object) -> None:
+    """0 (a placeholder left in) passed `check` as a real chat, and every post failed."""
+    data = {
+        "language": "en",
+        "telegram": {"managers_chat": zero},
+        "department": [{**SALES, "chat": zero}],
+    }
+    assert problems_of(data, tmp_path) == [
+        "telegram.managers_chat = 0 is not a chat id. Write the chat's id (a number like"
+        " -1001234567890): perezvon chats prints it when someone sends /start@your_bot in"
+        " that chat",
+        "department 'Sales'.chat = 0 is not a chat id. Write the chat's id (a number like"
+        " -1001234567890): perezvon chats prints it when someone sends /start@your_bot in"
+        " that chat",
+    ]
+    data["language"] = "ru"
+    assert problems_of(data, tmp_path)[1] == (
+        "department 'Sales'.chat = 0 — это не ID чата. Впишите ID чата (число вида"
+        " -1001234567890): его печатает perezvon chats, когда в чате напишут /start@имя_бота"
+    )

@@ -1206,10 +1206,14 @@ class _Checker:
         if value is None or value == "":
             return None
         try:
-            return _as_int(value)
+            chat = _as_int(value)
         except ValueError:
             self.say("config_chat_id_bad", key=f"{where}.{key}", value=repr(value))
             return None
+        if chat == 0:  # no chat has it: a placeholder, which would pass for a real chat
+            self.say("config_chat_id_zero", key=f"{where}.{key}")
+            return None
+        return chat
 
     def clock(self, data: dict[str, Any], key: str, default: str, where: str) -> time | None:
         value = data.get(key, default)

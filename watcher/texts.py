@@ -912,6 +912,10 @@ RU: dict[str, str] = {
         "{key}: {value} — не ID чата (это число вида -1001234567890; его покажет /start "
         "в этом чате)"
     ),
+    "config_chat_id_zero": (
+        "{key} = 0 — это не ID чата. Впишите ID чата (число вида -1001234567890): его"
+        " печатает perezvon chats, когда в чате напишут /start@имя_бота"
+    ),
     "config_user_id_bad": "{key}: {value} — не ID пользователя Telegram",
     "config_departments_shape": (
         "department: каждый отдел записывается отдельной таблицей [[department]]"
@@ -2012,6 +2016,10 @@ EN: dict[str, str] = {
     "config_chat_id_bad": (
         "{key}: {value} is not a chat id (a number like -1001234567890;"
         " /start in that chat prints it)"
+    ),
+    "config_chat_id_zero": (
+        "{key} = 0 is not a chat id. Write the chat's id (a number like -1001234567890):"
+        " perezvon chats prints it when someone sends /start@your_bot in that chat"
     ),
     "config_user_id_bad": "{key}: {value} is not a Telegram user id",
     "config_departments_shape": "department: write each one as a [[department]] table",
