@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import codecs
 import io
+import logging
 import os
+import re
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -41,14 +43,43 @@ def read_dotenv(path: Path) -> dict[str, str]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DotenvError("cli_env_not_utf8", path) from None
-    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
-    return {key: value for key, value in values.items() if value is not None}
+    return parse_dotenv(text)
 
 
 def parse_dotenv(text: str) -> dict[str, str]:
     """The pairs of ``.env`` text (lines without ``=`` are left out)."""
-    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    quiet = _ToldByUs(text.splitlines())
+    _DOTENV_LOG.addFilter(quiet)
+    try:
+        values = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    finally:
+        _DOTENV_LOG.removeFilter(quiet)
     return {key: value for key, value in values.items() if value is not None}
+
+
+# python-dotenv warns of each line it cannot parse, in English, each time a file is read
+# (three times on the way to `run`).
+_DOTENV_LOG = logging.getLogger("dotenv.main")
+
+
+class _ToldByUs(logging.Filter):
+    """Drops python-dotenv's "could not parse statement starting at line N" for a line
+    :func:`token_hints` explains itself, in the office's language; others pass."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        found = re.search(r"could not parse statement starting at line (\d+)", record.getMessage())
+        if found is None:
+            return True
+        number = int(found.group(1))
+        return not (0 < number <= len(self.lines) and _token_without_equals(self.lines[number - 1]))
+
+
+def _token_without_equals(line: str) -> bool:
+    return TOKEN_KEY in line and "=" not in line
 
 
 def load_dotenv(path: str | Path = ENV_FILE) -> list[str]:
@@ -86,7 +117,7 @@ def token_hints(config_path: Path, cwd: Path | None = None) -> list[tuple[str, d
         for key in parse_dotenv(text):
             if key != TOKEN_KEY and "TOKEN" in key.upper():
                 hints.append(("cli_env_token_key", {"path": str(env), "key": key}))
-        if any(TOKEN_KEY in line and "=" not in line for line in text.splitlines()):
+        if any(_token_without_equals(line) for line in text.splitlines()):
             hints.append(("cli_env_no_equals", {"path": str(env)}))
     return hints
 

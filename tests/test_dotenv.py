@@ -4,6 +4,7 @@ saved by Notepad as UTF-16 or ANSI get a clear message."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 from contextlib import redirect_stderr, redirect_stdout
@@ -171,3 +172,42 @@ def test_no_token_says_where_the_admin_went_wrong(
     assert "TELEGRAM_BOT_TOKEN не задан" in err  # the config's language: Russian
     assert hint.format(folder=tmp_path) in err
     assert cli.token_hints(tmp_path / "perezvon.toml") != []
+
+
+def test_dotenvs_own_warning_is_silent_where_our_hint_tells_the_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """python-dotenv's English "could not parse statement starting at line 1" came next to
+    our Russian hint, once in check and three times in run."""
+    write(tmp_path / ".env", "TELEGRAM_BOT_TOKEN 1:x\nPZ_TEST_A=1\n")
+    config = (
+        '[source]\npath = "Calls.dbf"\n[[department]]\nname = "Отдел"\nchat = -100777\n'
+        'extensions = ["620"]\n'
+    )
+    write(tmp_path / "perezvon.toml", config)
+    monkeypatch.chdir(tmp_path)
+    hint = (
+        f"  подсказка: в {tmp_path}/.env строка с TELEGRAM_BOT_TOKEN без «=»;"
+        " пишите TELEGRAM_BOT_TOKEN=123456789:AA…\n"
+    )
+    caplog.set_level(logging.WARNING)
+    code, _, err = main("-c", "perezvon.toml", "run")
+    assert code == 2
+    assert err.endswith(hint), err
+    code, out, err = main("-c", "perezvon.toml", "check")
+    assert code == 1
+    assert hint in out
+    assert "python-dotenv" not in err
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("dotenv")] == []
+
+
+def test_dotenvs_warning_stays_for_a_line_we_do_not_explain(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    assert parse_dotenv("TELEGRAM_BOT_TOKEN 1:x\nnot a statement\nPZ_TEST_A=1\n") == {
+        "PZ_TEST_A": "1"
+    }
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("dotenv")] == [
+        "python-dotenv could not parse statement starting at line 2"
+    ]
