@@ -334,13 +334,14 @@ def _parser(language: str = PRE_CONFIG_LANGUAGE) -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     stats = command("stats")
-    stats.add_argument("period", nargs="?", default="today", help=h("stats_period"))
+    # nargs="*": "прошлая неделя" / "last week" typed without quotes is one period.
+    stats.add_argument("period", nargs="*", default=["today"], help=h("stats_period"))
     stats.add_argument("--department", default=None, help=h("department"))
     stats.add_argument("--lang", choices=("ru", "en"), default=None, help=h("lang"))
     stats.set_defaults(handler=cmd_stats)
 
     report = command("report")
-    report.add_argument("period", nargs="?", default="yesterday", help=h("report_period"))
+    report.add_argument("period", nargs="*", default=["yesterday"], help=h("report_period"))
     report.add_argument("-o", "--output", type=Path, default=None, help=h("report_output"))
     report.add_argument("--department", default=None, help=h("department"))
     report.add_argument("--lang", choices=("ru", "en"), default=None, help=h("lang"))
@@ -956,10 +957,11 @@ class ProgressBar:
 def cmd_stats(args: argparse.Namespace, config_path: Path) -> int:
     config = load_config(config_path)
     language = args.lang or config.language
+    words = " ".join(args.period)
     try:
-        period = parse_period(args.period, local_now(config).date())
+        period = parse_period(words, local_now(config).date())
     except ValueError:
-        print(tr(language, "cli_bad_period", period=args.period), file=sys.stderr)
+        print(tr(language, "cli_bad_period", period=words), file=sys.stderr)
         return 2
     if not _department_known(config, args.department, language):
         return 2
@@ -987,10 +989,11 @@ def _department_known(config: Config, name: str | None, language: str) -> bool:
 def cmd_report(args: argparse.Namespace, config_path: Path) -> int:
     config = load_config(config_path)
     language = args.lang or config.language
+    words = " ".join(args.period)
     try:
-        period = parse_period(args.period, local_now(config).date())
+        period = parse_period(words, local_now(config).date())
     except ValueError:
-        print(tr(language, "cli_bad_period", period=args.period), file=sys.stderr)
+        print(tr(language, "cli_bad_period", period=words), file=sys.stderr)
         return 2
     if not _department_known(config, args.department, language):
         return 2

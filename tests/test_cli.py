@@ -501,3 +501,23 @@ def test_an_english_office_is_answered_in_english_before_its_config_loads(
     config = write_config(tmp_path, tmp_path / "Calls.dbf")
     code, _, err = run_cli("--env-file", "", "-c", str(config), "run")
     assert code == 2 and "TELEGRAM_BOT_TOKEN" in err and "не задан" not in err
+
+
+def test_a_period_of_several_words_needs_no_quotes(tmp_path: Path) -> None:
+    """`perezvon stats прошлая неделя` gave argparse's "unrecognized arguments: неделя"."""
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    assert run_cli("-c", str(config), "import", str(dbf))[0] == 0
+    quoted = run_cli("-c", str(config), "stats", "last week")
+    assert quoted[0] == 0, quoted
+    assert run_cli("-c", str(config), "stats", "last", "week") == quoted
+    assert run_cli("-c", str(config), "stats", "прошлая", "неделя") == quoted
+    code, _, err = run_cli("-c", str(config), "stats", "last", "tuesday")
+    assert (code, err) == (2, tr("en", "cli_bad_period", period="last tuesday") + "\n")
+
+    target = tmp_path / "month.xlsx"
+    code, out, err = run_cli("-c", str(config), "report", "прошлый", "месяц", "-o", str(target))
+    assert code == 0, err
+    assert out == tr("en", "cli_report_written", path=target) + "\n"
+    assert target.is_file()
