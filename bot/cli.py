@@ -1004,20 +1004,32 @@ def cmd_report(args: argparse.Namespace, config_path: Path) -> int:
     if target.suffix.lower() not in (".xlsx", ".csv") and not is_csv_target(target):
         print(tr(language, "cli_report_bad_target", path=target), file=sys.stderr)
         return 2
+    # A workbook goes into a folder that must be there (CSV files make theirs): said
+    # before the report is built, and not as "close it in Excel".
+    if not is_csv_target(target) and not target.parent.is_dir():
+        print(_report_no_folder(target, language), file=sys.stderr)
+        return 1
     with _ledger(config) as ledger:  # brings an older ledger's schema up to date
         try:
             written = save_report(
                 ledger.conn, config, period, target, department=args.department, language=language
             )
         except ReportNotWritten as error:
-            print(
-                tr(language, "cli_report_not_written", path=error.path, reason=error.reason),
-                file=sys.stderr,
-            )
+            if not error.path.parent.is_dir():
+                print(_report_no_folder(error.path, language), file=sys.stderr)
+            else:
+                print(
+                    tr(language, "cli_report_not_written", path=error.path, reason=error.reason),
+                    file=sys.stderr,
+                )
             return 1
     for path in written:
         print(tr(language, "cli_report_written", path=path))
     return 0
+
+
+def _report_no_folder(path: Path, language: str) -> str:
+    return tr(language, "cli_report_no_folder", path=path, folder=path.parent.absolute())
 
 
 # -- demo -------------------------------------------------------------------------------

@@ -521,3 +521,34 @@ def test_a_period_of_several_words_needs_no_quotes(tmp_path: Path) -> None:
     assert code == 0, err
     assert out == tr("en", "cli_report_written", path=target) + "\n"
     assert target.is_file()
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        (
+            "ru",
+            "ошибка: не удалось записать {path}: папки {folder} нет. Создайте её или укажите"
+            " в -o путь в существующей папке\n",
+        ),
+        (
+            "en",
+            "error: cannot write {path}: there is no folder {folder}. Create it or give -o"
+            " a path in a folder that exists\n",
+        ),
+    ],
+)
+def test_a_report_into_a_missing_folder_names_the_folder(
+    tmp_path: Path, language: str, says: str
+) -> None:
+    """It said "cannot write … (No such file or directory). If Excel has the file open,
+    close it": no Excel had it, the folder was not there."""
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    assert run_cli("-c", str(config), "import", str(dbf))[0] == 0
+    target = tmp_path / "missing" / "dir" / "r.xlsx"
+    code, out, err = run_cli("-c", str(config), "report", "--lang", language, "-o", str(target))
+    assert (code, out) == (1, "")
+    assert err == says.format(path=target, folder=target.parent)
+    assert not target.parent.exists()

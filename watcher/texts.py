@@ -1109,6 +1109,10 @@ RU: dict[str, str] = {
     "load_none": "Пропущенных нет 🎉",
     "cli_report_written": "Записано: {path}",
     "cli_report_bad_target": "ошибка: {path}: нужен файл .xlsx, .csv или папка",
+    "cli_report_no_folder": (
+        "ошибка: не удалось записать {path}: папки {folder} нет. Создайте её или укажите"
+        " в -o путь в существующей папке"
+    ),
     "cli_report_not_written": (
         "ошибка: не удалось записать {path} ({reason}). Если файл открыт в Excel, закройте "
         "его или дайте другое имя (-o); папка должна существовать, и в неё должно быть можно "
@@ -2198,6 +2202,10 @@ EN: dict[str, str] = {
     "load_none": "No missed calls 🎉",
     "cli_report_written": "Written: {path}",
     "cli_report_bad_target": "error: {path}: give an .xlsx file, a .csv file or a folder",
+    "cli_report_no_folder": (
+        "error: cannot write {path}: there is no folder {folder}. Create it or give -o"
+        " a path in a folder that exists"
+    ),
     "cli_report_not_written": (
         "error: cannot write {path} ({reason}). If Excel has the file open, close it or give "
         "another name (-o); the folder must exist and be writable"
