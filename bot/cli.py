@@ -867,6 +867,9 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
     bar = ProgressBar(sys.stderr, language=config.language)
     with lock, _ledger(config) as ledger:
         try:
+            # Where an earlier import (or `run`) stopped in this file: its records are
+            # not read again, and the summary says so rather than a bare "read: 0".
+            before = find_cursor(ledger, path)
             ingestor = Ingestor(config, ledger, alone=alone)
             result = ingestor.scan(history=True, progress=bar.update)
         except DbfError as error:
@@ -879,7 +882,8 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
             bar.finish()
             raise _ledger_problem(config, explain(config.database_path, error)) from None
         bar.finish()
-    print(_import_summary(result, config))
+    loaded_before = before.next_index if before is not None and not result.rebaselined else 0
+    print(_import_summary(result, config, loaded_before))
     if result.bad_rows * 2 > result.records_read >= IMPORT_JUDGED_ROWS:
         # As check judges a sample: more than half not calls is a table read wrong. A pass
         # over a few new rows (an import resumed) says nothing of the table.
@@ -889,7 +893,8 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
     return 0
 
 
-def _import_summary(result: ScanResult, config: Config) -> str:
+def _import_summary(result: ScanResult, config: Config, loaded_before: int = 0) -> str:
+    """``loaded_before``: the records of the file read by an earlier pass, not again."""
     t = config.language
     lines = [
         tr(t, "cli_import_done", source=config.source.path, database=config.database_path),
@@ -909,6 +914,13 @@ def _import_summary(result: ScanResult, config: Config) -> str:
             closed=result.cases.closed,
         ),
     ]
+    if loaded_before:
+        key = (
+            "cli_import_loaded_before_all"
+            if not result.records_read
+            else "cli_import_loaded_before"
+        )
+        lines.insert(1, tr(t, key, count=loaded_before))
     if result.no_caller_number:
         lines.append(tr(t, "cli_import_no_caller"))
     return "\n".join(lines)

@@ -552,3 +552,28 @@ def test_a_report_into_a_missing_folder_names_the_folder(
     assert (code, out) == (1, "")
     assert err == says.format(path=target, folder=target.parent)
     assert not target.parent.exists()
+
+
+def test_a_second_import_says_the_file_was_loaded_before(tmp_path: Path) -> None:
+    """A second import printed "records read: 0, new calls: 0" and nothing else: it read
+    like a file Perezvon could not read."""
+    dbf = tmp_path / "Calls.dbf"
+    writer = office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    code, out, _ = run_cli("-c", str(config), "import", str(dbf))
+    assert code == 0
+    assert "loaded before" not in out
+    code, out, _ = run_cli("-c", str(config), "import", str(dbf))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1] == "  this file was loaded before, up to record 4; it has no new records"
+    assert lines[2].startswith("  records read: 0, new calls: 0,")
+
+    writer.append(make_row(when=DAY + timedelta(hours=2), duration=30, extension="202"))
+    code, out, _ = run_cli("-c", str(config), "import", str(dbf))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1] == (
+        "  records 1–4 were loaded before and not read again; read the new ones after them"
+    )
+    assert lines[2].startswith("  records read: 1, new calls: 1,")

@@ -664,6 +664,12 @@ RU: dict[str, str] = {
     "cli_field_callmode": "AN / NA / ...",
     "cli_field_status": "текст направления",
     "cli_import_done": "Загружен {source} в {database}",
+    "cli_import_loaded_before_all": (
+        "  этот файл уже загружен раньше — до записи {count} включительно; новых записей в нём нет"
+    ),
+    "cli_import_loaded_before": (
+        "  записи 1–{count} загружены раньше и снова не читались; прочитаны новые, после них"
+    ),
     "cli_import_records": (
         "  прочитано записей: {read}, новых звонков: {new}, пропущено битых строк: {bad}, "
         "ещё не завершены: {pending}"
@@ -1776,6 +1782,12 @@ EN: dict[str, str] = {
     "cli_field_callmode": "AN / NA / ...",
     "cli_field_status": "destination text",
     "cli_import_done": "Imported {source} into {database}",
+    "cli_import_loaded_before_all": (
+        "  this file was loaded before, up to record {count}; it has no new records"
+    ),
+    "cli_import_loaded_before": (
+        "  records 1–{count} were loaded before and not read again; read the new ones after them"
+    ),
     "cli_import_records": (
         "  records read: {read}, new calls: {new}, skipped bad rows: {bad}, "
         "not final yet: {pending}"
