@@ -923,6 +923,8 @@ def _import_summary(result: ScanResult, config: Config, loaded_before: int = 0) 
         lines.insert(1, tr(t, key, count=loaded_before))
     if result.no_caller_number:
         lines.append(tr(t, "cli_import_no_caller"))
+    if result.cut_bytes:  # an archive copied short: its last record will never be whole
+        lines.append(tr(t, "cli_import_cut", got=result.cut_bytes, length=result.record_length))
     return "\n".join(lines)
 
 

@@ -577,3 +577,29 @@ def test_a_second_import_says_the_file_was_loaded_before(tmp_path: Path) -> None
         "  records 1–4 were loaded before and not read again; read the new ones after them"
     )
     assert lines[2].startswith("  records read: 1, new calls: 1,")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_an_import_of_a_file_cut_short_says_its_last_record_was_not_read(
+    tmp_path: Path, language: str
+) -> None:
+    """An archive copied short lost part of its last record: the import said "records
+    read: 3" and nothing of the fourth. dBase's end-of-file byte alone is no cut record."""
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    whole = dbf.read_bytes()
+    assert whole[-1:] == b"\x1a"  # the writer ends the file as dBase does
+    config = write_config(tmp_path, dbf)
+    config.write_text(config.read_text().replace('language = "en"', f'language = "{language}"'))
+    code, out, _ = run_cli("-c", str(config), "import", str(dbf))
+    assert code == 0 and "cut short" not in out and "обрезана" not in out
+    dbf.write_bytes(whole[:-41])  # the end mark and 40 bytes of the last record
+    (tmp_path / "ledger.db").unlink()
+    code, out, _ = run_cli("-c", str(config), "import", str(dbf))
+    assert code == 0, out
+    length = int.from_bytes(whole[10:12], "little")
+    expected = {
+        "en": f"  The file's last record is cut short ({length - 40} of {length} bytes)",
+        "ru": f"  Последняя запись файла обрезана ({length - 40} из {length} байт)",
+    }[language]
+    assert expected in out, out

@@ -75,6 +75,21 @@ class DbfLayout:
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
 
+    @property
+    def cut_bytes(self) -> int:
+        """Bytes of a record begun past the last complete one: one still being written,
+        or in a copied archive one cut off for good. The one byte of dBase's end-of-file
+        mark (0x1A) after the last record is not counted."""
+        if self.file_size <= self.header_len:
+            return 0
+        left = (self.file_size - self.header_len) % self.record_len
+        if left == 1:
+            with open(self.path, "rb") as file:
+                file.seek(self.file_size - 1)
+                if file.read(1) == b"\x1a":
+                    return 0
+        return left
+
 
 @dataclass(frozen=True)
 class RawRecord:

@@ -171,6 +171,8 @@ class ScanResult:
     too_old: int = 0
     too_old_since: datetime | None = None
     live_opened: int = 0  # cases opened by a live pass within its window
+    cut_bytes: int = 0  # of a record begun past the last complete one (see DbfLayout)
+    record_length: int = 0
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < MAX_WARNINGS:
@@ -250,6 +252,7 @@ class Ingestor:
         layout = read_layout(self.config.source.path, self.config.source.encoding)
         plan = self._plan(layout, result)
         result.total_records = layout.complete_count
+        result.cut_bytes, result.record_length = layout.cut_bytes, layout.record_len
         decoder = RecordDecoder(layout, sources=plan.sources)
         state, window, fresh = self._cursor(layout, decoder, result)
         now = self.clock()

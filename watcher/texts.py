@@ -698,6 +698,10 @@ RU: dict[str, str] = {
         "CALLTYPE входящие не отличить): пропущенных звонков в истории нет. "
         'Укажите поле в [source.fields]: callerid = "..."'
     ),
+    "cli_import_cut": (
+        "  Последняя запись файла обрезана ({got} из {length} байт) и не прочитана: WinTariff"
+        " ещё пишет её (тогда perezvon run прочитает её позже) или файл скопирован не до конца"
+    ),
     "cli_progress": "{done}/{total} записей, {rate:,.0f}/с",
     "cli_progress_line": "{fraction:.0%} ({done}/{total} записей)",
     # `check`: the chats, hours, operators, contacts and routing of the sample rows
@@ -1815,6 +1819,11 @@ EN: dict[str, str] = {
         "  !!! WARNING: no field of the table gives the caller's number (no CALLERID, and "
         "without CALLTYPE incoming calls cannot be told apart): the history has no missed "
         'calls. Map the field in [source.fields]: callerid = "..."'
+    ),
+    "cli_import_cut": (
+        "  The file's last record is cut short ({got} of {length} bytes) and was not read:"
+        " WinTariff is still writing it (perezvon run reads it later), or the file was"
+        " copied short"
     ),
     "cli_progress": "{done}/{total} records, {rate:,.0f}/s",
     "cli_progress_line": "{fraction:.0%} ({done}/{total} records)",
