@@ -86,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     with _argparse_speaking(said):
         args = parser.parse_args(argv)
     # The demo and the figures print what the user asked for; the service's info lines
-    # (contacts loaded, …) would only be English noise among them. Warnings still show.
-    logs.setup_console(verbose=args.verbose, quiet=args.command in QUIET_COMMANDS)
+    # (contacts loaded, …) would only be noise among them. Warnings still show, in the
+    # language the config names (said), then in the one it was read with.
+    logs.setup_console(verbose=args.verbose, quiet=args.command in QUIET_COMMANDS, language=said)
     try:
         # Absolute, so every message names the file whatever folder the service started in.
         config_path = _load_environment(args.env_file, args.config).absolute()
@@ -121,6 +122,13 @@ class CommandError(Exception):
     def __init__(self, message: str, code: int = 2) -> None:
         super().__init__(message)
         self.code = code
+
+
+def _read_config(path: Path) -> Config:
+    """The config, and from now on the log in its language (``language``)."""
+    config = load_config(path)
+    logs.use_language(config.language)
+    return config
 
 
 def _ledger(config: Config, path: Path | None = None) -> Ledger:
@@ -372,7 +380,7 @@ def token_shape_problem(token: str) -> str | None:
 def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
     # The config first: with a wrong -c path in the service's command line, "no token"
     # would send the admin to fix a token that is fine.
-    config = load_config(config_path)
+    config = _read_config(config_path)
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
         print(tr(config.language, "cli_no_token"), file=sys.stderr)
@@ -391,7 +399,7 @@ def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
     except TelegramCheckError as error:  # a setup error: no outage to wait out
         print(error.told(config.language), file=sys.stderr)
         return 2
-    logs.use_config(config.logging, verbose=args.verbose)
+    logs.use_config(config.logging, verbose=args.verbose, language=config.language)
 
     try:
         lock = _hold_lock(config, RUN_WAIT_SECONDS)
@@ -431,7 +439,7 @@ class _ErrorTally(io.StringIO):
 
 
 def cmd_check(args: argparse.Namespace, config_path: Path) -> int:
-    config = load_config(config_path)
+    config = _read_config(config_path)
     t = config.language
     tally = _ErrorTally(sys.stdout, t)
     ok = _check_all(args, config, config_path, tally)
@@ -822,7 +830,7 @@ def cmd_chats(args: argparse.Namespace, config_path: Path) -> int:
         print(tr(file_language(config_path), "cli_no_token"), file=sys.stderr)
         return 2
     try:
-        config: Config | None = load_config(config_path)
+        config: Config | None = _read_config(config_path)
     except ConfigError:  # the ids this finds are what the config still lacks
         config = None
     language = config.language if config is not None else PRE_CONFIG_LANGUAGE
@@ -850,8 +858,8 @@ def cmd_chats(args: argparse.Namespace, config_path: Path) -> int:
 
 
 def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
-    config = load_config(config_path)
-    logs.use_config(config.logging, verbose=args.verbose)
+    config = _read_config(config_path)
+    logs.use_config(config.logging, verbose=args.verbose, language=config.language)
     path = Path(os.path.abspath(args.path))  # as every message names it: absolute, no ".."
     live = source_key(path) == source_key(config.source.path)
     alone = True  # no `run` beside it: nobody else's writes wait on the import's
@@ -969,7 +977,7 @@ class ProgressBar:
 
 
 def cmd_stats(args: argparse.Namespace, config_path: Path) -> int:
-    config = load_config(config_path)
+    config = _read_config(config_path)
     language = args.lang or config.language
     words = " ".join(args.period)
     try:
@@ -1001,7 +1009,7 @@ def _department_known(config: Config, name: str | None, language: str) -> bool:
 
 
 def cmd_report(args: argparse.Namespace, config_path: Path) -> int:
-    config = load_config(config_path)
+    config = _read_config(config_path)
     language = args.lang or config.language
     words = " ".join(args.period)
     try:
@@ -1052,6 +1060,7 @@ def _report_no_folder(path: Path, language: str) -> str:
 def cmd_demo(args: argparse.Namespace, config_path: Path) -> int:
     from bot.demo import run_demo
 
+    logs.use_language(args.lang)  # the demo's config is made in the language it shows
     folder = Path(tempfile.mkdtemp(prefix="perezvon-demo-"))
     try:
         return run_demo(

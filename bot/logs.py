@@ -7,10 +7,16 @@ stack carry it. Rather than hunt each one, every log record is passed through
 test's or a service manager's, see the masked text too), and uncaught exceptions are
 printed through the same mask. A token is shown at most as ``123456:…xyz``: the bot's id
 is public, the rest is the secret.
+
+The log is in the office's language (``language`` in the config): :class:`SpeakingFormatter`
+says each record from the catalog of the log's texts (watcher.texts.LOG_RU) on the
+console and in the file, while the record itself stays English for every other handler (a
+test's caplog, a service manager's). Debug lines stay English: they are for support.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import logging.handlers
 import re
@@ -20,9 +26,10 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
 from watcher.config import LoggingConfig
+from watcher.texts import DEFAULT_LANGUAGE, log_said
 from watcher.tokens import mask
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -185,16 +192,52 @@ def network_error_text(error: BaseException) -> str:
     return _PARSING.sub(" (not Telegram's answer: an HTML page)", redact(error))
 
 
+class SpeakingFormatter(logging.Formatter):
+    """:data:`FORMAT` with the message in ``language``: a record whose template (or a
+    :class:`~watcher.texts.Told` argument) has a translation is formatted as a copy
+    saying it, so the record other handlers see is untouched. Debug lines stay English."""
+
+    def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
+        super().__init__(FORMAT, DATE_FORMAT)
+        self.language = language
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.levelno > logging.DEBUG:
+            try:
+                said = log_said(self.language, record.msg, record.args)
+            except (TypeError, ValueError):  # a bad record: said as logging says it
+                said = None
+            if said is not None:
+                record = copy.copy(record)
+                record.msg, record.args = REDACTOR.redact(said), None
+        return super().format(record)
+
+
+def use_language(language: str) -> None:
+    """From now on the console and the log file speak ``language`` (the config's)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler.formatter, SpeakingFormatter):
+            handler.formatter.language = language
+
+
 # PTB's request logger (telegram/_utils/logging.get_logger of telegram.request's base).
 PTB_REQUEST_LOGGER = "telegram.request.BaseRequest"
 
 
-def setup_console(*, verbose: bool, quiet: bool) -> None:
-    """Console logging before the config is read: debug with ``-v``, warnings in the demo."""
+def setup_console(
+    *, verbose: bool, quiet: bool, language: str = DEFAULT_LANGUAGE, stream: TextIO | None = None
+) -> None:
+    """Console logging before the config is read: debug with ``-v``, warnings in the demo;
+    in ``language`` until :func:`use_config` or :func:`use_language` says the config's.
+    ``stream``: where the console is (stderr by default)."""
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
-    logging.basicConfig(level=level, format=FORMAT, datefmt=DATE_FORMAT)
-    for handler in logging.getLogger().handlers:
+    root = logging.getLogger()
+    before = list(root.handlers)
+    logging.basicConfig(level=level, format=FORMAT, datefmt=DATE_FORMAT, stream=stream)
+    for handler in root.handlers:
         handler.addFilter(FILTER)
+        if handler not in before:  # the console's; a test's or a manager's keep theirs
+            handler.setFormatter(SpeakingFormatter(language))
     # httpx logs every Telegram request at INFO; keep the service log readable.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -215,11 +258,15 @@ def quiet_libraries() -> None:
 _FILE_HANDLERS: list[logging.Handler] = []
 
 
-def use_config(config: LoggingConfig, *, verbose: bool) -> Path | None:
+def use_config(
+    config: LoggingConfig, *, verbose: bool, language: str = DEFAULT_LANGUAGE
+) -> Path | None:
     """[logging]: the level, and a rotating file next to the config; the file's path.
+    The console and the file speak ``language`` (the config's) from now on.
 
     A file that cannot be opened is a warning, not a service that does not start.
     """
+    use_language(language)
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else LEVELS[config.level])
     if config.file is None:
@@ -236,7 +283,7 @@ def use_config(config: LoggingConfig, *, verbose: bool) -> Path | None:
     except OSError as error:
         log.warning("cannot write the log file %s (%s); logging to the console only", path, error)
         return None
-    handler.setFormatter(logging.Formatter(FORMAT, DATE_FORMAT))
+    handler.setFormatter(SpeakingFormatter(language))
     handler.addFilter(FILTER)
     root.addHandler(handler)
     _FILE_HANDLERS.append(handler)

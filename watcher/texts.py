@@ -8,13 +8,15 @@ Keys are grouped by surface. The chat texts (no prefix, ``chart_``, ``summary_``
 are Telegram HTML, so callers escape the values they pass in (see :mod:`bot.render`);
 ``stats_`` (the figures report), ``console_``, ``demo_`` and ``cli_`` texts are plain.
 Values are ``str.format`` templates. The phone side owns the catalog because ``bot``
-imports ``watcher``, never the reverse. Log messages stay in English and are not here.
+imports ``watcher``, never the reverse. The service's log is written in English and shown
+in the office's language through :data:`LOG_RU` (its %-templates, at the end of the file).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from typing import Protocol, runtime_checkable
 
 DEFAULT_LANGUAGE = "ru"
 
@@ -2358,3 +2360,326 @@ def operator_label(extension: str, names: Mapping[str, str] | None) -> str:
     """``201 (Ольга)`` when the extension's operator is known, else ``201``."""
     name = (names or {}).get(extension)
     return f"{extension} ({name})" if name else extension
+
+
+# -- the service's log ----------------------------------------------------------------------
+#
+# The log is written in English in the code (a support engineer greps it, and tests read
+# it through caplog) and shown to the office's admin in its language: bot.logs formats a
+# record whose template is a key of LOG_RU with the Russian template instead. Keys are
+# the literal templates of the log calls (%-style, as logging takes them); each value has
+# the same placeholders in the same order (tests/test_log_language.py checks both, and
+# that no log line of watcher/ or bot/ lacks its entry). Debug lines stay English: they
+# are for support. Names of config keys, commands and files stay as they are.
+
+LOG_RU: dict[str, str] = {
+    # a text made elsewhere (a ToldError): its arguments are told
+    "%s": "%s",
+    # bot/apart.py
+    "no process for %s (%s); running it in a thread instead": (
+        "не удалось запустить отдельный процесс для %s (%s); выполняю в потоке"
+    ),
+    # bot/app.py
+    "bot @%s is up": "бот @%s запущен",
+    "stopping": "останавливаюсь",
+    "%s = %s is the example config's placeholder, not a chat: posts there will fail; send"
+    " /start in the real chat and put the id the bot answers into the config": (
+        "%s = %s — это заглушка из примера конфигурации, а не чат: сообщения туда не дойдут."
+        " Отправьте /start в нужном чате и впишите в конфигурацию ID, который ответит бот"
+    ),
+    "polling Telegram for updates failed (%s); retrying": (
+        "не удалось получить обновления от Telegram (%s); пробую снова"
+    ),
+    "department %r has a chat now: its %d waiting missed calls are posted there": (
+        "у отдела %r появился чат: его ожидающие пропущенные звонки (%d) публикуются там"
+    ),
+    "department %r has no chat: its missed calls are not posted; send /start in its chat"
+    " and put the id the bot answers into the config": (
+        "у отдела %r нет чата: его пропущенные звонки не публикуются. Отправьте /start в чате"
+        " отдела и впишите в конфигурацию ID, который ответит бот"
+    ),
+    "setMyCommands failed: %s": "не удалось задать меню команд бота (setMyCommands): %s",
+    "Telegram answered after %d tries": "Telegram ответил с %d-й попытки",
+    "cannot reach Telegram (%s); trying again in %.0f s (missed calls are kept and posted"
+    " once it answers)": (
+        "нет связи с Telegram (%s); новая попытка через %.0f с (пропущенные звонки"
+        " сохраняются и будут опубликованы, как только он ответит)"
+    ),
+    # bot/handlers.py
+    "extension %s linked to user %s by %s": (
+        "добавочный %s привязан к пользователю %s (привязал %s)"
+    ),
+    "error while handling an update: %s": "ошибка при обработке обновления от Telegram: %s",
+    "chat %s became supergroup %s; the config names neither": (
+        "чат %s стал супергруппой %s; в конфигурации нет ни того, ни другого"
+    ),
+    "report %s (%d bytes) for chat %s": "отчёт %s (%d байт) для чата %s",
+    "refused press with data %r from user %s": (
+        "нажатие кнопки с данными %r от пользователя %s отклонено"
+    ),
+    "refused press on case %s from chat %s by user %s": (
+        "нажатие по случаю %s отклонено: чат %s, пользователь %s"
+    ),
+    "refused press on case %s from message %s in chat %s: not the case's message": (
+        "нажатие по случаю %s отклонено: сообщение %s в чате %s — не сообщение этого случая"
+    ),
+    "could not record the name of user %s (%s)": ("не удалось сохранить имя пользователя %s (%s)"),
+    "%s failed": "%s: ошибка",
+    "/%s with a bad period: %s": "/%s с непонятным периодом: %s",
+    "could not update the /missed list message: %s": (
+        "не удалось обновить сообщение со списком /missed: %s"
+    ),
+    "could not answer a button press: %s": "не удалось ответить на нажатие кнопки: %s",
+    "press %r on case %s not taken: the ledger is busy (%s); the user was asked to press again": (
+        "нажатие %r по случаю %s не принято: база занята (%s); пользователя попросили нажать"
+        " ещё раз"
+    ),
+    "press %r on case %s not taken: the ledger cannot be written (%s); free space or"
+    " rights on the ledger's disk, the user was told nothing was saved": (
+        "нажатие %r по случаю %s не принято: в базу не записать (%s). Проверьте свободное"
+        " место и права на диске с базой; пользователю сказано, что ничего не сохранено"
+    ),
+    # bot/logs.py
+    "cannot write the log file %s (%s); logging to the console only": (
+        "не удаётся писать журнал в файл %s (%s); журнал выводится только в консоль"
+    ),
+    # bot/messenger.py
+    "chat %s became supergroup %s (Telegram upgraded the group): posting there from now"
+    " on; put %s into the config in its place": (
+        "чат %s стал супергруппой %s (Telegram преобразовал группу): теперь сообщения идут"
+        " туда; впишите %s в конфигурацию вместо старого ID"
+    ),
+    "chat %s in the config became supergroup %s: the bot uses %s; put it into the config": (
+        "чат %s из конфигурации стал супергруппой %s: бот пишет в %s; впишите этот ID в"
+        " конфигурацию"
+    ),
+    "chat %s -> %s not remembered for a restart (%s)": (
+        "переход чата %s -> %s не сохранён до перезапуска (%s)"
+    ),
+    "message %s of case %s in chat %s is gone; posting it again": (
+        "сообщение %s случая %s в чате %s удалено; публикую заново"
+    ),
+    "the escalated copy of case %s is gone; not posting it again": (
+        "копия случая %s в чате руководителей удалена; заново не публикую"
+    ),
+    "the managers' chat %s refused the escalated copy of case %s (%s); cases are still"
+    " posted and reminded in their departments' chats. Add the bot to that chat or fix"
+    " telegram.managers_chat (perezvon check --send-test tries it)": (
+        "чат руководителей %s не принял копию случая %s (%s); в чатах отделов случаи"
+        " по-прежнему публикуются и напоминаются. Добавьте бота в этот чат или исправьте"
+        " telegram.managers_chat (проверка: perezvon check --send-test)"
+    ),
+    "after-hours digest for %s: %s cases": "сводка за нерабочее время для %s: случаев — %s",
+    "forum topic %s of department %r in chat %s is gone (%s): posting in the chat itself"
+    " until a restart; set [[department]] topic to an existing topic or remove it"
+    " (perezvon check --send-test shows where posts land)": (
+        "тема форума %s отдела %r в чате %s удалена (%s): до перезапуска сообщения идут в"
+        " сам чат. Укажите в topic раздела [[department]] существующую тему или уберите"
+        " его (куда попадают сообщения, покажет perezvon check --send-test)"
+    ),
+    "case %s: its unconfirmed post was refused (%r); posting again": (
+        "случай %s: неподтверждённая публикация отклонена (%r); публикую заново"
+    ),
+    "case %s: deleted its duplicate message %s": "случай %s: удалён дубликат сообщения %s",
+    # bot/outbox.py
+    "outbox pass failed; trying again every %.0f s": (
+        "ошибка при отправке изменений в Telegram; повторяю каждые %.0f с"
+    ),
+    "outbox passes work again": "отправка изменений в Telegram снова работает",
+    "case %s: Telegram's answer to its post was unreadable; the post may be in the chat"
+    " already, so it is sent once more in %.0f s and not again": (
+        "случай %s: ответ Telegram на публикацию не прочитать; сообщение, возможно, уже в"
+        " чате, поэтому оно будет отправлено ещё один раз через %.0f с, и больше не будет"
+    ),
+    "Telegram flood control: waiting %.0f s": ("Telegram ограничил частоту сообщений: жду %.0f с"),
+    "case %s waits for chat %s's flood control": (
+        "случай %s ждёт, пока Telegram снимет ограничение частоты для чата %s"
+    ),
+    "Telegram flood control for chat %s: its posts wait %.0f s": (
+        "Telegram ограничил частоту сообщений в чат %s: сообщения туда ждут %.0f с"
+    ),
+    "delivering case %s failed": "ошибка при отправке случая %s",
+    "chat %s takes the bot's messages again": "чат %s снова принимает сообщения бота",
+    "case %s: its department has no chat in the config; not posted": (
+        "случай %s: у его отдела нет чата в конфигурации; не опубликован"
+    ),
+    "case %s: %s posts got no readable answer from Telegram; not posting it again so the"
+    " chat gets no further copy (it is listed in /missed)": (
+        "случай %s: на публикации (%s) не пришло внятного ответа Telegram; больше не публикую,"
+        " чтобы в чате не появилось ещё копий (случай виден в /missed)"
+    ),
+    "case %s: another leg of the call was answered before it was posted; not posted": (
+        "случай %s: на этот же звонок ответили по другой линии до публикации; не опубликован"
+    ),
+    "case %s is not in the ledger; dropping its outbox rows": (
+        "случая %s нет в базе; его неотправленные изменения удалены"
+    ),
+    "Telegram unreachable (%s); %s changes wait in the outbox, retrying": (
+        "нет связи с Telegram (%s); изменений ждут отправки: %s, пробую снова"
+    ),
+    "Telegram is slow: no answer to the post of case %s; it may be in the chat already, so"
+    " posts pause %g s and each such post is sent once more at most": (
+        "Telegram отвечает медленно: нет ответа на публикацию случая %s; сообщение, возможно,"
+        " уже в чате, поэтому публикации приостановлены на %g с, а каждая такая публикация"
+        " повторяется не больше одного раза"
+    ),
+    "Telegram reachable again after %.0f s (%s failed attempts)": (
+        "связь с Telegram восстановилась через %.0f с (неудачных попыток: %s)"
+    ),
+    "case %s: giving up after %s attempts: %s (check the chat id in the config and that the"
+    " bot is a member of the chat)": (
+        "случай %s: после %s попыток больше не пытаюсь: %s (проверьте ID чата в конфигурации"
+        " и что бот добавлен в этот чат)"
+    ),
+    "case %s not delivered (%s); retry in %.0f s": (
+        "случай %s не доставлен (%s); повтор через %.0f с"
+    ),
+    "chat %s refuses the bot's messages (%s); its missed calls wait and are tried again"
+    " every few minutes (listed in /missed meanwhile). Add the bot to that chat, or fix its"
+    " id in the config (perezvon check --send-test tries it)": (
+        "чат %s не принимает сообщения бота (%s); его пропущенные звонки ждут, попытки"
+        " повторяются раз в несколько минут (пока их видно в /missed). Добавьте бота в этот"
+        " чат или исправьте его ID в конфигурации (проверка: perezvon check --send-test)"
+    ),
+    # bot/reminders.py
+    "checking reminders failed": "ошибка при проверке напоминаний",
+    "reminders and escalations are off (rules.remind/escalate_after_minutes = 0)": (
+        "напоминания и копии руководителям выключены (rules.remind/escalate_after_minutes = 0)"
+    ),
+    "escalations are off: telegram.managers_chat is not set": (
+        "копии руководителям выключены: не задан telegram.managers_chat"
+    ),
+    # bot/replies.py
+    "flood control while answering in chat %s: waiting %.0f s": (
+        "Telegram ограничил частоту ответов в чат %s: жду %.0f с"
+    ),
+    # bot/summary.py
+    "%s was due on %s while Perezvon was not running; sending it now": (
+        "%s: время отправки (%s) пришлось на время, когда Perezvon не работал; отправляю сейчас"
+    ),
+    "daily summary is off (telegram.daily_summary is empty)": (
+        "ежедневная сводка выключена (telegram.daily_summary пуст)"
+    ),
+    "daily summary is off: telegram.managers_chat is not set": (
+        "ежедневная сводка выключена: не задан telegram.managers_chat"
+    ),
+    "weekly summary is off (telegram.weekly_summary is empty)": (
+        "еженедельная сводка выключена (telegram.weekly_summary пуст)"
+    ),
+    "weekly summary is off: telegram.managers_chat is not set": (
+        "еженедельная сводка выключена: не задан telegram.managers_chat"
+    ),
+    "weekly summary: the workbook could not be built; sent without it": (
+        "еженедельная сводка: не удалось собрать файл Excel; отправлена без него"
+    ),
+    "%s: the office is closed today, none sent": "%s: сегодня офис не работает, не отправлена",
+    "%s sent to chat %s": "%s отправлена в чат %s",
+    "%s: giving up, %s part(s) not sent to chat %s": (
+        "%s: больше не пытаюсь, частей не отправлено: %s, чат %s"
+    ),
+    "%s: Telegram unavailable, trying again in %.0f s": (
+        "%s: Telegram недоступен, новая попытка через %.0f с"
+    ),
+    "%s: flood control (%.0f s)": "%s: Telegram ограничил частоту сообщений (%.0f с)",
+    "%s to chat %s failed: %s": "%s: не отправлена в чат %s: %s",
+    # watcher/case_log.py
+    "case %d %s (%s, %s)": "случай %d %s (%s, %s)",
+    # watcher/cases.py
+    "missed call to extension %s matches no department and none is default": (
+        "пропущенный звонок на добавочный %s не относится ни к одному отделу, а отдела по"
+        " умолчанию нет"
+    ),
+    # watcher/contacts.py
+    "contacts file %s is gone; keeping the last copy": (
+        "файла контактов %s больше нет; использую прочитанную ранее копию"
+    ),
+    "contacts file %s cannot be read (%s); keeping the last copy": (
+        "файл контактов %s не прочитать (%s); использую прочитанную ранее копию"
+    ),
+    "contacts %s: %s": "контакты %s: %s",
+    "loaded %d contacts from %s": "загружено контактов: %d из %s",
+    # watcher/ingest.py
+    "%d more rows were skipped in this pass (%d in all); the first %d are above": (
+        "пропущено ещё строк за этот проход: %d (всего %d); первые %d — выше"
+    ),
+    "built the indexes an interrupted import had left out": (
+        "построены индексы, которые не успела построить прерванная загрузка"
+    ),
+    "%s: %d more bad rows were skipped in the last hour without a line each (%d in all)": (
+        "%s: за последний час пропущено ещё испорченных строк без отдельной записи: %d (всего %d)"
+    ),
+    "%s: %d missed calls (the first from %s) were more than %d days old when read, so they"
+    " were not posted: was Calls.dbf out of reach that long, or is the PBX clock behind the"
+    " server's? `perezvon report` lists them as never called back (history)": (
+        "%s: пропущенные звонки (%d, первый от %s) к моменту чтения были старше %d дн., поэтому"
+        " не опубликованы. Calls.dbf был так долго недоступен, или часы АТС отстают от часов"
+        " сервера? В `perezvon report` они значатся как «не перезвонили (история)»"
+    ),
+    "%s: missed calls are recent again and posted (%d more too old since the warning)": (
+        "%s: пропущенные звонки снова свежие и публикуются (после предупреждения было ещё"
+        " слишком старых: %d)"
+    ),
+    "%s: reading the last %d records first; the %d before them are read in the background": (
+        "%s: сначала читаю последние записи (%d); предыдущие (%d) читаются в фоне"
+    ),
+    "%s: history read (%s records)": "%s: история прочитана (записей: %s)",
+    # watcher/service.py
+    "%s after %.0f s (%d failed checks)": "%s через %.0f с (неудачных проверок: %d)",
+    "change listener failed": "ошибка в обработчике изменений",
+    "the ledger %s was deleted or moved while Perezvon runs: what it records now is lost at"
+    " the next start, which would post the open cases again. Stop Perezvon, put the file"
+    " back (or restore a backup), then start it": (
+        "база %s удалена или перемещена во время работы Перезвона: всё, что в неё пишется"
+        " сейчас, пропадёт при следующем запуске, и открытые случаи будут опубликованы"
+        " снова. Остановите Перезвон, верните файл на место (или восстановите из резервной"
+        " копии) и запустите снова"
+    ),
+    "missed calls are reported again (last at %s)": (
+        "пропущенные звонки снова поступают (последний в %s)"
+    ),
+    "watching %s (%s)": "слежу за %s (%s)",
+    "file watcher stopped; starting it again": "слежение за файлом остановилось; запускаю снова",
+}
+
+LOG_CATALOGS: dict[str, dict[str, str]] = {"ru": LOG_RU, "en": {}}
+
+
+@runtime_checkable
+class Told(Protocol):
+    """A text that can be said in a given language (a :class:`ToldError`); in a log
+    record's arguments it is told in the log's language."""
+
+    def told(self, language: str) -> str: ...
+
+
+def log_catalog(language: str) -> Mapping[str, str]:
+    """The log's templates in ``language`` (English has none: the code's own are English);
+    Russian for anything unknown, like :func:`catalog`."""
+    return LOG_CATALOGS.get(language, LOG_RU)
+
+
+def told_value(value: object, language: str) -> object:
+    """A log argument as said in ``language``: a :class:`Told` text told, others as given."""
+    return value.told(language) if isinstance(value, Told) else value
+
+
+def log_said(language: str, template: object, args: object) -> str | None:
+    """A log record's message (``template % args``, as :mod:`logging` makes it) in
+    ``language``; None when nothing in it has a translation (it reads as in English)."""
+    if not isinstance(template, str):
+        return None
+    own = log_catalog(language).get(template)
+    values: object = args
+    changed = False
+    if isinstance(args, Mapping):
+        told_map = {key: told_value(value, language) for key, value in args.items()}
+        changed = any(told_map[key] is not value for key, value in args.items())
+        values = told_map
+    elif isinstance(args, tuple):
+        told_args = tuple(told_value(value, language) for value in args)
+        changed = any(new is not old for new, old in zip(told_args, args, strict=True))
+        values = told_args
+    if own is None and not changed:
+        return None
+    wording = template if own is None else own
+    return wording % values if values else wording
