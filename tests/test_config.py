@@ -608,8 +608,9 @@ def test_a_table_written_twice_and_a_list_open_to_the_end_get_their_own_hints(
     path.write_text("[rules]\ncallback_min_seconds = 5\n[rules]\nmin_ring_seconds = 2\n", "utf-8")
     with pytest.raises(ConfigError) as caught:
         load_config(path)
-    assert "Строка 3: [rules]; раздел [rules] уже был выше: соберите его ключи" in (
-        caught.value.problems[0]
+    assert (
+        "Строка 3: [rules]; раздел [rules] уже был выше: соберите его ключи"
+        in (caught.value.problems[0])
     )
     assert "[[department]]" not in caught.value.problems[0]  # that advice is for departments
     path.write_text('[[department]]\nname = "A"\nextensions = ["620",\n', "utf-8")

@@ -5,6 +5,7 @@ formatter says it on the console and in the file, and the record stays English."
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import io
 import logging
 import re
@@ -16,8 +17,13 @@ import pytest
 
 from bot import logs
 from bot.app import warn_about_chats
+from tests.conftest import PhoneRows
+from tests.test_cli import run_cli, write_config
 from watcher.config import Config
-from watcher.texts import LOG_RU, ToldError, log_said
+from watcher.ledger_open import LedgerError, LedgerProblem
+from watcher.service import WatcherService
+from watcher.sim.wintariff import CallsDbfWriter
+from watcher.texts import LOG_RU, LogText, ToldError, log_said
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = frozenset({"info", "warning", "error", "exception", "critical"})
@@ -132,9 +138,11 @@ def test_the_scan_finds_the_log_lines() -> None:
     assert {
         "department %r has no chat: its missed calls are not posted; send /start in its chat"
         " and put the id the bot answers into the config",
+        "record %d: %s; skipped",  # a LogText
         "cannot reach Telegram (%s); trying again in %.0f s (missed calls are kept and posted"
         " once it answers)",  # say = log.warning if … else log.debug
         "case %d %s (%s, %s)",  # log.log(level, …)
+        "%s: the ledger is locked by another program; close it and try again (%s)",  # a table
     } <= templates
 
 
@@ -222,6 +230,14 @@ def test_a_record_is_said_in_the_formatter_s_language_and_stays_english() -> Non
 
 
 def test_told_arguments_are_told_and_unknown_lines_pass_as_they_are() -> None:
+    inner = LogText("record %d: %s; skipped", 2, "DATE: invalid date b'20241340'")
+    line = record("%s", LogText("%s: %s", "Calls.dbf", inner))
+    assert (
+        logs.SpeakingFormatter("ru")
+        .format(line)
+        .endswith("Calls.dbf: запись 2: DATE: invalid date b'20241340'; пропущена")
+    )
+    assert line.getMessage() == "Calls.dbf: record 2: DATE: invalid date b'20241340'; skipped"
     error = ToldError("dbf_not_found", path=Path("pbx/Calls.dbf"))
     assert logs.SpeakingFormatter("ru").format(record("%s", error)).endswith(error.told("ru"))
     assert logs.SpeakingFormatter("en").format(record("%s", error)).endswith(str(error))
@@ -232,15 +248,13 @@ def test_told_arguments_are_told_and_unknown_lines_pass_as_they_are() -> None:
 
 
 def test_debug_lines_stay_english() -> None:
-    line = record(NO_CHAT, "Sales", level=logging.DEBUG)
+    line = record(
+        "%s (still; %d failed checks)", LogText("scan of %s failed", "x"), 3, level=logging.DEBUG
+    )
     assert (
         logs.SpeakingFormatter("ru")
         .format(line)
-        .endswith(
-            "DEBUG bot.app: department 'Sales'"
-            " has no chat: its missed calls are not posted; send /start in its chat and put the id"
-            " the bot answers into the config"
-        )
+        .endswith("DEBUG bot.app: scan of x failed (still; 3 failed checks)")
     )
 
 
@@ -249,6 +263,21 @@ def test_a_bad_record_is_left_to_logging() -> None:
     line = record(NO_CHAT, "a", "b")
     with pytest.raises(TypeError):
         logs.SpeakingFormatter("ru").format(line)
+
+
+def test_a_ledger_error_is_told_in_the_log_s_language() -> None:
+    error = LedgerError(Path("ledger.db"), LedgerProblem.LOCKED, "database is locked")
+    assert str(error).endswith(
+        "ledger.db: the ledger is locked by another program; close it and try again"
+        " (database is locked)"
+    )
+    assert (
+        logs.SpeakingFormatter("ru")
+        .format(record("%s", error))
+        .endswith(
+            "ledger.db: база занята другой программой; закройте её и повторите (database is locked)"
+        )
+    )
 
 
 # -- end to end: what `perezvon run` prints and writes --------------------------------------
@@ -290,21 +319,52 @@ def test_run_s_warnings_come_out_in_the_config_s_language(
     # As cmd_run does once the config is read.
     logs.use_config(config.logging, verbose=False, language=config.language)
     warn_about_chats(config)
+    service = WatcherService(config)
+    try:
+        assert service.scan_now() is None  # no folder, no file
+    finally:
+        service.stop()
     logs.close_files()
     said = console.getvalue()
     written = (tmp_path / "perezvon.log").read_text(encoding="utf-8")
+    folder = tmp_path / "pbx"
     if language == "ru":
         expected = [
             "WARNING bot.app: у отдела 'Отдел продаж' нет чата: его пропущенные звонки не"
             " публикуются",
+            f"({folder}: папка недоступна); проверяю снова каждые 2 с",
         ]
-        assert "has no chat" not in said
+        assert "has no chat" not in said and "re-checking" not in said
     else:
         expected = [
             "WARNING bot.app: department 'Отдел продаж' has no chat: its missed calls are not"
             " posted",
+            f"({folder}: folder not reachable); re-checking every 2 s",
         ]
-        assert "нет чата" not in said
+        assert "нет чата" not in said and "папка" not in said
     for text in expected:
         assert text in said, said
         assert text in written, written
+    # The file's own message is the reader's, in the same language.
+    missing = ToldError("dbf_not_found", path=config.source.path).told(language)
+    assert f"WARNING watcher.service: {missing} ({folder}" in said
+
+
+def test_an_import_s_bad_rows_are_logged_in_russian(
+    tmp_path: Path, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
+) -> None:
+    """The CLI passes the config's language to the log file (English: test_logging)."""
+    now = dt.datetime(2024, 5, 6, 12, 0)
+    calls_dbf.append(phone_rows.missed(now, "89160000002"))
+    calls_dbf.append({**phone_rows.missed(now, "89160000001"), "DATE": b"20241340"})
+    config = write_config(tmp_path, calls_dbf.path, logging='[logging]\nlevel = "warning"')
+    text = config.read_text(encoding="utf-8").replace('language = "en"', 'language = "ru"')
+    config.write_text(text, encoding="utf-8")
+    try:
+        code, _, _ = run_cli("-c", str(config), "import", str(calls_dbf.path))
+    finally:
+        logs.close_files()
+    assert code == 0
+    log_text = (tmp_path / "perezvon.log").read_text(encoding="utf-8")
+    assert "WARNING watcher.ingest: запись 2: " in log_text
+    assert log_text.rstrip().endswith("; пропущена")

@@ -16,6 +16,7 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 
+from watcher.texts import LogText
 from watcher.vocab import ActorKind, EventKind
 
 log = logging.getLogger(__name__)
@@ -37,43 +38,44 @@ class Noted:
 def masked(remote: str | None) -> str:
     """A caller's number as the log shows it: ``…4567``."""
     digits = "".join(ch for ch in remote or "" if ch.isdigit())
-    return f"…{digits[-4:]}" if digits else "no number"
+    return f"…{digits[-4:]}" if digits else LogText("no number")
 
 
-def describe(change: Noted) -> str:
-    """What happened, in the log's words (without the case's id and department)."""
+def describe(change: Noted) -> LogText:
+    """What happened, in the log's words (without the case's id and department); the
+    log's formatter tells them in the office's language."""
     ext = change.extension or "?"
     by_user = change.actor_kind == ActorKind.USER
     kind = change.kind
     if kind == EventKind.OPENED:
-        return f"opened: missed call to {ext}"
+        return LogText("opened: missed call to %s", ext)
     if kind == EventKind.ATTEMPT:
-        return f"grew: another missed call to {ext}"
+        return LogText("grew: another missed call to %s", ext)
     if kind == EventKind.CALLBACK_FAILED:
         if by_user:
-            return "attempt: a callback did not get through (marked in the chat)"
-        return f"attempt: a callback from ext {ext} did not get through"
+            return LogText("attempt: a callback did not get through (marked in the chat)")
+        return LogText("attempt: a callback from ext %s did not get through", ext)
     if kind == EventKind.CLAIMED:
-        return "claimed in the chat"
+        return LogText("claimed in the chat")
     if kind == EventKind.REMINDED:
-        return "reminded"
+        return LogText("reminded")
     if kind == EventKind.ESCALATED:
-        return "escalated to the managers' chat"
+        return LogText("escalated to the managers' chat")
     if kind == EventKind.CALLBACK:
-        return f"closed: called back from ext {ext}"
+        return LogText("closed: called back from ext %s", ext)
     if kind == EventKind.ANSWERED_LATER:
-        return f"closed: the caller got through to ext {ext}"
+        return LogText("closed: the caller got through to ext %s", ext)
     if kind == EventKind.ANSWERED_LEG:
-        return f"closed: ext {ext} answered another leg of the same call"
+        return LogText("closed: ext %s answered another leg of the same call", ext)
     if kind == EventKind.CLOSED:
-        return "closed: marked called back in the chat"
+        return LogText("closed: marked called back in the chat")
     if kind == EventKind.NOT_NEEDED:
-        return "closed: marked not needed in the chat"
+        return LogText("closed: marked not needed in the chat")
     if kind == EventKind.EXPIRED:
-        return "closed: expired (history, never posted)"
+        return LogText("closed: expired (history, never posted)")
     if kind == EventKind.REOPENED:
-        return "reopened in the chat"
-    return kind
+        return LogText("reopened in the chat")
+    return LogText("%s", kind)
 
 
 def write(conn: sqlite3.Connection, changes: list[Noted]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from watcher.texts import tr
+from watcher.texts import LogText, tr
 
 DATE = "DATE"
 ITIME = "ITIME"
@@ -157,14 +157,14 @@ def plan(names: Iterable[str], mapping: Mapping[str, str] | None = None) -> Fiel
 
 # Logged once per table when it has no CALLERID (NUMBER stands in): the usual cause is a
 # table naming it otherwise, and then every missed call comes without a number.
-NO_CALLERID = (
+NO_CALLERID = LogText(
     "no CALLERID field: an incoming call's number is read from NUMBER, which PBXs usually"
     " leave blank on incoming calls, so missed calls may come without a number and not be"
     " posted. If the caller's number is in another field, map it in [source.fields]"
     " (callerid = ...)"
 )
-# Logged (in English, like every log line) when a table cannot say who called.
-NO_CALLER_NUMBER = (
+# Logged (in the log's language, like every log line) when a table cannot say who called.
+NO_CALLER_NUMBER = LogText(
     "no field gives the caller's number (no CALLERID, and no CALLTYPE to tell incoming "
     "calls by); missed calls cannot be posted with a number to call back. Map the field "
     "in [source.fields] (callerid = ...)"

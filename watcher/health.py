@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from watcher.hours import SEARCH_DAYS, OfficeHours
+from watcher.texts import LogText
 
 # Complete office days without a single missed call before the service warns.
 QUIET_OFFICE_DAYS = 3
 # The PBX settings the warning names (README "PBX checklist" explains them).
-PBX_CHECKLIST = (
+PBX_CHECKLIST = LogText(
     "turn on Lost Call Print-out / SMDR for incoming calls (PGM 177 on LG-Ericsson"
     " ipLDK / iPECS); see the PBX checklist in the README"
 )
@@ -75,19 +76,28 @@ def judge(
     return Health(quiet, since, days, dates.last_missed, quiet and no_calls)
 
 
-def describe(health: Health) -> str:
-    """The log's warning for a quiet PBX (English, like every log line)."""
-    last = health.last_missed.strftime("%Y-%m-%d %H:%M") if health.last_missed else "none yet"
+def describe(health: Health) -> LogText:
+    """The log's warning for a quiet PBX (English; told in the log's language)."""
+    last: str = LogText("none yet")
+    if health.last_missed:
+        last = health.last_missed.strftime("%Y-%m-%d %H:%M")
     since = health.since.strftime("%Y-%m-%d") if health.since else "?"
     if health.no_calls:
-        return (
-            f"no call at all in the last {health.days} office days (since {since}; last missed"
-            f" call: {last}): is WinTariff still receiving the PBX's call records?"
-            f" Check the PBX link, then {PBX_CHECKLIST}"
+        return LogText(
+            "no call at all in the last %d office days (since %s; last missed call: %s): is"
+            " WinTariff still receiving the PBX's call records? Check the PBX link, then %s",
+            health.days,
+            since,
+            last,
+            PBX_CHECKLIST,
         )
-    return (
-        f"no missed call in the last {health.days} office days (since {since}; last missed call:"
-        f" {last}): the PBX may not report unanswered calls to WinTariff; {PBX_CHECKLIST}"
+    return LogText(
+        "no missed call in the last %d office days (since %s; last missed call: %s): the"
+        " PBX may not report unanswered calls to WinTariff; %s",
+        health.days,
+        since,
+        last,
+        PBX_CHECKLIST,
     )
 
 

@@ -53,6 +53,7 @@ from watcher.ledger import (
 from watcher.models import Call
 from watcher.normalise import RowError, quick_calls, to_call
 from watcher.reasons import reason_for, with_reasons
+from watcher.texts import LogText
 from watcher.vocab import MissReason
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,7 @@ class ScanResult:
     record_length: int = 0
 
     def warn(self, message: str) -> None:
+        """Log a warning of the pass; a :class:`LogText` is told in the log's language."""
         if len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(message)
         log.warning("%s", message)
@@ -209,6 +211,8 @@ class ScanResult:
 # The fields a call's meaning hangs on: a value there that cannot be read makes the row
 # a bad one (skipped, and told), not a call with that value missing.
 _MUST_READ = frozenset({fields.DATE, fields.ITIME, fields.TIME, fields.IDURATION, fields.DURATION})
+# A bad row's warning: the decoder's words (technical, English) inside the log's.
+_SKIPPED = "record %d: %s; skipped"
 
 
 class Ingestor:
@@ -590,7 +594,7 @@ class Ingestor:
         if self._told_no_caller != layout.signature and not plan.has(fields.CALLERID):
             self._told_no_caller = layout.signature  # once per table, not every pass
             said = fields.NO_CALLER_NUMBER if result.no_caller_number else fields.NO_CALLERID
-            result.warn(f"{layout.path}: {said}")
+            result.warn(LogText("%s: %s", layout.path, said))
         return plan
 
     def _cursor(
@@ -610,10 +614,14 @@ class Ingestor:
         if state is not None and reason:
             result.rebaselined = reason
             result.warn(
-                f"{self.key}: {reason}; re-reading it, known calls are skipped. If WinTariff"
-                " archived the old file (renamed it, and started a new one), rows written"
-                " to it after the last pass were not read: `perezvon import <the archive>`"
-                " reads them (without posting, as history)"
+                LogText(
+                    "%s: %s; re-reading it, known calls are skipped. If WinTariff archived the"
+                    " old file (renamed it, and started a new one), rows written to it after"
+                    " the last pass were not read: `perezvon import <the archive>` reads them"
+                    " (without posting, as history)",
+                    self.key,
+                    reason,
+                )
             )
         window = BASELINE_WINDOW if state is None else RECENT_WINDOW
         fresh = state is None or bool(reason)
@@ -674,7 +682,7 @@ class Ingestor:
                 if seen is None or seen[0] != record.digest or run.wall - seen[1] < settle:
                     return False, None
             result.bad_rows += 1
-            result.warn_row(f"record {record.index + 1}: {record.problems[0]}; skipped")
+            result.warn_row(LogText(_SKIPPED, record.index + 1, record.problems[0]))
             return True, None
         if record.deleted:
             return True, None
@@ -683,7 +691,7 @@ class Ingestor:
         unreadable = [p for p in record.problems if p.split(":", 1)[0] in _MUST_READ]
         if unreadable:
             result.bad_rows += 1
-            result.warn_row(f"record {record.index + 1}: {'; '.join(unreadable)}; skipped")
+            result.warn_row(LogText(_SKIPPED, record.index + 1, "; ".join(unreadable)))
             return True, None
         try:
             call = to_call(record.index, record.values)
@@ -691,7 +699,7 @@ class Ingestor:
             result.bad_rows += 1
             # The decoder's own complaint (e.g. "invalid date b'2026133'") says more.
             detail = "; ".join(record.problems) or str(error)
-            result.warn_row(f"record {record.index + 1}: {detail}; skipped")
+            result.warn_row(LogText(_SKIPPED, record.index + 1, detail))
             return True, None
         if run.final_as_read(call, settle):
             return True, call
@@ -930,22 +938,22 @@ def _identity(raw: bytes | None, decoder: RecordDecoder) -> str | None:
 
 def _rewritten(
     state: SourceState | None, layout: DbfLayout, decoder: RecordDecoder, first_hash: str | None
-) -> str | None:
+) -> LogText | None:
     """Why the file on disk is not the one the cursor points into, if it is not
     (``first_hash``: the :func:`_identity` of its first record now)."""
     if state is None:
         return None
     if state.header_signature != layout.signature:
-        return "the table's structure changed"
+        return LogText("the table's structure changed")
     count = layout.complete_count
     if count < state.next_index:
-        return f"the file shrank ({count} records, {state.next_index} were read)"
+        return LogText("the file shrank (%d records, %d were read)", count, state.next_index)
     if state.first_record_hash and first_hash != state.first_record_hash:
-        return "the first record changed (file rewritten)"
+        return LogText("the first record changed (file rewritten)")
     if state.last_record_hash:
         last = read_one(layout, state.next_index - 1) if state.next_index > 0 else None
         if _identity(last, decoder) != state.last_record_hash:
             # Rows were purged or moved in the middle: the cursor no longer points past
             # what was read, so whatever follows it may be calls never seen.
-            return "the last record read has changed (rows purged or moved)"
+            return LogText("the last record read has changed (rows purged or moved)")
     return None

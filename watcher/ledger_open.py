@@ -15,6 +15,7 @@ from pathlib import Path
 from watcher.config import Config
 from watcher.ledger import Ledger
 from watcher.reasons import fill_pending
+from watcher.texts import LogText
 
 
 class LedgerProblem(StrEnum):
@@ -26,21 +27,30 @@ class LedgerProblem(StrEnum):
 
 
 class LedgerError(Exception):
-    """The ledger cannot be used; ``problem`` says why, ``detail`` is SQLite's text."""
+    """The ledger cannot be used; ``problem`` says why, ``detail`` is SQLite's text.
+
+    ``str()`` is the log's line in English and :meth:`told` in the log's language (the
+    log's formatter asks); the CLI says the catalog's ``problem`` text instead."""
 
     def __init__(self, path: Path, problem: LedgerProblem, detail: str) -> None:
         self.path = path.absolute()
         self.problem = problem
         self.detail = detail
-        super().__init__(f"{self.path}: {_ENGLISH[problem]} ({detail})")
+        self.text = LogText(_LOGGED[problem], self.path, detail)
+        super().__init__(self.text)
+
+    def told(self, language: str) -> str:
+        return self.text.told(language)
 
 
-_ENGLISH = {
-    LedgerProblem.DAMAGED: "not a readable SQLite ledger; restore it from a backup or move"
-    " it away and import the Calls.dbf history again",
-    LedgerProblem.UNWRITABLE: "the ledger cannot be opened for writing; the account Perezvon"
-    " runs as must be allowed to write to its folder",
-    LedgerProblem.LOCKED: "the ledger is locked by another program; close it and try again",
+# The log's line of each problem (%-templates of watcher.texts.LOG_RU: path, detail).
+_LOGGED = {
+    LedgerProblem.DAMAGED: "%s: not a readable SQLite ledger; restore it from a backup or move"
+    " it away and import the Calls.dbf history again (%s)",
+    LedgerProblem.UNWRITABLE: "%s: the ledger cannot be opened for writing; the account"
+    " Perezvon runs as must be allowed to write to its folder (%s)",
+    LedgerProblem.LOCKED: "%s: the ledger is locked by another program; close it and try"
+    " again (%s)",
 }
 
 

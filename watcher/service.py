@@ -36,6 +36,7 @@ from watcher.dbf_reader import DbfError
 from watcher.ingest import COMMIT_GAP_SECONDS, Ingestor, ScanResult
 from watcher.ledger import Ledger
 from watcher.ledger_open import LedgerError, open_ledger
+from watcher.texts import LogText
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class _Trouble:
         self.failures = 0
         self.since: float | None = None
 
-    def report(self, message: str, *, exc_info: bool = False) -> None:
+    def report(self, message: LogText, *, exc_info: bool = False) -> None:
         self.failures += 1
         if self.since is None:
             self.since = time.monotonic()
@@ -65,7 +66,7 @@ class _Trouble:
         else:
             log.debug("%s (still; %d failed checks)", message, self.failures)
 
-    def end(self, message: str) -> None:
+    def end(self, message: LogText) -> None:
         if self.since is None:
             return
         took = time.monotonic() - self.since
@@ -169,7 +170,7 @@ class WatcherService:
             except DbfError as error:
                 self._unreadable.report(self._why_unreadable(error))
                 return None
-            self._unreadable.end(f"{self.config.source.path} is readable again")
+            self._unreadable.end(LogText("%s is readable again", self.config.source.path))
             self._check_health(self._ledger)
         self.last_result = result
         self._tell(result)
@@ -258,9 +259,9 @@ class WatcherService:
         log.info(
             "watching %s (%s)",
             self.config.source.path,
-            f"polling every {self.config.source.poll_interval:g} s"
+            LogText("polling every %g s", self.config.source.poll_interval)
             if self.config.source.poll_interval > 0
-            else "file events",
+            else LogText("file events"),
         )
         while not self._stop.is_set():
             self._ensure_observer()
@@ -270,15 +271,15 @@ class WatcherService:
                 if result is not None and result.backfill_left:
                     history_left = self._backfill_a_while()
             except LedgerError as error:  # says what to do; a traceback would not
-                self._failing.report(f"{error}; retrying")
+                self._failing.report(LogText("%s; retrying", error))
                 result = None
             except Exception:
                 # One bad pass must not end the watcher; the next pass retries.
                 path = self.config.source.path
-                self._failing.report(f"scan of {path} failed", exc_info=True)
+                self._failing.report(LogText("scan of %s failed", path), exc_info=True)
                 result = None
             else:
-                self._failing.end(f"scans of {self.config.source.path} work again")
+                self._failing.end(LogText("scans of %s work again", self.config.source.path))
             wait = self._retry_seconds()
             if result is not None and result.pending:
                 wait = min(wait, PENDING_RECHECK_SECONDS)
@@ -323,12 +324,16 @@ class WatcherService:
             observer.start()
         except Exception as error:  # inotify limits, share errors: re-checks still run
             self._unwatched.report(
-                f"cannot watch {folder} for changes ({error}); re-checking every"
-                f" {min(self.recheck_seconds, UNWATCHED_RECHECK_SECONDS):g} s"
+                LogText(
+                    "cannot watch %s for changes (%s); re-checking every %g s",
+                    folder,
+                    error,
+                    min(self.recheck_seconds, UNWATCHED_RECHECK_SECONDS),
+                )
             )
             return
         self._observer = observer
-        self._unwatched.end(f"watching {folder} for changes again")
+        self._unwatched.end(LogText("watching %s for changes again", folder))
 
     def _retry_seconds(self) -> float:
         """How long the thread waits for the next pass when no event comes."""
@@ -336,10 +341,16 @@ class WatcherService:
             return min(self.recheck_seconds, UNWATCHED_RECHECK_SECONDS)
         return self.recheck_seconds
 
-    def _why_unreadable(self, error: DbfError) -> str:
+    def _why_unreadable(self, error: DbfError) -> LogText:
         folder = Path(self.config.source.path).parent
-        where = "" if folder.is_dir() else f" ({folder}: folder not reachable)"
-        return f"{error}{where}; re-checking every {self._retry_seconds():g} s"
+        if folder.is_dir():
+            return LogText("%s; re-checking every %g s", error, self._retry_seconds())
+        return LogText(
+            "%s (%s: folder not reachable); re-checking every %g s",
+            error,
+            folder,
+            self._retry_seconds(),
+        )
 
     def _stop_observer(self) -> None:
         observer, self._observer = self._observer, None

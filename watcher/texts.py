@@ -2373,7 +2373,7 @@ def operator_label(extension: str, names: Mapping[str, str] | None) -> str:
 # are for support. Names of config keys, commands and files stay as they are.
 
 LOG_RU: dict[str, str] = {
-    # a text made elsewhere (a ToldError): its arguments are told
+    # a text made elsewhere (a LogText, a ToldError): its arguments are told
     "%s": "%s",
     # bot/apart.py
     "no process for %s (%s); running it in a thread instead": (
@@ -2641,13 +2641,132 @@ LOG_RU: dict[str, str] = {
     "file watcher stopped; starting it again": "слежение за файлом остановилось; запускаю снова",
 }
 
+# Templates of texts made in watcher/ and passed on to be logged (as LogText), by where
+# they are made: the same rules as above.
+LOG_RU.update(
+    {
+        # watcher/case_log.py: what happened to a case ("case 12 <this> (Sales, …4567)")
+        "no number": "без номера",
+        "opened: missed call to %s": "открыт: пропущенный звонок на %s",
+        "grew: another missed call to %s": "пополнен: ещё один пропущенный звонок на %s",
+        "attempt: a callback did not get through (marked in the chat)": (
+            "попытка: перезвонить не удалось (отмечено в чате)"
+        ),
+        "attempt: a callback from ext %s did not get through": (
+            "попытка: с доб. %s перезвонить не удалось"
+        ),
+        "claimed in the chat": "взят в чате",
+        "reminded": "напоминание отправлено",
+        "escalated to the managers' chat": "копия отправлена в чат руководителей",
+        "closed: called back from ext %s": "закрыт: перезвонили с доб. %s",
+        "closed: the caller got through to ext %s": (
+            "закрыт: клиент дозвонился сам, ответил доб. %s"
+        ),
+        "closed: ext %s answered another leg of the same call": (
+            "закрыт: доб. %s ответил на этот же звонок по другой линии"
+        ),
+        "closed: marked called back in the chat": "закрыт: в чате отмечено «перезвонили»",
+        "closed: marked not needed in the chat": "закрыт: в чате отмечено «не нужно»",
+        "closed: expired (history, never posted)": (
+            "закрыт как устаревший (история, не публиковался)"
+        ),
+        "reopened in the chat": "снова открыт в чате",
+        # watcher/fields.py
+        "no CALLERID field: an incoming call's number is read from NUMBER, which PBXs"
+        " usually leave blank on incoming calls, so missed calls may come without a number"
+        " and not be posted. If the caller's number is in another field, map it in"
+        " [source.fields] (callerid = ...)": (
+            "нет поля CALLERID: номер входящего звонка берётся из NUMBER, а АТС обычно"
+            " оставляют его пустым для входящих, поэтому пропущенные звонки могут прийти без"
+            " номера и не быть опубликованы. Если номер звонящего в другом поле, укажите его"
+            " в [source.fields] (callerid = ...)"
+        ),
+        "no field gives the caller's number (no CALLERID, and no CALLTYPE to tell incoming"
+        " calls by); missed calls cannot be posted with a number to call back. Map the field"
+        " in [source.fields] (callerid = ...)": (
+            "ни одно поле не даёт номер звонящего (нет CALLERID и нет CALLTYPE, чтобы отличить"
+            " входящие): пропущенные звонки не опубликовать с номером для перезвона. Укажите"
+            " поле в [source.fields] (callerid = ...)"
+        ),
+        # watcher/health.py
+        "turn on Lost Call Print-out / SMDR for incoming calls (PGM 177 on LG-Ericsson"
+        " ipLDK / iPECS); see the PBX checklist in the README": (
+            "включите на АТС Lost Call Print-out / SMDR для входящих звонков (PGM 177 на"
+            " LG-Ericsson ipLDK / iPECS); см. «PBX checklist» в README"
+        ),
+        "none yet": "ещё не было",
+        "no call at all in the last %d office days (since %s; last missed call: %s): is"
+        " WinTariff still receiving the PBX's call records? Check the PBX link, then %s": (
+            "за последние рабочие дни (%d, с %s) нет ни одного звонка (последний пропущенный:"
+            " %s): получает ли WinTariff записи о звонках от АТС? Проверьте связь с АТС, затем"
+            " %s"
+        ),
+        "no missed call in the last %d office days (since %s; last missed call: %s): the"
+        " PBX may not report unanswered calls to WinTariff; %s": (
+            "за последние рабочие дни (%d, с %s) нет ни одного пропущенного звонка (последний:"
+            " %s): возможно, АТС не передаёт в WinTariff неотвеченные звонки; %s"
+        ),
+        # watcher/ingest.py
+        "%s: %s": "%s: %s",
+        "record %d: %s; skipped": "запись %d: %s; пропущена",
+        "the table's structure changed": "изменилась структура таблицы",
+        "the file shrank (%d records, %d were read)": (
+            "файл стал короче (записей: %d, а прочитано было %d)"
+        ),
+        "the first record changed (file rewritten)": (
+            "изменилась первая запись (файл перезаписан)"
+        ),
+        "the last record read has changed (rows purged or moved)": (
+            "изменилась последняя прочитанная запись (строки удалены или перемещены)"
+        ),
+        "%s: %s; re-reading it, known calls are skipped. If WinTariff archived the old file"
+        " (renamed it, and started a new one), rows written to it after the last pass were"
+        " not read: `perezvon import <the archive>` reads them (without posting, as"
+        " history)": (
+            "%s: %s; читаю файл заново, уже известные звонки пропускаются. Если WinTariff"
+            " заархивировал старый файл (переименовал его и начал новый), строки, записанные"
+            " в него после последнего прохода, не прочитаны: их прочитает `perezvon import"
+            " <архив>` (без публикации, как историю)"
+        ),
+        # watcher/ledger_open.py
+        "%s: not a readable SQLite ledger; restore it from a backup or move it away and"
+        " import the Calls.dbf history again (%s)": (
+            "%s: не читается как база SQLite; восстановите её из резервной копии или уберите"
+            " файл и загрузите историю из Calls.dbf заново (%s)"
+        ),
+        "%s: the ledger cannot be opened for writing; the account Perezvon runs as must be"
+        " allowed to write to its folder (%s)": (
+            "%s: базу не открыть на запись; учётной записи, от имени которой работает"
+            " Перезвон, нужно право записи в её папку (%s)"
+        ),
+        "%s: the ledger is locked by another program; close it and try again (%s)": (
+            "%s: база занята другой программой; закройте её и повторите (%s)"
+        ),
+        # watcher/service.py
+        "%s (%s: folder not reachable); re-checking every %g s": (
+            "%s (%s: папка недоступна); проверяю снова каждые %g с"
+        ),
+        "%s; re-checking every %g s": "%s; проверяю снова каждые %g с",
+        "cannot watch %s for changes (%s); re-checking every %g s": (
+            "не удаётся следить за изменениями в %s (%s); проверяю каждые %g с"
+        ),
+        "watching %s for changes again": "снова слежу за изменениями в %s",
+        "%s is readable again": "%s снова читается",
+        "%s; retrying": "%s; пробую снова",
+        "scan of %s failed": "ошибка при чтении %s",
+        "scans of %s work again": "чтение %s снова работает",
+        "polling every %g s": "опрос каждые %g с",
+        "file events": "по событиям файловой системы",
+    }
+)
+
 LOG_CATALOGS: dict[str, dict[str, str]] = {"ru": LOG_RU, "en": {}}
 
 
 @runtime_checkable
 class Told(Protocol):
-    """A text that can be said in a given language (a :class:`ToldError`); in a log
-    record's arguments it is told in the log's language."""
+    """A text that can be said in a given language (a :class:`ToldError`, a
+    :class:`LogText`); in a log record's arguments it is told in the log's language."""
 
     def told(self, language: str) -> str: ...
 
@@ -2683,3 +2802,22 @@ def log_said(language: str, template: object, args: object) -> str | None:
         return None
     wording = template if own is None else own
     return wording % values if values else wording
+
+
+class LogText(str):
+    """A text for the log made from a LOG_RU template: English as a ``str`` (tests and
+    callers compare it so), and :meth:`told` in another language. Made where the words
+    are (watcher/ never configures logging), it is logged as an argument (``"%s"``) and
+    the log's formatter tells it in the office's language (bot.logs.SpeakingFormatter)."""
+
+    template: str
+    args: tuple[object, ...]
+
+    def __new__(cls, template: str, *args: object) -> LogText:
+        text = super().__new__(cls, template % args if args else template)
+        text.template, text.args = template, args
+        return text
+
+    def told(self, language: str) -> str:
+        said = log_said(language, self.template, self.args)
+        return str(self) if said is None else said
