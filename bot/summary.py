@@ -33,12 +33,15 @@ from bot.replies import Part, send_part
 from bot.runtime import Runtime, runtime_of
 from watcher.hours import OfficeHours
 from watcher.stats import Period, Stats, days_period, parse_period, read_stats, span_text
-from watcher.texts import day_text, tr
+from watcher.texts import LogText, day_text, tr
 
 log = logging.getLogger(__name__)
 
 JOB_NAME = "daily-summary"
 WEEKLY_JOB_NAME = "weekly-summary"
+# Their names in the log lines, told in the office's language there.
+DAILY = LogText("daily summary")
+WEEKLY = LogText("weekly summary")
 RETRY_DELAYS = (60.0, 300.0, 900.0)
 # A summary missed while the service was not running goes out this long after the start:
 # after the bot's own start-up requests, before nothing else.
@@ -69,9 +72,7 @@ def schedule_summary(job_queue: JobQueue, runtime: Runtime) -> Job | None:
     job = job_queue.run_daily(summary_job, at, name=JOB_NAME)
     now = runtime.clock()
     come = datetime.combine(now.date(), at.replace(tzinfo=None)) <= now
-    _catch_up(
-        job_queue, runtime, "daily summary", JOB_NAME, summary_job, now.date() if come else None
-    )
+    _catch_up(job_queue, runtime, DAILY, JOB_NAME, summary_job, now.date() if come else None)
     return job
 
 
@@ -93,7 +94,7 @@ def schedule_weekly(job_queue: JobQueue, runtime: Runtime) -> Job | None:
     due = now.date() - timedelta(days=(now.date().weekday() - weekly.day) % 7)
     if due == now.date() and now.time() < weekly.at:
         due -= timedelta(days=7)
-    _catch_up(job_queue, runtime, "weekly summary", WEEKLY_JOB_NAME, weekly_job, due)
+    _catch_up(job_queue, runtime, WEEKLY, WEEKLY_JOB_NAME, weekly_job, due)
     return job
 
 
@@ -334,12 +335,12 @@ async def build_weekly(runtime: Runtime) -> list[Part]:
 
 async def summary_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The daily JobQueue callback; ``job.data`` carries the parts still to send on a retry."""
-    await _run(context, "daily summary", JOB_NAME, build_summary, summary_job)
+    await _run(context, DAILY, JOB_NAME, build_summary, summary_job)
 
 
 async def weekly_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The weekly JobQueue callback, retried the same way."""
-    await _run(context, "weekly summary", WEEKLY_JOB_NAME, build_weekly, weekly_job)
+    await _run(context, WEEKLY, WEEKLY_JOB_NAME, build_weekly, weekly_job)
 
 
 async def _run(
@@ -390,7 +391,7 @@ async def send_summary(
     chat_id: int,
     parts: list[Part],
     *,
-    what: str = "daily summary",
+    what: str = DAILY,
     on_moved: Callable[[int, int], None] | None = None,
 ) -> list[Part]:
     """Send the parts in order; returns those left when Telegram is unavailable. A chat

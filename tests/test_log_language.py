@@ -368,3 +368,20 @@ def test_an_import_s_bad_rows_are_logged_in_russian(
     log_text = (tmp_path / "perezvon.log").read_text(encoding="utf-8")
     assert "WARNING watcher.ingest: запись 2: " in log_text
     assert log_text.rstrip().endswith("; пропущена")
+
+
+def test_the_summaries_are_named_in_the_log_s_language() -> None:
+    from bot.summary import DAILY, WEEKLY
+
+    ru = logs.SpeakingFormatter("ru")
+    assert ru.format(record("%s sent to chat %s", DAILY, -100)).endswith(
+        "ежедневная сводка отправлена в чат -100"
+    )
+    assert ru.format(record("%s: flood control (%.0f s)", WEEKLY, 3.0)).endswith(
+        "еженедельная сводка: Telegram ограничил частоту сообщений (3 с)"
+    )
+    assert (
+        logs.SpeakingFormatter("en")
+        .format(record("%s sent to chat %s", DAILY, 1))
+        .endswith("daily summary sent to chat 1")
+    )

@@ -2555,7 +2555,7 @@ LOG_RU: dict[str, str] = {
     ),
     # bot/summary.py
     "%s was due on %s while Perezvon was not running; sending it now": (
-        "%s: время отправки (%s) пришлось на время, когда Perezvon не работал; отправляю сейчас"
+        "%s (%s) не отправлена вовремя: Perezvon не работал; отправляю сейчас"
     ),
     "daily summary is off (telegram.daily_summary is empty)": (
         "ежедневная сводка выключена (telegram.daily_summary пуст)"
@@ -2574,6 +2574,9 @@ LOG_RU: dict[str, str] = {
     ),
     "%s: the office is closed today, none sent": "%s: сегодня офис не работает, не отправлена",
     "%s sent to chat %s": "%s отправлена в чат %s",
+    # bot/summary.py's names of the two summaries, told in the lines above
+    "daily summary": "ежедневная сводка",
+    "weekly summary": "еженедельная сводка",
     "%s: giving up, %s part(s) not sent to chat %s": (
         "%s: больше не пытаюсь, частей не отправлено: %s, чат %s"
     ),
