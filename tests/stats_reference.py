@@ -28,7 +28,7 @@ from watcher.stats import (
     Stats,
     stats_from,
 )
-from watcher.vocab import ClosedHow, Direction
+from watcher.vocab import ClosedHow, Direction, MissReason
 
 
 def compute_stats(
@@ -178,6 +178,8 @@ def new_caller_stats(
             continue
         mine = [c for c in cases_of.get(remote, []) if c.first_at <= from_text(at)]
         case = max(mine, key=lambda c: c.first_at) if mine else None
+        if case is None and all(c.get("miss_reason") == MissReason.SHORT_ABANDON for c in rows):
+            result.short_abandons += 1  # never posted: no case, nobody to call back
         if case is None or case.is_open or case.closed_at is None:
             continue
         if case.closed_how in (ClosedHow.CALL, ClosedHow.USER):

@@ -1012,6 +1012,8 @@ class NewCaller:
     case_closed_how: str | None = None
     case_closed_at: str | None = None
     case_callback_at: str | None = None
+    # Its first call rang less than min_ring_seconds: never posted, so no case to wait on.
+    short_abandon: bool = False
 
     @property
     def called_back(self) -> bool:
@@ -1040,9 +1042,10 @@ class NewCaller:
 # a join to the call's row and a case lookup for each took 0.2 s.
 _NEW_CALLERS_SQL = """
 WITH n(remote, at, call) AS MATERIALIZED (
-  SELECT f.remote, f.first_in_at, (SELECT json_array(extension, co_line, coalesce(duration, 0))
+  SELECT f.remote, f.first_in_at, (SELECT json_array(extension, co_line, coalesce(duration, 0),
+      coalesce(miss_reason, ''))
     FROM calls WHERE direction = 'in' AND started_at = f.first_in_at AND remote = f.remote
-    ORDER BY duration DESC LIMIT 1)
+    ORDER BY duration DESC, coalesce(miss_reason, '') = 'short_abandon' LIMIT 1)
   FROM callers f
   WHERE f.first_in_at >= :start AND f.first_in_at < :end AND f.first_at = f.first_in_at
 )
@@ -1070,13 +1073,18 @@ def new_callers(
     result = []
     window = {"start": to_text(start), "end": to_text(end)}
     for remote, at, call, case in conn.execute(_NEW_CALLERS_SQL, window):
-        extension, co_line, duration = json.loads(call)
+        extension, co_line, duration, reason = json.loads(call)
         line = (str(extension), str(co_line))
         if remote in employees or (lines is not None and line not in lines):
             continue
         if int(duration) > 0 or (remote, at) in legs:
             result.append(NewCaller(str(remote), str(at), *line, True))
             continue
-        outcome = json.loads(case) if case else (None, None, None, None)
-        result.append(NewCaller(str(remote), str(at), *line, False, *outcome))
+        status, how, closed_at, callback_at = json.loads(case) if case else (None,) * 4
+        short = reason == MissReason.SHORT_ABANDON
+        result.append(
+            NewCaller(
+                str(remote), str(at), *line, False, status, how, closed_at, callback_at, short
+            )
+        )
     return result

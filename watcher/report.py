@@ -227,6 +227,7 @@ _METRICS = (
     _Metric("report_m_new_got_through", "count", lambda s, w: s.new_callers.got_through),
     _Metric("report_m_new_not_needed", "count", lambda s, w: s.new_callers.not_needed),
     _Metric("report_m_new_waiting", "count", lambda s, w: s.new_callers.waiting),
+    _Metric("report_m_new_short", "count", lambda s, w: s.new_callers.short_abandons),
     _Metric("report_m_outgoing", "count", lambda s, w: _outgoing(s)),
     _Metric("report_m_talk", "span", lambda s, w: sum(op.talk_seconds for op in s.operators)),
     # Why and when: the speed of answer, the waits of those who hung up, the reasons.

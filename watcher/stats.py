@@ -213,11 +213,14 @@ class NewCallerStats:
     called_back: int = 0
     got_through: int = 0  # missed, then got through on their own
     not_needed: int = 0  # missed, and marked 🚫: spam, a wrong number, solved otherwise
+    # Their first call was a short abandon (rang less than min_ring_seconds): never posted,
+    # so nobody was asked to call them, and /missed does not list them.
+    short_abandons: int = 0
 
     @property
     def waiting(self) -> int:
         done = self.answered + self.called_back + self.got_through + self.not_needed
-        return self.total - done
+        return self.total - done - self.short_abandons
 
 
 @dataclass(frozen=True)
@@ -428,6 +431,9 @@ def stats_from(
         stats.new_callers.called_back += not newcomer.answered and newcomer.called_back
         stats.new_callers.got_through += not newcomer.answered and newcomer.got_through
         stats.new_callers.not_needed += not newcomer.answered and newcomer.not_needed
+        stats.new_callers.short_abandons += (
+            not newcomer.answered and newcomer.short_abandon and newcomer.case_status is None
+        )
 
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
@@ -594,6 +600,11 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
             + (
                 tr(t, "stats_new_callers_not_needed", count=new.not_needed)
                 if new.not_needed
+                else ""
+            )
+            + (
+                tr(t, "stats_new_callers_short", count=new.short_abandons)
+                if new.short_abandons
                 else ""
             )
         )

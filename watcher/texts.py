@@ -277,6 +277,7 @@ RU: dict[str, str] = {
     ),
     "stats_not_needed": "не нужно перезванивать {count}",
     "stats_new_callers_not_needed": ", не нужно перезванивать {count}",
+    "stats_new_callers_short": ", сбросили сразу (не публикуются) {count}",
     "stats_sla": "Вовремя (за {target} мин): {within} из {total} ({share:.0%}); 90% — за {p90}",
     "stats_sla_office": (
         "Вовремя (за {target} мин рабочего времени): {within} из {total} ({share:.0%});"
@@ -1071,6 +1072,7 @@ RU: dict[str, str] = {
     "report_m_new_got_through": "  дозвонились сами",
     "report_m_new_not_needed": "  не нужно перезванивать",
     "report_m_new_waiting": "  ещё не дозвонились",
+    "report_m_new_short": "  сбросили сразу (не публикуются)",
     "report_m_open": "Ещё ждут",
     "report_m_expired": "Без ответа (история)",
     "report_m_median": "Медиана до перезвона",
@@ -1401,6 +1403,7 @@ EN: dict[str, str] = {
     ),
     "stats_not_needed": "no callback needed {count}",
     "stats_new_callers_not_needed": ", no callback needed {count}",
+    "stats_new_callers_short": ", hung up at once (not posted) {count}",
     "stats_sla": (
         "On time (within {target} min): {within} of {total} ({share:.0%}); 90% within {p90}"
     ),
@@ -2175,6 +2178,7 @@ EN: dict[str, str] = {
     "report_m_new_got_through": "  got through on their own",
     "report_m_new_not_needed": "  no callback needed",
     "report_m_new_waiting": "  not reached yet",
+    "report_m_new_short": "  hung up at once (not posted)",
     "report_m_open": "Still open",
     "report_m_expired": "Never called back (history)",
     "report_m_median": "Median time to callback",
