@@ -19,9 +19,9 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import TextIO
@@ -639,8 +639,19 @@ def _show_rows(layout: DbfLayout, found: Sample, out: TextIO, config: Config, ro
             summary = ""
         out.write(f"    #{index + 1} {flag}{summary}\n")
         values = decode_all_fields(layout, raw)
-        shown = {k: v for k, v in values.items() if v not in (None, "", 0)}
-        out.write(f"       {shown}\n")
+        out.write(f"       {_field_values(values)}\n")
+
+
+def _field_values(values: Mapping[str, object]) -> str:
+    """A row's fields as an admin reads them beside the table in a DBF viewer:
+    ``DATE=2026-12-02 ITIME=1101 CALLERID=89161234567``; empty ones left out."""
+    shown = []
+    for name, value in values.items():
+        if value in (None, "", 0):
+            continue
+        text = value.isoformat() if isinstance(value, date) else str(value)
+        shown.append(f"{name}={text}")
+    return " ".join(shown)
 
 
 def _judge_sample(found: Sample, out: TextIO, t: str) -> bool:

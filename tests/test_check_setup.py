@@ -564,3 +564,7 @@ def test_answered_and_short_calls_say_they_are_not_posted(tmp_path: Path) -> Non
     assert line_of("2201").endswith("→ answered: not a missed call, not posted"), out
     assert line_of("2202").endswith("→ hung up within 4 s (min_ring_seconds): not posted")
     assert line_of("2203").endswith("→ Sales")
+    # Every field of the row below its line, as a DBF viewer shows it, not Python's repr.
+    fields = lines[lines.index(line_of("2203")) + 1].split()
+    assert "DATE=2026-11-20" in fields and "CALLERID=89031112203" in fields, fields
+    assert "datetime.date(" not in out and "{'" not in out
