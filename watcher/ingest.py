@@ -256,7 +256,8 @@ class Ingestor:
         layout = read_layout(self.config.source.path, self.config.source.encoding)
         plan = self._plan(layout, result)
         result.total_records = layout.complete_count
-        result.cut_bytes, result.record_length = layout.cut_bytes, layout.record_len
+        if history:  # told by the import; a live pass reads a half-written row next time
+            result.cut_bytes, result.record_length = layout.cut_bytes, layout.record_len
         decoder = RecordDecoder(layout, sources=plan.sources)
         state, window, fresh = self._cursor(layout, decoder, result)
         now = self.clock()
