@@ -91,9 +91,9 @@ def schedule_weekly(job_queue: JobQueue, runtime: Runtime) -> Job | None:
     day = (weekly.day + 1) % 7
     job = job_queue.run_daily(weekly_job, at, days=(day,), name=WEEKLY_JOB_NAME)
     now = runtime.clock()
-    due = now.date() - timedelta(days=(now.date().weekday() - weekly.day) % 7)
+    due: date | None = now.date() - timedelta(days=(now.date().weekday() - weekly.day) % 7)
     if due == now.date() and now.time() < weekly.at:
-        due -= timedelta(days=7)
+        due = None  # today's comes at its time, of the same week as a late one would be
     _catch_up(job_queue, runtime, WEEKLY, WEEKLY_JOB_NAME, weekly_job, due)
     return job
 

@@ -10,6 +10,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -25,7 +26,15 @@ from bot.summary import (
     weekly_periods,
 )
 from tests.conftest import SALES_CHAT
-from tests.test_bot_harness import IVAN, MANAGERS_CHAT, Office, office, office_config, open_office
+from tests.test_bot_harness import (
+    IVAN,
+    MANAGERS_CHAT,
+    Office,
+    midday_zone,
+    office,
+    office_config,
+    open_office,
+)
 from watcher.config import Config, ConfigError, Weekly, parse_config
 from watcher.hours import OfficeHours
 from watcher.sim.wintariff import make_row
@@ -344,3 +353,23 @@ async def test_a_summary_whose_time_has_not_come_is_not_sent_at_start(
         await asyncio.sleep(0.3)
         assert later.posts(MANAGERS_CHAT) == []
         assert later.ledger.get_meta("sent:daily-summary") == yesterday.isoformat()
+
+
+async def test_the_weekly_summary_of_today_is_not_sent_early_for_a_missed_week(
+    tmp_path: Path, phone_config: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its day is today and its time still to come: last week's, never sent, would be of
+    the very week today's covers; only today's goes, at its time."""
+    monkeypatch.setattr(summary, "CATCH_UP_SECONDS", 0.01)
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    zone = midday_zone()
+    today = dt.datetime.now(ZoneInfo(zone)).date()
+    telegram = {"daily_summary": "", "weekly_summary": f"{day[today.weekday()]} 23:00"}
+    config = office_config(tmp_path, phone_config, telegram=telegram, timezone=zone)
+    async with open_office(config) as office:
+        office.ledger.set_meta("sent:weekly-summary", (today - dt.timedelta(days=8)).isoformat())
+        await office.restart_bot()
+        await asyncio.sleep(1.5)  # a late one would be out by now, workbook and all
+        assert office.posts(MANAGERS_CHAT) == []
+        [job] = office.bot.application.job_queue.get_jobs_by_name(WEEKLY_JOB_NAME)
+        assert job.next_t is not None and job.next_t.astimezone(config.tz).hour == 23
