@@ -312,6 +312,15 @@ def test_a_range_of_russian_dates_takes_the_dashes_people_type(text: str) -> Non
 def test_a_day_without_a_year_is_the_last_one_up_to_today() -> None:
     assert parse_period("28.12", dt.date(2027, 1, 5)).start == dt.datetime(2026, 12, 28)
     assert parse_period("30.12–05.01", dt.date(2027, 1, 9)).start == dt.datetime(2026, 12, 30)
+    # A range's last day without a year follows its first: this May so far, not last
+    # May; over the new year from a first day with its year.
+    this_may = parse_period("01.05-31.05", dt.date(2026, 5, 15))
+    assert (this_may.start.date(), this_may.last_day) == (dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    winter = parse_period("30.12.2025..05.01", dt.date(2026, 1, 3))
+    assert (winter.start.date(), winter.last_day) == (dt.date(2025, 12, 30), dt.date(2026, 1, 5))
+    # 29.02 is the last one there was, in a common year too.
+    assert parse_period("29.02", dt.date(2029, 3, 1)).start == dt.datetime(2028, 2, 29)
+    assert parse_period("29.02", dt.date(2028, 2, 10)).start == dt.datetime(2024, 2, 29)
     assert parse_period("2024-03-08", TODAY).label == "2024-03-08"  # ISO dashes stay dates
 
 

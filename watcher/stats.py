@@ -136,8 +136,7 @@ def parse_period(text: str | None, today: date) -> Period:
         return days_period(month_end.replace(day=1), month_end)
     first, sep, last = _split_range(word)
     try:
-        end_day = _day(last, today) if sep else _day(first, today)
-        start_day = _day(first, end_day) if sep else end_day
+        start_day, end_day = _days(first, last if sep else first, today)
     except ValueError:
         raise ValueError(
             f"period not understood: {text!r}; use today, yesterday, week, month, year,"
@@ -170,13 +169,48 @@ def _split_range(word: str) -> tuple[str, str, str]:
     return word, "", ""
 
 
-def _day(text: str, latest: date) -> date:
-    """A day as ``YYYY-MM-DD``, ``DD.MM.YYYY`` or ``DD.MM``: without a year, the last
-    such day up to ``latest`` (today, or the range's last day: 30.12–05.01.2025)."""
+def _days(first: str, last: str, today: date) -> tuple[date, date]:
+    """A range's two days, each ``YYYY-MM-DD``, ``DD.MM.YYYY`` or ``DD.MM``. A first day
+    without a year is the last such day up to the range's last day, or up to today when
+    that has no year either (01.05–31.05 in May: this May, so far); a last day without
+    one is the first such day from the first (30.12–05.01: over the new year)."""
+    start, end = _day_month(first), _day_month(last)
+    if start is None and end is None:
+        return _day(first), _day(last)
+    if start is None:
+        assert end is not None
+        begun = _day(first)
+        return begun, _such_day(*end, begun, forward=True)
+    latest = _day(last) if end is None else today
+    begun = _such_day(*start, latest, forward=False)
+    return begun, (_day(last) if end is None else _such_day(*end, begun, forward=True))
+
+
+def _day_month(text: str) -> tuple[int, int] | None:
+    """(day, month) of ``DD.MM``; None for a day with its year."""
     text = text.strip()
-    if text.count(".") == 1:
-        day = datetime.strptime(f"{text}.{latest.year}", "%d.%m.%Y").date()
-        return day if day <= latest else day.replace(year=latest.year - 1)
+    if text.count(".") != 1:
+        return None
+    day, month = text.split(".")
+    return int(day), int(month)
+
+
+def _such_day(day: int, month: int, edge: date, *, forward: bool) -> date:
+    """The day ``day.month`` nearest ``edge``: the last one up to it, or the first one from
+    it (``forward``); a 29.02 skips the years without one."""
+    step = 1 if forward else -1
+    for year in range(edge.year, edge.year + 9 * step, step):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            continue  # 29.02 of a common year, or no such day at all (31.04): next
+        if (found >= edge) if forward else (found <= edge):
+            return found
+    raise ValueError(f"no day {day:02}.{month:02}")
+
+
+def _day(text: str) -> date:
+    text = text.strip()
     if "." in text:
         return datetime.strptime(text, "%d.%m.%Y").date()
     return date.fromisoformat(text)
