@@ -482,7 +482,9 @@ class CaseMessenger:
             if claim_is_stale(case, self.clock()):  # Friday's claimer may be off on Monday
                 assert case.claimed_at is not None
                 when = moment_text(case.claimed_at, self.language)
-                key, values = "reminder_claimed_stale", {"mention": mention, "when": when}
+                # Her name, not a mention: Telegram would notify her on her day off.
+                name = esc(claimer_name(case))
+                key, values = "reminder_claimed_stale", {"mention": name, "when": when}
             else:
                 key, values = "reminder_claimed", {"mention": mention}
             text += "\n" + tr(self.language, key, **values)

@@ -529,3 +529,5 @@ async def test_a_claim_of_an_earlier_day_is_not_pinged_as_current(
         [reply] = replies_to(office, message["message_id"])
         assert "👋 Брал(а) Ольга 04.12 17:52; сегодня звонок может взять любой" in reply["text"]
         assert "звонок за вами" not in reply["text"]
+        # Her name, not a mention: Telegram would notify her on her day off.
+        assert not [e for e in reply.get("entities", []) if e["type"] == "text_mention"]
