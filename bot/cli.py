@@ -889,6 +889,8 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
             # Where an earlier import (or `run`) stopped in this file: its records are
             # not read again, and the summary says so rather than a bare "read: 0".
             before = find_cursor(ledger, path)
+            if before is not None and before.backfill_end is not None:
+                before = None  # `run` stopped with history behind its tail: read now
             ingestor = Ingestor(config, ledger, alone=alone)
             result = ingestor.scan(history=True, progress=bar.update)
         except DbfError as error:

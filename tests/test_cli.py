@@ -603,3 +603,36 @@ def test_an_import_of_a_file_cut_short_says_its_last_record_was_not_read(
         "ru": f"  Последняя запись файла обрезана ({length - 40} из {length} байт)",
     }[language]
     assert expected in out, out
+
+
+def test_an_import_after_run_stopped_mid_history_reads_the_history(tmp_path: Path) -> None:
+    """`run` reads a big file's tail first and its history after; stopped before that
+    ended, its cursor is at the end of the file. An import then reads the history: it
+    must not say the file was loaded before."""
+    from watcher.config import load_config
+    from watcher.ingest import Ingestor
+    from watcher.ledger import Ledger
+
+    dbf = tmp_path / "Calls.dbf"
+    writer = CallsDbfWriter.create(dbf)
+    rows = [
+        make_row(
+            when=DAY + timedelta(minutes=10 * i),
+            duration=30,
+            extension="201",
+            number="89161234567",
+            calltype="C",
+        )
+        for i in range(60)
+    ]
+    writer.append_many(rows)
+    config_path = write_config(tmp_path, dbf)
+    config = load_config(config_path)
+    last = DAY + timedelta(minutes=590)
+    with Ledger(config.database_path) as ledger:
+        tail = Ingestor(config, ledger, clock=lambda: last, backfill_over=5).scan()
+        assert tail.backfill_left > 0  # the history behind the tail is still to read
+    code, out, _ = run_cli("-c", str(config_path), "import", str(dbf))
+    assert code == 0, out
+    assert "loaded before" not in out
+    assert f"records read: {tail.backfill_left}," in out, out
