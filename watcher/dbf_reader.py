@@ -84,10 +84,14 @@ class DbfLayout:
             return 0
         left = (self.file_size - self.header_len) % self.record_len
         if left == 1:
-            with open(self.path, "rb") as file:
-                file.seek(self.file_size - 1)
-                if file.read(1) == b"\x1a":
-                    return 0
+            try:
+                with open(self.path, "rb") as file:
+                    file.seek(self.file_size - 1)
+                    last = file.read(1)
+            except OSError:  # renamed or locked since the header was read: nothing cut
+                return 0
+            if last == b"\x1a":
+                return 0
         return left
 
 

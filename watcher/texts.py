@@ -762,7 +762,7 @@ RU: dict[str, str] = {
     "cli_check_row_no_department": " → никуда: ни один отдел не подходит и нет default = true",
     "cli_check_row_staff": " → не случай: номер сотрудника",
     "cli_check_row_answered": " → принят: не пропущенный, в чат не идёт",
-    "cli_check_row_short": " → сброшен раньше {seconds} с (min_ring_seconds): в чат не идёт",
+    "cli_check_row_short": " → звонил меньше {seconds} с (min_ring_seconds): в чат не идёт",
     # `check --send-test`
     "cli_send_test_title": "\nПробное сообщение в каждый чат",
     "cli_send_test_no_chats": "  ОШИБКА: в конфигурации нет ни одного чата",
@@ -2473,7 +2473,7 @@ LOG_RU: dict[str, str] = {
         " по-прежнему публикуются и напоминаются. Добавьте бота в этот чат или исправьте"
         " telegram.managers_chat (проверка: perezvon check --send-test)"
     ),
-    "after-hours digest for %s: %s cases": "сводка за нерабочее время для %s: случаев — %s",
+    "after-hours digest for %s: %s cases": "сводка за нерабочее время, отдел %s: случаев — %s",
     "forum topic %s of department %r in chat %s is gone (%s): posting in the chat itself"
     " until a restart; set [[department]] topic to an existing topic or remove it"
     " (perezvon check --send-test shows where posts land)": (
@@ -2590,7 +2590,7 @@ LOG_RU: dict[str, str] = {
     "%s: flood control (%.0f s)": "%s: Telegram ограничил частоту сообщений (%.0f с)",
     "%s to chat %s failed: %s": "%s: не отправлена в чат %s: %s",
     # watcher/case_log.py
-    "case %d %s (%s, %s)": "случай %d %s (%s, %s)",
+    "case %d %s (%s, %s)": "случай %d — %s (%s, %s)",
     # watcher/cases.py
     "missed call to extension %s matches no department and none is default": (
         "пропущенный звонок на добавочный %s не относится ни к одному отделу, а отдела по"
