@@ -436,7 +436,13 @@ def missed_line(
             number=esc(display_number(case.remote)),
             contact=f" · {esc(contact)}" if contact else "",
             when=moment_text(case.last_at, language),
-            attempts=tr(language, "missed_attempts", count=case.attempts)
+            # A grown case: since when it waits, beside its latest call and reason.
+            attempts=tr(
+                language,
+                "missed_attempts",
+                count=case.attempts,
+                first=moment_text(case.first_at, language),
+            )
             if case.attempts > 1
             else "",
             department=f" · {esc(case.department)}" if show_department else "",
@@ -591,7 +597,7 @@ def summary_text(
                 number=esc(display_number(case.remote)),
                 contact=f" · {esc(contact)}" if contact else "",
                 department=esc(case.department),
-                when=moment_text(case.last_at, language),
+                when=moment_text(case.first_at, language),  # what its wait counts from
                 age=age,
             )
         )

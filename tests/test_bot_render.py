@@ -37,7 +37,7 @@ from tests.fake_bot_api import _parse_text
 from watcher.hours import OfficeHours
 from watcher.models import CallbackAttempt, CallReason, Case
 from watcher.stats import span_text
-from watcher.texts import EN, RU, counted, times_word, tr
+from watcher.texts import EN, RU, counted, moment_text, times_word, tr
 from watcher.vocab import CaseStatus, ClosedHow, MissReason
 
 T0 = datetime(2024, 3, 12, 10, 42)
@@ -628,3 +628,18 @@ def test_a_department_name_of_thousands_of_characters_is_cut_not_the_html() -> N
         assert tr(language, "case_claimed", name="Ольга", when="10:45") in text
     tiny = case_text(huge, "ru", extras, limit=50)
     assert parsed_length(tiny) <= 50 and tiny.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("language", "since"), [("ru", "· 2× с 04.12 17:55"), ("en", "· 2× since 4 Dec 17:55")]
+)
+def test_a_grown_case_says_since_when_it_waits(language: str, since: str) -> None:
+    """Missed on Friday at 17:55, again on Monday at 07:44: the list names its latest call
+    and since when it waits; the summary, whose wait counts from the first, that one."""
+    first, last = datetime(2026, 12, 4, 17, 55), datetime(2026, 12, 7, 7, 44)
+    case = make_case(id=1, first_at=first, last_at=last, attempts=2)
+    [listed] = missed_messages([case], language, scope="x", show_department=False)
+    line = listed.text.splitlines()[1]
+    assert (moment_text(last, language) in line) and since in line, line
+    head = summary_text([case], language, label="x", now=datetime(2026, 12, 7, 9, 0))
+    assert moment_text(first, language) in head and moment_text(last, language) not in head

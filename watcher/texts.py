@@ -146,7 +146,7 @@ RU: dict[str, str] = {
         "администратора добавить ваш ID <code>{user_id}</code> в telegram.admins."
     ),
     "missed_line": "{index}. <b>{number}</b>{contact} · {when}{attempts}{department}{reason}",
-    "missed_attempts": " · {count}×",
+    "missed_attempts": " · {count}× с {first}",
     "missed_claimed": " · 👋 {name}",
     "missed_tried": " · 📵 {count}",
     "missed_more": "…и ещё {count}; закройте эти, чтобы увидеть остальные.",
@@ -1278,7 +1278,7 @@ EN: dict[str, str] = {
         "to add your id <code>{user_id}</code> to telegram.admins."
     ),
     "missed_line": "{index}. <b>{number}</b>{contact} · {when}{attempts}{department}{reason}",
-    "missed_attempts": " · {count}×",
+    "missed_attempts": " · {count}× since {first}",
     "missed_claimed": " · 👋 {name}",
     "missed_tried": " · 📵 {count}",
     "missed_more": "…and {count} more; close these to see the rest.",
@@ -2282,9 +2282,9 @@ def tr(language: str, key: str, /, **values: object) -> str:
 
 
 class ToldError(Exception):
-    """A failure told from the catalog: in English as ``str()`` (the log's language), in
-    the office's language by :meth:`told` (the CLI's). ``localized``: the values that are
-    texts themselves, in a given language."""
+    """A failure told from the catalog: in English as ``str()`` (what tests and callers
+    compare), in the office's language by :meth:`told` (the CLI's, and the log's through
+    its formatter). ``localized``: the values that are texts themselves, in a language."""
 
     def __init__(
         self,
