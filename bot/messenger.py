@@ -53,7 +53,7 @@ from watcher.ledger import Ledger
 from watcher.models import Case
 from watcher.phones import display_number
 from watcher.stats import span_text
-from watcher.texts import clock_text, moment_text, plural_key, times_word, tr
+from watcher.texts import clock_text, moment_text, plural_key, timed_key, times_word, tr
 from watcher.vocab import ClosedHow, OutboxKind
 
 log = logging.getLogger(__name__)
@@ -453,9 +453,7 @@ class CaseMessenger:
         log.debug("case %s reminded in chat %s", case.id, message.chat_id)
 
     def _timed(self, key: str) -> str:
-        """``key``, or its ``_office`` form ("…рабочего времени") when office hours are
-        set: without them a wait is wall time, nights included."""
-        return key if self.config.hours.always_open else f"{key}_office"
+        return timed_key(key, not self.config.hours.always_open)
 
     def _reminder_text(self, case: Case) -> str:
         # How long it has really waited: a repeat call brings a reminder again, days on.

@@ -45,7 +45,7 @@ from watcher.queries import (
 from watcher.schema import CASES
 from watcher.sla import office_waits
 from watcher.stats import Period, Stats, stats_from
-from watcher.texts import operator_label, tr
+from watcher.texts import operator_label, timed_key, tr
 from watcher.vocab import CALLED_BACK, CaseStatus, ClosedHow, EventKind, MissReason
 
 # The contract's default ``callback_sla_minutes``, in wall-clock minutes until office
@@ -349,8 +349,7 @@ class _Builder:
         return result
 
     def timed(self, key: str) -> str:
-        """``key``, or its ``_office`` form when waits are counted in office time."""
-        return f"{key}_office" if self.office else key
+        return timed_key(key, self.office)
 
     def sla_text(self) -> str:
         return self.tr(self.timed("report_sla"), minutes=f"{self.sla_seconds / 60:g}")

@@ -34,7 +34,7 @@ from watcher.queries import (
     why_figures,
 )
 from watcher.sla import Sla, callback_sla, office_seconds_waited, sla_of
-from watcher.texts import operator_label, plural_key, tr
+from watcher.texts import operator_label, plural_key, timed_key, tr
 from watcher.vocab import CaseStatus, ClosedHow, MissReason
 
 # The contract's default ``answer_target_seconds``, for figures read without a config.
@@ -649,7 +649,7 @@ def render_stats(stats: Stats, period: Period, language: str = "ru") -> str:
         lines.append(
             tr(
                 t,
-                "stats_sla_office" if sla.office_time else "stats_sla",
+                timed_key("stats_sla", sla.office_time),
                 within=sla.within,
                 total=sla.called_back,
                 share=sla.share or 0.0,

@@ -2281,6 +2281,12 @@ def tr(language: str, key: str, /, **values: object) -> str:
     return template.format(**values) if values else template
 
 
+def timed_key(key: str, office_time: bool) -> str:
+    """``key``, or its ``_office`` form ("…рабочего времени") when waits are counted in
+    office time: with office hours set. Without them a wait is wall time, nights and all."""
+    return f"{key}_office" if office_time else key
+
+
 class ToldError(Exception):
     """A failure told from the catalog: in English as ``str()`` (what tests and callers
     compare), in the office's language by :meth:`told` (the CLI's, and the log's through

@@ -20,7 +20,7 @@ from watcher.models import CallbackAttempt, Case
 from watcher.phones import display_number
 from watcher.reasons import reason_words
 from watcher.stats import duration_text, span_text
-from watcher.texts import clock_text, times_word, tr
+from watcher.texts import clock_text, timed_key, times_word, tr
 from watcher.vocab import CaseStatus, MissReason, OutboxKind
 
 # Width of the event word ("ПРОПУЩЕН", "CALLED BACK" ...) so the case lines align.
@@ -210,8 +210,7 @@ class ConsoleNotifier:
         return lines
 
     def _timed(self, key: str) -> str:
-        """``key``, or its ``_office`` form when office hours are set (else wall time)."""
-        return key if self.hours.always_open else f"{key}_office"
+        return timed_key(key, not self.hours.always_open)
 
     def _waited(self, case: Case, now: datetime) -> str:
         """How long the case has waited in office time, as a person says it."""
