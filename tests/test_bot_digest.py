@@ -101,3 +101,29 @@ async def test_a_call_that_rang_before_closing_is_posted_when_read_after_it(
         [posted] = texts(office, SALES_CHAT)
         assert posted.startswith("📞 Пропущенный звонок") and "+7 916 000-00-01" in posted
         assert len(office.ledger.open_cases()) == 2
+
+
+async def test_a_weekend_read_after_opening_comes_under_its_header(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """The PC was off from Friday evening: at Monday 09:05 the weekend's calls are read at
+    once. They come under the 🌙 header, as they would have at 09:00; a call of today's
+    office hours read with them comes on its own."""
+    clock = Clock(FRIDAY + dt.timedelta(days=3, hours=9, minutes=5))
+    async with clocked_office(digest_config(tmp_path, phone_config, "digest"), clock) as office:
+        missed_at(office, FRIDAY + dt.timedelta(days=1, hours=11), "89160000001")
+        missed_at(office, FRIDAY + dt.timedelta(days=2, hours=15), "89160000002")
+        missed_at(office, FRIDAY + dt.timedelta(days=3, hours=8, minutes=30), "89160000003")
+        missed_at(office, FRIDAY + dt.timedelta(days=3, hours=9, minutes=2), "89160000004")
+        await office.scan()
+        await office.wait_posted(SALES_CHAT, count=5)
+        await office.settle()
+        sales = texts(office, SALES_CHAT)
+        assert sales[0] == "🌙 За нерабочее время: 3 пропущенных · Отдел продаж"
+        cards = {n: i for i, t in enumerate(sales) for n in "1234" if f"+7 916 000-00-0{n}" in t}
+        assert sorted(cards) == ["1", "2", "3", "4"]
+        assert all(sales[i].startswith("📞 Пропущенный звонок") for i in cards.values())
+        assert cards["1"] < cards["2"] < cards["3"]  # the header's cards follow it in order
+        held = {c.remote[-1]: c.held_until for c in office.ledger.open_cases()}
+        opening = FRIDAY + dt.timedelta(days=3, hours=9)
+        assert held == {"1": opening, "2": opening, "3": opening, "4": None}

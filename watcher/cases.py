@@ -408,13 +408,17 @@ def overflowed_case(call: Call, open_cases: Iterable[OpenCase]) -> OpenCase | No
 
 
 def held_until(hours: OfficeHours, now: datetime, started: datetime) -> datetime | None:
-    """With the after-hours digest on, a call missed while the office is closed waits for
-    the next opening; None: post it now. A call that rang while it was open is posted at
-    once even when its row is read after closing (it is written when the call ends, and
-    waits for CALLTYPE): staff still at their desks see a call from 17:59."""
-    if hours.after_hours is not AfterHours.DIGEST or hours.is_open(now) or hours.is_open(started):
+    """With the after-hours digest on, a call missed while the office was closed comes
+    under the 🌙 header of the opening that ended that closed time: held until the next
+    opening while the office is still closed, and when it is read after that opening (a
+    weekend with the PC off, the share out of reach overnight) posted at once under it,
+    the opening being past. None: post it now, on its own. A call that rang while the
+    office was open is posted at once even when its row is read after closing (it is
+    written when the call ends, and waits for CALLTYPE): staff still at their desks see a
+    call from 17:59."""
+    if hours.after_hours is not AfterHours.DIGEST or hours.is_open(started):
         return None
-    return hours.next_opening(now)
+    return hours.next_opening(started if hours.is_open(now) else now)
 
 
 def plan_attempt(call: Call, open_cases: Iterable[OpenCase]) -> list[Change]:
