@@ -18,7 +18,7 @@ from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from watcher.texts import tr
+from watcher.texts import day_text, tr
 
 HOURS = 24
 # Bars per day up to about two months; a year's 365 pairs of bars would be a smear (and
@@ -28,6 +28,13 @@ INCOMING_COLOUR = "#4C72B0"
 MISSED_COLOUR = "#DD5555"
 
 
+def figure_png(figure: Figure) -> bytes:
+    """A chart as the PNG bytes the chat is sent."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
 @dataclass(frozen=True)
 class ChartLabels:
     title: str
@@ -35,6 +42,7 @@ class ChartLabels:
     missed: str
     hour: str
     calls: str
+    language: str = "ru"  # of the days on the axis: 05.12, or 5 Dec (05.12 is May to many)
 
     @classmethod
     def for_language(cls, language: str, period_label: str) -> ChartLabels:
@@ -44,6 +52,7 @@ class ChartLabels:
             missed=tr(language, "chart_missed"),
             hour=tr(language, "chart_hour"),
             calls=tr(language, "chart_calls"),
+            language=language,
         )
 
     @classmethod
@@ -55,6 +64,7 @@ class ChartLabels:
             missed=tr(language, "chart_missed"),
             hour=tr(language, "chart_day"),
             calls=tr(language, "chart_calls"),
+            language=language,
         )
 
 
@@ -88,9 +98,7 @@ def hourly_chart_png(
     axes.set_ylabel(labels.calls)
     axes.grid(axis="y", alpha=0.3)
     axes.legend(loc="best")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure_png(figure)
 
 
 def daily_chart_png(
@@ -121,14 +129,16 @@ def daily_chart_png(
             [x + width / 2 for x in positions], mis, width, label=labels.missed, color=MISSED_COLOUR
         )
         step = max(1, math.ceil(len(days) / 12))  # at most a dozen labels
-        axes.set_xticks(positions[::step], [d.strftime("%d.%m") for d in days[::step]])
+        axes.set_xticks(positions[::step], [day_text(d, labels.language) for d in days[::step]])
         axes.set_xlim(-0.7, len(days) - 0.3)
     else:
         when = date2num(list(days))
         axes.plot(when, inc, label=labels.incoming, color=INCOMING_COLOUR, linewidth=1.2)
         axes.plot(when, mis, label=labels.missed, color=MISSED_COLOUR, linewidth=1.2)
         axes.xaxis.set_major_locator(AutoDateLocator())
-        axes.xaxis.set_major_formatter(DateFormatter("%d.%m.%y"))
+        axes.xaxis.set_major_formatter(
+            DateFormatter("%d.%m.%y") if labels.language == "ru" else DateFormatter("%Y-%m-%d")
+        )
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     if max(inc + mis, default=0) == 0:
         axes.set_ylim(0, 1)
@@ -138,28 +148,7 @@ def daily_chart_png(
     axes.grid(axis="y", alpha=0.3)
     # Below the axis: over a month of bars there is no empty corner for it.
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-def load_heatmap_png(
-    values: Sequence[Sequence[float]],
-    *,
-    title: str,
-    weekdays: Sequence[str],
-    hour: str,
-    scale: str,
-    dpi: int = 100,
-) -> bytes:
-    """Weekday rows × hour columns, one colour per cell (the counts written in the busy
-    ones): where in the week the team lacks people, at a glance."""
-    figure = load_heatmap_figure(
-        values, title=title, weekdays=weekdays, hour=hour, scale=scale, dpi=dpi
-    )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure_png(figure)
 
 
 def load_heatmap_figure(
@@ -171,7 +160,9 @@ def load_heatmap_figure(
     scale: str,
     dpi: int = 100,
 ) -> Figure:
-    """The figure of :func:`load_heatmap_png`, before it is saved."""
+    """Weekday rows × hour columns, one colour per cell (the counts written in the busy
+    ones): where in the week the team lacks people, at a glance (:func:`figure_png`
+    makes it the PNG)."""
     grid = [[max(0.0, float(v)) for v in list(row)[:HOURS]] for row in values]
     figure = Figure(figsize=(11, 4.2), dpi=dpi, layout="tight")
     FigureCanvasAgg(figure)

@@ -14,7 +14,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.apart import run_apart
-from bot.chart import ChartLabels, daily_chart_png, hourly_chart_png, load_heatmap_png
+from bot.chart import (
+    ChartLabels,
+    daily_chart_png,
+    figure_png,
+    hourly_chart_png,
+    load_heatmap_figure,
+)
 from bot.render import Rendered, esc, pre_blocks
 from bot.replies import Document, Part, Photo
 from watcher.config import Config
@@ -116,13 +122,14 @@ def load_picture(
         lines = scope_lines(conn, config.departments, department) if department else None
         grid = load_grid(conn, period.start, period.end, lines)
     scope = department if department is not None else tr(language, "missed_scope_all")
-    png = load_heatmap_png(
+    figure = load_heatmap_figure(
         grid.missed,
         title=tr(language, "load_title", label=period.shown(language), scope=scope),
         weekdays=tr(language, "load_weekdays").split(","),
         hour=tr(language, "chart_hour"),
         scale=tr(language, "chart_missed"),
     )
+    png = figure_png(figure)
     return Photo(png, load_caption(grid, period, scope, language), "load.png")
 
 

@@ -441,6 +441,22 @@ def test_chart_is_a_png_and_tolerates_odd_input() -> None:
     assert hourly_chart_png([1] * 30, [0] * 24, labels).startswith(b"\x89PNG")
 
 
+@pytest.mark.parametrize(("language", "first"), [("ru", "30.11"), ("en", "30 Nov")])
+def test_the_chart_by_day_names_days_as_the_language_writes_them(
+    language: str, first: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """05.12 reads as May 12 to many English readers: the axis says 5 Dec there."""
+    from bot import chart
+
+    drawn = []
+    monkeypatch.setattr(chart, "figure_png", lambda figure: drawn.append(figure) or b"")
+    days = [datetime(2026, 11, 30).date() + timedelta(days=n) for n in range(7)]
+    chart.daily_chart_png(days, [3] * 7, [1] * 7, ChartLabels.daily(language, "x"))
+    [figure] = drawn
+    ticks = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert ticks[0] == first and len(ticks) == 7, ticks
+
+
 def test_claim_attempts_and_not_needed_on_the_card_in_both_languages() -> None:
     claimed = make_case(
         claimed_by_user_id=5, claimed_by_name="<Ольга>", claimed_at=datetime(2024, 3, 12, 10, 41)
