@@ -127,3 +127,14 @@ async def test_a_weekend_read_after_opening_comes_under_its_header(
         held = {c.remote[-1]: c.held_until for c in office.ledger.open_cases()}
         opening = FRIDAY + dt.timedelta(days=3, hours=9)
         assert held == {"1": opening, "2": opening, "3": opening, "4": None}
+        # A call of those hours read by a later scan comes on its own: the header's count
+        # is what it said.
+        clock.now = FRIDAY + dt.timedelta(days=3, hours=9, minutes=30)
+        missed_at(office, FRIDAY + dt.timedelta(days=3, hours=8, minutes=50), "89160000005")
+        await office.scan()
+        await office.wait_posted(SALES_CHAT, count=6)
+        await office.settle()
+        assert texts(office, SALES_CHAT)[0] == sales[0]
+        assert "+7 916 000-00-05" in texts(office, SALES_CHAT)[5]
+        late = next(c for c in office.ledger.open_cases() if c.remote.endswith("5"))
+        assert late.held_until is None

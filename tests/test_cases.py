@@ -529,3 +529,35 @@ def test_a_press_is_confirmed_only_by_a_callback_that_can_be_its_own(
     assert [c.closed_how for c in office.cases()] == [ClosedHow.USER, ClosedHow.NOT_NEEDED]
     # Within the slack after the press: confirmed.
     assert office.feed(phone_rows.outgoing(at(19), CUSTOMER, seconds=60)).confirmed == 1
+
+
+# -- held for the after-hours digest: held_until, the pure part -----------------------------
+
+
+def test_held_until_files_only_the_calls_of_the_closed_time_that_just_ended() -> None:
+    from watcher.cases import held_until
+    from watcher.hours import OfficeHours
+    from watcher.vocab import AfterHours
+
+    hours = OfficeHours(
+        days=frozenset(range(5)), open_minute=540, close_minute=1080, after_hours=AfterHours.DIGEST
+    )
+    friday, monday = dt.datetime(2026, 12, 4), dt.datetime(2026, 12, 7)
+    opening = monday + dt.timedelta(hours=9)
+    # Read while closed: held for the next opening; rang while open: posted now.
+    assert held_until(hours, friday.replace(hour=19), friday.replace(hour=18, minute=30)) == opening
+    assert (
+        held_until(hours, friday.replace(hour=18, second=20), friday.replace(hour=17, minute=59))
+        is None
+    )
+    # Read after the opening: the weekend's calls come under its header...
+    assert held_until(hours, opening.replace(minute=5), friday.replace(day=5, hour=11)) == opening
+    # ...but not a call the PBX, its clock ahead, dates after closing while it is open,
+    assert (
+        held_until(hours, friday.replace(hour=17, minute=58), friday.replace(hour=18, minute=2))
+        is None
+    )
+    # nor a backlog read days later, under an opening long past.
+    wednesday = monday + dt.timedelta(days=2, hours=10)
+    assert held_until(hours, wednesday, friday.replace(day=5, hour=11)) is None
+    assert held_until(hours, wednesday, monday.replace(hour=20)) is None

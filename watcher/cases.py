@@ -309,8 +309,16 @@ class CaseRules:
             contact_name=contact.name if contact else None,
             contact_company=contact.company if contact else None,
             answered_by=answer,
-            held_until=None if silent else held_until(self.config.hours, now, call.started_at),
+            held_until=None if silent else self._held_until(department.name, call, now),
         )
+
+    def _held_until(self, department: str, call: Call, now: datetime) -> datetime | None:
+        """:func:`held_until`, but not under a 🌙 header already posted: its count is what
+        it said, so a call of its closed hours read by a later scan comes on its own."""
+        opening = held_until(self.config.hours, now, call.started_at)
+        if opening is None or opening > now:  # none, or the next opening: held for it
+            return opening
+        return None if self.ledger.digest_posted(department, opening) else opening
 
     def _remind_again_before(self, call: Call, *, silent: bool) -> datetime | None:
         """A live repeat call brings the case back to the chat's mind: its reminder is
@@ -418,7 +426,15 @@ def held_until(hours: OfficeHours, now: datetime, started: datetime) -> datetime
     call from 17:59."""
     if hours.after_hours is not AfterHours.DIGEST or hours.is_open(started):
         return None
-    return hours.next_opening(started if hours.is_open(now) else now)
+    if not hours.is_open(now):
+        return hours.next_opening(now)
+    # Open now: only the calls of the closed time that ended at this very opening. Older
+    # ones (a backlog read days later) come plainly, and so does a call the PBX's clock,
+    # running ahead, dates after closing while the office is open.
+    opening = hours.next_opening(started)
+    if opening is None or opening > now or opening.date() != now.date():
+        return None
+    return opening
 
 
 def plan_attempt(call: Call, open_cases: Iterable[OpenCase]) -> list[Change]:

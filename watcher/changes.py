@@ -208,6 +208,8 @@ class CaseStore(Protocol):
 
     def has_call_before(self, remote: str, before: datetime) -> bool: ...
 
+    def digest_posted(self, department: str, held_until: datetime) -> bool: ...
+
     def first_answer_since(
         self,
         remote: str,

@@ -201,6 +201,10 @@ class ImportBook:
     def pressed_cases(self, remote: str, at: datetime, slack: timedelta) -> list[int]:
         return []
 
+    def digest_posted(self, department: str, held_until: datetime) -> bool:
+        """An import's cases are silent, never held for a digest: none to ask about."""
+        return self.ledger.digest_posted(department, held_until)
+
     def open_remotes(self) -> set[str]:
         return set(self._open)
 
