@@ -318,6 +318,12 @@ def test_a_day_without_a_year_is_the_last_one_up_to_today() -> None:
     assert (this_may.start.date(), this_may.last_day) == (dt.date(2026, 5, 1), dt.date(2026, 5, 31))
     winter = parse_period("30.12.2025..05.01", dt.date(2026, 1, 3))
     assert (winter.start.date(), winter.last_day) == (dt.date(2025, 12, 30), dt.date(2026, 1, 5))
+    # A range is not stretched over years: a reversed one goes backwards, a 29.02 after
+    # 28.02 of a common year is no day.
+    with pytest.raises(ValueError, match="goes backwards"):
+        parse_period("15.11-10.11", dt.date(2026, 12, 2))
+    with pytest.raises(ValueError, match="not understood"):
+        parse_period("28.02-29.02", dt.date(2026, 12, 2))
     # 29.02 is the last one there was, in a common year too.
     assert parse_period("29.02", dt.date(2029, 3, 1)).start == dt.datetime(2028, 2, 29)
     assert parse_period("29.02", dt.date(2028, 2, 10)).start == dt.datetime(2024, 2, 29)

@@ -196,15 +196,26 @@ def _day_month(text: str) -> tuple[int, int] | None:
 
 
 def _such_day(day: int, month: int, edge: date, *, forward: bool) -> date:
-    """The day ``day.month`` nearest ``edge``: the last one up to it, or the first one from
-    it (``forward``); a 29.02 skips the years without one."""
-    step = 1 if forward else -1
-    for year in range(edge.year, edge.year + 9 * step, step):
+    """The day ``day.month`` nearest ``edge``: the last one up to it (a 29.02 goes back to
+    the last year that had one), or from it (``forward``) in the same year, or the next
+    when its month comes before the edge's (30.12–05.01). A day of the edge's month or a
+    later one before the edge stays in its year: such a range goes backwards, and is told
+    so, not stretched over a year."""
+    if forward:
+        for year in (edge.year, edge.year + 1):
+            try:
+                found = date(year, month, day)
+            except ValueError:
+                continue  # 29.02 of a common year, or no such day at all (31.04)
+            if found >= edge or month >= edge.month:
+                return found
+        raise ValueError(f"no day {day:02}.{month:02} after {edge}")
+    for year in range(edge.year, edge.year - 9, -1):
         try:
             found = date(year, month, day)
         except ValueError:
-            continue  # 29.02 of a common year, or no such day at all (31.04): next
-        if (found >= edge) if forward else (found <= edge):
+            continue
+        if found <= edge:
             return found
     raise ValueError(f"no day {day:02}.{month:02}")
 
