@@ -121,7 +121,8 @@ def _catch_up(
     if due is None or sent >= due.isoformat():
         return
     log.info("%s was due on %s while Perezvon was not running; sending it now", what, due)
-    job_queue.run_once(callback, CATCH_UP_SECONDS, name=name)
+    today = runtime.clock().date().isoformat()
+    job_queue.run_once(callback, CATCH_UP_SECONDS, name=name, data={"day": today})
 
 
 # -- what they say ---------------------------------------------------------------------------
@@ -358,6 +359,10 @@ async def _run(
     state = job.data if job is not None and isinstance(job.data, dict) else {}
     attempt = int(state.get("attempt", 0))
     parts: list[Part] | None = state.get("parts")
+    day = state.get("day")  # a late one's: built from the clock, so of that day only
+    if parts is None and day is not None and day != runtime.clock().date().isoformat():
+        log.info("%s: the day it was late for is over; the next one is due as usual", what)
+        return
     if parts is None:
         parts = await build(runtime)
         if not parts:

@@ -373,3 +373,17 @@ async def test_the_weekly_summary_of_today_is_not_sent_early_for_a_missed_week(
         assert office.posts(MANAGERS_CHAT) == []
         [job] = office.bot.application.job_queue.get_jobs_by_name(WEEKLY_JOB_NAME)
         assert job.next_t is not None and job.next_t.astimezone(config.tz).hour == 23
+
+
+async def test_a_late_summary_whose_day_is_over_is_not_sent(
+    office: Office, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Queued at 23:59:58, run after midnight: built from the new day's clock it would be
+    the next day's summary, sent early and again at its time."""
+    job_queue = office.bot.application.job_queue
+    assert job_queue is not None
+    with caplog.at_level(logging.INFO):
+        job_queue.run_once(summary_job, 0.01, data={"day": "2000-01-01"})
+        await asyncio.sleep(0.3)
+    assert office.posts(MANAGERS_CHAT) == []
+    assert "the day it was late for is over" in caplog.text

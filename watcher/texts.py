@@ -2583,6 +2583,9 @@ LOG_RU: dict[str, str] = {
         "еженедельная сводка: не удалось собрать файл Excel; отправлена без него"
     ),
     "%s: the office is closed today, none sent": "%s: сегодня офис не работает, не отправлена",
+    "%s: the day it was late for is over; the next one is due as usual": (
+        "%s: день, за который она опоздала, закончился; следующая придёт как обычно"
+    ),
     "%s sent to chat %s": "%s отправлена в чат %s",
     # bot/summary.py's names of the two summaries, told in the lines above
     "daily summary": "ежедневная сводка",
