@@ -474,16 +474,14 @@ class CaseMessenger:
                 last=clock_text(case.last_at, self.clock(), self.language),
             )
         if case.claimed_by_user_id is not None:
-            mention = (
-                f'<a href="tg://user?id={case.claimed_by_user_id}">{esc(claimer_name(case))}</a>'
-            )
+            name = esc(claimer_name(case))
             if claim_is_stale(case, self.clock()):  # Friday's claimer may be off on Monday
                 assert case.claimed_at is not None
                 when = moment_text(case.claimed_at, self.language)
                 # Her name, not a mention: Telegram would notify her on her day off.
-                name = esc(claimer_name(case))
                 key, values = "reminder_claimed_stale", {"mention": name, "when": when}
             else:
+                mention = f'<a href="tg://user?id={case.claimed_by_user_id}">{name}</a>'
                 key, values = "reminder_claimed", {"mention": mention}
             text += "\n" + tr(self.language, key, **values)
         return text

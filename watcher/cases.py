@@ -182,10 +182,10 @@ class CaseRules:
             return False
         if call.direction is Direction.IN:
             return call.duration != 0
+        if call.direction is not Direction.OUT or not self._presses:  # an import: inert
+            return True
         # A callback may still confirm a case a person closed before its row came.
-        minimum = self.config.rules.callback_min_seconds
-        outgoing = call.direction is Direction.OUT
-        return not (outgoing and call.duration > 0 and call.duration >= minimum and self._presses)
+        return not (call.duration > 0 and call.duration >= self.config.rules.callback_min_seconds)
 
     @property
     def _presses(self) -> bool:

@@ -202,7 +202,8 @@ class ImportBook:
         return []
 
     def digest_posted(self, department: str, held_until: datetime) -> bool:
-        """An import's cases are silent, never held for a digest: none to ask about."""
+        """The ledger's answer; an import's cases are silent, never held for a digest, so
+        the rules do not ask it during one."""
         return self.ledger.digest_posted(department, held_until)
 
     def open_remotes(self) -> set[str]:
