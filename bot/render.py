@@ -519,11 +519,9 @@ def struck_list(html: str, markup: InlineKeyboardMarkup | None, data: str) -> st
     """The /missed list's text with the line of the case closed by the button carrying
     ``data`` struck through: the line stays (the numbers of the others with it), and an
     operator scrolling the list sees it is done. None: no such button or line."""
-    labels = [b.text for row in (markup.inline_keyboard if markup else ()) for b in row]
-    datas = [b.callback_data for row in (markup.inline_keyboard if markup else ()) for b in row]
-    if data not in datas:
-        return None
-    found = _LIST_INDEX.match(labels[datas.index(data)])
+    rows = markup.inline_keyboard if markup else ()
+    label = next((b.text for row in rows for b in row if b.callback_data == data), None)
+    found = _LIST_INDEX.match(label) if label is not None else None
     if found is None:
         return None
     lines = html.split("\n")
