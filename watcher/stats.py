@@ -181,9 +181,11 @@ def _days(first: str, last: str, today: date) -> tuple[date, date]:
         assert end is not None
         begun = _day(first)
         return begun, _such_day(*end, begun, forward=True)
-    latest = _day(last) if end is None else today
-    begun = _such_day(*start, latest, forward=False)
-    return begun, (_day(last) if end is None else _such_day(*end, begun, forward=True))
+    if end is None:
+        ended = _day(last)
+        return _such_day(*start, ended, forward=False), ended
+    begun = _such_day(*start, today, forward=False)
+    return begun, _such_day(*end, begun, forward=True)
 
 
 def _day_month(text: str) -> tuple[int, int] | None:
