@@ -59,7 +59,7 @@ from watcher.instance import RUN_WAIT_SECONDS, LedgerInUse, LedgerLock, in_use, 
 from watcher.ledger import Ledger
 from watcher.ledger_open import LedgerError, LedgerProblem, explain, open_ledger
 from watcher.sample import SAMPLE_ROWS, Sample, sample
-from watcher.stats import load_stats, parse_period, render_stats
+from watcher.stats import Period, load_stats, parse_period, render_stats
 from watcher.texts import counted, moment_text, tr
 from watcher.workbook import ReportNotWritten, is_csv_target, report_stem, save_report
 
@@ -989,7 +989,9 @@ class ProgressBar:
 # -- stats ------------------------------------------------------------------------------
 
 
-def cmd_stats(args: argparse.Namespace, config_path: Path) -> int:
+def _figures_scope(args: argparse.Namespace, config_path: Path) -> tuple[Config, str, Period] | int:
+    """What `stats` and `report` start from: the config, the language asked for and the
+    period; or, once said why not, the exit code."""
     config = _read_config(config_path)
     language = args.lang or config.language
     words = " ".join(args.period)
@@ -1003,6 +1005,14 @@ def cmd_stats(args: argparse.Namespace, config_path: Path) -> int:
     if not config.database_path.exists():
         print(tr(language, "cli_no_ledger", path=config.database_path))
         return 1
+    return config, language, period
+
+
+def cmd_stats(args: argparse.Namespace, config_path: Path) -> int:
+    scope = _figures_scope(args, config_path)
+    if isinstance(scope, int):
+        return scope
+    config, language, period = scope
     with _ledger(config) as ledger:
         stats = load_stats(ledger, period, config, department=args.department)
         print(render_stats(stats, period, language))
@@ -1022,19 +1032,10 @@ def _department_known(config: Config, name: str | None, language: str) -> bool:
 
 
 def cmd_report(args: argparse.Namespace, config_path: Path) -> int:
-    config = _read_config(config_path)
-    language = args.lang or config.language
-    words = " ".join(args.period)
-    try:
-        period = parse_period(words, local_now(config).date())
-    except ValueError:
-        print(tr(language, "cli_bad_period", period=words), file=sys.stderr)
-        return 2
-    if not _department_known(config, args.department, language):
-        return 2
-    if not config.database_path.exists():
-        print(tr(language, "cli_no_ledger", path=config.database_path))
-        return 1
+    scope = _figures_scope(args, config_path)
+    if isinstance(scope, int):
+        return scope
+    config, language, period = scope
     target: Path = args.output or Path(f"{report_stem(period)}.xlsx")
     if target.suffix.lower() not in (".xlsx", ".csv") and not is_csv_target(target):
         print(tr(language, "cli_report_bad_target", path=target), file=sys.stderr)
