@@ -617,3 +617,39 @@ def test_a_table_written_twice_and_a_list_open_to_the_end_get_their_own_hints(
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert 'Строка 3: extensions = ["620",; не закрыт список' in caught.value.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("Europe/Rigaa", "Europe/Riga"),  # a typo
+        ("europe/riga", "Europe/Riga"),  # the case of a name from a Windows habit
+        ("Europe/Talinn", "Europe/Tallinn"),
+    ],
+)
+def test_a_mistyped_timezone_names_the_zone_meant(tmp_path: Path, written: str, meant: str) -> None:
+    """An office in Riga that mistypes its zone is told which one it likely meant, not
+    only given 'Europe/Moscow' as an example (an hour off in Riga)."""
+    problems = problems_of({**MINIMAL, "language": "en", "timezone": written}, tmp_path)
+    told = [p for p in problems if p.startswith("timezone:")]
+    assert len(told) == 1, problems
+    assert f"did you mean '{meant}'?" in told[0]
+    ru = problems_of({**MINIMAL, "language": "ru", "timezone": written}, tmp_path)
+    assert any(f"может быть, '{meant}'?" in p for p in ru), ru
+
+
+def test_an_unknown_timezone_with_nothing_near_still_names_the_key(tmp_path: Path) -> None:
+    problems = problems_of({**MINIMAL, "language": "en", "timezone": "Mars/Olympus"}, tmp_path)
+    assert problems == ["timezone: unknown time zone 'Mars/Olympus' (e.g. 'Europe/Moscow')"]
+
+
+def test_an_offset_for_a_timezone_is_told_how_it_is_written_and_what_it_lacks(
+    tmp_path: Path,
+) -> None:
+    """An offset ("UTC+2") is no zone name; its fixed-offset zone has the sign reversed
+    and no summer time, so an office in Riga is pointed at its city instead."""
+    (told,) = problems_of({**MINIMAL, "language": "en", "timezone": "UTC+2"}, tmp_path)
+    assert told.startswith("timezone: unknown time zone 'UTC+2'; a fixed offset is written")
+    assert "'Etc/GMT-2'" in told and "'Europe/Riga'" in told
+    (ru,) = problems_of({**MINIMAL, "language": "ru", "timezone": "gmt -3"}, tmp_path)
+    assert "'Etc/GMT+3'" in ru and "без перехода на летнее время" in ru

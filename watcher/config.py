@@ -371,6 +371,28 @@ def load_config(path: str | Path) -> Config:
     return parse_config(data, base_dir=path.resolve().parent, source=str(path), config_path=path)
 
 
+_OFFSET_ZONE = re.compile(r"(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::00)?", re.IGNORECASE)
+
+
+def zone_meant(text: str) -> str | None:
+    """The tz database name a mistyped ``timezone`` most likely means: the same name in
+    another case ("europe/riga"), the zone of an offset ("UTC+3" is "Etc/GMT-3": the
+    database's sign is the other way round), or the closest name ("Europe/Rigaa")."""
+    from zoneinfo import available_timezones
+
+    zones = available_timezones()
+    by_lower = {zone.lower(): zone for zone in zones}
+    if text.lower() in by_lower:
+        return by_lower[text.lower()]
+    offset = _OFFSET_ZONE.fullmatch(text)
+    if offset is not None and int(offset[2]) <= 14:
+        hours = int(offset[2])
+        name = "Etc/GMT" if hours == 0 else f"Etc/GMT{'-' if offset[1] == '+' else '+'}{hours}"
+        return name if name in zones else None
+    close = difflib.get_close_matches(text.lower(), list(by_lower), n=1, cutoff=0.8)
+    return by_lower[close[0]] if close else None
+
+
 def parse_config(
     data: dict[str, Any],
     *,
@@ -387,7 +409,11 @@ def parse_config(
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(tr(told_in, "config_timezone_unknown", value=repr(timezone)))
+        meant = zone_meant(timezone)
+        key = "config_timezone_unknown"
+        if meant is not None:
+            key = "config_timezone_offset" if meant.startswith("Etc/") else "config_timezone_meant"
+        problems.append(tr(told_in, key, value=repr(timezone), meant=repr(meant)))
 
     src = check.table(data, "source")
     source_path = check.string(src, "path", DEFAULT_DBF_PATH, where="source")

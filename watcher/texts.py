@@ -914,6 +914,12 @@ RU: dict[str, str] = {
     "config_timezone_unknown": (
         "timezone: неизвестный часовой пояс {value} (например, 'Europe/Moscow')"
     ),
+    "config_timezone_meant": "timezone: неизвестный часовой пояс {value}; может быть, {meant}?",
+    "config_timezone_offset": (
+        "timezone: неизвестный часовой пояс {value}; постоянное смещение пишется {meant}"
+        " (знак обратный, и без перехода на летнее время: офис в Риге, Кишинёве или Киеве"
+        " пишет свой город, например 'Europe/Riga')"
+    ),
     "config_encoding_text": "source.encoding: нужен текст, например 'auto' или 'cp866'",
     "config_encoding_unknown": (
         "source.encoding: неизвестная кодировка {value} (укажите auto, cp866 или cp1251)"
@@ -2034,6 +2040,12 @@ EN: dict[str, str] = {
         '{key}: must be a day and a time like "mon 09:00", or "" for none; not {value}'
     ),
     "config_timezone_unknown": "timezone: unknown time zone {value} (e.g. 'Europe/Moscow')",
+    "config_timezone_meant": "timezone: unknown time zone {value}; did you mean {meant}?",
+    "config_timezone_offset": (
+        "timezone: unknown time zone {value}; a fixed offset is written {meant} (the sign"
+        " reversed, and no summer time: an office in Riga, Chisinau or Kyiv writes its city,"
+        " e.g. 'Europe/Riga')"
+    ),
     "config_encoding_text": "source.encoding: must be text such as 'auto' or 'cp866'",
     "config_encoding_unknown": (
         "source.encoding: unknown code page {value} (use auto, cp866 or cp1251)"
