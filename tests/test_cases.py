@@ -561,3 +561,49 @@ def test_held_until_files_only_the_calls_of_the_closed_time_that_just_ended() ->
     wednesday = monday + dt.timedelta(days=2, hours=10)
     assert held_until(hours, wednesday, friday.replace(day=5, hour=11)) is None
     assert held_until(hours, wednesday, monday.replace(hour=20)) is None
+
+
+# -- the repeated hour: clocks go back (fall-back, Europe/Riga 04:00 EEST -> 03:00 EET) -----
+
+FALL_BACK = dt.datetime(2026, 10, 25)
+
+
+def fall_back(hour: int, minute: int) -> dt.datetime:
+    return FALL_BACK.replace(hour=hour, minute=minute)
+
+
+@pytest.fixture
+def riga(phone_config):
+    o = Office(phone_config(timezone="Europe/Riga"))
+    yield o
+    o.ledger.close()
+
+
+def test_a_callback_after_the_clocks_went_back_closes_the_case(
+    riga: Office, phone_rows: PhoneRows
+) -> None:
+    """Missed at 03:50 summer time; the operator calls back 15 minutes later, at 03:05
+    winter time. WinTariff writes both as naive local times, so the callback reads 45
+    minutes earlier than the call it answers; it still closes the case (no reminder,
+    no escalation about a customer who was called back)."""
+    riga.feed(phone_rows.missed(fall_back(3, 50), CUSTOMER))
+    failed = riga.feed(phone_rows.outgoing(fall_back(3, 2), CUSTOMER, seconds=0, ext="204"))
+    assert failed.closed == 0
+    [case] = riga.cases()
+    assert "callback_failed" in riga.kinds(case)  # the attempt is on the card
+    result = riga.feed(phone_rows.outgoing(fall_back(3, 5), CUSTOMER, seconds=42, ext="204"))
+    assert result.closed == 1
+    [case] = riga.cases()
+    assert (case.status, case.closed_by_extension) == (CaseStatus.CLOSED, "204")
+
+
+def test_outside_the_repeated_hour_an_earlier_call_still_answers_nothing(
+    riga: Office, phone_rows: PhoneRows
+) -> None:
+    riga.feed(phone_rows.missed(fall_back(4, 50), CUSTOMER))
+    assert riga.feed(phone_rows.outgoing(fall_back(4, 5), CUSTOMER, seconds=42)).closed == 0
+    # The same hour a week before is an hour like any other.
+    riga.feed(phone_rows.missed(fall_back(3, 50) - dt.timedelta(days=7), "89160000001"))
+    week_before = fall_back(3, 5) - dt.timedelta(days=7)
+    assert riga.feed(phone_rows.outgoing(week_before, "89160000001", seconds=42)).closed == 0
+    assert {c.status for c in riga.cases()} == {CaseStatus.OPEN}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from watcher.changes import (
     AnsweredLeg,
@@ -27,6 +27,7 @@ from watcher.changes import (
     OpenCase,
     OverflowLeg,
 )
+from watcher.clock import after_clocks_went_back
 from watcher.config import Config, Department, route, station_name
 from watcher.contacts import ContactBook, employee_keys
 from watcher.hours import OfficeHours
@@ -217,7 +218,7 @@ class CaseRules:
             assert call.remote is not None
             legs = self._answered_abandons(call)
             open_cases = self._open_for(call.remote)
-            closes = plan_callback(call, open_cases)
+            closes = plan_callback(call, open_cases, self.config.tz)
             self._left_open = len(closes) < len(open_cases)
             if closes or decision.reason is not Reason.ANSWERED_OUTGOING or not self._presses:
                 return [*legs, *closes]
@@ -225,7 +226,7 @@ class CaseRules:
             return [*legs, *(ConfirmPress(case_id, call) for case_id in pressed)]
         if decision.action is Action.ATTEMPT:
             assert call.remote is not None
-            return plan_attempt(call, self._open_for(call.remote))
+            return plan_attempt(call, self._open_for(call.remote), self.config.tz)
         if decision.reason is Reason.NO_DEPARTMENT and call.extension not in self._unrouted_logged:
             self._unrouted_logged.add(call.extension)
             log.warning(
@@ -354,9 +355,9 @@ class CaseRules:
         for call in ledger.calls_of(remote, since):
             decision = self._decide(call)
             if decision.action is Action.ATTEMPT:
-                changes = plan_attempt(call, [case])
+                changes = plan_attempt(call, [case], self.config.tz)
             elif decision.action is Action.CALLBACK:
-                changes = plan_callback(call, [case])
+                changes = plan_callback(call, [case], self.config.tz)
             else:
                 continue
             if changes:
@@ -437,11 +438,21 @@ def held_until(hours: OfficeHours, now: datetime, started: datetime) -> datetime
     return opening
 
 
-def plan_attempt(call: Call, open_cases: Iterable[OpenCase]) -> list[Change]:
+def answers(case: OpenCase, call: Call, zone: tzinfo | None = None) -> bool:
+    """Whether ``call`` came after the case's first missed call: at the same time or
+    later, or, in the hour the clocks of ``zone`` go back, reading earlier (03:05 after
+    03:50) yet read after it: the PBX writes naive local times, and a callback a quarter
+    of an hour after a call missed at 03:50 summer time is at 03:05 winter time."""
+    if case.first_at <= call.started_at:
+        return True
+    return zone is not None and after_clocks_went_back(case.first_at, call.started_at, zone)
+
+
+def plan_attempt(
+    call: Call, open_cases: Iterable[OpenCase], zone: tzinfo | None = None
+) -> list[Change]:
     """A callback that did not get through is listed on every open case it was meant for."""
-    return [
-        FailedCallback(case.id, call) for case in open_cases if case.first_at <= call.started_at
-    ]
+    return [FailedCallback(case.id, call) for case in open_cases if answers(case, call, zone)]
 
 
 def leg_window(started: datetime, ring_seconds: int | None) -> tuple[datetime, datetime]:
@@ -463,14 +474,17 @@ def is_leg_of(case: OpenCase, call: Call) -> bool:
     return rang_meanwhile(case, call)
 
 
-def plan_callback(call: Call, open_cases: Iterable[OpenCase]) -> list[Change]:
+def plan_callback(
+    call: Call, open_cases: Iterable[OpenCase], zone: tzinfo | None = None
+) -> list[Change]:
     """A callback closes every open case of the number that it answers: a call before the
-    first missed attempt is not an answer to it. An answered leg of the case's own call
-    closes it as never missed."""
+    first missed attempt is not an answer to it (but see :func:`answers` for the hour
+    the clocks go back). An answered leg of the case's own call closes it as never
+    missed."""
     changes: list[Change] = []
     for case in open_cases:
         if is_leg_of(case, call) and case.first_fingerprint:
             changes.append(AnsweredLeg(case.first_fingerprint, call, case.id))
-        elif case.first_at <= call.started_at:
+        elif answers(case, call, zone):
             changes.append(CloseCase(case.id, call))
     return changes

@@ -6,7 +6,7 @@ same kind of value; both sides take it from here so a test can inject its own cl
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from watcher.config import Config
 
@@ -14,3 +14,18 @@ from watcher.config import Config
 def local_now(config: Config) -> datetime:
     """Wall time in the office's time zone, naive like the PBX's own timestamps."""
     return datetime.now(config.tz).replace(tzinfo=None)
+
+
+def repeated(moment: datetime, zone: tzinfo) -> bool:
+    """Whether the naive wall time ``moment`` comes twice in ``zone``: the hour the clocks
+    go back in autumn (03:00-04:00 in Europe/Riga), once in summer time, once in winter."""
+    first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
+    early, late = first.utcoffset(), second.utcoffset()
+    return early is not None and late is not None and early > late
+
+
+def after_clocks_went_back(first: datetime, then: datetime, zone: tzinfo) -> bool:
+    """Whether ``then``, read after ``first`` yet reading earlier, is the later of the
+    two: both in the repeated hour, ``first`` in summer time and ``then`` in winter time
+    (a callback at 03:05 to a call missed at 03:50, a quarter of an hour later)."""
+    return then < first and repeated(first, zone) and repeated(then, zone)
