@@ -531,3 +531,59 @@ async def test_a_claim_of_an_earlier_day_is_not_pinged_as_current(
         assert "звонок за вами" not in reply["text"]
         # Her name, not a mention: Telegram would notify her on her day off.
         assert not [e for e in reply.get("entities", []) if e["type"] == "text_mention"]
+
+
+# -- summer time: an office that is always open, in Riga ----------------------------------
+
+SPRING = dt.datetime(2026, 3, 29)  # 03:00 -> 04:00
+AUTUMN = dt.datetime(2026, 10, 25)  # 04:00 -> 03:00: 03:00-04:00 comes twice
+
+
+def test_reminders_count_real_minutes_over_the_night_the_clocks_change(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """Reminder after 20 minutes, escalation after 60, in an office without [hours] in
+    Riga. Spring: a call at 02:40 was escalated at 04:00, 20 minutes after it (03:40
+    never came). Autumn: a call at 03:45 summer time was reminded at 04:05 winter
+    time, 80 minutes later; a call of the second 03:10 must not be reminded at once."""
+    from dataclasses import replace
+
+    from tests.test_bot_render import make_case
+
+    config = office_config(
+        tmp_path,
+        phone_config,
+        timezone="Europe/Riga",
+        rules={"remind_after_minutes": 20, "escalate_after_minutes": 60},
+    )
+    hours = config.hours
+
+    def kinds(first_at: dt.datetime, now: dt.datetime) -> set[str]:
+        case = replace(make_case(), first_at=first_at, last_at=first_at)
+        found = due_now([case], hours, now, remind_after=20, escalate_after=60)
+        return {d.kind for d in found}
+
+    spring = SPRING + dt.timedelta(hours=2, minutes=40)
+    assert kinds(spring, SPRING + dt.timedelta(hours=2, minutes=59)) == set()
+    assert kinds(spring, SPRING + dt.timedelta(hours=4)) == {"remind"}
+    assert kinds(spring, SPRING + dt.timedelta(hours=4, minutes=39)) == {"remind"}
+    assert kinds(spring, SPRING + dt.timedelta(hours=4, minutes=40)) == {"remind", "escalate"}
+
+    def autumn(minute: int, fold: int = 0) -> dt.datetime:
+        return (AUTUMN + dt.timedelta(hours=3, minutes=minute)).replace(fold=fold)
+
+    # The local clock says which 03:xx it is (local_now keeps the fold); the ledger's
+    # time does not, so it is read as the one that fits.
+    summer = autumn(45)
+    assert kinds(summer, autumn(50)) == set()
+    assert kinds(summer, autumn(4, fold=1)) == set()
+    assert kinds(summer, autumn(5, fold=1)) == {"remind"}
+    winter = autumn(10)  # the second 03:10, read at 03:11 winter time
+    assert kinds(winter, autumn(11, fold=1)) == set()
+    assert kinds(winter, autumn(29, fold=1)) == set()
+    assert kinds(winter, autumn(30, fold=1)) == {"remind"}
+    assert kinds(winter, AUTUMN + dt.timedelta(hours=4, minutes=9)) == {"remind"}
+    assert kinds(winter, AUTUMN + dt.timedelta(hours=4, minutes=10)) == {"remind", "escalate"}
+    # Summer time all along: the first 03:10, reminded at the first 03:30.
+    assert kinds(autumn(10), autumn(29)) == set()
+    assert kinds(autumn(10), autumn(30)) == {"remind"}

@@ -183,3 +183,33 @@ def test_operators_and_topics_are_read(phone_config: Callable[..., Config]) -> N
     assert config.departments[0].topic == 7
     with pytest.raises(ConfigError, match=r"operators\.203"):
         phone_config(operators={"203": "Ольга"})
+
+
+# -- summer time (Europe/Riga: 29 March 2026 03:00 -> 04:00, 25 October 04:00 -> 03:00) -------
+
+SPRING = dt.datetime(2026, 3, 29)
+AUTUMN = dt.datetime(2026, 10, 25)
+
+
+def riga_hours(phone_config: Callable[..., Config], **hours: object) -> OfficeHours:
+    config: Config = phone_config(timezone="Europe/Riga", **({"hours": hours} if hours else {}))
+    return config.hours
+
+
+def test_office_time_of_an_always_open_office_is_real_time_over_the_switch(
+    phone_config: Callable[..., Config],
+) -> None:
+    """The night the clocks go forward has 23 hours, the night they go back 25: a call
+    missed at 02:50 and called back at 04:05 waited 15 minutes, not an hour and a quarter."""
+    always = riga_hours(phone_config)
+    assert always.office_minutes(SPRING, SPRING + dt.timedelta(days=1)) == 23 * 60
+    assert always.office_minutes(AUTUMN, AUTUMN + dt.timedelta(days=1)) == 25 * 60
+    assert always.office_minutes(at(SPRING, "02:50"), at(SPRING, "04:05")) == 15
+    # 20 minutes after 02:50 is 04:10 on the wall: 03:00 to 04:00 never came.
+    assert always.after(at(SPRING, "02:50"), 20) == at(SPRING, "04:10")
+    assert always.after(at(SPRING, "02:30"), 120) == at(SPRING, "05:30")
+    # A day of office hours (09:00-18:00) is nine hours either way.
+    office = riga_hours(phone_config, days=["sun"], open="09:00", close="18:00")
+    assert office.office_minutes(SPRING, SPRING + dt.timedelta(days=1)) == 9 * 60
+    assert office.after(at(SPRING, "02:50"), 20) == at(SPRING, "09:20")
+    assert office.office_minutes(AUTUMN, AUTUMN + dt.timedelta(days=1)) == 9 * 60

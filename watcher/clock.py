@@ -9,19 +9,12 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from watcher.config import Config
+from watcher.hours import repeated
 
 
 def local_now(config: Config) -> datetime:
     """Wall time in the office's time zone, naive like the PBX's own timestamps."""
     return datetime.now(config.tz).replace(tzinfo=None)
-
-
-def repeated(moment: datetime, zone: tzinfo) -> bool:
-    """Whether the naive wall time ``moment`` comes twice in ``zone``: the hour the clocks
-    go back in autumn (03:00-04:00 in Europe/Riga), once in summer time, once in winter."""
-    first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
-    early, late = first.utcoffset(), second.utcoffset()
-    return early is not None and late is not None and early > late
 
 
 def after_clocks_went_back(first: datetime, then: datetime, zone: tzinfo) -> bool:

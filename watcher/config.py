@@ -469,6 +469,8 @@ def parse_config(
 
     departments = _departments(data.get("department", []), check)
     hours = _hours(data.get("hours"), check)
+    if not any(problem.startswith("timezone:") for problem in problems):
+        hours = replace(hours, zone=ZoneInfo(timezone))  # office time is real time
     operators = _operators(data.get("operators", {}), check)
     logging_cfg = _logging(check.table(data, "logging"), base_dir, check)
 

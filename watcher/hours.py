@@ -6,12 +6,19 @@ on Monday. Everything here is pure arithmetic on naive local wall times (the led
 kind of time), so it is tested without a clock. A day is a working day when it is one of
 ``days`` and not a holiday, or when it is an extra working day (a Saturday made a
 working day by decree).
+
+With the office's ``zone`` the minutes counted are real ones: the night the clocks go
+forward has 23 hours, the night they go back 25 (an office open then, one without
+[hours], sees it). A naive time of the hour that comes twice is the first one (summer
+time) unless its ``fold`` says otherwise; :meth:`OfficeHours.as_seen_at` tells which
+one a stored time is from the clock's own (the local clock keeps its fold).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from watcher.vocab import AfterHours
 
@@ -31,6 +38,7 @@ class OfficeHours:
     holidays: frozenset[date] = field(default_factory=frozenset)
     extra_workdays: frozenset[date] = field(default_factory=frozenset)
     after_hours: AfterHours = AfterHours.POST
+    zone: tzinfo | None = field(default=None, compare=False)  # None: every day 24 hours
 
     @property
     def always_open(self) -> bool:
@@ -72,6 +80,39 @@ class OfficeHours:
                 return max(start, moment)
         return None
 
+    def _span(self, low: datetime, high: datetime) -> timedelta:
+        """The real time from ``low`` to ``high`` (wall times of ``zone``, of one day's
+        window: ``high`` at most the next midnight)."""
+        if self.zone is None or not (_changes(self.zone, low) or _changes(self.zone, high)):
+            return high - low
+        return _instant(high, self.zone) - _instant(low, self.zone)
+
+    def _plus(self, moment: datetime, span: timedelta) -> datetime:
+        """The wall time ``span`` of real time after ``moment`` (its ``fold`` set)."""
+        zone, wall = self.zone, moment + span
+        if zone is None or (
+            span <= _NO_CHANGE_SPAN and not _changes(zone, moment) and not _changes(zone, wall)
+        ):
+            return wall
+        return (_instant(moment, zone) + span).astimezone(zone).replace(tzinfo=None)
+
+    def reached(self, moment: datetime, now: datetime) -> bool:
+        """``moment <= now``, minding which of a repeated hour each one is (``fold``)."""
+        if self.zone is None:
+            return moment <= now
+        return _instant(moment, self.zone) <= _instant(now, self.zone)
+
+    def as_seen_at(self, moment: datetime, now: datetime) -> datetime:
+        """A stored ``moment`` (a naive time without its fold) with the fold it has as
+        seen at ``now``: of the hour that comes twice, the first one while ``now`` is in
+        it or before it reached ``moment`` again, else the second (the later: nothing
+        falls due before its time)."""
+        if self.zone is None or not repeated(moment, self.zone):
+            return moment
+        if (repeated(now, self.zone) and now.fold == 0) or moment > now:
+            return moment.replace(fold=0)
+        return moment.replace(fold=1)
+
     def office_seconds(self, start: datetime, end: datetime) -> float:
         """Seconds of office time in ``[start, end)``."""
         if end <= start:
@@ -84,7 +125,7 @@ class OfficeHours:
             if window is not None:
                 low, high = max(window[0], start), min(window[1], end)
                 if high > low:
-                    total += (high - low).total_seconds()
+                    total += self._span(low, high).total_seconds()
             day += timedelta(days=1)
         return total
 
@@ -102,10 +143,43 @@ class OfficeHours:
             low, high = max(window[0], start), window[1]
             if high <= low:
                 continue
-            if high - low >= left:
-                return low + left
-            left -= high - low
+            span = self._span(low, high)
+            if span >= left:
+                return self._plus(low, left)
+            left -= span
         return None
+
+
+# A span this short from a day without a change of the clocks can only end on such a
+# day or the next one, and each is looked at (:meth:`OfficeHours._plus`).
+_NO_CHANGE_SPAN = timedelta(hours=23)
+
+
+@lru_cache(maxsize=4096)
+def _day_changes(zone: tzinfo, day: date) -> bool:
+    """Whether the clocks of ``zone`` change on ``day`` (between its midnight and the next)."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+    return midnight.utcoffset() != (midnight + timedelta(days=1)).utcoffset()
+
+
+def _changes(zone: tzinfo, moment: datetime) -> bool:
+    """Whether ``moment`` is on a day the clocks change: the only days where wall time
+    and real time part (a window of office hours is within one day)."""
+    return _day_changes(zone, moment.date())
+
+
+def _instant(moment: datetime, zone: tzinfo) -> datetime:
+    """The naive wall time ``moment`` of ``zone`` as a UTC instant (its fold decides a
+    repeated hour; a time the clocks skipped is taken as if they had not yet moved)."""
+    return moment.replace(tzinfo=zone).astimezone(UTC)
+
+
+def repeated(moment: datetime, zone: tzinfo) -> bool:
+    """Whether the naive wall time ``moment`` comes twice in ``zone``: the hour the clocks
+    go back in autumn (03:00-04:00 in Europe/Riga), once in summer time, once in winter."""
+    first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
+    early, late = first.utcoffset(), second.utcoffset()
+    return early is not None and late is not None and early > late
 
 
 def parse_clock(text: str) -> int | None:

@@ -37,17 +37,20 @@ def due_now(
     for case in cases:
         if not case.is_open or case.silent:
             continue
+        # Real minutes (the night the clocks change too); of the hour that comes twice,
+        # which one the case's times are from as seen from now.
+        first = hours.as_seen_at(case.first_at, now)
         if remind_after > 0 and case.reminded_at is None:
-            at = hours.after(case.first_at, remind_after)
+            at = hours.after(first, remind_after)
             # Not before the office opens after the last call: a repeat call forgets the
             # reminder (JoinCase), and one at 07:44 is reminded at opening, not at once.
-            again = hours.after(case.last_at, 0)
-            if at is not None and again is not None:
-                at = max(at, again)
-            if at is not None and at <= now:
+            again = hours.after(hours.as_seen_at(case.last_at, now), 0)
+            if at is not None and again is not None and not hours.reached(again, at):
+                at = again
+            if at is not None and hours.reached(at, now):
                 due.append(Due(case.id, OutboxKind.REMIND))
         if escalate_after > 0 and case.escalated_at is None:
-            at = hours.after(case.first_at, escalate_after)
-            if at is not None and at <= now:
+            at = hours.after(first, escalate_after)
+            if at is not None and hours.reached(at, now):
                 due.append(Due(case.id, OutboxKind.ESCALATE))
     return due
