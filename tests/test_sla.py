@@ -144,3 +144,46 @@ def test_the_workbook_and_the_chat_give_one_share_and_one_median(
     rows = {row[0]: row[1] for row in builder.rows}
     assert rows["Медиана до перезвона (рабочее время)"] == Span(21 * 60)
     assert rows["Перезвонили за 30 рабочих минут"] == Share(0.75)
+
+
+# -- the night the clocks go forward (Europe/Riga, 29 March 2026: 03:00 -> 04:00) ------------
+
+SPRING = dt.datetime(2026, 3, 29)
+
+
+def spring(clock: str, days: int = 0) -> dt.datetime:
+    hours, minutes = map(int, clock.split(":"))
+    return SPRING + dt.timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def test_a_wait_over_the_switch_is_its_real_length_in_the_chat_and_the_workbook(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """An office without [hours] in Riga: missed at 02:50, called back at 04:05, 15
+    minutes later (03:00-04:00 never came). It was counted as 1 h 15 min, late against a
+    30-minute target, in /stats, the summary and the workbook alike."""
+    book = Ledger(tmp_path / "spring.db")
+    with book.transaction():
+        for item in [
+            case(1, spring("02:50"), spring("04:05"), ClosedHow.CALL),  # 15 real minutes
+            case(2, spring("12:00"), spring("12:20"), ClosedHow.CALL),  # 20, a plain one
+            case(3, spring("23:50", -1), spring("04:10"), ClosedHow.CALL),  # 3 h 20 min
+        ]:
+            book.conn.execute(CASES.insert_sql("cases"), CASES.values(item))
+    config = phone_config(timezone="Europe/Riga")
+    period = Period(spring("00:00", -1), spring("00:00", 1), "два дня")
+    sla = callback_sla(book.conn, period.start, period.end, hours=config.hours, target_minutes=30)
+    assert (sla.called_back, sla.within) == (3, 2)
+    assert sla.median_minutes == pytest.approx(20)
+    assert not sla.office_time  # worded as wall-clock minutes still
+    stats = load_stats(book, period, config)
+    assert stats.median_callback_seconds == pytest.approx(20 * 60)
+    [overall] = office_waits(
+        book.conn, period.start, period.end, hours=config.hours, within_seconds=30 * 60
+    ).values()
+    assert (overall.count, overall.within) == (3, 2)
+    report = build_report(book.conn, config, period, language="ru")
+    rows = {row[0]: row[1] for row in report.sheets[0].rows}  # type: ignore[attr-defined]
+    assert rows["Перезвонили за 30 мин"] == Share(2 / 3)
+    assert rows["Медиана до перезвона"] == Span(20 * 60)
+    book.close()

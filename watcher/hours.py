@@ -26,6 +26,9 @@ MINUTES_PER_DAY = 24 * 60
 # How far ahead to look for an opening: an office with no working day in two years is
 # misconfigured, and the config check says so; the arithmetic just stops.
 SEARCH_DAYS = 730
+# How long after a period a case first rung in it may still be closed, for telling
+# whether the clocks changed while it waited (OfficeHours.wall_time_is_real).
+CHANGE_LOOKAHEAD_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,20 @@ class OfficeHours:
         if (repeated(now, self.zone) and now.fold == 0) or moment > now:
             return moment.replace(fold=0)
         return moment.replace(fold=1)
+
+    def wall_time_is_real(self, start: datetime, end: datetime) -> bool:
+        """Whether always-open waits that begin in ``[start, end)`` are plain differences
+        of wall times (what SQL computes): the clocks do not change from ``start`` to
+        :data:`CHANGE_LOOKAHEAD_DAYS` after ``end``, by when nearly every case is closed."""
+        zone = self.zone
+        if zone is None:
+            return True
+        day, last = start.date(), end.date() + timedelta(days=CHANGE_LOOKAHEAD_DAYS)
+        while day <= last:
+            if _day_changes(zone, day):
+                return False
+            day += timedelta(days=1)
+        return True
 
     def office_seconds(self, start: datetime, end: datetime) -> float:
         """Seconds of office time in ``[start, end)``."""

@@ -11,7 +11,7 @@ as rows.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from watcher.hours import OfficeHours
@@ -44,7 +44,7 @@ def callback_sla(
     department: str | None = None,
 ) -> Sla:
     """The SLA figures of the cases that first rang in [start, end)."""
-    if hours.always_open:
+    if hours.always_open and hours.wall_time_is_real(start, end):
         count, within, med, p90 = callback_waits(
             conn, start, end, within_seconds=target_minutes * 60, department=department
         )
@@ -56,7 +56,8 @@ def callback_sla(
             None if p90 is None else p90 / 60,
             office_time=False,
         )
-    return sla_of(office_seconds_waited(conn, start, end, hours, department), target_minutes)
+    found = sla_of(office_seconds_waited(conn, start, end, hours, department), target_minutes)
+    return replace(found, office_time=not hours.always_open)
 
 
 def office_seconds_waited(
@@ -96,7 +97,7 @@ def office_waits(
     """:func:`watcher.queries.waits` with each wait in office time, as the SLA and the
     workbook's rows measure it: one "minutes to callback" everywhere. Without office
     hours office time is wall time, and SQL does it all."""
-    if hours.always_open:
+    if hours.always_open and hours.wall_time_is_real(start, end):  # else real minutes
         return waits(
             conn,
             start,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -484,7 +484,9 @@ def stats_from(
 
     stats.operators = sorted(operators.values(), key=_extension_order)
     stats.departments = sorted(departments.values(), key=lambda d: d.name)
-    if config is None or config.hours.always_open:
+    if config is None or (
+        config.hours.always_open and config.hours.wall_time_is_real(period.start, period.end)
+    ):
         # Wall time is office time: SQL gives the median, and the SLA, by itself.
         overall = waits(conn, period.start, period.end, department=department).get(None)
         stats.median_callback_seconds = overall.median_seconds if overall else None
@@ -501,7 +503,10 @@ def stats_from(
         # One stream of the waits in office time for both, the median and the SLA.
         seconds = office_seconds_waited(conn, period.start, period.end, config.hours, department)
         stats.median_callback_seconds = median(seconds)
-        stats.sla = sla_of(seconds, config.rules.callback_sla_minutes)
+        stats.sla = replace(
+            sla_of(seconds, config.rules.callback_sla_minutes),
+            office_time=not config.hours.always_open,
+        )
     if config is not None:
         # Up to now for a period not over yet: at 11:00 "today" has two office hours.
         until = min(period.end, now or local_now(config))
