@@ -135,10 +135,21 @@ def is_chat_not_found(error: TelegramError) -> bool:
     return "chat not found" in text or "peer_id_invalid" in text
 
 
+# How Telegram says, with a 400, that the bot may not post in a chat it is in: an admin
+# took its right to send messages, or the group is restricted.
+_NO_RIGHTS = (
+    "not enough rights",
+    "have no rights",
+    "need administrator rights",
+    "chat_write_forbidden",
+    "chat_restricted",
+)
+
+
 def lacks_rights(error: TelegramError) -> bool:
     """The bot is in the chat but may not write there (an admin restricted it)."""
     text = error.message.lower()
-    return "not enough rights" in text or "have no rights" in text
+    return any(sign in text for sign in _NO_RIGHTS)
 
 
 def is_chat_refusal(error: TelegramError) -> bool:

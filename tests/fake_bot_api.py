@@ -301,6 +301,10 @@ def _parse_text(
     return text, entities or None
 
 
+# The methods that put a new message into a chat.
+_SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+
+
 class FakeBotApi:
     """In-process fake of ``https://api.telegram.org`` for python-telegram-bot tests.
 
@@ -331,6 +335,11 @@ class FakeBotApi:
         self.deleted_topics: set[tuple[int, int]] = set()
         self.kicked_from: set[int] = set()
         """Chats the bot was removed from: every request naming one answers 403."""
+        self.muted: dict[int, str] = {}
+        """Chats where an admin took the bot's right to post (it is still a member): a send
+        into one answers 400 with this description, as Telegram does ("Bad Request: not
+        enough rights to send text messages to the chat", "Bad Request:
+        CHAT_WRITE_FORBIDDEN"); edits of its messages there still work."""
         self.migrated: dict[int, int] = {}
         """Groups upgraded to supergroups (old id -> new): a request naming the old id is
         refused with ``migrate_to_chat_id``, as Telegram does."""
@@ -730,6 +739,8 @@ class FakeBotApi:
             named = params.get("chat_id") not in (None, "")
             if named and self._chat_id(params) in self.kicked_from:
                 raise _ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
+            if named and canonical in _SENDS and self._chat_id(params) in self.muted:
+                raise _ApiError(400, self.muted[self._chat_id(params)])
             if named and self._chat_id(params) in self.migrated:
                 raise _ApiError(
                     400,

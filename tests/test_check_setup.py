@@ -343,6 +343,8 @@ def test_send_test_needs_a_token(tmp_path: Path) -> None:
         (BadRequest("Chat not found"), "knows no chat with this id"),
         (BadRequest("Message thread not found"), "no topic with this number"),
         (BadRequest("Not enough rights to send text messages to the chat"), "may not write"),
+        (BadRequest("Bad Request: CHAT_WRITE_FORBIDDEN"), "may not write"),
+        (BadRequest("Bad Request: CHAT_RESTRICTED"), "may not write"),
         (ChatMigrated(-100123), "its new id is -100123"),
         (NetworkError("Connection reset"), "unreachable"),
         (BadRequest("Something new"), None),

@@ -1,0 +1,55 @@
+"""A department chat that stops taking the bot's messages and later takes them again,
+through the real HTTP stack: removed from the group, or still in it without the right
+to post. Nothing is lost, the log says it once per episode, and the cases are posted."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.outbox import GIVE_UP_AFTER
+from tests.conftest import SALES_CHAT
+from tests.test_bot_harness import Office, office
+
+__all__ = ["office"]  # the fixture, imported for pytest
+
+
+def _failed_posts(office: Office, chat: int) -> int:
+    calls = office.api.calls_of("sendMessage")
+    return sum(1 for c in calls if c.failed and c.params.get("chat_id") == chat)
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Bad Request: CHAT_WRITE_FORBIDDEN",
+        "Bad Request: CHAT_RESTRICTED",
+        "Bad Request: not enough rights to send text messages to the chat",
+        "Bad Request: need administrator rights in the channel chat",
+    ],
+)
+async def test_a_chat_without_the_right_to_post_keeps_its_cases_until_allowed_again(
+    office: Office, caplog: pytest.LogCaptureFixture, description: str
+) -> None:
+    """An admin of the sales group took the bot's right to post: Telegram answers 400 (not
+    403). The case was given up after five tries ("check the chat id"), never posted even
+    once the right was given back. It waits now, and is posted when allowed again."""
+    office.api.muted[SALES_CHAT] = description
+    with caplog.at_level(logging.WARNING):
+        office.missed()
+        await office.scan()
+        await office.api.wait_for(
+            "sendMessage",
+            lambda c: c.failed and c.params.get("chat_id") == SALES_CHAT,
+            count=GIVE_UP_AFTER + 1,
+        )
+        assert office.ledger.outbox_pending_count() == 1
+        del office.api.muted[SALES_CHAT]
+        await office.wait_posted(SALES_CHAT)
+        await office.settle()
+    assert office.ledger.case_message(office.only_case().id) is not None
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name == "bot.outbox"]
+    assert len(loud) == 1, [r.getMessage() for r in loud]
+    assert "refuses the bot's messages" in loud[0].getMessage()
+    assert _failed_posts(office, SALES_CHAT) > GIVE_UP_AFTER
