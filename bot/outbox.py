@@ -55,6 +55,7 @@ from bot.messenger import (
     PostUnconfirmed,
     SyncOutcome,
     is_chat_refusal,
+    lacks_rights,
 )
 from watcher.ledger import Ledger, OutboxBatch
 
@@ -68,6 +69,23 @@ GIVE_UP_AFTER = 5
 # After a post whose answer did not come: room for the late answer (which makes a re-send
 # needless) before the one re-send.
 RESEND_PAUSE = 30.0
+
+
+# The warning for a chat that refuses the bot, with the fix that fits: a bot still in the
+# chat needs its right to post back, where one removed from it needs adding again.
+_REFUSED = {
+    "not_in_chat": (
+        "chat %s refuses the bot's messages (%s); the missed calls of department «%s» wait"
+        " and are tried again every few minutes (listed in /missed meanwhile). Add the bot to"
+        " that chat, or fix its id in the config (perezvon check --send-test tries it)"
+    ),
+    "no_rights": (
+        "chat %s refuses the bot's messages (%s); the missed calls of department «%s» wait"
+        " and are tried again every few minutes (listed in /missed meanwhile). Let the bot"
+        " post in that chat: a group admin gives it the right to send messages (perezvon"
+        " check --send-test tries it)"
+    ),
+}
 
 
 class Step(Enum):
@@ -134,7 +152,8 @@ class OutboxSender:
         self._outage: _Outage | None = None  # Telegram unreachable since, and how often
         self.resend_pause = resend_pause
         self._slow: _Outage | None = None  # answers to posts lost since, and how many
-        self._refusing: set[int | None] = set()  # chats refusing the bot, told once each
+        # Chats refusing the bot, told once each: the department named when it was told.
+        self._refusing: dict[int | None, str] = {}
         self._held: dict[int | None, datetime] = {}  # chats in a flood wait, until when
 
     def wake(self) -> None:
@@ -314,8 +333,13 @@ class OutboxSender:
         if outcome in (SyncOutcome.POSTED, SyncOutcome.EDITED, SyncOutcome.UNCHANGED):
             self._answering()
             if batch.chat in self._refusing:
-                self._refusing.discard(batch.chat)
-                log.info("chat %s takes the bot's messages again", batch.chat)
+                department = self._refusing.pop(batch.chat)
+                log.info(
+                    "chat %s takes the bot's messages again (department «%s»); its waiting"
+                    " missed calls are posted now",
+                    batch.chat,
+                    department,
+                )
         report.outcomes.append(outcome)
         if outcome is SyncOutcome.NO_CHAT:
             log.warning(
@@ -420,14 +444,11 @@ class OutboxSender:
         if batch.chat in self._refusing:
             log.debug("case %s: chat %s still refuses (%s)", batch.case_id, batch.chat, error)
         else:
-            self._refusing.add(batch.chat)
-            log.warning(
-                "chat %s refuses the bot's messages (%s); its missed calls wait and are tried"
-                " again every few minutes (listed in /missed meanwhile). Add the bot to that"
-                " chat, or fix its id in the config (perezvon check --send-test tries it)",
-                batch.chat,
-                error,
-            )
+            case = self.ledger.get_case(batch.case_id)
+            department = case.department if case is not None else "?"
+            self._refusing[batch.chat] = department
+            kind = "no_rights" if lacks_rights(error) else "not_in_chat"
+            log.warning(_REFUSED[kind], batch.chat, error, department)
         self._retry(batch, f"{type(error).__name__}: {error}", delay, report)
         return Step.RETRY
 

@@ -53,3 +53,42 @@ async def test_a_chat_without_the_right_to_post_keeps_its_cases_until_allowed_ag
     assert len(loud) == 1, [r.getMessage() for r in loud]
     assert "refuses the bot's messages" in loud[0].getMessage()
     assert _failed_posts(office, SALES_CHAT) > GIVE_UP_AFTER
+
+
+@pytest.mark.parametrize(
+    ("refuse", "fix"),
+    [
+        ("kicked", "Add the bot to that chat"),
+        ("muted", "Let the bot post in that chat"),
+    ],
+)
+async def test_the_refusal_is_told_once_naming_the_department_and_its_fix(
+    office: Office, caplog: pytest.LogCaptureFixture, refuse: str, fix: str
+) -> None:
+    """The admin reads "chat -1001000000001 refuses the bot's messages" and has to find
+    which department that id is; and for a bot that lost its right to post, the advice
+    was to add it to the chat it is in. The warning names the department and the fix that
+    fits; three cases of the episode make one warning, all posted once the bot is back."""
+    if refuse == "kicked":
+        office.api.kicked_from.add(SALES_CHAT)
+    else:
+        office.api.muted[SALES_CHAT] = "Bad Request: not enough rights to send text messages"
+    with caplog.at_level(logging.INFO):
+        for minutes, caller in enumerate(("89161111111", "89162222222", "89163333333")):
+            office.missed(minutes_ago=5 + minutes, caller=caller)
+        await office.scan()
+        await office.api.wait_for(
+            "sendMessage",
+            lambda c: c.failed and c.params.get("chat_id") == SALES_CHAT,
+            count=6,
+        )
+        office.api.kicked_from.discard(SALES_CHAT)
+        office.api.muted.pop(SALES_CHAT, None)
+        await office.wait_posted(SALES_CHAT, count=3)
+        await office.settle()
+    outbox = [r for r in caplog.records if r.name == "bot.outbox"]
+    loud = [r.getMessage() for r in outbox if r.levelno >= logging.WARNING]
+    assert len(loud) == 1, loud
+    assert "«Отдел продаж»" in loud[0] and fix in loud[0]
+    back = [r.getMessage() for r in outbox if "takes the bot's messages again" in r.getMessage()]
+    assert len(back) == 1 and "«Отдел продаж»" in back[0]

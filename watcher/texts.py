@@ -2521,7 +2521,11 @@ LOG_RU: dict[str, str] = {
         "Telegram ограничил частоту сообщений в чат %s: сообщения туда ждут %.0f с"
     ),
     "delivering case %s failed": "ошибка при отправке случая %s",
-    "chat %s takes the bot's messages again": "чат %s снова принимает сообщения бота",
+    "chat %s takes the bot's messages again (department «%s»); its waiting missed calls are"
+    " posted now": (
+        "чат %s снова принимает сообщения бота (отдел «%s»); ожидавшие пропущенные звонки"
+        " публикуются"
+    ),
     "case %s: its department has no chat in the config; not posted": (
         "случай %s: у его отдела нет чата в конфигурации; не опубликован"
     ),
@@ -2556,12 +2560,21 @@ LOG_RU: dict[str, str] = {
     "case %s not delivered (%s); retry in %.0f s": (
         "случай %s не доставлен (%s); повтор через %.0f с"
     ),
-    "chat %s refuses the bot's messages (%s); its missed calls wait and are tried again"
-    " every few minutes (listed in /missed meanwhile). Add the bot to that chat, or fix its"
-    " id in the config (perezvon check --send-test tries it)": (
-        "чат %s не принимает сообщения бота (%s); его пропущенные звонки ждут, попытки"
-        " повторяются раз в несколько минут (пока их видно в /missed). Добавьте бота в этот"
-        " чат или исправьте его ID в конфигурации (проверка: perezvon check --send-test)"
+    "chat %s refuses the bot's messages (%s); the missed calls of department «%s» wait and"
+    " are tried again every few minutes (listed in /missed meanwhile). Add the bot to that"
+    " chat, or fix its id in the config (perezvon check --send-test tries it)": (
+        "чат %s не принимает сообщения бота (%s); пропущенные звонки отдела «%s» ждут,"
+        " попытки повторяются раз в несколько минут (пока их видно в /missed). Добавьте бота"
+        " в этот чат или исправьте его ID в конфигурации (проверка: perezvon check --send-test)"
+    ),
+    "chat %s refuses the bot's messages (%s); the missed calls of department «%s» wait and"
+    " are tried again every few minutes (listed in /missed meanwhile). Let the bot post in"
+    " that chat: a group admin gives it the right to send messages (perezvon check"
+    " --send-test tries it)": (
+        "чат %s не принимает сообщения бота (%s); пропущенные звонки отдела «%s» ждут,"
+        " попытки повторяются раз в несколько минут (пока их видно в /missed). Разрешите"
+        " боту писать в этот чат: администратор группы даёт ему право отправлять сообщения"
+        " (проверка: perezvon check --send-test)"
     ),
     # bot/reminders.py
     "checking reminders failed": "ошибка при проверке напоминаний",
