@@ -164,6 +164,11 @@ def is_topic_gone(error: BadRequest) -> bool:
     return any(sign in text for sign in ("thread not found", "topic_deleted", "topic_closed"))
 
 
+def is_message_deleted(error: BadRequest) -> bool:
+    """Someone deleted the message from the chat."""
+    return "message to edit not found" in error.message.lower()
+
+
 def is_message_gone(error: BadRequest) -> bool:
     """The message was deleted or can no longer be edited: post a fresh one instead."""
     text = error.message.lower()
@@ -220,6 +225,10 @@ class CaseMessenger:
         # go to the chat itself until a restart, so no case waits for a topic to return.
         self._gone_topics: set[tuple[int, int]] = set()
         self._managers_refusing = False  # told once, until a copy goes through again
+        # Messages an edit found deleted from their chat, (chat, message): a closed case's
+        # card a person deleted stays deleted, told once a run.
+        self._deleted: set[tuple[int, int]] = set()
+        self._told_deleted: set[tuple[int, int]] = set()
         # Posts made whose message could not be written to the ledger yet: case -> message.
         self._unrecorded: dict[int, tuple[int, int]] = {}
         # Reminders this run sent or edited: whether each reads closed now. Of the others,
@@ -336,6 +345,18 @@ class CaseMessenger:
         chat_id, message_id = stored
         if await self._edit(chat_id, message_id, rendered):
             return SyncOutcome.EDITED
+        if not case.is_open and (chat_id, message_id) in self._deleted:
+            # A person deleted the card; the case is closed now, so nobody waits on it: a
+            # fresh post would only ring every phone of the department for nothing.
+            if (chat_id, message_id) not in self._told_deleted:
+                self._told_deleted.add((chat_id, message_id))
+                log.info(
+                    "the card of case %s was deleted from chat %s; the case is closed, so it"
+                    " is not posted again",
+                    case.id,
+                    chat_id,
+                )
+            return SyncOutcome.UNCHANGED
         log.warning(
             "message %s of case %s in chat %s is gone; posting it again",
             message_id,
@@ -366,6 +387,8 @@ class CaseMessenger:
                 return True
             if not is_message_gone(error):
                 raise
+            if is_message_deleted(error):
+                self._deleted.add((chat_id, message_id))
             return False
         return True
 

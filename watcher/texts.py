@@ -2521,6 +2521,9 @@ LOG_RU: dict[str, str] = {
         "Telegram ограничил частоту сообщений в чат %s: сообщения туда ждут %.0f с"
     ),
     "delivering case %s failed": "ошибка при отправке случая %s",
+    "the card of case %s was deleted from chat %s; the case is closed, so it is not posted again": (
+        "карточку случая %s удалили из чата %s; случай закрыт, поэтому она не публикуется заново"
+    ),
     "chat %s takes the bot's messages again (department «%s»); its waiting missed calls are"
     " posted now": (
         "чат %s снова принимает сообщения бота (отдел «%s»); ожидавшие пропущенные звонки"
