@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 from typing import TextIO
 
+from bot.send_test import hint_for_recorded, recorded_words
 from watcher.config import Config, example_admins, example_chats, route, shared_ranges
 from watcher.contacts import employee_keys, read_contacts
 from watcher.hours import minute_text
+from watcher.ledger import Ledger
 from watcher.models import Call
 from watcher.texts import tr
 from watcher.vocab import AfterHours, Direction
@@ -29,6 +31,27 @@ def show_placeholders(config: Config, out: TextIO) -> bool:
     for value in example_admins(config):
         out.write(tr(t, "cli_check_placeholder_admin", value=value) + "\n")
     return not chats
+
+
+def show_waits(config: Config, ledger: Ledger, out: TextIO) -> None:
+    """Each chat whose changes were tried and still wait (the bot removed from it, no
+    right to post, Telegram unreachable): its department, since when, Telegram's answer
+    and what to do; the running service retries them, the admin fixes the cause."""
+    t = config.language
+    for wait in ledger.outbox_waits():
+        line = tr(
+            t,
+            "cli_check_waiting",
+            chat=wait.chat if wait.chat is not None else "?",
+            department=wait.department,
+            cases=wait.cases,
+            since=wait.since.strftime("%Y-%m-%d %H:%M"),
+            error=recorded_words(wait.last_error),
+        )
+        out.write(line + "\n")
+        hint = hint_for_recorded(wait.last_error, t)
+        if hint is not None:
+            out.write(tr(t, "cli_send_test_hint", hint=hint) + "\n")
 
 
 def show_telegram(config: Config, out: TextIO) -> None:

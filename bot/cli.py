@@ -778,6 +778,7 @@ def _check_ledger(config: Config, out: TextIO) -> bool:
             pending=ledger.outbox_pending_count(),
         )
         out.write(counts + "\n")
+        check_setup.show_waits(config, ledger, out)
         if state is not None:
             cursor = tr(
                 t, "cli_check_cursor", record=state.next_index + 1, pending=len(state.pending)

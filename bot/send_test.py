@@ -111,6 +111,27 @@ def hint_for(error: TelegramError, language: str) -> str | None:
     return None
 
 
+_RECORDED_KINDS: dict[str, type[TelegramError]] = {"Forbidden": Forbidden, "BadRequest": BadRequest}
+
+
+def recorded_words(error: str) -> str:
+    """Telegram's own words in an error as the outbox recorded it, without the class
+    name before them ("Forbidden: Forbidden: bot was kicked…" reads "Forbidden: bot…")."""
+    kind, _, message = error.partition(": ")
+    return message if kind in _RECORDED_KINDS and message else error
+
+
+def hint_for_recorded(error: str, language: str) -> str | None:
+    """The hint for an error as the outbox recorded it ("Forbidden: …", "BadRequest: …",
+    "network: …"), for the changes ``perezvon check`` finds waiting."""
+    kind, _, message = error.partition(": ")
+    if kind == "network":
+        return tr(language, "cli_send_test_hint_network")
+    if kind not in _RECORDED_KINDS or not message:
+        return None
+    return hint_for(_RECORDED_KINDS[kind](message), language)
+
+
 async def send_test(config: Config, token: str, base_url: str | None = None) -> list[SendResult]:
     """Post the test message to every target; raises :class:`TelegramCheckError` when the
     token is rejected or the Bot API cannot be reached at all."""

@@ -4,13 +4,17 @@ to post. Nothing is lost, the log says it once per episode, and the cases are po
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 
 from bot.outbox import GIVE_UP_AFTER
 from tests.conftest import SALES_CHAT
-from tests.test_bot_harness import Office, office
+from tests.test_bot_harness import Office, midday_zone, office, open_office
+from tests.test_cli import run_cli, write_config
+from watcher.config import load_config
 
 __all__ = ["office"]  # the fixture, imported for pytest
 
@@ -92,3 +96,29 @@ async def test_the_refusal_is_told_once_naming_the_department_and_its_fix(
     assert "«Отдел продаж»" in loud[0] and fix in loud[0]
     back = [r.getMessage() for r in outbox if "takes the bot's messages again" in r.getMessage()]
     assert len(back) == 1 and "«Отдел продаж»" in back[0]
+
+
+async def test_check_says_which_department_waits_for_a_refusing_chat_and_why(
+    tmp_path: Path,
+) -> None:
+    """The bot was removed from the sales group; the admin runs `perezvon check`, which
+    said only "2 changes waiting for Telegram". It names the chat, the department, since
+    when, Telegram's answer, and what to do."""
+    dbf = tmp_path / "Calls.dbf"
+    toml = write_config(tmp_path, dbf)
+    toml.write_text(f'timezone = "{midday_zone()}"\n' + toml.read_text(encoding="utf-8"))
+    config = load_config(toml)
+    async with open_office(config) as office:
+        office.api.kicked_from.add(-1001)
+        office.missed(minutes_ago=5, caller="89161111111")
+        office.missed(minutes_ago=4, caller="89162222222")
+        await office.scan()
+        await office.api.wait_for(
+            "sendMessage", lambda c: c.failed and c.params.get("chat_id") == -1001, count=2
+        )
+        path = str(config.config_path)
+        _, out, _ = await asyncio.to_thread(run_cli, "-c", path, "check", "--rows", "1")
+    assert "2 changes waiting for Telegram" in out, out
+    assert "chat -1001 (department «Sales»): 2 cases wait since " in out, out
+    assert "Telegram's last answer: Forbidden: bot was kicked from the supergroup chat\n" in out
+    assert "add it there" in out  # the hint of --send-test for a refusal

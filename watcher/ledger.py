@@ -111,6 +111,17 @@ class OutboxBatch:
 
 
 @dataclass(frozen=True)
+class OutboxWait:
+    """Changes a chat did not take yet after trying: its department's cases wait."""
+
+    chat: int | None
+    department: str
+    cases: int
+    since: datetime  # the oldest waiting change
+    last_error: str  # Telegram's newest answer, as the outbox recorded it
+
+
+@dataclass(frozen=True)
 class CloseResult:
     """What a press did (close, reopen, claim…): ``changed`` False means the case was not
     eligible, and ``case`` says why (already closed, claimed by someone else)."""
@@ -1158,6 +1169,23 @@ class Ledger:
     def outbox_pending_count(self) -> int:
         row = self._one("SELECT count(*) FROM outbox WHERE done_at IS NULL")
         return int(row[0]) if row else 0
+
+    def outbox_waits(self) -> list[OutboxWait]:
+        """Per chat and department, the changes tried and not delivered yet (a chat that
+        refuses the bot, Telegram unreachable): what ``perezvon check`` tells the admin."""
+        rows = self.conn.execute(
+            "SELECT c.chat, c.department, count(DISTINCT o.case_id), min(o.created_at),"
+            " (SELECT w.last_error FROM outbox w JOIN cases wc ON wc.id = w.case_id"
+            "  WHERE w.done_at IS NULL AND w.last_error IS NOT NULL AND wc.chat IS c.chat"
+            "  AND wc.department = c.department ORDER BY w.id DESC LIMIT 1)"
+            " FROM outbox o JOIN cases c ON c.id = o.case_id"
+            " WHERE o.done_at IS NULL AND o.attempts > 0 AND o.last_error IS NOT NULL"
+            " GROUP BY c.chat, c.department ORDER BY min(o.created_at)"
+        ).fetchall()
+        return [
+            OutboxWait(row[0], row[1], int(row[2]), from_text(row[3]), str(row[4] or ""))
+            for row in rows
+        ]
 
     def outbox_done(self, batch: OutboxBatch, now: datetime) -> None:
         with self.transaction():

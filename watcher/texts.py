@@ -593,6 +593,10 @@ RU: dict[str, str] = {
         "  звонков: {calls}, открытых случаев: {open}, изменений ждут отправки в Telegram: "
         "{pending}"
     ),
+    "cli_check_waiting": (
+        "  чат {chat} (отдел «{department}»): не отправлены изменения случаев: {cases},"
+        " ждут с {since}; последний ответ Telegram: {error}"
+    ),
     "cli_check_cursor": "  курсор: запись {record}, ждут завершения: {pending}",
     "cli_check_last_missed": "  последний пропущенный звонок: {when}",
     "cli_check_never": "ещё не было",
@@ -1722,6 +1726,10 @@ EN: dict[str, str] = {
     "cli_check_ledger_missing": "  not created yet (the first run creates it)",
     "cli_check_ledger_counts": (
         "  {calls} calls, {open} open cases, {pending} changes waiting for Telegram"
+    ),
+    "cli_check_waiting": (
+        "  chat {chat} (department «{department}»): {cases} cases wait since {since};"
+        " Telegram's last answer: {error}"
     ),
     "cli_check_cursor": "  cursor: record {record}, {pending} pending",
     "cli_check_last_missed": "  last missed call: {when}",
