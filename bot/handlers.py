@@ -53,7 +53,7 @@ from bot.render import (
     struck_list,
     without_button,
 )
-from bot.replies import Part, send_parts
+from bot.replies import Part, in_topic_or_chat, send_parts
 from bot.runtime import Runtime, runtime_of
 from watcher.models import Case
 from watcher.stats import Period, days_period, parse_period
@@ -139,11 +139,12 @@ async def _say(
     """Answer a command in its chat and topic."""
     chat = update.effective_chat
     assert chat is not None
-    await context.bot.send_message(
+    await in_topic_or_chat(
         chat.id,
-        text,
-        parse_mode=ParseMode.HTML if html else None,
-        message_thread_id=_thread(update, runtime_of(context)),
+        _thread(update, runtime_of(context)),
+        lambda topic: context.bot.send_message(
+            chat.id, text, parse_mode=ParseMode.HTML if html else None, message_thread_id=topic
+        ),
     )
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from telegram import Bot, InputFile, Message
 from telegram.constants import ParseMode
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, RetryAfter
 
 from bot.limiter import retry_after_seconds
+from bot.messenger import is_topic_gone
 from bot.render import Rendered
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,32 @@ async def send_parts(
     return [await send_part(bot, chat_id, part, thread) for part in parts]
 
 
+async def in_topic_or_chat(
+    chat_id: int, thread: int | None, send: Callable[[int | None], Awaitable[Message]]
+) -> Message:
+    """``send`` into forum topic ``thread``, and into the chat itself when Telegram says
+    the topic is deleted or closed: an answer must not be lost to a topic that is gone."""
+    try:
+        return await send(thread)
+    except BadRequest as error:
+        if thread is None or not is_topic_gone(error):
+            raise
+        log.info(
+            "topic %s of chat %s is gone (%s): the answer goes to the chat itself",
+            thread,
+            chat_id,
+            error.message,
+        )
+        return await send(None)
+
+
 async def _send(bot: Bot, chat_id: int, part: Part, thread: int | None) -> Message:
+    return await in_topic_or_chat(
+        chat_id, thread, lambda topic: _send_into(bot, chat_id, part, topic)
+    )
+
+
+async def _send_into(bot: Bot, chat_id: int, part: Part, thread: int | None) -> Message:
     if isinstance(part, Document):
         return await bot.send_document(
             chat_id,

@@ -333,6 +333,9 @@ class FakeBotApi:
         """Pending (not yet confirmed) updates."""
         self.webhook_url = ""
         self.deleted_topics: set[tuple[int, int]] = set()
+        self.closed_topics: set[tuple[int, int]] = set()
+        """Forum topics (chat_id, message_thread_id) closed: a send into one answers
+        "Bad Request: TOPIC_CLOSED", as Telegram does for a bot that may not manage topics."""
         self.kicked_from: set[int] = set()
         """Chats the bot was removed from: every request naming one answers 403."""
         self.muted: dict[int, str] = {}
@@ -847,6 +850,8 @@ class FakeBotApi:
         thread = params.get("message_thread_id")
         if thread is not None and (chat_id, int(thread)) in self.deleted_topics:
             raise _ApiError(400, "Bad Request: message thread not found")
+        if thread is not None and (chat_id, int(thread)) in self.closed_topics:
+            raise _ApiError(400, "Bad Request: TOPIC_CLOSED")
         message: dict[str, Any] = {
             "message_id": self._new_message_id(chat_id),
             "from": self.bot_user,

@@ -85,3 +85,31 @@ async def test_a_deleted_topic_sends_to_the_chat_itself_with_one_warning(
     gone = [r for r in caplog.records if "forum topic 42" in r.getMessage()]
     assert len(gone) == 1 and gone[0].levelname == "WARNING"
     assert "[[department]] topic" in gone[0].getMessage()
+
+
+@pytest.mark.parametrize("gone", ["deleted", "closed"])
+async def test_a_command_answer_meant_for_a_gone_topic_comes_into_the_chat(
+    office: Office, gone: str
+) -> None:
+    """The department's topic was deleted (or closed); an operator asks /missed in the
+    chat's general part. The answer went to the department's topic, Telegram refused it,
+    and the operator got no answer at all, to /missed or any other command."""
+    topics = office.api.deleted_topics if gone == "deleted" else office.api.closed_topics
+    topics.add((SALES_CHAT, TOPIC))
+    office.missed(minutes_ago=3)
+    await office.scan()
+    await office.wait_posted(SALES_CHAT)
+    await office.settle()
+    await office.command(SALES_CHAT, OLGA, "/missed")
+    [answer] = await office.api.wait_for(
+        "sendMessage",
+        lambda c: not c.failed and "Открытые пропущенные" in str(c.params.get("text", "")),
+    )
+    assert answer.params.get("message_thread_id") is None
+    assert "+7 916 123-45-67" in str(answer.params["text"])
+    await office.command(SALES_CHAT, OLGA, "/help")
+    answers = await office.api.wait_for(
+        "sendMessage",
+        lambda c: not c.failed and str(c.params.get("text", "")).startswith("Я бот"),
+    )
+    assert answers[0].params.get("message_thread_id") is None

@@ -2529,6 +2529,9 @@ LOG_RU: dict[str, str] = {
         "Telegram ограничил частоту сообщений в чат %s: сообщения туда ждут %.0f с"
     ),
     "delivering case %s failed": "ошибка при отправке случая %s",
+    "topic %s of chat %s is gone (%s): the answer goes to the chat itself": (
+        "тема %s чата %s удалена или закрыта (%s): ответ отправлен в сам чат"
+    ),
     "the card of case %s was deleted from chat %s; the case is closed, so it is not posted again": (
         "карточку случая %s удалили из чата %s; случай закрыт, поэтому она не публикуется заново"
     ),
