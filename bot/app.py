@@ -246,7 +246,7 @@ class PerezvonBot:
         timeout = float(app.bot_data.get("poll_timeout", POLL_TIMEOUT))
         await app.updater.start_polling(
             timeout=timedelta(seconds=timeout),
-            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER],
             bootstrap_retries=0,
             error_callback=PollingErrors().report,
         )

@@ -15,12 +15,21 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
-from telegram import CallbackQuery, Chat, Message, Update, User
-from telegram.constants import ChatType, ParseMode
+from telegram import (
+    CallbackQuery,
+    Chat,
+    ChatMember,
+    ChatMemberRestricted,
+    Message,
+    Update,
+    User,
+)
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -82,7 +91,63 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("me", me_command, filters=only_new))
     application.add_handler(CallbackQueryHandler(button_pressed))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated))
+    application.add_handler(
+        ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
     application.add_error_handler(log_error)
+
+
+async def bot_membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram's note that the bot was removed from a chat, added back, or had its rights
+    changed: a removal is told at once (naming the department and the fix); once it may
+    post again, the cases waiting for that chat go now, not at their next retry, up to
+    five minutes later, while the admin who just added the bot wonders if it worked."""
+    changed = update.my_chat_member
+    if changed is None:
+        return
+    runtime = runtime_of(context)
+    messenger = runtime.messenger
+    chat = changed.chat.id
+    if not messenger.uses_chat(chat):
+        log.info("the bot's membership of chat %s changed; the config names no such chat", chat)
+        return
+    # The ids the ledger's cases may name for this chat: it, and a group it was before.
+    chats = {chat} | {old for old in messenger.moves if messenger.chat_for(old) == chat}
+    department = _chat_label(runtime, chat)
+    member = changed.new_chat_member
+    if _may_post(member):
+        runtime.outbox.chat_takes_again(chats)
+        due = runtime.ledger.outbox_retry_chats_now(chats, runtime.clock())
+        log.info(
+            "the bot may post in chat %s again (%s): %s waiting changes are sent now",
+            chat,
+            department,
+            due,
+        )
+        runtime.outbox.wake()
+        return
+    removed = member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+    by = changed.from_user.id if changed.from_user else "?"
+    reason = f"{'removed' if removed else 'restricted'} by user {by}"
+    runtime.outbox.chat_refuses(chat, chats, department, reason, no_rights=not removed)
+
+
+def _may_post(member: ChatMember) -> bool:
+    if member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
+        return True
+    if member.status == ChatMemberStatus.OWNER:
+        return True
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member and member.can_send_messages
+    return False
+
+
+def _chat_label(runtime: Runtime, chat: int) -> str:
+    """The departments a chat serves, or the managers', as the log names them."""
+    names = [d.name for d in runtime.config.departments if d.chat == chat]
+    if runtime.config.telegram.managers_chat == chat:
+        names.append(tr(runtime.language, "chat_label_managers"))
+    return ", ".join(names) or str(chat)
 
 
 async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -33,7 +33,7 @@ import asyncio
 import logging
 import time
 from asyncio import FIRST_COMPLETED
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -451,6 +451,24 @@ class OutboxSender:
             log.warning(_REFUSED[kind], batch.chat, error, department)
         self._retry(batch, f"{type(error).__name__}: {error}", delay, report)
         return Step.RETRY
+
+    def chat_refuses(
+        self, chat: int, chats: Iterable[int], department: str, reason: str, *, no_rights: bool
+    ) -> None:
+        """Telegram said the bot was removed from ``chat`` (or may not post there): the
+        episode's one warning, now, before any post of its fails (``chats``: the ids its
+        cases name, the old one of a group that became a supergroup too)."""
+        ids = set(chats)
+        if ids & set(self._refusing):
+            return
+        for each in ids:
+            self._refusing[each] = department
+        log.warning(_REFUSED["no_rights" if no_rights else "not_in_chat"], chat, reason, department)
+
+    def chat_takes_again(self, chats: Iterable[int]) -> None:
+        """The bot may post in these chats again: the refusal's episode is over."""
+        for each in chats:
+            self._refusing.pop(each, None)
 
     def _backoff(self, batch: OutboxBatch) -> float:
         return backoff_seconds(batch.attempts, self.base_backoff, self.max_backoff)

@@ -301,6 +301,39 @@ def _parse_text(
     return text, entities or None
 
 
+# A ChatMemberAdministrator's rights and a ChatMemberRestricted's permissions.
+_ADMIN_RIGHTS = (
+    "can_be_edited",
+    "is_anonymous",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
+_MEMBER_RIGHTS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_edit_tag",
+    "can_react_to_messages",
+)
 # The methods that put a new message into a chat.
 _SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 
@@ -365,6 +398,7 @@ class FakeBotApi:
         self._next_file_id = itertools.count(1)
         self._next_message_id: dict[int, int] = {}
         self._allowed_updates: list[str] = []
+        self._bot_member: dict[int, dict[str, Any]] = {}  # the bot's ChatMember per chat
         self._updates_changed = asyncio.Event()
         self._calls_changed = asyncio.Event()
         self._poll_generation = 0
@@ -587,6 +621,48 @@ class FakeBotApi:
         self.updates.append(update)
         self._wake_pollers()
         return update
+
+    def set_bot_status(
+        self, chat_id: int, status: str, by: dict[str, Any], *, can_send: bool = True
+    ) -> dict[str, Any]:
+        """A group admin (``by``) changes the bot's membership of ``chat_id`` to ``status``
+        ("left", "kicked", "member", "administrator", "restricted"): requests follow it
+        (removed: 403; restricted without ``can_send``: sends refused), and Telegram's
+        ``my_chat_member`` update is queued, as it is for a bot removed, added, or whose
+        rights changed."""
+        old = self._bot_member.get(chat_id) or {"user": self.bot_user, "status": "member"}
+        new = self._member(status, can_send)
+        self._bot_member[chat_id] = new
+        self.kicked_from.discard(chat_id)
+        self.muted.pop(chat_id, None)
+        if status in ("left", "kicked"):
+            self.kicked_from.add(chat_id)
+        elif status == "restricted" and not can_send:
+            self.muted[chat_id] = "Bad Request: not enough rights to send text messages to the chat"
+        return self.inject_update(
+            {
+                "my_chat_member": {
+                    "chat": self._chat(chat_id),
+                    "from": by,
+                    "date": int(time.time()),
+                    "old_chat_member": copy.deepcopy(old),
+                    "new_chat_member": copy.deepcopy(new),
+                }
+            }
+        )
+
+    def _member(self, status: str, can_send: bool) -> dict[str, Any]:
+        """The bot as a ChatMember of ``status``, with the fields Telegram sends for it."""
+        member: dict[str, Any] = {"user": self.bot_user, "status": status}
+        if status == "kicked":
+            member["until_date"] = 0
+        elif status == "administrator":
+            member.update({flag: True for flag in _ADMIN_RIGHTS})
+            member["can_be_edited"] = False
+        elif status == "restricted":
+            member.update({flag: can_send for flag in _MEMBER_RIGHTS})
+            member.update({"is_member": True, "until_date": 0})
+        return member
 
     def inject_message(
         self,

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.outbox import GIVE_UP_AFTER
 from tests.conftest import SALES_CHAT
-from tests.test_bot_harness import Office, midday_zone, office, open_office
+from tests.test_bot_harness import ADMIN, Office, midday_zone, office, office_config, open_office
 from tests.test_cli import run_cli, write_config
-from watcher.config import load_config
+from watcher.config import Config, load_config
 
 __all__ = ["office"]  # the fixture, imported for pytest
 
@@ -122,3 +123,39 @@ async def test_check_says_which_department_waits_for_a_refusing_chat_and_why(
     assert "chat -1001 (department «Sales»): 2 cases wait since " in out, out
     assert "Telegram's last answer: Forbidden: bot was kicked from the supergroup chat\n" in out
     assert "add it there" in out  # the hint of --send-test for a refusal
+
+
+SLOW_RETRIES = {"base_backoff": 60.0, "max_backoff": 300.0}
+
+
+@pytest.mark.parametrize(
+    ("gone", "back"),
+    [("kicked", "member"), ("left", "administrator"), ("restricted", "member")],
+)
+async def test_the_bot_added_back_posts_the_waiting_cases_at_once(
+    tmp_path: Path,
+    phone_config: Callable[..., Config],
+    caplog: pytest.LogCaptureFixture,
+    gone: str,
+    back: str,
+) -> None:
+    """The admin added the bot back to the sales group (or gave it its rights back) and
+    saw nothing: the waiting cases came only at the next retry, up to five minutes later,
+    so "did it work?". Telegram says the bot is back (my_chat_member): they go now."""
+    config = office_config(tmp_path, phone_config)
+    async with open_office(config, **SLOW_RETRIES) as office:
+        office.api.set_bot_status(SALES_CHAT, gone, ADMIN, can_send=False)
+        with caplog.at_level(logging.INFO):
+            office.missed()
+            await office.scan()
+            await office.api.wait_for(
+                "sendMessage", lambda c: c.failed and c.params.get("chat_id") == SALES_CHAT
+            )
+            office.api.set_bot_status(SALES_CHAT, back, ADMIN)
+            await office.wait_posted(SALES_CHAT)  # well before the 60 s retry
+            await office.settle()
+        ours = [r for r in caplog.records if r.name.startswith("bot")]
+        said = [r.getMessage() for r in ours]
+        assert any("may post in chat -1001000000001 again" in line for line in said), said
+        loud = [r.getMessage() for r in ours if r.levelno >= logging.WARNING]
+        assert len(loud) == 1 and "«Отдел продаж»" in loud[0], loud

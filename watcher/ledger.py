@@ -1166,6 +1166,23 @@ class Ledger:
             )
         return cursor.rowcount
 
+    def outbox_retry_chats_now(self, chats: Iterable[int], now: datetime) -> int:
+        """The bot may post in these chats again (added back, its rights restored): their
+        changes waiting out a refusal's backoff are due now (a change held for later, e.g.
+        until the office opens, or a flood wait keeps its time)."""
+        ids = sorted(set(chats))
+        if not ids:
+            return 0
+        marks = ", ".join("?" for _ in ids)
+        with self.transaction():
+            cursor = self.conn.execute(
+                "UPDATE outbox SET next_try_at = ? WHERE done_at IS NULL AND next_try_at > ?"
+                " AND last_error IS NOT NULL AND last_error NOT LIKE '429%'"
+                f" AND case_id IN (SELECT id FROM cases WHERE chat IN ({marks}))",
+                [to_text(now), to_text(now), *ids],
+            )
+        return cursor.rowcount
+
     def outbox_pending_count(self) -> int:
         row = self._one("SELECT count(*) FROM outbox WHERE done_at IS NULL")
         return int(row[0]) if row else 0

@@ -797,6 +797,7 @@ RU: dict[str, str] = {
     "test_message": "🔔 Проверка связи: «Перезвон» может писать сюда ({target}).",
     "test_target_department": "отдел «{name}»",
     "test_target_managers": "чат руководителей",
+    "chat_label_managers": "чат руководителей",
     # `perezvon chats`
     "cli_chats_listening": (
         "Бот @{username} ждёт сообщений {seconds} с. Добавьте его в чаты отделов и "
@@ -1936,6 +1937,7 @@ EN: dict[str, str] = {
     "test_message": "🔔 Connection test: Perezvon can write here ({target}).",
     "test_target_department": "department “{name}”",
     "test_target_managers": "the managers' chat",
+    "chat_label_managers": "the managers' chat",
     "cli_chats_listening": (
         "Bot @{username} listens for {seconds} s. Add it to the department chats and the "
         "managers' chat and send /start@{username} in each (in a private chat with the "
@@ -2529,6 +2531,12 @@ LOG_RU: dict[str, str] = {
         "Telegram ограничил частоту сообщений в чат %s: сообщения туда ждут %.0f с"
     ),
     "delivering case %s failed": "ошибка при отправке случая %s",
+    "the bot may post in chat %s again (%s): %s waiting changes are sent now": (
+        "бот снова может писать в чат %s (%s): ожидавшие изменения (%s) отправляются сейчас"
+    ),
+    "the bot's membership of chat %s changed; the config names no such chat": (
+        "членство бота в чате %s изменилось; этого чата нет в конфигурации"
+    ),
     "topic %s of chat %s is gone (%s): the answer goes to the chat itself": (
         "тема %s чата %s удалена или закрыта (%s): ответ отправлен в сам чат"
     ),
