@@ -23,11 +23,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import ContextTypes, Job, JobQueue
 
 from bot.figures import chart_png, report_document, stats_messages
 from bot.limiter import retry_after_seconds
+from bot.messenger import is_chat_refusal
 from bot.render import MESSAGE_LIMIT, Rendered, summary_text, utf16_len
 from bot.replies import Part, send_part
 from bot.runtime import Runtime, runtime_of
@@ -369,9 +377,12 @@ async def _run(
             log.info("%s: the office is closed today, none sent", what)
             _served(runtime, name)
             return
-    left = await send_summary(
+    sent = await deliver_summary(
         context.bot, chat_id, parts, what=what, on_moved=runtime.messenger.chat_moved
     )
+    if sent.failed:  # a bad request, said in the log: trying it again would fail again
+        return
+    left = sent.left
     if not left:
         log.info("%s sent to chat %s", what, chat_id)
         _served(runtime, name)
@@ -380,7 +391,20 @@ async def _run(
         log.error("%s: giving up, %s part(s) not sent to chat %s", what, len(left), chat_id)
         return
     delay = RETRY_DELAYS[attempt]
-    log.warning("%s: Telegram unavailable, trying again in %.0f s", what, delay)
+    if sent.refused is None:
+        log.warning("%s: Telegram unavailable, trying again in %.0f s", what, delay)
+    elif attempt == 0:  # once an episode: the retries say nothing new
+        log.error(
+            "%s: the managers' chat %s refuses the bot (%s); trying again in %.0f s. Add the"
+            " bot to that chat, or fix telegram.managers_chat (perezvon check --send-test"
+            " tries it)",
+            what,
+            chat_id,
+            sent.refused,
+            delay,
+        )
+    else:
+        log.debug("%s: chat %s still refuses the bot (%s)", what, chat_id, sent.refused)
     context.job_queue.run_once(
         again, delay, data={"attempt": attempt + 1, "parts": left}, name=name
     )
@@ -391,6 +415,17 @@ def _served(runtime: Runtime, name: str) -> None:
     runtime.ledger.set_meta(_sent_key(name), runtime.clock().date().isoformat())
 
 
+@dataclass(frozen=True)
+class SummaryDelivery:
+    """What sending a summary came to: the parts ``left`` to send later (Telegram
+    unavailable, or the chat ``refused`` the bot, which a group admin may undo any
+    minute), or ``failed`` for good (a bad request, logged)."""
+
+    left: list[Part]
+    refused: str | None = None
+    failed: bool = False
+
+
 async def send_summary(
     bot: Bot,
     chat_id: int,
@@ -399,8 +434,22 @@ async def send_summary(
     what: str = DAILY,
     on_moved: Callable[[int, int], None] | None = None,
 ) -> list[Part]:
-    """Send the parts in order; returns those left when Telegram is unavailable. A chat
-    that became a supergroup gets them there (``on_moved`` is told)."""
+    """Send the parts in order; returns those left when Telegram is unavailable or the
+    chat refuses the bot. A chat that became a supergroup gets them there (``on_moved``
+    is told)."""
+    sent = await deliver_summary(bot, chat_id, parts, what=what, on_moved=on_moved)
+    return sent.left
+
+
+async def deliver_summary(
+    bot: Bot,
+    chat_id: int,
+    parts: list[Part],
+    *,
+    what: str = DAILY,
+    on_moved: Callable[[int, int], None] | None = None,
+) -> SummaryDelivery:
+    """:func:`send_summary`, saying why parts are left."""
     for index, part in enumerate(parts):
         try:
             try:
@@ -413,13 +462,15 @@ async def send_summary(
                 await send_part(bot, chat_id, part)
         except RetryAfter as error:
             log.warning("%s: flood control (%.0f s)", what, retry_after_seconds(error))
-            return parts[index:]
-        except BadRequest as error:  # a subclass of NetworkError, but not transient
+            return SummaryDelivery(parts[index:])
+        except (BadRequest, Forbidden) as error:  # BadRequest: a NetworkError, not transient
+            if is_chat_refusal(error):  # removed from the chat, no right to post
+                return SummaryDelivery(parts[index:], refused=error.message)
             log.error("%s to chat %s failed: %s", what, chat_id, error)
-            return []
+            return SummaryDelivery([], failed=True)
         except NetworkError:
-            return parts[index:]
-        except TelegramError as error:  # Forbidden, chat not found: a config problem
+            return SummaryDelivery(parts[index:])
+        except TelegramError as error:
             log.error("%s to chat %s failed: %s", what, chat_id, error)
-            return []
-    return []
+            return SummaryDelivery([], failed=True)
+    return SummaryDelivery([])

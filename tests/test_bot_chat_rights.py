@@ -5,6 +5,7 @@ to post. Nothing is lost, the log says it once per episode, and the cases are po
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -12,8 +13,17 @@ from pathlib import Path
 import pytest
 
 from bot.outbox import GIVE_UP_AFTER
+from bot.summary import JOB_NAME, summary_job
 from tests.conftest import SALES_CHAT
-from tests.test_bot_harness import ADMIN, Office, midday_zone, office, office_config, open_office
+from tests.test_bot_harness import (
+    ADMIN,
+    MANAGERS_CHAT,
+    Office,
+    midday_zone,
+    office,
+    office_config,
+    open_office,
+)
 from tests.test_cli import run_cli, write_config
 from watcher.config import Config, load_config
 
@@ -159,3 +169,33 @@ async def test_the_bot_added_back_posts_the_waiting_cases_at_once(
         assert any("may post in chat -1001000000001 again" in line for line in said), said
         loud = [r.getMessage() for r in ours if r.levelno >= logging.WARNING]
         assert len(loud) == 1 and "«Отдел продаж»" in loud[0], loud
+
+
+async def test_a_summary_the_managers_chat_refused_is_not_called_sent(
+    office: Office, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot was removed from the managers' chat at 09:00: the log said the summary
+    failed and, on the next line, "daily summary sent to chat ...", and the day counted
+    as served, so neither a retry nor a restart sent it once the bot was back. It is
+    tried again like a summary Telegram was down for, and not marked sent."""
+    yesterday = (office.now().date() - dt.timedelta(days=1)).isoformat()
+    office.ledger.set_meta(f"sent:{JOB_NAME}", yesterday)  # the last one that went out
+    office.api.kicked_from.add(MANAGERS_CHAT)
+    job_queue = office.bot.application.job_queue
+    assert job_queue is not None
+    with caplog.at_level(logging.INFO, logger="bot.summary"):
+        job_queue.run_once(summary_job, 0.01, name=JOB_NAME)
+        await office.api.wait_for(
+            "sendMessage", lambda c: c.failed and c.params.get("chat_id") == MANAGERS_CHAT
+        )
+        for _ in range(100):  # the job's own end: its retry is queued
+            if len(job_queue.get_jobs_by_name(JOB_NAME)) == 2:
+                break
+            await asyncio.sleep(0.02)
+    said = [r.getMessage() for r in caplog.records]
+    assert not any("sent to chat" in line for line in said), said
+    refused = [line for line in said if "refuses the bot" in line]
+    assert len(refused) == 1 and "telegram.managers_chat" in refused[0], said
+    assert office.ledger.get_meta(f"sent:{JOB_NAME}") == yesterday
+    retry = [j for j in job_queue.get_jobs_by_name(JOB_NAME) if isinstance(j.data, dict)]
+    assert len(retry) == 1 and retry[0].data["parts"]

@@ -2531,6 +2531,12 @@ LOG_RU: dict[str, str] = {
         "Telegram ограничил частоту сообщений в чат %s: сообщения туда ждут %.0f с"
     ),
     "delivering case %s failed": "ошибка при отправке случая %s",
+    "%s: the managers' chat %s refuses the bot (%s); trying again in %.0f s. Add the bot to"
+    " that chat, or fix telegram.managers_chat (perezvon check --send-test tries it)": (
+        "%s: чат руководителей %s не принимает сообщения бота (%s); повтор через %.0f с."
+        " Добавьте бота в этот чат или исправьте telegram.managers_chat (проверка: perezvon"
+        " check --send-test)"
+    ),
     "the bot may post in chat %s again (%s): %s waiting changes are sent now": (
         "бот снова может писать в чат %s (%s): ожидавшие изменения (%s) отправляются сейчас"
     ),
