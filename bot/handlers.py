@@ -37,6 +37,7 @@ from telegram.ext import (
 )
 
 from bot.figures import load_photo, report_document, stats_parts
+from bot.messenger import is_chat_refusal
 from bot.permissions import (
     ClaimVerdict,
     Scope,
@@ -692,6 +693,28 @@ def _user_name(user: User) -> str:
     return name or (f"@{user.username}" if user.username else str(user.id))
 
 
+# bot_data key: chats where an answer was refused, told once each this run.
+_ANSWER_REFUSED = "answers_refused"
+
+
 async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Errors in handlers end up in the log, never as a crash of the bot."""
-    log.error("error while handling an update: %s", context.error, exc_info=context.error)
+    """Errors in handlers end up in the log, never as a crash of the bot. An answer the
+    chat refused (the bot removed, or without the right to post) is no fault of the bot:
+    one warning per chat, naming its department, with no traceback."""
+    error = context.error
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if isinstance(error, TelegramError) and is_chat_refusal(error) and chat is not None:
+        told: set[int] = context.bot_data.setdefault(_ANSWER_REFUSED, set())
+        if chat.id in told:
+            log.debug("chat %s refused an answer again (%s)", chat.id, error.message)
+            return
+        told.add(chat.id)
+        log.warning(
+            "could not answer in chat %s («%s»): %s. The bot may not post there: add it to"
+            " the chat, or give it the right to send messages",
+            chat.id,
+            _chat_label(runtime_of(context), chat.id),
+            error.message,
+        )
+        return
+    log.error("error while handling an update: %s", error, exc_info=error)

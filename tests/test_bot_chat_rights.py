@@ -18,6 +18,7 @@ from tests.conftest import SALES_CHAT
 from tests.test_bot_harness import (
     ADMIN,
     MANAGERS_CHAT,
+    OLGA,
     Office,
     midday_zone,
     office,
@@ -199,3 +200,27 @@ async def test_a_summary_the_managers_chat_refused_is_not_called_sent(
     assert office.ledger.get_meta(f"sent:{JOB_NAME}") == yesterday
     retry = [j for j in job_queue.get_jobs_by_name(JOB_NAME) if isinstance(j.data, dict)]
     assert len(retry) == 1 and retry[0].data["parts"]
+
+
+async def test_a_command_the_bot_may_not_answer_is_one_warning_without_a_traceback(
+    office: Office, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot lost its right to post in the sales group; operators kept typing /missed.
+    Each one left an ERROR with a full traceback in the log, which reads like a crash of
+    the bot. One warning per chat now says the bot may not post there, naming the
+    department; the later ones are quiet."""
+    office.api.muted[SALES_CHAT] = "Bad Request: CHAT_WRITE_FORBIDDEN"
+    with caplog.at_level(logging.DEBUG, logger="bot.handlers"):
+        for _ in range(3):
+            await office.command(SALES_CHAT, OLGA, "/missed")
+        await office.api.wait_for(
+            "sendMessage", lambda c: c.failed and c.params.get("chat_id") == SALES_CHAT, count=3
+        )
+        await office.command(SALES_CHAT, OLGA, "/help")  # handled after the three
+        for _ in range(200):  # each failed answer ends in the error handler's one record
+            if len([r for r in caplog.records if r.name == "bot.handlers"]) >= 4:
+                break
+            await asyncio.sleep(0.02)
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("bot")]
+    assert [r.exc_info for r in loud] == [None], [r.getMessage() for r in loud]
+    assert "«Отдел продаж»" in loud[0].getMessage()

@@ -2537,6 +2537,11 @@ LOG_RU: dict[str, str] = {
         " Добавьте бота в этот чат или исправьте telegram.managers_chat (проверка: perezvon"
         " check --send-test)"
     ),
+    "could not answer in chat %s («%s»): %s. The bot may not post there: add it to the chat,"
+    " or give it the right to send messages": (
+        "не удалось ответить в чате %s («%s»): %s. Бот не может писать туда: добавьте его в"
+        " чат или дайте ему право отправлять сообщения"
+    ),
     "the bot may post in chat %s again (%s): %s waiting changes are sent now": (
         "бот снова может писать в чат %s (%s): ожидавшие изменения (%s) отправляются сейчас"
     ),
