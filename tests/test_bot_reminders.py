@@ -587,3 +587,34 @@ def test_reminders_count_real_minutes_over_the_night_the_clocks_change(
     # Summer time all along: the first 03:10, reminded at the first 03:30.
     assert kinds(autumn(10), autumn(29)) == set()
     assert kinds(autumn(10), autumn(30)) == {"remind"}
+
+
+def test_overdue_cases_wait_for_the_opening_after_the_new_year_holidays() -> None:
+    """Perezvon stopped on 30 December at 16:55 (the PC was switched off for the
+    holidays) with a case of 16:50 open: its reminder (17:10) and escalation (17:50) were
+    due while it was down. Started again on 3 January, or on 11 January at 08:45 before
+    the opening, it must not ping the chat or the managers while the office is closed:
+    both wait for 09:00 on 11 January, the first working day."""
+    from tests.test_bot_render import make_case
+    from watcher.hours import OfficeHours
+
+    hours = OfficeHours(
+        days=frozenset(range(5)),
+        open_minute=9 * 60,
+        close_minute=18 * 60,
+        holidays=frozenset(
+            [dt.date(2026, 12, 31)] + [dt.date(2027, 1, day) for day in range(1, 9)]
+        ),
+    )
+    first = dt.datetime(2026, 12, 30, 16, 50)
+    case = dataclasses.replace(make_case(), first_at=first, last_at=first)
+
+    def kinds(now: dt.datetime) -> set[str]:
+        found = due_now([case], hours, now, remind_after=20, escalate_after=60)
+        return {d.kind for d in found}
+
+    assert kinds(dt.datetime(2026, 12, 30, 17, 55)) == {"remind", "escalate"}  # running
+    assert kinds(dt.datetime(2027, 1, 3, 10, 0)) == set()  # a holiday
+    assert kinds(dt.datetime(2027, 1, 9, 12, 0)) == set()  # a Saturday
+    assert kinds(dt.datetime(2027, 1, 11, 8, 45)) == set()  # before the opening
+    assert kinds(dt.datetime(2027, 1, 11, 9, 0)) == {"remind", "escalate"}

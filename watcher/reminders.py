@@ -32,8 +32,12 @@ def due_now(
     remind_after: int,
     escalate_after: int,
 ) -> list[Due]:
-    """The reminders and escalations due at ``now``; 0 minutes switches one off."""
+    """The reminders and escalations due at ``now``; 0 minutes switches one off. None
+    while the office is closed: one that came due while Perezvon was not running (the PC
+    off over the holidays) waits for the next opening, not a ping on a holiday."""
     due: list[Due] = []
+    if not hours.is_open(now):
+        return due
     for case in cases:
         if not case.is_open or case.silent:
             continue
