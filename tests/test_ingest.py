@@ -968,3 +968,62 @@ def test_a_missed_call_of_a_case_is_no_abandon_when_min_ring_is_raised_later(
     h.scan()
     assert _legs(h) == []
     h.ledger.close()
+
+
+NEW_YEAR_HOURS = {
+    "days": ["mon", "tue", "wed", "thu", "fri"],
+    "open": "09:00",
+    "close": "18:00",
+    "holidays": ["2026-12-31", "2027-01-01..2027-01-08"],
+    "after_hours": "digest",
+}
+
+
+def test_calls_of_the_new_year_holidays_are_posted_after_the_pc_was_off(
+    phone_config, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
+) -> None:
+    """The PC with Perezvon was off from 30 December 17:00 to 11 January 08:45, twelve
+    days, most of them closed. Every call it did not see, from 30 December's afternoon
+    on, is what the staff must call back first thing on 11 January: posted (under the
+    opening's digest), not taken for history because it is more than four days old."""
+    harness = Harness(phone_config(hours=NEW_YEAR_HOURS))
+    try:
+        harness.now = dt.datetime(2026, 12, 30, 16, 0)
+        calls_dbf.append(phone_rows.missed(dt.datetime(2026, 12, 30, 15, 55), "89160000001"))
+        harness.scan()
+        for caller, when in (
+            ("89160000002", dt.datetime(2026, 12, 30, 17, 30)),  # open, never seen
+            ("89160000003", dt.datetime(2026, 12, 30, 19, 0)),
+            ("89160000004", dt.datetime(2027, 1, 3, 11, 0)),
+            ("89160000005", dt.datetime(2027, 1, 10, 14, 0)),
+        ):
+            calls_dbf.append(phone_rows.missed(when, caller))
+        harness.now = dt.datetime(2027, 1, 11, 8, 45)
+        harness.restart()
+        harness.scan()
+        cases = harness.cases()
+        assert [(c["remote"][-1], c["silent"], c["status"]) for c in cases] == [
+            (str(n), 0, CaseStatus.OPEN) for n in range(1, 6)
+        ]
+        # The ones of the closed days wait for the opening's digest.
+        assert [c["held_until"] for c in cases[2:]] == ["2027-01-11 09:00:00"] * 3
+    finally:
+        harness.ledger.close()
+
+
+def test_a_backlog_older_than_the_holidays_is_still_history(
+    phone_config, calls_dbf: CallsDbfWriter, phone_rows: PhoneRows
+) -> None:
+    """The window reaches back over the closed days to the last working day before them,
+    no further: a call of 29 December read on 11 January is history."""
+    harness = Harness(phone_config(hours=NEW_YEAR_HOURS))
+    try:
+        harness.now = dt.datetime(2026, 12, 29, 10, 0)
+        calls_dbf.append(phone_rows.missed(dt.datetime(2026, 12, 29, 9, 55), "89160000001"))
+        harness.scan()
+        calls_dbf.append(phone_rows.missed(dt.datetime(2026, 12, 29, 17, 0), "89160000002"))
+        harness.now = dt.datetime(2027, 1, 11, 8, 45)
+        harness.scan()
+        assert [c["silent"] for c in harness.cases()] == [0, 1]
+    finally:
+        harness.ledger.close()

@@ -130,6 +130,15 @@ class OfficeHours:
             day += timedelta(days=1)
         return True
 
+    def previous_opening(self, day: date, within_days: int) -> datetime | None:
+        """The opening of the last working day before ``day``, looking back at most
+        ``within_days``; None when there is none that near."""
+        for back in range(1, within_days + 1):
+            window = self._window(day - timedelta(days=back))
+            if window is not None:
+                return window[0]
+        return None
+
     def office_seconds(self, start: datetime, end: datetime) -> float:
         """Seconds of office time in ``[start, end)``."""
         if end <= start:

@@ -62,6 +62,10 @@ log = logging.getLogger(__name__)
 # told in one warning per episode). Four days, so a weekend with the PC off, or the share
 # out of reach from Friday evening to Monday morning, still posts every call at opening.
 RECENT_WINDOW = timedelta(days=4)
+# With [hours], the window reaches further back over closed days: to the opening of the
+# last working day before today (the New Year holidays with the PC off: 30 December's
+# calls are still posted on 11 January), but not beyond this.
+RECENT_CLOSED_DAYS = 31
 # On the very first pass over a file (no cursor yet) the table is someone's past: only
 # the last hour is posted, so installing Perezvon mid-day does not flood the chats.
 BASELINE_WINDOW = timedelta(hours=1)
@@ -272,7 +276,7 @@ class Ingestor:
             previous=state.pending,
             now=now,
             wall=self.wall(),
-            live_since=None if history else now - window,
+            live_since=None if history else self._live_since(now, window, fresh),
             final_at_once=plan.final_at_once,
             old_before=now - timedelta(seconds=settle) if history else None,
             waits=not history,
@@ -320,8 +324,8 @@ class Ingestor:
         result.backfill_left = _left(state)
         result.finish()
         self._count_rows(result)
-        if not fresh and not history:
-            self._tell_too_old(result, window)
+        if not fresh and not history and run.live_since is not None:
+            self._tell_too_old(result, now - run.live_since)
         if run.opened_silent and state.backfill_end is None:
             self.ledger.expire_silent_cases(now)
         return result
@@ -354,6 +358,17 @@ class Ingestor:
             return
         self._rows_told += result.row_warnings - result.rows_hidden
         self._rows_hidden += result.rows_hidden
+
+    def _live_since(self, now: datetime, window: timedelta, fresh: bool) -> datetime:
+        """Missed calls from this moment on are posted. A file already followed: the
+        last :data:`RECENT_WINDOW`, or from the opening of the last working day before
+        today when that is earlier (days the office was closed do not use it up)."""
+        since = now - window
+        hours = self.config.hours
+        if fresh or hours.always_open:
+            return since
+        opening = hours.previous_opening(now.date(), RECENT_CLOSED_DAYS)
+        return since if opening is None else min(since, opening)
 
     def _tell_too_old(self, result: ScanResult, window: timedelta) -> None:
         """One warning when missed calls of a file already followed turn up older than the
