@@ -455,3 +455,28 @@ def test_a_case_marked_not_needed_adds_up_in_its_department_and_among_new_number
     ) in lines
     english = render_stats(stats, period, "en")
     assert "not reached yet 1, no callback needed 1" in english
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "first", "last"),
+    [
+        # In January a manager asks for December by its name: last year's.
+        ("декабрь", dt.date(2027, 1, 11), dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
+        ("Декабрь 2026", dt.date(2027, 1, 11), dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
+        ("december", dt.date(2027, 1, 11), dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
+        ("12.2026", dt.date(2027, 1, 11), dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
+        # This month by name: so far, as "месяц".
+        ("январь", dt.date(2027, 1, 11), dt.date(2027, 1, 1), dt.date(2027, 1, 11)),
+        ("февраль", dt.date(2027, 1, 11), dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
+        # A year by its number: the whole of it, or so far when it is this one.
+        ("2026", dt.date(2027, 1, 11), dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        ("2027", dt.date(2027, 1, 11), dt.date(2027, 1, 1), dt.date(2027, 1, 11)),
+        ("прошлый год", dt.date(2027, 1, 11), dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        ("last year", dt.date(2027, 1, 11), dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+    ],
+)
+def test_a_month_or_a_year_by_name_as_people_type_it(
+    text: str, today: dt.date, first: dt.date, last: dt.date
+) -> None:
+    period = parse_period(text, today)
+    assert (period.start.date(), period.last_day) == (first, last)

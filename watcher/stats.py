@@ -60,7 +60,33 @@ PERIOD_WORDS = {
     "прошлую неделю": "last_week",
     "last month": "last_month",
     "прошлый месяц": "last_month",
+    "last year": "last_year",
+    "прошлый год": "last_year",
 }
+
+# A month by its name (Russian or English, full or short), alone or with a year.
+MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("январь", "янв", "january", "jan"),
+            ("февраль", "фев", "february", "feb"),
+            ("март", "мар", "march", "mar"),
+            ("апрель", "апр", "april", "apr"),
+            ("май", "мая", "may"),
+            ("июнь", "июн", "june", "jun"),
+            ("июль", "июл", "july", "jul"),
+            ("август", "авг", "august", "aug"),
+            ("сентябрь", "сен", "сент", "september", "sep", "sept"),
+            ("октябрь", "окт", "october", "oct"),
+            ("ноябрь", "ноя", "нояб", "november", "nov"),
+            ("декабрь", "дек", "december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_YEAR = re.compile(r"([0-9]{1,2})\.([0-9]{4})")
 
 
 @dataclass(frozen=True)
@@ -107,6 +133,7 @@ def days_period(first: date, last: date) -> Period:
 def parse_period(text: str | None, today: date) -> Period:
     """``today``, ``yesterday``, ``week`` (7 days to today), ``month`` (this month so far),
     ``year`` and ``quarter`` (so far), ``last week`` (Monday to Sunday), ``last month``,
+    ``last year``, a month by name or ``MM.YYYY``, a year ``YYYY`` (see :func:`_named`),
     a day ``YYYY-MM-DD`` or ``DD.MM.YYYY`` (as Russian users write it), or a range of two
     (both days included). /stats, /load and /report take the same words.
     """
@@ -134,13 +161,19 @@ def parse_period(text: str | None, today: date) -> Period:
     if kind == "last_month":
         month_end = today.replace(day=1) - timedelta(days=1)
         return days_period(month_end.replace(day=1), month_end)
+    if kind == "last_year":
+        return days_period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
+    named = _named(word, today)
+    if named is not None:
+        return named
     first, sep, last = _split_range(word)
     try:
         start_day, end_day = _days(first, last if sep else first, today)
     except ValueError:
         raise ValueError(
             f"period not understood: {text!r}; use today, yesterday, week, month, year,"
-            " quarter, last week, last month, YYYY-MM-DD, DD.MM.YYYY or a range of two"
+            " last year, quarter, a month (december, 12.2026), a year (2026), last week,"
+            " last month, YYYY-MM-DD, DD.MM.YYYY or a range of two"
             " (YYYY-MM-DD..YYYY-MM-DD)"
         ) from None
     if end_day < start_day:
@@ -148,6 +181,38 @@ def parse_period(text: str | None, today: date) -> Period:
     if start_day.year < PERIOD_YEARS[0] or end_day.year > PERIOD_YEARS[1]:
         raise ValueError(f"period outside the years {PERIOD_YEARS[0]}..{PERIOD_YEARS[1]}: {text!r}")
     return days_period(start_day, end_day)
+
+
+def _named(word: str, today: date) -> Period | None:
+    """A year (``2026``), a month by name (``декабрь``, ``декабрь 2026``, ``dec``) or as
+    ``12.2026``; None for anything else. A month without a year is the last one that has
+    begun (``декабрь`` in January: last year's). A month or year still going on ends
+    today, as ``месяц`` and ``год`` do."""
+    year: int | None
+    if word.isdigit() and len(word) == 4:
+        year = int(word)
+        if not PERIOD_YEARS[0] <= year <= PERIOD_YEARS[1]:
+            return None
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        return days_period(first, min(last, today) if first <= today else last)
+    dotted = _MONTH_YEAR.fullmatch(word)
+    name, _, rest = word.partition(" ")
+    if dotted is not None:
+        month, year = int(dotted.group(1)), int(dotted.group(2))
+    elif name in MONTH_NAMES and (not rest or (rest.isdigit() and len(rest) == 4)):
+        month, year = MONTH_NAMES[name], int(rest) if rest else None
+    else:
+        return None
+    if not 1 <= month <= 12:
+        return None
+    if year is None:
+        year = today.year if month <= today.month else today.year - 1
+    if not PERIOD_YEARS[0] <= year <= PERIOD_YEARS[1]:
+        return None
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    last = following - timedelta(days=1)
+    return days_period(first, min(last, today) if first <= today else last)
 
 
 # How a range's two days may be joined: as the code writes it (..), as the titles print it

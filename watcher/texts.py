@@ -154,7 +154,7 @@ RU: dict[str, str] = {
     "stats_bad_period": (
         "Не понял период «{period}».\n"
         "Примеры: /stats сегодня, /stats вчера, /stats неделя, /stats прошлый месяц, "
-        "/stats 01.03.2024..31.03.2024"
+        "/stats декабрь, /stats 2026, /stats 01.03.2024..31.03.2024"
     ),
     "load_bad_period": (
         "Не понял период «{period}».\n"
@@ -379,7 +379,8 @@ RU: dict[str, str] = {
     "cli_stopped": "остановлено",
     "cli_bad_period": (
         "не понял период «{period}»: нужно today/сегодня, yesterday/вчера, week/неделя,"
-        " month/месяц, прошлая неделя, прошлый месяц, квартал, год, дата 01.03.2024 или"
+        " month/месяц, прошлая неделя, прошлый месяц, квартал, год, прошлый год, месяц"
+        " по названию (декабрь, декабрь 2026, 12.2026), год числом (2026), дата 01.03.2024 или"
         " 2024-03-01, или две через «..» (начало не позже конца, годы 1970–2199)"
     ),
     "cli_env_utf16": (
@@ -556,7 +557,7 @@ RU: dict[str, str] = {
     "cli_help_report": "отчёт руководителям (.xlsx) или файлы CSV",
     "cli_help_report_period": (
         "как у stats, и ещё: год | квартал | «прошлая неделя» | «прошлый месяц» | "
-        "ДД.ММ.ГГГГ | ДД.ММ.ГГГГ..ДД.ММ.ГГГГ"
+        "«прошлый год» | декабрь | «декабрь 2026» | 2026 | ДД.ММ.ГГГГ | ДД.ММ.ГГГГ..ДД.ММ.ГГГГ"
     ),
     "cli_help_report_output": (
         "ФАЙЛ.xlsx (по умолчанию perezvon-ПЕРВЫЙ..ПОСЛЕДНИЙ.xlsx здесь), ФАЙЛ.csv или "
@@ -1121,7 +1122,7 @@ RU: dict[str, str] = {
     "report_bad_period": (
         "Не понял период «{period}».\n"
         "Примеры: /report вчера, /report прошлая неделя, /report прошлый месяц, "
-        "/report квартал, /report 01.03.2024..31.03.2024"
+        "/report декабрь, /report 2026, /report 01.03.2024..31.03.2024"
     ),
     "report_not_allowed": "Отчёт доступен в чатах отделов и руководителей.",
     "report_failed": "Не удалось составить отчёт, подробности в журнале сервиса.",
@@ -1296,7 +1297,7 @@ EN: dict[str, str] = {
     "stats_bad_period": (
         "Period not understood: “{period}”.\n"
         "Examples: /stats today, /stats yesterday, /stats week, /stats last month, "
-        "/stats 2024-03-01..2024-03-31"
+        "/stats december, /stats 2026, /stats 2024-03-01..2024-03-31"
     ),
     "load_bad_period": (
         "Period not understood: “{period}”.\n"
@@ -1515,7 +1516,8 @@ EN: dict[str, str] = {
     "cli_stopped": "stopped",
     "cli_bad_period": (
         "period not understood: “{period}”; use today, yesterday, week, month, last week,"
-        " last month, quarter, year, a day 2024-03-01 or 01.03.2024, or two joined by “..”"
+        " last month, quarter, year, last year, a month by name (december, dec 2026,"
+        " 12.2026), a year (2026), a day 2024-03-01 or 01.03.2024, or two joined by “..”"
         " (the first not after the last, years 1970–2199)"
     ),
     "cli_env_utf16": (
@@ -1691,8 +1693,8 @@ EN: dict[str, str] = {
     "cli_help_department": "one department only (its name)",
     "cli_help_report": "the managers' workbook (.xlsx) or CSV files",
     "cli_help_report_period": (
-        "as for stats, plus year | quarter | 'last week' | 'last month' | DD.MM.YYYY | "
-        "DD.MM.YYYY..DD.MM.YYYY"
+        "as for stats, plus year | quarter | 'last week' | 'last month' | 'last year' | "
+        "december | 'dec 2026' | 2026 | DD.MM.YYYY | DD.MM.YYYY..DD.MM.YYYY"
     ),
     "cli_help_report_output": (
         "FILE.xlsx (default: perezvon-FIRST..LAST.xlsx here), FILE.csv or a folder for "
@@ -2238,7 +2240,7 @@ EN: dict[str, str] = {
     "report_bad_period": (
         "Period not understood: “{period}”.\n"
         "Examples: /report yesterday, /report last week, /report last month, "
-        "/report quarter, /report 2024-03-01..2024-03-31"
+        "/report december, /report 2026, /report 2024-03-01..2024-03-31"
     ),
     "report_not_allowed": "Reports are available in department and managers' chats.",
     "report_failed": "Could not build the report; see the service log.",
