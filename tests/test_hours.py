@@ -213,3 +213,40 @@ def test_office_time_of_an_always_open_office_is_real_time_over_the_switch(
     assert office.office_minutes(SPRING, SPRING + dt.timedelta(days=1)) == 9 * 60
     assert office.after(at(SPRING, "02:50"), 20) == at(SPRING, "09:20")
     assert office.office_minutes(AUTUMN, AUTUMN + dt.timedelta(days=1)) == 9 * 60
+
+
+@pytest.mark.parametrize(
+    ("written", "english", "russian"),
+    [
+        # Dates as Russians write them: the message gives the line to write instead.
+        ("31.12.2026", 'write "2026-12-31"', 'напишите "2026-12-31"'),
+        (
+            "31.12.2026..08.01.2027",
+            'write "2026-12-31..2027-01-08"',
+            'напишите "2026-12-31..2027-01-08"',
+        ),
+        ("01.01.2027-08.01.2027", 'write "2027-01-01..2027-01-08"', "2027-01-01..2027-01-08"),
+        ("2027-01-01–2027-01-08", 'write "2027-01-01..2027-01-08"', "2027-01-01..2027-01-08"),
+        ("2027-01-01 - 2027-01-08", 'write "2027-01-01..2027-01-08"', "2027-01-01..2027-01-08"),
+        # The right form, but a day the calendar does not have.
+        ("2027-02-30", "'2027-02-30': there is no such day", "'2027-02-30': такого дня нет"),
+        ("2027-01-01..2027-01-32", "'2027-01-32': there is no such day", "такого дня нет"),
+        # A range typed backwards: the same days the right way round.
+        (
+            "2027-01-08..2027-01-01",
+            'write "2027-01-01..2027-01-08"',
+            'напишите "2027-01-01..2027-01-08"',
+        ),
+    ],
+)
+def test_a_mistyped_holiday_is_told_with_its_fix(
+    phone_config: Callable[..., Config], written: str, english: str, russian: str
+) -> None:
+    for language, expected in (("en", english), ("ru", russian)):
+        with pytest.raises(ConfigError) as error:
+            phone_config(hours={"holidays": [written]}, language=language)
+        [problem] = error.value.problems
+        assert problem.startswith("hours.holidays: ") and expected in problem, problem
+    with pytest.raises(ConfigError) as error:
+        phone_config(hours={"extra_workdays": [written]}, language="en")
+    assert error.value.problems[0].startswith("hours.extra_workdays: ")

@@ -17,7 +17,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -566,36 +566,90 @@ def _minute(raw: dict[str, Any], key: str, default: str, check: _Checker) -> int
 
 
 def _dates(raw: Any, where: str, check: _Checker) -> set[date]:
-    """Dates and ``"YYYY-MM-DD..YYYY-MM-DD"`` ranges (both days included)."""
+    """Dates and ``"YYYY-MM-DD..YYYY-MM-DD"`` ranges (both days included). A mistake is
+    told with the line to write instead where one can be read from it: 31.12.2026, a
+    range joined by a dash, one typed backwards."""
     if not isinstance(raw, list):
         raw = [raw]
     days: set[date] = set()
+    language = check.language
     for item in raw:
+        if isinstance(item, datetime):  # a TOML date-time: its day
+            item = item.date()
         if isinstance(item, date):
             days.add(item)
             continue
         text = str(item).strip()
         first, sep, last = text.partition("..")
-        try:
-            low = date.fromisoformat(first.strip())
-            high = date.fromisoformat(last.strip()) if sep else low
-        except ValueError:
-            check.problems.append(
-                tr(check.language, "config_date_bad", key=where, value=repr(item))
-            )
+        parts = [first.strip(), last.strip()] if sep else [first.strip()]
+        missing = next((p for p in parts if _ISO_DAY.fullmatch(p) and _iso(p) is None), None)
+        if missing is not None:
+            problem = tr(language, "config_date_no_such_day", key=where, value=repr(missing))
+            check.problems.append(problem)
             continue
+        read = [_iso(p) for p in parts]
+        if None in read:
+            problem = tr(language, "config_date_bad", key=where, value=repr(item))
+            fix = _date_fix(text)
+            if fix is not None:
+                problem += tr(language, "config_date_fix", fix=fix)
+            check.problems.append(problem)
+            continue
+        low, high = read[0], read[-1]
+        assert low is not None and high is not None
         if high < low:
-            check.problems.append(
-                tr(check.language, "config_range_backwards", key=where, value=repr(text))
-            )
+            problem = tr(language, "config_range_backwards", key=where, value=repr(text))
+            check.problems.append(problem + tr(language, "config_date_fix", fix=f"{high}..{low}"))
             continue
         if (high - low).days > 366:
             check.problems.append(
-                tr(check.language, "config_range_too_long", key=where, value=repr(text))
+                tr(language, "config_range_too_long", key=where, value=repr(text))
             )
             continue
         days.update(low + timedelta(days=n) for n in range((high - low).days + 1))
     return days
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DOTTED_DAY = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
+# The ways a range is mistyped: a dash or an en/em dash between two days, with or
+# without spaces (an ISO day has dashes of its own, so a plain dash needs both days).
+_DAY = r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4})"
+_MISTYPED_RANGE = re.compile(rf"({_DAY})\s*(?:\.\.|\s-\s|-|–|—)\s*({_DAY})")
+
+
+def _iso(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if _ISO_DAY.fullmatch(text) else None
+    except ValueError:
+        return None
+
+
+def _day_written(text: str) -> date | None:
+    """An ISO day or a Russian ``31.12.2026``; None for anything else."""
+    dotted = _DOTTED_DAY.fullmatch(text)
+    if dotted is None:
+        return _iso(text)
+    day, month, year = (int(g) for g in dotted.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _date_fix(text: str) -> str | None:
+    """The ISO form of a day or range written otherwise, for the message; None when
+    it cannot be read as one."""
+    single = _day_written(text)
+    if single is not None:
+        return single.isoformat()
+    found = _MISTYPED_RANGE.fullmatch(text)
+    if found is None:
+        return None
+    low, high = _day_written(found.group(1)), _day_written(found.group(2))
+    if low is None or high is None:
+        return None
+    return f"{min(low, high)}..{max(low, high)}"
 
 
 def _employee_numbers(rules: dict[str, Any], check: _Checker) -> tuple[str, ...]:

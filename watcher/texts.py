@@ -977,6 +977,10 @@ RU: dict[str, str] = {
         '{key}: {value} — не дата вида "2026-12-31" и не диапазон вида "2027-01-01..2027-01-08"'
     ),
     "config_range_backwards": "{key}: в диапазоне {value} начало больше конца",
+    "config_date_fix": ': напишите "{fix}"',
+    "config_date_no_such_day": (
+        "{key}: {value}: такого дня нет в календаре; проверьте число и месяц (ГГГГ-ММ-ДД)"
+    ),
     "config_range_too_long": "{key}: диапазон {value} длиннее года",
     "config_operators_table": (
         '[operators] должна быть таблицей строк вида "внутренний номер" = ID пользователя'
@@ -2100,6 +2104,10 @@ EN: dict[str, str] = {
         '{key}: {value} is not a date like "2026-12-31" or a range like "2027-01-01..2027-01-08"'
     ),
     "config_range_backwards": "{key}: range {value} goes backwards",
+    "config_date_fix": ': write "{fix}"',
+    "config_date_no_such_day": (
+        "{key}: {value}: there is no such day; check the day and the month (YYYY-MM-DD)"
+    ),
     "config_range_too_long": "{key}: range {value} is longer than a year",
     "config_operators_table": '[operators] must be a table of "extension" = user id',
     "config_operator_key": (
