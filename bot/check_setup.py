@@ -111,6 +111,8 @@ def show_hours(config: Config, out: TextIO) -> None:
     digest = hours.after_hours is AfterHours.DIGEST
     mode = tr(t, "cli_check_after_digest" if digest else "cli_check_after_post")
     out.write(tr(t, "cli_check_after_hours", mode=mode) + "\n")
+    for note in config.notes:  # harmless slips: warnings, the check still passes
+        out.write(tr(t, "cli_check_note", note=note) + "\n")
 
 
 def show_operators(config: Config, out: TextIO, linked: int | None = None) -> None:

@@ -570,3 +570,59 @@ def test_answered_and_short_calls_say_they_are_not_posted(tmp_path: Path) -> Non
     fields = lines[lines.index(line_of("2203")) + 1].split()
     assert "DATE=2026-11-20" in fields and "CALLERID=89031112203" in fields, fields
     assert "datetime.date(" not in out and "{'" not in out
+
+
+HOLIDAY_SLIPS = """
+[hours]
+holidays = ["2026-12-31", "2027-01-01..2027-01-08", "2027-01-05..2027-01-10", "2027-01-04"]
+extra_workdays = ["2026-12-28"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("language", "overlap", "workday"),
+    [
+        (
+            "en",
+            "warning: hours.holidays: '2027-01-05..2027-01-10' repeats days already"
+            " listed (2027-01-05..2027-01-08)",
+            "warning: hours.extra_workdays: 2026-12-28 is a Mon, a working day by hours.days"
+            " anyway",
+        ),
+        (
+            "ru",
+            "внимание: hours.holidays: '2027-01-05..2027-01-10' повторяет уже указанные дни"
+            " (2027-01-05..2027-01-08)",
+            "внимание: hours.extra_workdays: 2026-12-28 — пн, он и так рабочий по hours.days",
+        ),
+    ],
+)
+@pytest.mark.usefixtures("telegram_token")
+def test_harmless_slips_in_the_holidays_are_warnings_that_pass(
+    tmp_path: Path, language: str, overlap: str, workday: str
+) -> None:
+    """Overlapping holiday ranges and an extra working day that already is one (the
+    admin meant Sunday 27 December, typed Monday 28) do no harm as they stand, but
+    may hide a typo: `check` says so, names the key, and still passes."""
+    config = example_config(tmp_path, language=language, extra="", chats_set=True)
+    text = config.read_text(encoding="utf-8")
+    start = text.index("[hours]")
+    end = text.index("after_hours", start)
+    config.write_text(text[:start] + HOLIDAY_SLIPS.strip() + "\n" + text[end:], encoding="utf-8")
+    code, out, err = run_cli("-c", str(config), "check")
+    assert code == 0, out + err
+    assert overlap in out, out
+    assert workday in out, out
+    assert "hours.holidays: '2027-01-04'" in out  # a single day inside a range: the same
+    assert out.count("hours.holidays:") == 2, out
+
+
+@pytest.mark.parametrize("typed", ["2027-02-30", "31.12.2026", "2027-01-08..2027-01-01"])
+def test_a_holiday_that_is_no_day_fails_check(tmp_path: Path, typed: str) -> None:
+    config = example_config(tmp_path, extra="", chats_set=True)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('"2026-12-31", ', f'"{typed}", ', 1), encoding="utf-8")
+    code, _, err = run_cli("-c", str(config), "check")
+    assert code == 2
+    assert "hours.holidays: " in err and f"'{typed}'" in err, err
+    assert "write" in err or "there is no such day" in err, err  # the fix, or why

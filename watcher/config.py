@@ -226,6 +226,9 @@ class Config:
     )
     config_path: Path | None = field(default=None, metadata=toml(None))
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    # Slips that do no harm as they stand but may hide a typo (overlapping holidays, an
+    # extra working day that already is one): `perezvon check` shows them as warnings.
+    notes: tuple[str, ...] = field(default=(), metadata=toml(None))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -468,7 +471,8 @@ def parse_config(
     )
 
     departments = _departments(data.get("department", []), check)
-    hours = _hours(data.get("hours"), check)
+    notes: list[str] = []
+    hours = _hours(data.get("hours"), check, notes)
     if not any(problem.startswith("timezone:") for problem in problems):
         hours = replace(hours, zone=ZoneInfo(timezone))  # office time is real time
     operators = _operators(data.get("operators", {}), check)
@@ -488,6 +492,7 @@ def parse_config(
         operators=operators,
         config_path=config_path,
         logging=logging_cfg,
+        notes=tuple(notes),
     )
 
 
@@ -497,7 +502,7 @@ DAY_NAMES = {
 }
 
 
-def _hours(raw: Any, check: _Checker) -> OfficeHours:
+def _hours(raw: Any, check: _Checker, notes: list[str]) -> OfficeHours:
     """``[hours]``; without the table the office is always open."""
     problems, language = check.problems, check.language
     if raw is None:
@@ -527,10 +532,15 @@ def _hours(raw: Any, check: _Checker) -> OfficeHours:
                 open=raw.get("open"),
             )
         )
-    holidays = _dates(raw.get("holidays", []), "hours.holidays", check)
-    extra = _dates(raw.get("extra_workdays", []), "hours.extra_workdays", check)
+    holidays = _dates(raw.get("holidays", []), "hours.holidays", check, notes)
+    extra = _dates(raw.get("extra_workdays", []), "hours.extra_workdays", check, notes)
     for day in sorted(holidays & extra):
         problems.append(tr(language, "config_hours_both", day=day))
+    weekday_names = tr(language, "weekdays_short").split(",")
+    for day in sorted(extra - holidays):
+        if day.weekday() in days:
+            weekday = weekday_names[day.weekday()]
+            notes.append(tr(language, "config_extra_workday_anyway", day=day, weekday=weekday))
     after = raw.get("after_hours", AfterHours.DIGEST)
     if after not in tuple(AfterHours):
         problems.append(tr(language, "config_hours_after_hours", value=repr(after)))
@@ -565,10 +575,11 @@ def _minute(raw: dict[str, Any], key: str, default: str, check: _Checker) -> int
     return min(minute, MINUTES_PER_DAY)
 
 
-def _dates(raw: Any, where: str, check: _Checker) -> set[date]:
+def _dates(raw: Any, where: str, check: _Checker, notes: list[str]) -> set[date]:
     """Dates and ``"YYYY-MM-DD..YYYY-MM-DD"`` ranges (both days included). A mistake is
     told with the line to write instead where one can be read from it: 31.12.2026, a
-    range joined by a dash, one typed backwards."""
+    range joined by a dash, one typed backwards. An item repeating days of earlier ones
+    is a note (harmless, but perhaps a typo)."""
     if not isinstance(raw, list):
         raw = [raw]
     days: set[date] = set()
@@ -577,6 +588,7 @@ def _dates(raw: Any, where: str, check: _Checker) -> set[date]:
         if isinstance(item, datetime):  # a TOML date-time: its day
             item = item.date()
         if isinstance(item, date):
+            _note_repeats(where, str(item), {item}, days, notes, language)
             days.add(item)
             continue
         text = str(item).strip()
@@ -606,8 +618,22 @@ def _dates(raw: Any, where: str, check: _Checker) -> set[date]:
                 tr(language, "config_range_too_long", key=where, value=repr(text))
             )
             continue
-        days.update(low + timedelta(days=n) for n in range((high - low).days + 1))
+        these = {low + timedelta(days=n) for n in range((high - low).days + 1)}
+        _note_repeats(where, text, these, days, notes, language)
+        days.update(these)
     return days
+
+
+def _note_repeats(
+    where: str, text: str, these: set[date], before: set[date], notes: list[str], language: str
+) -> None:
+    """A note when ``these`` days (of the item ``text``) were listed already."""
+    repeated = these & before
+    if not repeated:
+        return
+    low, high = min(repeated), max(repeated)
+    span = str(low) if low == high else f"{low}..{high}"
+    notes.append(tr(language, "config_dates_repeated", key=where, value=repr(text), days=span))
 
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -978,6 +978,15 @@ RU: dict[str, str] = {
     ),
     "config_range_backwards": "{key}: в диапазоне {value} начало больше конца",
     "config_date_fix": ': напишите "{fix}"',
+    "config_dates_repeated": (
+        "{key}: {value} повторяет уже указанные дни ({days}): это не ошибка, но проверьте"
+        " даты; пересекающиеся диапазоны можно слить в один"
+    ),
+    "config_extra_workday_anyway": (
+        "hours.extra_workdays: {day} — {weekday}, он и так рабочий по hours.days; сюда пишут"
+        " выходные, ставшие рабочими (перенос), — проверьте дату"
+    ),
+    "cli_check_note": "  внимание: {note}",
     "config_date_no_such_day": (
         "{key}: {value}: такого дня нет в календаре; проверьте число и месяц (ГГГГ-ММ-ДД)"
     ),
@@ -2105,6 +2114,15 @@ EN: dict[str, str] = {
     ),
     "config_range_backwards": "{key}: range {value} goes backwards",
     "config_date_fix": ': write "{fix}"',
+    "config_dates_repeated": (
+        "{key}: {value} repeats days already listed ({days}): no harm, but check the dates;"
+        " overlapping ranges can be merged into one"
+    ),
+    "config_extra_workday_anyway": (
+        "hours.extra_workdays: {day} is a {weekday}, a working day by hours.days anyway;"
+        " this list is for weekend days made working days: check the date"
+    ),
+    "cli_check_note": "  warning: {note}",
     "config_date_no_such_day": (
         "{key}: {value}: there is no such day; check the day and the month (YYYY-MM-DD)"
     ),
