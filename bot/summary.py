@@ -39,6 +39,7 @@ from bot.messenger import is_chat_refusal
 from bot.render import MESSAGE_LIMIT, Rendered, summary_text, utf16_len
 from bot.replies import Part, send_part
 from bot.runtime import Runtime, runtime_of
+from watcher.config import Weekly
 from watcher.hours import OfficeHours
 from watcher.stats import Period, Stats, days_period, parse_period, read_stats, span_text
 from watcher.texts import LogText, day_text, tr
@@ -290,18 +291,51 @@ def quiet_workday(hours: OfficeHours, period: Period, stats: Stats) -> bool:
     return workday and calls == 0
 
 
-def weekly_periods(today: date, weekday: int = 0) -> tuple[Period, Period]:
+def _holiday(hours: OfficeHours, day: date) -> bool:
+    """One of the office's usual working weekdays, closed all the same (a holiday)."""
+    return not hours.always_open and day.weekday() in hours.days and not hours.is_workday(day)
+
+
+def weekly_goes_on(hours: OfficeHours, today: date, weekly: Weekly) -> date | None:
+    """The day the weekly summary last due by ``today`` goes out: its own day; when that
+    is a holiday (Monday 10 May), the first working day after it (Tuesday); None when
+    no working day comes before it is due again (the week of 4 January): the next one
+    covers both weeks (:func:`weekly_periods`). A usual day off it is set for (Sunday
+    in a Monday-to-Friday office) is the admin's choice and keeps it."""
+    due = today - timedelta(days=(today.weekday() - weekly.day) % 7)
+    if not _holiday(hours, due):
+        return due
+    for offset in range(1, 7):
+        if hours.is_workday(due + timedelta(days=offset)):
+            return due + timedelta(days=offset)
+    return None
+
+
+def weekly_periods(
+    today: date, weekday: int = 0, *, hours: OfficeHours | None = None
+) -> tuple[Period, Period]:
     """The week of a weekly summary set for ``weekday`` (0 = Monday) and sent ``today``,
     and the same days a week before. Set for Monday: the week just ended, Monday to
     Sunday. Set for a later day: the week ending on that day, Monday to it (a summary
-    set for Friday 17:00 is of that week, not the one before)."""
+    set for Friday 17:00 is of that week, not the one before). With ``hours``, a week
+    whose summary never went out (its day a holiday, and no working day after it that
+    week) is taken in too: on 11 January, 28 December to 10 January, against the two
+    weeks before."""
     if weekday == 0:
         period = parse_period("last week", today)
     else:
         last = today - timedelta(days=(today.weekday() - weekday) % 7)
         period = days_period(last - timedelta(days=weekday), last)
-    first, last_day = period.start.date() - timedelta(days=7), period.last_day - timedelta(days=7)
-    return period, days_period(first, last_day)
+    first, last_day = period.start.date(), period.last_day
+    if hours is not None:
+        due = today - timedelta(days=(today.weekday() - weekday) % 7)
+        for weeks in range(1, 5):
+            earlier = due - timedelta(days=7 * weeks)
+            if weekly_goes_on(hours, earlier, Weekly(weekday, time())) is not None:
+                break
+            first -= timedelta(days=7)
+    span = timedelta(days=7 * -(-((last_day - first).days + 1) // 7))
+    return days_period(first, last_day), days_period(first - span, last_day - span)
 
 
 async def build_weekly(runtime: Runtime) -> list[Part]:
@@ -310,11 +344,13 @@ async def build_weekly(runtime: Runtime) -> list[Part]:
     language = runtime.language
     now = runtime.clock()
     weekly = runtime.config.telegram.weekly_summary
-    period, before = weekly_periods(now.date(), weekly.day if weekly is not None else 0)
+    period, before = weekly_periods(
+        now.date(), weekly.day if weekly is not None else 0, hours=runtime.config.hours
+    )
     figures = await asyncio.to_thread(_figures, runtime, period, before)
     against = tr(
         language,
-        "summary_against_week",
+        "summary_against_week" if period.days <= 7 else "summary_against_days",
         first=day_text(before.start.date(), language),
         last=day_text(before.last_day, language),
     )
@@ -348,7 +384,26 @@ async def summary_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def weekly_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The weekly JobQueue callback, retried the same way."""
+    """The weekly JobQueue callback, retried the same way; on a holiday it waits for
+    the next working day (:func:`weekly_goes_on`)."""
+    runtime = runtime_of(context)
+    weekly = runtime.config.telegram.weekly_summary
+    job = context.job
+    retry = job is not None and isinstance(job.data, dict) and "parts" in job.data
+    if weekly is not None and not retry:
+        now = runtime.clock()
+        goes = weekly_goes_on(runtime.config.hours, now.date(), weekly)
+        if goes is None:
+            log.info("weekly summary: closed until it is due again; the next one covers both weeks")
+            return
+        if goes > now.date():
+            at = datetime.combine(goes, weekly.at).replace(tzinfo=runtime.config.tz)
+            log.info("weekly summary: today is a holiday; it goes on %s", goes)
+            if context.job_queue is not None:
+                context.job_queue.run_once(
+                    weekly_job, at, name=WEEKLY_JOB_NAME, data={"postponed": goes.isoformat()}
+                )
+            return
     await _run(context, WEEKLY, WEEKLY_JOB_NAME, build_weekly, weekly_job)
 
 

@@ -387,3 +387,97 @@ async def test_a_late_summary_whose_day_is_over_is_not_sent(
         await asyncio.sleep(0.3)
     assert office.posts(MANAGERS_CHAT) == []
     assert "the day it was late for is over" in caplog.text
+
+
+# -- the weekly summary and holidays ------------------------------------------------------
+
+NEW_YEAR = OfficeHours(
+    days=frozenset(range(5)),
+    open_minute=540,
+    close_minute=1080,
+    holidays=frozenset(
+        [dt.date(2026, 12, 31), dt.date(2027, 5, 10)]
+        + [dt.date(2027, 1, day) for day in range(1, 9)]
+    ),
+    extra_workdays=frozenset({dt.date(2026, 12, 27)}),
+)
+MONDAY_0900 = Weekly(0, dt.time(9, 0))
+
+
+@pytest.mark.parametrize(
+    ("today", "goes"),
+    [
+        # An ordinary Monday: that day.
+        (dt.date(2026, 12, 21), dt.date(2026, 12, 21)),
+        (dt.date(2026, 12, 23), dt.date(2026, 12, 21)),  # a late one later in the week
+        # Monday 10 May 2027 is a holiday: the first working day after it, Tuesday.
+        (dt.date(2027, 5, 10), dt.date(2027, 5, 11)),
+        (dt.date(2027, 5, 11), dt.date(2027, 5, 11)),
+        # Monday 4 January: no working day before the next Monday, which covers it.
+        (dt.date(2027, 1, 4), None),
+        (dt.date(2027, 1, 7), None),
+        (dt.date(2027, 1, 11), dt.date(2027, 1, 11)),
+    ],
+)
+def test_a_weekly_summary_due_on_a_holiday_goes_on_the_next_working_day(
+    today: dt.date, goes: dt.date | None
+) -> None:
+    """Managers are not pinged with the week's figures on a public holiday: the weekly
+    summary waits for the first working day, as the daily one does."""
+    assert summary.weekly_goes_on(NEW_YEAR, today, MONDAY_0900) == goes
+
+
+def test_a_weekly_summary_set_for_a_day_off_still_goes_then() -> None:
+    """Set for Sunday 18:00 on purpose, in a Monday-to-Friday office: the usual day off
+    is the admin's choice, not a holiday to wait out."""
+    sunday = dt.date(2026, 12, 20)
+    assert summary.weekly_goes_on(NEW_YEAR, sunday, Weekly(6, dt.time(18, 0))) == sunday
+
+
+@pytest.mark.parametrize(
+    ("today", "week", "before"),
+    [
+        (dt.date(2026, 12, 21), "2026-12-14..2026-12-20", "2026-12-07..2026-12-13"),
+        # Sent on Tuesday 11 May for the holiday Monday: still the week before.
+        (dt.date(2027, 5, 11), "2027-05-03..2027-05-09", "2027-04-26..2027-05-02"),
+        # 11 January: the week of 4 January never went out, so both weeks, against the
+        # two before them.
+        (dt.date(2027, 1, 11), "2026-12-28..2027-01-10", "2026-12-14..2026-12-27"),
+    ],
+)
+def test_the_weekly_summary_after_a_closed_week_covers_both(
+    today: dt.date, week: str, before: str
+) -> None:
+    period, earlier = weekly_periods(today, 0, hours=NEW_YEAR)
+    assert (period.label, earlier.label) == (week, before)
+
+
+async def test_the_weekly_job_on_a_holiday_monday_waits_for_tuesday(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    hours = {
+        "days": ["mon", "tue", "wed", "thu", "fri"],
+        "open": "09:00",
+        "close": "18:00",
+        "holidays": ["2027-05-10"],
+    }
+    telegram = {"daily_summary": "", "weekly_summary": "mon 09:00"}
+    config = office_config(tmp_path, phone_config, telegram=telegram, hours=hours)
+    monday = dt.datetime(2027, 5, 10, 9, 0)
+    async with open_office(config, clock=lambda: monday) as office:
+        office.ledger.set_meta("sent:weekly-summary", "2027-05-03")
+        job_queue = office.bot.application.job_queue
+        assert job_queue is not None
+        job_queue.run_once(weekly_job, 0.01)
+        for _ in range(100):
+            later = [j for j in job_queue.get_jobs_by_name(WEEKLY_JOB_NAME) if j.data]
+            if later:
+                break
+            await asyncio.sleep(0.02)
+        assert office.posts(MANAGERS_CHAT) == []
+        [job] = later
+        assert job.next_t is not None
+        assert job.next_t.astimezone(config.tz).replace(tzinfo=None) == dt.datetime(
+            2027, 5, 11, 9, 0
+        )
+        assert office.ledger.get_meta("sent:weekly-summary") == "2027-05-03"  # not yet

@@ -2669,6 +2669,12 @@ LOG_RU: dict[str, str] = {
         "еженедельная сводка: не удалось собрать файл Excel; отправлена без него"
     ),
     "%s: the office is closed today, none sent": "%s: сегодня офис не работает, не отправлена",
+    "weekly summary: closed until it is due again; the next one covers both weeks": (
+        "итоги недели: офис закрыт до следующего срока; следующие итоги охватят обе недели"
+    ),
+    "weekly summary: today is a holiday; it goes on %s": (
+        "итоги недели: сегодня праздник; они придут %s"
+    ),
     "%s: the day it was late for is over; the next one is due as usual": (
         "%s: день, за который она опоздала, закончился; следующая придёт как обычно"
     ),
