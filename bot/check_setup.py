@@ -108,6 +108,8 @@ def show_hours(config: Config, out: TextIO) -> None:
             extra=len(hours.extra_workdays),
         )
         out.write(line + "\n")
+        if hours.short_days:
+            out.write(tr(t, "cli_check_short_days", count=len(hours.short_days)) + "\n")
     digest = hours.after_hours is AfterHours.DIGEST
     mode = tr(t, "cli_check_after_digest" if digest else "cli_check_after_post")
     out.write(tr(t, "cli_check_after_hours", mode=mode) + "\n")

@@ -204,7 +204,7 @@ def test_allowed_keys_come_from_the_config_dataclasses() -> None:
     assert tree["database"] == {"path": None}
     assert tree["operators"] is None  # the admin's own keys (extensions)
     assert set(tree["hours"]) == {"days", "open", "close", "holidays", "extra_workdays",
-                                  "after_hours"}  # fmt: skip
+                                  "short_days", "after_hours"}  # fmt: skip
     assert tree["department"] is Department
     assert set(key_tree(Department)) == {f.name for f in dataclasses.fields(Department)}
     assert set(key_tree(LoggingConfig)) == {"file", "level", "max_mb", "backups"}

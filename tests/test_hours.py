@@ -250,3 +250,56 @@ def test_a_mistyped_holiday_is_told_with_its_fix(
     with pytest.raises(ConfigError) as error:
         phone_config(hours={"extra_workdays": [written]}, language="en")
     assert error.value.problems[0].startswith("hours.extra_workdays: ")
+
+
+# -- a short pre-holiday day ----------------------------------------------------------------
+
+
+def test_a_short_pre_holiday_day_closes_an_hour_early(
+    phone_config: Callable[..., Config],
+) -> None:
+    """Russian labour law (art. 95) shortens the working day before a public holiday by
+    one hour: on Wednesday 30 December the office closes at 17:00. A call at 17:30 is
+    after hours (the 11 January digest, not a card nobody reads), a case of 16:50 is
+    reminded at 09:10 on 11 January, and the hour 17:00-18:00 is no office time."""
+    config = phone_config(
+        hours={
+            "days": ["mon", "tue", "wed", "thu", "fri"],
+            "open": "09:00",
+            "close": "18:00",
+            "holidays": ["2026-12-31", "2027-01-01..2027-01-08"],
+            "short_days": ["2026-12-30"],
+            "after_hours": "digest",
+        }
+    )
+    hours = config.hours
+    assert hours.short_days == {dt.date(2026, 12, 30)}
+    eve = dt.datetime(2026, 12, 30)
+    assert hours.is_open(at(eve, "16:59")) and not hours.is_open(at(eve, "17:00"))
+    assert hours.is_open(at(eve, "17:30", days=-1))  # 29 December is a full day
+    assert hours.after(at(eve, "16:50"), 20) == dt.datetime(2027, 1, 11, 9, 10)
+    assert hours.office_minutes(at(eve, "16:00"), dt.datetime(2027, 1, 11, 10, 0)) == 120
+    assert hours.next_opening(at(eve, "17:10")) == dt.datetime(2027, 1, 11, 9, 0)
+    from watcher.cases import held_until
+
+    assert held_until(hours, at(eve, "17:31"), at(eve, "17:30")) == dt.datetime(2027, 1, 11, 9)
+
+
+def test_short_days_are_checked_like_holidays(phone_config: Callable[..., Config]) -> None:
+    with pytest.raises(ConfigError) as error:
+        phone_config(hours={"short_days": ["30.12.2026"]}, language="en")
+    assert error.value.problems == [
+        "hours.short_days: '30.12.2026' is not a date like \"2026-12-31\" or a range like"
+        ' "2027-01-01..2027-01-08": write "2026-12-30"'
+    ]
+    # A short day the office does not work anyway: harmless, told by `check`.
+    config = phone_config(
+        hours={"holidays": ["2026-12-31"], "short_days": ["2026-12-31", "2026-12-26"]},
+        language="en",
+    )
+    assert config.notes == (
+        "hours.short_days: 2026-12-26 (a Sat) is not a working day: being short changes"
+        " nothing; check the date",
+        "hours.short_days: 2026-12-31 (a Thu) is not a working day: being short changes"
+        " nothing; check the date",
+    )

@@ -52,7 +52,7 @@ TOML_FREE = "toml_free"
 # will remind. A key here is allowed by itself once a config dataclass field carries it.
 NOT_YET: frozenset[str] = frozenset()
 # The keys of [hours] (OfficeHours keeps minutes, not the clock texts the file has).
-HOURS_KEYS = ("days", "open", "close", "holidays", "extra_workdays", "after_hours")
+HOURS_KEYS = ("days", "open", "close", "holidays", "extra_workdays", "short_days", "after_hours")
 # The ids perezvon.example.toml ships with. They parse as ids, so a copied example "works"
 # until the first post fails; `check` and `run` name every one still in place.
 EXAMPLE_CHAT_IDS = frozenset({-1001000000000, -1001000000001, -1001000000002})
@@ -541,6 +541,12 @@ def _hours(raw: Any, check: _Checker, notes: list[str]) -> OfficeHours:
         if day.weekday() in days:
             weekday = weekday_names[day.weekday()]
             notes.append(tr(language, "config_extra_workday_anyway", day=day, weekday=weekday))
+    short = _dates(raw.get("short_days", []), "hours.short_days", check, notes)
+    for day in sorted(short):
+        working = day in extra or (day.weekday() in days and day not in holidays)
+        if not working:
+            weekday = weekday_names[day.weekday()]
+            notes.append(tr(language, "config_short_day_closed", day=day, weekday=weekday))
     after = raw.get("after_hours", AfterHours.DIGEST)
     if after not in tuple(AfterHours):
         problems.append(tr(language, "config_hours_after_hours", value=repr(after)))
@@ -552,6 +558,7 @@ def _hours(raw: Any, check: _Checker, notes: list[str]) -> OfficeHours:
         holidays=frozenset(holidays),
         extra_workdays=frozenset(extra),
         after_hours=AfterHours(after),
+        short_days=frozenset(short),
     )
 
 

@@ -5,7 +5,7 @@ closing at 18:00 is reminded at 09:15 on the next working day, and a Friday even
 on Monday. Everything here is pure arithmetic on naive local wall times (the ledger's
 kind of time), so it is tested without a clock. A day is a working day when it is one of
 ``days`` and not a holiday, or when it is an extra working day (a Saturday made a
-working day by decree).
+working day by decree). A short day (the day before a holiday) closes an hour early.
 
 With the office's ``zone`` the minutes counted are real ones: the night the clocks go
 forward has 23 hours, the night they go back 25 (an office open then, one without
@@ -23,6 +23,9 @@ from functools import lru_cache
 from watcher.vocab import AfterHours
 
 MINUTES_PER_DAY = 24 * 60
+# How much earlier the office closes on a short (pre-holiday) day: Russian labour law
+# (Трудовой кодекс, ст. 95) shortens the working day before a holiday by one hour.
+SHORT_DAY_MINUTES = 60
 # How far ahead to look for an opening: an office with no working day in two years is
 # misconfigured, and the config check says so; the arithmetic just stops.
 SEARCH_DAYS = 730
@@ -41,6 +44,8 @@ class OfficeHours:
     holidays: frozenset[date] = field(default_factory=frozenset)
     extra_workdays: frozenset[date] = field(default_factory=frozenset)
     after_hours: AfterHours = AfterHours.POST
+    # Working days that close SHORT_DAY_MINUTES early (the day before a holiday).
+    short_days: frozenset[date] = field(default_factory=frozenset)
     zone: tzinfo | None = field(default=None, compare=False)  # None: every day 24 hours
 
     @property
@@ -50,6 +55,7 @@ class OfficeHours:
             and self.open_minute == 0
             and self.close_minute == MINUTES_PER_DAY
             and not self.holidays
+            and not self.short_days
         )
 
     def is_workday(self, day: date) -> bool:
@@ -62,9 +68,12 @@ class OfficeHours:
         if not self.is_workday(day):
             return None
         midnight = datetime(day.year, day.month, day.day)
+        close = self.close_minute
+        if day in self.short_days:
+            close = max(self.open_minute, close - SHORT_DAY_MINUTES)
         return (
             midnight + timedelta(minutes=self.open_minute),
-            midnight + timedelta(minutes=self.close_minute),
+            midnight + timedelta(minutes=close),
         )
 
     def is_open(self, moment: datetime) -> bool:

@@ -987,6 +987,10 @@ RU: dict[str, str] = {
         " выходные, ставшие рабочими (перенос), — проверьте дату"
     ),
     "cli_check_note": "  внимание: {note}",
+    "config_short_day_closed": (
+        "hours.short_days: {day} ({weekday}) — нерабочий день: сокращать нечего; проверьте дату"
+    ),
+    "cli_check_short_days": "  сокращённых предпраздничных дней (на час раньше): {count}",
     "config_date_no_such_day": (
         "{key}: {value}: такого дня нет в календаре; проверьте число и месяц (ГГГГ-ММ-ДД)"
     ),
@@ -2123,6 +2127,11 @@ EN: dict[str, str] = {
         " this list is for weekend days made working days: check the date"
     ),
     "cli_check_note": "  warning: {note}",
+    "config_short_day_closed": (
+        "hours.short_days: {day} (a {weekday}) is not a working day: being short changes"
+        " nothing; check the date"
+    ),
+    "cli_check_short_days": "  short pre-holiday days (closing an hour early): {count}",
     "config_date_no_such_day": (
         "{key}: {value}: there is no such day; check the day and the month (YYYY-MM-DD)"
     ),
