@@ -480,3 +480,19 @@ def test_a_month_or_a_year_by_name_as_people_type_it(
 ) -> None:
     period = parse_period(text, today)
     assert (period.start.date(), period.last_day) == (first, last)
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "first", "last"),
+    [
+        # In January the fourth quarter of last year.
+        ("прошлый квартал", dt.date(2027, 1, 11), dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
+        ("last quarter", dt.date(2027, 1, 11), dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
+        ("прошлый квартал", dt.date(2026, 5, 15), dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
+    ],
+)
+def test_last_quarter_is_the_one_before_this(
+    text: str, today: dt.date, first: dt.date, last: dt.date
+) -> None:
+    period = parse_period(text, today)
+    assert (period.start.date(), period.last_day) == (first, last)

@@ -62,6 +62,8 @@ PERIOD_WORDS = {
     "прошлый месяц": "last_month",
     "last year": "last_year",
     "прошлый год": "last_year",
+    "last quarter": "last_quarter",
+    "прошлый квартал": "last_quarter",
 }
 
 # A month by its name (Russian or English, full or short), alone or with a year.
@@ -133,7 +135,8 @@ def days_period(first: date, last: date) -> Period:
 def parse_period(text: str | None, today: date) -> Period:
     """``today``, ``yesterday``, ``week`` (7 days to today), ``month`` (this month so far),
     ``year`` and ``quarter`` (so far), ``last week`` (Monday to Sunday), ``last month``,
-    ``last year``, a month by name or ``MM.YYYY``, a year ``YYYY`` (see :func:`_named`),
+    ``last quarter``, ``last year``, a month by name or ``MM.YYYY``, a year ``YYYY``
+    (see :func:`_named`),
     a day ``YYYY-MM-DD`` or ``DD.MM.YYYY`` (as Russian users write it), or a range of two
     (both days included). /stats, /load and /report take the same words.
     """
@@ -161,6 +164,10 @@ def parse_period(text: str | None, today: date) -> Period:
     if kind == "last_month":
         month_end = today.replace(day=1) - timedelta(days=1)
         return days_period(month_end.replace(day=1), month_end)
+    if kind == "last_quarter":
+        quarter_end = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1) - timedelta(days=1)
+        first_month = (quarter_end.month - 1) // 3 * 3 + 1
+        return days_period(quarter_end.replace(month=first_month, day=1), quarter_end)
     if kind == "last_year":
         return days_period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
     named = _named(word, today)

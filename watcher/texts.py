@@ -379,7 +379,8 @@ RU: dict[str, str] = {
     "cli_stopped": "остановлено",
     "cli_bad_period": (
         "не понял период «{period}»: нужно today/сегодня, yesterday/вчера, week/неделя,"
-        " month/месяц, прошлая неделя, прошлый месяц, квартал, год, прошлый год, месяц"
+        " month/месяц, прошлая неделя, прошлый месяц, квартал, прошлый квартал, год, прошлый"
+        " год, месяц"
         " по названию (декабрь, декабрь 2026, 12.2026), год числом (2026), дата 01.03.2024 или"
         " 2024-03-01, или две через «..» (начало не позже конца, годы 1970–2199)"
     ),
@@ -557,7 +558,8 @@ RU: dict[str, str] = {
     "cli_help_report": "отчёт руководителям (.xlsx) или файлы CSV",
     "cli_help_report_period": (
         "как у stats, и ещё: год | квартал | «прошлая неделя» | «прошлый месяц» | "
-        "«прошлый год» | декабрь | «декабрь 2026» | 2026 | ДД.ММ.ГГГГ | ДД.ММ.ГГГГ..ДД.ММ.ГГГГ"
+        "«прошлый квартал» | «прошлый год» | декабрь | «декабрь 2026» | 2026 | ДД.ММ.ГГГГ | "
+        "ДД.ММ.ГГГГ..ДД.ММ.ГГГГ"
     ),
     "cli_help_report_output": (
         "ФАЙЛ.xlsx (по умолчанию perezvon-ПЕРВЫЙ..ПОСЛЕДНИЙ.xlsx здесь), ФАЙЛ.csv или "
@@ -1533,7 +1535,7 @@ EN: dict[str, str] = {
     "cli_stopped": "stopped",
     "cli_bad_period": (
         "period not understood: “{period}”; use today, yesterday, week, month, last week,"
-        " last month, quarter, year, last year, a month by name (december, dec 2026,"
+        " last month, quarter, last quarter, year, last year, a month by name (december, dec 2026,"
         " 12.2026), a year (2026), a day 2024-03-01 or 01.03.2024, or two joined by “..”"
         " (the first not after the last, years 1970–2199)"
     ),
@@ -1710,7 +1712,8 @@ EN: dict[str, str] = {
     "cli_help_department": "one department only (its name)",
     "cli_help_report": "the managers' workbook (.xlsx) or CSV files",
     "cli_help_report_period": (
-        "as for stats, plus year | quarter | 'last week' | 'last month' | 'last year' | "
+        "as for stats, plus year | quarter | 'last week' | 'last month' | 'last quarter' | "
+        "'last year' | "
         "december | 'dec 2026' | 2026 | DD.MM.YYYY | DD.MM.YYYY..DD.MM.YYYY"
     ),
     "cli_help_report_output": (
