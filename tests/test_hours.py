@@ -303,3 +303,18 @@ def test_short_days_are_checked_like_holidays(phone_config: Callable[..., Config
         "hours.short_days: 2026-12-31 (a Thu) is not a working day: being short changes"
         " nothing; check the date",
     )
+
+
+def test_several_holidays_in_one_string_are_told_as_a_list(
+    phone_config: Callable[..., Config],
+) -> None:
+    """holidays = "2026-12-31, 01.01.2027-08.01.2027": one string with two items in it,
+    as an admin pastes them from a decree."""
+    typed = "2026-12-31, 01.01.2027-08.01.2027"
+    fix = '["2026-12-31", "2027-01-01..2027-01-08"]'
+    for language, words in (("en", "write them as a list: "), ("ru", "напишите списком: ")):
+        with pytest.raises(ConfigError) as error:
+            phone_config(hours={"holidays": typed}, language=language)
+        [problem] = error.value.problems
+        assert problem.startswith(f"hours.holidays: '{typed}'"), problem
+        assert problem.endswith(words + fix), problem

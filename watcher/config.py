@@ -610,8 +610,12 @@ def _dates(raw: Any, where: str, check: _Checker, notes: list[str]) -> set[date]
         if None in read:
             problem = tr(language, "config_date_bad", key=where, value=repr(item))
             fix = _date_fix(text)
+            several = [_date_fix(part.strip()) for part in re.split(r"[,;]", text)]
             if fix is not None:
                 problem += tr(language, "config_date_fix", fix=fix)
+            elif len(several) > 1 and None not in several:
+                listed = ", ".join(f'"{part}"' for part in several)
+                problem += tr(language, "config_dates_fix_list", fix=f"[{listed}]")
             check.problems.append(problem)
             continue
         low, high = read[0], read[-1]

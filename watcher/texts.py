@@ -980,6 +980,7 @@ RU: dict[str, str] = {
     ),
     "config_range_backwards": "{key}: в диапазоне {value} начало больше конца",
     "config_date_fix": ': напишите "{fix}"',
+    "config_dates_fix_list": ": здесь несколько дат в одной строке; напишите списком: {fix}",
     "config_dates_repeated": (
         "{key}: {value} повторяет уже указанные дни ({days}): это не ошибка, но проверьте"
         " даты; пересекающиеся диапазоны можно слить в один"
@@ -2121,6 +2122,7 @@ EN: dict[str, str] = {
     ),
     "config_range_backwards": "{key}: range {value} goes backwards",
     "config_date_fix": ': write "{fix}"',
+    "config_dates_fix_list": ": several dates in one string; write them as a list: {fix}",
     "config_dates_repeated": (
         "{key}: {value} repeats days already listed ({days}): no harm, but check the dates;"
         " overlapping ranges can be merged into one"
