@@ -361,7 +361,7 @@ async def build_weekly(runtime: Runtime) -> list[Part]:
         label=period.shown(language),
         now=now,
         figures=comparison_lines(figures.stats, figures.before, language, against),
-        title_key="summary_weekly_title",
+        title_key="summary_weekly_title" if period.days <= 7 else "summary_weeks_title",
         hours=runtime.config.hours,
     )
     parts = _joined(head, stats_messages(figures.stats, figures.png, period, language))

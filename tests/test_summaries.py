@@ -481,3 +481,29 @@ async def test_the_weekly_job_on_a_holiday_monday_waits_for_tuesday(
             2027, 5, 11, 9, 0
         )
         assert office.ledger.get_meta("sent:weekly-summary") == "2027-05-03"  # not yet
+
+
+async def test_the_weekly_summary_on_11_january_is_of_both_weeks(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """The week of 4 January had no working day, so no summary: the one of 11 January
+    covers 28 December to 10 January and says so, not 'Итоги недели'."""
+    hours = {
+        "days": ["mon", "tue", "wed", "thu", "fri"],
+        "holidays": ["2026-12-31", "2027-01-01..2027-01-08"],
+    }
+    telegram = {"daily_summary": "", "weekly_summary": "mon 09:00"}
+    config = office_config(tmp_path, phone_config, telegram=telegram, hours=hours)
+    opening = dt.datetime(2027, 1, 11, 9, 0)
+    async with open_office(config, clock=lambda: opening) as office:
+        job_queue = office.bot.application.job_queue
+        assert job_queue is not None
+        job_queue.run_once(weekly_job, 0.01)
+        [upload] = await office.api.wait_for("sendDocument", lambda c: not c.failed)
+        head = office.posts(MANAGERS_CHAT)[0]["text"]
+        assert head.startswith("📊 Итоги за 28.12.2026–10.01.2027"), head
+        assert "в сравнении с 14.12–27.12" in head, head
+        document = office.posts(MANAGERS_CHAT)[-1]["document"]
+        assert document["file_name"] == "perezvon-2026-12-28..2027-01-10.xlsx"
+        book = openpyxl.load_workbook(io.BytesIO(upload.files["document"]))
+        assert book["Сводка"]["B1"].value == "28.12.2026–10.01.2027"

@@ -186,6 +186,7 @@ RU: dict[str, str] = {
     "summary_age_after_hours": " · пришёл в нерабочее время",
     "summary_more": "…и ещё {count}",
     "summary_weekly_title": "📊 <b>Итоги недели</b>, {label}",
+    "summary_weeks_title": "📊 <b>Итоги</b> за {label}",
     "summary_compare_calls": (
         "Входящих <b>{incoming}</b> {d_incoming} · пропущено <b>{missed}</b> {d_missed}"
         " · доля <b>{rate}</b> {d_rate}"
@@ -1381,6 +1382,7 @@ EN: dict[str, str] = {
     "me_moved_from": "Before: {name}.",
     "me_config_owned": "Ext. {extension} belongs to another user in perezvon.toml ([operators]).",
     "summary_weekly_title": "📊 <b>The week</b>, {label}",
+    "summary_weeks_title": "📊 <b>The weeks</b>, {label}",
     "summary_compare_calls": (
         "Incoming <b>{incoming}</b> {d_incoming} · missed <b>{missed}</b> {d_missed}"
         " · rate <b>{rate}</b> {d_rate}"
