@@ -120,6 +120,10 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return 800, 600
 
 
+# answerCallbackQuery: "Text of the notification, 0-200 characters" (Bot API).
+CALLBACK_ANSWER_LIMIT = 200
+
+
 @dataclass
 class RecordedCall:
     """One Bot API request as the fake server received it."""
@@ -1167,6 +1171,8 @@ class FakeBotApi:
                 400,
                 "Bad Request: query is too old and response timeout expired or query ID is invalid",
             )
+        if len(str(params.get("text") or "")) > CALLBACK_ANSWER_LIMIT:
+            raise _ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.callback_answers[query_id] = dict(params)
         return True
 
