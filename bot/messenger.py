@@ -21,7 +21,7 @@ import math
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 import httpx
@@ -76,6 +76,10 @@ class SendTimeouts:
 
 
 SEND_TIMEOUTS = SendTimeouts()
+# A digest whose closed time ran longer than a weekend (Friday 18:00 to Monday 09:00 is
+# 2 days 15 hours) says since when: after the New Year holidays its calls span days.
+LONG_CLOSURE = timedelta(days=3)
+LONG_CLOSURE_DAYS = 31  # how far back the closing is looked for
 
 
 class PostUnconfirmed(Exception):
@@ -529,6 +533,11 @@ class CaseMessenger:
         text = tr(self.language, key, count=count, department=esc(case.department))
         if closed:
             text += tr(self.language, "digest_header_closed", closed=closed)
+        since = self.config.hours.previous_closing(held_until.date(), LONG_CLOSURE_DAYS)
+        if since is not None and held_until - since > LONG_CLOSURE:
+            text += tr(
+                self.language, "digest_header_since", since=moment_text(since, self.language)
+            )
 
         async def send(chat: int) -> Message:
             return await self._outside_gone_topic(

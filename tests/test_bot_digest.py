@@ -138,3 +138,32 @@ async def test_a_weekend_read_after_opening_comes_under_its_header(
         assert "+7 916 000-00-05" in texts(office, SALES_CHAT)[5]
         late = next(c for c in office.ledger.open_cases() if c.remote.endswith("5"))
         assert late.held_until is None
+
+
+async def test_a_header_after_holidays_says_since_when_the_office_was_closed(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """After a long closure (here Monday and Tuesday holidays after a weekend) the 🌙
+    header at Wednesday's opening says since when its calls gathered: an operator reading
+    "12 пропущенных" should know they span days, not one night. A plain night or weekend
+    keeps the short header (the test above)."""
+    monday, tuesday = FRIDAY + dt.timedelta(days=3), FRIDAY + dt.timedelta(days=4)
+    hours = {**HOURS, "holidays": [f"{monday:%Y-%m-%d}", f"{tuesday:%Y-%m-%d}"]}
+    config = office_config(
+        tmp_path,
+        phone_config,
+        hours={**hours, "after_hours": "digest"},
+        rules={"remind_after_minutes": 20, "escalate_after_minutes": 0},
+    )
+    clock = Clock(FRIDAY + dt.timedelta(hours=19))
+    async with clocked_office(config, clock) as office:
+        missed_at(office, FRIDAY + dt.timedelta(hours=18, minutes=30), "89160000001")
+        missed_at(office, monday + dt.timedelta(hours=11), "89160000002")
+        await office.scan()
+        clock.now = FRIDAY + dt.timedelta(days=5, hours=9)  # Wednesday opening
+        await office.wait_posted(SALES_CHAT, count=3)
+        await office.settle()
+        header = texts(office, SALES_CHAT)[0]
+        assert header == (
+            "🌙 За нерабочее время: 2 пропущенных · Отдел продаж · офис закрыт с 04.12 18:00"
+        )

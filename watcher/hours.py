@@ -142,10 +142,20 @@ class OfficeHours:
     def previous_opening(self, day: date, within_days: int) -> datetime | None:
         """The opening of the last working day before ``day``, looking back at most
         ``within_days``; None when there is none that near."""
+        window = self._previous_window(day, within_days)
+        return window[0] if window is not None else None
+
+    def previous_closing(self, day: date, within_days: int) -> datetime | None:
+        """When the office closed on the last working day before ``day`` (looking back at
+        most ``within_days``): where the closed time that ends at ``day``'s opening began."""
+        window = self._previous_window(day, within_days)
+        return window[1] if window is not None else None
+
+    def _previous_window(self, day: date, within_days: int) -> tuple[datetime, datetime] | None:
         for back in range(1, within_days + 1):
             window = self._window(day - timedelta(days=back))
             if window is not None:
-                return window[0]
+                return window
         return None
 
     def office_seconds(self, start: datetime, end: datetime) -> float:
