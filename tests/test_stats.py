@@ -473,25 +473,13 @@ def test_a_case_marked_not_needed_adds_up_in_its_department_and_among_new_number
         ("2027", dt.date(2027, 1, 11), dt.date(2027, 1, 1), dt.date(2027, 1, 11)),
         ("прошлый год", dt.date(2027, 1, 11), dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
         ("last year", dt.date(2027, 1, 11), dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
-    ],
-)
-def test_a_month_or_a_year_by_name_as_people_type_it(
-    text: str, today: dt.date, first: dt.date, last: dt.date
-) -> None:
-    period = parse_period(text, today)
-    assert (period.start.date(), period.last_day) == (first, last)
-
-
-@pytest.mark.parametrize(
-    ("text", "today", "first", "last"),
-    [
-        # In January the fourth quarter of last year.
+        # Last quarter is the one before this: in January the fourth of last year.
         ("прошлый квартал", dt.date(2027, 1, 11), dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
         ("last quarter", dt.date(2027, 1, 11), dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
         ("прошлый квартал", dt.date(2026, 5, 15), dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
     ],
 )
-def test_last_quarter_is_the_one_before_this(
+def test_a_month_a_quarter_or_a_year_by_name_as_people_type_it(
     text: str, today: dt.date, first: dt.date, last: dt.date
 ) -> None:
     period = parse_period(text, today)
