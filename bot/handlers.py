@@ -114,7 +114,7 @@ async def bot_membership_changed(update: Update, context: ContextTypes.DEFAULT_T
         return
     # The ids the ledger's cases may name for this chat: it, and a group it was before.
     chats = {chat} | {old for old in messenger.moves if messenger.chat_for(old) == chat}
-    department = _chat_label(runtime, chat)
+    department = runtime.messenger.chat_label(chat)
     member = changed.new_chat_member
     if _may_post(member):
         runtime.outbox.chat_takes_again(chats)
@@ -141,14 +141,6 @@ def _may_post(member: ChatMember) -> bool:
     if isinstance(member, ChatMemberRestricted):
         return member.is_member and member.can_send_messages
     return False
-
-
-def _chat_label(runtime: Runtime, chat: int) -> str:
-    """The departments a chat serves, or the managers', as the log names them."""
-    names = [d.name for d in runtime.config.departments if d.chat == chat]
-    if runtime.config.telegram.managers_chat == chat:
-        names.append(tr(runtime.language, "chat_label_managers"))
-    return ", ".join(names) or str(chat)
 
 
 async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -713,7 +705,7 @@ async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             "could not answer in chat %s («%s»): %s. The bot may not post there: add it to"
             " the chat, or give it the right to send messages",
             chat.id,
-            _chat_label(runtime_of(context), chat.id),
+            runtime_of(context).messenger.chat_label(chat.id),
             error.message,
         )
         return

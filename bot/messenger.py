@@ -243,6 +243,15 @@ class CaseMessenger:
         """Where a message for ``chat_id`` goes now: its supergroup, if it became one."""
         return moved_chat(self.moves, chat_id)
 
+    def chat_label(self, chat_id: int) -> str:
+        """The departments a chat serves, and the managers', as the log names them: all of
+        them, for a group several departments share."""
+        chat = self.chat_for(chat_id)
+        names = [d.name for d in self.config.departments if d.chat == chat]
+        if self.config.telegram.managers_chat == chat:
+            names.append(tr(self.language, "chat_label_managers"))
+        return ", ".join(names) or str(chat_id)
+
     def uses_chat(self, chat_id: int) -> bool:
         """A department's chat or the managers', as the config names it or it moved."""
         return chat_id in _configured_chats(self.config) or chat_id in self.moves

@@ -444,8 +444,11 @@ class OutboxSender:
         if batch.chat in self._refusing:
             log.debug("case %s: chat %s still refuses (%s)", batch.case_id, batch.chat, error)
         else:
-            case = self.ledger.get_case(batch.case_id)
-            department = case.department if case is not None else "?"
+            if batch.chat is not None:
+                department = self.messenger.chat_label(batch.chat)
+            else:
+                case = self.ledger.get_case(batch.case_id)
+                department = case.department if case is not None else "?"
             self._refusing[batch.chat] = department
             kind = "no_rights" if lacks_rights(error) else "not_in_chat"
             log.warning(_REFUSED[kind], batch.chat, error, department)

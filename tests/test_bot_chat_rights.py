@@ -224,3 +224,32 @@ async def test_a_command_the_bot_may_not_answer_is_one_warning_without_a_traceba
     loud = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("bot")]
     assert [r.exc_info for r in loud] == [None], [r.getMessage() for r in loud]
     assert "«Отдел продаж»" in loud[0].getMessage()
+
+
+async def test_a_refusing_chat_shared_by_two_departments_is_told_with_both(
+    tmp_path: Path, phone_config: Callable[..., Config], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Sales and service share one group; the bot is removed from it. The warning named
+    only the department of the case that failed first, so the admin who read «Сервис»
+    did not know the sales calls waited too."""
+    departments = [
+        {"name": "Отдел продаж", "chat": SALES_CHAT, "extensions": ["620"], "default": True},
+        {"name": "Сервис", "chat": SALES_CHAT, "extensions": ["630"]},
+    ]
+    config = office_config(tmp_path, phone_config, department=departments)
+    async with open_office(config) as office:
+        office.api.kicked_from.add(SALES_CHAT)
+        with caplog.at_level(logging.INFO):
+            office.missed(minutes_ago=5, caller="89161111111", ext="630")
+            await office.scan()
+            await office.api.wait_for(
+                "sendMessage", lambda c: c.failed and c.params.get("chat_id") == SALES_CHAT
+            )
+            await asyncio.sleep(0.1)
+        loud = [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "bot.outbox" and r.levelno >= logging.WARNING
+        ]
+        assert len(loud) == 1, loud
+        assert "«Отдел продаж, Сервис»" in loud[0], loud[0]

@@ -55,6 +55,9 @@ class ScriptedMessenger:
             raise step
         return step
 
+    def chat_label(self, chat_id: int) -> str:
+        return f"department of {chat_id}"
+
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Iterator[Ledger]:
