@@ -585,8 +585,11 @@ def summary_text(
                 came_closed = waited < 60 and not hours.is_open(case.first_at)
                 key = "summary_age_after_hours" if came_closed else "summary_age_office"
                 age = tr(language, key, age=span_text(waited, language))
-            else:
-                waited = (now - case.first_at).total_seconds()
+            else:  # wall time, of real minutes where the office's zone is known
+                if hours is not None:
+                    waited = hours.office_seconds(case.first_at, now)
+                else:
+                    waited = (now - case.first_at).total_seconds()
                 age = tr(language, "summary_age", age=span_text(waited, language))
         lines.append(
             tr(

@@ -345,6 +345,20 @@ def test_summary_text_lists_a_few_open_cases() -> None:
     assert "Все пропущенные закрыты" in summary_text([], "ru", label="x")
 
 
+def test_the_summary_age_of_an_always_open_office_is_real_time_over_the_switch() -> None:
+    """Riga, no [hours]: a call missed at 02:50 on 29 March (the clocks go 03:00 -> 04:00)
+    has waited 5 h 10 min at 09:00, not the 6 h 10 min of the wall clock, as its
+    reminders and its figures count it."""
+    from zoneinfo import ZoneInfo
+
+    missed = datetime(2026, 3, 29, 2, 50)
+    case = make_case(id=1, remote="+79161111111", first_at=missed, last_at=missed)
+    hours = OfficeHours(zone=ZoneInfo("Europe/Riga"))
+    assert hours.always_open
+    text = summary_text([case], "ru", label="x", now=datetime(2026, 3, 29, 9, 0), hours=hours)
+    assert text.splitlines()[2].endswith(" · ждёт 5 ч 10 мин"), text
+
+
 def test_summary_lists_the_longest_waiting_first_in_office_time() -> None:
     """Friday's callers were cut to "…и ещё 3" behind Monday's, and waited "65 ч" of
     wall time where reminders count office time."""
