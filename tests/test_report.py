@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from collections import Counter
@@ -512,3 +513,33 @@ def test_an_empty_period_has_no_miss_rate(generated: GeneratedOffice, tmp_path: 
     sheet = openpyxl.load_workbook(path)["Сводка"]
     figures = {row[0]: row[1] for row in rows(sheet) if row[0]}
     assert figures["Входящих"] == 0 and figures["Доля пропущенных"] is None
+
+
+def test_csv_text_never_opens_as_a_formula(generated: GeneratedOffice, tmp_path: Path) -> None:
+    """A contact named "=HYPERLINK(…)" (or a company "+Ромашка", a Telegram name "@x")
+    went into the CSV as it was, and Excel opened the cell as a live formula: such text
+    gets Excel's text mark, the workbook keeps it as a string, phone numbers stay as
+    they are."""
+    contacts = tmp_path / "contacts.csv"
+    link = '=HYPERLINK("http://example.com";"click")'
+    contacts.write_text(f"89267003040,{link},+Ромашка\n", encoding="utf-8")
+    rules = dataclasses.replace(generated.config.rules, contacts_csv=contacts)
+    config = dataclasses.replace(generated.config, rules=rules)
+    period = whole(generated)
+    folder = tmp_path / "csv"
+    make_report(generated.database, config, period, folder)
+    raw = (folder / "Исходящие.csv").read_text(encoding="utf-8-sig")
+    table = list(csv.reader(io.StringIO(raw), delimiter=";"))
+    marked = [r for r in table[1:] if r[4] == "+7 926 700-30-40"]
+    assert marked and all(r[5:7] == [f"'{link}", "'+Ромашка"] for r in marked)
+    cells = [cell for name in SHEETS_RU for row in csv.reader(
+        io.StringIO((folder / f"{name}.csv").read_text(encoding="utf-8-sig")), delimiter=";"
+    ) for cell in row]  # fmt: skip
+    assert not [c for c in cells if c[:1] in ("=", "@")]
+    assert any(c.startswith("+7 ") for c in cells)  # phone numbers as they were
+    assert csv_value("-Петров", "ru") == "'-Петров" and csv_value("@x", "en") == "'@x"
+    assert csv_value("+7 916 123-45-67", "ru") == "+7 916 123-45-67"
+    book = make_report(generated.database, config, period, tmp_path / "r.xlsx")
+    sheet = openpyxl.load_workbook(book[0])["Исходящие"]
+    names = {(c.value, c.data_type) for c in sheet["F"] if c.value and c.value != "Контакт"}
+    assert names == {(link, "s")}

@@ -13,6 +13,7 @@ fields, which Russian Excel opens as it is (it expects ``;`` and decimal commas 
 from __future__ import annotations
 
 import csv
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterable
@@ -51,6 +52,10 @@ LOAD_SCALE = {
 SECONDS_PER_DAY = 86_400
 _EXCEL_EPOCH = datetime(1899, 12, 31)
 _SHEET_NAME_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
+# A CSV cell Excel opens as a formula: "=HYPERLINK(…)" in a contact's name, "+Ромашка",
+# "@x", "-y" (#NAME? at best). Our own phone numbers ("+7 916 123-45-67") are no formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PHONE_SHAPED = re.compile(r"\+[0-9 ()-]+")
 
 
 @dataclass(frozen=True)
@@ -302,6 +307,14 @@ def clock_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
+def csv_text(text: str) -> str:
+    """Text as a CSV cell that Excel shows as text: a leading ``'`` before what it would
+    take for a formula (Excel hides that mark; OWASP's advice on CSV injection)."""
+    if text.startswith(_FORMULA_START) and not _PHONE_SHAPED.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def csv_value(value: Value, language: str) -> str:
     """One cell as text, the way a spreadsheet in ``language`` parses it back."""
     style = _style(language)
@@ -317,7 +330,7 @@ def csv_value(value: Value, language: str) -> str:
     if isinstance(value, int | float):
         return number(value)
     if isinstance(value, str):
-        return value
+        return csv_text(value)
     if isinstance(value, datetime):
         return value.strftime("%d.%m.%Y %H:%M:%S" if language == "ru" else "%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
@@ -352,12 +365,12 @@ def _write_csv(report: Report, folder: Path, prefix: str) -> list[Path]:
         path = folder / f"{prefix}{sheet_name(sheet.name)}.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             out = csv.writer(handle, delimiter=_style(report.language).delimiter)
-            out.writerow(sheet.header)
+            out.writerow([csv_text(name) for name in sheet.header])
             for values in sheet.rows:
                 out.writerow([csv_value(v, report.language) for v in values])
             if isinstance(sheet, SummarySheet):
                 out.writerow([])
-                out.writerow(sheet.days_header)
+                out.writerow([csv_text(name) for name in sheet.days_header])
                 for values in sheet.days:
                     out.writerow([csv_value(v, report.language) for v in values])
         written.append(path)
