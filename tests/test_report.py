@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import io
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,12 @@ from bot import cli
 from tests.conftest import PHONE_CONFIG
 from tests.generated_office import GeneratedOffice, build_generated_office
 from tests.stats_reference import reference_stats
-from watcher.config import parse_config
+from watcher.config import Config, parse_config
 from watcher.contacts import employee_keys
 from watcher.ledger import Ledger
+from watcher.models import to_text
 from watcher.report import Change, Share, Span, previous_period
+from watcher.schema import CALLERS_FROM_CALLS
 from watcher.stats import Period, days_period, parse_period
 from watcher.workbook import csv_value, excel_serial, make_report, report_stem
 
@@ -543,3 +546,52 @@ def test_csv_text_never_opens_as_a_formula(generated: GeneratedOffice, tmp_path:
     sheet = openpyxl.load_workbook(book[0])["Исходящие"]
     names = {(c.value, c.data_type) for c in sheet["F"] if c.value and c.value != "Контакт"}
     assert names == {(link, "s")}
+
+
+def test_a_new_callers_later_calls_leave_the_missed_legs_out(
+    phone_config: Callable[..., Config], tmp_path: Path
+) -> None:
+    """Новые клиенты said a caller "called again" 3 times where Частые абоненты counted
+    3 calls in all: the missed leg of a ring-group call that a colleague answered was
+    counted as a call of its own, as no other sheet counts it."""
+    config = phone_config()
+    monday = dt.datetime(2024, 5, 6, 10, 0)
+
+    def call(n: int, at: dt.datetime, extension: str, duration: int) -> dict[str, object]:
+        return {
+            "fingerprint": f"c{n}",
+            "record_index": n,
+            "started_at": to_text(at),
+            "duration": duration,
+            "ring_seconds": 8,
+            "extension": extension,
+            "co_line": "",
+            "direction": "in",
+            "remote": "+79161234567",
+            "miss_reason": None if duration else "unanswered",
+        }
+
+    tuesday, wednesday = monday + dt.timedelta(days=1), monday + dt.timedelta(days=2)
+    calls = [
+        call(1, monday, "201", 60),  # the first call ever, answered
+        call(2, tuesday, "620", 0),  # the group rang out here…
+        call(3, tuesday, "202", 90),  # …and a colleague answered the same call
+        call(4, wednesday, "203", 30),
+    ]
+    with Ledger(config.database_path) as ledger, ledger.transaction():
+        for row in calls:
+            names, marks = ", ".join(row), ", ".join("?" * len(row))
+            ledger.conn.execute(f"INSERT INTO calls ({names}) VALUES ({marks})", [*row.values()])
+        ledger.conn.execute(
+            "INSERT INTO legs (missed_fingerprint, answered_fingerprint, extension)"
+            " VALUES ('c2', 'c3', '202')"
+        )
+        ledger.conn.execute(CALLERS_FROM_CALLS)
+    path = tmp_path / "week.xlsx"
+    period = days_period(monday.date(), monday.date() + dt.timedelta(days=6))
+    make_report(config.database_path, config, period, path)
+    book = openpyxl.load_workbook(path)
+    [frequent] = rows(book["Частые абоненты"])
+    [new] = rows(book["Новые клиенты"])
+    assert frequent[3] == 3  # Звонков
+    assert new[0] == "+7 916 123-45-67" and new[8] == frequent[3] - 1 == 2  # Звонил ещё

@@ -1088,3 +1088,16 @@ def new_callers(
             )
         )
     return result
+
+
+# A call of its own: not the missed leg of a call a colleague answered (as everywhere).
+_LATER_CALLS_SQL = (
+    "SELECT count(*) FROM calls WHERE remote = ? AND started_at > ? AND direction = 'in'"
+    " AND NOT EXISTS (SELECT 1 FROM legs WHERE legs.missed_fingerprint = calls.fingerprint)"
+)
+
+
+def later_calls(conn: sqlite3.Connection, remote: str, after: str) -> int:
+    """How many incoming calls ``remote`` made after ``after`` (a stored time), missed
+    legs of answered calls left out as every other figure leaves them."""
+    return int(conn.execute(_LATER_CALLS_SQL, [remote, after]).fetchone()[0])

@@ -35,6 +35,7 @@ from watcher.queries import (
     case_counts,
     frequent_callers,
     hour_line_figures,
+    later_calls,
     line_departments,
     load_grid,
     new_callers,
@@ -642,11 +643,7 @@ class _Builder:
                 if caller.called_back:
                     at = caller.case_callback_at or caller.case_closed_at
                     callback_at = from_text(at) if at else None
-            later = self.conn.execute(
-                "SELECT count(*) FROM calls WHERE remote = ? AND started_at > ?"
-                " AND direction = 'in'",
-                [caller.remote, caller.first_at],
-            ).fetchone()[0]
+            later = later_calls(self.conn, caller.remote, caller.first_at)
             contact = self.contacts.lookup(caller.remote)
             yield [
                 _number(caller.remote),
@@ -657,7 +654,7 @@ class _Builder:
                 self._yes_no(caller.answered),
                 called_back,
                 callback_at,
-                int(later),
+                later,
             ]
 
     # -- Нагрузка -----------------------------------------------------------------------
