@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import zipfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -595,3 +596,21 @@ def test_a_new_callers_later_calls_leave_the_missed_legs_out(
     [new] = rows(book["Новые клиенты"])
     assert frequent[3] == 3  # Звонков
     assert new[0] == "+7 916 123-45-67" and new[8] == frequent[3] - 1 == 2  # Звонил ещё
+
+
+def test_extensions_as_text_raise_no_excel_warning(
+    generated: GeneratedOffice, tmp_path: Path
+) -> None:
+    """Доб. "201" is a label, kept as text, and Excel marked every such cell (Операторы,
+    Исходящие, short phone numbers) with a green "number stored as text" triangle."""
+    path = tmp_path / "r.xlsx"
+    make_report(generated.database, generated.config, whole(generated), path)
+    book = openpyxl.load_workbook(path)
+    extensions = [r[0] for r in rows(book["Операторы"])]
+    assert extensions and all(isinstance(e, str) and e.isdigit() for e in extensions)
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert len(sheets) == len(SHEETS_RU)
+        for name in sheets:
+            xml = archive.read(name).decode()
+            assert '<ignoredError sqref="A1:XFD1048576" numberStoredAsText="1"/>' in xml, name

@@ -51,6 +51,9 @@ LOAD_SCALE = {
 }
 SECONDS_PER_DAY = 86_400
 _EXCEL_EPOCH = datetime(1899, 12, 31)
+# Extensions ("201") and short numbers ("2345678") are labels, written as text on purpose:
+# without this Excel flags each such cell with a green "number stored as text" triangle.
+_TEXT_NUMBERS_OK = {"number_stored_as_text": "A1:XFD1048576"}
 _SHEET_NAME_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
 # A CSV cell Excel opens as a formula: "=HYPERLINK(…)" in a contact's name, "+Ромашка",
 # "@x", "-y" (#NAME? at best). Our own phone numbers ("+7 916 123-45-67") are no formula.
@@ -235,6 +238,7 @@ def write_xlsx(report: Report, path: Path, *, tmpdir: Path | None = None) -> Non
             _write_summary(workbook, worksheet, sheet, formats, report.language)
         else:
             _write_table(worksheet, sheet, formats, report.language)
+        worksheet.ignore_errors(_TEXT_NUMBERS_OK)
     try:
         workbook.close()
     except xlsxwriter.exceptions.FileCreateError as error:
