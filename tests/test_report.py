@@ -27,6 +27,7 @@ from watcher.models import to_text
 from watcher.report import Change, Share, Span, previous_period
 from watcher.schema import CALLERS_FROM_CALLS
 from watcher.stats import Period, days_period, parse_period
+from watcher.vocab import CaseStatus
 from watcher.workbook import csv_value, excel_serial, make_report, report_stem
 
 TODAY = dt.date(2024, 5, 8)  # a Wednesday
@@ -614,3 +615,60 @@ def test_extensions_as_text_raise_no_excel_warning(
         for name in sheets:
             xml = archive.read(name).decode()
             assert '<ignoredError sqref="A1:XFD1048576" numberStoredAsText="1"/>' in xml, name
+
+
+def test_new_callers_say_how_each_missed_first_call_ended(
+    phone_config: Callable[..., Config], tmp_path: Path
+) -> None:
+    """Сводка counted the new numbers called back, got through, not needing a callback and
+    not reached yet; Новые клиенты said "Перезвонили: нет" for all but the first, so a
+    manager filtering "нет" for the callers still waiting found those who had got through
+    on their own too. The column now names the same outcomes, the counts agree."""
+    from tests.test_report_wording import closed_case
+    from watcher.schema import CASES
+    from watcher.vocab import ClosedHow
+
+    config = phone_config()
+    monday = dt.datetime(2024, 5, 6, 10, 0)
+    cases = [
+        closed_case(1, ClosedHow.CALL, monday),
+        closed_case(2, ClosedHow.ANSWER, monday + dt.timedelta(minutes=5)),
+        closed_case(3, ClosedHow.NOT_NEEDED, monday + dt.timedelta(minutes=10)),
+        dataclasses.replace(
+            closed_case(4, ClosedHow.CALL, monday + dt.timedelta(minutes=15)),
+            status=CaseStatus.OPEN,
+            closed_how=None,
+            closed_at=None,
+        ),
+    ]
+    with Ledger(config.database_path) as ledger, ledger.transaction():
+        for n, case in enumerate(cases, start=1):
+            ledger.conn.execute(
+                "INSERT INTO calls (fingerprint, record_index, started_at, duration,"
+                " ring_seconds, extension, co_line, direction, remote, miss_reason)"
+                " VALUES (?, ?, ?, 0, 20, '620', '', 'in', ?, 'unanswered')",
+                [f"c{n}", n, to_text(case.first_at), case.remote],
+            )
+            ledger.conn.execute(CASES.insert_sql("cases"), CASES.values(case))
+        ledger.conn.execute(  # a short abandon: no case, never posted
+            "INSERT INTO calls (fingerprint, record_index, started_at, duration,"
+            " ring_seconds, extension, co_line, direction, remote, miss_reason)"
+            " VALUES ('c5', 5, ?, 0, 2, '620', '', 'in', '+79160009999', 'short_abandon')",
+            [to_text(monday + dt.timedelta(minutes=20))],
+        )
+        ledger.conn.execute(CALLERS_FROM_CALLS)
+    period = days_period(monday.date(), monday.date())
+    for language, expected in (
+        ("ru", ["да", "клиент дозвонился сам", "не нужно перезванивать", "нет",
+                "сбросили сразу (не публикуются)"]),
+        ("en", ["yes", "the caller got through", "no callback needed", "no",
+                "hung up at once (not posted)"]),
+    ):  # fmt: skip
+        path = tmp_path / f"{language}.xlsx"
+        make_report(config.database_path, config, period, path, language=language)
+        book = openpyxl.load_workbook(path)
+        summary, new_callers = book.worksheets[0], book.worksheets[5]
+        assert [r[6] for r in rows(new_callers)] == expected
+        figures = [r[1] for r in rows(summary) if isinstance(r[0], str) and r[0][:2] == "  "]
+        # перезвонили, дозвонились сами, не нужно перезванивать, ещё не дозвонились, сбросили
+        assert figures[-5:] == [1, 1, 1, 1, 1]

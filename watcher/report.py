@@ -31,6 +31,7 @@ from watcher.queries import (
     WEEKDAYS,
     HourLineFigures,
     Lines,
+    NewCaller,
     Waits,
     case_counts,
     frequent_callers,
@@ -639,7 +640,7 @@ class _Builder:
             called_back: Value = None
             callback_at: Value = None
             if not caller.answered:
-                called_back = self._yes_no(caller.called_back)
+                called_back = self._new_outcome(caller)
                 if caller.called_back:
                     at = caller.case_callback_at or caller.case_closed_at
                     callback_at = from_text(at) if at else None
@@ -656,6 +657,19 @@ class _Builder:
                 callback_at,
                 later,
             ]
+
+    def _new_outcome(self, caller: NewCaller) -> str:
+        """Перезвонили for a missed first call, in Сводка's outcomes: yes, got through on
+        their own, no callback needed, hung up at once (no case), else no (not yet)."""
+        if caller.called_back:
+            return self.tr("report_yes")
+        if caller.got_through:
+            return self.tr("report_how_answered")
+        if caller.not_needed:
+            return self.tr("report_how_not_needed")
+        if caller.short_abandon and caller.case_status is None:
+            return self.tr("report_new_short")
+        return self.tr("report_no")
 
     # -- Нагрузка -----------------------------------------------------------------------
 
