@@ -15,6 +15,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+import xlsxwriter
 
 from bot import cli
 from tests.conftest import PHONE_CONFIG
@@ -672,3 +673,21 @@ def test_new_callers_say_how_each_missed_first_call_ended(
         figures = [r[1] for r in rows(summary) if isinstance(r[0], str) and r[0][:2] == "  "]
         # перезвонили, дозвонились сами, не нужно перезванивать, ещё не дозвонились, сбросили
         assert figures[-5:] == [1, 1, 1, 1, 1]
+
+
+def test_a_change_of_many_hours_reads_in_hours() -> None:
+    """A month's talk time against an empty month before read "+12126,5 мин" in Сводка's
+    Изменение: spans of ten hours or more change by hours, "+202,1 ч"."""
+    from watcher.report import _change
+
+    assert _change("span", 727_590, 0) == Change(pytest.approx(202.1, abs=0.01), "hours")
+    assert _change("span", 36_000, 35_000) == Change(pytest.approx(1000 / 3600), "hours")
+    assert _change("span", 35_999, 1020) == Change(pytest.approx(582.98, abs=0.01), "minutes")
+    assert csv_value(Change(202.075, "hours"), "ru") == "+202,1 ч"
+    assert csv_value(Change(-3.5, "hours"), "en") == "-3.5 h"
+    book = xlsxwriter.Workbook(io.BytesIO())
+    from watcher.workbook import _Formats
+
+    formats = _Formats(book, "ru")
+    assert formats.change["hours"].num_format == '+0.0" ч";-0.0" ч";0'
+    book.close()

@@ -77,7 +77,7 @@ class Change:
     percentage points, seconds or minutes; shown with its sign and its unit."""
 
     value: float
-    unit: str  # "count" | "points" | "seconds" | "minutes"
+    unit: str  # "count" | "points" | "seconds" | "minutes" | "hours"
 
 
 Value = str | int | float | bool | date | datetime | time | Share | Span | Change | None
@@ -255,6 +255,9 @@ def _cell(unit: str, value: float | None) -> Value:
 # Spans both under this many seconds (speed of answer, waits of those who hung up) change
 # by seconds: a minute with one decimal read "+0.0 мин" for 20 s against 19 s.
 SECONDS_SCALE = 300
+# Spans of this many seconds or more (a month's talk time) change by hours: minutes read
+# "+12126.5 мин" for 202 hours.
+HOURS_SCALE = 36_000
 
 
 def _change(unit: str, now: float | None, before: float | None) -> Value:
@@ -263,6 +266,8 @@ def _change(unit: str, now: float | None, before: float | None) -> Value:
     if unit == "span":
         if max(now, before) < SECONDS_SCALE:
             return Change(now - before, "seconds")
+        if max(now, before) >= HOURS_SCALE:
+            return Change((now - before) / 3600, "hours")
         return Change((now - before) / 60, "minutes")
     if unit == "share":
         return Change((now - before) * 100, "points")

@@ -108,6 +108,7 @@ class _Formats:
     def __init__(self, workbook: Any, language: str) -> None:
         style = _style(language)
         minutes = tr(language, "report_minutes")
+        hours = tr(language, "report_hours")
         seconds = tr(language, "report_seconds")
         points = tr(language, "report_points")
 
@@ -126,6 +127,7 @@ class _Formats:
             "points": add(num_format=f'+0.0" {points}";-0.0" {points}";0'),
             "seconds": add(num_format=f'+0" {seconds}";-0" {seconds}";0'),
             "minutes": add(num_format=f'+0.0" {minutes}";-0.0" {minutes}";0'),
+            "hours": add(num_format=f'+0.0" {hours}";-0.0" {hours}";0'),
         }
 
 
