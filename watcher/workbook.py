@@ -58,7 +58,7 @@ _SHEET_NAME_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
 # A CSV cell Excel opens as a formula: "=HYPERLINK(…)" in a contact's name, "+Ромашка",
 # "@x", "-y" (#NAME? at best). Our own phone numbers ("+7 916 123-45-67") are no formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PHONE_SHAPED = re.compile(r"\+[0-9 ()-]+")
+_PHONE_SHAPED = re.compile(r"\+\d{1,3}( [\d-]+)+")  # display_number's form
 
 
 @dataclass(frozen=True)
