@@ -423,3 +423,46 @@ def test_an_extra_column_with_a_russian_or_odd_name_is_fine(tmp_path: Path) -> N
             f.seek(32 + 32 * index)
             f.write(name.encode("cp866").ljust(11, b"\0"))
     assert read_layout(tmp_path / "Calls.dbf").field_names()[-2:] == ["ПРИМ", "NOTE-1"]
+
+
+def _workbook(path: Path) -> None:
+    """An .xlsx as Excel saves one: a ZIP archive of XML parts."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", "<Types>" + "<Default/>" * 400 + "</Types>")
+        book.writestr("xl/workbook.xml", "<workbook><sheets/></workbook>")
+
+
+@pytest.mark.parametrize(
+    ("kind", "english", "russian"),
+    [
+        ("xlsx", "an Excel workbook (.xlsx)", "книга Excel (.xlsx)"),
+        ("xls", "an Excel workbook (.xls)", "книга Excel (.xls)"),
+    ],
+)
+def test_an_excel_workbook_renamed_to_dbf_says_so(
+    tmp_path: Path, kind: str, english: str, russian: str
+) -> None:
+    """A call log exported to Excel and renamed Calls_2026_10.dbf: the admin was told
+    the header was incomplete ("being written?"), or dbfread's "unpack requires a buffer
+    of 32 bytes", and waited for a file that will never be a table."""
+    path = tmp_path / "Calls_2026_10.dbf"
+    if kind == "xlsx":
+        _workbook(path)
+    else:  # the OLE2 compound file of Excel 97-2003
+        path.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + os.urandom(4088))
+    with pytest.raises(DbfError) as caught:
+        read_layout(path)
+    said = str(caught.value)
+    assert said.startswith(f"{path}: this is {english}, not a DBF table")
+    assert "Calls.dbf" in said and "incomplete" not in said and "unpack" not in said
+    assert caught.value.told("ru").startswith(f"{path}: это {russian}, а не таблица DBF")
+
+
+def test_random_bytes_after_a_zip_signature_are_no_half_written_header(tmp_path: Path) -> None:
+    path = tmp_path / "Calls.dbf"
+    path.write_bytes(b"PK\x03\x04" + os.urandom(3000))
+    with pytest.raises(DbfError) as caught:
+        read_layout(path)
+    assert "incomplete" not in str(caught.value)

@@ -220,6 +220,9 @@ def _short_header(path: Path, size: int) -> DbfError | None:
         return DbfError("dbf_empty", path=path)
     with open(path, "rb") as file:
         head = file.read(_FIXED_HEADER)
+    for signature, key in _FOREIGN_FILES:
+        if head.startswith(signature):
+            return DbfError(key, path=path)
     if not _looks_like_dbf(head):
         return None
     need = int.from_bytes(head[8:10], "little") if len(head) >= 10 else 0
@@ -229,6 +232,14 @@ def _short_header(path: Path, size: int) -> DbfError | None:
     if need <= _FIXED_HEADER or size >= need:
         return None
     return DbfError("dbf_incomplete", path=path, size=size, need=need)
+
+
+# Files an admin may save under a .dbf name (a call log exported to Excel, then renamed),
+# by their first bytes, and the catalog key of what each is: no DBF header begins so.
+_FOREIGN_FILES = (
+    (b"PK\x03\x04", "dbf_is_xlsx"),  # a ZIP archive: .xlsx, .ods, .zip
+    (bytes.fromhex("d0cf11e0a1b11ae1"), "dbf_is_xls"),  # OLE2: the .xls of Excel 97-2003
+)
 
 
 def _looks_like_dbf(head: bytes) -> bool:

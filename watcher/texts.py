@@ -502,6 +502,16 @@ RU: dict[str, str] = {
     "dbf_cannot_read": "{path}: не читается: {error}",
     "dbf_is_folder": "{path}: это папка, а нужен сам файл таблицы, например {file}",
     "dbf_not_dbf": "{path}: это не таблица DBF ({error})",
+    "dbf_is_xlsx": (
+        "{path}: это книга Excel (.xlsx), а не таблица DBF (или другой ZIP-архив под"
+        " именем .dbf). Перезвон читает сам Calls.dbf, который пишет WinTariff, или его"
+        " архивную копию (например, Calls_2026_11.dbf), а не выгрузку в Excel"
+    ),
+    "dbf_is_xls": (
+        "{path}: это книга Excel (.xls), а не таблица DBF. Перезвон читает сам Calls.dbf,"
+        " который пишет WinTariff, или его архивную копию (например, Calls_2026_11.dbf),"
+        " а не выгрузку в Excel"
+    ),
     "dbf_damaged": "{path}: заголовок DBF повреждён (нет полей или неверные длины)",
     "dbf_incomplete": "{path}: заголовок DBF неполный ({size} из {need} байт; файл ещё пишется?)",
     "dbf_empty": (
@@ -1662,6 +1672,16 @@ EN: dict[str, str] = {
     "dbf_cannot_read": "{path}: cannot read: {error}",
     "dbf_is_folder": "{path}: this is a folder; name the table's file itself, e.g. {file}",
     "dbf_not_dbf": "{path}: not a readable DBF table ({error})",
+    "dbf_is_xlsx": (
+        "{path}: this is an Excel workbook (.xlsx), not a DBF table (or another ZIP archive"
+        " named .dbf). Perezvon reads the Calls.dbf WinTariff writes itself, or an archived"
+        " copy of it (such as Calls_2026_11.dbf), not an export to Excel"
+    ),
+    "dbf_is_xls": (
+        "{path}: this is an Excel workbook (.xls), not a DBF table. Perezvon reads the"
+        " Calls.dbf WinTariff writes itself, or an archived copy of it (such as"
+        " Calls_2026_11.dbf), not an export to Excel"
+    ),
     "dbf_damaged": "{path}: the DBF header is damaged (no fields or bad lengths)",
     "dbf_incomplete": (
         "{path}: the DBF header is incomplete ({size} of {need} bytes; being written?)"
