@@ -57,7 +57,14 @@ from watcher.dbf_reader import (
 from watcher.ingest import RECENT_WINDOW, Ingestor, ScanResult, find_cursor, source_key
 from watcher.instance import RUN_WAIT_SECONDS, LedgerInUse, LedgerLock, in_use, lock_path
 from watcher.ledger import Ledger
-from watcher.ledger_open import LedgerError, LedgerProblem, explain, open_ledger
+from watcher.ledger_open import (
+    LedgerError,
+    LedgerProblem,
+    earlier_use,
+    explain,
+    open_ledger,
+    warn_if_gone,
+)
 from watcher.sample import SAMPLE_ROWS, Sample, sample
 from watcher.stats import Period, load_stats, parse_period, render_stats
 from watcher.texts import counted, moment_text, tr
@@ -399,6 +406,8 @@ def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
     except TelegramCheckError as error:  # a setup error: no outage to wait out
         print(error.told(config.language), file=sys.stderr)
         return 2
+    # Before the log file and the lock are made: they are what says Perezvon ran here.
+    gone_trace = earlier_use(config)
     logs.use_config(config.logging, verbose=args.verbose, language=config.language)
 
     try:
@@ -409,6 +418,7 @@ def cmd_run(args: argparse.Namespace, config_path: Path) -> int:
         )
         raise CommandError(lock_text) from None
     with lock:
+        warn_if_gone(config, gone_trace)
         try:
             return run_bot(config, token, base_url)
         except LedgerError as error:
@@ -759,7 +769,11 @@ def _check_ledger(config: Config, out: TextIO) -> bool:
     path = config.database_path
     out.write(tr(t, "cli_check_ledger", path=path) + "\n")
     if not path.exists():
-        out.write(tr(t, "cli_check_ledger_missing") + "\n")
+        trace = earlier_use(config)
+        if trace is None:
+            out.write(tr(t, "cli_check_ledger_missing") + "\n")
+        else:
+            out.write(tr(t, "cli_check_ledger_gone", path=path, trace=trace) + "\n")
         return _folder_writable(path.parent, out, t)
     if in_use(path):
         out.write(tr(t, "cli_check_running", lock=lock_path(path)) + "\n")

@@ -5,6 +5,7 @@ in words, and a long pass that does not keep Calls.dbf open between chunks."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import signal
 import subprocess
@@ -27,6 +28,7 @@ from watcher.ledger import Ledger, SourceState
 from watcher.ledger_open import LedgerError, LedgerProblem, open_ledger
 from watcher.service import WatcherService
 from watcher.sim.wintariff import CallsDbfWriter, make_row
+from watcher.texts import tr
 
 DAY = dt.datetime(2026, 11, 20, 9, 0)
 
@@ -340,3 +342,59 @@ def test_a_pass_over_a_replaced_file_moves_no_cursor_past_unread_rows(
         monkeypatch.setattr(ingest_module, "read_records", real)
         result = Ingestor(config, ledger).scan()  # the next pass reads the new file
     assert result.total_records == 10
+
+
+# -- a ledger moved or deleted ------------------------------------------------------------
+
+
+def _office_that_ran(tmp_path: Path) -> Path:
+    """An office whose ledger is gone (moved, deleted) while its log stayed."""
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf, log='[logging]\nfile = "perezvon.log"')
+    (tmp_path / "perezvon.log").write_text(
+        "2026-11-20 09:00:00 INFO bot.app: bot @office_bot is up\n", encoding="utf-8"
+    )
+    return config
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_check_says_a_ledger_that_is_gone_took_the_history(tmp_path: Path, language: str) -> None:
+    """perezvon.db deleted or moved while `run` was stopped: `check` said "not created yet
+    (the first run creates it)", as on a first install, and `run` started an empty one:
+    the cases, callbacks and archives imported were gone and nobody said so."""
+    config = _office_that_ran(tmp_path)
+    config.write_text(config.read_text().replace('"en"', f'"{language}"'))
+    _, out, _ = run_cli("-c", str(config), "check")
+    database, log = tmp_path / "ledger.db", tmp_path / "perezvon.log"
+    said = tr(language, "cli_check_ledger_gone", path=database, trace=log)
+    assert said in out
+    assert tr(language, "cli_check_ledger_missing") not in out
+    assert "perezvon import" in said
+
+
+def test_check_on_a_first_install_does_not_speak_of_a_lost_ledger(tmp_path: Path) -> None:
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf, log='[logging]\nfile = "perezvon.log"')
+    _, out, _ = run_cli("-c", str(config), "check")
+    assert tr("en", "cli_check_ledger_missing") in out
+    assert "moved or deleted" not in out
+
+
+def test_run_warns_that_it_starts_a_new_ledger_where_one_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = _office_that_ran(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:nobody-answers-this-token")
+    monkeypatch.setenv("TELEGRAM_BASE_URL", "http://127.0.0.1:9/bot")
+    started: list[bool] = []
+    monkeypatch.setattr("bot.app.run", lambda *args: started.append(True) or 0)
+    with caplog.at_level(logging.WARNING):
+        code, _, _ = run_cli("-c", str(config), "run")
+    assert code == 0 and started == [True]
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(
+        f"{tmp_path / 'ledger.db'}: the ledger is not there" in line and "perezvon import" in line
+        for line in warned
+    ), warned

@@ -8,14 +8,18 @@ turned into :class:`LedgerError`, which names the file and what to do.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from enum import StrEnum
 from pathlib import Path
 
 from watcher.config import Config
+from watcher.instance import lock_path
 from watcher.ledger import Ledger
 from watcher.reasons import fill_pending
 from watcher.texts import LogText
+
+log = logging.getLogger(__name__)
 
 
 class LedgerProblem(StrEnum):
@@ -85,3 +89,39 @@ def open_ledger(path: Path, config: Config | None = None) -> Ledger:
             ledger.close()
             raise explain(path, error) from None
     return ledger
+
+
+# The log's line of `run` starting a new ledger where one was (path, the trace).
+GONE_LOGGED = (
+    "%s: the ledger is not there, but Perezvon has worked here before (%s): if it was"
+    " moved or deleted, a new, empty one is started and the calls, cases and callbacks"
+    " of the old one are not in it. Stop the service and put the old file back, or"
+    " import the archived Calls.dbf copies again with `perezvon import` (the current"
+    " Calls.dbf is read again by itself)"
+)
+
+
+def earlier_use(config: Config) -> Path | None:
+    """A file Perezvon leaves where it has worked (the ledger's lock file, its log with
+    lines in it), when the ledger itself is not there: it was moved or deleted, and a
+    new one would start empty. None when the ledger is there, or on a first install."""
+    path = config.database_path
+    if path.exists():
+        return None
+    traces = [lock_path(path)]
+    if config.logging.file is not None:
+        traces.append(config.logging.file)
+    for trace in traces:
+        try:
+            if trace.is_file() and (trace.stat().st_size > 0 or trace == traces[0]):
+                return trace.absolute()
+        except OSError:
+            continue
+    return None
+
+
+def warn_if_gone(config: Config, trace: Path | None) -> None:
+    """Log that a new ledger starts where one was (``trace``: :func:`earlier_use`'s,
+    taken before the log and the lock were made), unless the ledger is there by now."""
+    if trace is not None and not config.database_path.exists():
+        log.warning(GONE_LOGGED, config.database_path.absolute(), trace)

@@ -604,6 +604,13 @@ RU: dict[str, str] = {
     "cli_check_deleted": "удалена ",
     "cli_check_ledger": "\nБаза {path}",
     "cli_check_ledger_missing": "  ещё не создана (её создаст первый запуск)",
+    "cli_check_ledger_gone": (
+        "  ВНИМАНИЕ: базы нет, но Перезвон здесь уже работал ({trace}): если её перенесли"
+        " или удалили, `run` начнёт новую, пустую, и звонков, случаев и перезвонов старой"
+        " в ней не будет. Верните старый файл на место {path} (при остановленной службе)"
+        " или загрузите архивные копии Calls.dbf заново: `perezvon import <архив>`"
+        " (текущий Calls.dbf служба прочитает сама)"
+    ),
     "cli_check_ledger_counts": (
         "  звонков: {calls}, открытых случаев: {open}, изменений ждут отправки в Telegram: "
         "{pending}"
@@ -1774,6 +1781,13 @@ EN: dict[str, str] = {
     "cli_check_deleted": "deleted ",
     "cli_check_ledger": "\nLedger {path}",
     "cli_check_ledger_missing": "  not created yet (the first run creates it)",
+    "cli_check_ledger_gone": (
+        "  WARNING: the ledger is not there, but Perezvon has worked here before ({trace}):"
+        " if it was moved or deleted, `run` starts a new, empty one, without the calls, cases"
+        " and callbacks of the old one. Put the old file back as {path} (with the service"
+        " stopped), or import the archived Calls.dbf copies again: `perezvon import"
+        " <archive>` (the service reads the current Calls.dbf by itself)"
+    ),
     "cli_check_ledger_counts": (
         "  {calls} calls, {open} open cases, {pending} changes waiting for Telegram"
     ),
@@ -2477,6 +2491,17 @@ def operator_label(extension: str, names: Mapping[str, str] | None) -> str:
 LOG_RU: dict[str, str] = {
     # a text made elsewhere (a LogText, a ToldError): its arguments are told
     "%s": "%s",
+    # watcher/ledger_open.py (GONE_LOGGED), logged by `run`
+    "%s: the ledger is not there, but Perezvon has worked here before (%s): if it was"
+    " moved or deleted, a new, empty one is started and the calls, cases and callbacks"
+    " of the old one are not in it. Stop the service and put the old file back, or"
+    " import the archived Calls.dbf copies again with `perezvon import` (the current"
+    " Calls.dbf is read again by itself)": (
+        "%s: базы нет, но Перезвон здесь уже работал (%s): если её перенесли или удалили,"
+        " начата новая, пустая, и звонков, случаев и перезвонов старой в ней нет."
+        " Остановите службу и верните старый файл на место или загрузите архивные копии"
+        " Calls.dbf заново: `perezvon import` (текущий Calls.dbf читается заново сам)"
+    ),
     # bot/apart.py
     "no process for %s (%s); running it in a thread instead": (
         "не удалось запустить отдельный процесс для %s (%s); выполняю в потоке"
