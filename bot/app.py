@@ -167,7 +167,7 @@ def build_application(
     builder = builder.get_updates_connection_pool_size(2)
     application = builder.build()
     now = clock or (lambda: local_now(config))
-    ledger = open_ledger(config.database_path, config)
+    ledger = open_ledger(config.database_path, config, writable=True)
     messenger = CaseMessenger(application.bot, ledger, config, now, timeouts=send_timeouts)
     outbox = OutboxSender(
         ledger,

@@ -138,10 +138,11 @@ def _read_config(path: Path) -> Config:
     return config
 
 
-def _ledger(config: Config, path: Path | None = None) -> Ledger:
-    """The ledger, or a :class:`CommandError` naming the file and the fix."""
+def _ledger(config: Config, path: Path | None = None, *, writable: bool = False) -> Ledger:
+    """The ledger, or a :class:`CommandError` naming the file and the fix; ``writable``:
+    one SQLite can only read (a file marked read-only) is such an error too."""
     try:
-        return open_ledger(path or config.database_path, config)
+        return open_ledger(path or config.database_path, config, writable=writable)
     except LedgerError as error:
         raise _ledger_problem(config, error) from None
 
@@ -778,7 +779,7 @@ def _check_ledger(config: Config, out: TextIO) -> bool:
     if in_use(path):
         out.write(tr(t, "cli_check_running", lock=lock_path(path)) + "\n")
     try:
-        ledger = _ledger(config)
+        ledger = _ledger(config, writable=True)  # `run` writes every pass
     except CommandError as error:
         out.write(f"  {error}\n")
         return False
@@ -899,7 +900,7 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
         alone = False
     config = replace(config, source=replace(config.source, path=path))
     bar = ProgressBar(sys.stderr, language=config.language)
-    with lock, _ledger(config) as ledger:
+    with lock, _ledger(config, writable=True) as ledger:
         try:
             # Where an earlier import (or `run`) stopped in this file: its records are
             # not read again, and the summary says so rather than a bare "read: 0".

@@ -398,3 +398,74 @@ def test_run_warns_that_it_starts_a_new_ledger_where_one_was(
         f"{tmp_path / 'ledger.db'}: the ledger is not there" in line and "perezvon import" in line
         for line in warned
     ), warned
+
+
+# -- a ledger file marked read-only --------------------------------------------------------
+
+
+def _ledger_file_read_only(monkeypatch: pytest.MonkeyPatch, database: Path) -> None:
+    """The ledger file read-only (Windows' "Read-only" box after a restore from a backup,
+    a copy off a CD): SQLite opens such a file read-only and fails only at the first
+    write. The file's mode cannot stop a test that runs as root, so SQLite is asked to
+    open it read-only, as it does by itself for such a file."""
+    import sqlite3
+
+    connect = sqlite3.connect
+
+    def read_only(target: object, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        if str(target) == str(database):
+            return connect(f"file:{database}?mode=ro", *args, uri=True, **kwargs)
+        return connect(target, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+
+
+def test_a_read_only_ledger_file_fails_check_and_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` said "no errors, all is ready", `run` said "bot is up", and then every
+    pass failed with a traceback ("attempt to write a readonly database"): no missed call
+    was ever posted."""
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    code, _, err = run_cli("-c", str(config), "import", str(dbf))
+    assert code == 0, err
+    database = tmp_path / "ledger.db"
+    _ledger_file_read_only(monkeypatch, database)
+
+    _, out, _ = run_cli("-c", str(config), "check")
+    said = f"the ledger {database} cannot be opened for writing (attempt to write a readonly"
+    assert said in out
+    assert '"Read-only"' in out
+    assert "no errors" not in out
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:nobody-answers-this-token")
+    monkeypatch.setenv("TELEGRAM_BASE_URL", "http://127.0.0.1:9/bot")
+    code, _, err = run_cli("-c", str(config), "run")
+    assert code == 2
+    assert said in err and "Traceback" not in err
+
+
+def test_stats_still_read_a_read_only_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    assert run_cli("-c", str(config), "import", str(dbf))[0] == 0
+    _ledger_file_read_only(monkeypatch, tmp_path / "ledger.db")
+    code, out, err = run_cli("-c", str(config), "stats", "2026-11-20")
+    assert code == 0, err
+    assert "Incoming: 3" in out
+
+
+def test_a_ledger_another_process_writes_to_is_no_read_only_one(tmp_path: Path) -> None:
+    """The write probe must not wait for, nor fail on, a writer holding the ledger (an
+    import next to `check`)."""
+    database = tmp_path / "ledger.db"
+    open_ledger(database).close()
+    with Ledger(database) as writer:
+        writer.conn.execute("BEGIN IMMEDIATE")
+        open_ledger(database, writable=True).close()
+        writer.conn.execute("ROLLBACK")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from watcher.config import Config
 from watcher.instance import lock_path
-from watcher.ledger import Ledger
+from watcher.ledger import BUSY_TIMEOUT_MS, Ledger
 from watcher.reasons import fill_pending
 from watcher.texts import LogText
 
@@ -74,14 +74,22 @@ def explain(path: Path, error: BaseException) -> LedgerError:
     return LedgerError(path, classify(error), str(error) or type(error).__name__)
 
 
-def open_ledger(path: Path, config: Config | None = None) -> Ledger:
+def open_ledger(path: Path, config: Config | None = None, *, writable: bool = False) -> Ledger:
     """:class:`Ledger` at ``path``, or :class:`LedgerError` saying what is wrong.
 
-    With ``config``, calls stored before miss reasons existed get theirs (once)."""
+    With ``config``, calls stored before miss reasons existed get theirs (once).
+    ``writable``: one that SQLite could only open read-only (a file marked read-only) is
+    refused now, not at the first call it cannot store."""
     try:
         ledger = Ledger(path)
     except (sqlite3.Error, OSError) as error:
         raise explain(path, error) from None
+    if writable:
+        try:
+            _probe_writing(ledger)
+        except (sqlite3.Error, OSError) as error:
+            ledger.close()
+            raise explain(path, error) from None
     if config is not None:
         try:
             fill_pending(ledger, config)
@@ -89,6 +97,26 @@ def open_ledger(path: Path, config: Config | None = None) -> Ledger:
             ledger.close()
             raise explain(path, error) from None
     return ledger
+
+
+def _probe_writing(ledger: Ledger) -> None:
+    """A write that changes nothing, rolled back: SQLite refuses it at once on a ledger it
+    opened read-only (a file marked read-only, whose folder may be written). It waits for
+    nobody: a writer holding the ledger (an import, `run`) means it can be written."""
+    conn = ledger.conn
+    if conn.in_transaction:
+        return
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        conn.execute("BEGIN")
+        conn.execute("DELETE FROM meta WHERE 0")
+    except sqlite3.OperationalError as error:
+        if classify(error) is not LedgerProblem.LOCKED and "busy" not in str(error).lower():
+            raise
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 # The log's line of `run` starting a new ledger where one was (path, the trace).

@@ -162,7 +162,7 @@ class WatcherService:
         """One pass, in the caller's thread; None when the file cannot be read now."""
         with self._lock:
             if self._ingestor is None:
-                self._ledger = open_ledger(self.config.database_path, self.config)
+                self._ledger = open_ledger(self.config.database_path, self.config, writable=True)
                 self._ingestor = Ingestor(self.config, self._ledger, clock=self.clock)
             self._check_ledger_file(self._ledger)
             try:

@@ -860,7 +860,9 @@ RU: dict[str, str] = {
     "cli_ledger_unwritable": (
         "ошибка: базу {path} не открыть на запись ({error}). Папка должна существовать, а "
         "пользователь, от имени которого работает Перезвон (учётная запись службы), должен "
-        "иметь право записи в саму папку: рядом с базой SQLite создаёт файлы -wal и -shm."
+        "иметь право записи в саму папку: рядом с базой SQLite создаёт файлы -wal и -shm; и "
+        "у самого файла не должен стоять атрибут «Только чтение» (в английской Windows "
+        '"Read-only"; Свойства файла; так бывает после восстановления из резервной копии).'
     ),
     "cli_ledger_locked": (
         "ошибка: база {path} занята другой программой ({error}); закройте её (просмотрщик "
@@ -2038,7 +2040,9 @@ EN: dict[str, str] = {
     "cli_ledger_unwritable": (
         "error: the ledger {path} cannot be opened for writing ({error}). Its folder must "
         "exist, and the account Perezvon runs as (the service's account) must be allowed to "
-        "write to the folder itself: SQLite creates -wal and -shm files beside the ledger."
+        "write to the folder itself: SQLite creates -wal and -shm files beside the ledger; and "
+        'the file itself must not be marked "Read-only" (its Properties; a file restored '
+        "from a backup often is)."
     ),
     "cli_ledger_locked": (
         "error: the ledger {path} is locked by another program ({error}); close it (an "
