@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from watcher.dbf_reader import READ_CHUNK, DbfError, RecordDecoder, read_layout,
 from watcher.ingest import Ingestor, find_cursor, source_key
 from watcher.instance import LedgerInUse, LedgerLock, in_use, lock_path
 from watcher.ledger import Ledger, SourceState
-from watcher.ledger_open import LedgerError, LedgerProblem, open_ledger
+from watcher.ledger_open import LedgerError, LedgerProblem, explain, open_ledger
 from watcher.service import WatcherService
 from watcher.sim.wintariff import CallsDbfWriter, make_row
 from watcher.texts import tr
@@ -408,8 +409,6 @@ def _ledger_file_read_only(monkeypatch: pytest.MonkeyPatch, database: Path) -> N
     a copy off a CD): SQLite opens such a file read-only and fails only at the first
     write. The file's mode cannot stop a test that runs as root, so SQLite is asked to
     open it read-only, as it does by itself for such a file."""
-    import sqlite3
-
     connect = sqlite3.connect
 
     def read_only(target: object, *args: Any, **kwargs: Any) -> sqlite3.Connection:
@@ -469,3 +468,64 @@ def test_a_ledger_another_process_writes_to_is_no_read_only_one(tmp_path: Path) 
         writer.conn.execute("BEGIN IMMEDIATE")
         open_ledger(database, writable=True).close()
         writer.conn.execute("ROLLBACK")
+
+
+# -- a full disk -----------------------------------------------------------------------------
+
+
+def _disk_fills_after(monkeypatch: pytest.MonkeyPatch, pages: int) -> None:
+    """The ledger's disk full a few pages on: SQLite's own SQLITE_FULL ("database or disk
+    is full"), as a full disk gives, from a page limit."""
+    opened = Ledger.__init__
+
+    def limited(self: Ledger, path: str | Path) -> None:
+        opened(self, path)
+        used = self.conn.execute("PRAGMA page_count").fetchone()[0]
+        self.conn.execute(f"PRAGMA max_page_count = {used + pages}")
+
+    monkeypatch.setattr(Ledger, "__init__", limited)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_an_import_onto_a_full_disk_says_the_disk_is_full_not_the_ledger_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    """The disk filled during an import: the admin was told the ledger was damaged and to
+    rename it and restore it from a backup, or start anew: a good ledger thrown away."""
+    dbf = tmp_path / "Calls.dbf"
+    writer = CallsDbfWriter.create(dbf)
+    writer.append_many(
+        make_row(
+            when=DAY + dt.timedelta(minutes=i), duration=0, extension="620",
+            callerid=f"8916{i:07d}", calltype="I", ring=20,
+        )
+        for i in range(3000)
+    )  # fmt: skip
+    config = write_config(tmp_path, dbf)
+    config.write_text(config.read_text().replace('"en"', f'"{language}"'))
+    assert run_cli("-c", str(config), "check")[0] in (0, 1)  # creates nothing
+    open_ledger(tmp_path / "ledger.db").close()
+    _disk_fills_after(monkeypatch, 20)
+    code, _, err = run_cli("-c", str(config), "import", str(dbf))
+    assert code == 2
+    database = tmp_path / "ledger.db"
+    assert tr(language, "cli_ledger_full", path=database, error="database or disk is full") in err
+    assert tr(language, "cli_ledger_damaged", path=database, error="x")[:30] not in err
+    monkeypatch.undo()  # space freed: the import again, no call stored twice
+    code, _, err = run_cli("-c", str(config), "import", str(dbf))
+    assert code == 0, err
+    assert run_cli("-c", str(config), "import", str(dbf))[0] == 0
+    with Ledger(database) as ledger:
+        assert ledger.call_count() == 3000
+
+
+def test_sqlite_full_is_told_as_a_full_disk(tmp_path: Path) -> None:
+    database = tmp_path / "ledger.db"
+    with Ledger(database) as ledger:
+        used = ledger.conn.execute("PRAGMA page_count").fetchone()[0]
+        ledger.conn.execute(f"PRAGMA max_page_count = {used}")
+        with pytest.raises(sqlite3.OperationalError) as full:
+            ledger.conn.execute("CREATE TABLE filler (x)")
+    told = explain(database, full.value)
+    assert told.problem is LedgerProblem.FULL
+    assert "disk" in str(told) and "free" in str(told)

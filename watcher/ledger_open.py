@@ -8,6 +8,7 @@ turned into :class:`LedgerError`, which names the file and what to do.
 
 from __future__ import annotations
 
+import errno
 import logging
 import sqlite3
 from enum import StrEnum
@@ -28,6 +29,7 @@ class LedgerProblem(StrEnum):
     DAMAGED = "cli_ledger_damaged"
     UNWRITABLE = "cli_ledger_unwritable"
     LOCKED = "cli_ledger_locked"
+    FULL = "cli_ledger_full"
 
 
 class LedgerError(Exception):
@@ -55,14 +57,19 @@ _LOGGED = {
     " Perezvon runs as must be allowed to write to its folder (%s)",
     LedgerProblem.LOCKED: "%s: the ledger is locked by another program; close it and try"
     " again (%s)",
+    LedgerProblem.FULL: "%s: the disk of the ledger is full; free space on it, the ledger"
+    " itself is fine (%s)",
 }
 
 
 def classify(error: BaseException) -> LedgerProblem:
-    """Which of the three problems an sqlite3 or OS error is."""
+    """Which of the problems an sqlite3 or OS error is."""
     text = str(error).lower()
     if isinstance(error, sqlite3.OperationalError) and "locked" in text:
         return LedgerProblem.LOCKED
+    # SQLITE_FULL, or the OS's "No space left on device" (ENOSPC): the ledger is fine.
+    if "disk is full" in text or getattr(error, "errno", None) == errno.ENOSPC:
+        return LedgerProblem.FULL
     if isinstance(error, OSError) or "readonly" in text or "unable to open" in text:
         return LedgerProblem.UNWRITABLE
     if "disk i/o" in text or "permission" in text or "access" in text:

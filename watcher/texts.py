@@ -864,6 +864,12 @@ RU: dict[str, str] = {
         "у самого файла не должен стоять атрибут «Только чтение» (в английской Windows "
         '"Read-only"; Свойства файла; так бывает после восстановления из резервной копии).'
     ),
+    "cli_ledger_full": (
+        "ошибка: на диске базы {path} кончилось место ({error}). Сама база цела — не"
+        " удаляйте и не переносите её: освободите место на этом диске (старые журналы,"
+        " резервные копии, Корзина) и повторите команду: уже сохранённые звонки не"
+        " сохранятся дважды."
+    ),
     "cli_ledger_locked": (
         "ошибка: база {path} занята другой программой ({error}); закройте её (просмотрщик "
         "SQLite?) и повторите."
@@ -2044,6 +2050,11 @@ EN: dict[str, str] = {
         'the file itself must not be marked "Read-only" (its Properties; a file restored '
         "from a backup often is)."
     ),
+    "cli_ledger_full": (
+        "error: the disk of the ledger {path} is full ({error}). The ledger itself is fine:"
+        " do not delete or move it; free space on that disk (old logs, backups, the Recycle"
+        " Bin) and run the command again: calls already stored are not stored twice."
+    ),
     "cli_ledger_locked": (
         "error: the ledger {path} is locked by another program ({error}); close it (an "
         "SQLite browser?) and try again."
@@ -2918,6 +2929,8 @@ LOG_RU.update(
             "%s: базу не открыть на запись; учётной записи, от имени которой работает"
             " Перезвон, нужно право записи в её папку (%s)"
         ),
+        "%s: the disk of the ledger is full; free space on it, the ledger itself is fine"
+        " (%s)": "%s: на диске базы кончилось место; освободите место, сама база цела (%s)",
         "%s: the ledger is locked by another program; close it and try again (%s)": (
             "%s: база занята другой программой; закройте её и повторите (%s)"
         ),
