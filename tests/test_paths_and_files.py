@@ -529,3 +529,25 @@ def test_sqlite_full_is_told_as_a_full_disk(tmp_path: Path) -> None:
     told = explain(database, full.value)
     assert told.problem is LedgerProblem.FULL
     assert "disk" in str(told) and "free" in str(told)
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [("en", "or an import"), ("ru", "или идёт импорт")],
+)
+def test_check_next_to_an_import_does_not_call_it_a_run(
+    tmp_path: Path, language: str, says: str
+) -> None:
+    """`check` while a long `perezvon import` held the ledger said "`perezvon run` works
+    with this ledger" (with no service started, the admin looked for a stray one) and
+    counted 0 calls: the import's were not committed yet."""
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    config.write_text(config.read_text().replace('"en"', f'"{language}"'))
+    open_ledger(tmp_path / "ledger.db").close()
+    with LedgerLock(tmp_path / "ledger.db").acquire():  # the import's
+        _, out, _ = run_cli("-c", str(config), "check")
+    lock = lock_path(tmp_path / "ledger.db")
+    assert tr(language, "cli_check_running", lock=lock) in out
+    assert says in tr(language, "cli_check_running", lock=lock)

@@ -889,7 +889,10 @@ RU: dict[str, str] = {
         "напишите /start в чате — бот ответит его ID. Или остановите службу и запустите "
         "`perezvon chats` снова."
     ),
-    "cli_check_running": "  `perezvon run` работает с этой базой (занят {lock})",
+    "cli_check_running": (
+        "  `perezvon run` работает с этой базой или идёт импорт (занят {lock}); звонки"
+        " импорта, ещё не сохранённые, в числах ниже не видны"
+    ),
     # problems in perezvon.toml, in the config's own language (watcher.config.problems_language)
     "config_problems_in": "Ошибки в {source}:",
     "config_file_not_found": (
@@ -2074,7 +2077,10 @@ EN: dict[str, str] = {
         "itself: send /start in the chat and the bot answers with its id. Or stop the "
         "service and run `perezvon chats` again."
     ),
-    "cli_check_running": "  `perezvon run` works with this ledger ({lock} is held)",
+    "cli_check_running": (
+        "  `perezvon run` works with this ledger, or an import ({lock} is held); the calls"
+        " of an import not saved yet are not in the figures below"
+    ),
     "config_problems_in": "Problems in {source}:",
     "config_file_not_found": (
         "file not found: {path} (copy perezvon.example.toml to {name} and edit it)"
