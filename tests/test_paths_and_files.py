@@ -420,7 +420,7 @@ def _ledger_file_read_only(monkeypatch: pytest.MonkeyPatch, database: Path) -> N
 
 
 def test_a_read_only_ledger_file_fails_check_and_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """`check` said "no errors, all is ready", `run` said "bot is up", and then every
     pass failed with a traceback ("attempt to write a readonly database"): no missed call
@@ -441,9 +441,12 @@ def test_a_read_only_ledger_file_fails_check_and_run(
 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:nobody-answers-this-token")
     monkeypatch.setenv("TELEGRAM_BASE_URL", "http://127.0.0.1:9/bot")
-    code, _, err = run_cli("-c", str(config), "run")
+    with caplog.at_level(logging.ERROR):
+        code, _, err = run_cli("-c", str(config), "run")
     assert code == 2
     assert said in err and "Traceback" not in err
+    # The service's log, all an admin of a Windows service sees, names the attribute too.
+    assert any("marked Read-only" in r.getMessage() for r in caplog.records)
 
 
 def test_stats_still_read_a_read_only_ledger(

@@ -54,7 +54,8 @@ _LOGGED = {
     LedgerProblem.DAMAGED: "%s: not a readable SQLite ledger; restore it from a backup or move"
     " it away and import the Calls.dbf history again (%s)",
     LedgerProblem.UNWRITABLE: "%s: the ledger cannot be opened for writing; the account"
-    " Perezvon runs as must be allowed to write to its folder (%s)",
+    " Perezvon runs as must be allowed to write to its folder, and the file must not be"
+    " marked Read-only (%s)",
     LedgerProblem.LOCKED: "%s: the ledger is locked by another program; close it and try"
     " again (%s)",
     LedgerProblem.FULL: "%s: the disk of the ledger is full; free space on it, the ledger"

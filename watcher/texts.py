@@ -2931,9 +2931,10 @@ LOG_RU.update(
             " файл и загрузите историю из Calls.dbf заново (%s)"
         ),
         "%s: the ledger cannot be opened for writing; the account Perezvon runs as must be"
-        " allowed to write to its folder (%s)": (
+        " allowed to write to its folder, and the file must not be marked Read-only (%s)": (
             "%s: базу не открыть на запись; учётной записи, от имени которой работает"
-            " Перезвон, нужно право записи в её папку (%s)"
+            " Перезвон, нужно право записи в её папку, а у файла не должно быть атрибута"
+            " «Только чтение» (%s)"
         ),
         "%s: the disk of the ledger is full; free space on it, the ledger itself is fine"
         " (%s)": "%s: на диске базы кончилось место; освободите место, сама база цела (%s)",
