@@ -54,7 +54,13 @@ from watcher.dbf_reader import (
     read_layout,
     read_one,
 )
-from watcher.ingest import RECENT_WINDOW, Ingestor, ScanResult, find_cursor, source_key
+from watcher.ingest import (
+    RECENT_WINDOW,
+    Ingestor,
+    ScanResult,
+    find_cursor,
+    same_source,
+)
 from watcher.instance import RUN_WAIT_SECONDS, LedgerInUse, LedgerLock, in_use, lock_path
 from watcher.ledger import Ledger
 from watcher.ledger_open import (
@@ -888,7 +894,7 @@ def cmd_import(args: argparse.Namespace, config_path: Path) -> int:
     config = _read_config(config_path)
     logs.use_config(config.logging, verbose=args.verbose, language=config.language)
     path = Path(os.path.abspath(args.path))  # as every message names it: absolute, no ".."
-    live = source_key(path) == source_key(config.source.path)
+    live = same_source(path, config.source.path)
     alone = True  # no `run` beside it: nobody else's writes wait on the import's
     try:
         lock = _hold_lock(config)

@@ -554,3 +554,27 @@ def test_check_next_to_an_import_does_not_call_it_a_run(
     lock = lock_path(tmp_path / "ledger.db")
     assert tr(language, "cli_check_running", lock=lock) in out
     assert says in tr(language, "cli_check_running", lock=lock)
+
+
+def test_the_live_file_by_another_path_is_refused_while_run_holds_the_lock(
+    tmp_path: Path,
+) -> None:
+    """The live Calls.dbf typed by another name for the same file (a link, a short 8.3
+    name, a second share name): the import went ahead next to `run`, and a missed call
+    it read first was stored as history, never posted."""
+    folder = tmp_path / "WinTariff"
+    folder.mkdir()
+    dbf = folder / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    other_name = tmp_path / "Calls link.dbf"
+    try:
+        other_name.symlink_to(dbf)
+    except OSError:  # Windows without the right to make links
+        os.link(dbf, other_name)
+    with LedgerLock(tmp_path / "ledger.db").acquire():  # as `run` holds it
+        code, _, err = run_cli("-c", str(config), "import", str(other_name))
+    assert code == 1
+    lock = lock_path(tmp_path / "ledger.db")
+    assert tr("en", "cli_import_busy", path=other_name, lock=lock) in err
+    assert not (tmp_path / "ledger.db").exists()

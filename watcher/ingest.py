@@ -149,6 +149,18 @@ def source_key(path: Path | str) -> str:
     return os.path.normcase(os.path.abspath(path))
 
 
+def same_source(one: Path | str, other: Path | str) -> bool:
+    """Whether two paths name one file: the same :func:`source_key`, or another name of
+    it (a link, a short 8.3 name, another share name of the same disk), which the
+    operating system tells by the file's identity. False when either cannot be looked at."""
+    if source_key(one) == source_key(other):
+        return True
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
 def find_cursor(ledger: Ledger, path: Path | str) -> SourceState | None:
     """The cursor of ``path``, also when a version before :func:`source_key` saved it
     under the path as written (no migration: the next save moves it to the new key)."""
