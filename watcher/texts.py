@@ -608,7 +608,7 @@ RU: dict[str, str] = {
         "  ВНИМАНИЕ: базы нет, но Перезвон здесь уже работал ({trace}): если её перенесли"
         " или удалили, `run` начнёт новую, пустую, и звонков, случаев и перезвонов старой"
         " в ней не будет. Верните старый файл на место {path} (при остановленной службе)"
-        " или загрузите архивные копии Calls.dbf заново: `perezvon import <архив>`"
+        " или загрузите архивные копии Calls.dbf заново: `perezvon import АРХИВ.dbf`"
         " (текущий Calls.dbf служба прочитает сама)"
     ),
     "cli_check_ledger_counts": (
@@ -1797,7 +1797,7 @@ EN: dict[str, str] = {
         " if it was moved or deleted, `run` starts a new, empty one, without the calls, cases"
         " and callbacks of the old one. Put the old file back as {path} (with the service"
         " stopped), or import the archived Calls.dbf copies again: `perezvon import"
-        " <archive>` (the service reads the current Calls.dbf by itself)"
+        " ARCHIVE.dbf` (the service reads the current Calls.dbf by itself)"
     ),
     "cli_check_ledger_counts": (
         "  {calls} calls, {open} open cases, {pending} changes waiting for Telegram"
