@@ -162,6 +162,10 @@ class OfficeHours:
         """Seconds of office time in ``[start, end)``."""
         if end <= start:
             return 0.0
+        if self.always_open:  # all of it: the real time between the two, in one step
+            zone = self.zone
+            span = end - start if zone is None else _instant(end, zone) - _instant(start, zone)
+            return span.total_seconds()
         total = 0.0
         day = start.date()
         last = end.date()

@@ -780,6 +780,4 @@ def _wait_seconds(case: Case, hours: OfficeHours) -> float | None:
         return None
     if case.closed_at is None:
         return None
-    if not hours.always_open or hours.zone is not None:  # real minutes over a switch too
-        return hours.office_seconds(case.first_at, case.closed_at)
-    return max(0.0, (case.closed_at - case.first_at).total_seconds())
+    return hours.office_seconds(case.first_at, case.closed_at)  # real minutes over a switch too
