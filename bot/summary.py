@@ -432,7 +432,7 @@ async def _run(
             log.info("%s: the office is closed today, none sent", what)
             _served(runtime, name)
             return
-    sent = await deliver_summary(
+    sent = await send_summary(
         context.bot, chat_id, parts, what=what, on_moved=runtime.messenger.chat_moved
     )
     if sent.failed:  # a bad request, said in the log: trying it again would fail again
@@ -488,23 +488,10 @@ async def send_summary(
     *,
     what: str = DAILY,
     on_moved: Callable[[int, int], None] | None = None,
-) -> list[Part]:
-    """Send the parts in order; returns those left when Telegram is unavailable or the
-    chat refuses the bot. A chat that became a supergroup gets them there (``on_moved``
-    is told)."""
-    sent = await deliver_summary(bot, chat_id, parts, what=what, on_moved=on_moved)
-    return sent.left
-
-
-async def deliver_summary(
-    bot: Bot,
-    chat_id: int,
-    parts: list[Part],
-    *,
-    what: str = DAILY,
-    on_moved: Callable[[int, int], None] | None = None,
 ) -> SummaryDelivery:
-    """:func:`send_summary`, saying why parts are left."""
+    """Send the parts in order; the parts left when Telegram is unavailable or the chat
+    refuses the bot, and why. A chat that became a supergroup gets them there
+    (``on_moved`` is told)."""
     for index, part in enumerate(parts):
         try:
             try:

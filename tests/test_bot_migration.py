@@ -97,7 +97,8 @@ async def test_the_summary_follows_a_managers_chat_that_moved(office: Office) ->
     office.api.migrated[MANAGERS_CHAT] = NEW
     bot = office.bot.application.bot
     messenger = office.bot.runtime.messenger
-    left = await send_summary(bot, MANAGERS_CHAT, parts, on_moved=messenger.chat_moved)
+    sent = await send_summary(bot, MANAGERS_CHAT, parts, on_moved=messenger.chat_moved)
+    left = sent.left
     assert left == [] and len(office.posts(NEW)) == len(parts)
     assert office.bot.runtime.config.telegram.managers_chat == NEW
     assert office.ledger.chat_moves() == {MANAGERS_CHAT: NEW}
