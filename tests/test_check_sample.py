@@ -186,15 +186,18 @@ def test_a_problem_repeated_row_after_row_is_logged_ten_times_then_counted(
 
 
 @pytest.mark.usefixtures("telegram_token")
-def test_a_cp1251_table_whose_header_names_no_code_page_gets_a_hint(tmp_path: Path) -> None:
+def test_a_cp1251_table_whose_header_names_no_code_page_is_read_as_cp1251(
+    tmp_path: Path,
+) -> None:
     """WinTariff writes language driver 0 on some installs: read as cp866 by default,
-    Russian text in cp1251 comes out as box drawing; check says which setting fixes it."""
+    Russian text in cp1251 came out as box drawing in posts and reports. The letters
+    tell the code page; check says where it came from and which setting fixes it."""
     dbf = CallsDbfWriter.create(tmp_path / "Calls.dbf", encoding="cp1251", language_driver=0)
     dbf.append_many([{**row, "STATUS": "Входящий"} for row in office_rows()])
     code, out = check(tmp_path, dbf)
     assert code == 0, out
-    assert "the table's header names no code page, and its text looks like cp1251" in out
-    assert '[source] encoding = "cp1251"' in out
+    assert "code page cp1251 (from the Russian letters in the records" in out
+    assert "[source] encoding" in out and "Входящий" in out
 
 
 def test_the_guess_needs_enough_russian_text() -> None:

@@ -131,6 +131,28 @@ def test_no_language_driver_means_cp866(tmp_path: Path) -> None:
     assert records(writer.path)[0].values["STATUS"] == CYRILLIC
 
 
+def test_no_language_driver_and_windows_text_is_read_as_cp1251(tmp_path: Path) -> None:
+    # WinTariff on Windows, a header that names no code page, text in cp1251: read as
+    # cp866 it came out as box drawing in every post and report, and nothing said so.
+    writer = CallsDbfWriter.create(tmp_path / "Calls.dbf", encoding="cp1251", language_driver=0)
+    for n in range(3):  # a few words decide (GUESS_MIN_BYTES telling letters)
+        writer.append(row(n))
+    layout = read_layout(writer.path)
+    assert (layout.encoding, layout.encoding_source) == ("cp1251", "content")
+    assert records(writer.path)[0].values["STATUS"] == CYRILLIC
+
+
+def test_no_language_driver_and_no_russian_text_stays_cp866(tmp_path: Path) -> None:
+    writer = CallsDbfWriter.create(tmp_path / "Calls.dbf", encoding="cp1251", language_driver=0)
+    writer.append(row(STATUS="Moscow"))
+    assert (read_layout(writer.path).encoding_source) == "default"
+    for n in range(1, 4):  # the first Russian text decides, from then on
+        writer.append(row(n))
+    assert read_layout(writer.path).encoding == "cp1251"
+    writer.append(row(9, STATUS="Moscow"))
+    assert read_layout(writer.path).encoding == "cp1251"
+
+
 def test_config_encoding_overrides_a_wrong_header(tmp_path: Path) -> None:
     # Written in cp1251 but the header claims cp866.
     writer = CallsDbfWriter.create(tmp_path / "Calls.dbf", encoding="cp1251", language_driver=0x65)

@@ -1027,3 +1027,24 @@ def test_a_backlog_older_than_the_holidays_is_still_history(
         assert [c["silent"] for c in harness.cases()] == [0, 1]
     finally:
         harness.ledger.close()
+
+
+def test_a_windows_table_without_a_code_page_is_read_by_its_letters_and_told_once(
+    harness: Harness,
+    calls_dbf: CallsDbfWriter,
+    phone_rows: PhoneRows,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """WinTariff writing cp1251 under a header that names no code page: read as cp866,
+    "Входящий" was stored as box drawing, for every post and report, with no word."""
+    windows = CallsDbfWriter.create(calls_dbf.path, encoding="cp1251", language_driver=0)
+    for minute in range(3):
+        windows.append({**phone_rows.missed(at(minute), CUSTOMER), "STATUS": "Входящий"})
+    with caplog.at_level(logging.INFO, logger="watcher.ingest"):
+        harness.scan()
+        windows.append({**phone_rows.missed(at(5), CUSTOMER), "STATUS": "Входящий"})
+        harness.scan()
+    assert {call["status"] for call in harness.calls()} == {"Входящий"}
+    told = [r.getMessage() for r in caplog.records if "names no code page" in r.getMessage()]
+    assert len(told) == 1
+    assert 'read as cp1251 (to leave no guess, set [source] encoding = "cp1251")' in told[0]

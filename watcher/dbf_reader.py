@@ -8,6 +8,7 @@ fragment is a record still being written and is left for the next pass.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -58,7 +59,7 @@ class DbfLayout:
     file_size: int
     fields: tuple[FieldInfo, ...]
     encoding: str
-    encoding_source: str  # "config", "header" or "default"
+    encoding_source: str  # "config", "header", "content" (the text's letters) or "default"
     language_driver: int
     version: str
     signature: str  # changes when the table's structure changes
@@ -189,7 +190,7 @@ def read_layout(path: str | Path, encoding: str = "auto") -> DbfLayout:
         digest_size=10,
     ).hexdigest()
     last_update = getattr(table, "date", None)
-    return DbfLayout(
+    layout = DbfLayout(
         path=path,
         header_len=header.headerlen,
         record_len=header.recordlen,
@@ -204,6 +205,30 @@ def read_layout(path: str | Path, encoding: str = "auto") -> DbfLayout:
         last_update=last_update,
         table=table,
     )
+    if source == "default" and _by_content(layout) == "cp1251":
+        table.encoding = "cp1251"
+        layout = dataclasses.replace(layout, encoding="cp1251", encoding_source="content")
+    return layout
+
+
+# What the text of each table without a code page in its header turned out to be, by
+# path and structure: decided once, so a pass never reads one row one way and the next
+# another; a table with no Russian text yet is looked at again on the next read.
+_CONTENT_ENCODINGS: dict[tuple[str, str], str] = {}
+
+
+def _by_content(layout: DbfLayout) -> str | None:
+    """cp1251 or cp866 from the last records' text (:func:`guess_cyrillic`), or None."""
+    key = (str(layout.path), layout.signature)
+    known = _CONTENT_ENCODINGS.get(key)
+    if known is None:
+        try:
+            known = guess_cyrillic(character_values(layout))
+        except DbfError:
+            return None  # read again, and told, by the pass itself
+        if known is not None:
+            _CONTENT_ENCODINGS[key] = known
+    return known
 
 
 # The fixed part of a DBF header: version, date of the last update (YY MM DD), record
@@ -565,12 +590,22 @@ def guess_cyrillic(texts: Iterable[bytes]) -> str | None:
 
 
 def character_values(layout: DbfLayout, rows: int = 50) -> list[bytes]:
-    """The raw bytes of the character fields of the last ``rows`` complete records."""
-    texts: list[bytes] = []
+    """The raw bytes of the character fields of the last ``rows`` complete records, in
+    one read (the share may be across a network)."""
+    first = max(0, layout.complete_count - rows)
+    count = layout.complete_count - first
+    if count <= 0:
+        return []
+    try:
+        with open(layout.path, "rb") as handle:
+            handle.seek(layout.header_len + first * layout.record_len)
+            data = handle.read(count * layout.record_len)
+    except OSError as error:
+        raise DbfError("dbf_read_failed", path=layout.path, error=error.strerror or error) from None
     text_fields = [f for f in layout.fields if f.type == "C"]
-    for index in range(max(0, layout.complete_count - rows), layout.complete_count):
-        raw = read_one(layout, index)
-        if raw is None:
-            continue
-        texts += [raw[f.offset : f.offset + f.length] for f in text_fields]
-    return texts
+    size = layout.record_len
+    return [
+        data[start + f.offset : start + f.offset + f.length]
+        for start in range(0, len(data) - size + 1, size)
+        for f in text_fields
+    ]

@@ -255,6 +255,7 @@ class Ingestor:
         self.key = source_key(config.source.path)
         self._legacy_key: str | None = None  # a cursor found under the old key, to drop
         self._told_no_caller: str | None = None  # the layout last warned about
+        self._told_encoding: str | None = None  # the layout whose code page was told
         # Missed calls found too old to post since the warning that told of them (None:
         # no such episode now); see _tell_too_old.
         self._too_old_told: int | None = None
@@ -619,6 +620,15 @@ class Ingestor:
 
             raise DbfError("dbf_plan", path=layout.path, problem=problem, localized=localized)
         result.no_caller_number = plan.caller_number is None
+        if layout.encoding_source == "content" and self._told_encoding != layout.signature:
+            self._told_encoding = layout.signature  # once per table, as the next one
+            log.info(
+                "%s: the header names no code page; its Russian letters read as %s (to leave"
+                ' no guess, set [source] encoding = "%s")',
+                layout.path,
+                layout.encoding,
+                layout.encoding,
+            )
         if self._told_no_caller != layout.signature and not plan.has(fields.CALLERID):
             self._told_no_caller = layout.signature  # once per table, not every pass
             said = fields.NO_CALLER_NUMBER if result.no_caller_number else fields.NO_CALLERID

@@ -473,6 +473,10 @@ RU: dict[str, str] = {
     "cli_check_encoding_config": "из настроек [source] encoding",
     "cli_check_encoding_header": "по заголовку DBF",
     "cli_check_encoding_default": "по умолчанию: в заголовке не указана",
+    "cli_check_encoding_content": (
+        "по русским буквам в записях: в заголовке не указана (чтобы не угадывать, "
+        "укажите [source] encoding)"
+    ),
     "cli_check_layout": (
         "  {version}; кодовая страница {encoding} ({source}, language driver 0x{driver:02X})"
     ),
@@ -1661,6 +1665,10 @@ EN: dict[str, str] = {
     "cli_check_encoding_config": "from [source] encoding",
     "cli_check_encoding_header": "from the DBF header",
     "cli_check_encoding_default": "the default: the header names none",
+    "cli_check_encoding_content": (
+        "from the Russian letters in the records: the header names none (set [source] "
+        "encoding to leave no guess)"
+    ),
     "cli_check_layout": (
         "  {version}; code page {encoding} ({source}, language driver 0x{driver:02X})"
     ),
@@ -2834,6 +2842,13 @@ LOG_RU: dict[str, str] = {
         "пропущенные звонки снова поступают (последний в %s)"
     ),
     "watching %s (%s)": "слежу за %s (%s)",
+    (
+        "%s: the header names no code page; its Russian letters read as %s (to leave"
+        ' no guess, set [source] encoding = "%s")'
+    ): (
+        "%s: в заголовке не указана кодовая страница; русские буквы в записях читаются"
+        ' как %s (чтобы не угадывать, укажите [source] encoding = "%s")'
+    ),
     "file watcher stopped; starting it again": "слежение за файлом остановилось; запускаю снова",
 }
 
