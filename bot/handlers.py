@@ -9,6 +9,7 @@ The ledger logs each change it applies (:mod:`watcher.case_log`), so handlers do
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sqlite3
@@ -20,6 +21,7 @@ from telegram import (
     Chat,
     ChatMember,
     ChatMemberRestricted,
+    InlineKeyboardMarkup,
     Message,
     Update,
     User,
@@ -531,7 +533,7 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _answer(query, toast)
     runtime.outbox.wake()
     if press.action is Button.LIST_CLOSE:
-        await _mark_list_closed(runtime, query, message, case.id)
+        await _mark_list_closed(context, runtime, message)
 
 
 def is_locked(error: sqlite3.OperationalError) -> bool:
@@ -654,23 +656,46 @@ _ACTIONS: dict[Button, Callable[[Runtime, Case, User], str]] = {
 
 
 async def _mark_list_closed(
-    runtime: Runtime, query: CallbackQuery, message: Message, case_id: int
+    context: ContextTypes.DEFAULT_TYPE, runtime: Runtime, message: Message
 ) -> None:
-    """A /missed list loses the button of the case just closed, and its line is struck
-    through. A press that saved nothing (the ledger busy) leaves both for a second one."""
-    case = runtime.ledger.get_case(case_id)
-    if case is None or case.is_open:
-        return
-    data = str(query.data)
-    markup = without_button(message.reply_markup, data)
-    text = struck_list(message.text_html, message.reply_markup, data) if message.text else None
-    try:
-        if text is None:
-            await message.edit_reply_markup(reply_markup=markup)
-        else:
-            await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except TelegramError as error:
-        log.info("could not update the /missed list message: %s", error)
+    """A /missed list loses the buttons of the cases closed now, and their lines are
+    struck through. A press that saved nothing (the ledger busy) leaves both for a second
+    one. Every press carries the list as it was when pressed: two presses in one second
+    carry the same old list, so each edit strikes every closed case the list still
+    offers, not only its own, and the edits of one bot go one at a time."""
+    lock: asyncio.Lock = context.bot_data.setdefault(_LIST_EDITS, asyncio.Lock())
+    async with lock:
+        offered = message.reply_markup
+        closed = _closed_on_list(runtime, offered)
+        if not closed:
+            return
+        markup = offered
+        text = message.text_html if message.text else None
+        for data in closed:
+            markup = without_button(markup, data)
+            if text is not None:
+                text = struck_list(text, offered, data) or text
+        try:
+            if text is None:
+                await message.edit_reply_markup(reply_markup=markup)
+            else:
+                await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        except TelegramError as error:
+            log.info("could not update the /missed list message: %s", error)
+
+
+def _closed_on_list(runtime: Runtime, markup: InlineKeyboardMarkup | None) -> list[str]:
+    """The callback data of the list's close buttons whose cases are closed now."""
+    rows = markup.inline_keyboard if markup is not None else ()
+    closed = []
+    for data in (b.callback_data for row in rows for b in row):
+        press = parse_callback(data)
+        if press is None or press.action is not Button.LIST_CLOSE:
+            continue
+        case = runtime.ledger.get_case(press.case_id)
+        if case is not None and not case.is_open:
+            closed.append(str(data))
+    return closed
 
 
 async def _answer(query: CallbackQuery, text: str) -> None:
@@ -685,6 +710,8 @@ def _user_name(user: User) -> str:
     return name or (f"@{user.username}" if user.username else str(user.id))
 
 
+# bot_data key: the lock that lets one edit of a /missed list run at a time.
+_LIST_EDITS = "list_edits"
 # bot_data key: chats where an answer was refused, told once each this run.
 _ANSWER_REFUSED = "answers_refused"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -136,6 +137,31 @@ async def test_closing_from_the_list_updates_list_and_case_message(office: Offic
     struck = [e for e in after.get("entities", []) if e["type"] == "strikethrough"]
     assert [(e["offset"], e["length"]) for e in struck] == [(offset, utf16(line) - 2)]
     assert sum(line.startswith(f"{i}. ") for i in range(1, 5) for line in lines) == 4
+
+
+async def test_two_list_presses_in_one_second_both_stay_struck(office: Office) -> None:
+    """Olga and Ivan close two lines of one /missed list at the same moment: each press
+    carried the list as it was before either edit, and the later edit put the other's
+    line back as open, with its button."""
+    sales_ids = await three_sales_and_one_service(office)
+    await office.command(SALES_CHAT, OLGA, "/missed")
+    [answer] = await new_posts(office, SALES_CHAT, len(office.posts(SALES_CHAT)))
+    listed = answer["message_id"]
+    first, second, left = sales_ids
+    toasts = await asyncio.gather(
+        office.press(SALES_CHAT, listed, OLGA, f"l:{first}"),
+        office.press(SALES_CHAT, listed, IVAN, f"l:{second}"),
+    )
+    assert toasts == ["Отмечено: перезвонили"] * 2
+    # The second edit may find the list as the first left it ("not modified").
+    await office.api.wait_for(
+        "editMessageText", lambda c: c.params["message_id"] == listed, count=2
+    )
+    await asyncio.sleep(0.1)
+    after = next(m for m in office.posts(SALES_CHAT) if m["message_id"] == listed)
+    assert buttons(after) == [f"l:{left}"]
+    done = [line for line in after["text"].split("\n") if line.endswith(" ✅")]
+    assert [line.split(".")[0] for line in done] == ["1", "2"]
 
 
 async def test_missed_in_an_unknown_chat_and_with_nothing_open(office: Office) -> None:
