@@ -480,8 +480,14 @@ def missed_messages(
         )
         for i, c in enumerate(shown, start=1)
     ]
-    hidden = len(cases) - len(shown)
-    more = tr(language, "missed_more", count=hidden) if hidden else ""
+    # Newest first: the cases left off are the callers who have waited longest.
+    left_off = cases[max_cases:]
+    since = min((c.first_at for c in left_off), default=None)
+    more = (
+        tr(language, "missed_more", count=len(left_off), since=moment_text(since, language))
+        if since is not None
+        else ""
+    )
     # Room for the title on the first message and the "more" note on the last.
     room = limit - utf16_len(title) - utf16_len(more) - 2
     messages: list[Rendered] = []

@@ -292,8 +292,35 @@ def test_missed_messages_cap_the_total_and_say_so() -> None:
     messages = missed_messages(cases, "ru", scope="все отделы", show_department=True)
     total = sum(len(m.markup.inline_keyboard) for m in messages if m.markup)
     assert total == 100
-    assert messages[-1].text.endswith("…и ещё 30; закройте эти, чтобы увидеть остальные.")
+    assert messages[-1].text.endswith("; закройте эти, чтобы увидеть остальные.")
+    assert "…и ещё 30 — звонили раньше" in messages[-1].text
     assert "· Отдел продаж" in messages[0].text
+
+
+@pytest.mark.parametrize(
+    ("language", "note"),
+    [
+        ("ru", "…и ещё 50 — звонили раньше, самый давний ждёт с 12.03 07:00;"),
+        ("en", "…and 50 more who called earlier, the oldest waiting since 12 Mar 07:00;"),
+    ],
+)
+def test_the_cases_left_off_a_long_list_are_said_to_be_the_oldest(language: str, note: str) -> None:
+    """150 open cases on a bad morning: the list shows the newest 100, and those left off
+    are the callers who have waited longest. "…и ещё 50" alone read as fifty more of the
+    same; the operator must see that the oldest callers are behind it, and since when."""
+    cases = [
+        make_case(
+            id=i,
+            remote=f"+7916{i:07d}",
+            first_at=T0 - timedelta(minutes=i),
+            last_at=T0 - timedelta(minutes=i),
+        )
+        for i in range(1, 151)
+    ]
+    # One caller left off the list rang first of all, at 07:00, and again since.
+    cases[120] = replace(cases[120], first_at=datetime(2024, 3, 12, 7, 0))
+    messages = missed_messages(cases, language, scope="Отдел продаж", show_department=False)
+    assert note in messages[-1].text
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])

@@ -149,7 +149,10 @@ RU: dict[str, str] = {
     "missed_attempts": " · {count}× с {first}",
     "missed_claimed": " · 👋 {name}",
     "missed_tried": " · 📵 {count}",
-    "missed_more": "…и ещё {count}; закройте эти, чтобы увидеть остальные.",
+    "missed_more": (
+        "…и ещё {count} — звонили раньше, самый давний ждёт с {since}; закройте эти,"
+        " чтобы увидеть остальные."
+    ),
     # /stats and the daily summary
     "stats_bad_period": (
         "Не понял период «{period}».\n"
@@ -1349,7 +1352,10 @@ EN: dict[str, str] = {
     "missed_attempts": " · {count}× since {first}",
     "missed_claimed": " · 👋 {name}",
     "missed_tried": " · 📵 {count}",
-    "missed_more": "…and {count} more; close these to see the rest.",
+    "missed_more": (
+        "…and {count} more who called earlier, the oldest waiting since {since}; close these"
+        " to see the rest."
+    ),
     "stats_bad_period": (
         "Period not understood: “{period}”.\n"
         "Examples: /stats today, /stats yesterday, /stats week, /stats last month, "
