@@ -40,6 +40,7 @@ from bot.runtime import RUNTIME_KEY, Runtime
 from bot.summary import schedule_summary, schedule_weekly
 from watcher.clock import local_now
 from watcher.config import Config, example_chats
+from watcher.departments import follow_departments
 from watcher.ledger_open import open_ledger
 from watcher.texts import ToldError, tr
 
@@ -168,6 +169,9 @@ def build_application(
     application = builder.build()
     now = clock or (lambda: local_now(config))
     ledger = open_ledger(config.database_path, config, writable=True)
+    # Before the watcher's first pass (serve starts it after this): a repeat call of a
+    # renamed department's caller must find its open case under the new name.
+    follow_departments(ledger, config, now())
     messenger = CaseMessenger(application.bot, ledger, config, now, timeouts=send_timeouts)
     outbox = OutboxSender(
         ledger,

@@ -1409,6 +1409,41 @@ class Ledger:
         found.update((chat, message) for _, chat, message in self.duplicates(case_id))
         return found
 
+    # -- departments the config no longer names -------------------------------------------
+
+    def stored_departments(self) -> list[tuple[str, int | None, int]]:
+        """(department, the chat of its newest case, its open cases) for every department
+        name the ledger's cases carry."""
+        rows = self.conn.execute(
+            "SELECT department, (SELECT chat FROM cases AS newest WHERE newest.department ="
+            " cases.department ORDER BY newest.id DESC LIMIT 1),"
+            " count(*) FILTER (WHERE status = 'open') FROM cases GROUP BY department"
+        ).fetchall()
+        return [(str(r[0]), r[1], int(r[2])) for r in rows if r[0] is not None]
+
+    def move_department(self, old: str, new: str, now: datetime) -> int:
+        """Every case of ``old`` is ``new``'s from now on (the admin renamed it): repeat
+        calls join its open cases and its figures carry on; the cards of the open ones are
+        queued for an edit to show the new name. How many open cases moved."""
+        with self.transaction():
+            rows = self.conn.execute(
+                "SELECT id, silent, id IN (SELECT case_id FROM case_messages) FROM cases"
+                " WHERE department = ? AND status = 'open'",
+                [old],
+            ).fetchall()
+            self.conn.execute(
+                "UPDATE cases SET department = ?, version = version + 1 WHERE department = ?",
+                [new, old],
+            )
+            self.conn.execute(
+                "UPDATE OR IGNORE digests SET department = ? WHERE department = ?", [new, old]
+            )
+            self.conn.execute("DELETE FROM digests WHERE department = ?", [old])
+            for case_id, silent, posted in rows:
+                if posted:
+                    self._enqueue(case_id, OutboxKind.UPDATE, now, bool(silent))
+        return len(rows)
+
     # -- the after-hours digest ---------------------------------------------------------
 
     def digest_posted(self, department: str, held_until: datetime) -> bool:

@@ -2552,6 +2552,19 @@ LOG_RU: dict[str, str] = {
     "polling Telegram for updates failed (%s); retrying": (
         "не удалось получить обновления от Telegram (%s); пробую снова"
     ),
+    # watcher/departments.py: a department the config no longer names
+    "department %r is not in the config any more; its chat %s is department %r's"
+    " now, so its cases (%d open) and figures are that department's from now on": (
+        "отдела %r больше нет в конфигурации; его чат %s теперь у отдела %r, поэтому его"
+        " звонки (открытых: %d) и цифры отныне относятся к этому отделу"
+    ),
+    "department %r is not in the config any more and no department has its chat;"
+    " its %d open missed calls stay open: they are listed in /missed of the"
+    " managers' chat and are closed there or by a callback as usual": (
+        "отдела %r больше нет в конфигурации, и его чат не указан ни у одного отдела;"
+        " его открытые пропущенные звонки (%d) остаются открытыми: они видны в /missed"
+        " чата руководителей и закрываются там или перезвоном, как обычно"
+    ),
     "department %r has a chat now: its %d waiting missed calls are posted there": (
         "у отдела %r появился чат: его ожидающие пропущенные звонки (%d) публикуются там"
     ),
