@@ -423,8 +423,15 @@ async def _run(
     attempt = int(state.get("attempt", 0))
     parts: list[Part] | None = state.get("parts")
     day = state.get("day")  # a late one's: built from the clock, so of that day only
-    if parts is None and day is not None and day != runtime.clock().date().isoformat():
+    today = runtime.clock().date().isoformat()
+    if parts is None and day is not None and day != today:
         log.info("%s: the day it was late for is over; the next one is due as usual", what)
+        return
+    scheduled = job is not None and job.name == name and not state
+    if scheduled and (runtime.ledger.get_meta(_sent_key(name)) or "") >= today:
+        # Sent today already, at the time the config said before a restart moved it later
+        # (or by a catch-up): the managers would get the same summary twice.
+        log.info("%s: already sent today; the next one is due as usual", what)
         return
     if parts is None:
         parts = await build(runtime)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot import summary
 from tests.conftest import PHONE_CONFIG, SALES_CHAT, SERVICE_CHAT
 from tests.test_bot_harness import IVAN, MANAGERS_CHAT, Office, start_bot
 from tests.test_bot_reminders import HOURS, Clock, clocked_office
@@ -117,3 +118,32 @@ async def test_a_removed_department_s_open_cases_are_told_to_the_admin(
         await office.wait_posted(MANAGERS_CHAT)
         assert "+7 916 111-00-01" in office.posts(MANAGERS_CHAT)[-1]["text"]
         assert office.posts(SALES_CHAT) == []
+
+
+async def scheduled(office: Office, name: str) -> None:
+    """The job JobQueue runs at the configured time, run now (the clock is the test's)."""
+    job_queue = office.bot.application.job_queue
+    assert job_queue is not None
+    [job] = job_queue.get_jobs_by_name(name)
+    await job.run(office.bot.application)
+
+
+async def test_a_summary_moved_to_later_in_the_day_is_not_sent_twice(tmp_path: Path) -> None:
+    """Monday's summary went out at 09:00; at 09:30 the admin moves daily_summary to
+    10:00 and restarts. At 10:00 the managers get no second copy of the same summary;
+    Tuesday's comes at 10:00 as usual."""
+    clock = Clock(MONDAY + dt.timedelta(hours=8, minutes=50))
+    async with clocked_office(month_config(tmp_path), clock) as office:
+        clock.now = MONDAY + dt.timedelta(hours=9)
+        await scheduled(office, summary.JOB_NAME)
+        sent = len(office.posts(MANAGERS_CHAT))
+        assert sent >= 1 and office.posts(MANAGERS_CHAT)[0]["text"].startswith("📊")
+        clock.now = MONDAY + dt.timedelta(hours=9, minutes=30)
+        telegram = {"managers_chat": MANAGERS_CHAT, "admins": [1], "daily_summary": "10:00"}
+        await restart_with(office, month_config(tmp_path, telegram=telegram), clock)
+        clock.now = MONDAY + dt.timedelta(hours=10)
+        await scheduled(office, summary.JOB_NAME)
+        assert len(office.posts(MANAGERS_CHAT)) == sent
+        clock.now = MONDAY + dt.timedelta(days=1, hours=10)
+        await scheduled(office, summary.JOB_NAME)
+        assert len(office.posts(MANAGERS_CHAT)) == 2 * sent

@@ -2552,6 +2552,10 @@ LOG_RU: dict[str, str] = {
     "polling Telegram for updates failed (%s); retrying": (
         "не удалось получить обновления от Telegram (%s); пробую снова"
     ),
+    # bot/summary.py: a scheduled summary whose day's was sent already
+    "%s: already sent today; the next one is due as usual": (
+        "%s: сегодня уже отправлена; следующая — в обычное время"
+    ),
     # watcher/departments.py: a department the config no longer names
     "department %r is not in the config any more; its chat %s is department %r's"
     " now, so its cases (%d open) and figures are that department's from now on": (
