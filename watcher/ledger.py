@@ -34,6 +34,7 @@ from watcher.changes import (
 )
 from watcher.models import Call, CallbackAttempt, CallReason, Case, from_text, to_text
 from watcher.queries import operator_names
+from watcher.row_batches import insert_rows
 from watcher.schema import CALLS, CASES
 from watcher.vocab import (
     ActorKind,
@@ -408,7 +409,7 @@ class Ledger:
             return []
         with self.atomic():
             before = self.last_rowid()
-            stored = self.conn.executemany(_INSERT_CALL, rows).rowcount
+            stored = insert_rows(self.conn, _INSERT_CALL, rows)
             if stored != len(rows):
                 new = {
                     found
@@ -462,15 +463,15 @@ class Ledger:
         id first), their events in order and legs, in the caller's transaction; the
         changes are logged once it commits."""
         with self.atomic():
-            self.conn.executemany(_REPLACE_CASE, cases)
-            self.conn.executemany(_INSERT_EVENT, events)
-            self.conn.executemany(_INSERT_LEG, legs)
+            insert_rows(self.conn, _REPLACE_CASE, cases)
+            insert_rows(self.conn, _INSERT_EVENT, events)
+            insert_rows(self.conn, _INSERT_LEG, legs)
         self._noted.extend(noted)
 
     def fold_callers(self, rows: list[tuple[str, str, str | None]]) -> None:
         """Fold (number, first call, first incoming call) rows into ``callers``."""
         with self.atomic():
-            self.conn.executemany(schema.CALLERS_UPSERT, rows)
+            insert_rows(self.conn, schema.CALLERS_UPSERT, rows)
 
     def call_count(self) -> int:
         row = self._one("SELECT count(*) FROM calls")
