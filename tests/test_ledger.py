@@ -12,7 +12,7 @@ import pytest
 
 from watcher import schema
 from watcher.ledger import Ledger, SourceState
-from watcher.models import Call, Case
+from watcher.models import Call, Case, to_text
 from watcher.normalise import to_call
 from watcher.sim.wintariff import make_row
 from watcher.vocab import CaseStatus, ClosedHow, MissReason
@@ -149,6 +149,21 @@ def test_calls_are_stored_once_by_fingerprint(ledger: Ledger) -> None:
     [row] = ledger._dicts("SELECT * FROM calls WHERE fingerprint = ?", [first.fingerprint])
     assert (row["record_index"], row["source"], row["remote"]) == (0, "Calls.dbf", KEY)
     assert row["started_at"] == "2024-05-06 10:00:00"
+
+
+def test_store_new_calls_gives_the_new_calls_start_times_as_stored(ledger: Ledger) -> None:
+    """What an import's case book indexes the calls by: the text each new call's start
+    was stored as, in the order of the calls given back, none for those known already."""
+    calls = [missed(i, caller=f"8916{i:07d}", index=i) for i in range(600)]
+    ledger.store_new_calls(calls[:300])
+    times: list[str] = []
+    fresh = ledger.store_new_calls(calls[250:], times=times)
+    assert fresh == calls[300:]
+    stored = dict(ledger.conn.execute("SELECT fingerprint, started_at FROM calls"))
+    assert times == [stored[call.fingerprint] for call in fresh]
+    assert times == [to_text(call.started_at) for call in fresh]
+    nothing: list[str] = []
+    assert ledger.store_new_calls(calls[:10], times=nothing) == [] and nothing == []
 
 
 def test_store_new_calls_gives_back_only_the_calls_it_stored(ledger: Ledger) -> None:

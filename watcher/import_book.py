@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -121,18 +121,21 @@ class ImportBook:
 
     # -- the calls ----------------------------------------------------------------------
 
-    def add_calls(self, calls: Iterable[Call]) -> int:
-        """Index the calls just stored (in insert order); the rowid of the first."""
+    def add_calls(self, calls: Sequence[Call], times: Sequence[str] | None = None) -> int:
+        """Index the calls just stored (in insert order); the rowid of the first.
+        ``times``: their start times as stored (Ledger.store_new_calls gives them), so
+        that they are not formatted again."""
+        if times is None:
+            times = [to_text(call.started_at) for call in calls]
         first = self._next_rowid
         rowid = first - 1
         numbers = self._numbers
         incoming, outgoing = Direction.IN, Direction.OUT
-        for call in calls:
+        for call, at in zip(calls, times, strict=True):
             rowid += 1
             remote = call.remote
             if remote is None:
                 continue
-            at = to_text(call.started_at)
             is_in = call.direction == incoming
             number = numbers.get(remote)
             if number is None:

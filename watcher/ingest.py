@@ -764,14 +764,15 @@ class Ingestor:
         """
         if not calls:
             return False
+        times: list[str] | None = [] if book is not None else None
         fresh = self.ledger.store_new_calls(
-            with_reasons(calls, self.config), source=self.key, callers=book is None
+            with_reasons(calls, self.config), source=self.key, callers=book is None, times=times
         )
         if not fresh:  # all known (a file read again): no rules, not even their set up
             return False
         result.new_calls += len(fresh)
         rules = rules or self.rules
-        first = book.add_calls(fresh) if book is not None else 0  # the rowids they got
+        first = book.add_calls(fresh, times) if book is not None else 0  # their rowids
         rules.begin(fresh)
         silent_opened = False
         for rowid, call in enumerate(fresh, first):
