@@ -216,7 +216,11 @@ def test_load_config_missing_file_says_what_to_do(tmp_path: Path) -> None:
 
 def test_load_config_rejects_non_utf8_and_bad_toml(tmp_path: Path) -> None:
     path = tmp_path / "perezvon.toml"
+    # Not UTF-8, but its language line is ASCII: the office said which language it reads.
     path.write_bytes('language = "en"\n# комментарий\n'.encode("cp1251"))
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_config(path)
+    path.write_bytes("# комментарий\n".encode("cp1251"))  # no language line: Russian
     with pytest.raises(ConfigError, match="не в UTF-8"):
         load_config(path)
     # A file TOML refuses is told in its language line's language all the same.

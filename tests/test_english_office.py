@@ -486,3 +486,22 @@ def test_the_console_commands_of_an_english_office_print_no_russian(
     ):
         assert seen in said, seen
     assert len(sheets) == 8
+
+
+def test_a_config_not_saved_as_utf8_is_told_in_its_language(tmp_path: Path) -> None:
+    """Notepad's "ANSI" (cp1252: "Café") is no UTF-8, but its `language = "en"` line is
+    plain ASCII: the office said which language it reads."""
+    config = tmp_path / "perezvon.toml"
+    text = 'language = "en"\n[[department]]\nname = "Café"\nchat = -1001\n'
+    config.write_bytes(text.encode("cp1252"))
+    code, _, err = run_cli("-c", str(config), "check")
+    assert code == 2
+    assert "the file is not UTF-8 text; save it as UTF-8" in err and russian([err]) == []
+
+
+def test_a_folder_given_as_the_config_is_told_in_its_config_s_language(tmp_path: Path) -> None:
+    (tmp_path / "perezvon.toml").write_text('language = "en"\n', encoding="utf-8")
+    code, _, err = run_cli("-c", str(tmp_path), "check")
+    assert code == 2
+    assert f"{tmp_path} is a folder: give the config file itself" in err
+    assert russian([err]) == []

@@ -122,10 +122,11 @@ def said_language(text: str) -> str:
 
 
 def file_language(path: Path) -> str:
-    """:func:`said_language` of a config file; Russian when it cannot be read."""
+    """:func:`said_language` of a config file; Russian when it cannot be read. A file
+    saved in another encoding (Notepad's "ANSI") still says it in ASCII: that is read."""
     try:
-        return said_language(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError):
+        return said_language(path.read_bytes().decode("utf-8-sig", errors="replace"))
+    except OSError:
         return DEFAULT_LANGUAGE
 
 
@@ -359,11 +360,15 @@ def load_config(path: str | Path) -> Config:
     if not path.exists():
         raise error_of(tr(language, "config_file_not_found", path=path, name=path.name))
     if path.is_dir():
-        raise error_of(tr(language, "config_is_folder", path=path, file=path / "perezvon.toml"))
+        # The file meant is most likely the one the message names: it may say the language.
+        file = path / "perezvon.toml"
+        language = file_language(file)
+        raise error_of(tr(language, "config_is_folder", path=path, file=file))
     try:
         text = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text)
     except UnicodeDecodeError:
+        language = file_language(path)  # its `language = "en"` line is ASCII all the same
         raise error_of(tr(language, "config_not_utf8")) from None
     except OSError as error:
         raise error_of(tr(language, "config_unreadable", error=error.strerror or error)) from None
