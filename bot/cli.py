@@ -221,14 +221,28 @@ ARGPARSE_TEXTS = {
 def _language_before_parsing(argv: Sequence[str]) -> str:
     """The language of --help and of argparse's complaints: the one the config names (the
     -c/--config one, PEREZVON_CONFIG, else perezvon.toml here), read before the arguments
-    are, so an English office's admin gets English help; Russian without a config."""
+    are, so an English office's admin gets English help; Russian without a config. As
+    :func:`_load_environment` finds it: PEREZVON_CONFIG may come from a ``.env`` file
+    too (``--env-file``'s, else the current folder's)."""
     named: str | None = None
+    env_file: str | None = None
     for at, word in enumerate(argv):
         if word in ("-c", "--config") and at + 1 < len(argv):
             named = argv[at + 1]
         elif word.startswith("--config="):
             named = word.split("=", 1)[1]
-    path = Path(named or os.environ.get("PEREZVON_CONFIG") or "perezvon.toml")
+        elif word == "--env-file" and at + 1 < len(argv):
+            env_file = argv[at + 1]
+        elif word.startswith("--env-file="):
+            env_file = word.split("=", 1)[1]
+    named = named or os.environ.get("PEREZVON_CONFIG")
+    dotenv = Path(ENV_FILE if env_file is None else env_file)
+    if named is None and env_file != "" and dotenv.is_file():
+        try:
+            named = read_dotenv(dotenv).get("PEREZVON_CONFIG")
+        except (OSError, DotenvError):  # said once the arguments are read
+            named = None
+    path = Path(named or "perezvon.toml")
     return file_language(path) if path.is_file() else PRE_CONFIG_LANGUAGE
 
 

@@ -16,6 +16,8 @@ import io
 import logging
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,7 @@ ADMIN = make_user(1, "Admin", "admin")
 # What the PBX itself writes into STATUS: data, shown as read (`check`'s rows).
 PBX_WORDS = ("Входящий", "Мобильный")
 MONDAY = FRIDAY + dt.timedelta(days=3)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def russian(texts: list[str]) -> list[str]:
@@ -505,3 +508,24 @@ def test_a_folder_given_as_the_config_is_told_in_its_config_s_language(tmp_path:
     assert code == 2
     assert f"{tmp_path} is a folder: give the config file itself" in err
     assert russian([err]) == []
+
+
+def test_help_follows_a_config_that_the_local_env_names(tmp_path: Path) -> None:
+    """`.env` in the current folder with PEREZVON_CONFIG (as the README offers): the help
+    and argparse's complaints speak that config's language, before anything is parsed."""
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "office.toml").write_text('language = "en"\n', encoding="utf-8")
+    (tmp_path / ".env").write_text("PEREZVON_CONFIG=conf/office.toml\n", encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items() if k != "PEREZVON_CONFIG"}
+    environment["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check", "--rows", "0"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "a number above zero is needed, not '0'" in done.stderr
+    assert russian([done.stderr]) == []
