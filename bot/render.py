@@ -330,7 +330,7 @@ def attempt_line(
     if attempt.extension:
         extension = esc(operator_label(attempt.extension, names))
         if attempt.duration:  # it got through, too briefly to be a callback
-            duration = duration_text(attempt.duration)
+            duration = duration_text(attempt.duration, language)
             key = "case_failed_pbx_short"
             return tr(language, key, extension=extension, when=when, duration=duration)
         return tr(language, "case_failed_pbx", extension=extension, when=when)

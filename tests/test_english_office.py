@@ -29,13 +29,19 @@ from matplotlib.text import Text
 
 from bot import chart, figures, logs
 from bot.app import runtime
+from bot.render import attempt_line
 from bot.summary import build_summary, build_weekly
 from tests.fake_bot_api import FakeBotApi, RecordedCall, make_user
 from tests.test_bot_harness import MANAGERS_CHAT, Office, office_config
 from tests.test_bot_reminders import FRIDAY, HOURS, Clock, clocked_office, remind
 from tests.test_cli import run_cli
+from tests.test_console import AT, dialled, notifier_at, open_case, printed
+from tests.test_console import missed as missed_call
+from tests.test_report_wording import closed_case
 from watcher.config import Config
+from watcher.models import CallbackAttempt
 from watcher.sim.wintariff import CallsDbfWriter, make_row
+from watcher.vocab import ClosedHow
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 SALES, SERVICE = -1001000000001, -1001000000002
@@ -330,6 +336,24 @@ async def test_the_night_s_calls_come_in_english_at_opening(
     said = "\n".join(texts)
     assert "🌙 " in said and "after hours" in said.lower()
     assert "⏰ " in said
+
+
+def test_a_short_callback_attempt_of_over_an_hour_is_told_in_english(tmp_path: Path) -> None:
+    """A 📵 line of a call that got through but was too short to count (with
+    callback_min_seconds set high): its length in the office's language, on the card and
+    in the demo's console."""
+    case = closed_case(1, ClosedHow.CALL)
+    attempt = CallbackAttempt(at=case.first_at, extension="201", user_name=None, duration=3725)
+    line = attempt_line(attempt, case, "en")
+    assert "talked 1 h 2 min" in line and russian([line]) == []
+    ledger, notifier, out, _ = notifier_at(tmp_path, AT, "en")
+    made = open_case(ledger, missed_call("a", AT), department="Sales")
+    notifier.drain()
+    ledger.add_failed_callback(made, now=AT, call=dialled("b", AT, 3725))
+    assert notifier.drain() == 1
+    [line] = printed(out, 1)
+    assert "talked 1 h 2 min" in line and russian([line]) == []
+    ledger.close()
 
 
 # -- the console ---------------------------------------------------------------------------

@@ -234,7 +234,7 @@ class ConsoleNotifier:
             names = self.ledger.operator_names(self.operators)
             extension = operator_label(attempt.extension, names)
             if attempt.duration:  # it got through, too briefly to be a callback
-                duration = duration_text(attempt.duration)
+                duration = duration_text(attempt.duration, self.language)
                 key = "console_attempt_pbx_short"
                 return tr(self.language, key, extension=extension, when=when, duration=duration)
             return tr(self.language, "console_attempt_pbx", extension=extension, when=when)
