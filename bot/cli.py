@@ -362,7 +362,7 @@ def _parser(language: str = PRE_CONFIG_LANGUAGE) -> argparse.ArgumentParser:
 
     demo = command("demo")
     demo.add_argument("--seconds", type=span, default=90, help=h("demo_seconds"))
-    demo.add_argument("--lang", choices=("ru", "en"), default="ru", help=h("lang"))
+    demo.add_argument("--lang", choices=("ru", "en"), default=None, help=h("lang"))
     demo.add_argument("--seed", type=int, default=7, help=h("demo_seed"))
     demo.add_argument("--keep", action="store_true", help=h("demo_keep"))
     demo.add_argument("--rows", action="store_true", help=h("demo_rows"))
@@ -1110,13 +1110,17 @@ def _report_no_folder(path: Path, language: str) -> str:
 def cmd_demo(args: argparse.Namespace, config_path: Path) -> int:
     from bot.demo import run_demo
 
-    logs.use_language(args.lang)  # the demo's config is made in the language it shows
+    # Without --lang, the language of the office's config if there is one (as --help).
+    language = args.lang or (
+        file_language(config_path) if config_path.is_file() else PRE_CONFIG_LANGUAGE
+    )
+    logs.use_language(language)  # the demo's config is made in the language it shows
     folder = Path(tempfile.mkdtemp(prefix="perezvon-demo-"))
     try:
         return run_demo(
             folder,
             seconds=args.seconds,
-            language=args.lang,
+            language=language,
             seed=args.seed,
             show_rows=args.rows,
             out=sys.stdout,
@@ -1124,7 +1128,7 @@ def cmd_demo(args: argparse.Namespace, config_path: Path) -> int:
         )
     finally:
         if args.keep:
-            print(tr(args.lang, "cli_demo_kept", folder=folder))
+            print(tr(language, "cli_demo_kept", folder=folder))
         else:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -553,3 +553,14 @@ def test_help_follows_a_config_that_the_local_env_names(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "a number above zero is needed, not '0'" in done.stderr
     assert russian([done.stderr]) == []
+
+
+def test_the_demo_speaks_the_language_of_the_office_s_config(tmp_path: Path) -> None:
+    """`perezvon demo` where the config says language = "en" shows the demo in English
+    without --lang, as --help is."""
+    config = tmp_path / "perezvon.toml"
+    config.write_text('language = "en"\n', encoding="utf-8")
+    code, out, err = run_cli("-c", str(config), "demo", "--seconds", "16", "--speed", "5")
+    assert code == 0, err
+    assert "The demo day so far:" in out and "Incoming:" in out
+    assert russian((out + err).splitlines()) == []
