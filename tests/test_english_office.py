@@ -564,3 +564,13 @@ def test_the_demo_speaks_the_language_of_the_office_s_config(tmp_path: Path) -> 
     assert code == 0, err
     assert "The demo day so far:" in out and "Incoming:" in out
     assert russian((out + err).splitlines()) == []
+
+
+def test_a_language_in_capitals_is_refused_in_the_language_it_names(tmp_path: Path) -> None:
+    """`language = "EN"`: the value is "en", so it is an error, but one the office that
+    wrote it reads, as its --help is."""
+    config = tmp_path / "perezvon.toml"
+    config.write_text('language = "EN"\n', encoding="utf-8")
+    code, _, err = run_cli("-c", str(config), "stats")
+    assert code == 2
+    assert "language: must be one of ru, en, not 'EN'" in err and russian([err]) == []

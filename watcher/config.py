@@ -102,16 +102,17 @@ class ConfigError(Exception):
 def problems_language(data: Mapping[str, Any]) -> str:
     """The language a config's problems are told in: its own ``language`` when that is
     one Perezvon speaks, else Russian (the default of ``language``), as for a file that
-    cannot be parsed at all: the office has not said otherwise."""
+    cannot be parsed at all: the office has not said otherwise. ``"EN"`` is still an
+    error (the value is "en"), but it says which language the office reads."""
     value = data.get("language")
-    if isinstance(value, str) and value.strip() in LANGUAGES:
-        return value.strip()
+    if isinstance(value, str) and value.strip().lower() in LANGUAGES:
+        return value.strip().lower()
     return DEFAULT_LANGUAGE
 
 
 # A `language = "en"` line, read from a file TOML cannot parse (a Windows path in double
 # quotes on another line): the office has said which language it reads all the same.
-_LANGUAGE_LINE = re.compile(r"""^\s*language\s*=\s*["']([a-z]+)["']""", re.MULTILINE)
+_LANGUAGE_LINE = re.compile(r"""^\s*language\s*=\s*["']\s*([a-zA-Z]+)\s*["']""", re.MULTILINE)
 
 
 def said_language(text: str) -> str:
