@@ -30,7 +30,7 @@ from matplotlib.text import Text
 from bot import chart, figures, logs
 from bot.app import runtime
 from bot.render import attempt_line
-from bot.summary import build_summary, build_weekly
+from bot.summary import build_summary, build_weekly, send_summary
 from tests.fake_bot_api import FakeBotApi, RecordedCall, make_user
 from tests.test_bot_harness import MANAGERS_CHAT, Office, office_config
 from tests.test_bot_reminders import FRIDAY, HOURS, Clock, clocked_office, remind
@@ -252,14 +252,9 @@ async def the_day(office: Office, clock: Clock) -> None:
     ):
         await command(office, chat, user, text)
     here = runtime(office.bot.application)
-    for part in await build_summary(here) + await build_weekly(here):
-        office.api.calls.append(RecordedCall("summary", part_params(part)))
-
-
-def part_params(part: object) -> dict[str, Any]:
-    """A summary's part as the Bot API would get it (its text, or a photo's caption)."""
-    words = getattr(part, "text", None) or getattr(part, "caption", None) or ""
-    return {"text": words}
+    for parts in (await build_summary(here), await build_weekly(here)):
+        sending = await send_summary(office.bot.application.bot, MANAGERS_CHAT, parts)
+        assert sending.left == []
 
 
 async def test_an_english_office_reads_no_russian_all_day(
@@ -299,6 +294,7 @@ async def test_an_english_office_reads_no_russian_all_day(
         "This chat is not in the config yet",
         "📊 <b>Yesterday's summary</b>",
         "📊 <b>The week</b>",
+        "file: perezvon-2026-11-23..2026-11-29.xlsx",
         "chart: Missed calls by weekday and hour",
         "chart: Incoming and missed calls by hour",
         "chart: Fri",
