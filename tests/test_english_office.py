@@ -496,7 +496,8 @@ def test_the_console_commands_of_an_english_office_print_no_russian(
         "STATUS=Входящий",  # the PBX's words, as read
         "check:   contacts loaded: 1",
         "check: Result: no errors",
-        "sendMessage.text: ",  # --send-test's message and chats' answer to /start
+        "sendMessage.text: 🔔 Connection test: Perezvon can write here",  # --send-test
+        "sendMessage.text: This chat's id: <code>-1003</code>",  # chats' answer to /start
         "import:   records read: ",
         "stats: Calls for 2026-11-20",
         "stats: Missed calls by reason:",
