@@ -880,7 +880,8 @@ def cmd_chats(args: argparse.Namespace, config_path: Path) -> int:
         config: Config | None = _read_config(config_path)
     except ConfigError:  # the ids this finds are what the config still lacks
         config = None
-    language = config.language if config is not None else PRE_CONFIG_LANGUAGE
+    # An unfinished config has still said which language the office reads.
+    language = config.language if config is not None else file_language(config_path)
     if config is not None and in_use(config.database_path):
         lock = lock_path(config.database_path)
         raise CommandError(tr(language, "cli_chats_busy", lock=lock))

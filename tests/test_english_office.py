@@ -571,3 +571,19 @@ def test_a_language_in_capitals_is_refused_in_the_language_it_names(tmp_path: Pa
     code, _, err = run_cli("-c", str(config), "stats")
     assert code == 2
     assert "language: must be one of ru, en, not 'EN'" in err and russian([err]) == []
+
+
+def test_chats_speaks_english_before_the_config_is_finished(
+    tmp_path: Path, telegram_token: FakeBotApi
+) -> None:
+    """`perezvon chats` is for the first steps: the config still has mistakes (here no
+    [[department]] yet) but says language = "en"; what it prints and its answer to /start
+    in the chat are English."""
+    config = tmp_path / "perezvon.toml"
+    config.write_text('language = "en"\n[source]\npath = "Calls.dbf"\n', encoding="utf-8")
+    telegram_token.inject_command(-1003, ANN, "/start")
+    code, out, err = run_cli("-c", str(config), "chats", "--seconds", "1")
+    assert code == 0, err
+    texts = [*(out + err).splitlines(), *call_texts(telegram_token.calls)]
+    assert russian(texts) == []
+    assert "sendMessage.text: This chat's id: <code>-1003</code>" in "\n".join(texts)
