@@ -626,3 +626,24 @@ def test_a_holiday_that_is_no_day_fails_check(tmp_path: Path, typed: str) -> Non
     assert code == 2
     assert "hours.holidays: " in err and f"'{typed}'" in err, err
     assert "write" in err or "there is no such day" in err, err  # the fix, or why
+
+
+@pytest.mark.parametrize(
+    ("language", "fix"),
+    [
+        ("ru", "Уберите лишние кавычки: path = 'Calls.dbf'"),
+        ("en", "Drop the inner quotes: path = 'Calls.dbf'"),
+    ],
+)
+@pytest.mark.parametrize("written", ["'\"Calls.dbf\"'", "\"'Calls.dbf'\"", "'«Calls.dbf»'"])
+def test_a_path_in_quotes_inside_its_string_fails_check_with_the_fix(
+    tmp_path: Path, language: str, fix: str, written: str
+) -> None:
+    """Explorer's "Copy as path" gives "C:\\...\\Calls.dbf" with its quotes: pasted inside
+    single quotes they are part of the path, and check said only "file not found"."""
+    config = example_config(tmp_path, language=language, chats_set=True)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('path = "Calls.dbf"', f"path = {written}"), encoding="utf-8")
+    code, out, err = run_cli("-c", str(config), "check")
+    assert code == 2, out + err
+    assert "source.path: " in err and fix in err, err

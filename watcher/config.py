@@ -1209,11 +1209,21 @@ def _opens_list(line: str) -> bool:
 
 
 def _path_problem(key: str, value: str, language: str) -> str | None:
-    """A control character in a path is a backslash TOML took for an escape (\\n, \\t)."""
+    """A control character in a path is a backslash TOML took for an escape (\\n, \\t);
+    quotes around it inside the string are Explorer's "Copy as path" pasted in whole (no
+    file name starts and ends with a quote: Windows forbids ``"`` in names)."""
     if any(ord(char) < 32 for char in value):
         problem = tr(language, "config_path_control", key=key, value=repr(value))
         return problem + _windows_paths(language)
+    if len(value) >= 2 and value[0] in _QUOTES and value[-1] in _QUOTES:
+        name = key.rpartition(".")[2]
+        return tr(
+            language, "config_path_quoted", key=key, key_name=name, value=value, bare=value[1:-1]
+        )
     return None
+
+
+_QUOTES = "\"'«»“”„"
 
 
 def _resolve(base_dir: Path, value: str) -> Path:

@@ -930,6 +930,11 @@ RU: dict[str, str] = {
         "(path = 'C:\\WinTariff32\\Calls\\Calls.dbf')"
     ),
     "config_path_control": "{key}: в {value} есть управляющий символ",
+    "config_path_quoted": (
+        "{key}: путь {value} взят в кавычки внутри строки (так копирует «Копировать как"
+        " путь» в Проводнике). Уберите лишние кавычки:"
+        " {key_name} = '{bare}'"
+    ),
     "config_unknown_key": "{key}: неизвестный ключ (здесь допустимы: {known})",
     "config_key_elsewhere": (
         "{key}: этот ключ — из {table}. TOML относит строку к последнему заголовку [...]"
@@ -2123,6 +2128,11 @@ EN: dict[str, str] = {
         " (path = 'C:\\WinTariff32\\Calls\\Calls.dbf')"
     ),
     "config_path_control": "{key}: {value} has a control character",
+    "config_path_quoted": (
+        "{key}: the path {value} has quotes inside the string (as Explorer's \"Copy as"
+        ' path" gives it). Drop the inner quotes:'
+        " {key_name} = '{bare}'"
+    ),
     "config_unknown_key": "{key}: unknown key (known here: {known})",
     "config_key_elsewhere": (
         "{key}: this key belongs in {table}. TOML gives a line to the last [...] header"
