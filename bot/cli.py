@@ -593,6 +593,9 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
         out.write(tr(t, "cli_check_error", error=problem) + "\n")
         return False
     readable = _show_reading(plan, config, out)
+    if layout.complete_count == 0:  # no row to prove the reading on: unknown, not fine
+        out.write(tr(t, "cli_check_error", error=tr(t, "cli_check_no_records")) + "\n")
+        return False
     try:
         found = sample(layout, plan, max(rows, SAMPLE_ROWS))
     except DbfError as error:

@@ -25,7 +25,7 @@ from watcher.config import (
     example_chats,
     load_config,
 )
-from watcher.sim.wintariff import make_row
+from watcher.sim.wintariff import CallsDbfWriter, make_row
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "perezvon.example.toml"
@@ -647,3 +647,22 @@ def test_a_path_in_quotes_inside_its_string_fails_check_with_the_fix(
     code, out, err = run_cli("-c", str(config), "check")
     assert code == 2, out + err
     assert "source.path: " in err and fix in err, err
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("ru", "ОШИБКА: в таблице ещё нет ни одной записи"),
+        ("en", "ERROR: the table has no record yet"),
+    ],
+)
+@pytest.mark.usefixtures("telegram_token")
+def test_a_table_without_a_record_fails_check(tmp_path: Path, language: str, says: str) -> None:
+    """A header and no row proves nothing of how rows read (a wrong file, a template):
+    check said "all is ready"; now it fails, naming source.path and how to test it."""
+    config = example_config(tmp_path, language=language, chats_set=True)
+    (tmp_path / "Calls.dbf").unlink()
+    CallsDbfWriter.create(tmp_path / "Calls.dbf")
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1, out
+    assert says in out and "source.path" in out and "perezvon check" in out, out

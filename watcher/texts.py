@@ -683,6 +683,12 @@ RU: dict[str, str] = {
         "поэтому такие строки не читаются. Нужна дата в поле типа D или текстом "
         "ДД.ММ.ГГГГ / ГГГГ-ММ-ДД"
     ),
+    "cli_check_no_records": (
+        "в таблице ещё нет ни одной записи: проверить, читаются ли её строки как звонки,"
+        " не на чем. Позвоните с мобильного в группу, положите трубку до ответа и запустите"
+        " perezvon check снова; если запись так и не появится, source.path указывает не на"
+        " тот файл, в который пишет WinTariff"
+    ),
     "cli_check_incoming_no_number": (
         "  ОШИБКА: ни у одного из {count} входящих звонков среди последних строк нет "
         "номера звонящего: перезванивать будет некуда. Проверьте, что АТС передаёт номер "
@@ -1881,6 +1887,12 @@ EN: dict[str, str] = {
         "  ERROR: dates like {example}: day and month cannot be told apart (DD/MM or "
         "MM/DD), so such rows are not read. The date must be a D field or text as "
         "DD.MM.YYYY / YYYY-MM-DD"
+    ),
+    "cli_check_no_records": (
+        "the table has no record yet, so nothing shows whether its rows read as calls."
+        " Call the ring group from a mobile, hang up before anyone answers, and run"
+        " perezvon check again; if no record comes, source.path names a file WinTariff"
+        " does not write to"
     ),
     "cli_check_incoming_no_number": (
         "  ERROR: none of the {count} incoming calls among the last rows has the "
