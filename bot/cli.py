@@ -633,9 +633,15 @@ def _show_reading(plan: fields.FieldPlan, config: Config, out: TextIO) -> bool:
         settle = config.source.settle_seconds
         field = plan.source_of(fields.CALLTYPE)
         out.write(tr(t, "cli_check_calltype", field=field, seconds=f"{settle:g}") + "\n")
+    timeouts = [(d.name, d.ring_timeout_seconds) for d in config.departments]
+    ringing = fields.rules_needing_ring(plan, config.rules.min_ring_seconds, timeouts)
+    if ringing:
+        out.write(tr(t, "cli_check_no_ring", keys=", ".join(ringing)) + "\n")
     caller = plan.caller_number
     if caller is None:
         out.write(tr(t, "cli_check_no_caller") + "\n")
+        return False
+    if ringing:
         return False
     if not plan.has(fields.CALLERID):
         out.write(tr(t, "cli_check_caller_from_number", field=caller) + "\n")

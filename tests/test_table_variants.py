@@ -331,3 +331,72 @@ def test_plan_uses_stand_ins_only_where_nothing_else_gives_the_value() -> None:
     assert problem is not None and problem.startswith("нет поля IDURATION")
     assert "[source.fields]" in problem
     assert fields.plan(["DATE", "ITIME", "EXTENSION", "DUR"], {"duration": "DUR"}).missing == []
+
+
+# -- no RINGBEFORE, with a rule that reads it ----------------------------------------------
+
+
+def test_a_rule_reading_the_ring_time_is_warned_once_when_the_table_has_none(
+    tmp_path: Path, reader, phone_rows: PhoneRows, caplog: pytest.LogCaptureFixture
+) -> None:
+    """min_ring_seconds = 5 on a table without RINGBEFORE: every short abandon was posted
+    as a missed call, and nothing said the rule could not work."""
+    dbf = table(tmp_path, without("RINGBEFORE"))
+    dbf.append(phone_rows.missed(at(0), CUSTOMER))
+    r = reader(rules={"min_ring_seconds": 5})
+    with caplog.at_level(logging.WARNING, logger="watcher.ingest"):
+        r.scan()
+        dbf.append(phone_rows.missed(at(1), CUSTOMER))
+        r.scan()
+    told = [rec.message for rec in caplog.records if "no RINGBEFORE" in rec.message]
+    assert len(told) == 1, told
+    assert "rules.min_ring_seconds" in told[0] and "(ring = ...)" in told[0]
+
+
+def test_a_table_without_ring_times_is_fine_when_no_rule_reads_them(
+    tmp_path: Path, reader, phone_rows: PhoneRows, caplog: pytest.LogCaptureFixture
+) -> None:
+    dbf = table(tmp_path, without("RINGBEFORE"))
+    dbf.append(phone_rows.missed(at(0), CUSTOMER))
+    with caplog.at_level(logging.WARNING, logger="watcher.ingest"):
+        reader().scan()
+    assert not [rec for rec in caplog.records if "RINGBEFORE" in rec.message]
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("en", "ERROR: no field gives the ring time (no RINGBEFORE), but {keys} reads it"),
+        ("ru", "ОШИБКА: в таблице нет поля с секундами гудков (RINGBEFORE), а его читает {keys}"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("setting", "keys"),
+    [
+        ("[rules]\nmin_ring_seconds = 5", "rules.min_ring_seconds"),
+        ("ring_timeout_seconds = 30", "department 'Sales'.ring_timeout_seconds"),
+    ],
+)
+def test_check_fails_when_a_rule_reads_a_ring_time_the_table_lacks(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    phone_rows: PhoneRows,
+    language: str,
+    says: str,
+    setting: str,
+    keys: str,
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    dbf = table(tmp_path, without("RINGBEFORE"))
+    dbf.append(phone_rows.missed(at(0), CUSTOMER))
+    config = write_config(tmp_path, dbf.path)
+    text = config.read_text(encoding="utf-8").replace('language = "en"', f'language = "{language}"')
+    if setting.startswith("[rules]"):
+        text = text.replace("[rules]", setting)
+    else:
+        text += "\n" + setting
+    config.write_text(text, encoding="utf-8")
+    code, out, err = run_cli("-c", str(config), "check")
+    assert says.format(keys=keys) in out, out + err
+    assert 'ring = "..."' in out
+    assert code == 1

@@ -171,6 +171,28 @@ NO_CALLER_NUMBER = LogText(
 )
 
 
+def rules_needing_ring(
+    plan: FieldPlan, min_ring_seconds: float, timeouts: Iterable[tuple[str, float]]
+) -> list[str]:
+    """The config keys whose rule reads the ring time, when no field of the table gives
+    it: ``rules.min_ring_seconds`` and each department's ``ring_timeout_seconds`` above 0
+    (``timeouts``: the department's name and its value). Empty when the table has it."""
+    if plan.has(RINGBEFORE):
+        return []
+    keys = ["rules.min_ring_seconds"] if min_ring_seconds > 0 else []
+    keys += [f"department {name!r}.ring_timeout_seconds" for name, t in timeouts if t > 0]
+    return keys
+
+
+# Logged once per table when a rule the config sets reads a ring time the table lacks.
+def no_ring(keys: Iterable[str]) -> LogText:
+    return LogText(
+        "no field gives the ring time (no RINGBEFORE), but %s reads it: that rule applies"
+        " to no call. Map the field in [source.fields] (ring = ...), or set the key to 0",
+        ", ".join(keys),
+    )
+
+
 def plan_problem(plan: FieldPlan, names: Iterable[str], language: str = "en") -> str | None:
     """Why a table cannot give calls with this plan, or None: in English for the log
     (a DbfError text), in the office's language for ``perezvon check``."""

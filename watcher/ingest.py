@@ -255,6 +255,7 @@ class Ingestor:
         self.key = source_key(config.source.path)
         self._legacy_key: str | None = None  # a cursor found under the old key, to drop
         self._told_no_caller: str | None = None  # the layout last warned about
+        self._told_no_ring: str | None = None  # the same, for rules reading the ring time
         self._told_encoding: str | None = None  # the layout whose code page was told
         # Missed calls found too old to post since the warning that told of them (None:
         # no such episode now); see _tell_too_old.
@@ -633,6 +634,12 @@ class Ingestor:
             self._told_no_caller = layout.signature  # once per table, not every pass
             said = fields.NO_CALLER_NUMBER if result.no_caller_number else fields.NO_CALLERID
             result.warn(LogText("%s: %s", layout.path, said))
+        if self._told_no_ring != layout.signature:
+            timeouts = [(d.name, d.ring_timeout_seconds) for d in self.config.departments]
+            ringing = fields.rules_needing_ring(plan, self.config.rules.min_ring_seconds, timeouts)
+            if ringing:
+                self._told_no_ring = layout.signature  # once per table, not every pass
+                result.warn(LogText("%s: %s", layout.path, fields.no_ring(ringing)))
         return plan
 
     def _cursor(

@@ -683,6 +683,11 @@ RU: dict[str, str] = {
         "поэтому такие строки не читаются. Нужна дата в поле типа D или текстом "
         "ДД.ММ.ГГГГ / ГГГГ-ММ-ДД"
     ),
+    "cli_check_no_ring": (
+        "  ОШИБКА: в таблице нет поля с секундами гудков (RINGBEFORE), а его читает {keys}:"
+        " это правило не сработает ни на одном звонке. Если секунды гудков в другом поле,"
+        ' укажите его в [source.fields]: ring = "..."; иначе поставьте этому ключу 0'
+    ),
     "cli_check_no_records": (
         "в таблице ещё нет ни одной записи: проверить, читаются ли её строки как звонки,"
         " не на чем. Позвоните с мобильного в группу, положите трубку до ответа и запустите"
@@ -1888,6 +1893,11 @@ EN: dict[str, str] = {
         "MM/DD), so such rows are not read. The date must be a D field or text as "
         "DD.MM.YYYY / YYYY-MM-DD"
     ),
+    "cli_check_no_ring": (
+        "  ERROR: no field gives the ring time (no RINGBEFORE), but {keys} reads it: that"
+        " rule applies to no call. If the ring seconds are in another field, map it in"
+        ' [source.fields]: ring = "..."; else set the key to 0'
+    ),
     "cli_check_no_records": (
         "the table has no record yet, so nothing shows whether its rows read as calls."
         " Call the ring group from a mobile, hang up before anyone answers, and run"
@@ -2928,6 +2938,12 @@ LOG_RU.update(
         ),
         "reopened in the chat": "снова открыт в чате",
         # watcher/fields.py
+        "no field gives the ring time (no RINGBEFORE), but %s reads it: that rule applies"
+        " to no call. Map the field in [source.fields] (ring = ...), or set the key to 0": (
+            "нет поля с секундами гудков (RINGBEFORE), а его читает %s: это правило не"
+            " сработает ни на одном звонке. Укажите поле в [source.fields] (ring = ...) или"
+            " поставьте этому ключу 0"
+        ),
         "no CALLERID field: an incoming call's number is read from NUMBER, which PBXs"
         " usually leave blank on incoming calls, so missed calls may come without a number"
         " and not be posted. If the caller's number is in another field, map it in"
