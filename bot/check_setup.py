@@ -30,7 +30,20 @@ def show_placeholders(config: Config, out: TextIO) -> bool:
         out.write(tr(t, "cli_check_placeholder", key=key, value=value) + "\n")
     for value in example_admins(config):
         out.write(tr(t, "cli_check_placeholder_admin", value=value) + "\n")
+    for key, value in private_chats(config):
+        out.write(tr(t, "cli_check_private_chat", key=key, value=value) + "\n")
     return not chats
+
+
+def private_chats(config: Config) -> list[tuple[str, int]]:
+    """``(key, value)`` of every chat id above 0: a private chat with one person, where a
+    group's id (negative) was meant, likely with its "-100" left off when copied."""
+    found = []
+    managers = config.telegram.managers_chat
+    if managers is not None and managers > 0:
+        found.append(("telegram.managers_chat", managers))
+    found += [(f"department {d.name!r}.chat", d.chat) for d in config.departments if d.chat]
+    return [(key, chat) for key, chat in found if chat > 0]
 
 
 def show_waits(config: Config, ledger: Ledger, out: TextIO) -> None:

@@ -666,3 +666,45 @@ def test_a_table_without_a_record_fails_check(tmp_path: Path, language: str, say
     code, out, _ = run_cli("-c", str(config), "check")
     assert code == 1, out
     assert says in out and "source.path" in out and "perezvon check" in out, out
+
+
+@pytest.mark.parametrize(
+    ("language", "fix"),
+    [
+        ("ru", "у ID группы потерян минус впереди. Впишите -1002000000002"),
+        ("en", "the group id lost its leading minus. Write -1002000000002"),
+    ],
+)
+@pytest.mark.parametrize("written", ["1002000000002", '"1002000000002"'])
+def test_a_group_id_without_its_minus_fails_check_with_the_fix(
+    tmp_path: Path, language: str, fix: str, written: str
+) -> None:
+    """-1002000000002 copied without the minus was taken as a private chat's id: check
+    passed, and every post of the department went nowhere."""
+    config = example_config(tmp_path, language=language, chats_set=True)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("chat = -1002000000002", f"chat = {written}"), "utf-8")
+    code, out, err = run_cli("-c", str(config), "check")
+    assert code == 2, out + err
+    assert f"department 'Техподдержка'.chat = 1002000000002: {fix}" in err, err
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("ru", "внимание: telegram.managers_chat = 2000000000 — это ID личного чата"),
+        ("en", "warning: telegram.managers_chat = 2000000000 is the id of a private chat"),
+    ],
+)
+@pytest.mark.usefixtures("telegram_token")
+def test_a_private_chat_id_is_a_warning_naming_the_key(
+    tmp_path: Path, language: str, says: str
+) -> None:
+    """-1002000000000 with its "-100" left off is a person's id: maybe meant (a manager's
+    own chat with the bot), so a warning that says how a group's id looks."""
+    config = example_config(tmp_path, language=language, chats_set=True)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("= -1002000000000", "= 2000000000"), "utf-8")
+    code, out, err = run_cli("-c", str(config), "check")
+    assert says in out and "-100" in out, out + err
+    assert code == 0, out

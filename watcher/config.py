@@ -1348,6 +1348,9 @@ class _Checker:
         if chat == 0:  # no chat has it: a placeholder, which would pass for a real chat
             self.say("config_chat_id_zero", key=f"{where}.{key}")
             return None
+        if SUPERGROUP_WITHOUT_MINUS.fullmatch(str(chat)):  # -1001234567890 typed without "-"
+            self.say("config_chat_id_minus", key=f"{where}.{key}", value=chat)
+            return None
         return chat
 
     def clock(self, data: dict[str, Any], key: str, default: str, where: str) -> time | None:
@@ -1376,6 +1379,11 @@ class _Checker:
                     return Weekly(WEEKDAYS[day], time(hour, minute))
         self.say("config_weekly_bad", key=f"{where}.{key}", value=repr(value))
         return None
+
+
+# A supergroup's id is -100 and ten digits; the same digits without the minus are a
+# user id no Telegram account has yet, so they can only be the group's with "-" lost.
+SUPERGROUP_WITHOUT_MINUS = re.compile(r"100\d{10}")
 
 
 def _as_int(value: Any) -> int:

@@ -757,6 +757,11 @@ RU: dict[str, str] = {
         "сообщения туда не дойдут. Добавьте бота в чат, напишите там /start (или запустите "
         "`perezvon chats`) и впишите показанный ID"
     ),
+    "cli_check_private_chat": (
+        "  внимание: {key} = {value} — это ID личного чата с одним человеком: ID группы"
+        " отрицательный (-100…, как его печатает `perezvon chats`). Если здесь должна быть"
+        " группа, впишите её ID целиком, с минусом и -100"
+    ),
     "cli_check_placeholder_admin": (
         "  внимание: telegram.admins содержит {value} — ID из perezvon.example.toml. Впишите "
         "свой ID пользователя: его покажет /start в личном чате с ботом или `perezvon chats`"
@@ -991,6 +996,10 @@ RU: dict[str, str] = {
     "config_chat_id_bad": (
         "{key}: {value} — не ID чата (это число вида -1001234567890; его покажет /start "
         "в этом чате)"
+    ),
+    "config_chat_id_minus": (
+        "{key} = {value}: у ID группы потерян минус впереди. Впишите -{value} (так его"
+        " печатает perezvon chats)"
     ),
     "config_chat_id_zero": (
         "{key} = 0 — это не ID чата. Впишите ID чата (число вида -1001234567890): его"
@@ -1967,6 +1976,11 @@ EN: dict[str, str] = {
         "chat: posts there will fail. Add the bot to the chat, send /start there (or run "
         "`perezvon chats`) and put the id it shows here"
     ),
+    "cli_check_private_chat": (
+        "  warning: {key} = {value} is the id of a private chat with one person: a group's"
+        " id is negative (-100…, as `perezvon chats` prints it). If a group is meant here,"
+        " write its whole id, with the minus and -100"
+    ),
     "cli_check_placeholder_admin": (
         "  warning: telegram.admins holds {value}, the id perezvon.example.toml ships with. "
         "Put your own user id there: /start in a private chat with the bot or "
@@ -2198,6 +2212,10 @@ EN: dict[str, str] = {
     "config_chat_id_bad": (
         "{key}: {value} is not a chat id (a number like -1001234567890;"
         " /start in that chat prints it)"
+    ),
+    "config_chat_id_minus": (
+        "{key} = {value}: the group id lost its leading minus. Write -{value} (as"
+        " perezvon chats prints it)"
     ),
     "config_chat_id_zero": (
         "{key} = 0 is not a chat id. Write the chat's id (a number like -1001234567890):"
