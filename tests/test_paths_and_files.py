@@ -242,6 +242,37 @@ def test_an_unwritable_ledger_folder_is_named(tmp_path: Path) -> None:
     assert caught.value.problem is LedgerProblem.UNWRITABLE
 
 
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("en", "error: {path} is a folder; database.path must name the ledger's file itself"),
+        ("ru", "ошибка: {path} — это папка, а в database.path нужен сам файл базы"),
+    ],
+)
+def test_a_ledger_path_naming_a_folder_is_told_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, says: str
+) -> None:
+    """database.path = "data" (a folder): SQLite's "unable to open" was told as a
+    rights problem, sending the admin to the folder's permissions."""
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    (tmp_path / "data").mkdir()
+    config = write_config(tmp_path, dbf)
+    text = config.read_text(encoding="utf-8").replace('"ledger.db"', '"data"')
+    config.write_text(text.replace('"en"', f'"{language}"', 1), encoding="utf-8")
+    told = says.format(path=tmp_path / "data")
+    code, out, _ = run_cli("-c", str(config), "check")
+    assert code == 1 and told in out, out
+    assert str(tmp_path / "data" / "perezvon.db") in out
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:nobody-answers-this-token")
+    monkeypatch.setenv("TELEGRAM_BASE_URL", "http://127.0.0.1:9/bot")
+    code, _, err = run_cli("-c", str(config), "run")
+    assert code == 2 and told in err and "Traceback" not in err, err
+    with pytest.raises(LedgerError) as caught:
+        open_ledger(tmp_path / "data")
+    assert caught.value.problem is LedgerProblem.FOLDER
+
+
 def test_run_with_a_damaged_ledger_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dbf = tmp_path / "Calls.dbf"
     office_day(dbf)

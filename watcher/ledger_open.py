@@ -30,6 +30,7 @@ class LedgerProblem(StrEnum):
     UNWRITABLE = "cli_ledger_unwritable"
     LOCKED = "cli_ledger_locked"
     FULL = "cli_ledger_full"
+    FOLDER = "cli_ledger_is_folder"
 
 
 class LedgerError(Exception):
@@ -60,6 +61,8 @@ _LOGGED = {
     " again (%s)",
     LedgerProblem.FULL: "%s: the disk of the ledger is full; free space on it, the ledger"
     " itself is fine (%s)",
+    LedgerProblem.FOLDER: "%s: this is a folder; database.path must name the ledger's file"
+    " itself, e.g. %s",
 }
 
 
@@ -88,6 +91,8 @@ def open_ledger(path: Path, config: Config | None = None, *, writable: bool = Fa
     With ``config``, calls stored before miss reasons existed get theirs (once).
     ``writable``: one that SQLite could only open read-only (a file marked read-only) is
     refused now, not at the first call it cannot store."""
+    if path.is_dir():  # SQLite says "unable to open", which reads as a rights problem
+        raise LedgerError(path, LedgerProblem.FOLDER, str(path.absolute() / "perezvon.db"))
     try:
         ledger = Ledger(path)
     except (sqlite3.Error, OSError) as error:

@@ -887,6 +887,10 @@ RU: dict[str, str] = {
         "у самого файла не должен стоять атрибут «Только чтение» (в английской Windows "
         '"Read-only"; Свойства файла; так бывает после восстановления из резервной копии).'
     ),
+    "cli_ledger_is_folder": (
+        "ошибка: {path} — это папка, а в database.path нужен сам файл базы, например"
+        " {error} (его создаст первый запуск)."
+    ),
     "cli_ledger_full": (
         "ошибка: на диске базы {path} кончилось место ({error}). Сама база цела — не"
         " удаляйте и не переносите её: освободите место на этом диске (старые журналы,"
@@ -2108,6 +2112,10 @@ EN: dict[str, str] = {
         'the file itself must not be marked "Read-only" (its Properties; a file restored '
         "from a backup often is)."
     ),
+    "cli_ledger_is_folder": (
+        "error: {path} is a folder; database.path must name the ledger's file itself,"
+        " e.g. {error} (the first run creates it)."
+    ),
     "cli_ledger_full": (
         "error: the disk of the ledger {path} is full ({error}). The ledger itself is fine:"
         " do not delete or move it; free space on that disk (old logs, backups, the Recycle"
@@ -3029,6 +3037,9 @@ LOG_RU.update(
             "%s: базу не открыть на запись; учётной записи, от имени которой работает"
             " Перезвон, нужно право записи в её папку, а у файла не должно быть атрибута"
             " «Только чтение» (%s)"
+        ),
+        "%s: this is a folder; database.path must name the ledger's file itself, e.g. %s": (
+            "%s: это папка, а в database.path нужен сам файл базы, например %s"
         ),
         "%s: the disk of the ledger is full; free space on it, the ledger itself is fine"
         " (%s)": "%s: на диске базы кончилось место; освободите место, сама база цела (%s)",
