@@ -561,6 +561,8 @@ def _check_dbf(config: Config, out: TextIO, rows: int) -> bool:
         layout = read_layout(path, config.source.encoding)
     except DbfError as error:
         out.write(tr(t, "cli_check_error", error=error.told(t)) + "\n")
+        if error.key in ("dbf_not_found", "dbf_is_folder"):  # the message names no key
+            out.write(tr(t, "cli_check_dbf_path_hint", config=config.config_path) + "\n")
         return False
     layout_line = tr(
         t,

@@ -708,3 +708,23 @@ def test_a_private_chat_id_is_a_warning_naming_the_key(
     code, out, err = run_cli("-c", str(config), "check")
     assert says in out and "-100" in out, out + err
     assert code == 0, out
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("ru", "подсказка: этот путь — source.path в {config}. Впишите путь к Calls.dbf"),
+        ("en", "hint: this path is source.path in {config}. Write the path of the Calls.dbf"),
+    ],
+)
+@pytest.mark.parametrize("where", ["Calls2.dbf", "."])
+def test_a_source_path_naming_no_table_names_the_key(
+    tmp_path: Path, language: str, says: str, where: str
+) -> None:
+    """No such file, or a folder: the error named the path alone, not the key to edit."""
+    config = example_config(tmp_path, language=language, chats_set=True)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('path = "Calls.dbf"', f'path = "{where}"'), "utf-8")
+    code, out, err = run_cli("-c", str(config), "check")
+    assert code == 1, out + err
+    assert says.format(config=config) in out, out

@@ -688,6 +688,11 @@ RU: dict[str, str] = {
         " это правило не сработает ни на одном звонке. Если секунды гудков в другом поле,"
         ' укажите его в [source.fields]: ring = "..."; иначе поставьте этому ключу 0'
     ),
+    "cli_check_dbf_path_hint": (
+        "  подсказка: этот путь — source.path в {config}. Впишите путь к Calls.dbf,"
+        " который пополняет WinTariff (в его настройках), через / или в одинарных кавычках;"
+        " относительный путь отсчитывается от папки конфигурации"
+    ),
     "cli_check_no_records": (
         "в таблице ещё нет ни одной записи: проверить, читаются ли её строки как звонки,"
         " не на чем. Позвоните с мобильного в группу, положите трубку до ответа и запустите"
@@ -1910,6 +1915,11 @@ EN: dict[str, str] = {
         "  ERROR: no field gives the ring time (no RINGBEFORE), but {keys} reads it: that"
         " rule applies to no call. If the ring seconds are in another field, map it in"
         ' [source.fields]: ring = "..."; else set the key to 0'
+    ),
+    "cli_check_dbf_path_hint": (
+        "  hint: this path is source.path in {config}. Write the path of the Calls.dbf"
+        " WinTariff appends to (see its settings), with / or in single quotes; a relative"
+        " path is taken from the config's folder"
     ),
     "cli_check_no_records": (
         "the table has no record yet, so nothing shows whether its rows read as calls."
