@@ -728,3 +728,25 @@ def test_a_source_path_naming_no_table_names_the_key(
     code, out, err = run_cli("-c", str(config), "check")
     assert code == 1, out + err
     assert says.format(config=config) in out, out
+
+
+@pytest.mark.parametrize(
+    ("language", "fix"),
+    [
+        ("ru", 'Пишите каждый номер в своих кавычках: employee_numbers = ["+79990000000", "8916'),
+        ("en", 'Quote each number apart: employee_numbers = ["+79990000000", "8916'),
+    ],
+)
+@pytest.mark.parametrize("joined", ['"+79990000000, 89161112233"', '["+79990000000; 89161112233"]'])
+def test_staff_numbers_in_one_string_fail_check_with_the_fix(
+    tmp_path: Path, language: str, fix: str, joined: str
+) -> None:
+    """Two staff mobiles in one string made one 22-digit "number" that matched no call:
+    their missed calls opened cases, and check passed."""
+    config = example_config(tmp_path, language=language, chats_set=True)
+    text = config.read_text(encoding="utf-8")
+    written = 'employee_numbers = ["+79990000000"]'
+    config.write_text(text.replace(written, f"employee_numbers = {joined}"), "utf-8")
+    code, out, err = run_cli("-c", str(config), "check")
+    assert code == 2, out + err
+    assert "rules.employee_numbers: '+79990000000" in err and fix in err, err

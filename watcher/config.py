@@ -701,7 +701,10 @@ def _employee_numbers(rules: dict[str, Any], check: _Checker) -> tuple[str, ...]
 
     numbers = tuple(check.strings(rules, "employee_numbers", where="rules"))
     for number in numbers:
-        if phone_key(number) is None:
+        if re.search(r"[,;]", number):  # "+7999…, 8916…": one key of the digits of both
+            parts = ", ".join(f'"{part.strip()}"' for part in re.split(r"[,;]", number))
+            check.say("config_employee_numbers_joined", value=repr(number), parts=parts)
+        elif phone_key(number) is None:
             check.problems.append(
                 tr(check.language, "config_employee_number_bad", value=repr(number))
             )

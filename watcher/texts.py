@@ -1084,6 +1084,10 @@ RU: dict[str, str] = {
         "operators.{extension}: {user} — это ID чата, а нужен ID пользователя Telegram:"
         " положительное число, его покажет /start в личном чате с ботом или /me в чате"
     ),
+    "config_employee_numbers_joined": (
+        "rules.employee_numbers: {value} — несколько номеров в одной строке, и ни один из"
+        " них не узнаётся. Пишите каждый номер в своих кавычках: employee_numbers = [{parts}]"
+    ),
     "config_employee_number_bad": (
         "rules.employee_numbers: {value} — не номер телефона; пишите номера сотрудников"
         ' целиком, например "+79161234567"'
@@ -2295,6 +2299,10 @@ EN: dict[str, str] = {
     "config_operator_chat_id": (
         "operators.{extension}: {user} is a chat's id, and a Telegram user id is needed: a"
         " positive number, which /start in a private chat with the bot or /me in a chat shows"
+    ),
+    "config_employee_numbers_joined": (
+        "rules.employee_numbers: {value} holds several numbers in one string, and none of"
+        " them is recognised. Quote each number apart: employee_numbers = [{parts}]"
     ),
     "config_employee_number_bad": (
         "rules.employee_numbers: {value} is not a phone number; write staff numbers in full,"
