@@ -423,3 +423,31 @@ def test_chat_zero_is_no_chat(tmp_path: Path, zero: object) -> None:
         "department 'Sales'.chat = 0 — это не ID чата. Впишите ID чата (число вида"
         " -1001234567890): его печатает perezvon chats, когда в чате напишут /start@имя_бота"
     )
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            {"logging": {"file": '"C:\\Perezvon\\perezvon.log"'}},
+            'logging.file: the path "C:\\Perezvon\\perezvon.log" has quotes inside the'
+            ' string (as Explorer\'s "Copy as path" gives it). Drop the inner quotes:'
+            " file = 'C:\\Perezvon\\perezvon.log'",
+        ),
+        (
+            {"rules": {"contacts_csv": "'contacts.csv'"}},
+            "rules.contacts_csv: the path 'contacts.csv' has quotes inside the string (as"
+            ' Explorer\'s "Copy as path" gives it). Drop the inner quotes:'
+            " contacts_csv = 'contacts.csv'",
+        ),
+        (
+            {"logging": {"file": "D:\new.log"}},  # "D:\new.log" in double quotes: a newline
+            "logging.file: 'D:\\new.log' has a control character",
+        ),
+    ],
+)
+def test_the_log_and_contacts_paths_are_checked_like_the_others(
+    tmp_path: Path, data: dict, expected: str
+) -> None:
+    problems = problems_of({"language": "en", "department": [SALES], **data}, tmp_path)
+    assert len(problems) == 1 and problems[0].startswith(expected), problems

@@ -447,6 +447,10 @@ def parse_config(
     if contacts is not None and not isinstance(contacts, str):
         problems.append(tr(told_in, "config_contacts_path"))
         contacts = None
+    if contacts:
+        problem = _path_problem("rules.contacts_csv", contacts, told_in)
+        if problem is not None:
+            problems.append(problem)
     rules_cfg = RulesConfig(
         callback_min_seconds=int(
             check.number(rules, "callback_min_seconds", 5, where="rules", minimum=0)
@@ -948,6 +952,9 @@ def pattern_range(pattern: str) -> tuple[int, int] | None:
 def _logging(table: dict[str, Any], base_dir: Path, check: _Checker) -> LoggingConfig:
     """[logging]; the file sits next to the config unless the path says otherwise."""
     name = check.string(table, "file", "perezvon.log", where="logging")
+    problem = _path_problem("logging.file", name, check.language)
+    if problem is not None:
+        check.problems.append(problem)
     level = check.string(table, "level", "info", where="logging").lower()
     if level not in LOG_LEVELS:
         check.problems.append(
