@@ -100,7 +100,8 @@ TOKEN_KEY = "TELEGRAM_BOT_TOKEN"
 
 def token_hints(config_path: Path, cwd: Path | None = None) -> list[tuple[str, dict[str, str]]]:
     """Why no token was found, as (catalog key, its values): a ``.env.txt`` (Notepad adds
-    .txt to a name it does not know), a token under another key, a line without ``=``."""
+    .txt to a name it does not know), a token under another key, a line without ``=``,
+    the key with nothing after its ``=``."""
     cwd = cwd or Path.cwd()
     hints: list[tuple[str, dict[str, str]]] = []
     for folder in dict.fromkeys((config_path.absolute().parent, cwd.absolute())):
@@ -114,9 +115,12 @@ def token_hints(config_path: Path, cwd: Path | None = None) -> list[tuple[str, d
             text = env.read_bytes().decode("utf-8-sig")
         except (OSError, UnicodeDecodeError):
             continue  # read_dotenv has said why already
-        for key in parse_dotenv(text):
+        values = parse_dotenv(text)
+        for key in values:
             if key != TOKEN_KEY and "TOKEN" in key.upper():
                 hints.append(("cli_env_token_key", {"path": str(env), "key": key}))
+        if values.get(TOKEN_KEY) == "":  # the example's line kept, the token never pasted
+            hints.append(("cli_env_token_empty", {"path": str(env)}))
         if any(_token_without_equals(line) for line in text.splitlines()):
             hints.append(("cli_env_no_equals", {"path": str(env)}))
     return hints

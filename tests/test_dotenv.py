@@ -152,6 +152,8 @@ def test_an_env_file_that_is_not_there_is_an_error(tmp_path: Path) -> None:
         ({".env.txt": "TELEGRAM_BOT_TOKEN=1:x\n"}, "есть {folder}/.env.txt — Блокнот"),
         ({".env": "TELEGRAM_TOKEN=1:x\n"}, "в {folder}/.env есть TELEGRAM_TOKEN, а ключ"),
         ({".env": "TELEGRAM_BOT_TOKEN 1:x\n"}, "строка с TELEGRAM_BOT_TOKEN без «=»"),
+        ({".env": "TELEGRAM_BOT_TOKEN=\n"}, "в {folder}/.env TELEGRAM_BOT_TOKEN есть, но после"),
+        ({".env": 'TELEGRAM_BOT_TOKEN=""  # paste\n'}, "но после «=» пусто: впишите туда"),
     ],
 )
 def test_no_token_says_where_the_admin_went_wrong(

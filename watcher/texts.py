@@ -403,6 +403,10 @@ RU: dict[str, str] = {
         "(в Проводнике: Вид → Расширения имён файлов)"
     ),
     "cli_env_token_key": ("  подсказка: в {path} есть {key}, а ключ называется TELEGRAM_BOT_TOKEN"),
+    "cli_env_token_empty": (
+        "  подсказка: в {path} TELEGRAM_BOT_TOKEN есть, но после «=» пусто: впишите туда"
+        " токен от @BotFather (TELEGRAM_BOT_TOKEN=123456789:AA…) и сохраните файл"
+    ),
     "cli_env_no_equals": (
         "  подсказка: в {path} строка с TELEGRAM_BOT_TOKEN без «=»; пишите "
         "TELEGRAM_BOT_TOKEN=123456789:AA…"
@@ -1636,6 +1640,10 @@ EN: dict[str, str] = {
         "(Explorer: View → File name extensions)"
     ),
     "cli_env_token_key": "  hint: {path} has {key}; the key is TELEGRAM_BOT_TOKEN",
+    "cli_env_token_empty": (
+        "  hint: {path} has TELEGRAM_BOT_TOKEN with nothing after its =: paste the token"
+        " from @BotFather there (TELEGRAM_BOT_TOKEN=123456789:AA…) and save the file"
+    ),
     "cli_env_no_equals": (
         '  hint: {path} has a TELEGRAM_BOT_TOKEN line without "="; write '
         "TELEGRAM_BOT_TOKEN=123456789:AA…"
