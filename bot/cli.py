@@ -1051,7 +1051,7 @@ def _figures_scope(args: argparse.Namespace, config_path: Path) -> tuple[Config,
     if not _department_known(config, args.department, language):
         return 2
     if not config.database_path.exists():
-        print(tr(language, "cli_no_ledger", path=config.database_path))
+        print(tr(language, "cli_no_ledger", path=config.database_path), file=sys.stderr)
         return 1
     return config, language, period
 

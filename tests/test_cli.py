@@ -636,3 +636,18 @@ def test_an_import_after_run_stopped_mid_history_reads_the_history(tmp_path: Pat
     assert code == 0, out
     assert "loaded before" not in out
     assert f"records read: {tail.backfill_left}," in out, out
+
+
+@pytest.mark.parametrize("command", ["stats", "report"])
+def test_figures_without_a_ledger_yet_say_so_on_stderr(tmp_path: Path, command: str) -> None:
+    """Before the first `run` or `import` there is no ledger: `stats` and `report` say
+    so as errors (standard error, exit 1), not as figures on standard output, where a
+    script that saves the figures to a file would have kept the complaint instead."""
+    dbf = tmp_path / "Calls.dbf"
+    office_day(dbf)
+    config = write_config(tmp_path, dbf)
+    code, out, err = run_cli("-c", str(config), command)
+    assert code == 1, out + err
+    assert out == ""
+    assert f"error: no ledger at {tmp_path / 'ledger.db'} yet (run or import first)" in err, err
+    assert not (tmp_path / "ledger.db").exists()
