@@ -639,6 +639,8 @@ def _show_reading(plan: fields.FieldPlan, config: Config, out: TextIO) -> bool:
     ringing = fields.rules_needing_ring(plan, config.rules.min_ring_seconds, timeouts)
     if ringing:
         out.write(tr(t, "cli_check_no_ring", keys=", ".join(ringing)) + "\n")
+    elif not plan.has(fields.RINGBEFORE):  # no rule needs it, but the figures do
+        out.write(tr(t, "cli_check_ring_none") + "\n")
     caller = plan.caller_number
     if caller is None:
         out.write(tr(t, "cli_check_no_caller") + "\n")

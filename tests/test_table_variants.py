@@ -400,3 +400,32 @@ def test_check_fails_when_a_rule_reads_a_ring_time_the_table_lacks(
     assert says.format(keys=keys) in out, out + err
     assert 'ring = "..."' in out
     assert code == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("en", "ring seconds: no field (RINGBEFORE). Missed calls in office hours will have"),
+        ("ru", "секунды гудков: нет поля (RINGBEFORE). Причина пропуска у звонков"),
+    ],
+)
+def test_check_says_what_a_table_without_ring_times_leaves_out(
+    tmp_path: Path, phone_rows: PhoneRows, language: str, says: str
+) -> None:
+    """No rule reads the ring time, so nothing fails; but the missed calls' reasons and
+    the speed of answer need it, and a manager would find those figures empty with no
+    word why. Check says it once, with the mapping to try."""
+    dbf = table(tmp_path, without("RINGBEFORE"))
+    dbf.append(phone_rows.missed(at(0), CUSTOMER))
+    config = write_config(tmp_path, dbf.path)
+    text = config.read_text(encoding="utf-8").replace('language = "en"', f'language = "{language}"')
+    config.write_text(text, encoding="utf-8")
+    _, out, err = run_cli("-c", str(config), "check")
+    assert out.count(says) == 1, out + err
+    assert 'ring = "..."' in out
+    (tmp_path / "full").mkdir()
+    full = table(tmp_path / "full", without())
+    full.append(phone_rows.missed(at(0), CUSTOMER))
+    config = write_config(tmp_path / "full", full.path)
+    _, out, _ = run_cli("-c", str(config), "check")
+    assert "RINGBEFORE)." not in out and "RINGBEFORE" in out  # listed as a field, no note

@@ -687,6 +687,11 @@ RU: dict[str, str] = {
         "поэтому такие строки не читаются. Нужна дата в поле типа D или текстом "
         "ДД.ММ.ГГГГ / ГГГГ-ММ-ДД"
     ),
+    "cli_check_ring_none": (
+        "  секунды гудков: нет поля (RINGBEFORE). Причина пропуска у звонков в рабочее время"
+        " будет «неизвестно», а в /stats и отчётах не будет скорости ответа. Если секунды"
+        ' гудков в другом поле, укажите его в [source.fields]: ring = "..."'
+    ),
     "cli_check_no_ring": (
         "  ОШИБКА: в таблице нет поля с секундами гудков (RINGBEFORE), а его читает {keys}:"
         " это правило не сработает ни на одном звонке. Если секунды гудков в другом поле,"
@@ -1922,6 +1927,11 @@ EN: dict[str, str] = {
         "  ERROR: dates like {example}: day and month cannot be told apart (DD/MM or "
         "MM/DD), so such rows are not read. The date must be a D field or text as "
         "DD.MM.YYYY / YYYY-MM-DD"
+    ),
+    "cli_check_ring_none": (
+        "  ring seconds: no field (RINGBEFORE). Missed calls in office hours will have the"
+        ' reason "unknown", and /stats and the reports will show no speed of answer. If'
+        ' the ring seconds are in another field, map it in [source.fields]: ring = "..."'
     ),
     "cli_check_no_ring": (
         "  ERROR: no field gives the ring time (no RINGBEFORE), but {keys} reads it: that"
