@@ -38,12 +38,9 @@ def show_placeholders(config: Config, out: TextIO) -> bool:
 def private_chats(config: Config) -> list[tuple[str, int]]:
     """``(key, value)`` of every chat id above 0: a private chat with one person, where a
     group's id (negative) was meant, likely with its "-100" left off when copied."""
-    found = []
-    managers = config.telegram.managers_chat
-    if managers is not None and managers > 0:
-        found.append(("telegram.managers_chat", managers))
-    found += [(f"department {d.name!r}.chat", d.chat) for d in config.departments if d.chat]
-    return [(key, chat) for key, chat in found if chat > 0]
+    found = [("telegram.managers_chat", config.telegram.managers_chat)]
+    found += [(f"department {d.name!r}.chat", d.chat) for d in config.departments]
+    return [(key, chat) for key, chat in found if chat is not None and chat > 0]
 
 
 def show_waits(config: Config, ledger: Ledger, out: TextIO) -> None:

@@ -635,8 +635,7 @@ def _show_reading(plan: fields.FieldPlan, config: Config, out: TextIO) -> bool:
         settle = config.source.settle_seconds
         field = plan.source_of(fields.CALLTYPE)
         out.write(tr(t, "cli_check_calltype", field=field, seconds=f"{settle:g}") + "\n")
-    timeouts = [(d.name, d.ring_timeout_seconds) for d in config.departments]
-    ringing = fields.rules_needing_ring(plan, config.rules.min_ring_seconds, timeouts)
+    ringing = fields.rules_needing_ring(plan, config)
     if ringing:
         out.write(tr(t, "cli_check_no_ring", keys=", ".join(ringing)) + "\n")
     elif not plan.has(fields.RINGBEFORE):  # no rule needs it, but the figures do

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from watcher.texts import LogText, tr
+
+if TYPE_CHECKING:  # watcher.config reads the field plan: no import at run time
+    from watcher.config import Config
 
 DATE = "DATE"
 ITIME = "ITIME"
@@ -171,16 +175,18 @@ NO_CALLER_NUMBER = LogText(
 )
 
 
-def rules_needing_ring(
-    plan: FieldPlan, min_ring_seconds: float, timeouts: Iterable[tuple[str, float]]
-) -> list[str]:
+def rules_needing_ring(plan: FieldPlan, config: Config) -> list[str]:
     """The config keys whose rule reads the ring time, when no field of the table gives
-    it: ``rules.min_ring_seconds`` and each department's ``ring_timeout_seconds`` above 0
-    (``timeouts``: the department's name and its value). Empty when the table has it."""
+    it: ``rules.min_ring_seconds`` and each department's ``ring_timeout_seconds`` above 0.
+    Empty when the table has it."""
     if plan.has(RINGBEFORE):
         return []
-    keys = ["rules.min_ring_seconds"] if min_ring_seconds > 0 else []
-    keys += [f"department {name!r}.ring_timeout_seconds" for name, t in timeouts if t > 0]
+    keys = ["rules.min_ring_seconds"] if config.rules.min_ring_seconds > 0 else []
+    keys += [
+        f"department {d.name!r}.ring_timeout_seconds"
+        for d in config.departments
+        if d.ring_timeout_seconds > 0
+    ]
     return keys
 
 

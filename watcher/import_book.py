@@ -121,12 +121,10 @@ class ImportBook:
 
     # -- the calls ----------------------------------------------------------------------
 
-    def add_calls(self, calls: Sequence[Call], times: Sequence[str] | None = None) -> int:
+    def add_calls(self, calls: Sequence[Call], times: Sequence[str]) -> int:
         """Index the calls just stored (in insert order); the rowid of the first.
         ``times``: their start times as stored (Ledger.store_new_calls gives them), so
         that they are not formatted again."""
-        if times is None:
-            times = [to_text(call.started_at) for call in calls]
         first = self._next_rowid
         rowid = first - 1
         numbers = self._numbers

@@ -635,8 +635,7 @@ class Ingestor:
             said = fields.NO_CALLER_NUMBER if result.no_caller_number else fields.NO_CALLERID
             result.warn(LogText("%s: %s", layout.path, said))
         if self._told_no_ring != layout.signature:
-            timeouts = [(d.name, d.ring_timeout_seconds) for d in self.config.departments]
-            ringing = fields.rules_needing_ring(plan, self.config.rules.min_ring_seconds, timeouts)
+            ringing = fields.rules_needing_ring(plan, self.config)
             if ringing:
                 self._told_no_ring = layout.signature  # once per table, not every pass
                 result.warn(LogText("%s: %s", layout.path, fields.no_ring(ringing)))
@@ -771,9 +770,12 @@ class Ingestor:
         """
         if not calls:
             return False
-        times: list[str] | None = [] if book is not None else None
+        times: list[str] = []  # the new calls' stored start times, for the book
         fresh = self.ledger.store_new_calls(
-            with_reasons(calls, self.config), source=self.key, callers=book is None, times=times
+            with_reasons(calls, self.config),
+            source=self.key,
+            callers=book is None,
+            times=times if book is not None else None,
         )
         if not fresh:  # all known (a file read again): no rules, not even their set up
             return False

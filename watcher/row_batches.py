@@ -51,15 +51,13 @@ def insert_rows(conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]
     if not rows:
         return 0
     group = max(1, min(GROUP_ROWS, _variable_limit(conn) // max(1, len(rows[0]))))
-    whole = len(rows) - len(rows) % group
+    whole = len(rows) - len(rows) % group if group > 1 else 0  # one row: executemany's
     changed = 0
-    if whole and group > 1:
+    if whole:
         statement = grouped_sql(sql, group)
         flat = chain.from_iterable
         for at in range(0, whole, group):
             changed += conn.execute(statement, list(flat(rows[at : at + group]))).rowcount
-    else:
-        whole = 0
     if whole < len(rows):
         changed += conn.executemany(sql, rows[whole:]).rowcount
     return changed
