@@ -269,20 +269,12 @@ def _empty_ledger(db: Path) -> tuple[Ledger, list[str], list[str]]:
     index statements to build after."""
     ledger = Ledger(db)
     conn = ledger.conn
-    indexes = [
-        sql
-        for (sql,) in conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-        )
-    ]
+    master = "SELECT {} FROM sqlite_master WHERE type = '{}' AND {}"
+    indexes = [sql for (sql,) in conn.execute(master.format("sql", "index", "sql NOT NULL"))]
     for statement in indexes:
         conn.execute(f'DROP INDEX "{schema.index_name(statement)}"')
-    tables = [
-        name
-        for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
+    own = "name NOT LIKE 'sqlite_%'"
+    tables = [name for (name,) in conn.execute(master.format("name", "table", own))]
     for name in tables:
         conn.execute(f'DELETE FROM "{name}"')
     conn.commit()
