@@ -406,3 +406,32 @@ def test_a_ledger_deleted_while_running_is_told_once(
         service.stop()
     told = [r for r in caplog.records if "was deleted or moved while Perezvon runs" in r.message]
     assert len(told) == 1 and told[0].levelname == "ERROR"
+
+
+def test_a_full_ledger_disk_while_running_is_told_as_such_and_nothing_is_lost(
+    watch, folder: Path, phone_rows: PhoneRows, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The disk of the ledger filled while `run` worked: the log said "scan of
+    ...Calls.dbf failed" with an sqlite3 traceback, naming the call log, not the ledger's
+    disk nor the fix. Once space is free the calls read meanwhile come in, once each."""
+    writer = CallsDbfWriter.create(folder / "Calls.dbf")
+    writer.append(phone_rows.missed(at(0), "89160000001"))
+    w = watch(recheck=0.2)
+    caplog.set_level(logging.INFO, logger="watcher.service")
+    w.service.start()
+    w.wait_cases(1)
+    with w.service._lock:  # the disk is full from now on: SQLite's own SQLITE_FULL
+        conn = w.service._ledger.conn  # type: ignore[union-attr]
+        used = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {used}")
+    writer.append_many(phone_rows.missed(at(1), f"8916100{i:04d}") for i in range(200))
+    wait_for(lambda: "the disk of the ledger is full" in caplog.text)
+    [told] = [r for r in caplog.records if "the disk of the ledger is full" in r.getMessage()]
+    assert told.levelname == "WARNING" and not told.exc_info
+    assert str(w.config.database_path.absolute()) in told.getMessage()
+    assert "failed" not in caplog.text
+    with w.service._lock:  # space freed
+        w.service._ledger.conn.execute("PRAGMA max_page_count = 1073741823")  # type: ignore[union-attr]
+    assert len(w.wait_cases(201)) == 201
+    wait_for(lambda: "work again" in caplog.text)
+    assert len(set(w.remotes())) == 201

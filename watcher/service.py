@@ -10,6 +10,7 @@ one warning when it goes and one line when it is back (:class:`_Trouble`).
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from watcher.config import Config
 from watcher.dbf_reader import DbfError
 from watcher.ingest import COMMIT_GAP_SECONDS, Ingestor, ScanResult
 from watcher.ledger import Ledger
-from watcher.ledger_open import LedgerError, open_ledger
+from watcher.ledger_open import LedgerError, LedgerProblem, explain, open_ledger
 from watcher.texts import LogText
 
 log = logging.getLogger(__name__)
@@ -272,6 +273,14 @@ class WatcherService:
                     history_left = self._backfill_a_while()
             except LedgerError as error:  # says what to do; a traceback would not
                 self._failing.report(LogText("%s; retrying", error))
+                result = None
+            except sqlite3.OperationalError as error:
+                told = explain(self.config.database_path, error)
+                if told.problem is LedgerProblem.DAMAGED:  # not the disk's: keep the trace
+                    path = self.config.source.path
+                    self._failing.report(LogText("scan of %s failed", path), exc_info=True)
+                else:  # a full disk, a folder turned read-only: the ledger and the fix
+                    self._failing.report(LogText("%s; retrying", told))
                 result = None
             except Exception:
                 # One bad pass must not end the watcher; the next pass retries.
