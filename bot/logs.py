@@ -258,6 +258,54 @@ def quiet_libraries() -> None:
 _FILE_HANDLERS: list[logging.Handler] = []
 
 
+class LogFile(logging.handlers.RotatingFileHandler):
+    """The rotating log file; a line it cannot write is told once, not as a traceback.
+
+    Python's logging prints "--- Logging error ---" and a traceback on the console for
+    each record a handler fails to write: a full disk (or, on Windows, a rotation another
+    process's open handle refuses) made that a dozen lines per line of the service, for
+    as long as it lasted, without naming the file. Here the first failure is one warning
+    (the console has it), and the first line written after it says how many were lost.
+    """
+
+    def __init__(self, filename: Path, *, max_bytes: int, backups: int) -> None:
+        super().__init__(filename, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+        self.lost = 0  # records not written since the last one that was
+        self._error: BaseException | None = None
+        self._telling = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self._error = sys.exc_info()[1]
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._error = None
+        super().emit(record)
+        error, self._error = self._error, None
+        if error is not None:
+            self.lost += 1
+        if self._telling:  # the note itself, through the root logger: this file too
+            return
+        self._telling = True
+        try:  # through the root logger, so the console says it (and this file, if it can)
+            if error is not None and self.lost == 1:
+                log.warning(
+                    "cannot write the log file %s (%s): free space on its disk (or let the"
+                    " account Perezvon runs as write there); until then the log is on the"
+                    " console only",
+                    self.baseFilename,
+                    error,
+                )
+            elif error is None and self.lost:
+                lost, self.lost = self.lost, 0
+                log.info(
+                    "the log file %s is written again (%d lines could not be written to it)",
+                    self.baseFilename,
+                    lost,
+                )
+        finally:
+            self._telling = False
+
+
 def use_config(
     config: LoggingConfig, *, verbose: bool, language: str = DEFAULT_LANGUAGE
 ) -> Path | None:
@@ -274,12 +322,7 @@ def use_config(
     path = config.file
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            path,
-            maxBytes=int(config.max_mb * 1024 * 1024),
-            backupCount=config.backups,
-            encoding="utf-8",
-        )
+        handler = LogFile(path, max_bytes=int(config.max_mb * 1024 * 1024), backups=config.backups)
     except OSError as error:
         log.warning("cannot write the log file %s (%s); logging to the console only", path, error)
         return None

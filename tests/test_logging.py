@@ -170,3 +170,52 @@ def test_watchdog_s_own_stop_race_is_not_an_error_line(
         inotify.error("InotifyEmitter.queue_events() called when the thread is inactive")
         inotify.error("inotify watch limit reached")
     assert [r.getMessage() for r in caplog.records] == ["inotify watch limit reached"]
+
+
+class _FullDisk:
+    """A log file's stream on a disk with no space left: every write fails (ENOSPC)."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+
+    def write(self, text: str) -> int:
+        raise OSError(28, "No space left on device")
+
+    def flush(self) -> None:
+        raise OSError(28, "No space left on device")
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def test_a_log_file_on_a_full_disk_is_told_once_not_a_traceback_per_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The log's disk filled: Python's logging printed "--- Logging error ---" and a
+    12-line traceback on the console for every line of the service, for as long as the
+    disk stayed full, and never said which file or what to do."""
+    path = tmp_path / "perezvon.log"
+    config = LoggingConfig(path, "info", 10.0, 2)
+    assert logs.use_config(config, verbose=False, language="en") == path
+    [handler] = [
+        h for h in logging.getLogger().handlers if getattr(h, "baseFilename", "") == str(path)
+    ]
+    service = logging.getLogger("watcher.service")
+    service.info("before the disk filled")
+    real = handler.stream  # type: ignore[attr-defined]
+    handler.stream = _FullDisk(real)  # type: ignore[attr-defined]
+    caplog.set_level(logging.INFO)
+    for i in range(50):
+        service.info("a line while the disk is full %d", i)
+    told = [r for r in caplog.records if r.name == "bot.logs"]
+    assert len(told) == 1 and told[0].levelname == "WARNING"
+    assert str(path) in told[0].getMessage() and "No space left" in told[0].getMessage()
+    assert "Logging error" not in capsys.readouterr().err
+    handler.stream = real  # type: ignore[attr-defined]
+    service.info("after space was freed")
+    told = [r for r in caplog.records if r.name == "bot.logs"]
+    assert len(told) == 2 and "51 lines" in told[1].getMessage()
+    handler.flush()
+    text = path.read_text(encoding="utf-8")
+    assert "before the disk filled" in text and "after space was freed" in text
+    assert "written again" in text

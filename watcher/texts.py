@@ -2716,6 +2716,15 @@ LOG_RU: dict[str, str] = {
     "cannot write the log file %s (%s); logging to the console only": (
         "не удаётся писать журнал в файл %s (%s); журнал выводится только в консоль"
     ),
+    "cannot write the log file %s (%s): free space on its disk (or let the account Perezvon"
+    " runs as write there); until then the log is on the console only": (
+        "не удаётся писать журнал в файл %s (%s): освободите место на его диске (или дайте"
+        " учётной записи, от которой работает Перезвон, право писать туда); до тех пор журнал"
+        " выводится только в консоль"
+    ),
+    "the log file %s is written again (%d lines could not be written to it)": (
+        "журнал снова пишется в файл %s (%d строк записать в него не удалось)"
+    ),
     # bot/messenger.py
     "chat %s became supergroup %s (Telegram upgraded the group): posting there from now"
     " on; put %s into the config in its place": (
