@@ -27,12 +27,14 @@ def check_reminders(runtime: Runtime) -> int:
     if runtime.config.telegram.managers_chat is None:
         escalate_after = 0  # nowhere to escalate to; logged once at start
     now = runtime.clock()
+    waiting = runtime.ledger.waiting_cases()
     due = due_now(
-        runtime.ledger.waiting_cases(),
+        waiting,
         runtime.config.hours,
         now,
         remind_after=rules.remind_after_minutes,
         escalate_after=escalate_after,
+        posted=runtime.ledger.posted_times(c.id for c in waiting if c.reminded_at is None),
     )
     recorded = sum(runtime.ledger.mark_due(d.case_id, d.kind, now) for d in due)
     if recorded:

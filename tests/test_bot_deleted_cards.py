@@ -61,6 +61,7 @@ async def test_a_deleted_card_of_an_open_case_is_posted_again_with_its_reminder(
     config = office_config(tmp_path, phone_config, rules={"remind_after_minutes": 5})
     async with open_office(config) as reminding:
         message_id = await _posted(reminding)
+        reminding.cards_posted_at_their_calls()
         del reminding.api.messages[(SALES_CHAT, message_id)]
         assert check_reminders(runtime(reminding.bot.application)) == 1
         await reminding.wait_posted(SALES_CHAT, count=3)

@@ -94,6 +94,16 @@ class Office:
         assert found is not None
         return found
 
+    def cards_posted_at_their_calls(self) -> None:
+        """As if each card had gone to the chat when its first call came (a call of
+        ``minutes_ago`` stands in for one read live and overdue since): a card posted
+        after its reminder was due is reminded only later (watcher.reminders.due_now)."""
+        with self.ledger.transaction():
+            self.ledger.conn.execute(
+                "UPDATE case_messages SET posted_at ="
+                " (SELECT first_at FROM cases WHERE cases.id = case_messages.case_id)"
+            )
+
     def only_case(self) -> Case:
         cases = self.ledger.cases_between(dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1))
         assert len(cases) == 1, cases

@@ -618,3 +618,27 @@ def test_overdue_cases_wait_for_the_opening_after_the_new_year_holidays() -> Non
     assert kinds(dt.datetime(2027, 1, 9, 12, 0)) == set()  # a Saturday
     assert kinds(dt.datetime(2027, 1, 11, 8, 45)) == set()  # before the opening
     assert kinds(dt.datetime(2027, 1, 11, 9, 0)) == {"remind", "escalate"}
+
+
+async def test_a_case_posted_late_is_reminded_after_its_card_has_been_seen_a_while(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """Perezvon was stopped for days; at the restart the last four days' missed calls
+    were posted, and each card got a reminder reply at once (after a three-week stop:
+    976 cards, 976 reminders queued with them), doubling the backlog in the chat and
+    reminding of cards nobody had seen yet. A card posted after its reminder was due is
+    reminded ``remind_after_minutes`` of office time after it is posted."""
+    clock = Clock(FRIDAY + dt.timedelta(hours=12))
+    config = make_config(tmp_path, phone_config, escalate_after_minutes=0)
+    async with clocked_office(config, clock) as office:
+        missed_at(office, FRIDAY + dt.timedelta(days=-1, hours=10))  # Thursday, read late
+        await office.scan()
+        await office.wait_posted(SALES_CHAT)
+        await office.settle()
+        [card] = office.posts(SALES_CHAT)
+        assert await remind(office) == 0  # the card is seen now: not a reply at once
+        clock.advance(minutes=19)
+        assert await remind(office) == 0
+        clock.advance(minutes=1)
+        assert await remind(office) == 1
+        assert len(replies_to(office, card["message_id"])) == 1

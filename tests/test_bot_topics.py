@@ -42,6 +42,7 @@ async def test_posts_reminders_and_answers_go_to_the_department_topic(office: Of
     await office.scan()
     await office.wait_posted(SALES_CHAT)
     await office.settle()
+    office.cards_posted_at_their_calls()
     assert check_reminders(runtime(office.bot.application)) == 1
     await office.wait_posted(SALES_CHAT, count=2)
     await office.command(SALES_CHAT, OLGA, "/missed")
@@ -73,6 +74,7 @@ async def test_a_deleted_topic_sends_to_the_chat_itself_with_one_warning(
     await office.scan()
     await office.wait_posted(SALES_CHAT, count=2)
     await office.settle()
+    office.cards_posted_at_their_calls()
     assert check_reminders(runtime(office.bot.application)) == 2
     await office.wait_posted(SALES_CHAT, count=4)
     posted = [c for c in office.api.calls_of("sendMessage") if c.params["chat_id"] == SALES_CHAT]

@@ -1238,6 +1238,20 @@ class Ledger:
         )
         return (int(row[0]), int(row[1])) if row else None
 
+    def posted_times(self, case_ids: Iterable[int]) -> dict[int, datetime]:
+        """When the card of each of these cases was posted (the ones posted)."""
+        ids = sorted(set(case_ids))
+        found: dict[int, datetime] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            rows = self.conn.execute(
+                f"SELECT case_id, posted_at FROM case_messages WHERE case_id IN ({marks})",
+                part,
+            )
+            found.update((int(row[0]), from_text(row[1])) for row in rows if row[1])
+        return found
+
     def set_case_message(self, case_id: int, chat_id: int, message_id: int, now: datetime) -> None:
         with self.transaction():
             self.db.table("case_messages").upsert(

@@ -9,7 +9,7 @@ the reminder, brings the reminder once more (JoinCase), at the next office momen
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,10 +31,16 @@ def due_now(
     *,
     remind_after: int,
     escalate_after: int,
+    posted: Mapping[int, datetime] | None = None,
 ) -> list[Due]:
     """The reminders and escalations due at ``now``; 0 minutes switches one off. None
     while the office is closed: one that came due while Perezvon was not running (the PC
-    off over the holidays) waits for the next opening, not a ping on a holiday."""
+    off over the holidays) waits for the next opening, not a ping on a holiday.
+
+    ``posted``: when each case's card went to the chat (the bot's ledger knows). A
+    reminder is a reply to the card, so it waits for the card; a card posted after its
+    reminder was due (calls read days late, after a long stop) is reminded
+    ``remind_after`` office minutes after it was posted, not at once beneath it."""
     due: list[Due] = []
     if not hours.is_open(now):
         return due
@@ -51,6 +57,12 @@ def due_now(
             again = hours.after(hours.as_seen_at(case.last_at, now), 0)
             if at is not None and again is not None and not hours.reached(again, at):
                 at = again
+            if at is not None and posted is not None:
+                card = posted.get(case.id)
+                if card is None:
+                    at = None  # no card to reply to yet
+                elif hours.reached(at, hours.as_seen_at(card, now)):
+                    at = hours.after(hours.as_seen_at(card, now), remind_after)
             if at is not None and hours.reached(at, now):
                 due.append(Due(case.id, OutboxKind.REMIND))
         if escalate_after > 0 and case.escalated_at is None:
