@@ -34,7 +34,9 @@ def check_reminders(runtime: Runtime) -> int:
         now,
         remind_after=rules.remind_after_minutes,
         escalate_after=escalate_after,
-        posted=runtime.ledger.posted_times(c.id for c in waiting if c.reminded_at is None),
+        posted=runtime.ledger.posted_times(
+            c.id for c in waiting if c.reminded_at is None or c.escalated_at is None
+        ),
     )
     recorded = sum(runtime.ledger.mark_due(d.case_id, d.kind, now) for d in due)
     if recorded:

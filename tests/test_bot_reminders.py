@@ -465,6 +465,32 @@ def test_due_now_is_off_at_zero_and_skips_closed_and_silent_cases(
     assert kinds(replace(case, first_at=late - dt.timedelta(minutes=19))) == set()
 
 
+def test_due_now_gives_a_card_posted_late_its_time_before_reminder_and_escalation(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """A case read days late (Perezvon was stopped) is due both at once by its call's
+    time; counted from its card's posting instead, the department sees the card a while
+    before the reply and before the managers' copy. No card at all (the department's
+    chat refuses): the managers' copy is where the case is seen, so it is not held."""
+    from dataclasses import replace
+
+    from tests.test_bot_render import make_case
+
+    hours = make_config(tmp_path, phone_config).hours
+    now = FRIDAY + dt.timedelta(hours=12)
+    case = replace(make_case(), first_at=now - dt.timedelta(days=1))
+
+    def kinds(posted: dict[int, dt.datetime]) -> set[str]:
+        found = due_now([case], hours, now, remind_after=20, escalate_after=60, posted=posted)
+        return {d.kind for d in found}
+
+    assert kinds({case.id: now}) == set()
+    assert kinds({case.id: now - dt.timedelta(minutes=20)}) == {"remind"}
+    assert kinds({case.id: now - dt.timedelta(minutes=59)}) == {"remind"}
+    assert kinds({case.id: now - dt.timedelta(minutes=60)}) == {"remind", "escalate"}
+    assert kinds({}) == {"escalate"}  # no card: no reply to make, the managers' copy
+
+
 async def test_a_claim_is_for_its_day_and_anyone_may_take_it_the_next(
     tmp_path: Path, phone_config: Callable[..., Config]
 ) -> None:
@@ -642,3 +668,27 @@ async def test_a_case_posted_late_is_reminded_after_its_card_has_been_seen_a_whi
         clock.advance(minutes=1)
         assert await remind(office) == 1
         assert len(replies_to(office, card["message_id"])) == 1
+
+
+async def test_a_case_posted_late_is_escalated_an_hour_after_its_card_not_at_once(
+    tmp_path: Path, phone_config: Callable[..., Config]
+) -> None:
+    """The same restart after days: every card posted then was past its escalation too,
+    and each went to the managers' chat as it was posted (975 copies after a three-week
+    stop). The department gets its hour with the card first."""
+    clock = Clock(FRIDAY + dt.timedelta(hours=12))
+    config = make_config(tmp_path, phone_config, remind_after_minutes=0)
+    async with clocked_office(config, clock) as office:
+        missed_at(office, FRIDAY + dt.timedelta(days=-1, hours=10))  # Thursday, read late
+        await office.scan()
+        await office.wait_posted(SALES_CHAT)
+        await office.settle()
+        assert await remind(office) == 0
+        clock.advance(minutes=59)
+        assert await remind(office) == 0
+        assert office.posts(MANAGERS_CHAT) == []
+        clock.advance(minutes=1)
+        assert await remind(office) == 1
+        await office.wait_posted(MANAGERS_CHAT)
+        [copy] = office.posts(MANAGERS_CHAT)
+        assert copy["text"].startswith("🚨 Не перезвонили за 1 ч рабочего времени")

@@ -40,7 +40,10 @@ def due_now(
     ``posted``: when each case's card went to the chat (the bot's ledger knows). A
     reminder is a reply to the card, so it waits for the card; a card posted after its
     reminder was due (calls read days late, after a long stop) is reminded
-    ``remind_after`` office minutes after it was posted, not at once beneath it."""
+    ``remind_after`` office minutes after it was posted, not at once beneath it. So is
+    an escalation: the department has its time with the card before the managers get a
+    copy (after a long stop, hundreds of them at once). A case with no card at all (its
+    chat refuses) is escalated as before: the managers' chat is then where it is seen."""
     due: list[Due] = []
     if not hours.is_open(now):
         return due
@@ -67,6 +70,13 @@ def due_now(
                 due.append(Due(case.id, OutboxKind.REMIND))
         if escalate_after > 0 and case.escalated_at is None:
             at = hours.after(first, escalate_after)
+            card = posted.get(case.id) if posted is not None else None
+            if (
+                at is not None
+                and card is not None
+                and hours.reached(at, hours.as_seen_at(card, now))
+            ):
+                at = hours.after(hours.as_seen_at(card, now), escalate_after)
             if at is not None and hours.reached(at, now):
                 due.append(Due(case.id, OutboxKind.ESCALATE))
     return due
