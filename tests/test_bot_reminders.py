@@ -75,6 +75,16 @@ async def posted_case(office: Office, when: dt.datetime) -> tuple[int, dict[str,
     return office.only_case().id, office.posts(SALES_CHAT)[-1]
 
 
+async def posted_late(office: Office) -> dict[str, Any]:
+    """A Thursday call first read on Friday at noon (Perezvon was stopped): its card."""
+    missed_at(office, FRIDAY + dt.timedelta(days=-1, hours=10))
+    await office.scan()
+    await office.wait_posted(SALES_CHAT)
+    await office.settle()
+    [card] = office.posts(SALES_CHAT)
+    return card
+
+
 async def remind(office: Office) -> int:
     recorded = check_reminders(runtime(office.bot.application))
     await office.settle()
@@ -657,11 +667,7 @@ async def test_a_case_posted_late_is_reminded_after_its_card_has_been_seen_a_whi
     clock = Clock(FRIDAY + dt.timedelta(hours=12))
     config = make_config(tmp_path, phone_config, escalate_after_minutes=0)
     async with clocked_office(config, clock) as office:
-        missed_at(office, FRIDAY + dt.timedelta(days=-1, hours=10))  # Thursday, read late
-        await office.scan()
-        await office.wait_posted(SALES_CHAT)
-        await office.settle()
-        [card] = office.posts(SALES_CHAT)
+        card = await posted_late(office)
         assert await remind(office) == 0  # the card is seen now: not a reply at once
         clock.advance(minutes=19)
         assert await remind(office) == 0
@@ -679,10 +685,7 @@ async def test_a_case_posted_late_is_escalated_an_hour_after_its_card_not_at_onc
     clock = Clock(FRIDAY + dt.timedelta(hours=12))
     config = make_config(tmp_path, phone_config, remind_after_minutes=0)
     async with clocked_office(config, clock) as office:
-        missed_at(office, FRIDAY + dt.timedelta(days=-1, hours=10))  # Thursday, read late
-        await office.scan()
-        await office.wait_posted(SALES_CHAT)
-        await office.settle()
+        await posted_late(office)
         assert await remind(office) == 0
         clock.advance(minutes=59)
         assert await remind(office) == 0
