@@ -51,6 +51,14 @@ def example_config(
     return config
 
 
+def edit(config: Path, old: str, new: str, count: int = -1) -> None:
+    """The admin's edit of the config file: ``old`` written as ``new``. ``old`` must be
+    there, or the test would check the example unchanged."""
+    text = config.read_text(encoding="utf-8")
+    assert old in text, old
+    config.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
 @pytest.fixture(autouse=True)
 def no_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
@@ -499,9 +507,7 @@ def test_a_log_file_that_cannot_be_written_fails_check(tmp_path: Path, language:
     config = example_config(tmp_path, language=language, chats_set=True)
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / "perezvon.log").mkdir()  # a folder where the file should be
-    text = config.read_text(encoding="utf-8")
-    text = text.replace('file = "perezvon.log"', 'file = "logs/perezvon.log"')
-    config.write_text(text, encoding="utf-8")
+    edit(config, 'file = "perezvon.log"', 'file = "logs/perezvon.log"')
     code, out, _ = run_cli("-c", str(config), "check")
     assert code == 1, out
     [error] = [line for line in out.splitlines() if "logs/perezvon.log" in line and "(" in line]
@@ -516,9 +522,7 @@ def test_a_log_file_that_cannot_be_written_fails_check(tmp_path: Path, language:
 def test_ranges_two_departments_share_in_part_are_warned(tmp_path: Path) -> None:
     """205-209 went to Sales silently while Support listed 205-219 (admin reviewer)."""
     config = example_config(tmp_path, chats_set=True)
-    text = config.read_text(encoding="utf-8")
-    assert '["630", "210-219"]' in text
-    config.write_text(text.replace('["630", "210-219"]', '["630", "205-219"]'), "utf-8")
+    edit(config, '["630", "210-219"]', '["630", "205-219"]')
     code, out, _ = run_cli("-c", str(config), "check")
     assert code == 0, out  # legal: the first in the file wins
     assert (
@@ -620,8 +624,7 @@ def test_harmless_slips_in_the_holidays_are_warnings_that_pass(
 @pytest.mark.parametrize("typed", ["2027-02-30", "31.12.2026", "2027-01-08..2027-01-01"])
 def test_a_holiday_that_is_no_day_fails_check(tmp_path: Path, typed: str) -> None:
     config = example_config(tmp_path, extra="", chats_set=True)
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace('"2026-12-31", ', f'"{typed}", ', 1), encoding="utf-8")
+    edit(config, '"2026-12-31", ', f'"{typed}", ', 1)
     code, _, err = run_cli("-c", str(config), "check")
     assert code == 2
     assert "hours.holidays: " in err and f"'{typed}'" in err, err
@@ -642,8 +645,7 @@ def test_a_path_in_quotes_inside_its_string_fails_check_with_the_fix(
     """Explorer's "Copy as path" gives "C:\\...\\Calls.dbf" with its quotes: pasted inside
     single quotes they are part of the path, and check said only "file not found"."""
     config = example_config(tmp_path, language=language, chats_set=True)
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace('path = "Calls.dbf"', f"path = {written}"), encoding="utf-8")
+    edit(config, 'path = "Calls.dbf"', f"path = {written}")
     code, out, err = run_cli("-c", str(config), "check")
     assert code == 2, out + err
     assert "source.path: " in err and fix in err, err
@@ -682,8 +684,7 @@ def test_a_group_id_without_its_minus_fails_check_with_the_fix(
     """-1002000000002 copied without the minus was taken as a private chat's id: check
     passed, and every post of the department went nowhere."""
     config = example_config(tmp_path, language=language, chats_set=True)
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("chat = -1002000000002", f"chat = {written}"), "utf-8")
+    edit(config, "chat = -1002000000002", f"chat = {written}")
     code, out, err = run_cli("-c", str(config), "check")
     assert code == 2, out + err
     assert f"department 'Техподдержка'.chat = 1002000000002: {fix}" in err, err
@@ -703,8 +704,7 @@ def test_a_private_chat_id_is_a_warning_naming_the_key(
     """-1002000000000 with its "-100" left off is a person's id: maybe meant (a manager's
     own chat with the bot), so a warning that says how a group's id looks."""
     config = example_config(tmp_path, language=language, chats_set=True)
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("= -1002000000000", "= 2000000000"), "utf-8")
+    edit(config, "= -1002000000000", "= 2000000000")
     code, out, err = run_cli("-c", str(config), "check")
     assert says in out and "-100" in out, out + err
     assert code == 0, out
@@ -723,8 +723,7 @@ def test_a_source_path_naming_no_table_names_the_key(
 ) -> None:
     """No such file, or a folder: the error named the path alone, not the key to edit."""
     config = example_config(tmp_path, language=language, chats_set=True)
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace('path = "Calls.dbf"', f'path = "{where}"'), "utf-8")
+    edit(config, 'path = "Calls.dbf"', f'path = "{where}"')
     code, out, err = run_cli("-c", str(config), "check")
     assert code == 1, out + err
     assert says.format(config=config) in out, out
@@ -744,9 +743,7 @@ def test_staff_numbers_in_one_string_fail_check_with_the_fix(
     """Two staff mobiles in one string made one 22-digit "number" that matched no call:
     their missed calls opened cases, and check passed."""
     config = example_config(tmp_path, language=language, chats_set=True)
-    text = config.read_text(encoding="utf-8")
-    written = 'employee_numbers = ["+79990000000"]'
-    config.write_text(text.replace(written, f"employee_numbers = {joined}"), "utf-8")
+    edit(config, 'employee_numbers = ["+79990000000"]', f"employee_numbers = {joined}")
     code, out, err = run_cli("-c", str(config), "check")
     assert code == 2, out + err
     assert "rules.employee_numbers: '+79990000000" in err and fix in err, err
