@@ -53,6 +53,8 @@ def due_now(
         # Real minutes (the night the clocks change too); of the hour that comes twice,
         # which one the case's times are from as seen from now.
         first = hours.as_seen_at(case.first_at, now)
+        card = posted.get(case.id) if posted is not None else None
+        seen = hours.as_seen_at(card, now) if card is not None else None
         if remind_after > 0 and case.reminded_at is None:
             at = hours.after(first, remind_after)
             # Not before the office opens after the last call: a repeat call forgets the
@@ -60,23 +62,24 @@ def due_now(
             again = hours.after(hours.as_seen_at(case.last_at, now), 0)
             if at is not None and again is not None and not hours.reached(again, at):
                 at = again
-            if at is not None and posted is not None:
-                card = posted.get(case.id)
-                if card is None:
-                    at = None  # no card to reply to yet
-                elif hours.reached(at, hours.as_seen_at(card, now)):
-                    at = hours.after(hours.as_seen_at(card, now), remind_after)
+            if posted is not None and seen is None:
+                at = None  # no card to reply to yet
+            at = _after_card(hours, at, seen, remind_after)
             if at is not None and hours.reached(at, now):
                 due.append(Due(case.id, OutboxKind.REMIND))
         if escalate_after > 0 and case.escalated_at is None:
             at = hours.after(first, escalate_after)
-            card = posted.get(case.id) if posted is not None else None
-            if (
-                at is not None
-                and card is not None
-                and hours.reached(at, hours.as_seen_at(card, now))
-            ):
-                at = hours.after(hours.as_seen_at(card, now), escalate_after)
+            at = _after_card(hours, at, seen, escalate_after)
             if at is not None and hours.reached(at, now):
                 due.append(Due(case.id, OutboxKind.ESCALATE))
     return due
+
+
+def _after_card(
+    hours: OfficeHours, at: datetime | None, seen: datetime | None, minutes: int
+) -> datetime | None:
+    """``at``, or ``minutes`` of office time after the card was posted (``seen``) when
+    the card came only at or after ``at``."""
+    if at is not None and seen is not None and hours.reached(at, seen):
+        return hours.after(seen, minutes)
+    return at
