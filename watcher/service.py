@@ -271,21 +271,14 @@ class WatcherService:
                 result = self.scan_now()
                 if result is not None and result.backfill_left:
                     history_left = self._backfill_a_while()
-            except LedgerError as error:  # says what to do; a traceback would not
-                self._failing.report(LogText("%s; retrying", error))
-                result = None
-            except sqlite3.OperationalError as error:
-                told = explain(self.config.database_path, error)
-                if told.problem is LedgerProblem.DAMAGED:  # not the disk's: keep the trace
+            except Exception as error:
+                # One bad pass must not end the watcher; the next pass retries.
+                told = _ledger_trouble(self.config.database_path, error)
+                if told is not None:  # says what to do; a traceback would not
+                    self._failing.report(LogText("%s; retrying", told))
+                else:
                     path = self.config.source.path
                     self._failing.report(LogText("scan of %s failed", path), exc_info=True)
-                else:  # a full disk, a folder turned read-only: the ledger and the fix
-                    self._failing.report(LogText("%s; retrying", told))
-                result = None
-            except Exception:
-                # One bad pass must not end the watcher; the next pass retries.
-                path = self.config.source.path
-                self._failing.report(LogText("scan of %s failed", path), exc_info=True)
                 result = None
             else:
                 self._failing.end(LogText("scans of %s work again", self.config.source.path))
@@ -370,3 +363,15 @@ class WatcherService:
             observer.join(timeout=5)
         except Exception:
             log.debug("observer did not stop cleanly", exc_info=True)
+
+
+def _ledger_trouble(path: Path, error: BaseException) -> LedgerError | None:
+    """What a failed pass tells of the ledger, when the trouble is the ledger's place (a
+    full disk, a folder turned read-only, a lock) and not a bug or a damaged file, whose
+    traceback is kept."""
+    if isinstance(error, LedgerError):
+        return error
+    if isinstance(error, sqlite3.OperationalError):
+        told = explain(path, error)
+        return None if told.problem is LedgerProblem.DAMAGED else told
+    return None
