@@ -316,6 +316,17 @@ class Ledger:
         with self.transaction():
             yield
 
+    def _rows_in(
+        self, sql: str, values: Sequence[Any], *, first: Sequence[Any] = ()
+    ) -> Iterator[Any]:
+        """The rows of ``sql``, whose ``IN ({})`` takes ``values``, asked in parts of 500
+        (SQLite's limit on bound values is 999 in older builds); ``first`` binds before
+        them. A query whose rows group by the listed key adds up the same part by part."""
+        for start in range(0, len(values), 500):
+            part = values[start : start + 500]
+            marks = ", ".join("?" * len(part))
+            yield from self.conn.execute(sql.format(marks), [*first, *part])
+
     def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | tuple | None:
         return self.conn.execute(sql, tuple(params)).fetchone()
 
@@ -636,15 +647,12 @@ class Ledger:
     def failed_callback_counts(self, case_ids: Iterable[int]) -> dict[int, int]:
         """How many failed callbacks each of these cases lists (those with none left out):
         /missed shows them, so two operators do not dial the same caller blind."""
-        ids = list(case_ids)
-        if not ids:
-            return {}
-        marks = ", ".join("?" * len(ids))
-        rows = self.conn.execute(
-            f"SELECT case_id, count(*) FROM case_events WHERE kind = ? AND case_id IN ({marks})"
+        rows = self._rows_in(
+            "SELECT case_id, count(*) FROM case_events WHERE kind = ? AND case_id IN ({})"
             " GROUP BY case_id",
-            [EventKind.CALLBACK_FAILED, *ids],
-        ).fetchall()
+            list(case_ids),
+            first=(EventKind.CALLBACK_FAILED,),
+        )
         return {int(r[0]): int(r[1]) for r in rows}
 
     def call_reasons(self, case_id: int) -> list[CallReason]:
@@ -972,19 +980,8 @@ class Ledger:
 
     def leg_fingerprints(self, fingerprints: Iterable[str]) -> set[str]:
         """Which of these missed calls are legs of answered calls."""
-        wanted = list(fingerprints)
-        found: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found |= {
-                r[0]
-                for r in self.conn.execute(
-                    f"SELECT missed_fingerprint FROM legs WHERE missed_fingerprint IN ({marks})",
-                    chunk,
-                )
-            }
-        return found
+        sql = "SELECT missed_fingerprint FROM legs WHERE missed_fingerprint IN ({})"
+        return {r[0] for r in self._rows_in(sql, list(fingerprints))}
 
     def add_failed_callback(
         self,
@@ -1240,17 +1237,9 @@ class Ledger:
 
     def posted_times(self, case_ids: Iterable[int]) -> dict[int, datetime]:
         """When the card of each of these cases was posted (the ones posted)."""
-        ids = sorted(set(case_ids))
-        found: dict[int, datetime] = {}
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            marks = ", ".join("?" for _ in part)
-            rows = self.conn.execute(
-                f"SELECT case_id, posted_at FROM case_messages WHERE case_id IN ({marks})",
-                part,
-            )
-            found.update((int(row[0]), from_text(row[1])) for row in rows if row[1])
-        return found
+        sql = "SELECT case_id, posted_at FROM case_messages WHERE case_id IN ({})"
+        rows = self._rows_in(sql, sorted(set(case_ids)))
+        return {int(row[0]): from_text(row[1]) for row in rows if row[1]}
 
     def set_case_message(self, case_id: int, chat_id: int, message_id: int, now: datetime) -> None:
         with self.transaction():
