@@ -243,6 +243,12 @@ def _language_before_parsing(argv: Sequence[str]) -> str:
         except (OSError, DotenvError):  # said once the arguments are read
             named = None
     path = Path(named or "perezvon.toml")
+    return _office_language(path)
+
+
+def _office_language(path: Path) -> str:
+    """The language the config at ``path`` says, read before (or without) parsing it;
+    Russian with no config there."""
     return file_language(path) if path.is_file() else PRE_CONFIG_LANGUAGE
 
 
@@ -1124,9 +1130,7 @@ def cmd_demo(args: argparse.Namespace, config_path: Path) -> int:
     from bot.demo import run_demo
 
     # Without --lang, the language of the office's config if there is one (as --help).
-    language = args.lang or (
-        file_language(config_path) if config_path.is_file() else PRE_CONFIG_LANGUAGE
-    )
+    language = args.lang or _office_language(config_path)
     logs.use_language(language)  # the demo's config is made in the language it shows
     folder = Path(tempfile.mkdtemp(prefix="perezvon-demo-"))
     try:
